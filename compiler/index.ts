@@ -1,0 +1,2 @@
+// Programmatic compiler entry: re-exports only.
+export { main } from './cli/main.ts';

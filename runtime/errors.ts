@@ -1,0 +1,96 @@
+/**
+ * The runtime's one error class, with a closed set of codes.
+ *
+ * Every failure a caller can observe is a `SparrowError` (or a generated
+ * typed error class that extends it). Errors that cross the wire map to and
+ * from the reference's exception payload `{cat, type, msg}` (PROTOCOL.md §6,
+ * §10): `cat` "r" is a caller error, "e" a callee error.
+ */
+
+/** The closed set of error codes. */
+export const ErrorCode = {
+  /** Params missing, of the wrong type or out of range (wire: cat r, InvalidParams). */
+  InvalidParams: 'invalid-params',
+  /** No such target or namespace on the remote peer (wire: cat r, TargetNotFound). */
+  TargetNotFound: 'target-not-found',
+  /** Any other caller-side error reported by the remote peer (wire: cat r). */
+  CallerError: 'caller-error',
+  /** The remote implementation failed (wire: cat e). */
+  CalleeError: 'callee-error',
+  /** The caller is not in a group the target requires. */
+  PermissionDenied: 'permission-denied',
+  /** The call did not complete within its timeout. */
+  Timeout: 'timeout',
+  /** The caller aborted the call through its AbortSignal. */
+  Aborted: 'aborted',
+  /** The connection closed or broke while the call was pending. */
+  ConnectionClosed: 'connection-closed',
+  /** A connection could not be established. */
+  ConnectionFailed: 'connection-failed',
+  /** The other side sent something that breaks the wire protocol. */
+  ProtocolError: 'protocol-error',
+  /** A configured limit (chain size, parts, pending calls, nesting) was exceeded. */
+  LimitExceeded: 'limit-exceeded',
+  /** An API was used in a state where it cannot work (for example a callback invoked after its call ended). */
+  InvalidState: 'invalid-state',
+  /** A value could not be serialised or deserialised. */
+  SerialisationError: 'serialisation-error',
+  /** An unsupported option, URL or feature. */
+  Unsupported: 'unsupported',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Wire exception categories (PROTOCOL.md §10). `t` is defined but never sent. */
+export type ErrorCategory = 'r' | 'e' | 't';
+
+/** The exception payload as it travels on the wire (PROTOCOL.md §6, IDL.md "Typed errors on the wire"). */
+export interface WireError {
+  cat: ErrorCategory;
+  type: string;
+  msg: string;
+  details?: string;
+  value?: number;
+  /** Fields of a typed (schema-declared) error. Sparrow extension; the reference ignores it. */
+  data?: Record<string, unknown>;
+}
+
+export interface SparrowErrorOptions {
+  cause?: unknown;
+  /** Wire `type` of a remote error (for example `RuntimeError`, or a schema error's name). */
+  remoteType?: string;
+  /** Fields of a typed remote error. */
+  data?: Record<string, unknown>;
+  details?: string;
+}
+
+/** The error every Sparrow API rejects or throws with. */
+export class SparrowError extends Error {
+  override readonly name: string = 'SparrowError';
+  readonly code: ErrorCode;
+  /** For errors that came from the other peer: the wire `type` it sent. */
+  readonly remoteType: string | undefined;
+  /** For typed errors: the error's fields. */
+  readonly data: Record<string, unknown> | undefined;
+  readonly details: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: SparrowErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.remoteType = options.remoteType;
+    this.data = options.data;
+    this.details = options.details;
+  }
+
+  /** Wraps anything thrown into a SparrowError, keeping the original as `cause`. */
+  static from(reason: unknown, fallback: ErrorCode = ErrorCode.CalleeError): SparrowError {
+    if (reason instanceof SparrowError) return reason;
+    if (reason instanceof Error) return new SparrowError(fallback, reason.message, { cause: reason, remoteType: reason.name });
+    return new SparrowError(fallback, String(reason), { cause: reason });
+  }
+}
+
+/** True when `value` is a SparrowError, optionally with the given code. */
+export function isSparrowError(value: unknown, code?: ErrorCode): value is SparrowError {
+  return value instanceof SparrowError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,72 @@
+/**
+ * The transport contract: a bidirectional byte pipe that carries whole
+ * chains (PROTOCOL.md §2). Browser-safe: no Node types here.
+ *
+ * Stream transports (tcp, unix, tls, stdio) write chains back to back and
+ * may deliver incoming bytes in any chunking; message transports (ws, wss)
+ * send exactly one chain per binary message. Either way the receiving side
+ * feeds every chunk to one incremental chain decoder.
+ */
+
+/** Handlers a transport calls; set once, before any data can arrive. */
+export interface TransportHandlers {
+  /** Incoming bytes, in arrival order. The array may be reused after the call returns: copy what you keep. */
+  onData(bytes: Uint8Array): void;
+  /** The transport closed (cleanly: no error) or broke (with the error). Called exactly once. */
+  onClose(error?: Error): void;
+}
+
+/** One open connection. */
+export interface Transport {
+  /** URL scheme: tcp, unix, ws, wss, tls, stdio, memory. */
+  readonly scheme: string;
+  /** Human-readable description of the other end, for logs and errors. */
+  readonly remote: string;
+  /**
+   * Installs the handlers. Data arriving before this call is buffered and
+   * delivered when it is made.
+   */
+  start(handlers: TransportHandlers): void;
+  /**
+   * Queues one complete chain for sending. Chains sent within the same tick
+   * may be coalesced into one socket write (stream transports); message
+   * transports send one message per chain. Never throws for a closed
+   * transport: the bytes are dropped and onClose reports the closure.
+   */
+  send(chain: Uint8Array): void;
+  /** Bytes queued but not yet handed to the operating system. */
+  readonly bufferedAmount: number;
+  /** Resolves when the send queue has drained (at once if it is empty or the transport is closed). */
+  drained(): Promise<void>;
+  /** Closes the connection. Idempotent; onClose follows. */
+  close(): void;
+}
+
+/** A listening endpoint. */
+export interface Listener {
+  /** The URL the listener is reachable at (with the real port when 0 was asked). */
+  readonly url: string;
+  /** Stops accepting and closes every connection it accepted. */
+  close(): Promise<void>;
+}
+
+/** TLS material for tls:// and wss:// (PEM text or bytes). */
+export interface TlsOptions {
+  ca?: string | Uint8Array;
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+  /** Connector only: verify the server certificate (default true). */
+  rejectUnauthorized?: boolean;
+}
+
+export interface ConnectOptions {
+  tls?: TlsOptions;
+  /** Abort connecting. */
+  signal?: AbortSignal;
+  /** Give up connecting after this many milliseconds (default 10000). */
+  timeoutMs?: number;
+}
+
+export interface ListenOptions {
+  tls?: TlsOptions;
+}
