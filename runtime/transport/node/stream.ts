@@ -1,0 +1,216 @@
+/**
+ * The Node stream transport core shared by tcp, unix, tls and stdio: chains
+ * go out back to back on a byte stream (PROTOCOL.md §2), coalesced per tick.
+ *
+ * Write coalescing: `send` only queues; one `process.nextTick` flush per tick
+ * copies runs of small chains into a single buffer and hands chains of 64 KiB
+ * or more to the stream as they are (copying them would cost more than the
+ * extra iovec), all inside one cork/uncork so the OS sees one writev. Measured
+ * on loopback TCP, 100,000 chains of 24 bytes in one tick: 136 ms written one
+ * by one, 37 ms with cork + nextTick uncork, 12 ms gathered; one 1 MiB chain
+ * takes 0.8 ms with every strategy.
+ */
+import { Buffer } from 'node:buffer';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import type { Transport, TransportHandlers } from '../transport.ts';
+
+/** Chains at least this long skip the gather copy. */
+const DIRECT_WRITE_BYTES = 64 * 1024;
+/** How long a graceful close waits for the other side before tearing the socket down. */
+export const CLOSE_GRACE_MS = 2000;
+
+/** How a stream transport is wired to its streams and how it is torn down. */
+export interface StreamTransportOptions {
+  scheme: string;
+  remote: string;
+  readable: Readable;
+  writable: Writable;
+  /**
+   * Starts a graceful close once queued chains are handed to the stream
+   * (for a socket: end() then destroy after a grace period). The owner
+   * reports the final closure through `finish`.
+   */
+  shutdown(): void;
+}
+
+/**
+ * A Transport over a readable and a writable byte stream. The owner detects
+ * the end of the connection and calls `finish` exactly when it is over; the
+ * class guarantees `onClose` runs once.
+ */
+export class StreamTransport implements Transport {
+  readonly scheme: string;
+  readonly remote: string;
+  readonly #readable: Readable;
+  readonly #writable: Writable;
+  readonly #shutdown: () => void;
+  #handlers: TransportHandlers | undefined;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #flushScheduled = false;
+  /** close() was called: sends are dropped, incoming bytes are discarded. */
+  #closing = false;
+  /** The connection is over; `#closeError` holds why, if it broke. */
+  #finished = false;
+  #closeError: Error | undefined;
+  #closeReported = false;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(options: StreamTransportOptions) {
+    this.scheme = options.scheme;
+    this.remote = options.remote;
+    this.#readable = options.readable;
+    this.#writable = options.writable;
+    this.#shutdown = options.shutdown;
+    // 'drain' only fires after a write returned false; the write callbacks cover the rest.
+    this.#writable.on('drain', this.#checkDrained);
+  }
+
+  /** True once close() was called or the connection ended. */
+  get closed(): boolean {
+    return this.#closing || this.#finished;
+  }
+
+  start(handlers: TransportHandlers): void {
+    if (this.#handlers !== undefined) throw new Error('Transport already started');
+    this.#handlers = handlers;
+    if (this.#finished) {
+      this.#reportClose();
+      return;
+    }
+    // Until now the readable stayed paused, so the OS buffered early bytes for us.
+    this.#readable.on('data', (chunk: Uint8Array) => {
+      if (!this.#closing) this.#handlers?.onData(chunk);
+    });
+  }
+
+  send(chain: Uint8Array): void {
+    if (this.#closing || this.#finished || chain.length === 0) return;
+    this.#pending.push(chain);
+    this.#pendingBytes += chain.length;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      process.nextTick(this.#flush);
+    }
+  }
+
+  get bufferedAmount(): number {
+    if (this.#finished) return 0;
+    return this.#pendingBytes + this.#writable.writableLength;
+  }
+
+  drained(): Promise<void> {
+    if (this.bufferedAmount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  close(): void {
+    if (this.#closing || this.#finished) return;
+    // Chains sent earlier in this tick still go out, ahead of the end of stream.
+    this.#flush();
+    this.#closing = true;
+    // Keep reading (and discarding) so the other side's end of stream is seen.
+    if (this.#handlers === undefined) this.#readable.on('data', () => {});
+    this.#shutdown();
+  }
+
+  /**
+   * Called by the owner when the connection is over (once; later calls are
+   * ignored). `error` is why it broke; a close we asked for is always clean.
+   */
+  finish(error?: Error): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#closeError = this.#closing ? undefined : error;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#checkDrained();
+    if (this.#handlers !== undefined) this.#reportClose();
+  }
+
+  #reportClose(): void {
+    if (this.#closeReported) return;
+    this.#closeReported = true;
+    const handlers = this.#handlers;
+    const error = this.#closeError;
+    if (handlers === undefined) return;
+    if (error === undefined) handlers.onClose();
+    else handlers.onClose(error);
+  }
+
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    const list = this.#pending;
+    if (list.length === 0) return;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    const writable = this.#writable;
+    // Writing after end() would raise ERR_STREAM_WRITE_AFTER_END: the other side already left.
+    if (this.#finished || writable.writableEnded || writable.destroyed) return;
+    writable.cork();
+    let run: Uint8Array[] = [];
+    let runBytes = 0;
+    for (const chain of list) {
+      if (chain.length >= DIRECT_WRITE_BYTES) {
+        if (run.length > 0) {
+          this.#write(run, runBytes);
+          run = [];
+          runBytes = 0;
+        }
+        writable.write(chain, this.#afterWrite);
+      } else {
+        run.push(chain);
+        runBytes += chain.length;
+      }
+    }
+    if (run.length > 0) this.#write(run, runBytes);
+    writable.uncork();
+  };
+
+  #write(run: Uint8Array[], bytes: number): void {
+    const data = run.length === 1 ? run[0]! : Buffer.concat(run, bytes);
+    this.#writable.write(data, this.#afterWrite);
+  }
+
+  // Write errors also reach the stream's 'error' event, which the owner handles.
+  readonly #afterWrite = (): void => {
+    this.#checkDrained();
+  };
+
+  readonly #checkDrained = (): void => {
+    if (this.#drainWaiters.length === 0 || this.bufferedAmount !== 0) return;
+    for (const resolve of this.#drainWaiters.splice(0)) resolve();
+  };
+}
+
+/**
+ * Wraps a connected socket-like duplex (net.Socket, tls.TLSSocket) as a
+ * Transport: a clean end of stream closes it without an error, a reset or
+ * other socket error closes it with that error, and errors never escape as
+ * uncaught exceptions.
+ */
+export function createSocketTransport(socket: Duplex, scheme: string, remote: string): StreamTransport {
+  let error: Error | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const transport = new StreamTransport({
+    scheme,
+    remote,
+    readable: socket,
+    writable: socket,
+    shutdown() {
+      socket.end();
+      // The other side may never answer our end of stream; do not wait forever.
+      graceTimer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      graceTimer.unref();
+    },
+  });
+  socket.on('error', (cause: Error) => {
+    error ??= cause;
+  });
+  socket.on('close', () => {
+    if (graceTimer !== undefined) clearTimeout(graceTimer);
+    transport.finish(error);
+  });
+  if (socket.destroyed) transport.finish(error);
+  return transport;
+}

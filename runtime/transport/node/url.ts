@@ -1,0 +1,85 @@
+/**
+ * Connect and listen by URL, dispatching on the scheme:
+ *
+ * | URL | connect | listen |
+ * |---|---|---|
+ * | `tcp://host:port` | TCP | TCP (port 0: a free port) |
+ * | `unix:/path/to.sock` | Unix socket | Unix socket (stale file removed) |
+ */
+import { ErrorCode, SparrowError } from '../../errors.ts';
+import type { ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
+import { connectTcp, listenTcp } from './tcp.ts';
+import { connectUnix, listenUnix } from './unix.ts';
+
+/**
+ * Opens a connection to `url`.
+ * Rejects with `unsupported` for an unknown scheme or a malformed URL,
+ * `connection-failed` (with the cause) when connecting fails or times out,
+ * and `aborted` when `options.signal` fires first.
+ */
+export async function connect(url: string, options: ConnectOptions = {}): Promise<Transport> {
+  const scheme = schemeOf(url);
+  switch (scheme) {
+    case 'tcp': {
+      const { host, port } = hostAndPort(url, true);
+      return connectTcp(host, port, options);
+    }
+    case 'unix':
+      return connectUnix(unixPath(url), options);
+    default:
+      throw unsupportedScheme(url, scheme);
+  }
+}
+
+/**
+ * Listens at `url` and hands each accepted connection to `onConnection`
+ * (call `start` on it there). The listener's `url` carries the real port
+ * when port 0 was asked. Rejects with `unsupported` for an unknown scheme
+ * or a malformed URL, `connection-failed` when the address cannot be bound.
+ */
+export async function listen(url: string, onConnection: (transport: Transport) => void, options: ListenOptions = {}): Promise<Listener> {
+  void options;
+  const scheme = schemeOf(url);
+  switch (scheme) {
+    case 'tcp': {
+      const { host, port } = hostAndPort(url, true);
+      return listenTcp(host, port, onConnection);
+    }
+    case 'unix':
+      return listenUnix(unixPath(url), onConnection);
+    default:
+      throw unsupportedScheme(url, scheme);
+  }
+}
+
+function schemeOf(url: string): string {
+  const match = /^([a-z][a-z0-9+.-]*):/i.exec(url);
+  if (match === null) throw new SparrowError(ErrorCode.Unsupported, `Not a transport URL: ${url}`);
+  return match[1]!.toLowerCase();
+}
+
+function unsupportedScheme(url: string, scheme: string): SparrowError {
+  return new SparrowError(ErrorCode.Unsupported, `Unsupported transport scheme "${scheme}:" in ${url}`);
+}
+
+/** Host and port of a `scheme://host:port` URL; IPv6 brackets removed. */
+function hostAndPort(url: string, portRequired: boolean): { host: string; port: number } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new SparrowError(ErrorCode.Unsupported, `Malformed transport URL: ${url}`, { cause });
+  }
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (host === '') throw new SparrowError(ErrorCode.Unsupported, `No host in ${url}`);
+  if (parsed.port === '' && portRequired) throw new SparrowError(ErrorCode.Unsupported, `No port in ${url}`);
+  return { host, port: Number(parsed.port) };
+}
+
+/** The path of `unix:/path` (also accepted: `unix:///path`, `unix:relative.sock`). */
+function unixPath(url: string): string {
+  let path = url.slice('unix:'.length);
+  if (path.startsWith('//')) path = path.slice(2);
+  if (path === '') throw new SparrowError(ErrorCode.Unsupported, `No socket path in ${url}`);
+  return path;
+}

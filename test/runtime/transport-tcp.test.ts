@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { isSparrowError } from '../../runtime/errors.ts';
+import { connect, listen } from '../../runtime/transport/node/url.ts';
+import { connectPair, describeTransportConformance, probe, withTimeout } from '../helpers/transport-probe.ts';
+
+describeTransportConformance('tcp', {
+  listen: (onConnection) => listen('tcp://127.0.0.1:0', onConnection),
+  connect: (listener) => connect(listener.url),
+});
+
+describe('tcp', () => {
+  it('reports the real port when listening on port 0', async () => {
+    const listener = await listen('tcp://127.0.0.1:0', () => {});
+    try {
+      assert.match(listener.url, /^tcp:\/\/127\.0\.0\.1:\d+$/);
+      assert.notEqual(listener.url, 'tcp://127.0.0.1:0');
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('fails promptly with connection-failed on a closed port', async () => {
+    const listener = await listen('tcp://127.0.0.1:0', () => {});
+    const url = listener.url;
+    await listener.close();
+    const started = Date.now();
+    await assert.rejects(connect(url), (error) => isSparrowError(error, 'connection-failed') && error.cause !== undefined);
+    assert.ok(Date.now() - started < 2000);
+  });
+
+
+  it('closes with an error when the other side resets the connection', async () => {
+    const server = net.createServer((socket) => {
+      socket.on('data', () => socket.resetAndDestroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const client = probe(await connect(`tcp://127.0.0.1:${port}`));
+      client.transport.send(new Uint8Array([1]));
+      const error = await withTimeout(client.closed, 5000, 'client closed');
+      assert.ok(error instanceof Error);
+      assert.match(String((error as NodeJS.ErrnoException).code), /ECONNRESET|EPIPE/);
+      client.transport.send(new Uint8Array([2]));
+      client.transport.close();
+      assert.equal(client.closeCount(), 1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('delivers bytes that arrived before start()', async () => {
+    let accepted!: (t: import('../../runtime/transport/transport.ts').Transport) => void;
+    const acceptedP = new Promise<import('../../runtime/transport/transport.ts').Transport>((resolve) => (accepted = resolve));
+    const listener = await listen('tcp://127.0.0.1:0', (t) => accepted(t));
+    try {
+      const client = probe(await connect(listener.url));
+      client.transport.send(new Uint8Array([9, 8, 7]));
+      const serverTransport = await acceptedP;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const server = probe(serverTransport);
+      assert.deepEqual([...(await server.waitForBytes(3))], [9, 8, 7]);
+    } finally {
+      await listener.close();
+    }
+  });
+});
