@@ -2,3 +2,28 @@
 export * from './errors.ts';
 export type * from './envelope/message.ts';
 export type * from './transport/transport.ts';
+export * from './framing/chain-decoder.ts';
+export * from './framing/chain-encoder.ts';
+export type * from './serialisation/serialiser.ts';
+export { DEFAULT_MAX_DEPTH } from './serialisation/serialiser.ts';
+export { jsonSerialiser, parseJson, stringifyJson } from './serialisation/json.ts';
+export { msgpackSerialiser } from './serialisation/msgpack.ts';
+export { cborSerialiser } from './serialisation/cbor.ts';
+export { getSerialiser, isSerialiserCode } from './serialisation/registry.ts';
+export { containsBytes } from './serialisation/bytes.ts';
+export {
+  connectWebSocket,
+  createWebSocketTransport,
+  openWebSocketTransport,
+  type ConnectWebSocketOptions,
+  type WebSocketConstructor,
+  type WebSocketEventLike,
+  type WebSocketLike,
+  type WebSocketTransportOptions,
+} from './transport/websocket.ts';
+export * from './rpc/peer.ts';
+export * from './rpc/registry.ts';
+export * from './rpc/logger.ts';
+export type { CallStream } from './rpc/call-table.ts';
+export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
+export { PEER_FEATURES } from './rpc/system-service.ts';

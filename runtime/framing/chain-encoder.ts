@@ -1,0 +1,98 @@
+/**
+ * Writes one whole chain (PROTOCOL.md §1) into one buffer with one
+ * allocation: sizes are computed first, then prefix, part headers and data
+ * are written in place. Lengths use the minimal number of length bytes.
+ *
+ * Browser-safe: Uint8Array and TextEncoder only.
+ */
+import { ErrorCode, SparrowError } from '../errors.ts';
+
+/**
+ * A part to write: raw bytes, or text written as UTF-8. Text lets the JSON
+ * serialiser skip an intermediate byte array: ASCII text (the usual JSON
+ * case) is encoded straight into the chain buffer.
+ */
+export type ChainPart = Uint8Array | string;
+
+const EOC = 0xff;
+const SOP_BASE = 0x80;
+const textEncoder = new TextEncoder();
+// A lone test of this is far cheaper than encoding twice.
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Number of big-endian length bytes the minimal encoding of `length` needs (0 for an empty part). */
+export function lengthByteCount(length: number): number {
+  let n = 0;
+  while (length > 0) {
+    n++;
+    length = Math.floor(length / 256);
+  }
+  return n;
+}
+
+// Scratch for sizes of the parts of the chain being written; chains have
+// few parts and encoding is synchronous, so one module-level array is safe.
+const sizes: number[] = [];
+const encodedText: (Uint8Array | undefined)[] = [];
+
+/**
+ * Serialises a chain: ASCII `prefix`, then each part with its SOP header,
+ * then EOC. Returns a fresh buffer holding exactly the chain.
+ *
+ * @throws SparrowError `protocol-error` when the prefix is not ASCII (every
+ *   byte must be < 0x80, PROTOCOL.md §1).
+ */
+export function encodeChain(prefix: string, parts: readonly ChainPart[]): Uint8Array {
+  let total = prefix.length + 1;
+  const count = parts.length;
+  for (let k = 0; k < count; k++) {
+    const part = parts[k]!;
+    let size: number;
+    if (typeof part === 'string') {
+      if (NON_ASCII.test(part)) {
+        const bytes = textEncoder.encode(part);
+        encodedText[k] = bytes;
+        size = bytes.length;
+      } else {
+        encodedText[k] = undefined;
+        size = part.length;
+      }
+    } else {
+      encodedText[k] = undefined;
+      size = part.length;
+    }
+    sizes[k] = size;
+    total += 1 + lengthByteCount(size) + size;
+  }
+
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (let k = 0; k < prefix.length; k++) {
+    const code = prefix.charCodeAt(k);
+    if (code >= 0x80) throw new SparrowError(ErrorCode.ProtocolError, `chain prefix must be ASCII, got ${JSON.stringify(prefix)}`);
+    out[pos++] = code;
+  }
+  for (let k = 0; k < count; k++) {
+    const size = sizes[k]!;
+    const n = lengthByteCount(size);
+    out[pos++] = SOP_BASE + n;
+    for (let shift = n - 1; shift >= 0; shift--) {
+      out[pos++] = Math.floor(size / 2 ** (8 * shift)) & 0xff;
+    }
+    const part = parts[k]!;
+    if (typeof part === 'string') {
+      const bytes = encodedText[k];
+      if (bytes !== undefined) {
+        out.set(bytes, pos);
+        encodedText[k] = undefined;
+      } else {
+        textEncoder.encodeInto(part, out.subarray(pos, pos + size));
+      }
+    } else {
+      out.set(part, pos);
+    }
+    pos += size;
+  }
+  out[pos] = EOC;
+  return out;
+}

@@ -1,0 +1,54 @@
+/**
+ * The `c` serialiser: CBOR via cbor-x (PROTOCOL.md §3).
+ *
+ * Plain CBOR that Python's `cbor2` reads: no records or structured-clone
+ * extensions, no tag 64 on byte strings (`tagUint8Array: false`), no tag 259
+ * on maps, minimal map headers. cbor-x decodes every 8-byte integer as
+ * bigint; values in the safe range are turned back into numbers, so only
+ * integers beyond ±(2^53 − 1) stay bigint.
+ *
+ * The bare `cbor-x` import resolves to its browser build outside Node.
+ */
+import { Decoder, Encoder } from 'cbor-x';
+import { ErrorCode, SparrowError } from '../errors.ts';
+import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
+import { plain } from './msgpack.ts';
+import { DEFAULT_MAX_DEPTH, type Serialiser } from './serialiser.ts';
+
+// A variable rather than a literal: `useTag259ForMaps` is missing from cbor-x's typings.
+const encoderOptions = {
+  useRecords: false,
+  mapsAsObjects: true,
+  variableMapSize: true,
+  tagUint8Array: false,
+  useTag259ForMaps: false,
+  pack: false,
+};
+const encoder = new Encoder(encoderOptions);
+const decoder = new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: true });
+
+/** The smallest input that can hold an 8-byte integer (0x1b/0x3b + 8 bytes). */
+const INT64_SIZE = 9;
+
+/** The `c` serialiser. */
+export const cborSerialiser: Serialiser = {
+  code: 'c',
+  canCarryBytes: true,
+  encode(value: unknown): Uint8Array {
+    try {
+      return encoder.encode(value) as Uint8Array;
+    } catch (error) {
+      throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as CBOR: ${(error as Error).message}`, { cause: error });
+    }
+  },
+  decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH): unknown {
+    let value: unknown;
+    try {
+      value = decoder.decode(plain(bytes));
+    } catch (error) {
+      if (isStackOverflow(error)) throw nestingError(maxDepth, error);
+      throw new SparrowError(ErrorCode.SerialisationError, `invalid CBOR: ${(error as Error).message}`, { cause: error });
+    }
+    return bytes.length >= INT64_SIZE || bytes.length > maxDepth ? checkDecoded(value, maxDepth, true) : value;
+  },
+};

@@ -1,0 +1,301 @@
+/**
+ * The `j` serialiser: JSON as UTF-8 (PROTOCOL.md §3).
+ *
+ * Python's `json` keeps integers of any size, so int64 values must survive:
+ * an integer literal beyond ±(2^53 − 1) decodes to a `bigint`, and a
+ * `bigint` encodes as a bare JSON integer with all its digits. The fast path
+ * is the engine's JSON.parse/JSON.stringify; the exact parser below runs
+ * only when the text holds a run of 16+ digits (a possible big integer) or
+ * a token Python writes but JSON.parse refuses (`NaN`, `Infinity`).
+ *
+ * Output is compact JSON (Python's `json.loads` accepts it). JSON cannot
+ * carry bytes: `encode` refuses them; the envelope codec writes such a
+ * payload with msgpack instead (decision 4).
+ */
+import { ErrorCode, SparrowError } from '../errors.ts';
+import { containsBytes } from './bytes.ts';
+import { checkDecoded, nestingError } from './depth.ts';
+import { DEFAULT_MAX_DEPTH, type Serialiser } from './serialiser.ts';
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+/** A run this long may be an integer beyond 2^53 (9007199254740993 has 16 digits). */
+const LONG_DIGITS = /\d{16}/;
+let bigintNonce = 0;
+
+/**
+ * Serialises `value` as compact JSON text; bigints become bare integers.
+ * Does not look for bytes (callers that may hold bytes check first).
+ *
+ * @throws SparrowError `serialisation-error` for cycles and other values JSON.stringify refuses.
+ */
+export function stringifyJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch (error) {
+    if (!(error instanceof TypeError) || !/bigint/i.test(error.message)) {
+      throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as JSON: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  // Slow path, only for values holding a bigint: mark each one with a
+  // nonce-tagged string, then strip the quotes and the tag.
+  const tag = `\u0000sparrow-bigint-${(bigintNonce = (bigintNonce + 1) % 1e9)}:`;
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? tag + item.toString() : item)) ?? 'null';
+  } catch (error) {
+    throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const escapedTag = JSON.stringify(tag).slice(1, -1).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  return text.replace(new RegExp(`"${escapedTag}(-?\\d+)"`, 'g'), '$1');
+}
+
+/**
+ * Parses JSON text, keeping integers beyond the safe range as bigint.
+ *
+ * @throws SparrowError `serialisation-error` for malformed text;
+ *   `limit-exceeded` for nesting deeper than `maxDepth`.
+ */
+export function parseJson(text: string, maxDepth: number = DEFAULT_MAX_DEPTH): unknown {
+  if (!LONG_DIGITS.test(text)) {
+    let value: unknown;
+    let parsed = false;
+    try {
+      // V8's JSON.parse is iterative, so hostile nesting cannot overflow the
+      // stack here; depth is checked on the result.
+      value = JSON.parse(text);
+      parsed = true;
+    } catch {
+      // Fall through to the exact parser: it accepts NaN/Infinity and gives a positioned error.
+    }
+    if (parsed) return text.length > 2 * maxDepth ? checkDecoded(value, maxDepth, false) : value;
+  }
+  return new ExactParser(text, maxDepth).parseDocument();
+}
+
+/** The `j` serialiser. */
+export const jsonSerialiser: Serialiser = {
+  code: 'j',
+  canCarryBytes: false,
+  encode(value: unknown): Uint8Array {
+    if (containsBytes(value)) {
+      throw new SparrowError(ErrorCode.SerialisationError, 'JSON cannot carry bytes; use a msgpack or CBOR payload');
+    }
+    return textEncoder.encode(stringifyJson(value));
+  },
+  decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH): unknown {
+    let text: string;
+    try {
+      text = textDecoder.decode(bytes);
+    } catch (error) {
+      throw new SparrowError(ErrorCode.SerialisationError, 'JSON part is not valid UTF-8', { cause: error });
+    }
+    return parseJson(text, maxDepth);
+  },
+};
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** A small recursive-descent JSON parser; recursion is bounded by maxDepth. */
+class ExactParser {
+  private readonly text: string;
+  private readonly maxDepth: number;
+  private pos = 0;
+
+  constructor(text: string, maxDepth: number) {
+    this.text = text;
+    this.maxDepth = maxDepth;
+  }
+
+  parseDocument(): unknown {
+    const value = this.parseValue(0);
+    this.skipSpace();
+    if (this.pos !== this.text.length) this.fail('unexpected text after the value');
+    return value;
+  }
+
+  private fail(what: string): never {
+    throw new SparrowError(ErrorCode.SerialisationError, `invalid JSON at offset ${this.pos}: ${what}`);
+  }
+
+  private skipSpace(): void {
+    const text = this.text;
+    let pos = this.pos;
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
+      else break;
+    }
+    this.pos = pos;
+  }
+
+  private parseValue(depth: number): unknown {
+    this.skipSpace();
+    const c = this.text.charCodeAt(this.pos);
+    switch (c) {
+      case 0x7b: // {
+        return this.parseObject(depth + 1);
+      case 0x5b: // [
+        return this.parseArray(depth + 1);
+      case 0x22: // "
+        return this.parseString();
+      case 0x74: // t
+        return this.literal('true', true);
+      case 0x66: // f
+        return this.literal('false', false);
+      case 0x6e: // n
+        return this.literal('null', null);
+      case 0x4e: // N (Python's allow_nan)
+        return this.literal('NaN', Number.NaN);
+      case 0x49: // I
+        return this.literal('Infinity', Number.POSITIVE_INFINITY);
+      default:
+        if (c === 0x2d && this.text.startsWith('-Infinity', this.pos)) return this.literal('-Infinity', Number.NEGATIVE_INFINITY);
+        if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.parseNumber();
+        return this.fail('unexpected character');
+    }
+  }
+
+  private literal<T>(word: string, value: T): T {
+    if (!this.text.startsWith(word, this.pos)) this.fail(`expected ${word}`);
+    this.pos += word.length;
+    return value;
+  }
+
+  private parseNumber(): number | bigint {
+    const text = this.text;
+    const start = this.pos;
+    let pos = start;
+    let integer = true;
+    if (text.charCodeAt(pos) === 0x2d) pos++;
+    const digitsStart = pos;
+    while (isDigit(text.charCodeAt(pos))) pos++;
+    if (pos === digitsStart) {
+      this.pos = pos;
+      this.fail('expected a digit');
+    }
+    if (text.charCodeAt(pos) === 0x2e) {
+      integer = false;
+      pos++;
+      const fracStart = pos;
+      while (isDigit(text.charCodeAt(pos))) pos++;
+      if (pos === fracStart) {
+        this.pos = pos;
+        this.fail('expected a digit after the decimal point');
+      }
+    }
+    const e = text.charCodeAt(pos);
+    if (e === 0x65 || e === 0x45) {
+      integer = false;
+      pos++;
+      const sign = text.charCodeAt(pos);
+      if (sign === 0x2b || sign === 0x2d) pos++;
+      const expStart = pos;
+      while (isDigit(text.charCodeAt(pos))) pos++;
+      if (pos === expStart) {
+        this.pos = pos;
+        this.fail('expected an exponent');
+      }
+    }
+    this.pos = pos;
+    const literal = text.slice(start, pos);
+    const value = Number(literal);
+    if (integer && (value > MAX_SAFE || value < -MAX_SAFE)) return BigInt(literal);
+    return value;
+  }
+
+  private parseString(): string {
+    const text = this.text;
+    const start = ++this.pos;
+    // Fast path: no escapes before the closing quote.
+    let pos = start;
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c === 0x22) {
+        this.pos = pos + 1;
+        return text.slice(start, pos);
+      }
+      if (c === 0x5c) break;
+      if (c < 0x20 || Number.isNaN(c)) {
+        this.pos = pos;
+        this.fail(Number.isNaN(c) ? 'unterminated string' : 'control character in string');
+      }
+      pos++;
+    }
+    // Slow path: find the end, honouring escapes, and let JSON.parse unescape.
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (Number.isNaN(c)) {
+        this.pos = pos;
+        this.fail('unterminated string');
+      }
+      if (c === 0x5c) pos += 2;
+      else if (c === 0x22) break;
+      else pos++;
+    }
+    this.pos = pos + 1;
+    try {
+      return JSON.parse(text.slice(start - 1, pos + 1)) as string;
+    } catch {
+      this.pos = start;
+      return this.fail('bad escape in string');
+    }
+  }
+
+  private parseArray(depth: number): unknown[] {
+    if (depth > this.maxDepth) throw nestingError(this.maxDepth);
+    this.pos++;
+    const array: unknown[] = [];
+    this.skipSpace();
+    if (this.text.charCodeAt(this.pos) === 0x5d) {
+      this.pos++;
+      return array;
+    }
+    for (;;) {
+      array.push(this.parseValue(depth));
+      this.skipSpace();
+      const c = this.text.charCodeAt(this.pos++);
+      if (c === 0x5d) return array;
+      if (c !== 0x2c) {
+        this.pos--;
+        this.fail('expected , or ]');
+      }
+    }
+  }
+
+  private parseObject(depth: number): Record<string, unknown> {
+    if (depth > this.maxDepth) throw nestingError(this.maxDepth);
+    this.pos++;
+    const object: Record<string, unknown> = {};
+    this.skipSpace();
+    if (this.text.charCodeAt(this.pos) === 0x7d) {
+      this.pos++;
+      return object;
+    }
+    for (;;) {
+      this.skipSpace();
+      if (this.text.charCodeAt(this.pos) !== 0x22) this.fail('expected a string key');
+      const key = this.parseString();
+      this.skipSpace();
+      if (this.text.charCodeAt(this.pos++) !== 0x3a) {
+        this.pos--;
+        this.fail('expected :');
+      }
+      const value = this.parseValue(depth);
+      // defineProperty so a "__proto__" key stays data, as with JSON.parse.
+      if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+      else object[key] = value;
+      this.skipSpace();
+      const c = this.text.charCodeAt(this.pos++);
+      if (c === 0x7d) return object;
+      if (c !== 0x2c) {
+        this.pos--;
+        this.fail('expected , or }');
+      }
+    }
+  }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}

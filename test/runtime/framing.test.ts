@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ChainDecoder, DEFAULT_CHAIN_LIMITS, type Chain, type ChainLimits } from '../../runtime/framing/chain-decoder.ts';
+import { encodeChain as encodeChainDirect, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
+import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
+import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
+
+/** Decodes `chunks` in order, returning copies of every chain (parts may be views). */
+function decodeAll(chunks: Uint8Array[], limits?: Partial<ChainLimits>): { prefix: string; parts: string[] }[] {
+  const out: { prefix: string; parts: string[] }[] = [];
+  const decoder = new ChainDecoder((chain: Chain) => out.push({ prefix: chain.prefix, parts: chain.parts.map(toHex) }), limits);
+  for (const chunk of chunks) decoder.push(chunk);
+  assert.equal(decoder.idle, true, 'decoder left a partial chain');
+  return out;
+}
+
+/** Parses a chain by hand for the expectation (a second, naive implementation). */
+function naiveParse(bytes: Uint8Array): { prefix: string; parts: string[] } {
+  let i = 0;
+  let prefix = '';
+  while (bytes[i]! < 0x80) prefix += String.fromCharCode(bytes[i++]!);
+  const parts: string[] = [];
+  for (;;) {
+    const sop = bytes[i++]!;
+    if (sop === 0xff) break;
+    let length = 0;
+    for (let n = 0; n < sop - 0x80; n++) length = length * 256 + bytes[i++]!;
+    parts.push(toHex(bytes.subarray(i, i + length)));
+    i += length;
+  }
+  assert.equal(i, bytes.length);
+  return { prefix, parts };
+}
+
+/** Splits a chunk while reusing one scratch buffer per piece, as a transport may. */
+function reusedChunks(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    pieces.push(bytes.slice(at, at + size));
+    at += size;
+  }
+  if (at < bytes.length) pieces.push(bytes.slice(at));
+  return pieces;
+}
+
+const allChains = loadVectors().flatMap((vector) => vector.chains.map((chain) => ({ name: vector.name, bytes: chain.bytes })));
+
+describe('chain encoder', () => {
+  it('writes minimal length headers', () => {
+    assert.equal(lengthByteCount(0), 0);
+    assert.equal(lengthByteCount(1), 1);
+    assert.equal(lengthByteCount(255), 1);
+    assert.equal(lengthByteCount(256), 2);
+    assert.equal(lengthByteCount(65535), 2);
+    assert.equal(lengthByteCount(65536), 3);
+    assert.equal(lengthByteCount(2 ** 32), 5);
+    assert.equal(toHex(encodeChainDirect('', [])), 'ff');
+    assert.equal(toHex(encodeChainDirect('j', [new Uint8Array(0)])), '6a80ff');
+    assert.equal(toHex(encodeChainDirect('', [new Uint8Array(256)])).slice(0, 6), '820100');
+    assert.equal(toHex(encodeChainDirect('', [new Uint8Array(70000)])).slice(0, 8), '83011170');
+  });
+
+  it('writes text parts as UTF-8, ASCII or not', () => {
+    assert.equal(toHex(encodeChainDirect('j', ['"pong"'])), '6a810622706f6e6722ff');
+    assert.equal(toHex(encodeChainDirect('', ['"é€"'])), '8107' + '22c3a9e282ac22' + 'ff');
+  });
+
+  it('re-encodes every vector chain byte for byte from its parsed parts', () => {
+    for (const { name, bytes } of allChains) {
+      const parsed = naiveParse(bytes);
+      const again = encodeChainDirect(parsed.prefix, parsed.parts.map((hex) => fromHex(hex)));
+      assert.equal(toHex(again), toHex(bytes), name);
+    }
+  });
+
+  it('refuses a non-ASCII prefix', () => {
+    assert.throws(() => encodeChainDirect('é', []), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.ProtocolError);
+  });
+});
+
+describe('chain decoder', () => {
+  it('has the reference defaults', () => {
+    assert.equal(DEFAULT_CHAIN_LIMITS.maxPartSize, 10 * 1024 * 1024);
+    assert.equal(DEFAULT_CHAIN_LIMITS.maxChainSize, 10 * 1024 * 1024);
+    assert.equal(DEFAULT_CHAIN_LIMITS.maxParts, 10);
+  });
+
+  it('decodes every vector chain in one chunk', () => {
+    for (const { name, bytes } of allChains) assert.deepEqual(decodeAll([bytes]), [naiveParse(bytes)], name);
+  });
+
+  it('decodes every vector chain split in two at every position', () => {
+    for (const { name, bytes } of allChains) {
+      const expected = [naiveParse(bytes)];
+      for (let at = 0; at <= bytes.length; at++) {
+        assert.deepEqual(decodeAll(reusedChunks(bytes, [at])), expected, `${name} split at ${at}`);
+      }
+    }
+  });
+
+  it('decodes every vector chain fed one byte at a time', () => {
+    for (const { name, bytes } of allChains) {
+      assert.deepEqual(decodeAll(reusedChunks(bytes, Array.from({ length: bytes.length }, () => 1))), [naiveParse(bytes)], name);
+    }
+  });
+
+  it('decodes all chains of a vector concatenated, in one chunk, in 2-byte and 7-byte chunks', () => {
+    for (const vector of loadVectors()) {
+      const joined = Buffer.concat(vector.chains.map((chain) => chain.bytes));
+      const expected = vector.chains.map((chain) => naiveParse(chain.bytes));
+      assert.deepEqual(decodeAll([joined]), expected, vector.name);
+      for (const size of [2, 7]) {
+        const sizes = Array.from({ length: Math.ceil(joined.length / size) }, () => size);
+        assert.deepEqual(decodeAll(reusedChunks(joined, sizes)), expected, `${vector.name} in ${size}-byte chunks`);
+      }
+    }
+  });
+
+  it('hands out plain Uint8Array views for parts inside the chunk, copies for parts spanning chunks', () => {
+    const bytes = Buffer.from(fromHex('6a 8103 616263 8102 6465 ff'));
+    let seen: Chain | undefined;
+    const decoder = new ChainDecoder((chain) => (seen = chain));
+    decoder.push(bytes);
+    assert.equal(Object.getPrototypeOf(seen!.parts[0]), Uint8Array.prototype);
+    assert.equal(seen!.parts[0]!.buffer, bytes.buffer);
+    // Split: the first part must survive its chunk being overwritten.
+    const first = bytes.slice(0, 7);
+    decoder.push(first);
+    first.fill(0);
+    decoder.push(bytes.subarray(7));
+    assert.deepEqual(seen!.parts.map(toHex), ['616263', '6465']);
+  });
+
+  it('accepts non-minimal length headers, zero lengths with n > 0, and the empty chain', () => {
+    assert.deepEqual(decodeAll([fromHex('6a 880000000000000003 616263 8100 ff ff')]), [
+      { prefix: 'j', parts: ['616263', ''] },
+      { prefix: '', parts: [] },
+    ]);
+  });
+
+  const limitCases: { name: string; bytes: string; limits?: Partial<ChainLimits>; code: ErrorCode }[] = [
+    { name: 'a bad SOP byte', bytes: '6a 80 7f', code: ErrorCode.ProtocolError },
+    { name: 'an 0x89 SOP byte', bytes: '89 00', code: ErrorCode.ProtocolError },
+    { name: 'a part over the size limit', bytes: '8201 01', limits: { maxPartSize: 256 }, code: ErrorCode.LimitExceeded },
+    { name: 'a hostile 8-byte length', bytes: '88 ffffffffffffffff', code: ErrorCode.LimitExceeded },
+    { name: 'a chain over the size limit', bytes: '6a 81ff' + '00'.repeat(255) + '81ff', limits: { maxChainSize: 300 }, code: ErrorCode.LimitExceeded },
+    { name: '11 parts', bytes: '80'.repeat(11) + 'ff', code: ErrorCode.LimitExceeded },
+    { name: 'a long prefix', bytes: '61'.repeat(65), code: ErrorCode.LimitExceeded },
+  ];
+  for (const { name, bytes, limits, code } of limitCases) {
+    it(`fails with ${code} on ${name}, then refuses more input`, () => {
+      const seen: Chain[] = [];
+      const decoder = new ChainDecoder((chain) => seen.push(chain), limits);
+      const isCode = (error: unknown) => error instanceof SparrowError && error.code === code;
+      assert.throws(() => decoder.push(fromHex(bytes)), isCode);
+      assert.equal(decoder.failure?.code, code);
+      assert.throws(() => decoder.push(fromHex('6a80ff')), isCode);
+      assert.equal(seen.length, 0);
+    });
+  }
+
+  it('fails on the part count limit at the 11th SOP byte, even when fed byte by byte', () => {
+    const decoder = new ChainDecoder(() => assert.fail('no chain expected'));
+    for (let k = 0; k < 10; k++) decoder.push(fromHex('80'));
+    assert.throws(() => decoder.push(fromHex('80')), /more than 10 parts/);
+  });
+
+  it('checks the part size before allocating', () => {
+    // 8 MiB limit + a 2^40 length: must fail on the length bytes, not allocate.
+    const decoder = new ChainDecoder(() => {}, { maxPartSize: 8 });
+    assert.throws(() => decoder.push(fromHex('85 0100000000')), /larger than 8 bytes/);
+  });
+
+  it('keeps decoding chains after a message that fits the limits exactly', () => {
+    const limits = { maxPartSize: 3, maxChainSize: 1 + 2 + 3 + 1, maxParts: 2 };
+    assert.deepEqual(decodeAll([fromHex('6a 8103 616263 80 ff 6a 80 ff')], limits), [
+      { prefix: 'j', parts: ['616263', ''] },
+      { prefix: 'j', parts: [''] },
+    ]);
+  });
+
+  it('marks itself failed when the sink throws', () => {
+    const decoder = new ChainDecoder(() => {
+      throw new Error('sink bug');
+    });
+    assert.throws(() => decoder.push(fromHex('6a80ff')), /sink bug/);
+    assert.throws(() => decoder.push(fromHex('6a80ff')), /sink bug/);
+  });
+
+  it('rejects invalid limits', () => {
+    assert.throws(() => new ChainDecoder(() => {}, { maxParts: -1 }), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.Unsupported);
+  });
+});

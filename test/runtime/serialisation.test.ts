@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
+import { containsBytes } from '../../runtime/serialisation/bytes.ts';
+import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
+import { jsonSerialiser, parseJson, stringifyJson } from '../../runtime/serialisation/json.ts';
+import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';
+import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
+import { fromHex, toHex } from '../helpers/vectors.ts';
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+const isCode = (code: ErrorCode) => (error: unknown) => error instanceof SparrowError && error.code === code;
+const all = [jsonSerialiser, msgpackSerialiser, cborSerialiser];
+
+describe('serialisers', () => {
+  it('are found by code', () => {
+    assert.equal(getSerialiser('j'), jsonSerialiser);
+    assert.equal(getSerialiser('m'), msgpackSerialiser);
+    assert.equal(getSerialiser('c'), cborSerialiser);
+    assert.equal(isSerialiserCode('x'), false);
+    assert.equal(isSerialiserCode('j'), true);
+    assert.equal(jsonSerialiser.canCarryBytes, false);
+    assert.equal(msgpackSerialiser.canCarryBytes, true);
+    assert.equal(cborSerialiser.canCarryBytes, true);
+  });
+
+  it('round-trip plain values in every codec', () => {
+    const value = { s: 'héllo', n: 1.5, i: -7, big: 2 ** 40, t: true, f: false, z: null, list: [1, 'two', [3]], nested: { a: { b: {} } } };
+    for (const serialiser of all) assert.deepEqual(serialiser.decode(serialiser.encode(value)), value, serialiser.code);
+  });
+
+  it('encode plain msgpack and CBOR as Python writes it', () => {
+    // Vector bytes: msgpack and CBOR ping request envelopes (HEAD, no l).
+    const envelope = { r: 'ping', i: 1, v: '.5', s: '#sys' };
+    assert.equal(toHex(msgpackSerialiser.encode(envelope)), '84a172a470696e67a16901a176a22e35a173a423737973');
+    assert.equal(toHex(cborSerialiser.encode(envelope)), 'a461726470696e6761690161766' + '22e356173642373797' + '3');
+    assert.equal(toHex(msgpackSerialiser.encode(new Uint8Array([0, 1, 0xfe, 0xff]))), 'c4040001feff');
+    assert.equal(toHex(cborSerialiser.encode(new Uint8Array([0, 1, 0xfe, 0xff]))), '440001feff');
+    assert.equal(toHex(msgpackSerialiser.encode({ u: undefined })), '81a175c0');
+  });
+
+  it('decode bytes as plain Uint8Array copies, even from a Buffer source', () => {
+    const source = Buffer.from(fromHex('c4040001feff'));
+    const decoded = msgpackSerialiser.decode(source);
+    assert.equal(Object.getPrototypeOf(decoded), Uint8Array.prototype);
+    source.fill(0);
+    assert.deepEqual(decoded, new Uint8Array([0, 1, 0xfe, 0xff]));
+    const cborSource = Buffer.from(fromHex('440001feff'));
+    const fromCbor = cborSerialiser.decode(cborSource);
+    assert.equal(Object.getPrototypeOf(fromCbor), Uint8Array.prototype);
+    cborSource.fill(0);
+    assert.deepEqual(fromCbor, new Uint8Array([0, 1, 0xfe, 0xff]));
+  });
+
+  it('JSON refuses bytes, and containsBytes finds them cheaply', () => {
+    assert.throws(() => jsonSerialiser.encode({ a: [new Uint8Array(1)] }), isCode(ErrorCode.SerialisationError));
+    assert.equal(containsBytes({ a: [1, { b: new Uint8Array(0) }] }), true);
+    assert.equal(containsBytes({ a: [1, { b: 'x' }] }), false);
+    assert.equal(containsBytes(new Uint8Array(0)), true);
+    assert.equal(containsBytes('text'), false);
+  });
+
+  it('report malformed input as serialisation-error', () => {
+    assert.throws(() => jsonSerialiser.decode(utf8('{"a":')), isCode(ErrorCode.SerialisationError));
+    assert.throws(() => jsonSerialiser.decode(new Uint8Array([0x22, 0xff, 0x22])), isCode(ErrorCode.SerialisationError));
+    assert.throws(() => msgpackSerialiser.decode(fromHex('92 01')), isCode(ErrorCode.SerialisationError));
+    assert.throws(() => msgpackSerialiser.decode(fromHex('01 02')), isCode(ErrorCode.SerialisationError));
+    assert.throws(() => cborSerialiser.decode(fromHex('82 01')), isCode(ErrorCode.SerialisationError));
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    assert.throws(() => jsonSerialiser.encode(cyclic), isCode(ErrorCode.SerialisationError));
+  });
+});
+
+describe('int64 is lossless', () => {
+  const big = 12345678901234567890n;
+
+  it('JSON decodes a big integer to the exact bigint and encodes it back with all digits', () => {
+    const decoded = jsonSerialiser.decode(utf8('{"n": 12345678901234567890, "m": -9223372036854775808, "small": 9007199254740991, "f": 1.5e300}'));
+    assert.deepEqual(decoded, { n: big, m: -9223372036854775808n, small: 9007199254740991, f: 1.5e300 });
+    assert.equal(new TextDecoder().decode(jsonSerialiser.encode({ n: big, list: [-5n, 1] })), '{"n":12345678901234567890,"list":[-5,1]}');
+    assert.equal(stringifyJson(big), '12345678901234567890');
+  });
+
+  it('JSON keeps strings that look like digits as strings', () => {
+    assert.deepEqual(parseJson('{"id": "12345678901234567890", "x": 0.12345678901234567}'), { id: '12345678901234567890', x: 0.12345678901234567 });
+  });
+
+  it('JSON accepts the NaN and Infinity Python writes', () => {
+    const decoded = parseJson('[NaN, Infinity, -Infinity]') as number[];
+    assert.ok(Number.isNaN(decoded[0]));
+    assert.deepEqual(decoded.slice(1), [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+  });
+
+  it('msgpack and CBOR decode int64 beyond the safe range to bigint, and safe ones to numbers', () => {
+    for (const serialiser of [msgpackSerialiser, cborSerialiser]) {
+      assert.equal(serialiser.decode(serialiser.encode(big)), big, serialiser.code);
+      assert.equal(serialiser.decode(serialiser.encode(-9223372036854775808n)), -9223372036854775808n, serialiser.code);
+      assert.deepEqual(serialiser.decode(serialiser.encode({ a: [2n ** 40n] })), { a: [2 ** 40] }, serialiser.code);
+    }
+    // Python's uint64 forms: msgpack cf, CBOR 1b.
+    assert.equal(msgpackSerialiser.decode(fromHex('cf ab54a98ceb1f0ad2')), big);
+    assert.equal(cborSerialiser.decode(fromHex('1b ab54a98ceb1f0ad2')), big);
+    assert.equal(cborSerialiser.decode(fromHex('1b 0000010000000000')), 2 ** 40);
+  });
+});
+
+describe('nesting depth', () => {
+  const deepJson = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+
+  it('accepts nesting up to the limit and rejects one more, in every codec', () => {
+    for (const serialiser of all) {
+      const ok = JSON.parse(deepJson(8)) as unknown;
+      assert.deepEqual(serialiser.decode(serialiser.encode(ok), 8), ok, serialiser.code);
+      assert.throws(() => serialiser.decode(serialiser.encode(JSON.parse(deepJson(9))), 8), isCode(ErrorCode.LimitExceeded), serialiser.code);
+    }
+    assert.throws(() => parseJson('{"a": ' + deepJson(64) + ', "n": 12345678901234567890}', 64), isCode(ErrorCode.LimitExceeded));
+  });
+
+  it('gives a clean error, not a crash, for hostile nesting', () => {
+    assert.throws(() => jsonSerialiser.decode(utf8(deepJson(1_000_000))), isCode(ErrorCode.LimitExceeded));
+    assert.throws(() => jsonSerialiser.decode(utf8(deepJson(200_000) + '12345678901234567890')), isCode(ErrorCode.LimitExceeded));
+    assert.throws(() => msgpackSerialiser.decode(new Uint8Array(500_000).fill(0x91)), isCode(ErrorCode.LimitExceeded));
+    assert.throws(() => cborSerialiser.decode(new Uint8Array(500_000).fill(0x81)), isCode(ErrorCode.LimitExceeded));
+    // The codecs still work afterwards.
+    assert.deepEqual(msgpackSerialiser.decode(fromHex('91 01')), [1]);
+    assert.deepEqual(cborSerialiser.decode(fromHex('81 01')), [1]);
+  });
+});
