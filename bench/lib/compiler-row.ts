@@ -1,0 +1,93 @@
+/**
+ * The compiler row: wall time of `sparrowc check` and `sparrowc gen` on a
+ * generated schema of 2,000 methods, each in a fresh `node bin/sparrowc.js`
+ * process, exactly as a user runs it (so start-up is included).
+ *
+ * A command sparrowc does not have yet is reported as missing, not failed.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSchema } from '../scripts/gen-schema.ts';
+
+/** Methods in the generated schema. */
+export const COMPILER_METHODS = 2000;
+
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+const sparrowc = path.join(projectRoot, 'bin', 'sparrowc.js');
+
+/** One timed sparrowc command. */
+export type CommandOutcome =
+  | { status: 'ok'; seconds: number }
+  | { status: 'missing' }
+  | { status: 'error'; error: string };
+
+/** One round of the compiler row. */
+export interface CompilerRound {
+  check: CommandOutcome;
+  gen: CommandOutcome;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+function run(args: readonly string[], timeoutMs: number): Promise<Run> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [sparrowc, ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      stderr += `\ntimed out after ${timeoutMs} ms`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1e3 });
+    });
+  });
+}
+
+/**
+ * Whether sparrowc has `command`: its help must exit 0 and name it. The exit
+ * code alone is not enough while the CLI has no commands, because commander
+ * then prints the top-level help for any `x --help` and exits 0.
+ */
+async function hasCommand(command: string): Promise<boolean> {
+  const help = await run([command, '--help'], 30_000);
+  return help.code === 0 && help.stdout.includes(`sparrowc ${command}`);
+}
+
+async function timed(args: readonly string[], timeoutMs: number): Promise<CommandOutcome> {
+  const result = await run(args, timeoutMs);
+  if (result.code === 0) return { status: 'ok', seconds: result.seconds };
+  const why = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(0, 3).join(' / ');
+  return { status: 'error', error: `exit ${result.code}: ${why}`.slice(0, 300) };
+}
+
+/** Runs one round of the compiler row: writes the schema, times check and gen, cleans up. */
+export async function runCompilerRound(timeoutMs: number): Promise<CompilerRound> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sparrow-bench-compiler-'));
+  try {
+    const schema = path.join(dir, 'big.sparrow');
+    writeFileSync(schema, generateSchema({ methods: COMPILER_METHODS }));
+    const [canCheck, canGen] = await Promise.all([hasCommand('check'), hasCommand('gen')]);
+    const check: CommandOutcome = canCheck ? await timed(['check', schema], timeoutMs) : { status: 'missing' };
+    const gen: CommandOutcome = canGen ? await timed(['gen', schema, '--out', path.join(dir, 'out')], timeoutMs) : { status: 'missing' };
+    return { check, gen };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
