@@ -4,3 +4,5 @@ export { connect, listen } from './transport/node/url.ts';
 export { connectTcp, listenTcp } from './transport/node/tcp.ts';
 export { connectUnix, listenUnix } from './transport/node/unix.ts';
 export { StreamTransport, createSocketTransport, type StreamTransportOptions } from './transport/node/stream.ts';
+export { connectWs, listenWs, DEFAULT_MAX_MESSAGE_BYTES, type WsOptions } from './transport/node/ws.ts';
+export { connectTls, listenTls } from './transport/node/tls.ts';

@@ -103,6 +103,8 @@ export interface TransportFixture {
   listen(onConnection: (transport: Transport) => void): Promise<Listener>;
   /** Connects to the listener. */
   connect(listener: Listener): Promise<Transport>;
+  /** Stream transports gather a tick's chains before writing, so bufferedAmount is non-zero right after send. */
+  gathers?: boolean;
 }
 
 /** Listens, connects once, and probes both sides. */
@@ -158,7 +160,7 @@ export function describeTransportConformance(name: string, fixture: TransportFix
         chains.splice(5000, 0, pattern(200_000, 9));
         for (const chain of chains) client.transport.send(chain);
         const expected = Buffer.concat(chains);
-        assert.ok(client.transport.bufferedAmount > 0, 'queued bytes are reported');
+        if (fixture.gathers === true) assert.ok(client.transport.bufferedAmount >= expected.length, 'queued bytes are reported');
         await client.transport.drained();
         assert.equal(client.transport.bufferedAmount, 0);
         assert.ok(expected.equals(await server.waitForBytes(expected.length)));

@@ -8,6 +8,7 @@ import { connectPair, describeTransportConformance, probe, withTimeout } from '.
 describeTransportConformance('tcp', {
   listen: (onConnection) => listen('tcp://127.0.0.1:0', onConnection),
   connect: (listener) => connect(listener.url),
+  gathers: true,
 });
 
 describe('tcp', () => {

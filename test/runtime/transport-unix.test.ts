@@ -23,6 +23,7 @@ after(async () => {
 describeTransportConformance('unix', {
   listen: (onConnection) => listen(`unix:${nextPath()}`, onConnection),
   connect: (listener) => connect(listener.url),
+  gathers: true,
 });
 
 describe('unix', () => {

@@ -5,11 +5,21 @@
  * |---|---|---|
  * | `tcp://host:port` | TCP | TCP (port 0: a free port) |
  * | `unix:/path/to.sock` | Unix socket | Unix socket (stale file removed) |
+ * | `tls://host:port` | TLS (`options.tls.ca` to trust a private CA) | TLS (`options.tls.cert`, `key`; with `ca`, client certificates required) |
+ * | `ws://host:port/path` | WebSocket (`ws` package) | WebSocket on an http server; any path accepted |
+ * | `wss://host:port/path` | WebSocket over TLS | the same on an https server |
  */
 import { ErrorCode, SparrowError } from '../../errors.ts';
 import type { ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
 import { connectTcp, listenTcp } from './tcp.ts';
+import { connectTls, listenTls } from './tls.ts';
 import { connectUnix, listenUnix } from './unix.ts';
+import { connectWs, listenWs, type WsOptions } from './ws.ts';
+
+/** Options of {@link connect}: the common ConnectOptions plus WebSocket settings. */
+export type NodeConnectOptions = ConnectOptions & WsOptions;
+/** Options of {@link listen}: the common ListenOptions plus WebSocket settings. */
+export type NodeListenOptions = ListenOptions & WsOptions;
 
 /**
  * Opens a connection to `url`.
@@ -17,7 +27,7 @@ import { connectUnix, listenUnix } from './unix.ts';
  * `connection-failed` (with the cause) when connecting fails or times out,
  * and `aborted` when `options.signal` fires first.
  */
-export async function connect(url: string, options: ConnectOptions = {}): Promise<Transport> {
+export async function connect(url: string, options: NodeConnectOptions = {}): Promise<Transport> {
   const scheme = schemeOf(url);
   switch (scheme) {
     case 'tcp': {
@@ -26,6 +36,14 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     }
     case 'unix':
       return connectUnix(unixPath(url), options);
+    case 'tls': {
+      const { host, port } = hostAndPort(url, true);
+      return connectTls(host, port, options);
+    }
+    case 'ws':
+    case 'wss':
+      hostAndPort(url, false);
+      return connectWs(url, options);
     default:
       throw unsupportedScheme(url, scheme);
   }
@@ -37,8 +55,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
  * when port 0 was asked. Rejects with `unsupported` for an unknown scheme
  * or a malformed URL, `connection-failed` when the address cannot be bound.
  */
-export async function listen(url: string, onConnection: (transport: Transport) => void, options: ListenOptions = {}): Promise<Listener> {
-  void options;
+export async function listen(url: string, onConnection: (transport: Transport) => void, options: NodeListenOptions = {}): Promise<Listener> {
   const scheme = schemeOf(url);
   switch (scheme) {
     case 'tcp': {
@@ -47,6 +64,14 @@ export async function listen(url: string, onConnection: (transport: Transport) =
     }
     case 'unix':
       return listenUnix(unixPath(url), onConnection);
+    case 'tls': {
+      const { host, port } = hostAndPort(url, true);
+      return listenTls(host, port, onConnection, options);
+    }
+    case 'ws':
+    case 'wss':
+      hostAndPort(url, false);
+      return listenWs(url, onConnection, options);
     default:
       throw unsupportedScheme(url, scheme);
   }

@@ -1,0 +1,115 @@
+/**
+ * WebSocket transport on Node (`ws://host:port/path`, `wss://…`): the
+ * browser-safe transport of ../websocket.ts over the `ws` package, and a
+ * listener on an http(s) server. One chain per binary message; the path is
+ * accepted whatever it is, as the reference ignores it (PROTOCOL.md §2).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { ErrorCode, SparrowError } from '../../errors.ts';
+import type { ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
+import { createWebSocketTransport, openWebSocketTransport, type WebSocketTransportOptions } from '../websocket.ts';
+import { CLOSE_GRACE_MS } from './stream.ts';
+import { formatHostPort } from './tcp.ts';
+import { serverTlsOptions, tlsMaterial } from './tls.ts';
+
+/** Largest message accepted by default: above the protocol's 10 MiB chain limit, with room for raised limits. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** WebSocket-specific options, on top of ConnectOptions / ListenOptions. */
+export interface WsOptions {
+  /** Larger incoming messages close the connection (code 1009). Default {@link DEFAULT_MAX_MESSAGE_BYTES}. */
+  maxMessageBytes?: number;
+  /** Told about dropped text frames. Default: `console.warn`. */
+  onProtocolError?: (error: SparrowError) => void;
+}
+
+/**
+ * Connects to `ws://host:port/path` or `wss://…` (TLS material from
+ * `options.tls`). Rejects with `connection-failed` (refused, handshake
+ * rejected, untrusted certificate, timed out) or `aborted`.
+ */
+export function connectWs(url: string, options: ConnectOptions & WsOptions = {}): Promise<Transport> {
+  const secure = url.startsWith('wss:');
+  let socket: WebSocket;
+  try {
+    socket = new WebSocket(url, {
+      perMessageDeflate: false,
+      maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      ...(secure ? { ...tlsMaterial(options.tls), rejectUnauthorized: options.tls?.rejectUnauthorized ?? true } : {}),
+    });
+  } catch (cause) {
+    return Promise.reject(new SparrowError(ErrorCode.Unsupported, `Malformed WebSocket URL ${url}: ${(cause as Error).message}`, { cause }));
+  }
+  // Node hands binary messages over as Buffers without the ArrayBuffer copy.
+  socket.binaryType = 'nodebuffer';
+  return openWebSocketTransport(socket, url, { ...options, scheme: secure ? 'wss' : 'ws' });
+}
+
+/**
+ * Listens for WebSocket connections at `ws://host:port/path` (or `wss://`
+ * with `options.tls.cert` and `key`). Any path is accepted. Port 0 picks a
+ * free port, reported in the listener's `url`. Rejects with `unsupported`
+ * (bad URL, wss without cert/key) or `connection-failed` (cannot bind).
+ */
+export async function listenWs(url: string, onConnection: (transport: Transport) => void, options: ListenOptions & WsOptions = {}): Promise<Listener> {
+  const parsed = new URL(url);
+  const secure = parsed.protocol === 'wss:';
+  const scheme = secure ? 'wss' : 'ws';
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port);
+  const server = secure ? https.createServer(serverTlsOptions(url, options)) : http.createServer();
+  server.on('request', (_request: http.IncomingMessage, response: http.ServerResponse) => {
+    response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('WebSocket only\n');
+  });
+  const wss = new WebSocketServer({ server, perMessageDeflate: false, maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  const open = new Set<Transport>();
+  wss.on('connection', (socket: WebSocket, request: http.IncomingMessage) => {
+    const transportOptions: WebSocketTransportOptions = {
+      scheme,
+      remote: formatHostPort(request.socket.remoteAddress ?? '?', request.socket.remotePort ?? 0),
+    };
+    if (options.onProtocolError !== undefined) transportOptions.onProtocolError = options.onProtocolError;
+    const transport = createWebSocketTransport(socket, transportOptions);
+    open.add(transport);
+    socket.once('close', () => open.delete(transport));
+    onConnection(transport);
+  });
+  // Errors of one client or of the server after binding must not crash the process.
+  wss.on('error', () => {});
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (cause) {
+    throw new SparrowError(ErrorCode.ConnectionFailed, `Cannot listen on ${url}: ${(cause as Error).message}`, { cause });
+  }
+  server.on('error', () => {});
+  server.on('tlsClientError', () => {});
+  const realPort = (server.address() as net.AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `${scheme}://${formatHostPort(host, realPort)}${parsed.pathname === '' ? '/' : parsed.pathname}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const transport of open) transport.close();
+        wss.close();
+        // Resolves once every connection is gone; peers that ignore the closing handshake are cut off.
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        timer.unref();
+      });
+      return closing;
+    },
+  };
+}

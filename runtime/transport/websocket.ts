@@ -1,0 +1,335 @@
+/**
+ * WebSocket transport (PROTOCOL.md §2): exactly one chain per binary
+ * message, in both directions. Browser-safe: it runs over anything shaped
+ * like a WebSocket — the browser's global `WebSocket`, or the `ws` package's
+ * class on Node (the Node entry passes that in; this file never imports it).
+ */
+import { ErrorCode, SparrowError } from '../errors.ts';
+import { guardConnect } from './connect-guard.ts';
+import type { ConnectOptions, Transport, TransportHandlers } from './transport.ts';
+
+/** WebSocket readyState values (the same in browsers and in `ws`). */
+const CONNECTING = 0;
+const OPEN = 1;
+
+/** A message, close or error event as both the DOM and `ws` deliver them. */
+export interface WebSocketEventLike {
+  /** Message payload: ArrayBuffer, a byte view (ws `nodebuffer`), string (text frame), Blob or fragments. */
+  readonly data?: unknown;
+  /** Close code. */
+  readonly code?: number;
+  readonly reason?: string;
+  /** The error behind an `error` event (`ws` only; the DOM hides it). */
+  readonly error?: unknown;
+  readonly message?: string;
+}
+
+/**
+ * The part of a WebSocket this transport uses. Both the DOM `WebSocket` and
+ * the `ws` package's `WebSocket` satisfy it.
+ */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: Uint8Array<ArrayBuffer>): void;
+  close(code?: number, reason?: string): void;
+  // The event parameters are `any` because the DOM and `ws` type their events differently;
+  // the transport reads them through WebSocketEventLike.
+  addEventListener?(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
+  onopen?: ((event: any) => void) | null;
+  onmessage?: ((event: any) => void) | null;
+  onclose?: ((event: any) => void) | null;
+  onerror?: ((event: any) => void) | null;
+}
+
+/** A WebSocket class: the DOM `WebSocket`, or the `ws` package's. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** Options for {@link createWebSocketTransport}. */
+export interface WebSocketTransportOptions {
+  /** Describes the other end (default: the socket's url, or "websocket"). */
+  remote?: string;
+  /** Scheme reported by the transport (default `ws`). */
+  scheme?: string;
+  /**
+   * Told about protocol problems that do not close the connection: a text
+   * frame (dropped; the protocol is binary only). Default: `console.warn`.
+   */
+  onProtocolError?: (error: SparrowError) => void;
+}
+
+/** Options for {@link connectWebSocket}. */
+export interface ConnectWebSocketOptions extends ConnectOptions, WebSocketTransportOptions {
+  /** The WebSocket class to use (default `globalThis.WebSocket`; on Node 20 pass `ws`'s). */
+  WebSocket?: WebSocketConstructor;
+}
+
+/** Close codes that mean the other side closed on purpose. */
+const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005]);
+
+type Listener = (event: WebSocketEventLike) => void;
+
+function on(socket: WebSocketLike, type: 'open' | 'message' | 'close' | 'error', listener: Listener): () => void {
+  const target = socket as unknown as {
+    addEventListener?: (type: string, listener: Listener) => void;
+    removeEventListener?: (type: string, listener: Listener) => void;
+  } & Record<string, unknown>;
+  if (typeof target.addEventListener === 'function') {
+    target.addEventListener(type, listener);
+    return () => target.removeEventListener?.(type, listener);
+  }
+  // Minimal sockets with only on* properties: chain any handler already there.
+  const property = `on${type}`;
+  const previous = target[property] as Listener | null | undefined;
+  target[property] = (event: WebSocketEventLike) => {
+    previous?.(event);
+    listener(event);
+  };
+  return () => {
+    target[property] = previous ?? null;
+  };
+}
+
+/** The bytes of a binary message, or undefined when it is not binary. */
+function binaryOf(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  // `ws` with binaryType "fragments" hands over the frames of one message.
+  if (Array.isArray(data) && data.every((part) => ArrayBuffer.isView(part))) {
+    const parts = data as ArrayBufferView[];
+    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+    let offset = 0;
+    for (const part of parts) {
+      out.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), offset);
+      offset += part.byteLength;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+class WebSocketTransport implements Transport {
+  readonly scheme: string;
+  readonly remote: string;
+  readonly #socket: WebSocketLike;
+  readonly #onProtocolError: (error: SparrowError) => void;
+  #handlers: TransportHandlers | undefined;
+  #early: Uint8Array[] = [];
+  /** Chains sent while the socket was still connecting. */
+  #queued: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #closing = false;
+  #finished = false;
+  #closeError: Error | undefined;
+  #lastError: unknown;
+  #unsubscribe: (() => void)[] = [];
+
+  constructor(socket: WebSocketLike, options: WebSocketTransportOptions) {
+    this.#socket = socket;
+    this.scheme = options.scheme ?? 'ws';
+    const url = (socket as { url?: unknown }).url;
+    this.remote = options.remote ?? (typeof url === 'string' && url !== '' ? url : 'websocket');
+    this.#onProtocolError = options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`));
+    // Browsers default to Blob, which is read asynchronously and could reorder chains.
+    if (socket.binaryType !== 'arraybuffer' && socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
+    this.#unsubscribe.push(
+      on(socket, 'open', () => this.#flushQueued()),
+      on(socket, 'message', (event) => this.#receive(event.data)),
+      on(socket, 'error', (event) => {
+        this.#lastError ??= event.error ?? event.message ?? event;
+      }),
+      on(socket, 'close', (event) => this.#onSocketClose(event)),
+    );
+    if (socket.readyState > OPEN) this.#finish(new SparrowError(ErrorCode.ConnectionClosed, 'WebSocket is already closed'));
+  }
+
+  start(handlers: TransportHandlers): void {
+    if (this.#handlers !== undefined) throw new Error('Transport already started');
+    this.#handlers = handlers;
+    for (const bytes of this.#early.splice(0)) handlers.onData(bytes);
+    if (this.#finished) this.#reportClose();
+  }
+
+  send(chain: Uint8Array): void {
+    if (this.#closing || this.#finished) return;
+    const state = this.#socket.readyState;
+    if (state === CONNECTING) {
+      this.#queued.push(chain);
+      this.#queuedBytes += chain.length;
+    } else if (state === OPEN) {
+      this.#sendNow(chain);
+    }
+  }
+
+  get bufferedAmount(): number {
+    if (this.#finished) return 0;
+    return this.#queuedBytes + this.#socket.bufferedAmount;
+  }
+
+  drained(): Promise<void> {
+    if (this.bufferedAmount === 0) return Promise.resolve();
+    // Browsers have no drain event: poll, backing off, until the socket's buffer is empty.
+    return new Promise((resolve) => {
+      let delay = 1;
+      const check = (): void => {
+        if (this.bufferedAmount === 0) {
+          resolve();
+          return;
+        }
+        delay = Math.min(delay * 2, 50);
+        setTimeout(check, delay);
+      };
+      setTimeout(check, delay);
+    });
+  }
+
+  close(): void {
+    if (this.#closing || this.#finished) return;
+    this.#closing = true;
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    try {
+      this.#socket.close(1000);
+    } catch {
+      // A socket that is already going away may throw; the close event still follows.
+    }
+  }
+
+  #sendNow(chain: Uint8Array): void {
+    try {
+      // The DOM's send takes ArrayBuffer-backed views only; a shared buffer is copied.
+      this.#socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
+    } catch (error) {
+      // A send racing the socket's own closure: the close event reports it.
+      this.#lastError ??= error;
+    }
+  }
+
+  #flushQueued(): void {
+    const queued = this.#queued;
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    for (const chain of queued) this.#sendNow(chain);
+  }
+
+  #receive(data: unknown): void {
+    if (this.#closing || this.#finished) return;
+    const bytes = binaryOf(data);
+    if (bytes === undefined) {
+      const kind = typeof data === 'string' ? 'text frame' : 'non-binary message';
+      // The reference sends binary frames only; a text frame is dropped, never fatal (PROTOCOL.md §2).
+      this.#onProtocolError(new SparrowError(ErrorCode.ProtocolError, `Dropped a WebSocket ${kind} from ${this.remote}: chains travel in binary frames only`));
+      return;
+    }
+    if (this.#handlers === undefined) this.#early.push(bytes);
+    else this.#handlers.onData(bytes);
+  }
+
+  #onSocketClose(event: WebSocketEventLike): void {
+    const code = event.code ?? 1005;
+    if (CLEAN_CLOSE_CODES.has(code)) {
+      this.#finish(undefined);
+      return;
+    }
+    const detail = this.#lastError instanceof Error ? `: ${this.#lastError.message}` : '';
+    this.#finish(
+      new SparrowError(ErrorCode.ConnectionClosed, `WebSocket to ${this.remote} closed abnormally (code ${code})${detail}`, {
+        cause: this.#lastError,
+      }),
+    );
+  }
+
+  #finish(error: Error | undefined): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    // A close we asked for is clean even if the closing handshake was cut short.
+    this.#closeError = this.#closing ? undefined : error;
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    // Keep an error listener: `ws` throws on an 'error' event nobody listens to.
+    on(this.#socket, 'error', () => {});
+    if (this.#handlers !== undefined) this.#reportClose();
+  }
+
+  #reportClose(): void {
+    const handlers = this.#handlers;
+    if (handlers === undefined) return;
+    this.#handlers = { onData: () => {}, onClose: () => {} };
+    if (this.#closeError === undefined) handlers.onClose();
+    else handlers.onClose(this.#closeError);
+  }
+}
+
+/**
+ * Wraps an open or connecting WebSocket as a Transport: one chain per binary
+ * message. Chains sent while it connects are queued until it opens. A text
+ * frame is dropped and reported through `options.onProtocolError`.
+ */
+export function createWebSocketTransport(socket: WebSocketLike, options: WebSocketTransportOptions = {}): Transport {
+  return new WebSocketTransport(socket, options);
+}
+
+/**
+ * Waits for `socket` to open, then wraps it as a Transport. Gives up after
+ * `options.timeoutMs`, or when `options.signal` fires, closing the socket.
+ * Rejects with `connection-failed` (with the cause) or `aborted`.
+ */
+export function openWebSocketTransport(socket: WebSocketLike, target: string, options: ConnectOptions & WebSocketTransportOptions = {}): Promise<Transport> {
+  return guardConnect<Transport>(target, options, (settle) => {
+    let error: unknown;
+    const unsubscribe = [
+      on(socket, 'error', (event) => {
+        error ??= event.error ?? event.message ?? event;
+      }),
+      on(socket, 'close', (event) => {
+        const reason = error instanceof Error ? error : new Error(`WebSocket closed before it opened (code ${event.code ?? 'unknown'})`);
+        done();
+        settle(reason);
+      }),
+      on(socket, 'open', () => {
+        done();
+        settle(undefined, new WebSocketTransport(socket, { remote: target, ...options }));
+      }),
+    ];
+    const done = (): void => {
+      for (const off of unsubscribe.splice(0)) off();
+      // `ws` throws on an 'error' event nobody listens to; the transport adds its own.
+      on(socket, 'error', () => {});
+    };
+    if (socket.readyState === OPEN) {
+      done();
+      settle(undefined, new WebSocketTransport(socket, { remote: target, ...options }));
+    }
+    return () => {
+      done();
+      try {
+        socket.close();
+      } catch {
+        // Closing a socket that never opened can throw in some implementations.
+      }
+    };
+  });
+}
+
+/**
+ * Connects to a WebSocket listener at `url` (`ws://host:port/` or `wss://…`)
+ * with `options.WebSocket`, or the global `WebSocket` (browsers, Node 22+).
+ * Rejects with `unsupported` when neither exists, `connection-failed` when
+ * the connection cannot be opened or times out, `aborted` on abort.
+ */
+export function connectWebSocket(url: string, options: ConnectWebSocketOptions = {}): Promise<Transport> {
+  const Constructor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (Constructor === undefined) {
+    return Promise.reject(new SparrowError(ErrorCode.Unsupported, 'No WebSocket class: pass options.WebSocket (on Node 20, the ws package)'));
+  }
+  const scheme = url.startsWith('wss:') ? 'wss' : 'ws';
+  let socket: WebSocketLike;
+  try {
+    socket = new Constructor(url);
+  } catch (cause) {
+    return Promise.reject(new SparrowError(ErrorCode.ConnectionFailed, `Cannot connect to ${url}: ${(cause as Error).message}`, { cause }));
+  }
+  return openWebSocketTransport(socket, url, { scheme, ...options });
+}

@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
+import { describe, it } from 'node:test';
+import { WebSocket as WsWebSocket } from 'ws';
+import { isSparrowError, type SparrowError } from '../../runtime/errors.ts';
+import { connect, listen } from '../../runtime/transport/node/url.ts';
+import type { Transport } from '../../runtime/transport/transport.ts';
+import { connectWebSocket, createWebSocketTransport, type WebSocketConstructor, type WebSocketLike } from '../../runtime/transport/websocket.ts';
+import { connectPair, describeTransportConformance, pattern, probe, settle, withTimeout } from '../helpers/transport-probe.ts';
+
+// Compile-time: the browser's WebSocket fits the interface the transport takes.
+const domFits: (socket: WebSocket) => WebSocketLike = (socket) => socket;
+const domClassFits: (ctor: typeof WebSocket) => WebSocketConstructor = (ctor) => ctor;
+void domFits;
+void domClassFits;
+
+describeTransportConformance('ws (Node connector)', {
+  listen: (onConnection) => listen('ws://127.0.0.1:0/rpc', onConnection),
+  connect: (listener) => connect(listener.url),
+});
+
+describeTransportConformance('ws (browser-safe connector over the ws class)', {
+  listen: (onConnection) => listen('ws://127.0.0.1:0/', onConnection),
+  connect: (listener) => connectWebSocket(listener.url, { WebSocket: WsWebSocket }),
+});
+
+/** Opens a raw `ws` client to see exactly which messages the listener side sends. */
+async function rawClient(url: string): Promise<{ socket: WsWebSocket; messages: { data: Buffer; isBinary: boolean }[] }> {
+  const socket = new WsWebSocket(url);
+  const messages: { data: Buffer; isBinary: boolean }[] = [];
+  socket.on('message', (data: Buffer, isBinary: boolean) => messages.push({ data, isBinary }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return { socket, messages };
+}
+
+async function acceptOne(url = 'ws://127.0.0.1:0/rpc', onProtocolError?: (error: SparrowError) => void) {
+  let accepted!: (transport: Transport) => void;
+  const acceptedP = new Promise<Transport>((resolve) => (accepted = resolve));
+  const listener = await listen(url, (transport) => accepted(transport), onProtocolError === undefined ? {} : { onProtocolError });
+  return { listener, accepted: acceptedP };
+}
+
+describe('ws', () => {
+  it('reports the real port and keeps the path', async () => {
+    const listener = await listen('ws://127.0.0.1:0/rpc', () => {});
+    try {
+      assert.match(listener.url, /^ws:\/\/127\.0\.0\.1:\d+\/rpc$/);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('accepts any path, as the reference ignores it', async () => {
+    const { listener, accepted } = await acceptOne();
+    try {
+      const port = new URL(listener.url).port;
+      const client = probe(await connect(`ws://127.0.0.1:${port}/`));
+      const other = probe(await connect(`ws://127.0.0.1:${port}/anything/else`));
+      const server = probe(await accepted);
+      client.transport.send(new Uint8Array([1]));
+      assert.deepEqual([...(await server.waitForBytes(1))], [1]);
+      other.transport.close();
+      await other.closed;
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('sends exactly one binary message per chain, even within one tick', async () => {
+    const { listener, accepted } = await acceptOne();
+    try {
+      const { socket, messages } = await rawClient(listener.url);
+      const server = probe(await accepted);
+      const chains = [pattern(5, 1), pattern(70_000, 2), pattern(1, 3), pattern(300, 4)];
+      for (const chain of chains) server.transport.send(chain);
+      await withTimeout(
+        (async () => {
+          while (messages.length < chains.length) await settle(5);
+        })(),
+        5000,
+        'waiting for messages',
+      );
+      assert.equal(messages.length, chains.length);
+      messages.forEach((message, i) => {
+        assert.equal(message.isBinary, true);
+        assert.ok(message.data.equals(Buffer.from(chains[i]!)));
+      });
+      socket.close();
+      await withTimeout(server.closed, 5000, 'server closed');
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('drops a text frame with a protocol-error report and keeps the connection', async () => {
+    const reports: SparrowError[] = [];
+    const { listener, accepted } = await acceptOne('ws://127.0.0.1:0/', (error) => reports.push(error));
+    try {
+      const { socket } = await rawClient(listener.url);
+      const server = probe(await accepted);
+      socket.send('not a chain');
+      socket.send(new Uint8Array([7, 7]));
+      assert.deepEqual([...(await server.waitForBytes(2))], [7, 7]);
+      assert.equal(reports.length, 1);
+      assert.ok(isSparrowError(reports[0], 'protocol-error'));
+      assert.equal(server.closeCount(), 0);
+      server.transport.send(new Uint8Array([1]));
+      socket.close();
+      assert.equal(await withTimeout(server.closed, 5000, 'server closed'), undefined);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('drops a text frame on the connector side too (browser-safe transport)', async () => {
+    let serverSocket!: WsWebSocket;
+    const { WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    const connected = new Promise<void>((resolve) =>
+      wss.on('connection', (socket) => {
+        serverSocket = socket;
+        resolve();
+      }),
+    );
+    try {
+      const reports: SparrowError[] = [];
+      const { port } = wss.address() as { port: number };
+      const client = probe(
+        await connectWebSocket(`ws://127.0.0.1:${port}/`, { WebSocket: WsWebSocket, onProtocolError: (error) => reports.push(error) }),
+      );
+      await connected;
+      serverSocket.send('text');
+      serverSocket.send(Buffer.from([4, 5, 6]));
+      assert.deepEqual([...(await client.waitForBytes(3))], [4, 5, 6]);
+      assert.equal(reports.length, 1);
+      client.transport.close();
+      assert.equal(await client.closed, undefined);
+    } finally {
+      await new Promise((resolve) => wss.close(resolve));
+    }
+  });
+
+  it('calls onData once per received message', async () => {
+    const { listener, accepted } = await acceptOne();
+    try {
+      const { socket } = await rawClient(listener.url);
+      const transport = await accepted;
+      const calls: number[] = [];
+      transport.start({ onData: (bytes) => calls.push(bytes.length), onClose: () => {} });
+      socket.send(pattern(3, 1));
+      socket.send(pattern(4, 2));
+      await withTimeout(
+        (async () => {
+          while (calls.length < 2) await settle(5);
+        })(),
+        5000,
+        'messages',
+      );
+      assert.deepEqual(calls, [3, 4]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('reports an abnormal close as an error', async () => {
+    const { listener, accepted } = await acceptOne();
+    try {
+      const { socket } = await rawClient(listener.url);
+      const server = probe(await accepted);
+      socket.terminate();
+      const error = await withTimeout(server.closed, 5000, 'server closed');
+      assert.ok(isSparrowError(error, 'connection-closed'));
+      assert.equal(server.closeCount(), 1);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('queues chains sent while the socket is connecting', async () => {
+    const { listener, accepted } = await acceptOne();
+    try {
+      const socket = new WsWebSocket(listener.url);
+      const client = probe(createWebSocketTransport(socket));
+      client.transport.send(new Uint8Array([1, 2]));
+      assert.equal(client.transport.bufferedAmount, 2);
+      const server = probe(await accepted);
+      assert.deepEqual([...(await server.waitForBytes(2))], [1, 2]);
+      client.transport.close();
+      await Promise.all([client.closed, server.closed]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('answers plain HTTP requests with 426', async () => {
+    const listener = await listen('ws://127.0.0.1:0/', () => {});
+    try {
+      const response = await fetch(listener.url.replace('ws:', 'http:'));
+      assert.equal(response.status, 426);
+      await response.text();
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('fails with connection-failed on a closed port', async () => {
+    const listener = await listen('ws://127.0.0.1:0/', () => {});
+    await listener.close();
+    await assert.rejects(connect(listener.url), (error) => isSparrowError(error, 'connection-failed'));
+    await assert.rejects(connectWebSocket(listener.url, { WebSocket: WsWebSocket }), (error) => isSparrowError(error, 'connection-failed'));
+  });
+
+  it('needs a WebSocket class when there is no global one', async (t) => {
+    if ((globalThis as { WebSocket?: unknown }).WebSocket !== undefined) {
+      t.skip('this Node has a global WebSocket');
+      return;
+    }
+    await assert.rejects(connectWebSocket('ws://127.0.0.1:1/'), (error) => isSparrowError(error, 'unsupported'));
+  });
+
+  it('closes the listener side cleanly even if the client never started', async () => {
+    const { listener, client } = await connectPair({
+      listen: (onConnection) => listen('ws://127.0.0.1:0/', onConnection),
+      connect: (l) => connect(l.url),
+    });
+    await listener.close();
+    assert.equal(await client.closed, undefined);
+  });
+});
