@@ -94,3 +94,83 @@ export class SparrowError extends Error {
 export function isSparrowError(value: unknown, code?: ErrorCode): value is SparrowError {
   return value instanceof SparrowError && (code === undefined || value.code === code);
 }
+
+/**
+ * Wire `type` names of the caller-side errors that map to their own code.
+ * `InvalidParams` and `TargetNotFound` are the reference's CallerException
+ * subclasses; `PermissionDenied` and `LimitExceeded` are Sparrow's and reach
+ * a Python caller as a plain CallerException with that type.
+ */
+const callerTypeToCode: ReadonlyMap<string, ErrorCode> = new Map<string, ErrorCode>([
+  ['InvalidParams', ErrorCode.InvalidParams],
+  ['TargetNotFound', ErrorCode.TargetNotFound],
+  ['PermissionDenied', ErrorCode.PermissionDenied],
+  ['LimitExceeded', ErrorCode.LimitExceeded],
+]);
+
+const codeToCallerType: Partial<Record<ErrorCode, string>> = {
+  [ErrorCode.InvalidParams]: 'InvalidParams',
+  [ErrorCode.TargetNotFound]: 'TargetNotFound',
+  [ErrorCode.PermissionDenied]: 'PermissionDenied',
+  [ErrorCode.LimitExceeded]: 'LimitExceeded',
+};
+
+/** `connection-closed` → `ConnectionClosed`: the wire type of a code that has no better name. */
+function pascalCase(code: string): string {
+  return code.replace(/(^|-)([a-z])/g, (_m: string, _dash: string, letter: string) => letter.toUpperCase());
+}
+
+/**
+ * Builds the exception payload (PROTOCOL.md §6) for anything a handler threw.
+ *
+ * - `SparrowError` with `invalid-params`, `target-not-found`,
+ *   `permission-denied` or `limit-exceeded` → cat `r` with the matching type;
+ *   `caller-error` → cat `r`, type `remoteType` or `CallerError`;
+ * - any other `SparrowError` → cat `e`, type `remoteType` (a typed error's
+ *   schema name, or the remote type of a forwarded error) or the code in
+ *   PascalCase (`Timeout`, `ConnectionClosed`), with `data` when present;
+ * - any other `Error` → cat `e`, type = its `name`, msg = its `message`;
+ * - anything else → cat `e`, type `Error`, msg = `String(value)`.
+ *
+ * `msg` is always present (the reference crashes without it) and cat `t` is
+ * never produced (a Python caller would wait forever).
+ */
+export function toWireError(error: unknown): WireError {
+  if (error instanceof SparrowError) {
+    const callerType = codeToCallerType[error.code];
+    let wire: WireError;
+    if (callerType !== undefined) wire = { cat: 'r', type: callerType, msg: error.message };
+    else if (error.code === ErrorCode.CallerError) wire = { cat: 'r', type: error.remoteType ?? 'CallerError', msg: error.message };
+    else wire = { cat: 'e', type: error.remoteType ?? pascalCase(error.code), msg: error.message };
+    if (error.details !== undefined) wire.details = error.details;
+    if (error.data !== undefined) wire.data = error.data;
+    return wire;
+  }
+  if (error instanceof Error) return { cat: 'e', type: error.name || 'Error', msg: typeof error.message === 'string' ? error.message : '' };
+  return { cat: 'e', type: 'Error', msg: String(error) };
+}
+
+/**
+ * Maps a received exception payload to a `SparrowError`, keeping the wire
+ * `type` as `remoteType` and `data`/`details` as they came.
+ *
+ * - cat `r`: `InvalidParams` → `invalid-params`, `TargetNotFound` →
+ *   `target-not-found`, `PermissionDenied` → `permission-denied`,
+ *   `LimitExceeded` → `limit-exceeded`, any other type → `caller-error`;
+ * - cat `e` → `callee-error`;
+ * - cat `t` (defined, never sent by the reference) and anything unknown →
+ *   `callee-error`. The Python client ignores `t` and keeps waiting; Sparrow
+ *   never lets a call hang, and the failure happened on the remote side.
+ *
+ * Forgiving about shape: a missing or non-string `msg`/`type` becomes `""`.
+ */
+export function fromWireError(wire: unknown): SparrowError {
+  const w = (typeof wire === 'object' && wire !== null ? wire : {}) as Partial<Record<keyof WireError, unknown>>;
+  const type = typeof w.type === 'string' ? w.type : '';
+  const msg = typeof w.msg === 'string' ? w.msg : '';
+  const options: SparrowErrorOptions = { remoteType: type };
+  if (typeof w.details === 'string') options.details = w.details;
+  if (typeof w.data === 'object' && w.data !== null && !Array.isArray(w.data)) options.data = w.data as Record<string, unknown>;
+  const code = w.cat === 'r' ? (callerTypeToCode.get(type) ?? ErrorCode.CallerError) : ErrorCode.CalleeError;
+  return new SparrowError(code, msg, options);
+}

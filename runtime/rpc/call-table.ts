@@ -1,0 +1,228 @@
+/**
+ * Entries of the pending-call table: one per request this side sent and
+ * still waits on, keyed by its id (PROTOCOL.md §7.1). The peer owns the
+ * table and the lifecycle (timers, abort listeners, removal); an entry only
+ * turns wire responses into what its caller sees.
+ *
+ * Hot-path notes: an entry is one object that is also the abort listener
+ * (`handleEvent`) and the timer argument (`onEntryTimeout`), so a call
+ * allocates no closures beyond its promise executor.
+ */
+import { ErrorCode, SparrowError } from '../errors.ts';
+import type { ResponseMessage } from '../envelope/message.ts';
+import type { LocalSlot } from './callbacks.ts';
+
+/** What entries need from the peer that owns them. */
+export interface CallOwner {
+  onEntryTimeout(entry: PendingEntry): void;
+  onEntryAborted(entry: PendingEntry): void;
+  /**
+   * Removes the entry, settles it with `error` (or ends it cleanly when
+   * undefined) and tells the remote side with `#sys.cancel` when it
+   * supports that.
+   */
+  cancelEntry(entry: PendingEntry, error: SparrowError | undefined): void;
+}
+
+/** Timer callback shared by every entry: no per-call closure. */
+export function onEntryTimeout(entry: PendingEntry): void {
+  entry.owner.onEntryTimeout(entry);
+}
+
+/** State shared by every kind of pending request. */
+export abstract class PendingEntry {
+  readonly owner: CallOwner;
+  readonly target: string;
+  /** Assigned when the request is sent (ids are taken only for requests that really go out). */
+  id = 0;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** 0 = no timeout. */
+  timeoutMs = 0;
+  signal: AbortSignal | undefined = undefined;
+  /** Set when the request asked for an acknowledge (`ra`). */
+  onAck: (() => void) | undefined = undefined;
+  acked = false;
+  /** Callbacks and iterables this request declared, which the callee may reach with `c` (§7.8, §7.9). */
+  locals: Map<string, LocalSlot> | undefined = undefined;
+
+  constructor(owner: CallOwner, target: string) {
+    this.owner = owner;
+    this.target = target;
+  }
+
+  /** A `p` arrived for this id. Returns true when it ends the request. */
+  abstract onResponse(message: ResponseMessage): boolean;
+  /** The request failed (exception, timeout, abort, close). Called at most once, after removal. */
+  abstract fail(error: SparrowError): void;
+  /** The caller stopped reading (streams only): end without an error. */
+  end(): void {}
+
+  /** AbortSignal listener (EventListenerObject): the entry itself, so no closure per call. */
+  handleEvent(): void {
+    this.owner.onEntryAborted(this);
+  }
+}
+
+/** A request answered by one response: resolves with the result (`undefined` when the response has no result part). */
+export class PendingCall extends PendingEntry {
+  readonly promise: Promise<unknown>;
+  protected resolve!: (value: unknown) => void;
+  private reject!: (error: SparrowError) => void;
+
+  constructor(owner: CallOwner, target: string) {
+    super(owner, target);
+    this.promise = new Promise<unknown>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  onResponse(message: ResponseMessage): boolean {
+    if (message.multipart) {
+      // The reference raises ValueError here too: the caller expected one value.
+      this.reject(new SparrowError(ErrorCode.ProtocolError, `${this.target} answered with a multipart response; call it as a stream`));
+    } else {
+      this.resolve(message.hasResult ? message.result : undefined);
+    }
+    return true;
+  }
+
+  fail(error: SparrowError): void {
+    this.reject(error);
+  }
+}
+
+/** A payload-less pull of an iterable param (§7.9): resolves with the raw response so `pt`/`pf` can be told apart. */
+export class PendingPull extends PendingCall {
+  override onResponse(message: ResponseMessage): boolean {
+    this.resolve(message);
+    return true;
+  }
+}
+
+/**
+ * The caller's side of a multipart response (§7.7): an async iterator over
+ * the parts. Parts that arrive before they are read wait in a buffer bounded
+ * by `maxBuffer`.
+ */
+export interface CallStream<T> extends AsyncIterableIterator<T, undefined, undefined> {
+  /**
+   * Stops the stream: further parts are ignored, a pending `next()` resolves
+   * as done, and the remote side is told with `#sys.cancel` when it
+   * supports that. Same as `return()`; idempotent.
+   */
+  cancel(): void;
+}
+
+type Waiter = { resolve: (result: IteratorResult<unknown, undefined>) => void; reject: (error: unknown) => void };
+
+const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
+export class PendingStream<T> extends PendingEntry implements CallStream<T> {
+  /** When the last part (or the request) was seen: the timeout of a stream is an idle timeout. */
+  lastActivity = 0;
+  private readonly maxBuffer: number;
+  // A buffer with a moving head: shift() would be O(n) per read.
+  private items: unknown[] = [];
+  private head = 0;
+  private waiters: Waiter[] | undefined = undefined;
+  private finished = false;
+  private error: SparrowError | undefined = undefined;
+
+  constructor(owner: CallOwner, target: string, maxBuffer: number) {
+    super(owner, target);
+    this.maxBuffer = maxBuffer;
+  }
+
+  onResponse(message: ResponseMessage): boolean {
+    if (this.timeoutMs > 0) this.lastActivity = Date.now();
+    if (!message.multipart) {
+      this.fail(new SparrowError(ErrorCode.ProtocolError, `${this.target} answered with a single response; call it as a plain call`));
+      return true;
+    }
+    if (message.final !== 'terminator') this.push(message.hasResult ? message.result : undefined);
+    if (message.final !== undefined) {
+      this.finished = true;
+      this.wakeDone();
+      return true;
+    }
+    if (this.items.length - this.head > this.maxBuffer) {
+      this.owner.cancelEntry(this, new SparrowError(ErrorCode.LimitExceeded, `${this.target}: more than ${this.maxBuffer} unread parts buffered`));
+    }
+    return false;
+  }
+
+  fail(error: SparrowError): void {
+    if (this.finished || this.error !== undefined) return;
+    this.error = error;
+    const waiters = this.waiters;
+    if (waiters === undefined) return;
+    this.waiters = undefined;
+    this.finished = true;
+    for (const waiter of waiters) waiter.reject(error);
+  }
+
+  override end(): void {
+    this.finished = true;
+    this.items = [];
+    this.head = 0;
+    this.wakeDone();
+  }
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.head < this.items.length) {
+      const value = this.items[this.head];
+      this.items[this.head++] = undefined;
+      if (this.head === this.items.length) {
+        this.items.length = 0;
+        this.head = 0;
+      }
+      return Promise.resolve({ done: false, value: value as T });
+    }
+    if (this.error !== undefined && !this.finished) {
+      // Deliver the error once, after every part that came before it.
+      this.finished = true;
+      return Promise.reject(this.error);
+    }
+    if (this.finished) return Promise.resolve(DONE);
+    return new Promise<IteratorResult<unknown, undefined>>((resolve, reject) => {
+      (this.waiters ??= []).push({ resolve, reject });
+    }) as Promise<IteratorResult<T, undefined>>;
+  }
+
+  return(): Promise<IteratorResult<T, undefined>> {
+    this.cancel();
+    return Promise.resolve(DONE);
+  }
+
+  cancel(): void {
+    if (this.finished) return;
+    // cancelEntry ends this stream through end() (it is no-op when the entry already left the table).
+    this.owner.cancelEntry(this, undefined);
+    this.end();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private push(value: unknown): void {
+    const waiters = this.waiters;
+    if (waiters !== undefined) {
+      const waiter = waiters.shift();
+      if (waiters.length === 0) this.waiters = undefined;
+      if (waiter !== undefined) {
+        waiter.resolve({ done: false, value });
+        return;
+      }
+    }
+    this.items.push(value);
+  }
+
+  private wakeDone(): void {
+    const waiters = this.waiters;
+    if (waiters === undefined) return;
+    this.waiters = undefined;
+    for (const waiter of waiters) waiter.resolve(DONE);
+  }
+}

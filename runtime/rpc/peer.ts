@@ -1,0 +1,906 @@
+/**
+ * The peer: one per connection, both sides equal (PROTOCOL.md §7). Either
+ * side calls what the other exported; calls, callbacks, multipart responses
+ * and iterable params all travel over one `MessageLink`.
+ *
+ * Routing (§7.1): a request or notification without `c` goes to the
+ * registries (`#sys`, then the peer's own, then the shared one); responses,
+ * exceptions and acks go to the pending-call table by the id they answer;
+ * callback requests and notifications (with `c`) go to the locals of the
+ * pending call `c` names.
+ *
+ * Nothing the other side sends can throw out of the peer: every incoming
+ * message is handled inside a try/catch, handlers run inside async
+ * functions, and anything unexpected is logged and dropped.
+ */
+import type {
+  ChainLayout,
+  IncomingMessage,
+  Message,
+  MessageId,
+  MessageLink,
+  NotificationMessage,
+  Params,
+  RequestMessage,
+  ResponseMessage,
+  SerialiserCode,
+  WireFormat,
+} from '../envelope/message.ts';
+import { ErrorCode, SparrowError, fromWireError, toWireError, type WireError } from '../errors.ts';
+import {
+  bindDeclaredParams,
+  openIterator,
+  prepareParams,
+  type CallbackChannel,
+  type IterableSlot,
+  type ParamKind,
+} from './callbacks.ts';
+import {
+  PendingCall,
+  PendingEntry,
+  PendingPull,
+  PendingStream,
+  onEntryTimeout,
+  type CallOwner,
+  type CallStream,
+} from './call-table.ts';
+import { IncomingCall } from './incoming-call.ts';
+import { consoleLogger, type Logger } from './logger.ts';
+import {
+  SYSTEM_NAMESPACE,
+  createRegistry,
+  describeTarget,
+  type ExportOptions,
+  type Handler,
+  type Registration,
+  type Registry,
+} from './registry.ts';
+import { createSystemTargets } from './system-service.ts';
+
+/** Default per-call timeout: 30 s. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Default limit of requests this side may have pending at once. */
+export const DEFAULT_MAX_PENDING_CALLS = 10_000;
+/** Default limit of handlers running at once for the other side. */
+export const DEFAULT_MAX_CONCURRENT_HANDLERS = 1_000;
+/** Default limit of unread multipart parts buffered per stream. */
+export const DEFAULT_MAX_STREAM_BUFFER = 10_000;
+/** A multipart handler waits for the link to drain when more than this many bytes are queued. */
+const SEND_HIGH_WATER_MARK = 1 << 20;
+/** setTimeout fires at once for delays above 2^31-1 ms: longer timeouts are clamped. */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/** Options of `createPeer`. Every limit has a safe default. */
+export interface PeerOptions {
+  /** Targets shared with other peers (for example every connection of a listener); consulted after the peer's own exports. */
+  registry?: Registry;
+  /** Envelope serialiser for calls this side starts before the other side has called (§8). Default `j`, as the reference's connector. */
+  serialiser?: SerialiserCode;
+  /** Chain layout for calls this side starts before the other side has called. Default `0.1.2`. */
+  layout?: ChainLayout;
+  /** Default timeout of every call, in ms. `0` or `Infinity` = none. Default 30 000. */
+  timeoutMs?: number;
+  /** Max requests this side may have pending; a call beyond it rejects with `limit-exceeded`. Default 10 000. */
+  maxPendingCalls?: number;
+  /**
+   * Max handlers running at once for the other side. A request beyond it is
+   * answered at once with `x {cat: "r", type: "LimitExceeded"}` (never
+   * queued); a notification beyond it is dropped with a warning. Default 1 000.
+   */
+  maxConcurrentHandlers?: number;
+  /** Max unread parts buffered per multipart stream; beyond it the stream fails with `limit-exceeded`. Default 10 000. */
+  maxStreamBuffer?: number;
+  /** Where diagnostics go. Default: warnings and errors to the console. */
+  logger?: Logger;
+  /** Passed to every handler as `ctx.callerIdentity` (who the other side is, as the transport or an auth hook established). */
+  callerIdentity?: unknown;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Target namespace; default "". */
+  namespace?: string;
+  /** Overrides the peer's default timeout, in ms. `0` or `Infinity` = none. */
+  timeoutMs?: number;
+  /** Aborting rejects the call with `aborted` (and cancels it remotely when the other side supports `cancel`). */
+  signal?: AbortSignal;
+  /** Quiet request (`rq`, §7.4): the callee answers without a result; the call resolves with `undefined`. */
+  quiet?: boolean;
+  /** Ask for an acknowledge (`ra`, §7.5): called once when the callee confirms delivery. The call still resolves with the result. */
+  onAck?: () => void;
+  /** How each param travels (see `ParamKind`); params not listed are detected. Generated clients pass their schema's kinds. */
+  paramKinds?: Readonly<Record<string, ParamKind>>;
+}
+
+/** Options of a multipart call. */
+export interface StreamOptions {
+  namespace?: string;
+  /** Idle timeout: the longest wait for the next part, in ms. `0` or `Infinity` = none. Default: the peer's timeout. */
+  timeoutMs?: number;
+  /** Aborting fails the stream with `aborted` and cancels it as `cancel()` does. */
+  signal?: AbortSignal;
+  onAck?: () => void;
+  paramKinds?: Readonly<Record<string, ParamKind>>;
+  /** Overrides `PeerOptions.maxStreamBuffer` for this stream. */
+  maxBuffer?: number;
+}
+
+/** Options of a notification. */
+export interface NotifyOptions {
+  namespace?: string;
+}
+
+/** One side of a connection. Both sides are equal: either may call, notify and export. */
+export interface Peer {
+  /** The other end, for logs. */
+  readonly remote: string;
+  /** True once the peer closed (locally or because the connection ended). */
+  readonly isClosed: boolean;
+  /** Resolves (never rejects) once the peer has closed and every pending call has failed. */
+  readonly closed: Promise<void>;
+  /** The format this side currently starts calls in (§8: the connector's defaults, then whatever the other side's last top-level call used). */
+  readonly format: Readonly<WireFormat>;
+  /** Requests sent and not yet answered (calls, streams, callback requests, pulls). */
+  readonly pendingCount: number;
+  /** Handlers currently running for the other side. */
+  readonly activeHandlerCount: number;
+
+  /**
+   * Exports a target on this peer only (a shared `PeerOptions.registry`
+   * exports to many). Returns a function that removes it.
+   * @throws SparrowError `unsupported` for `#sys`, `invalid-state` for a duplicate.
+   */
+  export(name: string, handler: Handler, options?: ExportOptions): () => void;
+
+  /**
+   * Calls `target` with named params and resolves with its result
+   * (`undefined` when the response carries no result part).
+   *
+   * Rejects with a `SparrowError`: `invalid-params`, `target-not-found`,
+   * `permission-denied`, `limit-exceeded` (remote overload), `caller-error`,
+   * `callee-error` (with `remoteType` and `data`) as the callee answered;
+   * `timeout`; `aborted`; `connection-closed`; `limit-exceeded` when
+   * `maxPendingCalls` is reached; `invalid-params` for a bad option or
+   * param kind; `serialisation-error` when the request cannot be encoded;
+   * `protocol-error` when the callee answered with a multipart response.
+   */
+  call<T = unknown>(target: string, params?: Params, options?: CallOptions): Promise<T>;
+
+  /**
+   * Calls a multipart target (§7.7) and returns its parts as they arrive.
+   * The request goes out at once. Stop early with `break`, `return()`,
+   * `cancel()` or the signal. The iterator rejects with the same codes as
+   * `call`, plus `limit-exceeded` when more than `maxBuffer` parts are unread.
+   */
+  callStream<T = unknown>(target: string, params?: Params, options?: StreamOptions): CallStream<T>;
+
+  /**
+   * Sends a notification (`n`): never answered, even when the target does
+   * not exist (§7.3).
+   * @throws SparrowError `connection-closed` when closed, `serialisation-error` when the params cannot be encoded.
+   */
+  notify(target: string, params?: Params, options?: NotifyOptions): void;
+
+  /**
+   * The extension names the other side supports (`#sys.features`), asked
+   * once and cached. A reference peer has none: any failure reads as the
+   * empty set. Cancellation is sent only after this reported `cancel`.
+   */
+  remoteFeatures(): Promise<ReadonlySet<string>>;
+
+  /** Registers a listener for the close; it gets the `connection-closed` error. Returns an unsubscribe function. */
+  onClose(listener: (reason: SparrowError) => void): () => void;
+
+  /** Closes the connection; pending calls fail with `connection-closed`. Idempotent. */
+  close(): void;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function hasIterator(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && (Symbol.asyncIterator in value || Symbol.iterator in value);
+}
+
+/** Our ids are numbers; a peer that echoes them as strings still finds its call. */
+function ownId(id: MessageId): MessageId {
+  return typeof id === 'string' && id !== '' && !Number.isNaN(Number(id)) ? Number(id) : id;
+}
+
+function checkLimit(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(value >= 1)) throw new SparrowError(ErrorCode.InvalidParams, `${name} must be a positive number`);
+  return value;
+}
+
+type Incoming<M extends Message> = M & { format: WireFormat };
+
+class PeerImpl implements Peer, CallOwner, CallbackChannel {
+  readonly remote: string;
+  readonly closed: Promise<void>;
+  private readonly link: MessageLink;
+  private readonly logger: Logger;
+  private readonly own: Registry = createRegistry();
+  private readonly shared: Registry | undefined;
+  private readonly system: ReadonlyMap<string, Registration>;
+  private readonly defaultTimeoutMs: number;
+  private readonly maxPendingCalls: number;
+  private readonly maxConcurrentHandlers: number;
+  private readonly maxStreamBuffer: number;
+  private readonly callerIdentity: unknown;
+
+  private nextId = 1;
+  /** The pending-call table: our request id → entry. */
+  private readonly pending = new Map<MessageId, PendingEntry>();
+  /** Requests of the other side being handled: their id → call (for `#sys.cancel`). */
+  private readonly incoming = new Map<MessageId, IncomingCall>();
+  private activeHandlers = 0;
+  private channelFormat: WireFormat;
+  private remoteFeatureSet: Promise<ReadonlySet<string>> | undefined = undefined;
+  private remoteCanCancel = false;
+  private closeReason: SparrowError | undefined = undefined;
+  private closeListeners: Set<(reason: SparrowError) => void> | undefined = undefined;
+  private resolveClosed!: () => void;
+
+  constructor(link: MessageLink, options: PeerOptions) {
+    this.link = link;
+    this.remote = link.remote;
+    this.logger = options.logger ?? consoleLogger;
+    this.shared = options.registry;
+    this.defaultTimeoutMs = this.checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.maxPendingCalls = checkLimit('maxPendingCalls', options.maxPendingCalls, DEFAULT_MAX_PENDING_CALLS);
+    this.maxConcurrentHandlers = checkLimit('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS);
+    this.maxStreamBuffer = checkLimit('maxStreamBuffer', options.maxStreamBuffer, DEFAULT_MAX_STREAM_BUFFER);
+    this.callerIdentity = options.callerIdentity;
+    this.channelFormat = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
+    this.system = createSystemTargets({ cancel: (id) => this.cancelIncoming(id) });
+    this.closed = new Promise<void>((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    // Last: the link may deliver buffered messages synchronously.
+    link.start({
+      onMessage: (message) => this.receive(message),
+      onProtocolError: (error, fatal) => this.onProtocolError(error, fatal),
+      onClose: (error) => this.onLinkClose(error),
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
+  get format(): Readonly<WireFormat> {
+    return this.channelFormat;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  get activeHandlerCount(): number {
+    return this.activeHandlers;
+  }
+
+  export(name: string, handler: Handler, options?: ExportOptions): () => void {
+    return this.own.export(name, handler, options);
+  }
+
+  // ---------------------------------------------------------------- outgoing
+
+  call<T = unknown>(target: string, params?: Params, options: CallOptions = {}): Promise<T> {
+    const entry = new PendingCall(this, target);
+    this.send(entry, target, params, options, options.quiet === true ? 'quiet' : 'normal', options.timeoutMs, undefined);
+    return entry.promise as Promise<T>;
+  }
+
+  callStream<T = unknown>(target: string, params?: Params, options: StreamOptions = {}): CallStream<T> {
+    const entry = new PendingStream<T>(this, target, options.maxBuffer ?? this.maxStreamBuffer);
+    this.send(entry, target, params, options, 'normal', options.timeoutMs, undefined);
+    if (entry.timeoutMs > 0) entry.lastActivity = Date.now();
+    return entry;
+  }
+
+  notify(target: string, params?: Params, options: NotifyOptions = {}): void {
+    if (this.closeReason !== undefined) throw this.closedError(target);
+    // {n: target, [s: namespace]} [params]: always with a params part (§6: Python requires it).
+    const message: NotificationMessage = { kind: 'notification', target, params: params ?? {} };
+    if (options.namespace !== undefined && options.namespace !== '') message.namespace = options.namespace;
+    this.sendOrThrow(message, this.channelFormat);
+  }
+
+  remoteFeatures(): Promise<ReadonlySet<string>> {
+    this.remoteFeatureSet ??= this.call('features', undefined, { namespace: SYSTEM_NAMESPACE }).then(
+      (list) => {
+        const features = new Set(Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : []);
+        this.remoteCanCancel = features.has('cancel');
+        return features;
+      },
+      (): ReadonlySet<string> => new Set<string>(),
+    );
+    return this.remoteFeatureSet;
+  }
+
+  onClose(listener: (reason: SparrowError) => void): () => void {
+    if (this.closeReason !== undefined) {
+      const reason = this.closeReason;
+      queueMicrotask(() => listener(reason));
+      return () => {};
+    }
+    (this.closeListeners ??= new Set()).add(listener);
+    return () => this.closeListeners?.delete(listener);
+  }
+
+  close(): void {
+    if (this.closeReason !== undefined) return;
+    this.finalize(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} was closed by this side`));
+    this.link.close();
+  }
+
+  /**
+   * Sends one request and registers its entry; every failure settles the
+   * entry instead of throwing, so `call` never throws synchronously.
+   */
+  private send(
+    entry: PendingEntry,
+    target: string,
+    params: Params | undefined,
+    options: CallOptions | StreamOptions,
+    requestType: 'normal' | 'quiet',
+    timeoutMs: number | undefined,
+    callbackOf: MessageId | undefined,
+  ): void {
+    if (this.closeReason !== undefined) return entry.fail(this.closedError(target));
+    if (this.pending.size >= this.maxPendingCalls) {
+      return entry.fail(new SparrowError(ErrorCode.LimitExceeded, `${target}: ${this.maxPendingCalls} calls are already pending`));
+    }
+    const signal = options.signal;
+    if (signal?.aborted === true) return entry.fail(this.abortedError(target, signal));
+    let timeout: number;
+    try {
+      timeout = timeoutMs === undefined ? this.defaultTimeoutMs : this.checkTimeout(timeoutMs);
+    } catch (error) {
+      return entry.fail(error as SparrowError);
+    }
+    const id = this.nextId++;
+    entry.id = id;
+    // {r[a][q]: target, i: id, [c], [s]} [params] [{#cb, #icb}]
+    const message: RequestMessage = { kind: 'request', id, target, requestType, ack: options.onAck !== undefined };
+    if (options.namespace !== undefined && options.namespace !== '') message.namespace = options.namespace;
+    if (callbackOf !== undefined) message.callbackOf = callbackOf;
+    try {
+      entry.locals = prepareParams(message, params, options.paramKinds);
+    } catch (error) {
+      return entry.fail(SparrowError.from(error, ErrorCode.InvalidParams));
+    }
+    entry.onAck = options.onAck;
+    this.pending.set(id, entry);
+    if (timeout > 0) {
+      entry.timeoutMs = timeout;
+      entry.timer = setTimeout(onEntryTimeout, timeout, entry);
+    }
+    if (signal !== undefined) {
+      entry.signal = signal;
+      signal.addEventListener('abort', entry);
+    }
+    try {
+      this.link.send(message, this.channelFormat);
+    } catch (error) {
+      this.finish(entry);
+      entry.fail(SparrowError.from(error, ErrorCode.SerialisationError));
+    }
+  }
+
+  /** Removes an entry from the table and releases what it holds. */
+  private finish(entry: PendingEntry): void {
+    this.pending.delete(entry.id);
+    if (entry.timer !== undefined) {
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+    }
+    if (entry.signal !== undefined) {
+      entry.signal.removeEventListener('abort', entry);
+      entry.signal = undefined;
+    }
+    if (entry.locals !== undefined) this.closeLocals(entry);
+  }
+
+  /** Lets the caller's unfinished iterators clean up (generators run their `finally`). */
+  private closeLocals(entry: PendingEntry): void {
+    for (const slot of entry.locals!.values()) {
+      if (slot.kind !== 'iterable' || slot.done || slot.iterator === undefined) continue;
+      slot.done = true;
+      try {
+        const result = slot.iterator.return?.();
+        if (isThenable(result)) result.then(undefined, (error: unknown) => this.logger.debug('closing an iterable param failed', error));
+      } catch (error) {
+        this.logger.debug('closing an iterable param failed', error);
+      }
+    }
+  }
+
+  onEntryTimeout(entry: PendingEntry): void {
+    if (this.pending.get(entry.id) !== entry) return;
+    entry.timer = undefined;
+    if (entry instanceof PendingStream) {
+      // A stream's timeout is an idle timeout: re-arm for the time that is left.
+      const idle = Date.now() - entry.lastActivity;
+      if (idle < entry.timeoutMs) {
+        entry.timer = setTimeout(onEntryTimeout, entry.timeoutMs - idle, entry);
+        return;
+      }
+    }
+    this.cancelEntry(entry, new SparrowError(ErrorCode.Timeout, `${entry.target} timed out after ${entry.timeoutMs} ms`));
+  }
+
+  onEntryAborted(entry: PendingEntry): void {
+    const signal = entry.signal;
+    if (signal === undefined) return;
+    this.cancelEntry(entry, this.abortedError(entry.target, signal));
+  }
+
+  cancelEntry(entry: PendingEntry, error: SparrowError | undefined): void {
+    if (this.pending.get(entry.id) !== entry) return;
+    this.finish(entry);
+    if (error === undefined) entry.end();
+    else entry.fail(error);
+    if (this.remoteCanCancel && this.closeReason === undefined) {
+      try {
+        this.notify('cancel', { id: entry.id }, { namespace: SYSTEM_NAMESPACE });
+      } catch (sendError) {
+        this.logger.debug('sending #sys.cancel failed', sendError);
+      }
+    }
+  }
+
+  // ------------------------------------------------ callee-side callback proxies
+
+  callbackNotify(call: IncomingCall, name: string, params: Params | undefined): void {
+    if (call.ended) throw this.endedError(call, name);
+    if (this.closeReason !== undefined) throw this.closedError(name);
+    // {n: name, c: N} [params]
+    const message: NotificationMessage = { kind: 'notification', target: name, callbackOf: call.id!, params: params ?? {} };
+    this.sendOrThrow(message, this.channelFormat);
+  }
+
+  callbackRequest(call: IncomingCall, name: string, params: Params | undefined): Promise<unknown> {
+    if (call.ended) return Promise.reject(this.endedError(call, name));
+    const entry = new PendingCall(this, name);
+    this.send(entry, name, params, {}, 'normal', undefined, call.id);
+    return entry.promise;
+  }
+
+  pull(call: IncomingCall, name: string): Promise<ResponseMessage> {
+    if (call.ended) return Promise.reject(this.endedError(call, name));
+    const entry = new PendingPull(this, name);
+    this.send(entry, name, undefined, {}, 'normal', undefined, call.id);
+    return entry.promise as Promise<ResponseMessage>;
+  }
+
+  // ---------------------------------------------------------------- incoming
+
+  private receive(message: IncomingMessage): void {
+    if (this.closeReason !== undefined) return;
+    try {
+      switch (message.kind) {
+        case 'request':
+          // {r[a][q|s]: target, i: N, [c: M], [s: ns]} [params] [{#cb, #icb}]
+          if (message.callbackOf === undefined) this.onRequest(message);
+          else this.onCallbackRequest(message);
+          break;
+        case 'notification':
+          // {n: target, [c: M], [s: ns]} [params]
+          if (message.callbackOf === undefined) this.onNotification(message);
+          else this.onCallbackNotification(message);
+          break;
+        case 'response': {
+          // {p[m][f|t][a]: N, [i]} [result]
+          const entry = this.pending.get(ownId(message.to));
+          if (entry === undefined) {
+            this.logger.debug(`response to unknown request ${String(message.to)} dropped`);
+          } else if (entry.onResponse(message)) {
+            this.finish(entry);
+          }
+          break;
+        }
+        case 'exception': {
+          // {x[a]: N, [i]} [{cat, type, msg, [details], [value], [data]}]
+          const entry = this.pending.get(ownId(message.to));
+          if (entry === undefined) {
+            this.logger.debug(`exception for unknown request ${String(message.to)} dropped`);
+          } else {
+            this.finish(entry);
+            entry.fail(fromWireError(message.error));
+          }
+          break;
+        }
+        case 'ack': {
+          // {a: N}
+          const entry = this.pending.get(ownId(message.to));
+          if (entry === undefined) {
+            this.logger.debug(`acknowledge for unknown request ${String(message.to)} dropped`);
+          } else if (entry.onAck !== undefined) {
+            // A repeated ack is harmless: report the first only.
+            if (!entry.acked) {
+              entry.acked = true;
+              this.runListener(entry.onAck);
+            }
+          } else {
+            // The reference answers an unknown target with a bare ack and nothing
+            // else (§7.6): an ack nobody asked for means "target not found".
+            this.finish(entry);
+            entry.fail(new SparrowError(ErrorCode.TargetNotFound, `target ${entry.target} not found (the remote peer acknowledged a request that asked for no acknowledge)`));
+          }
+          break;
+        }
+        default:
+          this.logger.debug('message of unknown kind dropped', message);
+      }
+    } catch (error) {
+      this.logger.error('handling an incoming message failed', error);
+    }
+  }
+
+  private lookup(namespace: string, name: string): Registration | undefined {
+    if (namespace === SYSTEM_NAMESPACE) return this.system.get(name);
+    return this.own.lookup(namespace, name) ?? this.shared?.lookup(namespace, name);
+  }
+
+  /** §8: a top-level call from the other side sets the format of the calls this side starts. */
+  private adopt(format: WireFormat): void {
+    const current = this.channelFormat;
+    // The basic encoder (`b`) cannot carry callbacks or streams: never start calls in it.
+    const protocol = format.protocol ?? '.5';
+    if (protocol !== '.5') return;
+    if (current.serialiser === format.serialiser && current.layout === format.layout) return;
+    this.channelFormat = { layout: format.layout, serialiser: format.serialiser, protocol };
+  }
+
+  private onRequest(message: Incoming<RequestMessage>): void {
+    this.adopt(message.format);
+    const namespace = message.namespace ?? '';
+    const registration = this.lookup(namespace, message.target);
+    if (registration === undefined) {
+      this.logger.debug(`request for unknown target ${describeTarget(namespace, message.target)}`);
+      this.sendException(message.id, { cat: 'r', type: 'TargetNotFound', msg: `target ${message.target} not found` }, message.format);
+      return;
+    }
+    this.startRequest(message, registration.handler, namespace, registration.multipart, registration.callbacks);
+  }
+
+  /** A callback request from the callee of our pending call `c`: call a local function, or pull an iterable. */
+  private onCallbackRequest(message: Incoming<RequestMessage>): void {
+    const slot = this.pending.get(ownId(message.callbackOf!))?.locals?.get(message.target);
+    if (slot === undefined) {
+      this.sendException(
+        message.id,
+        { cat: 'r', type: 'TargetNotFound', msg: `callback ${message.target} not found: request ${String(message.callbackOf)} is not pending or did not declare it` },
+        message.format,
+      );
+      return;
+    }
+    if (slot.kind === 'iterable') {
+      if (message.ack) this.sendAck(message.id, message.format);
+      void this.answerPull(slot, message);
+      return;
+    }
+    this.startRequest(message, slot.fn, '', false, undefined);
+  }
+
+  private startRequest(
+    message: Incoming<RequestMessage>,
+    handler: Handler,
+    namespace: string,
+    multipart: boolean,
+    callbackStyles: Registration['callbacks'],
+  ): void {
+    if (this.activeHandlers >= this.maxConcurrentHandlers) {
+      this.logger.warn(`request ${describeTarget(namespace, message.target)} refused: ${this.maxConcurrentHandlers} handlers are running`);
+      this.sendException(
+        message.id,
+        { cat: 'r', type: 'LimitExceeded', msg: `too many concurrent requests (limit ${this.maxConcurrentHandlers})` },
+        message.format,
+      );
+      return;
+    }
+    const raw = message.params;
+    if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
+      // Params are always named (§6): the reference fails a list with AttributeError.
+      this.sendException(message.id, { cat: 'r', type: 'InvalidParams', msg: 'params must be a map of name to value' }, message.format);
+      return;
+    }
+    if (message.ack) this.sendAck(message.id, message.format);
+    const call = new IncomingCall(
+      this,
+      message.target,
+      namespace,
+      message.id,
+      message.format,
+      this.callerIdentity,
+      message.requestType === 'quiet',
+      callbackStyles,
+    );
+    if (message.requestType === 'silent') {
+      // What the reference intends (§7.4; its own implementation sends nothing):
+      // an empty response on delivery, then run the handler with no answer.
+      this.sendResponse({ kind: 'response', to: message.id, multipart: false, ack: false, hasResult: false }, message.format);
+      call.silenced = true;
+    }
+    const params = message.declarations === undefined ? (message.params ?? {}) : bindDeclaredParams(message.params ?? {}, message.declarations, call, this);
+    this.incoming.set(message.id, call);
+    this.activeHandlers++;
+    void this.runRequest(call, handler, params, multipart);
+  }
+
+  private async runRequest(call: IncomingCall, handler: Handler, params: Params, multipart: boolean): Promise<void> {
+    try {
+      let result = handler(params, call);
+      if (isThenable(result)) result = await result;
+      if (multipart) {
+        await this.sendParts(call, result);
+      } else if (!call.silenced) {
+        // {p: N} [result] (no part for undefined/null, and none for quiet requests)
+        const response: ResponseMessage = { kind: 'response', to: call.id!, multipart: false, ack: false, hasResult: false };
+        if (!call.quiet && result !== undefined && result !== null) {
+          response.hasResult = true;
+          response.result = result;
+        }
+        this.sendResponse(response, call.format);
+      }
+    } catch (error) {
+      if (!call.silenced) {
+        this.logger.debug(`handler ${describeTarget(call.namespace, call.target)} failed`, error);
+        this.sendException(call.id!, toWireError(error), call.format);
+      }
+    } finally {
+      call.ended = true;
+      if (this.incoming.get(call.id!) === call) this.incoming.delete(call.id!);
+      this.activeHandlers--;
+    }
+  }
+
+  /** {pm: N} [item] per item, then {pmt: N}; an error part-way goes out as {x: N} (§7.7). */
+  private async sendParts(call: IncomingCall, result: unknown): Promise<void> {
+    if (!hasIterator(result)) {
+      throw new SparrowError(ErrorCode.CalleeError, `multipart handler ${describeTarget(call.namespace, call.target)} returned no iterable`);
+    }
+    const iterator = openIterator(result);
+    let done = false;
+    try {
+      while (!call.silenced) {
+        let step = iterator.next();
+        if (isThenable(step)) step = await step;
+        if (step.done === true) {
+          done = true;
+          break;
+        }
+        if (call.silenced) break;
+        const part: ResponseMessage = { kind: 'response', to: call.id!, multipart: true, ack: false, hasResult: false };
+        if (step.value !== undefined && step.value !== null) {
+          part.hasResult = true;
+          part.result = step.value;
+        }
+        this.sendResponse(part, call.format);
+        // Backpressure from the transport: a fast generator must not fill memory.
+        if (this.link.bufferedAmount > SEND_HIGH_WATER_MARK) await this.link.drained();
+      }
+    } finally {
+      if (!done) {
+        const closing = iterator.return?.();
+        if (isThenable(closing)) await closing;
+      }
+    }
+    if (!call.silenced) {
+      this.sendResponse({ kind: 'response', to: call.id!, multipart: true, final: 'terminator', ack: false, hasResult: false }, call.format);
+    }
+  }
+
+  private onNotification(message: Incoming<NotificationMessage>): void {
+    this.adopt(message.format);
+    const namespace = message.namespace ?? '';
+    const registration = this.lookup(namespace, message.target);
+    if (registration === undefined) {
+      // §7.3: never answered, even for an unknown target.
+      this.logger.debug(`notification for unknown target ${describeTarget(namespace, message.target)} ignored`);
+      return;
+    }
+    this.startNotification(message, registration.handler, namespace);
+  }
+
+  private onCallbackNotification(message: Incoming<NotificationMessage>): void {
+    const slot = this.pending.get(ownId(message.callbackOf!))?.locals?.get(message.target);
+    if (slot === undefined || slot.kind !== 'callback') {
+      // The reference drops these as "invalid request id" too (§7.8).
+      this.logger.debug(`callback notification ${message.target} for request ${String(message.callbackOf)} dropped`);
+      return;
+    }
+    this.startNotification(message, slot.fn, '');
+  }
+
+  private startNotification(message: Incoming<NotificationMessage>, handler: Handler, namespace: string): void {
+    const params = message.params ?? {};
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+      this.logger.warn(`notification ${describeTarget(namespace, message.target)} dropped: params are not a map`);
+      return;
+    }
+    if (this.activeHandlers >= this.maxConcurrentHandlers) {
+      this.logger.warn(`notification ${describeTarget(namespace, message.target)} dropped: ${this.maxConcurrentHandlers} handlers are running`);
+      return;
+    }
+    const call = new IncomingCall(this, message.target, namespace, undefined, message.format, this.callerIdentity, false, undefined);
+    this.activeHandlers++;
+    void this.runNotification(call, handler, params);
+  }
+
+  private async runNotification(call: IncomingCall, handler: Handler, params: Params): Promise<void> {
+    try {
+      const result = handler(params, call);
+      if (isThenable(result)) await result;
+    } catch (error) {
+      this.logger.warn(`notification handler ${describeTarget(call.namespace, call.target)} failed`, error);
+    } finally {
+      call.ended = true;
+      this.activeHandlers--;
+    }
+  }
+
+  /** Answers one pull of an iterable param (§7.9): {p: M} [item], {pt: M} at the end, {x: M} on error. */
+  private async answerPull(slot: IterableSlot, message: Incoming<RequestMessage>): Promise<void> {
+    const response: ResponseMessage = { kind: 'response', to: message.id, multipart: false, ack: false, hasResult: false };
+    try {
+      if (!slot.done) {
+        slot.iterator ??= openIterator(slot.source);
+        let step = slot.iterator.next();
+        if (isThenable(step)) step = await step;
+        if (step.done === true) {
+          slot.done = true;
+        } else if (step.value !== undefined && step.value !== null) {
+          response.hasResult = true;
+          response.result = step.value;
+        }
+      }
+    } catch (error) {
+      slot.done = true;
+      this.sendException(message.id, toWireError(error), message.format);
+      return;
+    }
+    if (slot.done) response.final = 'terminator';
+    this.sendResponse(response, message.format);
+  }
+
+  private cancelIncoming(id: MessageId): void {
+    const call = this.incoming.get(id);
+    if (call === undefined) return;
+    this.incoming.delete(id);
+    call.abort(new SparrowError(ErrorCode.Aborted, `${describeTarget(call.namespace, call.target)} was cancelled by the caller`));
+  }
+
+  // ------------------------------------------------------------- sending helpers
+
+  /** Sends a response; when its result cannot be encoded, answers with an exception instead (as the reference does). */
+  private sendResponse(response: ResponseMessage, format: WireFormat): void {
+    if (this.closeReason !== undefined) return;
+    try {
+      this.link.send(response, format);
+    } catch (error) {
+      this.logger.debug('encoding a response failed', error);
+      const wire = toWireError(SparrowError.from(error, ErrorCode.SerialisationError));
+      this.sendException(response.to, wire, format);
+    }
+  }
+
+  private sendException(to: MessageId, error: WireError, format: WireFormat): void {
+    if (this.closeReason !== undefined) return;
+    try {
+      this.link.send({ kind: 'exception', to, ack: false, error }, format);
+    } catch (sendError) {
+      // Only `data` can fail to encode: retry with the reference's three keys.
+      try {
+        this.link.send({ kind: 'exception', to, ack: false, error: { cat: error.cat, type: error.type, msg: error.msg } }, format);
+      } catch {
+        this.logger.error(`could not send the exception for request ${String(to)}`, sendError);
+      }
+    }
+  }
+
+  private sendAck(to: MessageId, format: WireFormat): void {
+    if (this.closeReason !== undefined) return;
+    try {
+      this.link.send({ kind: 'ack', to }, format);
+    } catch (error) {
+      this.logger.error(`could not send the acknowledge for request ${String(to)}`, error);
+    }
+  }
+
+  private sendOrThrow(message: Message, format: WireFormat): void {
+    try {
+      this.link.send(message, format);
+    } catch (error) {
+      throw SparrowError.from(error, ErrorCode.SerialisationError);
+    }
+  }
+
+  private runListener(listener: () => void): void {
+    try {
+      listener();
+    } catch (error) {
+      this.logger.warn('an onAck listener threw', error);
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private onProtocolError(error: SparrowError, fatal: boolean): void {
+    if (!fatal) {
+      this.logger.warn(`message from ${this.remote} dropped: ${error.message}`, error);
+      return;
+    }
+    this.logger.error(`protocol error from ${this.remote}, closing: ${error.message}`, error);
+    if (this.closeReason !== undefined) return;
+    this.finalize(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} closed after a protocol error: ${error.message}`, { cause: error }));
+    this.link.close();
+  }
+
+  private onLinkClose(error?: Error): void {
+    const message = error === undefined ? `connection to ${this.remote} closed` : `connection to ${this.remote} broke: ${error.message}`;
+    this.finalize(new SparrowError(ErrorCode.ConnectionClosed, message, error === undefined ? {} : { cause: error }));
+  }
+
+  private finalize(reason: SparrowError): void {
+    if (this.closeReason !== undefined) return;
+    this.closeReason = reason;
+    const entries = [...this.pending.values()];
+    for (const entry of entries) this.finish(entry);
+    for (const entry of entries) entry.fail(this.closedError(entry.target));
+    for (const call of this.incoming.values()) call.abort(reason);
+    this.incoming.clear();
+    const listeners = this.closeListeners;
+    this.closeListeners = undefined;
+    if (listeners !== undefined) {
+      for (const listener of listeners) {
+        try {
+          listener(reason);
+        } catch (error) {
+          this.logger.warn('an onClose listener threw', error);
+        }
+      }
+    }
+    this.resolveClosed();
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  private checkTimeout(timeoutMs: number): number {
+    if (timeoutMs === Infinity || timeoutMs === 0) return 0;
+    if (!(timeoutMs > 0)) throw new SparrowError(ErrorCode.InvalidParams, `timeoutMs must be a positive number, 0 or Infinity (got ${String(timeoutMs)})`);
+    return Math.min(timeoutMs, MAX_TIMER_MS);
+  }
+
+  private closedError(target: string): SparrowError {
+    const reason = this.closeReason;
+    return new SparrowError(ErrorCode.ConnectionClosed, `${target}: ${reason?.message ?? 'connection closed'}`, reason?.cause === undefined ? {} : { cause: reason.cause });
+  }
+
+  private abortedError(target: string, signal: AbortSignal): SparrowError {
+    return new SparrowError(ErrorCode.Aborted, `${target} was aborted`, { cause: signal.reason });
+  }
+
+  private endedError(call: IncomingCall, name: string): SparrowError {
+    return new SparrowError(
+      ErrorCode.InvalidState,
+      `callback ${name} of ${describeTarget(call.namespace, call.target)} used after the call ended`,
+    );
+  }
+}
+
+/**
+ * Creates the peer of one connection and starts reading from `link`.
+ *
+ * Both sides of a connection use the same API. The side that dials usually
+ * sets `serialiser`/`layout`; the listening side adopts whatever the other
+ * side's first call used (§8).
+ * @throws SparrowError `invalid-params` for a non-positive limit or timeout.
+ */
+export function createPeer(link: MessageLink, options: PeerOptions = {}): Peer {
+  return new PeerImpl(link, options);
+}

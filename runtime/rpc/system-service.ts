@@ -1,0 +1,40 @@
+/**
+ * The `#sys` namespace every peer answers (PROTOCOL.md §11 and section E;
+ * docs/protocol-extensions.md): `ping` as the reference does, plus this
+ * project's extensions. Looked up before any user registry, as the
+ * reference looks up its system register first.
+ */
+import type { MessageId } from '../envelope/message.ts';
+import { SYSTEM_NAMESPACE, type Registration } from './registry.ts';
+
+/**
+ * Extension names this peer reports from `#sys.features`. A remote peer may
+ * use an extension only after seeing its name here (PROTOCOL.md decision 5).
+ */
+export const PEER_FEATURES: readonly string[] = Object.freeze(['cancel']);
+
+/** The peer internals the system handlers reach. */
+export interface SystemHooks {
+  /** `#sys.cancel {id}`: the caller abandons its request `id`. */
+  cancel(id: MessageId): void;
+}
+
+function system(name: string, handler: Registration['handler']): [string, Registration] {
+  return [name, { namespace: SYSTEM_NAMESPACE, name, handler, multipart: false, callbacks: undefined }];
+}
+
+/** The `#sys` targets of one peer, by name. */
+export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Registration> {
+  return new Map([
+    // {r: "ping", s: "#sys"} → "pong"
+    system('ping', () => 'pong'),
+    // {r: "features", s: "#sys"} → ["cancel"]
+    system('features', () => [...PEER_FEATURES]),
+    // {n: "cancel", s: "#sys"} [{id: N}]: unknown or finished ids are ignored
+    system('cancel', (params) => {
+      const id = params['id'];
+      if (typeof id === 'number' || typeof id === 'string') hooks.cancel(id);
+      return undefined;
+    }),
+  ]);
+}
