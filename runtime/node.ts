@@ -6,3 +6,5 @@ export { connectUnix, listenUnix } from './transport/node/unix.ts';
 export { StreamTransport, createSocketTransport, type StreamTransportOptions } from './transport/node/stream.ts';
 export { connectWs, listenWs, DEFAULT_MAX_MESSAGE_BYTES, type WsOptions } from './transport/node/ws.ts';
 export { connectTls, listenTls } from './transport/node/tls.ts';
+export { connectStdio, listenStdio, parseCommandLine, type StdioStreams } from './transport/node/stdio.ts';
+export type { NodeConnectOptions, NodeListenOptions } from './transport/node/url.ts';

@@ -8,10 +8,12 @@
  * | `tls://host:port` | TLS (`options.tls.ca` to trust a private CA) | TLS (`options.tls.cert`, `key`; with `ca`, client certificates required) |
  * | `ws://host:port/path` | WebSocket (`ws` package) | WebSocket on an http server; any path accepted |
  * | `wss://host:port/path` | WebSocket over TLS | the same on an https server |
+ * | `stdio:<command line>` / `stdio:` | spawn the command, talk over its stdin/stdout | one connection on our own stdin/stdout |
  */
 import { ErrorCode, SparrowError } from '../../errors.ts';
 import type { ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
 import { connectTcp, listenTcp } from './tcp.ts';
+import { connectStdio, listenStdio } from './stdio.ts';
 import { connectTls, listenTls } from './tls.ts';
 import { connectUnix, listenUnix } from './unix.ts';
 import { connectWs, listenWs, type WsOptions } from './ws.ts';
@@ -44,6 +46,8 @@ export async function connect(url: string, options: NodeConnectOptions = {}): Pr
     case 'wss':
       hostAndPort(url, false);
       return connectWs(url, options);
+    case 'stdio':
+      return connectStdio(url.slice('stdio:'.length), options);
     default:
       throw unsupportedScheme(url, scheme);
   }
@@ -72,6 +76,9 @@ export async function listen(url: string, onConnection: (transport: Transport) =
     case 'wss':
       hostAndPort(url, false);
       return listenWs(url, onConnection, options);
+    case 'stdio':
+      if (url !== 'stdio:') throw new SparrowError(ErrorCode.Unsupported, `A stdio listener serves this process's own stdin/stdout: use "stdio:", not ${url}`);
+      return listenStdio(onConnection);
     default:
       throw unsupportedScheme(url, scheme);
   }
