@@ -27,3 +27,5 @@ export * from './rpc/logger.ts';
 export type { CallStream } from './rpc/call-table.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';
+export { decodeChain, encodeMessage, type DecodeChainOptions } from './envelope/codec.ts';
+export { createMessageLink, type MessageLinkOptions } from './envelope/message-link.ts';

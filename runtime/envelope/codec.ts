@@ -1,0 +1,476 @@
+/**
+ * The v050 envelope codec: one chain ⇄ one message (PROTOCOL.md §4–6, §9, §12, §14).
+ *
+ * Sending is strict (§14): only the keys of §5.1, always `v: ".5"`, never
+ * `l: null`, `f` or cat `t`, a params part on every notification, `msg` in
+ * every error, at most two payload parts, one buffer per chain.
+ *
+ * Receiving is forgiving (§14): `l` null or absent, missing payload parts,
+ * any key and flag order, ids of any scalar type, `pmf`/`pf`, an error
+ * without `msg`. Where the reference would kill its pump but the meaning is
+ * still clear (extra envelope keys, `f`, a missing `v` in 0.1.2, payload
+ * parts on a `b` message) the message is delivered and the oddity reported
+ * through `onWarning`. Where the meaning is not clear (no or several
+ * markers, unknown flags or version, a bad payload) decoding throws and the
+ * chain is dropped; the byte stream stays usable either way.
+ */
+import { ErrorCode, SparrowError, type WireError, type ErrorCategory } from '../errors.ts';
+import type { Chain } from '../framing/chain-decoder.ts';
+import { encodeChain, type ChainPart } from '../framing/chain-encoder.ts';
+import { containsBytes } from '../serialisation/bytes.ts';
+import { stringifyJson } from '../serialisation/json.ts';
+import { getSerialiser, isSerialiserCode } from '../serialisation/registry.ts';
+import { DEFAULT_MAX_DEPTH } from '../serialisation/serialiser.ts';
+import { decodeBasic, encodeBasic } from './basic.ts';
+import { idOf } from './ids.ts';
+import type {
+  CallbackDeclarations,
+  ChainLayout,
+  IncomingMessage,
+  Message,
+  MessageId,
+  Params,
+  RequestType,
+  SerialiserCode,
+  WireFormat,
+} from './message.ts';
+
+/** Options for decoding a chain. */
+export interface DecodeChainOptions {
+  /** Nesting limit for every decoded value (default DEFAULT_MAX_DEPTH). */
+  maxDepth?: number;
+  /**
+   * Called for oddities the reference would reject but whose meaning is
+   * clear; the message is still returned. Must not throw.
+   */
+  onWarning?: (warning: SparrowError) => void;
+}
+
+const EMPTY = new Uint8Array(0);
+const V050 = '.5';
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+/** HEAD layout part 0 and part 1 (PROTOCOL.md §4.2), shared and never mutated. */
+const VERSION_PART = { '.5': ascii('.5'), b: ascii('b') } as const;
+const CODE_PART: Readonly<Record<SerialiserCode, Uint8Array>> = { j: ascii('j'), m: ascii('m'), c: ascii('c') };
+
+/** Payload slot for a request with callbacks but no plain params: a zero-length part (§6). */
+const EMPTY_PARAMS = Symbol('empty-params');
+
+function protocolError(message: string, cause?: unknown): SparrowError {
+  return new SparrowError(ErrorCode.ProtocolError, message, cause === undefined ? {} : { cause });
+}
+
+// ───────────────────────────── encoding ─────────────────────────────
+
+/**
+ * Encodes one message as one chain, in one buffer, in the given layout and
+ * serialiser. A payload holding bytes bound for a serialiser that cannot
+ * carry them (JSON) is written with msgpack and named by `l: "m"`
+ * (decision 4); `format.payloadSerialiser` forces a payload serialiser.
+ *
+ * @throws SparrowError `serialisation-error` when a value cannot be encoded;
+ *   `unsupported` for a message the `b` protocol cannot express;
+ *   `invalid-params` for a message that would break the wire rules (an
+ *   empty target, a non-map params value).
+ */
+export function encodeMessage(message: Message, format: WireFormat): Uint8Array {
+  const envelopeCode = format.serialiser;
+  const protocol = format.protocol ?? V050;
+  if (protocol === 'b') {
+    const envelope = encodeBasic(message, format.layout);
+    return frame(format.layout, 'b', envelopeCode, encodeValue(envelopeCode, envelope), undefined, envelopeCode);
+  }
+
+  // Keys are added in the order Python writes them (§5.2); parsers do not
+  // care, but it keeps our bytes comparable with the captures.
+  const envelope: Record<string, unknown> = {};
+  let payload: unknown[] | undefined;
+  switch (message.kind) {
+    case 'request': {
+      checkTarget(message.target);
+      let marker = 'r';
+      if (message.ack) marker += 'a';
+      if (message.requestType === 'quiet') marker += 'q';
+      else if (message.requestType === 'silent') marker += 's';
+      envelope[marker] = message.target;
+      envelope.i = message.id;
+      envelope.v = V050;
+      if (message.callbackOf !== undefined) envelope.c = message.callbackOf;
+      if (message.node !== undefined) envelope.d = message.node;
+      if (message.namespace) envelope.s = message.namespace;
+      const hasParams = message.params !== undefined && hasKeys(checkParams(message.params));
+      const declarations = message.declarations;
+      if (declarations !== undefined && (declarations.callbacks.length > 0 || declarations.iterables.length > 0)) {
+        payload = [hasParams ? message.params : EMPTY_PARAMS, specialPart(declarations)];
+      } else if (hasParams) {
+        payload = [message.params];
+      }
+      break;
+    }
+    case 'notification': {
+      checkTarget(message.target);
+      envelope.n = message.target;
+      envelope.v = V050;
+      if (message.node !== undefined) envelope.d = message.node;
+      if (message.namespace) envelope.s = message.namespace;
+      if (message.callbackOf !== undefined) envelope.c = message.callbackOf;
+      // Always a params part: a Python receiver crashes without one (§6).
+      payload = [message.params === undefined ? {} : checkParams(message.params)];
+      break;
+    }
+    case 'response': {
+      let marker = 'p';
+      if (message.multipart) marker += 'm';
+      if (message.final === 'final') marker += 'f';
+      else if (message.final === 'terminator') marker += 't';
+      if (message.ack) marker += 'a';
+      envelope[marker] = message.to;
+      envelope.v = V050;
+      if (message.id !== undefined) envelope.i = message.id;
+      // No part for null: "returned None" and "returned nothing" look the same (§6).
+      if (message.final !== 'terminator' && message.hasResult && message.result !== null && message.result !== undefined) {
+        payload = [message.result];
+      }
+      break;
+    }
+    case 'exception': {
+      envelope[message.ack ? 'xa' : 'x'] = message.to;
+      envelope.v = V050;
+      if (message.id !== undefined) envelope.i = message.id;
+      payload = [wireErrorToSend(message.error)];
+      break;
+    }
+    case 'ack': {
+      envelope.a = message.to;
+      envelope.v = V050;
+      break;
+    }
+  }
+
+  let payloadCode = format.payloadSerialiser ?? envelopeCode;
+  if (payload !== undefined) {
+    if (!getSerialiser(payloadCode).canCarryBytes && payload.some((value) => containsBytes(value))) payloadCode = 'm';
+    if (payloadCode !== envelopeCode) envelope.l = payloadCode;
+  }
+  return frame(format.layout, V050, envelopeCode, encodeValue(envelopeCode, envelope), payload, payloadCode);
+}
+
+function frame(
+  layout: ChainLayout,
+  protocol: '.5' | 'b',
+  envelopeCode: SerialiserCode,
+  envelope: ChainPart,
+  payload: unknown[] | undefined,
+  payloadCode: SerialiserCode,
+): Uint8Array {
+  const parts: ChainPart[] = layout === 'next' ? [VERSION_PART[protocol], CODE_PART[envelopeCode], envelope] : [envelope];
+  if (payload !== undefined) {
+    for (const value of payload) parts.push(value === EMPTY_PARAMS ? EMPTY : encodeValue(payloadCode, value));
+  }
+  return encodeChain(layout === 'next' ? '' : envelopeCode, parts);
+}
+
+/** JSON stays text so the chain encoder writes it straight into the chain buffer. */
+function encodeValue(code: SerialiserCode, value: unknown): ChainPart {
+  return code === 'j' ? stringifyJson(value) : getSerialiser(code).encode(value);
+}
+
+function hasKeys(record: object): boolean {
+  for (const _ in record) return true;
+  return false;
+}
+
+function checkTarget(target: unknown): void {
+  if (typeof target !== 'string' || target === '') {
+    throw new SparrowError(ErrorCode.InvalidParams, 'a call target must be a non-empty string');
+  }
+}
+
+function checkParams(params: unknown): Params {
+  if (typeof params !== 'object' || params === null || Array.isArray(params) || ArrayBuffer.isView(params)) {
+    throw new SparrowError(ErrorCode.InvalidParams, 'params must be a map of name to value (§6)');
+  }
+  return params as Params;
+}
+
+function specialPart(declarations: CallbackDeclarations): Record<string, unknown> {
+  const cb: Record<string, unknown> = {};
+  const icb: Record<string, unknown> = {};
+  for (const name of declarations.callbacks) cb[name] = { p: null };
+  for (const name of declarations.iterables) icb[name] = { r: null };
+  return { '#cb': cb, '#icb': icb };
+}
+
+/** Always `msg`; never cat `t`, which a Python caller ignores and so waits forever (§10). */
+function wireErrorToSend(error: WireError): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    cat: error.cat === 'r' ? 'r' : 'e',
+    type: typeof error.type === 'string' && error.type !== '' ? error.type : 'Exception',
+    msg: typeof error.msg === 'string' ? error.msg : String(error.msg ?? ''),
+  };
+  if (error.details !== undefined) out.details = error.details;
+  if (error.value !== undefined) out.value = error.value;
+  if (error.data !== undefined) out.data = error.data;
+  return out;
+}
+
+// ───────────────────────────── decoding ─────────────────────────────
+
+/**
+ * Decodes one chain into a message, detecting its layout (§12.3): parts 0
+ * and 1 holding a protocol tag (`.5`/`b`) and a serialiser code mean HEAD
+ * ("next") whatever the prefix; otherwise the prefix must be a serialiser
+ * code (0.1.2).
+ *
+ * @throws SparrowError `protocol-error` when the chain is not a message
+ *   (unknown layout, serialiser, version, marker or flag, a bad payload);
+ *   `serialisation-error` when a part does not decode; `limit-exceeded`
+ *   when a value nests deeper than `maxDepth`. The chain is then dropped;
+ *   none of these means the byte stream is broken.
+ */
+export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): IncomingMessage {
+  const parts = chain.parts;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  let layout: ChainLayout;
+  let envelopeCode: SerialiserCode;
+  let headProtocol: '.5' | 'b' | undefined;
+  let envelopeIndex: number;
+
+  const tag = parts.length >= 3 ? protocolTag(parts[0]!) : undefined;
+  const headCode = tag !== undefined ? serialiserCodeOf(parts[1]!) : undefined;
+  if (tag !== undefined && headCode !== undefined) {
+    layout = 'next';
+    headProtocol = tag;
+    envelopeCode = headCode;
+    envelopeIndex = 2;
+    if (chain.prefix !== '') options.onWarning?.(protocolError(`HEAD-layout chain with a non-empty prefix ${JSON.stringify(chain.prefix)} (ignored)`));
+  } else if (chain.prefix === '') {
+    if (parts.length === 0) throw protocolError('empty chain');
+    throw protocolError('chain with an empty prefix but no protocol tag and serialiser code in parts 0 and 1');
+  } else if (isSerialiserCode(chain.prefix)) {
+    layout = '0.1.2';
+    envelopeCode = chain.prefix;
+    envelopeIndex = 0;
+  } else {
+    throw protocolError(`unknown serialiser code ${JSON.stringify(chain.prefix)} in the chain prefix`);
+  }
+
+  const envelopePart = parts[envelopeIndex];
+  if (envelopePart === undefined || envelopePart.length === 0) throw protocolError('chain has no envelope');
+  const envelope = getSerialiser(envelopeCode).decode(envelopePart, maxDepth);
+  if (!isMap(envelope)) throw protocolError('the envelope is not a map');
+
+  let protocol: '.5' | 'b';
+  if (headProtocol !== undefined) {
+    // HEAD ignores `v` in the envelope (it still writes it for .5).
+    protocol = headProtocol;
+  } else {
+    const v = envelope.v;
+    if (v === V050 || v === 'b') {
+      protocol = v;
+    } else if (v === undefined) {
+      protocol = looksBasic(envelope) ? 'b' : V050;
+      options.onWarning?.(protocolError(`0.1.2 envelope without "v" (read as "${protocol}")`));
+    } else {
+      throw protocolError(`unknown protocol version ${JSON.stringify(v)}`);
+    }
+  }
+
+  const payloadParts = parts.slice(envelopeIndex + 1);
+  if (protocol === 'b') {
+    if (payloadParts.length > 0) options.onWarning?.(protocolError('payload parts on a "b" message (ignored)'));
+    const message = decodeBasic(envelope);
+    return { ...message, format: { layout, serialiser: envelopeCode, protocol: 'b' } };
+  }
+  return decodeV050(envelope, payloadParts, layout, envelopeCode, maxDepth, options);
+}
+
+function protocolTag(part: Uint8Array): '.5' | 'b' | undefined {
+  if (part.length === 2 && part[0] === 0x2e && part[1] === 0x35) return '.5';
+  if (part.length === 1 && part[0] === 0x62) return 'b';
+  return undefined;
+}
+
+function serialiserCodeOf(part: Uint8Array): SerialiserCode | undefined {
+  if (part.length !== 1) return undefined;
+  const code = String.fromCharCode(part[0]!);
+  return isSerialiserCode(code) ? code : undefined;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof Map);
+}
+
+function looksBasic(envelope: Record<string, unknown>): boolean {
+  return 'target' in envelope || 'result' in envelope || 'error' in envelope;
+}
+
+const SUPPLEMENTARY = new Set(['i', 'v', 's', 'd', 'c', 'l']);
+
+function decodeV050(
+  envelope: Record<string, unknown>,
+  payloadParts: Uint8Array[],
+  layout: ChainLayout,
+  envelopeCode: SerialiserCode,
+  maxDepth: number,
+  options: DecodeChainOptions,
+): IncomingMessage {
+  let marker: string | undefined;
+  let extra: string[] | undefined;
+  for (const key in envelope) {
+    if (SUPPLEMENTARY.has(key)) continue;
+    const first = key[0];
+    if (first === 'r' || first === 'n' || first === 'p' || first === 'x' || first === 'a') {
+      if (marker !== undefined) throw protocolError(`envelope has more than one marker key (${marker}, ${key})`);
+      marker = key;
+    } else {
+      (extra ??= []).push(key);
+    }
+  }
+  if (marker === undefined) throw protocolError('envelope has no marker key (r, n, p, x or a)');
+  if (extra !== undefined) options.onWarning?.(protocolError(`extra envelope keys ${extra.join(', ')} (ignored)`));
+
+  const l = envelope.l;
+  let payloadCode = envelopeCode;
+  if (l !== undefined && l !== null) {
+    if (!isSerialiserCode(l)) throw protocolError(`unknown payload serialiser ${JSON.stringify(l)}`);
+    payloadCode = l;
+  }
+  const format: WireFormat = payloadCode === envelopeCode ? { layout, serialiser: envelopeCode, protocol: V050 } : { layout, serialiser: envelopeCode, payloadSerialiser: payloadCode, protocol: V050 };
+
+  if (payloadParts.length > 2) throw protocolError(`${payloadParts.length} payload parts (at most 2)`);
+
+  const kind = marker[0];
+  const flags = marker.slice(1);
+  const value = envelope[marker];
+  switch (kind) {
+    case 'r': {
+      checkFlags(marker, flags, 'aqs');
+      if (flags.includes('q') && flags.includes('s')) throw protocolError(`request marker ${marker} has two type flags`);
+      const requestType: RequestType = flags.includes('q') ? 'quiet' : flags.includes('s') ? 'silent' : 'normal';
+      if (envelope.i === undefined) throw protocolError('request without an id');
+      const params = decodePart(payloadParts, 0, payloadCode, maxDepth);
+      const special = decodePart(payloadParts, 1, payloadCode, maxDepth);
+      const message: IncomingMessage = {
+        kind: 'request',
+        target: targetOf(value),
+        id: idOf(envelope.i, 'i'),
+        requestType,
+        ack: flags.includes('a'),
+        format,
+      };
+      addAddressing(message, envelope);
+      if (params !== NO_PART && params !== null) message.params = paramsOf(params);
+      if (special !== NO_PART) message.declarations = declarationsOf(special);
+      return message;
+    }
+    case 'n': {
+      checkFlags(marker, flags, '');
+      const params = decodePart(payloadParts, 0, payloadCode, maxDepth);
+      const message: IncomingMessage = { kind: 'notification', target: targetOf(value), format };
+      addAddressing(message, envelope);
+      if (params !== NO_PART && params !== null) message.params = paramsOf(params);
+      return message;
+    }
+    case 'p': {
+      checkFlags(marker, flags, 'mfta');
+      if (flags.includes('f') && flags.includes('t')) throw protocolError(`response marker ${marker} has both f and t`);
+      const message: IncomingMessage = {
+        kind: 'response',
+        to: idOf(value, marker),
+        multipart: flags.includes('m'),
+        ack: flags.includes('a'),
+        hasResult: false,
+        format,
+      };
+      if (flags.includes('f')) message.final = 'final';
+      else if (flags.includes('t')) message.final = 'terminator';
+      if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
+      if (message.final !== 'terminator') {
+        const result = decodePart(payloadParts, 0, payloadCode, maxDepth);
+        if (result !== NO_PART) {
+          message.hasResult = true;
+          message.result = result;
+        }
+      }
+      return message;
+    }
+    case 'x': {
+      checkFlags(marker, flags, 'a');
+      const error = decodePart(payloadParts, 0, payloadCode, maxDepth);
+      const message: IncomingMessage = { kind: 'exception', to: idOf(value, marker), ack: flags.includes('a'), error: wireErrorOf(error === NO_PART ? undefined : error, options), format };
+      if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
+      return message;
+    }
+    default: {
+      checkFlags(marker, flags, '');
+      return { kind: 'ack', to: idOf(value, marker), format };
+    }
+  }
+}
+
+/** A payload slot with no part, or a zero-length one (read as "absent", §6). */
+const NO_PART = Symbol('no-part');
+
+function decodePart(parts: Uint8Array[], index: number, code: SerialiserCode, maxDepth: number): unknown {
+  const part = parts[index];
+  if (part === undefined || part.length === 0) return NO_PART;
+  return getSerialiser(code).decode(part, maxDepth);
+}
+
+function checkFlags(marker: string, flags: string, allowed: string): void {
+  for (const flag of flags) {
+    if (!allowed.includes(flag)) throw protocolError(`unknown flag ${JSON.stringify(flag)} in marker ${JSON.stringify(marker)}`);
+  }
+}
+
+function targetOf(value: unknown): string {
+  if (typeof value !== 'string') throw protocolError('call target is not a string');
+  return value;
+}
+
+function addAddressing(message: { namespace?: string; node?: string; callbackOf?: MessageId }, envelope: Record<string, unknown>): void {
+  const s = envelope.s;
+  if (typeof s === 'string') {
+    if (s !== '') message.namespace = s;
+  } else if (s !== undefined && s !== null) {
+    throw protocolError('namespace "s" is not a string');
+  }
+  const d = envelope.d;
+  if (typeof d === 'string') message.node = d;
+  else if (d !== undefined && d !== null) throw protocolError('node "d" is not a string');
+  if (envelope.c !== undefined && envelope.c !== null) message.callbackOf = idOf(envelope.c, 'c');
+}
+
+function paramsOf(value: unknown): Params {
+  if (!isMap(value)) throw protocolError('params are not a map of name to value');
+  return value;
+}
+
+function declarationsOf(value: unknown): CallbackDeclarations {
+  if (!isMap(value)) throw protocolError('the callback declarations part is not a map');
+  const cb = value['#cb'];
+  const icb = value['#icb'];
+  if ((cb !== undefined && cb !== null && !isMap(cb)) || (icb !== undefined && icb !== null && !isMap(icb))) {
+    throw protocolError('"#cb" and "#icb" must be maps');
+  }
+  return { callbacks: cb ? Object.keys(cb) : [], iterables: icb ? Object.keys(icb) : [] };
+}
+
+/** Reads an error payload forgivingly: a missing `msg` (Python omits an empty one) reads as "". */
+function wireErrorOf(value: unknown, options: DecodeChainOptions): WireError {
+  if (!isMap(value)) {
+    options.onWarning?.(protocolError('exception without an error map'));
+    return { cat: 'e', type: '', msg: value === undefined || value === null ? '' : String(value) };
+  }
+  const cat: ErrorCategory = value.cat === 'r' || value.cat === 't' ? value.cat : 'e';
+  const error: WireError = {
+    cat,
+    type: typeof value.type === 'string' ? value.type : '',
+    msg: typeof value.msg === 'string' ? value.msg : value.msg === undefined || value.msg === null ? '' : String(value.msg),
+  };
+  if (typeof value.details === 'string') error.details = value.details;
+  if (typeof value.value === 'number') error.value = value.value;
+  if (isMap(value.data)) error.data = value.data;
+  return error;
+}

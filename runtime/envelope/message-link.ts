@@ -1,0 +1,129 @@
+/**
+ * A transport seen as a stream of messages:
+ * transport bytes → chain decoder → envelope codec → onMessage, and back.
+ *
+ * Error policy:
+ * - a framing error or a breached chain limit is fatal: the byte stream can
+ *   no longer be trusted, so the link reports it (`fatal: true`) and closes
+ *   the transport; onClose follows from the transport;
+ * - a well-framed chain that is not a valid message (bad envelope, unknown
+ *   marker, undecodable payload, nesting too deep) is reported with
+ *   `fatal: false` and dropped; the link keeps going;
+ * - oddities the reference rejects but whose meaning is clear (extra
+ *   envelope keys, a missing 0.1.2 `v`) are reported with `fatal: false`
+ *   and the message is still delivered;
+ * - an exception thrown by onMessage is reported with `fatal: false` (code
+ *   `invalid-state`, the exception as cause) so a handler bug never
+ *   desynchronises the decoder.
+ */
+import { ErrorCode, SparrowError } from '../errors.ts';
+import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
+import type { Transport, TransportHandlers } from '../transport/transport.ts';
+import { decodeChain, encodeMessage, type DecodeChainOptions } from './codec.ts';
+import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from './message.ts';
+import { DEFAULT_MAX_DEPTH } from '../serialisation/serialiser.ts';
+
+/** Receiver limits of a link. */
+export interface MessageLinkOptions {
+  /** Chain limits; missing fields take the reference defaults (10 MiB part and chain, 10 parts). */
+  limits?: Partial<ChainLimits>;
+  /** Nesting limit for decoded values (default DEFAULT_MAX_DEPTH = 64). */
+  maxDepth?: number;
+}
+
+class WireMessageLink implements MessageLink, TransportHandlers {
+  private readonly transport: Transport;
+  private readonly decoder: ChainDecoder;
+  private readonly decodeOptions: DecodeChainOptions;
+  private handlers: MessageLinkHandlers | undefined;
+  private dead = false;
+
+  constructor(transport: Transport, options: MessageLinkOptions) {
+    this.transport = transport;
+    // Bound once per link, not per message.
+    this.decoder = new ChainDecoder(this.onChain.bind(this), options.limits);
+    this.decodeOptions = { maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH, onWarning: this.onWarning.bind(this) };
+  }
+
+  get remote(): string {
+    return this.transport.remote;
+  }
+
+  get bufferedAmount(): number {
+    return this.transport.bufferedAmount;
+  }
+
+  start(handlers: MessageLinkHandlers): void {
+    if (this.handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'message link already started');
+    this.handlers = handlers;
+    this.transport.start(this);
+  }
+
+  send(message: Message, format: WireFormat): void {
+    this.transport.send(encodeMessage(message, format));
+  }
+
+  drained(): Promise<void> {
+    return this.transport.drained();
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  /** TransportHandlers.onData. */
+  onData(bytes: Uint8Array): void {
+    if (this.dead) return;
+    try {
+      this.decoder.push(bytes);
+    } catch (error) {
+      this.dead = true;
+      this.handlers!.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), true);
+      this.transport.close();
+    }
+  }
+
+  /** TransportHandlers.onClose. */
+  onClose(error?: Error): void {
+    this.dead = true;
+    if (error === undefined) this.handlers!.onClose();
+    else this.handlers!.onClose(error);
+  }
+
+  private onChain(chain: Chain): void {
+    const handlers = this.handlers!;
+    let message;
+    try {
+      message = decodeChain(chain, this.decodeOptions);
+    } catch (error) {
+      handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), false);
+      return;
+    }
+    try {
+      handlers.onMessage(message);
+    } catch (error) {
+      handlers.onProtocolError(new SparrowError(ErrorCode.InvalidState, `onMessage threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }), false);
+    }
+  }
+
+  private onWarning(warning: SparrowError): void {
+    this.handlers!.onProtocolError(warning, false);
+  }
+}
+
+/**
+ * Wraps a transport as a MessageLink. Nothing is read until `start`.
+ *
+ * Errors reach `onProtocolError`: `protocol-error` / `limit-exceeded` with
+ * `fatal: true` for framing and chain limits (the transport is then
+ * closed); `protocol-error`, `serialisation-error` or `limit-exceeded`
+ * (nesting) with `fatal: false` for a dropped chain. `send` throws
+ * SparrowError `serialisation-error`, `invalid-params` or `unsupported`
+ * from the encoder (see encodeMessage); `start` throws `invalid-state` when
+ * called twice.
+ *
+ * @throws SparrowError `unsupported` when a limit is not a non-negative integer.
+ */
+export function createMessageLink(transport: Transport, options: MessageLinkOptions = {}): MessageLink {
+  return new WireMessageLink(transport, options);
+}
