@@ -272,45 +272,58 @@ export function createWebSocketTransport(socket: WebSocketLike, options: WebSock
 }
 
 /**
- * Waits for `socket` to open, then wraps it as a Transport. Gives up after
+ * Waits for a WebSocket to open, then wraps it as a Transport. `socket` is
+ * the socket, or a function that creates it (called only if the attempt
+ * really starts, so an already-aborted signal opens nothing). Gives up after
  * `options.timeoutMs`, or when `options.signal` fires, closing the socket.
  * Rejects with `connection-failed` (with the cause) or `aborted`.
  */
-export function openWebSocketTransport(socket: WebSocketLike, target: string, options: ConnectOptions & WebSocketTransportOptions = {}): Promise<Transport> {
+export function openWebSocketTransport(
+  socket: WebSocketLike | (() => WebSocketLike),
+  target: string,
+  options: ConnectOptions & WebSocketTransportOptions = {},
+): Promise<Transport> {
+  if (options.signal?.aborted && typeof socket !== 'function') closeQuietly(socket);
   return guardConnect<Transport>(target, options, (settle) => {
+    const ws = typeof socket === 'function' ? socket() : socket;
     let error: unknown;
     const unsubscribe = [
-      on(socket, 'error', (event) => {
+      on(ws, 'error', (event) => {
         error ??= event.error ?? event.message ?? event;
       }),
-      on(socket, 'close', (event) => {
+      on(ws, 'close', (event) => {
         const reason = error instanceof Error ? error : new Error(`WebSocket closed before it opened (code ${event.code ?? 'unknown'})`);
         done();
         settle(reason);
       }),
-      on(socket, 'open', () => {
+      on(ws, 'open', () => {
         done();
-        settle(undefined, new WebSocketTransport(socket, { remote: target, ...options }));
+        settle(undefined, new WebSocketTransport(ws, { remote: target, ...options }));
       }),
     ];
     const done = (): void => {
       for (const off of unsubscribe.splice(0)) off();
-      // `ws` throws on an 'error' event nobody listens to; the transport adds its own.
-      on(socket, 'error', () => {});
+      // `ws` throws on an 'error' event nobody listens to, and one may still come after we stop caring.
+      on(ws, 'error', () => {});
     };
-    if (socket.readyState === OPEN) {
+    if (ws.readyState === OPEN) {
       done();
-      settle(undefined, new WebSocketTransport(socket, { remote: target, ...options }));
+      settle(undefined, new WebSocketTransport(ws, { remote: target, ...options }));
     }
     return () => {
       done();
-      try {
-        socket.close();
-      } catch {
-        // Closing a socket that never opened can throw in some implementations.
-      }
+      closeQuietly(ws);
     };
   });
+}
+
+function closeQuietly(socket: WebSocketLike): void {
+  on(socket, 'error', () => {});
+  try {
+    socket.close();
+  } catch {
+    // Closing a socket that never opened can throw in some implementations.
+  }
 }
 
 /**
@@ -325,11 +338,6 @@ export function connectWebSocket(url: string, options: ConnectWebSocketOptions =
     return Promise.reject(new SparrowError(ErrorCode.Unsupported, 'No WebSocket class: pass options.WebSocket (on Node 20, the ws package)'));
   }
   const scheme = url.startsWith('wss:') ? 'wss' : 'ws';
-  let socket: WebSocketLike;
-  try {
-    socket = new Constructor(url);
-  } catch (cause) {
-    return Promise.reject(new SparrowError(ErrorCode.ConnectionFailed, `Cannot connect to ${url}: ${(cause as Error).message}`, { cause }));
-  }
-  return openWebSocketTransport(socket, url, { scheme, ...options });
+  // A constructor that throws (a malformed URL) rejects through the guard as connection-failed.
+  return openWebSocketTransport(() => new Constructor(url), url, { scheme, ...options });
 }

@@ -33,19 +33,17 @@ export interface WsOptions {
  */
 export function connectWs(url: string, options: ConnectOptions & WsOptions = {}): Promise<Transport> {
   const secure = url.startsWith('wss:');
-  let socket: WebSocket;
-  try {
-    socket = new WebSocket(url, {
+  const create = (): WebSocket => {
+    const socket = new WebSocket(url, {
       perMessageDeflate: false,
       maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       ...(secure ? { ...tlsMaterial(options.tls), rejectUnauthorized: options.tls?.rejectUnauthorized ?? true } : {}),
     });
-  } catch (cause) {
-    return Promise.reject(new SparrowError(ErrorCode.Unsupported, `Malformed WebSocket URL ${url}: ${(cause as Error).message}`, { cause }));
-  }
-  // Node hands binary messages over as Buffers without the ArrayBuffer copy.
-  socket.binaryType = 'nodebuffer';
-  return openWebSocketTransport(socket, url, { ...options, scheme: secure ? 'wss' : 'ws' });
+    // Node hands binary messages over as Buffers without the ArrayBuffer copy.
+    socket.binaryType = 'nodebuffer';
+    return socket;
+  };
+  return openWebSocketTransport(create, url, { ...options, scheme: secure ? 'wss' : 'ws' });
 }
 
 /**
