@@ -1,0 +1,645 @@
+/**
+ * The checker: resolves names and types across the loaded files, applies the
+ * language rules, and builds the deeply frozen {@link SchemaModel}. It
+ * reports through diagnostics and never throws for a schema mistake; when an
+ * error is reported the model is not returned (placeholders such as `any`
+ * stand in for broken types so checking can go on and report more).
+ */
+import path from 'node:path';
+import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { DiagnosticCode, DiagnosticParams } from '../diagnostics/messages.ts';
+import {
+  MODEL_FORMAT_VERSION,
+  type CallbackParam,
+  type Declaration,
+  type EnumMember,
+  type Field,
+  type MethodResult,
+  type ModelValue,
+  type Param,
+  type SchemaFile,
+  type SchemaModel,
+  type ServiceMember,
+  type SourceLocation,
+  type TypeRef,
+  type ValueParam,
+} from '../model/model.ts';
+import { toPortableRelative } from '../source/read-files.ts';
+import type { TextRange } from '../source/source-file.ts';
+import type { DeclarationNode, EnumNode, FieldNode, Identifier, MemberNode, QualifiedName, ServiceNode, StructNode, TypeNode } from '../syntax/ast.ts';
+import { readAttributes, type AttributeTarget, type AttributeValues } from './attributes.ts';
+import { builtinTypeNames, describeType, enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
+import type { LoadedFile } from './load-files.ts';
+import { createTsNameScope, type TsNameScope } from './names.ts';
+import { checkValue, type FieldShape, type ValueContext } from './values.ts';
+
+/** Options for {@link checkFiles}. */
+export interface CheckOptions {
+  /** Files allowed to declare `#`-namespaces (the system schema). */
+  readonly isSystemFile: (file: LoadedFile) => boolean;
+}
+
+/** A declaration found in some file. */
+interface DeclSymbol {
+  readonly node: DeclarationNode;
+  readonly file: LoadedFile;
+  readonly qualifiedName: string;
+  readonly deprecated: string | undefined;
+}
+
+/** Where a type stands; decides whether `stream`, `callback` and `void` are allowed. */
+type TypePosition = 'field' | 'param' | 'notify-param' | 'callback-param' | 'result' | 'callback-result' | 'topic' | 'const' | 'nested';
+
+type ResolvedType = { readonly kind: 'type'; readonly type: TypeRef } | { readonly kind: 'stream'; readonly item: TypeRef } | { readonly kind: 'callback'; readonly params: ValueParam[]; readonly result: TypeRef };
+
+const wherePosition: Record<TypePosition, string> = {
+  field: 'in a struct or error field',
+  param: 'here',
+  'notify-param': 'in a notify param',
+  'callback-param': 'in a callback param',
+  result: 'here',
+  'callback-result': 'as a callback result',
+  topic: 'as a topic type',
+  const: 'as a const type',
+  nested: 'inside another type',
+};
+
+const placeholder: TypeRef = { kind: 'any' };
+
+interface ResolvedField extends FieldShape {
+  readonly model: Field;
+}
+
+/** Checks loaded files and builds the model. `baseDir` anchors the model's relative paths. */
+export function checkFiles(files: readonly LoadedFile[], baseDir: string, options: CheckOptions): { model: SchemaModel; diagnostics: Diagnostic[] } {
+  return new Checker(files, baseDir, options).run();
+}
+
+class Checker {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly files: readonly LoadedFile[];
+  private readonly baseDir: string;
+  private readonly options: CheckOptions;
+  /** Every declaration by qualified name (first one wins on duplicates). */
+  private readonly symbols = new Map<string, DeclSymbol>();
+  /** Per file: plain name → declaration visible there. */
+  private readonly scopes = new Map<LoadedFile, Map<string, DeclSymbol>>();
+  private readonly fieldCache = new Map<string, ResolvedField[]>();
+  private readonly enumCache = new Map<string, EnumMember[]>();
+  private readonly constCache = new Map<string, { type: TypeRef; value: ModelValue } | undefined>();
+  private readonly constInProgress = new Set<string>();
+  /** The declaration being checked: references to itself don't warn about deprecation. */
+  private current: DeclSymbol | undefined;
+
+  constructor(files: readonly LoadedFile[], baseDir: string, options: CheckOptions) {
+    this.files = files;
+    this.baseDir = baseDir;
+    this.options = options;
+  }
+
+  run(): { model: SchemaModel; diagnostics: Diagnostic[] } {
+    this.collectSymbols();
+    for (const file of this.files) this.buildScope(file);
+    const declarations = new Map<string, Declaration>();
+    const schemaFiles: SchemaFile[] = [];
+    for (const file of this.files) {
+      const names: string[] = [];
+      const tsNames = createTsNameScope('type');
+      for (const statement of file.ast.statements) {
+        if (statement.kind === 'package' || statement.kind === 'import') {
+          this.attributes(file, statement.attributes, statement.kind);
+          continue;
+        }
+        const symbol = this.symbols.get(this.qualify(file, statement.name.text));
+        if (symbol === undefined || symbol.node !== statement) continue;
+        this.current = symbol;
+        const declaration = this.declaration(symbol, tsNames);
+        this.current = undefined;
+        declarations.set(symbol.qualifiedName, declaration);
+        names.push(symbol.qualifiedName);
+      }
+      const packageDoc = file.ast.statements.find((s) => s.kind === 'package')?.doc;
+      schemaFiles.push({
+        path: this.relativePath(file),
+        package: file.packageName,
+        ...(packageDoc === undefined ? {} : { doc: packageDoc }),
+        imports: file.imports.map((i) => this.relativePath(i.file)),
+        declarations: names,
+        entry: file.entry,
+        system: this.options.isSystemFile(file),
+      });
+    }
+    const sorted = Object.fromEntries([...declarations.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const model: SchemaModel = { formatVersion: MODEL_FORMAT_VERSION, files: schemaFiles, declarations: sorted };
+    return { model: deepFreeze(model), diagnostics: this.diagnostics };
+  }
+
+  // ---- symbols and scopes ----
+
+  private qualify(file: LoadedFile, name: string): string {
+    return file.packageName === '' ? name : `${file.packageName}.${name}`;
+  }
+
+  private collectSymbols(): void {
+    for (const file of this.files) {
+      for (const statement of file.ast.statements) {
+        if (statement.kind === 'package' || statement.kind === 'import') continue;
+        const name = statement.name.text;
+        if (builtinTypeNames.has(name)) this.report('reserved-name', file, statement.name.range, { name });
+        const qualifiedName = this.qualify(file, name);
+        if (this.symbols.has(qualifiedName)) {
+          this.report('duplicate-name', file, statement.name.range, { kind: 'declaration', name: qualifiedName });
+          continue;
+        }
+        const deprecated = statement.attributes.find((a) => a.name.text === 'deprecated');
+        const reason = deprecated?.args[0];
+        this.symbols.set(qualifiedName, {
+          node: statement,
+          file,
+          qualifiedName,
+          deprecated: deprecated === undefined ? undefined : reason?.kind === 'string' ? reason.value : '',
+        });
+      }
+    }
+  }
+
+  private buildScope(file: LoadedFile): void {
+    const scope = new Map<string, DeclSymbol>();
+    for (const symbol of this.symbols.values()) if (symbol.file === file) scope.set(symbol.node.name.text, symbol);
+    for (const { node, file: imported } of file.imports) {
+      if (imported === file) continue;
+      for (const symbol of this.symbols.values()) {
+        if (symbol.file !== imported) continue;
+        const name = symbol.node.name.text;
+        const existing = scope.get(name);
+        if (existing === undefined) scope.set(name, symbol);
+        else if (existing !== symbol) {
+          const other = existing.file === file ? 'a declaration in this file' : `'${existing.qualifiedName}' from ${existing.file.source.displayPath}`;
+          this.report('import-name-clash', file, node.pathRange, { name, other });
+        }
+      }
+    }
+    this.scopes.set(file, scope);
+  }
+
+  /** Resolves a plain (`Id`) or package-qualified (`common.Id`) name as seen from `file`. */
+  private lookup(file: LoadedFile, name: QualifiedName): DeclSymbol | undefined {
+    if (name.parts.length === 1) return this.scopes.get(file)?.get(name.text);
+    const last = name.parts.at(-1)?.text ?? '';
+    const prefix = name.parts.slice(0, -1).map((p) => p.text).join('.');
+    // As in protobuf, a qualifier is tried inside the current package first and
+    // then in each enclosing one: from `demo.v1`, `common.Id` may be
+    // `demo.v1.common.Id`, `demo.common.Id` or `common.Id`.
+    const enclosing = file.packageName === '' ? [] : file.packageName.split('.');
+    const visible = [file, ...file.imports.map((i) => i.file)];
+    for (let depth = enclosing.length; depth >= 0; depth--) {
+      const packageName = [...enclosing.slice(0, depth), prefix].join('.');
+      const symbol = this.symbols.get(`${packageName}.${last}`);
+      if (symbol !== undefined && visible.includes(symbol.file)) return symbol;
+    }
+    return undefined;
+  }
+
+  // ---- declarations ----
+
+  private declaration(symbol: DeclSymbol, tsNames: TsNameScope): Declaration {
+    const { node, file } = symbol;
+    const attrs = this.attributes(file, node.attributes, node.kind);
+    const base = {
+      name: node.name.text,
+      tsName: this.tsName(tsNames, file, node.name),
+      ...this.docAndDeprecation(node.doc, attrs),
+      location: this.location(file, node.name.range),
+      qualifiedName: symbol.qualifiedName,
+      package: file.packageName,
+    };
+    switch (node.kind) {
+      case 'const': {
+        const constant = this.constValue(symbol);
+        return { kind: 'const', ...base, type: constant?.type ?? placeholder, value: constant?.value ?? null };
+      }
+      case 'enum':
+        return { kind: 'enum', ...base, members: this.enumMembers(symbol) };
+      case 'struct':
+      case 'error': {
+        const fields = this.resolvedFields(symbol).map((f) => f.model);
+        return node.kind === 'struct' ? { kind: 'struct', ...base, fields } : { kind: 'error', ...base, fields };
+      }
+      case 'union': {
+        const variants: { type: string; tag: string }[] = [];
+        const seen = new Set<string>();
+        for (const member of node.members) {
+          const target = this.lookup(file, member);
+          if (target === undefined) {
+            this.report('unknown-type', file, member.range, { name: member.text });
+            continue;
+          }
+          if (target.node.kind !== 'struct') {
+            this.report('union-member-not-struct', file, member.range, { name: member.text });
+            continue;
+          }
+          if (seen.has(target.qualifiedName)) {
+            this.report('duplicate-name', file, member.range, { kind: 'union member', name: member.text });
+            continue;
+          }
+          seen.add(target.qualifiedName);
+          this.warnIfDeprecated(file, target, member.range);
+          variants.push({ type: target.qualifiedName, tag: target.node.name.text });
+        }
+        this.checkUnique(file, variants.map((v, i) => ({ name: v.tag, range: node.members[i]?.range ?? node.range })), 'union member tag');
+        return { kind: 'union', ...base, variants };
+      }
+      case 'service':
+        return this.service(file, node, attrs, base);
+    }
+  }
+
+  private service(file: LoadedFile, node: ServiceNode, attrs: AttributeValues, base: Omit<Extract<Declaration, { kind: 'service' }>, 'kind' | 'namespace' | 'members' | 'auth'>): Declaration {
+    const tsNames = createTsNameScope('member');
+    const members: ServiceMember[] = [];
+    const names = new Set<string>();
+    const wireNames = new Set<string>();
+    for (const member of node.members) {
+      const target: AttributeTarget = member.kind === 'method' ? 'call' : member.kind;
+      const memberAttrs = this.attributes(file, member.attributes, target);
+      const name = member.name.text;
+      if (names.has(name)) this.report('duplicate-name', file, member.name.range, { kind: 'member', name });
+      names.add(name);
+      const wireName = memberAttrs.wire ?? name;
+      if (wireName !== name && wireNames.has(wireName)) this.report('duplicate-wire-name', file, member.name.range, { kind: 'member', name: wireName });
+      wireNames.add(wireName);
+      const auth = memberAttrs.auth ?? attrs.auth;
+      const common = {
+        name,
+        tsName: this.tsName(tsNames, file, member.name),
+        ...this.docAndDeprecation(member.doc, memberAttrs),
+        location: this.location(file, member.name.range),
+        wireName,
+        ...(auth === undefined ? {} : { auth }),
+      };
+      members.push(this.member(file, member, common));
+    }
+    return {
+      kind: 'service',
+      ...base,
+      namespace: attrs.namespace?.value ?? node.name.text,
+      ...(attrs.auth === undefined ? {} : { auth: attrs.auth }),
+      members,
+    };
+  }
+
+  private member(file: LoadedFile, member: MemberNode, common: Omit<ServiceMember, 'kind' | 'params' | 'result' | 'throws' | 'type'>): ServiceMember {
+    switch (member.kind) {
+      case 'topic': {
+        const resolved = this.resolveType(file, member.type, 'topic');
+        return { kind: 'topic', ...common, type: resolved.kind === 'type' ? resolved.type : placeholder };
+      }
+      case 'notify':
+        return { kind: 'notify', ...common, params: this.params(file, member.params, 'notify-param') as ValueParam[] };
+      case 'method': {
+        const params = this.params(file, member.params, 'param');
+        let result: MethodResult = { kind: 'value', type: { kind: 'void' } };
+        if (member.result !== undefined) {
+          const resolved = this.resolveType(file, member.result, 'result');
+          result = resolved.kind === 'stream' ? { kind: 'stream', item: resolved.item } : { kind: 'value', type: resolved.kind === 'type' ? resolved.type : placeholder };
+        }
+        const throws: string[] = [];
+        for (const name of member.throws) {
+          const target = this.lookup(file, name);
+          if (target === undefined) this.report('unknown-type', file, name.range, { name: name.text });
+          else if (target.node.kind !== 'error') this.report('throws-not-error', file, name.range, { name: name.text });
+          else {
+            this.warnIfDeprecated(file, target, name.range);
+            if (!throws.includes(target.qualifiedName)) throws.push(target.qualifiedName);
+          }
+        }
+        return { kind: 'call', ...common, params, result, throws };
+      }
+    }
+  }
+
+  /** Params of a call, notify or callback: names unique, wire names unique, types placed legally. */
+  private params(file: LoadedFile, nodes: readonly FieldNode[], position: 'param' | 'notify-param' | 'callback-param'): Param[] {
+    const tsNames = createTsNameScope('member');
+    const names = new Set<string>();
+    const wireNames = new Set<string>();
+    const params: Param[] = [];
+    for (const node of nodes) {
+      const attrs = this.attributes(file, node.attributes, 'param');
+      const name = node.name.text;
+      if (names.has(name)) this.report('duplicate-name', file, node.name.range, { kind: 'param', name });
+      names.add(name);
+      const wireName = attrs.wire ?? name;
+      if (wireName !== name && wireNames.has(wireName)) this.report('duplicate-wire-name', file, node.name.range, { kind: 'param', name: wireName });
+      wireNames.add(wireName);
+      const common = {
+        name,
+        tsName: this.tsName(tsNames, file, node.name),
+        ...this.docAndDeprecation(node.doc, attrs),
+        location: this.location(file, node.name.range),
+        wireName,
+        optional: node.optional,
+      };
+      const resolved = this.resolveType(file, node.type, position);
+      if (resolved.kind !== 'type' && node.default !== undefined) {
+        this.report('value-type-mismatch', file, node.default.range, { expected: resolved.kind, message: `a ${resolved.kind} param cannot have a default` });
+      }
+      if (resolved.kind === 'stream') params.push({ kind: 'stream', ...common, item: resolved.item });
+      else if (resolved.kind === 'callback') params.push({ kind: 'callback', ...common, params: resolved.params, result: resolved.result } satisfies CallbackParam);
+      else {
+        const value = node.default === undefined ? undefined : this.value(file, resolved.type, node.default, node.optional);
+        params.push({ kind: 'value', ...common, type: resolved.type, ...(value === undefined ? {} : { default: value }) });
+      }
+    }
+    return params;
+  }
+
+  /** A struct's or error's fields, resolved once (value checking of other declarations needs them too). */
+  private resolvedFields(symbol: DeclSymbol): ResolvedField[] {
+    const cached = this.fieldCache.get(symbol.qualifiedName);
+    if (cached !== undefined) return cached;
+    const fields: ResolvedField[] = [];
+    this.fieldCache.set(symbol.qualifiedName, fields);
+    const node = symbol.node as StructNode;
+    const file = symbol.file;
+    const tsNames = createTsNameScope('member');
+    const names = new Set<string>();
+    const wireNames = new Set<string>();
+    const pendingDefaults: { field: FieldNode; index: number }[] = [];
+    for (const field of node.fields) {
+      const attrs = this.attributes(file, field.attributes, 'field');
+      const name = field.name.text;
+      if (names.has(name)) {
+        this.report('duplicate-name', file, field.name.range, { kind: 'field', name });
+        continue;
+      }
+      names.add(name);
+      const wireName = attrs.wire ?? name;
+      if (wireNames.has(wireName)) this.report('duplicate-wire-name', file, field.name.range, { kind: 'field', name: wireName });
+      wireNames.add(wireName);
+      const previous = this.current;
+      this.current = symbol;
+      const resolved = this.resolveType(file, field.type, 'field');
+      this.current = previous;
+      const type = resolved.kind === 'type' ? resolved.type : placeholder;
+      const model: Field = {
+        name,
+        tsName: this.tsName(tsNames, file, field.name),
+        ...this.docAndDeprecation(field.doc, attrs),
+        location: this.location(file, field.name.range),
+        wireName,
+        type,
+        optional: field.optional,
+      };
+      if (field.default !== undefined) pendingDefaults.push({ field, index: fields.length });
+      fields.push({ name, wireName, type, omittable: field.optional || field.default !== undefined, model });
+    }
+    // Defaults last: a default may be a literal of this very struct's type.
+    for (const { field, index } of pendingDefaults) {
+      const entry = fields[index];
+      if (entry === undefined || field.default === undefined) continue;
+      const value = this.value(file, entry.type, field.default, field.optional);
+      if (value !== undefined) fields[index] = { ...entry, model: { ...entry.model, default: value } };
+    }
+    return fields;
+  }
+
+  private enumMembers(symbol: DeclSymbol): EnumMember[] {
+    const cached = this.enumCache.get(symbol.qualifiedName);
+    if (cached !== undefined) return cached;
+    const node = symbol.node as EnumNode;
+    const file = symbol.file;
+    const members: EnumMember[] = [];
+    this.enumCache.set(symbol.qualifiedName, members);
+    const tsNames = createTsNameScope('enum-member');
+    const byValue = new Map<number, string>();
+    const names = new Set<string>();
+    for (const member of node.members) {
+      const attrs = this.attributes(file, member.attributes, 'enum member');
+      const name = member.name.text;
+      if (names.has(name)) {
+        this.report('duplicate-name', file, member.name.range, { kind: 'enum member', name });
+        continue;
+      }
+      names.add(name);
+      if (member.value === undefined) {
+        this.report('enum-value-required', file, member.name.range, { name });
+        continue;
+      }
+      if (member.value.kind !== 'integer') {
+        this.report('value-type-mismatch', file, member.value.range, { expected: 'int32', message: 'enum values are integer literals' });
+        continue;
+      }
+      const raw = member.value.value;
+      if (raw < enumValueRange.min || raw > enumValueRange.max) {
+        this.report('int-out-of-range', file, member.value.range, { value: member.value.text, type: 'an enum value', min: enumValueRange.min.toString(), max: enumValueRange.max.toString() });
+        continue;
+      }
+      const value = Number(raw);
+      const other = byValue.get(value);
+      if (other !== undefined) {
+        this.report('duplicate-enum-value', file, member.value.range, { value: String(value), other });
+        continue;
+      }
+      byValue.set(value, name);
+      members.push({
+        name,
+        tsName: this.tsName(tsNames, file, member.name),
+        ...this.docAndDeprecation(member.doc, attrs),
+        location: this.location(file, member.name.range),
+        value,
+      });
+    }
+    return members;
+  }
+
+  private constValue(symbol: DeclSymbol): { type: TypeRef; value: ModelValue } | undefined {
+    if (this.constCache.has(symbol.qualifiedName)) return this.constCache.get(symbol.qualifiedName);
+    if (symbol.node.kind !== 'const') return undefined;
+    const node = symbol.node;
+    if (this.constInProgress.has(symbol.qualifiedName)) {
+      this.report('value-type-mismatch', symbol.file, node.value.range, { expected: 'a value', message: `'${node.name.text}' is defined in terms of itself` });
+      return undefined;
+    }
+    this.constInProgress.add(symbol.qualifiedName);
+    const previous = this.current;
+    this.current = symbol;
+    const resolved = this.resolveType(symbol.file, node.type, 'const');
+    const value = resolved.kind === 'type' ? this.value(symbol.file, resolved.type, node.value, false) : undefined;
+    this.current = previous;
+    this.constInProgress.delete(symbol.qualifiedName);
+    const result = resolved.kind === 'type' && value !== undefined ? { type: resolved.type, value } : undefined;
+    this.constCache.set(symbol.qualifiedName, result);
+    return result;
+  }
+
+  // ---- types and values ----
+
+  private resolveType(file: LoadedFile, node: TypeNode, position: TypePosition): ResolvedType {
+    const fail = (): ResolvedType => ({ kind: 'type', type: placeholder });
+    const name = node.name.text;
+    if (node.kind === 'callback') {
+      if (name !== 'callback') {
+        this.report('invalid-type-arguments', file, node.range, { message: `'${name}' takes no parameter list; only 'callback(...)' does.` });
+        return fail();
+      }
+      if (position !== 'param') {
+        this.report('callback-not-allowed', file, node.range, { where: position === 'notify-param' ? 'in a notify param (a notify is never answered)' : wherePosition[position] });
+        return fail();
+      }
+      const params = this.params(file, node.params, 'callback-param') as ValueParam[];
+      let result: TypeRef = { kind: 'void' };
+      if (node.result !== undefined) {
+        const resolved = this.resolveType(file, node.result, 'callback-result');
+        result = resolved.kind === 'type' ? resolved.type : placeholder;
+      }
+      return { kind: 'callback', params, result };
+    }
+    if (name === 'callback') {
+      this.report('invalid-type-arguments', file, node.range, { message: "'callback' needs a parameter list, e.g. callback(message: string)." });
+      return fail();
+    }
+    const arity = node.name.parts.length === 1 ? genericTypes.get(name) : undefined;
+    const isGeneric = node.name.parts.length === 1 && genericTypes.has(name);
+    if (isGeneric) {
+      const args = node.args ?? [];
+      if (node.args === undefined || (arity !== undefined && args.length !== arity) || args.length === 0) {
+        const expected = arity === undefined ? 'one or more type arguments' : arity === 1 ? 'one type argument' : `${arity} type arguments`;
+        this.report('invalid-type-arguments', file, node.range, { message: `'${name}' takes ${expected}, e.g. ${example(name)}.` });
+        return fail();
+      }
+      if (name === 'stream') {
+        if (position !== 'param' && position !== 'result') {
+          this.report('stream-not-allowed', file, node.range, { where: wherePosition[position] });
+          return fail();
+        }
+        return { kind: 'stream', item: this.valueType(file, args[0] as TypeNode) };
+      }
+      if (name === 'list') return { kind: 'type', type: { kind: 'list', element: this.valueType(file, args[0] as TypeNode) } };
+      if (name === 'tuple') return { kind: 'type', type: { kind: 'tuple', elements: args.map((a) => this.valueType(file, a)) } };
+      const key = this.valueType(file, args[0] as TypeNode);
+      if (key.kind !== 'string' && key.kind !== 'int' && key !== placeholder) this.report('invalid-map-key', file, (args[0] as TypeNode).range, { type: describeType(key) });
+      return { kind: 'type', type: { kind: 'map', key, value: this.valueType(file, args[1] as TypeNode) } };
+    }
+    if (node.args !== undefined) {
+      this.report('invalid-type-arguments', file, node.range, { message: `'${name}' takes no type arguments.` });
+      return fail();
+    }
+    const scalar = node.name.parts.length === 1 ? scalarTypes.get(name) : undefined;
+    if (scalar !== undefined) {
+      if (scalar.kind === 'void' && position !== 'result' && position !== 'callback-result') {
+        this.report('void-not-allowed', file, node.range);
+        return fail();
+      }
+      return { kind: 'type', type: scalar };
+    }
+    const symbol = this.lookup(file, node.name);
+    if (symbol === undefined) {
+      this.report('unknown-type', file, node.range, { name });
+      return fail();
+    }
+    const kind = symbol.node.kind;
+    if (kind === 'service' || kind === 'const') {
+      this.report('not-a-type', file, node.range, { name, kind });
+      return fail();
+    }
+    this.warnIfDeprecated(file, symbol, node.range);
+    return { kind: 'type', type: { kind: 'ref', target: symbol.qualifiedName, targetKind: kind } };
+  }
+
+  /** A type nested in another: no stream, callback or void. */
+  private valueType(file: LoadedFile, node: TypeNode): TypeRef {
+    const resolved = this.resolveType(file, node, 'nested');
+    return resolved.kind === 'type' ? resolved.type : placeholder;
+  }
+
+  private value(file: LoadedFile, type: TypeRef, node: Parameters<typeof checkValue>[1], nullable: boolean): ModelValue | undefined {
+    // A broken type already has its diagnostic; checking a value against the placeholder would only add noise.
+    if (type === placeholder) return undefined;
+    return checkValue(type, node, nullable, this.valueContext(file));
+  }
+
+  private valueContext(file: LoadedFile): ValueContext {
+    return {
+      source: file.source,
+      report: (d) => this.diagnostics.push(d),
+      fieldsOf: (target) => {
+        const symbol = this.symbols.get(target);
+        return symbol === undefined ? undefined : this.resolvedFields(symbol);
+      },
+      enumMembersOf: (target) => {
+        const symbol = this.symbols.get(target);
+        return symbol === undefined ? undefined : this.enumMembers(symbol);
+      },
+      resolveDeclaration: (name) => {
+        const symbol = this.lookup(file, name);
+        return symbol && { qualifiedName: symbol.qualifiedName, kind: symbol.node.kind };
+      },
+      resolveConst: (name) => {
+        const symbol = this.lookup(file, name);
+        if (symbol === undefined || symbol.node.kind !== 'const') return undefined;
+        this.warnIfDeprecated(file, symbol, name.range);
+        return this.constValue(symbol);
+      },
+    };
+  }
+
+  // ---- helpers ----
+
+  private attributes(file: LoadedFile, attributes: Parameters<typeof readAttributes>[0], target: AttributeTarget): AttributeValues {
+    return readAttributes(attributes, target, file.source, this.options.isSystemFile(file), (d) => this.diagnostics.push(d));
+  }
+
+  private docAndDeprecation(doc: string | undefined, attrs: AttributeValues): { doc?: string; deprecated?: string } {
+    return { ...(doc === undefined ? {} : { doc }), ...(attrs.deprecated === undefined ? {} : { deprecated: attrs.deprecated }) };
+  }
+
+  private tsName(scope: TsNameScope, file: LoadedFile, name: Identifier): string {
+    const allocated = scope.allocate(name.text);
+    // The same name twice is already a duplicate-name error; only distinct names that collide warn.
+    if (allocated.clashedWith !== undefined && allocated.clashedWith !== name.text) {
+      this.report('ts-name-clash', file, name.range, { name: name.text, tsName: allocated.wanted, other: allocated.clashedWith, renamed: allocated.tsName });
+    }
+    return allocated.tsName;
+  }
+
+  private warnIfDeprecated(file: LoadedFile, symbol: DeclSymbol, range: TextRange): void {
+    if (symbol.deprecated === undefined || symbol === this.current) return;
+    this.report('deprecated-reference', file, range, { name: symbol.qualifiedName, reason: symbol.deprecated });
+  }
+
+  private checkUnique(file: LoadedFile, items: readonly { name: string; range: TextRange }[], kind: string): void {
+    const seen = new Set<string>();
+    for (const item of items) {
+      if (seen.has(item.name)) this.report('duplicate-name', file, item.range, { kind, name: item.name });
+      seen.add(item.name);
+    }
+  }
+
+  private location(file: LoadedFile, range: TextRange): SourceLocation {
+    const { line, column } = file.source.positionAt(range.start);
+    return { file: this.relativePath(file), line, column };
+  }
+
+  private relativePath(file: LoadedFile): string {
+    return toPortableRelative(this.baseDir, file.source.absolutePath) || path.basename(file.source.absolutePath);
+  }
+
+  private report<C extends DiagnosticCode>(code: C, file: LoadedFile, range: TextRange, ...params: keyof DiagnosticParams<C> extends never ? [] : [DiagnosticParams<C>]): void {
+    const create = createDiagnostic as (code: C, target: { source: LoadedFile['source']; range: TextRange }, params?: DiagnosticParams<C>) => Diagnostic;
+    this.diagnostics.push(create(code, { source: file.source, range }, params[0]));
+  }
+}
+
+function example(name: string): string {
+  return name === 'map' ? 'map<string, int32>' : name === 'tuple' ? 'tuple<int32, string>' : `${name}<int32>`;
+}
+
+/** Freezes a value and everything reachable from it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,85 @@
+/**
+ * Schema names → TypeScript names, deterministically: PascalCase for
+ * declarations, camelCase for members, params and fields, a `_` suffix for
+ * reserved words, and `_2`, `_3`… for later names that collide in one scope.
+ */
+
+/** Words TypeScript reserves, or that generated code can't use as a binding or member. */
+const reservedWords = new Set(
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return ' +
+    'super switch this throw true try typeof var void while with as implements interface let package private protected public static yield any boolean ' +
+    'constructor declare get module require number set string symbol type from of await async undefined NaN Infinity arguments eval bigint never unknown object ' +
+    'keyof readonly infer is asserts unique satisfies accessor out override abstract global namespace __proto__ prototype toString valueOf hasOwnProperty'
+  ).split(' '),
+);
+
+/** Globals the generated declarations may refer to; a schema type named like one is renamed. */
+const reservedTypeNames = new Set(
+  (
+    'Array Map Set WeakMap Promise Error Record Object String Number Boolean Symbol BigInt Date Uint8Array ArrayBuffer AsyncIterable AsyncIterator Iterable ' +
+    'Iterator Function Partial Required Readonly Pick Omit Exclude Extract ReturnType Parameters JSON Math RegExp AbortSignal AbortController Awaited ' +
+    'PromiseLike NonNullable globalThis'
+  ).split(' '),
+);
+
+function words(name: string): { leading: string; parts: string[] } {
+  const leading = /^_*/.exec(name)?.[0] ?? '';
+  return { leading, parts: name.slice(leading.length).split('_').filter((p) => p !== '') };
+}
+
+/** `hello_world` → `HelloWorld`; `point` → `Point`; casing inside words is kept. */
+export function toPascalCase(name: string): string {
+  const { leading, parts } = words(name);
+  return leading + parts.map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
+}
+
+/** `hello_world` → `helloWorld`; `HelloWorld` → `helloWorld`; `HTTPServer` → `httpServer`; `URL` → `url`. */
+export function toCamelCase(name: string): string {
+  const pascal = toPascalCase(name);
+  const leading = /^_*/.exec(pascal)?.[0] ?? '';
+  const rest = pascal.slice(leading.length);
+  const upperRun = /^[A-Z]+/.exec(rest)?.[0] ?? '';
+  if (upperRun.length <= 1 || upperRun.length === rest.length) return leading + rest.charAt(0).toLowerCase() + (upperRun.length === rest.length ? rest.slice(1).toLowerCase() : rest.slice(1));
+  // Keep the last capital of a run when it starts the next word: HTTPServer → httpServer.
+  const next = rest.charAt(upperRun.length);
+  const lowerCount = /[a-z]/.test(next) ? upperRun.length - 1 : upperRun.length;
+  return leading + rest.slice(0, lowerCount).toLowerCase() + rest.slice(lowerCount);
+}
+
+/** Which naming rule applies. */
+export type TsNameStyle = 'type' | 'member' | 'enum-member';
+
+/** Applies the case rule and the reserved-word suffix (no clash handling). */
+export function toTsName(name: string, style: TsNameStyle): string {
+  const converted = style === 'type' ? toPascalCase(name) : style === 'member' ? toCamelCase(name) : name;
+  const safe = converted === '' ? '_' : converted;
+  if (reservedWords.has(safe) || (style === 'type' && reservedTypeNames.has(safe))) return `${safe}_`;
+  return safe;
+}
+
+/** Hands out unique TS names within one scope, in call order. */
+export interface TsNameScope {
+  /** The TS name for `name`, and the earlier schema name it clashed with (if renamed). */
+  allocate(name: string): { tsName: string; clashedWith?: string; wanted: string };
+}
+
+/** Creates a naming scope (a service's members, a struct's fields, a file's declarations…). */
+export function createTsNameScope(style: TsNameStyle): TsNameScope {
+  const taken = new Map<string, string>();
+  return {
+    allocate(name) {
+      const wanted = toTsName(name, style);
+      const owner = taken.get(wanted);
+      if (owner === undefined) {
+        taken.set(wanted, name);
+        return { tsName: wanted, wanted };
+      }
+      let n = 2;
+      while (taken.has(`${wanted}_${n}`)) n++;
+      const tsName = `${wanted}_${n}`;
+      taken.set(tsName, name);
+      return { tsName, clashedWith: owner, wanted };
+    },
+  };
+}

@@ -1,0 +1,3 @@
+// The model contract: types only, plus lookups that every consumer needs.
+export * from './model.ts';
+export * from './lookup.ts';
