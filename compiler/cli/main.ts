@@ -3,7 +3,7 @@
  * that command runs, so `sparrowc call` never loads the compiler's heavy
  * dependencies (chevrotain, ts-morph).
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 
 /** Exit codes shared by every command. */
@@ -27,6 +27,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError();
 
   // Commands register here, each importing its module lazily.
+  program
+    .command('check')
+    .description('check .sparrow schemas and print every diagnostic (exit 1 on any error)')
+    .argument('<files...>', 'schema files')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (files: string[], options: { format: 'text' | 'json' }) => {
+      const { runCheck } = await import('./check-command.ts');
+      exitCode = await runCheck(files, options);
+    });
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
