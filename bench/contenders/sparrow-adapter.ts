@@ -9,6 +9,10 @@
  * changes this file alone.
  */
 
+// Relative paths rather than `sparrow/runtime/node`: bench/ has its own
+// package.json, which hides the root package from Node's self-reference.
+import { connect, createMessageLink, createPeer, createRegistry, listen, type Peer, type SerialiserCode } from '../../runtime/node.ts';
+
 /** The serialisers a Sparrow row can use (wire codes m, j, c). */
 export type SerialiserName = 'msgpack' | 'json' | 'cbor';
 
@@ -42,25 +46,54 @@ export interface BenchListener {
   close(): Promise<void>;
 }
 
+/** Wire codes of the serialisers. */
+const SERIALISER_CODES: Record<SerialiserName, SerialiserCode> = { msgpack: 'm', json: 'j', cbor: 'c' };
+/** The bench schema's wire namespaces: a service's name unless `@namespace` says otherwise. */
+const BENCH = { namespace: 'Bench' } as const;
+const BENCH_CLIENT = { namespace: 'BenchClient' } as const;
+
 /**
  * Serves `implementation` on `url` (`tcp://127.0.0.1:0`, `unix:///…`,
- * `ws://127.0.0.1:0/`); every accepted connection gets its own peer.
+ * `ws://127.0.0.1:0/`); every accepted connection gets its own peer, all
+ * sharing one registry.
  */
 export async function serveBench(url: string, serialiser: SerialiserName, implementation: BenchImplementation): Promise<BenchListener> {
-  void url;
-  void serialiser;
-  void implementation;
-  throw notReady();
+  const registry = createRegistry();
+  registry.export('add', ({ a, b }) => implementation.add(a as number, b as number), BENCH);
+  registry.export('blob', ({ size }) => implementation.blob(size as number), BENCH);
+  registry.export('stream', ({ n }) => implementation.stream(n as number), { ...BENCH, multipart: true });
+  registry.export(
+    'callbacks',
+    ({ n, max_ms }, ctx) => implementation.callbacks(n as number, max_ms as number, (i) => ctx.peer.call<number>('echo', { i }, BENCH_CLIENT)),
+    BENCH,
+  );
+  const peers = new Set<Peer>();
+  const listener = await listen(url, (transport) => {
+    const peer = createPeer(createMessageLink(transport), { registry, serialiser: SERIALISER_CODES[serialiser] });
+    peers.add(peer);
+    peer.onClose(() => peers.delete(peer));
+  });
+  return {
+    url: listener.url,
+    async close() {
+      for (const peer of peers) peer.close();
+      await listener.close();
+    },
+  };
 }
 
 /** Connects to a bench server, exporting `BenchClient.echo` as `echo` for its callbacks. */
 export async function connectBench(url: string, serialiser: SerialiserName, echo: (i: number) => number): Promise<BenchRemote> {
-  void url;
-  void serialiser;
-  void echo;
-  throw notReady();
-}
-
-function notReady(): Error {
-  return new Error('the Sparrow runtime has no createPeer yet (runtime/rpc)');
+  const peer = createPeer(createMessageLink(await connect(url)), { serialiser: SERIALISER_CODES[serialiser] });
+  peer.export('echo', ({ i }) => echo(i as number), BENCH_CLIENT);
+  return {
+    add: (a, b) => peer.call<number>('add', { a, b }, BENCH),
+    blob: (size) => peer.call<Uint8Array>('blob', { size }, BENCH),
+    stream: (n) => peer.callStream<Item>('stream', { n }, BENCH),
+    callbacks: (n, maxMs) => peer.call<number>('callbacks', { n, max_ms: maxMs }, BENCH),
+    async close() {
+      peer.close();
+      await peer.closed;
+    },
+  };
 }

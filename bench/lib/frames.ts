@@ -33,6 +33,26 @@ export function writeFrame(socket: Socket, kind: number, id: number, payload?: U
   return socket.write(payload);
 }
 
+/**
+ * Coalesces every write made in one tick into one syscall: the socket is
+ * corked at the first write and uncorked on the next tick. Sparrow's stream
+ * transport does the same, so without it raw would lose to Sparrow with many
+ * calls in flight and stop being the limit.
+ */
+export function corkPerTick(socket: Socket): () => void {
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  return () => {
+    if (corked) return;
+    corked = true;
+    socket.cork();
+    process.nextTick(uncork);
+  };
+}
+
 /** Called once per complete frame; `payload` is a view into the received bytes, not a copy (they are never reused). */
 export type FrameHandler = (kind: number, id: number, payload: Buffer) => void;
 

@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-const ROW = 'raw-tcp';
+const ROW = 'tcp+msgpack';
 
 interface BenchJson {
   results: {
