@@ -148,10 +148,17 @@ export function encodeMessage(message: Message, format: WireFormat): Uint8Array 
   }
 
   let payloadCode = format.payloadSerialiser ?? envelopeCode;
-  if (payload !== undefined) {
-    if (!getSerialiser(payloadCode).canCarryBytes && payload.some((value) => containsBytes(value))) payloadCode = 'm';
-    if (payloadCode !== envelopeCode) envelope.l = payloadCode;
+  if (payload !== undefined && !getSerialiser(payloadCode).canCarryBytes) {
+    for (const value of payload) {
+      if (containsBytes(value)) {
+        payloadCode = 'm';
+        break;
+      }
+    }
   }
+  // Written whenever it differs, payload or not, as HEAD does (Python's
+  // replies keep the request's `l`); never `l: null`, never on acks.
+  if (payloadCode !== envelopeCode && message.kind !== 'ack') envelope.l = payloadCode;
   return frame(format.layout, V050, envelopeCode, encodeValue(envelopeCode, envelope), payload, payloadCode);
 }
 

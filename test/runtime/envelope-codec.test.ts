@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeChain, encodeMessage } from '../../runtime/envelope/codec.ts';
+import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelope/message.ts';
+import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
+import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';
+import { encodeChain } from '../../runtime/framing/chain-encoder.ts';
+import { fromHex, toHex } from '../helpers/vectors.ts';
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const isCode = (code: ErrorCode) => (error: unknown) => error instanceof SparrowError && error.code === code;
+
+function chainOf(bytes: Uint8Array): Chain {
+  const chains: Chain[] = [];
+  new ChainDecoder((chain) => chains.push({ prefix: chain.prefix, parts: chain.parts.map((part) => part.slice()) })).push(bytes);
+  assert.equal(chains.length, 1);
+  return chains[0]!;
+}
+
+function decode(bytes: Uint8Array): { message: IncomingMessage; warnings: string[] } {
+  const warnings: string[] = [];
+  const message = decodeChain(chainOf(bytes), { onWarning: (warning) => warnings.push(warning.message) });
+  return { message, warnings };
+}
+
+/** A 0.1.2 JSON chain from envelope and payload texts. */
+const json = (envelope: string, ...payload: string[]) => encodeChain('j', [envelope, ...payload]);
+
+const J012: WireFormat = { layout: '0.1.2', serialiser: 'j' };
+const JNEXT: WireFormat = { layout: 'next', serialiser: 'j' };
+const ping: Message = { kind: 'request', target: 'ping', id: 1, requestType: 'normal', ack: false, namespace: '#sys' };
+
+describe('encodeMessage: hand-checked bytes', () => {
+  it('writes a compact JSON ping in the 0.1.2 layout', () => {
+    const body = '{"r":"ping","i":1,"v":".5","s":"#sys"}';
+    assert.equal(toHex(encodeMessage(ping, J012)), '6a8126' + toHex(utf8(body)) + 'ff');
+  });
+
+  it('writes a compact JSON ping in the next layout', () => {
+    const body = '{"r":"ping","i":1,"v":".5","s":"#sys"}';
+    assert.equal(toHex(encodeMessage(ping, JNEXT)), '81022e35' + '81016a' + '8126' + toHex(utf8(body)) + 'ff');
+  });
+
+  it('writes msgpack and CBOR pings byte for byte as HEAD does (PROTOCOL.md §13.2)', () => {
+    assert.equal(toHex(encodeMessage(ping, { layout: 'next', serialiser: 'm' })), '81022e3581016d811784a172a470696e67a16901a176a22e35a173a423737973ff');
+    assert.equal(toHex(encodeMessage(ping, { layout: 'next', serialiser: 'c' })), '81022e35810163811' + '7a4617264' + '70696e67616901617662' + '2e35617364' + '23737973ff');
+    const pong: Message = { kind: 'response', to: 1, multipart: false, ack: false, hasResult: true, result: 'pong' };
+    assert.equal(toHex(encodeMessage(pong, { layout: 'next', serialiser: 'm' })), '81022e3581016d810982a17001a176a22e358105a4706f6e67ff');
+    // 0.1.2 msgpack: the same, minus Python's `l: nil` (never sent, §14).
+    assert.equal(toHex(encodeMessage(pong, { layout: '0.1.2', serialiser: 'm' })), '6d810982a17001a176a22e358105a4706f6e67ff');
+  });
+});
+
+describe('encodeMessage: §6 payload rules and §14 sending rules', () => {
+  it('sends no params part for a request without params', () => {
+    const chain = chainOf(encodeMessage({ ...ping, params: {} }, J012));
+    assert.equal(chain.parts.length, 1);
+  });
+
+  it('sends a zero-length params part before the special part when there are callbacks but no params', () => {
+    const message: Message = { kind: 'request', target: 'work', id: 3, requestType: 'normal', ack: false, declarations: { callbacks: ['progress'], iterables: ['nums'] } };
+    const chain = chainOf(encodeMessage(message, J012));
+    assert.equal(chain.parts.length, 3);
+    assert.equal(chain.parts[1]!.length, 0);
+    assert.equal(text(chain.parts[2]!), '{"#cb":{"progress":{"p":null}},"#icb":{"nums":{"r":null}}}');
+    assert.deepEqual(decode(encodeMessage(message, J012)).message, { ...message, format: { ...J012, protocol: '.5' } });
+  });
+
+  it('always sends a params part with notifications, {} when there are none', () => {
+    const chain = chainOf(encodeMessage({ kind: 'notification', target: 'tick' }, J012));
+    assert.equal(text(chain.parts[0]!), '{"n":"tick","v":".5"}');
+    assert.equal(text(chain.parts[1]!), '{}');
+  });
+
+  it('writes markers and flags in Python order, and supplementary keys in Python order', () => {
+    const cases: [Message, string][] = [
+      [{ kind: 'request', target: 't', id: 2, requestType: 'quiet', ack: true, callbackOf: 9, node: 'nd', namespace: 'ns' }, '{"raq":"t","i":2,"v":".5","c":9,"d":"nd","s":"ns"}'],
+      [{ kind: 'request', target: 't', id: 2, requestType: 'silent', ack: false }, '{"rs":"t","i":2,"v":".5"}'],
+      [{ kind: 'notification', target: 't', callbackOf: 4, namespace: 'ns', node: 'nd', params: { a: 1 } }, '{"n":"t","v":".5","d":"nd","s":"ns","c":4}'],
+      [{ kind: 'response', to: 5, multipart: true, ack: false, hasResult: true, result: 1 }, '{"pm":5,"v":".5"}'],
+      [{ kind: 'response', to: 5, multipart: true, final: 'terminator', ack: false, hasResult: false }, '{"pmt":5,"v":".5"}'],
+      [{ kind: 'response', to: 5, multipart: true, final: 'final', ack: true, id: 8, hasResult: true, result: 1 }, '{"pmfa":5,"v":".5","i":8}'],
+      [{ kind: 'exception', to: 5, ack: true, id: 8, error: { cat: 'r', type: 'InvalidParams', msg: 'no' } }, '{"xa":5,"v":".5","i":8}'],
+      [{ kind: 'ack', to: 5 }, '{"a":5,"v":".5"}'],
+    ];
+    for (const [message, envelope] of cases) {
+      const chain = chainOf(encodeMessage(message, J012));
+      assert.equal(text(chain.parts[0]!), envelope);
+      assert.deepEqual(decode(encodeMessage(message, J012)).message, { ...message, format: { ...J012, protocol: '.5' } }, envelope);
+    }
+  });
+
+  it('sends no result part for null and for a terminator, and reads it back as no result', () => {
+    const nullResult: Message = { kind: 'response', to: 1, multipart: false, ack: false, hasResult: true, result: null };
+    assert.equal(chainOf(encodeMessage(nullResult, J012)).parts.length, 1);
+    const terminator: Message = { kind: 'response', to: 1, multipart: true, final: 'terminator', ack: false, hasResult: true, result: 'ignored' };
+    assert.equal(chainOf(encodeMessage(terminator, J012)).parts.length, 1);
+    const back = decode(encodeMessage(nullResult, J012)).message;
+    assert.equal(back.kind === 'response' && back.hasResult, false);
+  });
+
+  it('always sends msg, never cat t', () => {
+    const message: Message = { kind: 'exception', to: 1, ack: false, error: { cat: 't', type: '', msg: undefined as unknown as string } };
+    assert.equal(text(chainOf(encodeMessage(message, J012)).parts[1]!), '{"cat":"e","type":"Exception","msg":""}');
+  });
+
+  it('writes bytes in a JSON envelope as a msgpack payload named by l: "m" (decision 4), never base64', () => {
+    const message: Message = { kind: 'response', to: 1, multipart: false, ack: false, hasResult: true, result: new Uint8Array([0, 1, 0xfe, 0xff]) };
+    const bytes = encodeMessage(message, J012);
+    // The same chain as the vector json-env-msgpack-payload-bytes.hex, in compact JSON.
+    assert.equal(toHex(bytes), '6a8118' + toHex(utf8('{"p":1,"v":".5","l":"m"}')) + '8106c4040001feffff');
+    const back = decode(bytes).message;
+    assert.deepEqual(back, { ...message, format: { ...J012, payloadSerialiser: 'm', protocol: '.5' } });
+    assert.equal(back.kind === 'response' && Object.getPrototypeOf(back.result), Uint8Array.prototype);
+    // Nested bytes in params too, in both layouts.
+    const request: Message = { kind: 'request', target: 'store', id: 2, requestType: 'normal', ack: false, params: { blob: [new Uint8Array([7])], n: 12345678901234567890n } };
+    for (const format of [J012, JNEXT]) {
+      const decoded: IncomingMessage = decode(encodeMessage(request, format)).message;
+      assert.deepEqual(decoded, { ...request, format: { ...format, payloadSerialiser: 'm', protocol: '.5' } });
+    }
+  });
+
+  it('keeps JSON payloads without bytes in JSON, and honours an explicit payload serialiser', () => {
+    const request: Message = { kind: 'request', target: 'store', id: 2, requestType: 'normal', ack: false, params: { n: 12345678901234567890n } };
+    const chain = chainOf(encodeMessage(request, J012));
+    assert.equal(text(chain.parts[1]!), '{"n":12345678901234567890}');
+    const forced: WireFormat = { layout: '0.1.2', serialiser: 'm', payloadSerialiser: 'j' };
+    assert.deepEqual(decode(encodeMessage(request, forced)).message, { ...request, format: { ...forced, protocol: '.5' } });
+  });
+
+  it('refuses to send what the wire rules forbid', () => {
+    assert.throws(() => encodeMessage({ ...ping, target: '' }, J012), isCode(ErrorCode.InvalidParams));
+    assert.throws(() => encodeMessage({ ...ping, params: [1, 2] as unknown as Record<string, unknown> }, J012), isCode(ErrorCode.InvalidParams));
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    assert.throws(() => encodeMessage({ ...ping, params: cyclic }, J012), isCode(ErrorCode.SerialisationError));
+  });
+});
+
+describe('decodeChain: forgiving receiving (§14)', () => {
+  it('accepts l: null, absent l, any key order, string ids and pmf/pf', () => {
+    assert.deepEqual(decode(json('{"v":".5","l":null,"p":"abc"}', '1')).message, {
+      kind: 'response', to: 'abc', multipart: false, ack: false, hasResult: true, result: 1, format: { ...J012, protocol: '.5' },
+    });
+    const pmf = decode(json('{"pmf": 3, "v": ".5"}', '"x"')).message;
+    assert.deepEqual(pmf.kind === 'response' && [pmf.multipart, pmf.final, pmf.result], [true, 'final', 'x']);
+    const pf = decode(json('{"pf":3,"v":".5"}', '"last"')).message;
+    assert.deepEqual(pf.kind === 'response' && [pf.final, pf.result], ['final', 'last']);
+    const mfp = decode(json('{"pfm":3,"v":".5"}', '"last"')).message;
+    assert.deepEqual(mfp.kind === 'response' && [mfp.multipart, mfp.final], [true, 'final']);
+  });
+
+  it('accepts a notification without a params part, and an exception without msg', () => {
+    const notification = decode(json('{"n":"tick","v":".5"}')).message;
+    assert.deepEqual(notification, { kind: 'notification', target: 'tick', format: { ...J012, protocol: '.5' } });
+    const exception = decode(json('{"x":1,"v":".5"}', '{"cat":"e","type":"ValueError"}')).message;
+    assert.deepEqual(exception.kind === 'exception' && exception.error, { cat: 'e', type: 'ValueError', msg: '' });
+  });
+
+  it('delivers but reports extra keys and f (the reference rejects them)', () => {
+    const { message, warnings } = decode(json('{"r":"ping","i":1,"v":".5","f":null,"zz":1}'));
+    assert.equal(message.kind, 'request');
+    assert.match(warnings.join(), /extra envelope keys f, zz/);
+  });
+
+  it('reads a zero-length params part as no params, and a zero-length result as no result', () => {
+    const request = decode(json('{"r":"ping","i":1,"v":".5"}', '')).message;
+    assert.equal('params' in request, false);
+    const response = decode(json('{"p":1,"v":".5"}', '')).message;
+    assert.equal(response.kind === 'response' && response.hasResult, false);
+  });
+
+  const rejects: [string, Uint8Array, ErrorCode][] = [
+    ['an unknown prefix', encodeChain('x', ['{}']), ErrorCode.ProtocolError],
+    ['an empty prefix without a protocol tag', encodeChain('', ['{"a":1}']), ErrorCode.ProtocolError],
+    ['an empty chain', fromHex('ff'), ErrorCode.ProtocolError],
+    ['an unknown HEAD version', encodeChain('', ['.9', 'j', '{"a":1,"v":".5"}']), ErrorCode.ProtocolError],
+    ['an unknown v', json('{"r":"ping","i":1,"v":".9"}'), ErrorCode.ProtocolError],
+    ['a non-map envelope', json('[1]'), ErrorCode.ProtocolError],
+    ['an undecodable envelope', json('{"r":'), ErrorCode.SerialisationError],
+    ['no marker', json('{"i":1,"v":".5"}'), ErrorCode.ProtocolError],
+    ['two markers', json('{"r":"a","n":"b","i":1,"v":".5"}'), ErrorCode.ProtocolError],
+    ['an unknown flag', json('{"rz":"a","i":1,"v":".5"}'), ErrorCode.ProtocolError],
+    ['q and s together', json('{"rqs":"a","i":1,"v":".5"}'), ErrorCode.ProtocolError],
+    ['f and t together', json('{"pft":1,"v":".5"}'), ErrorCode.ProtocolError],
+    ['a request without i', json('{"r":"a","v":".5"}'), ErrorCode.ProtocolError],
+    ['a non-string target', json('{"r":5,"i":1,"v":".5"}'), ErrorCode.ProtocolError],
+    ['a null id', json('{"p":null,"v":".5"}'), ErrorCode.ProtocolError],
+    ['list params', json('{"r":"a","i":1,"v":".5"}', '[1]'), ErrorCode.ProtocolError],
+    ['three payload parts', json('{"r":"a","i":1,"v":".5"}', '{}', '{}', '{}'), ErrorCode.ProtocolError],
+    ['an unknown l', json('{"r":"a","i":1,"v":".5","l":"q"}'), ErrorCode.ProtocolError],
+    ['deep nesting in the payload', json('{"p":1,"v":".5"}', '['.repeat(65) + ']'.repeat(65)), ErrorCode.LimitExceeded],
+  ];
+  for (const [name, bytes, code] of rejects) {
+    it(`rejects ${name} with ${code}`, () => {
+      assert.throws(() => decodeChain(chainOf(bytes)), isCode(code));
+    });
+  }
+
+  it('detects a HEAD chain with a stray prefix (the HEAD reader ignores the prefix)', () => {
+    const { message, warnings } = decode(encodeChain('j', ['.5', 'm', fromHex('82a17001a176a22e35')]));
+    assert.equal(message.format.layout, 'next');
+    assert.equal(message.format.serialiser, 'm');
+    assert.equal(warnings.length, 1);
+  });
+
+  it('accepts a HEAD envelope without v', () => {
+    const { message, warnings } = decode(encodeChain('', ['.5', 'j', '{"r":"ping","i":1,"s":"#sys"}']));
+    assert.equal(message.kind, 'request');
+    assert.deepEqual(warnings, []);
+  });
+});
+
+describe('the basic "b" protocol (§9)', () => {
+  const request: Message = { kind: 'request', target: 'ping', namespace: '#sys', id: 5, requestType: 'normal', ack: false };
+  const reply: Message = { kind: 'response', to: 5, multipart: false, ack: false, hasResult: true, result: 'pong' };
+
+  it('answers a b request with a b reply, with v in 0.1.2 and without it at HEAD', () => {
+    const old: WireFormat = { layout: '0.1.2', serialiser: 'j', protocol: 'b' };
+    assert.equal(text(chainOf(encodeMessage(reply, old)).parts[0]!), '{"result":"pong","id":5,"v":"b"}');
+    const head: WireFormat = { layout: 'next', serialiser: 'j', protocol: 'b' };
+    // As HEAD writes it (PROTOCOL.md §9): 81 01 62 | 81 01 6a | {"result": "pong", "id": 5}.
+    assert.equal(toHex(encodeMessage(reply, head)), '810162' + '81016a' + '8118' + toHex(utf8('{"result":"pong","id":5}')) + 'ff');
+    for (const format of [old, head]) {
+      const messages: Message[] = [request, reply];
+      for (const sent of messages) {
+        const received: IncomingMessage = decode(encodeMessage(sent, format)).message;
+        assert.deepEqual(received, { ...sent, format });
+      }
+    }
+  });
+
+  it('reads b notifications and errors', () => {
+    const notification = decode(json('{"target":"tick","params":{"a":1},"v":"b"}')).message;
+    assert.deepEqual(notification, { kind: 'notification', target: 'tick', params: { a: 1 }, format: { ...J012, protocol: 'b' } });
+    const error = decode(json('{"error":{"cat":"r","type":"TargetNotFound","msg":"nope"},"id":5,"v":"b"}')).message;
+    assert.deepEqual(error.kind === 'exception' && error.error, { cat: 'r', type: 'TargetNotFound', msg: 'nope' });
+  });
+
+  it('refuses what b cannot carry', () => {
+    const format: WireFormat = { layout: 'next', serialiser: 'j', protocol: 'b' };
+    assert.throws(() => encodeMessage({ kind: 'ack', to: 1 }, format), isCode(ErrorCode.Unsupported));
+    assert.throws(() => encodeMessage({ ...request, requestType: 'quiet' }, format), isCode(ErrorCode.Unsupported));
+    assert.throws(() => encodeMessage({ ...reply, multipart: true }, format), isCode(ErrorCode.Unsupported));
+  });
+
+  it('does not crash on malformed b envelopes', () => {
+    assert.throws(() => decodeChain(chainOf(json('{"v":"b"}'))), isCode(ErrorCode.ProtocolError));
+    assert.throws(() => decodeChain(chainOf(json('{"target":1,"v":"b"}'))), isCode(ErrorCode.ProtocolError));
+    assert.throws(() => decodeChain(chainOf(json('{"id":[],"result":1,"v":"b"}'))), isCode(ErrorCode.ProtocolError));
+  });
+});
