@@ -283,13 +283,12 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     }
   }
 
-  const payloadParts = parts.slice(envelopeIndex + 1);
   if (protocol === 'b') {
-    if (payloadParts.length > 0) options.onWarning?.(protocolError('payload parts on a "b" message (ignored)'));
+    if (parts.length > envelopeIndex + 1) options.onWarning?.(protocolError('payload parts on a "b" message (ignored)'));
     const message = decodeBasic(envelope);
     return { ...message, format: { layout, serialiser: envelopeCode, protocol: 'b' } };
   }
-  return decodeV050(envelope, payloadParts, layout, envelopeCode, maxDepth, options);
+  return decodeV050(envelope, parts, envelopeIndex + 1, layout, envelopeCode, maxDepth, options);
 }
 
 function protocolTag(part: Uint8Array): '.5' | 'b' | undefined {
@@ -316,7 +315,9 @@ const SUPPLEMENTARY = new Set(['i', 'v', 's', 'd', 'c', 'l']);
 
 function decodeV050(
   envelope: Record<string, unknown>,
-  payloadParts: Uint8Array[],
+  parts: Uint8Array[],
+  /** Index of the first payload part in `parts` (no slice: one less array per message). */
+  first: number,
   layout: ChainLayout,
   envelopeCode: SerialiserCode,
   maxDepth: number,
@@ -345,7 +346,7 @@ function decodeV050(
   }
   const format: WireFormat = payloadCode === envelopeCode ? { layout, serialiser: envelopeCode, protocol: V050 } : { layout, serialiser: envelopeCode, payloadSerialiser: payloadCode, protocol: V050 };
 
-  if (payloadParts.length > 2) throw protocolError(`${payloadParts.length} payload parts (at most 2)`);
+  if (parts.length - first > 2) throw protocolError(`${parts.length - first} payload parts (at most 2)`);
 
   const kind = marker[0];
   const flags = marker.slice(1);
@@ -356,8 +357,8 @@ function decodeV050(
       if (flags.includes('q') && flags.includes('s')) throw protocolError(`request marker ${marker} has two type flags`);
       const requestType: RequestType = flags.includes('q') ? 'quiet' : flags.includes('s') ? 'silent' : 'normal';
       if (envelope.i === undefined) throw protocolError('request without an id');
-      const params = decodePart(payloadParts, 0, payloadCode, maxDepth);
-      const special = decodePart(payloadParts, 1, payloadCode, maxDepth);
+      const params = decodePart(parts, first, payloadCode, maxDepth);
+      const special = decodePart(parts, first + 1, payloadCode, maxDepth);
       const message: IncomingMessage = {
         kind: 'request',
         target: targetOf(value),
@@ -373,7 +374,7 @@ function decodeV050(
     }
     case 'n': {
       checkFlags(marker, flags, '');
-      const params = decodePart(payloadParts, 0, payloadCode, maxDepth);
+      const params = decodePart(parts, first, payloadCode, maxDepth);
       const message: IncomingMessage = { kind: 'notification', target: targetOf(value), format };
       addAddressing(message, envelope);
       if (params !== NO_PART && params !== null) message.params = paramsOf(params);
@@ -394,7 +395,7 @@ function decodeV050(
       else if (flags.includes('t')) message.final = 'terminator';
       if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
       if (message.final !== 'terminator') {
-        const result = decodePart(payloadParts, 0, payloadCode, maxDepth);
+        const result = decodePart(parts, first, payloadCode, maxDepth);
         if (result !== NO_PART) {
           message.hasResult = true;
           message.result = result;
@@ -404,7 +405,7 @@ function decodeV050(
     }
     case 'x': {
       checkFlags(marker, flags, 'a');
-      const error = decodePart(payloadParts, 0, payloadCode, maxDepth);
+      const error = decodePart(parts, first, payloadCode, maxDepth);
       const message: IncomingMessage = { kind: 'exception', to: idOf(value, marker), ack: flags.includes('a'), error: wireErrorOf(error === NO_PART ? undefined : error, options), format };
       if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
       return message;
