@@ -29,3 +29,4 @@ export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks
 export { PEER_FEATURES } from './rpc/system-service.ts';
 export { decodeChain, encodeMessage, type DecodeChainOptions } from './envelope/codec.ts';
 export { createMessageLink, type MessageLinkOptions } from './envelope/message-link.ts';
+export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
