@@ -263,10 +263,11 @@ class Checker {
       const target: AttributeTarget = member.kind === 'method' ? 'call' : member.kind;
       const memberAttrs = this.attributes(file, member.attributes, target);
       const name = member.name.text;
-      if (names.has(name)) this.report('duplicate-name', file, member.name.range, { kind: 'member', name });
+      const duplicate = names.has(name);
+      if (duplicate) this.report('duplicate-name', file, member.name.range, { kind: 'member', name });
       names.add(name);
       const wireName = memberAttrs.wire ?? name;
-      if (wireName !== name && wireNames.has(wireName)) this.report('duplicate-wire-name', file, member.name.range, { kind: 'member', name: wireName });
+      if (!duplicate && wireNames.has(wireName)) this.report('duplicate-wire-name', file, member.name.range, { kind: 'member', name: wireName });
       wireNames.add(wireName);
       const auth = memberAttrs.auth ?? attrs.auth;
       const common = {
@@ -327,10 +328,11 @@ class Checker {
     for (const node of nodes) {
       const attrs = this.attributes(file, node.attributes, 'param');
       const name = node.name.text;
-      if (names.has(name)) this.report('duplicate-name', file, node.name.range, { kind: 'param', name });
+      const duplicate = names.has(name);
+      if (duplicate) this.report('duplicate-name', file, node.name.range, { kind: 'param', name });
       names.add(name);
       const wireName = attrs.wire ?? name;
-      if (wireName !== name && wireNames.has(wireName)) this.report('duplicate-wire-name', file, node.name.range, { kind: 'param', name: wireName });
+      if (!duplicate && wireNames.has(wireName)) this.report('duplicate-wire-name', file, node.name.range, { kind: 'param', name: wireName });
       wireNames.add(wireName);
       const common = {
         name,

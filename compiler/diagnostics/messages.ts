@@ -70,9 +70,6 @@ export const diagnosticMessages = {
   'reserved-namespace': define<{ namespace: string }>('error', 'A namespace starting with # (e.g. #sys) outside the system schema.', (p) => `Namespace '${p.namespace}' is reserved for the system schema (namespaces starting with '#').`),
   'invalid-namespace': define<{ namespace: string }>('error', 'A namespace that is not a plain name.', (p) => `Invalid namespace '${p.namespace}': use letters, digits, '_', '-' or '.'.`),
 
-  // Service rules.
-  'invalid-notify': define<{ message: string }>('error', 'A notify with something only a call may have.', (p) => p.message),
-
   // Warnings.
   'deprecated-reference': define<{ name: string; reason: string }>('warning', 'Use of a @deprecated declaration.', (p) => `'${p.name}' is deprecated${p.reason === '' ? '' : `: ${p.reason}`}.`),
 } as const;
