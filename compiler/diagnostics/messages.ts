@@ -27,6 +27,7 @@ export const diagnosticMessages = {
   'invalid-escape': define<{ escape: string }>('error', 'A string escape that JSON does not allow.', (p) => `Invalid escape sequence '${p.escape}' (allowed: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX).`),
   'invalid-number': define<{ text: string }>('error', 'A malformed numeric literal (e.g. a misplaced underscore).', (p) => `Invalid number '${p.text}'.`),
   'syntax-error': define<{ message: string }>('error', 'The text does not follow the grammar; says what was expected.', (p) => p.message),
+  'nesting-too-deep': define<{ limit: number }>('error', 'Brackets nested deeper than the limit (checked before parsing, so no input can exhaust the stack).', (p) => `Nesting deeper than ${p.limit} levels; the rest of the file is not parsed.`),
   'missing-separator': define<{ what: string }>('error', 'Two members on one line with no , or ; between them.', (p) => `Missing separator: put ',' or ';' or a line break between ${p.what}.`),
 
   // Files, packages and imports.

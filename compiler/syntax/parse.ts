@@ -6,8 +6,26 @@ import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { SourceFile } from '../source/source-file.ts';
 import type { SchemaFileNode } from './ast.ts';
 import { buildAst } from './build-ast.ts';
+import type { IToken } from 'chevrotain';
 import { lex } from './lexer.ts';
 import { parseTokens } from './parser.ts';
+
+/** The deepest bracket nesting accepted; far beyond any real schema, far below the stack limit. */
+export const MAX_NESTING = 64;
+
+const opening = new Set(['{', '(', '[', '<']);
+const closing = new Set(['}', ')', ']', '>']);
+
+/** The index of the first token nested deeper than {@link MAX_NESTING}, or -1. */
+function findTooDeep(tokens: readonly IToken[]): number {
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const image = (tokens[i] as IToken).image;
+    if (opening.has(image) && ++depth > MAX_NESTING) return i;
+    if (closing.has(image)) depth = Math.max(0, depth - 1);
+  }
+  return -1;
+}
 
 /** The syntax stage's result for one file. */
 export interface ParseResult {
@@ -19,8 +37,17 @@ export interface ParseResult {
 /** Parses one source file into its AST plus diagnostics. */
 export function parseSchema(source: SourceFile): ParseResult {
   const lexed = lex(source);
-  const parsed = parseTokens(lexed.tokens);
   const diagnostics: Diagnostic[] = [...lexed.diagnostics];
+  // The parser and checker recurse on nesting: cut the input before it can exhaust the stack.
+  const tooDeep = findTooDeep(lexed.tokens);
+  let cutAt: number | undefined;
+  if (tooDeep >= 0) {
+    const token = lexed.tokens[tooDeep] as IToken;
+    cutAt = token.startOffset;
+    diagnostics.push(createDiagnostic('nesting-too-deep', { source, range: { start: cutAt, end: cutAt + 1 } }, { limit: MAX_NESTING }));
+    lexed.tokens.length = tooDeep;
+  }
+  const parsed = parseTokens(lexed.tokens);
   const lastToken = lexed.tokens.at(-1);
   const endOfInput = lastToken === undefined ? 0 : lastToken.startOffset + lastToken.image.length;
   const seen = new Set<number>();
@@ -29,6 +56,7 @@ export function parseSchema(source: SourceFile): ParseResult {
     const start = real ? error.token.startOffset : endOfInput;
     // Everything after an unterminated comment was swallowed by it: errors there are noise.
     if (lexed.unterminatedCommentAt !== undefined && start >= lexed.unterminatedCommentAt) continue;
+    if (cutAt !== undefined && (start >= cutAt || !real)) continue;
     // Recovery can report the same spot twice; one diagnostic per position is enough.
     if (seen.has(start)) continue;
     seen.add(start);

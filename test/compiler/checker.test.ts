@@ -95,7 +95,7 @@ describe('checker diagnostics: code, line and column', () => {
   });
 
   it('every diagnostic code in the table is exercised by a test', () => {
-    const syntaxCodes = ['syntax-error', 'unterminated-string', 'unterminated-comment', 'invalid-character', 'invalid-escape', 'invalid-number', 'missing-separator', 'file-not-found'];
+    const syntaxCodes = ['syntax-error', 'unterminated-string', 'unterminated-comment', 'invalid-character', 'invalid-escape', 'invalid-number', 'missing-separator', 'nesting-too-deep', 'file-not-found'];
     const covered = new Set<string>([...checkCases.map(([code]) => code), ...syntaxCodes]);
     assert.deepEqual(Object.keys(diagnosticMessages).filter((code) => !covered.has(code)), []);
   });

@@ -83,6 +83,7 @@ const syntaxCases: [string, string, string][] = [
   ['invalid-escape', 'a non-JSON escape', 'const A: string = "ab┆\\q"'],
   ['invalid-number', 'a doubled underscore', 'const A: int32 = ┆1__0'],
   ['invalid-number', 'a bare 0x', 'const A: int32 = ┆0x'],
+  ['nesting-too-deep', 'a type nested 65 levels deep', `struct A { x: ${'list<'.repeat(63)}list┆<int32${'>'.repeat(64)} }`],
   ['missing-separator', 'two fields on one line', 'struct A { x: int32 ┆y: int32 }'],
   ['missing-separator', 'two list items without a comma', 'struct A { x: list<int32> = [1 ┆2] }'],
 ];
@@ -98,6 +99,11 @@ describe('syntax diagnostics point at the right place', () => {
       assert.deepEqual({ line: found.line, column: found.column }, { line, column }, found.message);
     });
   }
+
+  it('survives nesting far beyond the limit without exhausting the stack', () => {
+    const result = compileText(`const A: any = ${'['.repeat(100_000)}`);
+    assert.deepEqual(result.diagnostics.map((d) => d.code), ['nesting-too-deep']);
+  });
 
   it('reports what was expected', () => {
     const result = compileText('struct A { x: int32 ');
