@@ -117,7 +117,8 @@ function spawnHost(role: 'server' | 'client', entry: ContenderEntry, round: numb
   const execArgv = ['--conditions=source', '--import', tsxLoader];
   if (profileDir !== undefined) {
     const safe = entry.name.replace(/[^a-z0-9-]+/gi, '_');
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${safe}.${role}.round${round}.cpuprofile`);
+    // A directory per process: with tsx, the loader thread writes a profile too, and a fixed name would let it overwrite the main thread's.
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, `${safe}.${role}.round${round}`)}`);
   }
   return fork(hostPath, [role, entry.name], { execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
 }
@@ -204,7 +205,9 @@ const perContender = new Map<string, RoundOutcome[]>(selected.map((c) => [c.name
 const compilerRounds: CompilerRound[] = [];
 
 for (let round = 1; round <= rounds; round++) {
-  for (const entry of selected) {
+  // Each round starts one row later, so no row always runs first (right after start-up or the compiler row).
+  const shift = (round - 1) % Math.max(1, selected.length);
+  for (const entry of [...selected.slice(shift), ...selected.slice(0, shift)]) {
     process.stderr.write(`round ${round}/${rounds}: ${entry.name} ...`);
     const t0 = Date.now();
     const outcome = await runRound(entry, round);
