@@ -24,7 +24,8 @@ import type {
 type CstChild = CstNode | IToken;
 
 function isToken(child: CstChild | undefined): child is IToken {
-  return child !== undefined && 'image' in child;
+  // CST nodes have a `name`, tokens an `image`; a property read is cheaper than `in`.
+  return child !== undefined && (child as Partial<IToken>).image !== undefined;
 }
 
 /** A token that really is in the text (recovery may insert virtual ones). */
@@ -37,7 +38,11 @@ function nodes(node: CstNode, label: string): CstNode[] {
 }
 
 function node(node: CstNode, label: string): CstNode | undefined {
-  return nodes(node, label)[0];
+  // Hot path: a loop instead of nodes()[0] keeps build-ast from allocating per lookup.
+  const children = node.children[label];
+  if (children === undefined) return undefined;
+  for (const child of children) if (!isToken(child)) return child;
+  return undefined;
 }
 
 function tokens(node: CstNode, label: string): IToken[] {
@@ -45,15 +50,28 @@ function tokens(node: CstNode, label: string): IToken[] {
 }
 
 function token(node: CstNode, label: string): IToken | undefined {
-  return tokens(node, label)[0];
+  const children = node.children[label];
+  if (children === undefined) return undefined;
+  for (const child of children) {
+    const real = realToken(child);
+    if (real !== undefined) return real;
+  }
+  return undefined;
 }
 
 function tokenRange(t: IToken): TextRange {
   return { start: t.startOffset, end: t.startOffset + t.image.length };
 }
 
-/** The range of a CST node from its real tokens (node locations are unreliable after recovery). */
+/**
+ * The range of a CST node. chevrotain's node location is exact unless error
+ * recovery touched the node; only then walk its real tokens.
+ */
 function cstRange(n: CstNode): TextRange | undefined {
+  const location = n.location;
+  if (n.recoveredNode !== true && location !== undefined && Number.isFinite(location.startOffset) && Number.isFinite(location.endOffset ?? NaN)) {
+    return { start: location.startOffset, end: (location.endOffset ?? location.startOffset) + 1 };
+  }
   let start = Infinity;
   let end = -Infinity;
   const visit = (c: CstNode): void => {
@@ -327,11 +345,14 @@ class AstBuilder {
    * (lists, arguments) a line break alone is not enough.
    */
   private checkSeparators(items: readonly { range: TextRange }[], separators: readonly number[], what: string, commaOnly = false): void {
+    // Items and separators are both in source order: one forward walk, linear in both.
+    let next = 0;
     for (let i = 1; i < items.length; i++) {
       const previous = items[i - 1];
       const current = items[i];
       if (previous === undefined || current === undefined) continue;
-      if (separators.some((s) => s >= previous.range.end && s < current.range.start)) continue;
+      while (next < separators.length && (separators[next] ?? 0) < previous.range.end) next++;
+      if (next < separators.length && (separators[next] ?? 0) < current.range.start) continue;
       if (!commaOnly && this.source.positionAt(previous.range.end).line !== this.source.positionAt(current.range.start).line) continue;
       this.diagnostics.push(createDiagnostic('missing-separator', { source: this.source, range: { start: current.range.start, end: current.range.start + 1 } }, { what }));
     }
