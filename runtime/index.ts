@@ -30,3 +30,4 @@ export { PEER_FEATURES } from './rpc/system-service.ts';
 export { decodeChain, encodeMessage, type DecodeChainOptions } from './envelope/codec.ts';
 export { createMessageLink, type MessageLinkOptions } from './envelope/message-link.ts';
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
+export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './endpoint/open-peer.ts';

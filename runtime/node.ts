@@ -8,3 +8,4 @@ export { connectWs, listenWs, DEFAULT_MAX_MESSAGE_BYTES, type WsOptions } from '
 export { connectTls, listenTls } from './transport/node/tls.ts';
 export { connectStdio, listenStdio, parseCommandLine, type StdioStreams } from './transport/node/stdio.ts';
 export type { NodeConnectOptions, NodeListenOptions } from './transport/node/url.ts';
+export { connectPeer, listenPeers, connectOptionsOf, type ConnectPeerOptions, type ListenPeersOptions, type PeerListener } from './endpoint/node-endpoints.ts';

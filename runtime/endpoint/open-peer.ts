@@ -1,0 +1,67 @@
+/**
+ * Peer endpoints that need no Node: a peer over a transport you already
+ * hold, and a peer over a browser WebSocket. Browser-safe: nothing here may
+ * import Node built-ins (runtime/tsconfig.browser.json checks it).
+ */
+import type { SparrowError } from '../errors.ts';
+import { createMessageLink, type MessageLinkOptions } from '../envelope/message-link.ts';
+import { createPeer, type Peer, type PeerOptions } from '../rpc/peer.ts';
+import type { Transport } from '../transport/transport.ts';
+import { connectWebSocket, type ConnectWebSocketOptions } from '../transport/websocket.ts';
+
+/** Options of {@link openPeer}: the peer's options plus the message link's receiver limits. */
+export type OpenPeerOptions = PeerOptions & MessageLinkOptions;
+
+/**
+ * Options of {@link connectWebSocketPeer}. `timeoutMs` is the peer's call
+ * timeout (as everywhere in `PeerOptions`); the connection attempt has its
+ * own `connectTimeoutMs`.
+ */
+export interface ConnectWebSocketPeerOptions extends OpenPeerOptions {
+  /** The WebSocket class (default `globalThis.WebSocket`; on Node 20 pass the `ws` package's, or use `connectPeer`). */
+  WebSocket?: ConnectWebSocketOptions['WebSocket'];
+  /** Give up connecting after this many ms (default 10 000). */
+  connectTimeoutMs?: number;
+  /** Abort connecting. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Makes a peer over an open transport: `createMessageLink` + `createPeer` in
+ * one call. The peer starts reading at once.
+ * @throws SparrowError `invalid-params` for a non-positive limit or timeout,
+ *   `unsupported` for a bad link limit.
+ */
+export function openPeer(transport: Transport, options: OpenPeerOptions = {}): Peer {
+  const linkOptions: MessageLinkOptions = {};
+  if (options.limits !== undefined) linkOptions.limits = options.limits;
+  if (options.maxDepth !== undefined) linkOptions.maxDepth = options.maxDepth;
+  const link = createMessageLink(transport, linkOptions);
+  try {
+    return createPeer(link, options);
+  } catch (error) {
+    // A bad option must not leak the connection the caller handed over.
+    transport.close();
+    throw error;
+  }
+}
+
+/**
+ * Connects to a WebSocket listener (`ws://host:port/` or `wss://…`) and
+ * returns the peer over it. Text frames, which the protocol never uses, are
+ * reported to `options.logger` (when given) and dropped.
+ *
+ * Rejects with `connection-failed` (refused, timed out), `aborted`,
+ * `unsupported` when there is no WebSocket class, and the errors of
+ * {@link openPeer} for bad options.
+ */
+export async function connectWebSocketPeer(url: string, options: ConnectWebSocketPeerOptions = {}): Promise<Peer> {
+  const connectOptions: ConnectWebSocketOptions = {};
+  if (options.WebSocket !== undefined) connectOptions.WebSocket = options.WebSocket;
+  if (options.connectTimeoutMs !== undefined) connectOptions.timeoutMs = options.connectTimeoutMs;
+  if (options.signal !== undefined) connectOptions.signal = options.signal;
+  const logger = options.logger;
+  if (logger !== undefined) connectOptions.onProtocolError = (error: SparrowError) => logger.warn(`message from ${url} dropped: ${error.message}`, error);
+  const transport = await connectWebSocket(url, connectOptions);
+  return openPeer(transport, options);
+}
