@@ -3,8 +3,9 @@
  * that command runs, so `sparrowc call` never loads the compiler's heavy
  * dependencies (chevrotain, ts-morph).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import type { CallCommandOptions } from './call-command.ts';
 
 /** Exit codes shared by every command. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
@@ -37,6 +38,27 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = await runCheck(files, options);
     });
 
+  program
+    .command('call')
+    .description('call a target on any Sparrow peer and print the result as JSON (no target: list what the peer exports)')
+    .argument('<url>', 'tcp://host:port, unix:/path, tls://host:port, ws://host:port/, wss://…, or stdio:<command line>')
+    .argument('[target]', 'target name, sent as written (it may contain dots: give the namespace with --namespace)')
+    .argument('[params-json]', 'named params as a JSON object, "-" to read it from stdin; bytes as {"$bytes": "<base64>"}')
+    .option('--namespace <ns>', 'namespace of the target', '')
+    .addOption(new Option('--serializer <name>', 'serialiser of the calls').choices(['json', 'msgpack', 'cbor']).default('json'))
+    .addOption(new Option('--layout <layout>', 'chain layout').choices(['0.1.2', 'next']).default('0.1.2'))
+    .addOption(new Option('--timeout <ms>', 'timeout of connecting and of the call (for --stream: of each part); 0 = none').argParser(parseMilliseconds).default(30_000))
+    .addOption(new Option('--stream', 'the target answers with a multipart response: print one JSON line per part').conflicts('notify'))
+    .option('--notify', 'send a notification and expect nothing')
+    .option('--ca <file>', 'PEM file of the CA to trust (tls://, wss://)')
+    .option('--cert <file>', 'PEM file of a client certificate')
+    .option('--key <file>', 'PEM file of the client certificate\'s key')
+    .addHelpText('after', '\nExit status: 0 done; 1 the peer answered with an error; 2 connection failed or lost, timeout, or a usage error; 130 interrupted.')
+    .action(async (url: string, target: string | undefined, params: string | undefined, options: CallCommandOptions) => {
+      const { runCall } = await import('./call-command.ts');
+      exitCode = await runCall(url, target, params, options);
+    });
+
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (error) {
@@ -47,4 +69,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   return exitCode;
+}
+
+function parseMilliseconds(value: string): number {
+  const ms = Number(value);
+  if (value.trim() === '' || !Number.isFinite(ms) || ms < 0) throw new InvalidArgumentError('expected a number of milliseconds (0 = no timeout)');
+  return ms;
 }
