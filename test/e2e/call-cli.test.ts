@@ -1,0 +1,290 @@
+/**
+ * `sparrowc call` against a live peer: one test server process (see
+ * test/fixtures/call-test-server.ts) listens on tcp, unix, ws and tls for
+ * the whole file; every test runs the real CLI as a user would and checks
+ * stdout, stderr and the exit code against the command's contract.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { connectPeer } from '../../runtime/endpoint/node-endpoints.ts';
+import { silentLogger } from '../../runtime/rpc/logger.ts';
+import { projectRoot, runSparrowc, type CliResult } from '../helpers/cli.ts';
+import { createTestCertificate } from '../helpers/tls-certs.ts';
+
+const serverScript = fileURLToPath(new URL('../fixtures/call-test-server.ts', import.meta.url));
+const sparrowcBin = fileURLToPath(new URL('../../bin/sparrowc.js', import.meta.url));
+const loadSpy = fileURLToPath(new URL('../helpers/load-spy.mjs', import.meta.url));
+/** The command line that starts the test server as a stdio child. */
+const stdioServer = `stdio:${process.execPath} --conditions=source --import tsx ${serverScript} stdio:`;
+
+const INT64_MAX = '9223372036854775807';
+const SERIALIZERS = ['json', 'msgpack', 'cbor'] as const;
+
+let dir: string;
+let server: ChildProcess;
+let urls: { tcp: string; unix: string; ws: string; tls: string };
+let caFile: string;
+
+/** Starts the test server on every transport; resolves with the URLs it prints. */
+function startServer(args: readonly string[], count: number): Promise<{ child: ChildProcess; lines: string[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', serverScript, ...args], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`test server did not start: ${out}`)), 20_000);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const lines = out.split('\n').filter((line) => line !== '');
+      if (lines.length >= count) {
+        clearTimeout(timer);
+        resolve({ child, lines });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`test server exited with ${code}: ${out}`)));
+  });
+}
+
+function call(args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return runSparrowc(['call', ...args], { timeoutMs: 20_000, ...options });
+}
+
+function assertOk(result: CliResult, stdout: string): void {
+  assert.equal(result.stderr, '', `stderr: ${result.stderr}`);
+  assert.equal(result.stdout, stdout);
+  assert.equal(result.code, 0);
+}
+
+function assertFails(result: CliResult, code: number, stderr: RegExp): void {
+  assert.match(result.stderr, stderr);
+  assert.equal(result.code, code, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
+}
+
+/** A TCP port nothing listens on (bound, then released). */
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** Reads the server's notes through the Node endpoint, as any client would. */
+async function readNotes(): Promise<string[]> {
+  const peer = await connectPeer(urls.tcp, { logger: silentLogger });
+  try {
+    return (await peer.call('notes')) as string[];
+  } finally {
+    peer.close();
+  }
+}
+
+async function waitForNote(note: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await readNotes()).includes(note)) {
+    if (Date.now() > deadline) throw new Error(`note ${note} never arrived`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sparrow-call-'));
+  const certificate = createTestCertificate();
+  caFile = path.join(dir, 'ca.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  writeFileSync(caFile, certificate.cert);
+  writeFileSync(keyFile, certificate.key);
+  const started = await startServer(
+    ['--tls-cert', caFile, '--tls-key', keyFile, 'tcp://127.0.0.1:0', `unix:${path.join(dir, 'peer.sock')}`, 'ws://127.0.0.1:0', 'tls://127.0.0.1:0'],
+    4,
+  );
+  server = started.child;
+  const [tcp, unix, ws, tls] = started.lines as [string, string, string, string];
+  urls = { tcp, unix, ws, tls };
+});
+
+after(async () => {
+  if (server !== undefined && server.exitCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('sparrowc call', { concurrency: 4 }, () => {
+  it('prints the result as JSON and exits 0', async () => {
+    assertOk(await call([urls.tcp, 'add', '{"a": 1, "b": 2}']), '3\n');
+  });
+
+  it('prints null for no result', async () => {
+    assertOk(await call([urls.tcp, 'nothing']), 'null\n');
+  });
+
+  it('prints and sends 64-bit integers without loss', async () => {
+    assertOk(await call([urls.tcp, 'big']), `${INT64_MAX}\n`);
+    assertOk(await call([urls.tcp, 'isBigint', `{"value": ${INT64_MAX}}`]), 'true\n');
+    assertOk(await call([urls.tcp, 'echo', `{"value": -${INT64_MAX}}`]), `{"value":-${INT64_MAX}}\n`);
+  });
+
+  it('sends and prints bytes as {"$bytes": base64}', async () => {
+    // `bytes` fails unless the param arrived as real bytes.
+    assertOk(await call([urls.tcp, 'bytes', '{"data": {"$bytes": "AAEC/w=="}}']), '{"$bytes":"AAEC/w=="}\n');
+    assertOk(await call([urls.tcp, 'echo', '{"list": [{"$bytes": ""}, {"$bytes": "aGk="}]}']), '{"list":[{"$bytes":""},{"$bytes":"aGk="}]}\n');
+  });
+
+  for (const transport of ['tcp', 'unix', 'ws'] as const) {
+    for (const serializer of SERIALIZERS) {
+      it(`round-trips ints, int64, bytes, text and nesting over ${transport} with ${serializer}`, async () => {
+        const params = `{"n": 42, "big": ${INT64_MAX}, "data": {"$bytes": "3q2+7w=="}, "text": "héllo", "nested": {"list": [1, null, true, 1.5]}}`;
+        const expected = `{"n":42,"big":${INT64_MAX},"data":{"$bytes":"3q2+7w=="},"text":"héllo","nested":{"list":[1,null,true,1.5]}}\n`;
+        assertOk(await call([urls[transport], 'echo', params, '--serializer', serializer]), expected);
+      });
+    }
+  }
+
+  it('speaks the next chain layout with --layout next', async () => {
+    assertOk(await call([urls.tcp, 'add', '{"a": 2, "b": 3}', '--layout', 'next']), '5\n');
+    assertOk(await call([urls.ws, 'big', '--layout', 'next', '--serializer', 'msgpack']), `${INT64_MAX}\n`);
+  });
+
+  it('calls in a namespace with --namespace, and sends a dotted target name as written', async () => {
+    assertOk(await call([urls.tcp, 'add', '{"a": 1, "b": 2}', '--namespace', 'maths']), '{"sum":3,"namespace":"maths"}\n');
+    assertOk(await call([urls.tcp, 'dotted.name']), '"dotted"\n');
+  });
+
+  it('prints one JSON line per part with --stream', async () => {
+    assertOk(await call([urls.tcp, 'count', '{"n": 4}', '--stream']), '1\n2\n3\n4\n');
+    assertOk(await call([urls.unix, 'fruits', '--stream', '--serializer', 'cbor']), '"apple"\n"banana"\n"mango"\n');
+  });
+
+  it('prints each part of a stream as soon as it arrives', async () => {
+    const chunks: { at: number; text: string }[] = [];
+    const child = spawn(process.execPath, [sparrowcBin, 'call', urls.tcp, 'tick', '{"n": 2, "gapMs": 1500}', '--stream'], {
+      cwd: projectRoot,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => chunks.push({ at: Date.now(), text }));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    const end = Date.now();
+    assert.equal(code, 0);
+    assert.equal(chunks.map((c) => c.text).join(''), '1\n2\n');
+    // The first part was on stdout long before the second existed.
+    assert.ok(end - chunks[0]!.at >= 1000, `first part printed only ${end - chunks[0]!.at} ms before the end`);
+  });
+
+  it('sends a notification with --notify, prints nothing and exits 0', async () => {
+    const note = `note-${process.pid}-${Date.now()}`;
+    assertOk(await call([urls.tcp, 'record', JSON.stringify({ text: note }), '--notify']), '');
+    await waitForNote(note);
+    const viaWs = `${note}-ws`;
+    assertOk(await call([urls.ws, 'record', JSON.stringify({ text: viaWs }), '--notify', '--serializer', 'msgpack']), '');
+    await waitForNote(viaWs);
+  });
+
+  it('reads the params from stdin with "-"', async () => {
+    assertOk(await call([urls.tcp, 'add', '-'], { input: '{"a": 40, "b": 2}' }), '42\n');
+  });
+
+  it('reports a callee error with its category, type and message and exits 1', async () => {
+    const result = await call([urls.tcp, 'fail', '{"a": 11}']);
+    assertFails(result, 1, /^error: callee error \(cat e\) RuntimeError: a == 11 is a server bug\n$/);
+    assert.equal(result.stdout, '');
+  });
+
+  it('reports a caller error (InvalidParams, TargetNotFound) and exits 1', async () => {
+    assertFails(await call([urls.tcp, 'divide', '{"a": 1, "b": 0}']), 1, /^error: caller error \(cat r\) InvalidParams: b must not be 0\n$/);
+    assertFails(await call([urls.tcp, 'no-such-target']), 1, /^error: caller error \(cat r\) TargetNotFound: target no-such-target not found\n$/);
+  });
+
+  it('exits 1 and suggests the right mode when the target streams or does not', async () => {
+    assertFails(await call([urls.tcp, 'fruits']), 1, /fruits answers with a multipart response: call it with --stream/);
+    assertFails(await call([urls.tcp, 'add', '{"a": 1, "b": 2}', '--stream']), 1, /add answers with a single response: call it without --stream/);
+  });
+
+  it('exits 2 when the connection is refused', async () => {
+    const port = await freePort();
+    assertFails(await call([`tcp://127.0.0.1:${port}`, 'add']), 2, /^error: connection failed: .*ECONNREFUSED/);
+    assertFails(await call([`unix:${path.join(dir, 'nobody.sock')}`, 'add']), 2, /^error: connection failed: /);
+  });
+
+  it('exits 2 when the connection is lost mid-call', async () => {
+    const result = await call([urls.tcp, 'kill']);
+    assertFails(result, 2, /^error: connection lost mid-call: /);
+    assert.equal(result.stdout, '');
+  });
+
+  it('exits 2 when the connection is lost mid-stream, after printing the parts that came', async () => {
+    const result = await call([urls.tcp, 'killStream', '{"n": 2}', '--stream']);
+    assertFails(result, 2, /^error: connection lost mid-stream: /);
+    assert.equal(result.stdout, '1\n2\n');
+  });
+
+  it('exits 2 on --timeout', async () => {
+    const started = Date.now();
+    const result = await call([urls.tcp, 'slow', '{"ms": 10000}', '--timeout', '300']);
+    assertFails(result, 2, /^error: timed out after 300 ms waiting for slow\n$/);
+    assert.ok(Date.now() - started < 8_000);
+    // An idle stream times out the same way.
+    assertFails(await call([urls.tcp, 'tick', '{"n": 2, "gapMs": 5000}', '--stream', '--timeout', '300']), 2, /timed out after 300 ms/);
+  });
+
+  it('spawns a peer with stdio:<command line>', async () => {
+    assertOk(await call([stdioServer, 'add', '{"a": 1, "b": 2}']), '3\n');
+    assertOk(await call([stdioServer, 'count', '{"n": 2}', '--stream', '--serializer', 'msgpack']), '1\n2\n');
+  });
+
+  it('connects over TLS with --ca, and fails (exit 2) without it', async () => {
+    assertOk(await call([urls.tls, 'add', '{"a": 1, "b": 2}', '--ca', caFile]), '3\n');
+    assertFails(await call([urls.tls, 'add', '{"a": 1, "b": 2}']), 2, /^error: connection failed: .*(self-signed|certificate)/i);
+  });
+
+  it('exits 1 when listing a peer that does not support #sys.describe', async () => {
+    const result = await call([urls.tcp]);
+    assertFails(result, 1, /^error: the peer does not support #sys\.describe/);
+    assert.equal(result.stdout, '');
+  });
+
+  it('exits 2 with a clear message for bad params and options', async () => {
+    assertFails(await call([urls.tcp, 'add', '{"a": 1,']), 2, /^error: invalid params JSON: /);
+    assertFails(await call([urls.tcp, 'add', '[1, 2]']), 2, /^error: invalid params JSON: params must be a JSON object/);
+    assertFails(await call([urls.tcp, 'bytes', '{"data": {"$bytes": "no!"}}']), 2, /^error: invalid params JSON: data: \$bytes is not valid base64/);
+    assertFails(await call([urls.tcp, 'add', '--timeout', 'soon']), 2, /--timeout/);
+    assertFails(await call([urls.tcp, 'add', '--serializer', 'xml']), 2, /--serializer/);
+    assertFails(await call([urls.tcp, 'add', '--stream', '--notify']), 2, /cannot be used with/);
+    assertFails(await call([urls.tls, 'add', '--ca', path.join(dir, 'missing.pem')]), 2, /cannot read the --ca file .*ENOENT/);
+  });
+
+  it('closes cleanly on Ctrl-C (exit 130)', async () => {
+    const tag = `interrupt-${process.pid}-${Date.now()}`;
+    const child = spawn(process.execPath, [sparrowcBin, 'call', urls.tcp, 'slow', JSON.stringify({ ms: 10_000, tag })], {
+      cwd: projectRoot,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    // The call is in flight once the server has seen it.
+    await waitForNote(tag);
+    child.kill('SIGINT');
+    assert.equal(await closed, 130, stderr);
+    assert.match(stderr, /^error: interrupted\n$/);
+  });
+
+  it('loads neither chevrotain nor ts-morph', async () => {
+    const result = await call([urls.tcp, 'nothing'], { env: { NODE_OPTIONS: `--import ${loadSpy}` } });
+    assert.equal(result.code, 0, result.stderr);
+    const loaded = new Set([...result.stderr.matchAll(/^sparrow-load-spy: (.+)$/gm)].map((m) => m[1]));
+    assert.ok(loaded.has('commander'), `the spy saw nothing: ${result.stderr}`);
+    assert.ok(!loaded.has('chevrotain') && !loaded.has('ts-morph'), [...loaded].join(', '));
+  });
+});
