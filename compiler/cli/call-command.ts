@@ -15,6 +15,13 @@
  * call timed out, or the command line was wrong (bad params JSON, unreadable
  * TLS file, bad option); 130 interrupted (Ctrl-C).
  *
+ * The target is sent exactly as written: a target name may itself contain
+ * dots, so `ns.target` is never split; the namespace is given only with
+ * `--namespace`. `--timeout` bounds connecting and the call (for `--stream`,
+ * the wait for each part); 0 means none. A usage error (bad params JSON, an
+ * unreadable `--ca`/`--cert`/`--key` file, a bad option) exits 2, as
+ * commander's own usage errors do in main.ts.
+ *
  * Only the runtime is loaded (commander is already in memory): never the
  * compiler's chevrotain or ts-morph, so the command starts fast.
  */
