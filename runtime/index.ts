@@ -31,3 +31,19 @@ export { decodeChain, encodeMessage, type DecodeChainOptions } from './envelope/
 export { createMessageLink, type MessageLinkOptions } from './envelope/message-link.ts';
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
 export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './endpoint/open-peer.ts';
+export * from './schema/descriptor.ts';
+export { decodeValue, decodeFields, encodeValue, encodeFields, modelValue, type DecodeOptions } from './schema/codec.ts';
+export { SchemaError, type SchemaErrorClass, type SchemaErrorOptions } from './schema/typed-error.ts';
+export {
+  createClient,
+  defineService,
+  registerService,
+  type ClientCallOptions,
+  type ClientOptions,
+  type ExportTarget,
+  type RegisterOptions,
+  type ServiceDefinition,
+  type ServiceRegistration,
+  type TopicPublisher,
+  type TopicSubscriber,
+} from './schema/service.ts';

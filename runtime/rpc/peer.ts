@@ -254,7 +254,7 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     this.maxStreamBuffer = checkLimit('maxStreamBuffer', options.maxStreamBuffer, DEFAULT_MAX_STREAM_BUFFER);
     this.callerIdentity = options.callerIdentity;
     this.channelFormat = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
-    this.system = createSystemTargets({ cancel: (id) => this.cancelIncoming(id) });
+    this.system = createSystemTargets({ cancel: (id) => this.cancelIncoming(id), registries: () => (this.shared === undefined ? [] : [this.shared]) });
     this.closed = new Promise<void>((resolve) => {
       this.resolveClosed = resolve;
     });

@@ -139,3 +139,24 @@ export function createRegistry(): Registry {
 export function describeTarget(namespace: string, name: string): string {
   return namespace === '' ? name : `${namespace}.${name}`;
 }
+
+// Service descriptors attached by `registerService` (runtime/schema), per peer
+// or registry, so `#sys.describe` can answer what is exported. Weak: a
+// dropped peer or registry takes its descriptors with it.
+const serviceDescriptors = new WeakMap<object, unknown[]>();
+
+/** Records `descriptor` as exported by `owner` (a peer or registry) for `#sys.describe`. Returns a detach function. */
+export function attachServiceDescriptor(owner: object, descriptor: unknown): () => void {
+  let list = serviceDescriptors.get(owner);
+  if (list === undefined) serviceDescriptors.set(owner, (list = []));
+  list.push(descriptor);
+  return () => {
+    const index = list.indexOf(descriptor);
+    if (index >= 0) list.splice(index, 1);
+  };
+}
+
+/** The descriptors attached to `owner`, in registration order. */
+export function attachedServiceDescriptors(owner: object): readonly unknown[] {
+  return serviceDescriptors.get(owner) ?? [];
+}

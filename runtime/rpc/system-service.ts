@@ -5,18 +5,20 @@
  * reference looks up its system register first.
  */
 import type { MessageId } from '../envelope/message.ts';
-import { SYSTEM_NAMESPACE, type Registration } from './registry.ts';
+import { SYSTEM_NAMESPACE, attachedServiceDescriptors, type Registration, type Registry } from './registry.ts';
 
 /**
  * Extension names this peer reports from `#sys.features`. A remote peer may
  * use an extension only after seeing its name here (PROTOCOL.md decision 5).
  */
-export const PEER_FEATURES: readonly string[] = Object.freeze(['cancel']);
+export const PEER_FEATURES: readonly string[] = Object.freeze(['cancel', 'describe']);
 
 /** The peer internals the system handlers reach. */
 export interface SystemHooks {
   /** `#sys.cancel {id}`: the caller abandons its request `id`. */
   cancel(id: MessageId): void;
+  /** The shared registries the peer serves (for `#sys.describe`); none when absent. */
+  registries?(): readonly Registry[];
 }
 
 function system(name: string, handler: Registration['handler']): [string, Registration] {
@@ -30,6 +32,10 @@ export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Reg
     system('ping', () => 'pong'),
     // {r: "features", s: "#sys"} → ["cancel"]
     system('features', () => [...PEER_FEATURES]),
+    // {r: "describe", s: "#sys"} → {services: [<descriptor>, ...]}: what registerService attached to this peer and its registries
+    system('describe', (_params, ctx) => ({
+      services: [...attachedServiceDescriptors(ctx.peer), ...(hooks.registries?.() ?? []).flatMap((r) => attachedServiceDescriptors(r))],
+    })),
     // {n: "cancel", s: "#sys"} [{id: N}]: unknown or finished ids are ignored
     system('cancel', (params) => {
       const id = params['id'];

@@ -1,0 +1,430 @@
+/**
+ * Service glue: typed clients over `Peer.call`/`callStream`/`notify`, and
+ * registration of an implementation with validation, `@auth`, typed errors,
+ * callbacks, iterable params, multipart results and topics — all driven by a
+ * {@link ServiceDescriptor}, so generated code only declares types.
+ */
+import { ErrorCode, SparrowError } from '../errors.ts';
+import type { Params } from '../envelope/message.ts';
+import type { CallOptions, Peer } from '../rpc/peer.ts';
+import type { ParamKind } from '../rpc/callbacks.ts';
+import type { CallbackStyle, CallContext, ExportOptions, Handler } from '../rpc/registry.ts';
+import { attachServiceDescriptor } from '../rpc/registry.ts';
+import { createTopic, type TopicOptions } from '../rpc/topic.ts';
+import { decodeFields, decodeValue, encodeFields, encodeValue, invalid, type DecodeOptions } from './codec.ts';
+import { tsKey, type CallDesc, type FieldDesc, type MemberDesc, type ParamDesc, type ServiceDescriptor, type TopicDesc, type TypeTable } from './descriptor.ts';
+import { SchemaError, type SchemaErrorClass } from './typed-error.ts';
+
+/**
+ * A service as generated code hands it to the glue: the JSON-able
+ * descriptor plus the generated error classes (by qualified name). `C` and
+ * `I` are the generated client and implementation types (phantom).
+ */
+export interface ServiceDefinition<C = unknown, I = unknown> {
+  readonly descriptor: ServiceDescriptor;
+  readonly errors: Readonly<Record<string, SchemaErrorClass>>;
+  /** Type-level only; never set. */
+  readonly types?: { readonly client: C; readonly implementation: I };
+}
+
+/** Builds a {@link ServiceDefinition}; used by generated code. */
+export function defineService<C, I>(descriptor: ServiceDescriptor, errors: Readonly<Record<string, SchemaErrorClass>> = {}): ServiceDefinition<C, I> {
+  return Object.freeze({ descriptor, errors });
+}
+
+/** Per-call options of a generated client method. */
+export interface ClientCallOptions {
+  /** Overrides the client's timeout; 0 or Infinity = none. For streams: the idle time between parts. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** Default timeout of every call. */
+  timeoutMs?: number;
+  /** Validate results (default true). */
+  validate?: boolean;
+  /** Reject unknown fields in results instead of ignoring them. */
+  strict?: boolean;
+}
+
+/** The caller side of a topic. */
+export interface TopicSubscriber<T> {
+  /**
+   * Subscribes; `handler` gets each published value. Returns the unsubscribe
+   * function. `onError` gets the failure that ended the subscription, if any.
+   */
+  subscribe(handler: (value: T) => void, options?: { onError?: (error: SparrowError) => void }): () => void;
+}
+
+/** The exporter side of a topic. */
+export interface TopicPublisher<T> {
+  /** Sends `value` to every subscriber. */
+  publish(value: T): void;
+  /** Live subscriptions. */
+  readonly subscriberCount: number;
+  /** Ends every subscription. */
+  close(): void;
+}
+
+/** What {@link registerService} returns. */
+export interface ServiceRegistration<T = Record<string, TopicPublisher<unknown>>> {
+  /** One publisher per topic, by TS name. */
+  readonly topics: T;
+  /** Removes every export again and closes the topics. */
+  unregister(): void;
+}
+
+/** Options of {@link registerService}. */
+export interface RegisterOptions {
+  /**
+   * Decides whether the caller may use a member that has `@auth` groups
+   * (fail closed: without a hook such members answer `permission-denied`).
+   */
+  authorize?: (ctx: CallContext, groups: readonly string[]) => boolean | Promise<boolean>;
+  /** Validate incoming params (default true). */
+  validate?: boolean;
+  /** Reject unknown params and fields instead of ignoring them. */
+  strict?: boolean;
+  /** Options of every topic's subscriber queues. */
+  topic?: TopicOptions;
+}
+
+/** Anything with `export`: a `Peer` or a `Registry`. */
+export interface ExportTarget {
+  export(name: string, handler: Handler, options?: ExportOptions): () => void;
+}
+
+function isFunction(value: unknown): value is (...args: never[]) => unknown {
+  return typeof value === 'function';
+}
+
+async function* mapAsync<T, U>(source: AsyncIterable<T> | Iterable<T>, map: (item: T) => U): AsyncGenerator<U, undefined, undefined> {
+  for await (const item of source) yield map(item);
+  return undefined;
+}
+
+function* mapSync<T, U>(source: Iterable<T>, map: (item: T) => U): Generator<U, undefined, undefined> {
+  for (const item of source) yield map(item);
+  return undefined;
+}
+
+function mapIterable<T, U>(source: AsyncIterable<T> | Iterable<T>, map: (item: T) => U): AsyncIterable<U> | Iterable<U> {
+  return Symbol.asyncIterator in source ? mapAsync(source, map) : mapSync(source as Iterable<T>, map);
+}
+
+function isIterable(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
+  return typeof value === 'object' && value !== null && (Symbol.asyncIterator in value || Symbol.iterator in value);
+}
+
+/** The qualified name of the error declaration whose schema name is `type`, preferring the member's `throws`. */
+function findErrorName(descriptor: ServiceDescriptor, throws: readonly string[] | undefined, type: string): string | undefined {
+  const candidates = [...(throws ?? []), ...Object.keys(descriptor.types)];
+  return candidates.find((q) => {
+    const decl = descriptor.types[q];
+    return decl?.kind === 'error' && decl.name === type;
+  });
+}
+
+/**
+ * Turns a remote callee error whose type is a schema error into the
+ * generated class; anything else is returned unchanged.
+ */
+function reviveError(definition: ServiceDefinition, member: CallDesc | undefined, error: unknown): unknown {
+  if (!(error instanceof SparrowError) || error.code !== ErrorCode.CalleeError || error.remoteType === undefined || error instanceof SchemaError) return error;
+  const name = findErrorName(definition.descriptor, member?.throws, error.remoteType);
+  const Class = name === undefined ? undefined : definition.errors[name];
+  const decl = name === undefined ? undefined : definition.descriptor.types[name];
+  if (Class === undefined || decl === undefined || decl.kind !== 'error') return error;
+  let fields: Record<string, unknown>;
+  try {
+    fields = decodeFields(decl.fields, error.data ?? {}, definition.descriptor.types, 'data');
+  } catch {
+    // Malformed fields: keep the generic callee error rather than invent values.
+    return error;
+  }
+  const options = { cause: error, ...(error.details === undefined ? {} : { details: error.details }) };
+  return new (Class as unknown as new (f: unknown, m: string, o: unknown) => SchemaError)(fields, error.message, options);
+}
+
+/** The wire params of a call from TS args, with callbacks and iterables wrapped. */
+function encodeArgs(params: readonly ParamDesc[], args: Record<string, unknown> | undefined, types: TypeTable, kinds: Record<string, ParamKind>): Params {
+  const wire: Params = {};
+  if (args === undefined) return wire;
+  for (const param of params) {
+    const value = args[tsKey(param)];
+    if (value === undefined) continue;
+    if (param.kind === 'stream') {
+      kinds[param.name] = 'iterable';
+      wire[param.name] = isIterable(value) ? mapIterable(value, (item) => encodeValue(param.type, item, types)) : value;
+    } else if (param.kind === 'callback') {
+      kinds[param.name] = 'callback';
+      const fields = param.params ?? [];
+      const result = param.result ?? 'void';
+      wire[param.name] = isFunction(value)
+        ? async (cbArgs?: Params) => {
+            const decoded = decodeFields(fields, cbArgs ?? {}, types, '');
+            const answer: unknown = await (value as (a: unknown) => unknown)(decoded);
+            return result === 'void' ? undefined : encodeValue(result, answer, types);
+          }
+        : value;
+    } else {
+      kinds[param.name] = 'value';
+      wire[param.name] = encodeValue(param.type, value, types);
+    }
+  }
+  return wire;
+}
+
+/**
+ * Builds a typed client for `definition` on `peer`: one property per member
+ * (by TS name). Calls resolve with validated, decoded results and reject
+ * with `SparrowError`, or a generated error class for a declared error;
+ * stream results are `AsyncIterable`s; notify members return nothing; topics
+ * have `subscribe`.
+ */
+export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unknown>, options: ClientOptions = {}): C {
+  const { descriptor } = definition;
+  const types = descriptor.types;
+  const decodeOptions: DecodeOptions = options.strict === true ? { strict: true } : {};
+  const validate = options.validate !== false;
+  const client: Record<string, unknown> = {};
+  const callOptions = (kinds: Record<string, ParamKind>, perCall: ClientCallOptions | undefined): CallOptions => {
+    const result: CallOptions = { namespace: descriptor.namespace, paramKinds: kinds };
+    const timeoutMs = perCall?.timeoutMs ?? options.timeoutMs;
+    if (timeoutMs !== undefined) result.timeoutMs = timeoutMs;
+    if (perCall?.signal !== undefined) result.signal = perCall.signal;
+    return result;
+  };
+  const decodeResult = (type: CallDesc['result'], value: unknown, path: string): unknown => (validate ? decodeValue(type, value, types, path, decodeOptions) : value);
+
+  for (const member of descriptor.methods) {
+    const key = tsKey(member);
+    if (member.kind === 'topic') {
+      client[key] = topicSubscriber(peer, descriptor.namespace, member, (value) => decodeResult(member.type, value, member.name));
+    } else if (member.kind === 'notify') {
+      client[key] = (args?: Record<string, unknown>): void => {
+        peer.notify(member.name, encodeArgs(member.params, args, types, {}), { namespace: descriptor.namespace });
+      };
+    } else if (member.stream === true) {
+      client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): AsyncIterable<unknown> => {
+        const kinds: Record<string, ParamKind> = {};
+        const params = encodeArgs(member.params, args, types, kinds);
+        const stream = peer.callStream(member.name, params, callOptions(kinds, perCall));
+        return {
+          [Symbol.asyncIterator]: (): AsyncIterator<unknown> => ({
+            next: async () => {
+              try {
+                const item = await stream.next();
+                return item.done === true ? item : { done: false, value: decodeResult(member.result, item.value, `${member.name}[]`) };
+              } catch (error) {
+                throw reviveError(definition, member, error);
+              }
+            },
+            return: async () => {
+              await stream.return?.();
+              return { done: true, value: undefined };
+            },
+          }),
+        };
+      };
+    } else {
+      client[key] = async (args?: Record<string, unknown>, perCall?: ClientCallOptions): Promise<unknown> => {
+        const kinds: Record<string, ParamKind> = {};
+        const params = encodeArgs(member.params, args, types, kinds);
+        let result: unknown;
+        try {
+          result = await peer.call(member.name, params, callOptions(kinds, perCall));
+        } catch (error) {
+          throw reviveError(definition, member, error);
+        }
+        return decodeResult(member.result, result, 'result');
+      };
+    }
+  }
+  return Object.freeze(client) as C;
+}
+
+function topicSubscriber(peer: Peer, namespace: string, member: TopicDesc, decode: (value: unknown) => unknown): TopicSubscriber<unknown> {
+  return {
+    subscribe(handler, options = {}) {
+      // A subscription stays open as long as it is wanted: no idle timeout.
+      const stream = peer.callStream(member.name, {}, { namespace, timeoutMs: 0 });
+      let stopped = false;
+      void (async () => {
+        try {
+          for await (const value of stream) handler(decode(value) as never);
+        } catch (error) {
+          if (!stopped) options.onError?.(SparrowError.from(error));
+        }
+      })();
+      return () => {
+        stopped = true;
+        stream.cancel();
+      };
+    },
+  };
+}
+
+/** Decodes a call's wire params for the implementation: values validated, streams and callbacks wrapped. */
+function decodeParams(member: CallDesc | { params: readonly ParamDesc[] }, params: Params, types: TypeTable, options: DecodeOptions, validate: boolean): Record<string, unknown> {
+  const valueFields: FieldDesc[] = [];
+  const args: Record<string, unknown> = {};
+  for (const param of member.params) {
+    if (param.kind === undefined) {
+      valueFields.push(param);
+      continue;
+    }
+    const value = params[param.name];
+    if (value === undefined || value === null) {
+      if (param.optional !== true) throw invalid('', `missing required param ${param.name}`);
+      continue;
+    }
+    if (param.kind === 'stream') {
+      if (!isIterable(value)) throw invalid(param.name, 'expected an iterable param');
+      args[tsKey(param)] = validate ? mapAsync(value, (item) => decodeValue(param.type, item, types, `${param.name}[]`, options)) : value;
+    } else {
+      if (!isFunction(value)) throw invalid(param.name, 'expected a callback param');
+      const result = param.result ?? 'void';
+      args[tsKey(param)] = (cbArgs?: Record<string, unknown>): unknown => {
+        const answer = (value as (p: Params) => unknown)(encodeFields(param.params ?? [], cbArgs ?? {}, types));
+        if (result === 'void') return undefined;
+        return (answer as Promise<unknown>).then((v) => (validate ? decodeValue(result, v, types, `${param.name}()`, options) : v));
+      };
+    }
+  }
+  if (!validate) {
+    for (const field of valueFields) if (Object.hasOwn(params, field.name)) args[tsKey(field)] = params[field.name];
+    return args;
+  }
+  const known = options.strict === true ? { ...options, strict: false } : options;
+  Object.assign(args, decodeFields(valueFields, params, types, '', known));
+  if (options.strict === true) {
+    for (const name of Object.keys(params)) if (!member.params.some((p) => p.name === name)) throw invalid('', `unknown param ${name}`);
+  }
+  return args;
+}
+
+/** A thrown generated error becomes a wire error with its fields in `data`; anything else goes as is. */
+function encodeThrown(definition: ServiceDefinition, error: unknown): unknown {
+  if (!(error instanceof SchemaError) || error.remoteType === undefined) return error;
+  const name = findErrorName(definition.descriptor, undefined, error.remoteType);
+  const decl = name === undefined ? undefined : definition.descriptor.types[name];
+  if (decl === undefined || decl.kind !== 'error') return error;
+  const data = encodeFields(decl.fields, error.fields as Record<string, unknown>, definition.descriptor.types);
+  return new SparrowError(ErrorCode.CalleeError, error.message, {
+    remoteType: error.remoteType,
+    data,
+    cause: error,
+    ...(error.details === undefined ? {} : { details: error.details }),
+  });
+}
+
+/** A multipart result in wire form; a generated error thrown mid-stream still travels typed. */
+async function* encodeStream(definition: ServiceDefinition, source: AsyncIterable<unknown> | Iterable<unknown>, map: (item: unknown) => unknown): AsyncGenerator<unknown, undefined, undefined> {
+  try {
+    for await (const item of source) yield map(item);
+  } catch (error) {
+    throw encodeThrown(definition, error);
+  }
+  return undefined;
+}
+
+/**
+ * Exports every member of `definition` on `target` (a peer, or a registry
+ * shared by many peers) under the service's namespace.
+ *
+ * Before user code runs: `@auth` members are refused with
+ * `permission-denied` unless `options.authorize` allows (fail closed), and
+ * params are validated (`invalid-params`, cat r `InvalidParams`). Results
+ * are converted to the wire form; a thrown generated error travels typed.
+ * Topics are exported as multipart subscriptions; publish through the
+ * returned `topics`. The descriptor is attached for `#sys.describe`.
+ * @throws SparrowError `invalid-state` when a member is already exported there;
+ *   `invalid-params` when a call member has no handler in `implementation`.
+ */
+export function registerService<T = Record<string, TopicPublisher<unknown>>>(
+  target: ExportTarget,
+  definition: ServiceDefinition<unknown, unknown>,
+  implementation: object,
+  options: RegisterOptions = {},
+): ServiceRegistration<T> {
+  const { descriptor } = definition;
+  const types = descriptor.types;
+  const validate = options.validate !== false;
+  const decodeOptions: DecodeOptions = options.strict === true ? { strict: true } : {};
+  const removers: (() => void)[] = [];
+  const topics: Record<string, TopicPublisher<unknown>> = {};
+  const impl = implementation as Record<string, unknown>;
+
+  const guard = async (member: MemberDesc, ctx: CallContext): Promise<void> => {
+    if (member.auth === undefined) return;
+    const allowed = options.authorize === undefined ? false : await options.authorize(ctx, member.auth);
+    if (!allowed) throw new SparrowError(ErrorCode.PermissionDenied, `${member.name} requires one of the groups: ${member.auth.join(', ')}`);
+  };
+
+  try {
+    for (const member of descriptor.methods) {
+      const exportOptions: ExportOptions = { namespace: descriptor.namespace };
+      if (member.kind === 'topic') {
+        const topic = createTopic<unknown>(options.topic ?? {});
+        topics[tsKey(member)] = {
+          publish: (value) => topic.publish(encodeValue(member.type, value, types)),
+          get subscriberCount() {
+            return topic.subscriberCount;
+          },
+          close: () => topic.close(),
+        };
+        exportOptions.multipart = true;
+        const handler: Handler =
+          member.auth === undefined
+            ? topic.handler
+            : async (params, ctx) => {
+                await guard(member, ctx);
+                return topic.handler(params, ctx);
+              };
+        removers.push(target.export(member.name, handler, exportOptions));
+        removers.push(() => topic.close());
+        continue;
+      }
+      const fn = impl[tsKey(member)];
+      if (!isFunction(fn)) {
+        throw new SparrowError(ErrorCode.InvalidParams, `the implementation of ${descriptor.name} has no handler ${tsKey(member)}`);
+      }
+      const callbacks: Record<string, CallbackStyle> = {};
+      for (const param of member.params) if (param.kind === 'callback') callbacks[param.name] = (param.result ?? 'void') === 'void' ? 'notification' : 'request';
+      if (Object.keys(callbacks).length > 0) exportOptions.callbacks = callbacks;
+      const call = member.kind === 'call' ? member : undefined;
+      if (call?.stream === true) exportOptions.multipart = true;
+      const run = (fn as (args: unknown, ctx: CallContext) => unknown).bind(implementation);
+      const handler: Handler = async (params, ctx) => {
+        await guard(member, ctx);
+        const args = decodeParams(member, params, types, decodeOptions, validate);
+        let result: unknown;
+        try {
+          result = await run(args, ctx);
+        } catch (error) {
+          throw encodeThrown(definition, error);
+        }
+        if (call === undefined) return undefined;
+        if (call.stream === true) {
+          if (!isIterable(result)) throw new SparrowError(ErrorCode.CalleeError, `${member.name} must return an iterable`);
+          return encodeStream(definition, result, (item) => encodeValue(call.result, item, types));
+        }
+        return call.result === 'void' ? undefined : encodeValue(call.result, result, types);
+      };
+      removers.push(target.export(member.name, handler, exportOptions));
+    }
+    removers.push(attachServiceDescriptor(target, descriptor));
+  } catch (error) {
+    for (const remove of removers) remove();
+    throw error;
+  }
+  return {
+    topics: topics as T,
+    unregister: () => {
+      for (const remove of removers.splice(0)) remove();
+    },
+  };
+}
