@@ -6,3 +6,4 @@ export { diagnosticMessages, type DiagnosticCode, type Severity } from './diagno
 export { formatDiagnostic, type FormatOptions } from './diagnostics/format.ts';
 export type { ReadFile } from './source/read-files.ts';
 export * from './model/index.ts';
+export { compareModels, compatChangeKinds, type CompatChange, type CompatChangeKind } from './compat/index.ts';

@@ -39,6 +39,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   program
+    .command('compat')
+    .description('compare two versions of a schema and tell compatible changes from breaking ones (exit 1 if any breaks)')
+    .argument('<old>', 'the old schema file')
+    .argument('<new>', 'the new schema file')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (oldFile: string, newFile: string, options: { format: 'text' | 'json' }) => {
+      const { runCompat } = await import('./compat-command.ts');
+      exitCode = await runCompat(oldFile, newFile, options);
+    });
+
+  program
     .command('call')
     .description('call a target on any Sparrow peer and print the result as JSON (no target: list what the peer exports)')
     .argument('<url>', 'tcp://host:port, unix:/path, tls://host:port, ws://host:port/, wss://…, or stdio:<command line>')
