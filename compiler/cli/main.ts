@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { CallCommandOptions } from './call-command.ts';
+import type { GenCommandOptions } from './gen-command.ts';
 
 /** Exit codes shared by every command. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
@@ -47,6 +48,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (oldFile: string, newFile: string, options: { format: 'text' | 'json' }) => {
       const { runCompat } = await import('./compat-command.ts');
       exitCode = await runCompat(oldFile, newFile, options);
+    });
+
+  program
+    .command('gen')
+    .description('generate TypeScript (or a JSON descriptor) from .sparrow schemas; nothing is written when a schema has errors')
+    .argument('<files...>', 'schema files')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--runtime-import <specifier>', 'module specifier of the runtime in generated code', 'sparrow/runtime')
+    .addOption(new Option('--import-extension <ext>', 'extension of imports between generated files').choices(['js', 'ts', 'none']).default('js'))
+    .addOption(new Option('--target <target>', 'what to generate').choices(['ts', 'descriptor']).default('ts'))
+    .option('--watch', 'regenerate whenever a schema changes, and keep running')
+    .action(async (files: string[], options: GenCommandOptions) => {
+      const { runGen } = await import('./gen-command.ts');
+      exitCode = await runGen(files, options);
     });
 
   program
