@@ -22,6 +22,8 @@ export interface CallOwner {
    * supports that.
    */
   cancelEntry(entry: PendingEntry, error: SparrowError | undefined): void;
+  /** Grants the callee `n` more parts of the flow-controlled stream `entry` (`#sys.credit`). */
+  grantCredit(entry: PendingEntry, n: number): void;
 }
 
 /** Timer callback shared by every entry: no per-call closure. */
@@ -121,6 +123,14 @@ const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value
 export class PendingStream<T> extends PendingEntry implements CallStream<T> {
   /** When the last part (or the request) was seen: the timeout of a stream is an idle timeout. */
   lastActivity = 0;
+  /**
+   * Flow control (`#sys.credit`): the most parts unread + still allowed in
+   * flight; 0 when the stream is not flow-controlled (the other side does
+   * not support `credit`, or the caller turned it off).
+   */
+  window = 0;
+  /** Parts the callee may still send without another grant. */
+  outstanding = 0;
   private readonly maxBuffer: number;
   // A buffer with a moving head: shift() would be O(n) per read.
   private items: unknown[] = [];
@@ -140,7 +150,10 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
       this.fail(new SparrowError(ErrorCode.ProtocolError, `${this.target} answered with a single response; call it as a plain call`));
       return true;
     }
-    if (message.final !== 'terminator') this.push(message.hasResult ? message.result : undefined);
+    if (message.final !== 'terminator') {
+      if (this.outstanding > 0) this.outstanding--;
+      this.push(message.hasResult ? message.result : undefined);
+    }
     if (message.final !== undefined) {
       this.finished = true;
       this.wakeDone();
@@ -177,6 +190,7 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
         this.items.length = 0;
         this.head = 0;
       }
+      if (this.window > 0) this.topUp();
       return Promise.resolve({ done: false, value: value as T });
     }
     if (this.error !== undefined && !this.finished) {
@@ -213,10 +227,25 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
       if (waiters.length === 0) this.waiters = undefined;
       if (waiter !== undefined) {
         waiter.resolve({ done: false, value });
+        if (this.window > 0) this.topUp();
         return;
       }
     }
     this.items.push(value);
+  }
+
+  /**
+   * The consumer read a part: once unread + outstanding credit falls below
+   * half the window, grant the difference in one notification (one grant per
+   * window/2 parts, not one per part).
+   */
+  private topUp(): void {
+    if (this.finished || this.error !== undefined) return;
+    const have = this.items.length - this.head + this.outstanding;
+    if (have * 2 >= this.window) return;
+    const n = this.window - have;
+    this.outstanding += n;
+    this.owner.grantCredit(this, n);
   }
 
   private wakeDone(): void {

@@ -24,6 +24,13 @@ export class IncomingCall implements CallContext {
    * the connection closed, or (silent requests) it was answered on delivery.
    */
   silenced = false;
+  /**
+   * Flow control of a multipart answer (`#sys.credit`): parts that may still
+   * be sent, or -1 when the caller did not ask for flow control.
+   */
+  credit = -1;
+  /** Set while the multipart sender waits for credit; a grant or an abort wakes it. */
+  creditWaiter: (() => void) | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private abortReason: SparrowError | undefined = undefined;
 
@@ -62,5 +69,20 @@ export class IncomingCall implements CallContext {
     this.abortReason = reason;
     this.silenced = true;
     this.controller?.abort(reason);
+    this.wake();
+  }
+
+  /** Adds credit (a `#sys.credit` grant) and resumes a waiting sender. */
+  grant(n: number): void {
+    if (this.credit < 0) return;
+    this.credit += n;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiter = this.creditWaiter;
+    if (waiter === undefined) return;
+    this.creditWaiter = undefined;
+    waiter();
   }
 }

@@ -65,6 +65,22 @@ export const DEFAULT_MAX_PENDING_CALLS = 10_000;
 export const DEFAULT_MAX_CONCURRENT_HANDLERS = 1_000;
 /** Default limit of unread multipart parts buffered per stream. */
 export const DEFAULT_MAX_STREAM_BUFFER = 10_000;
+/**
+ * Default flow-control window of a stream (`StreamOptions.window`): parts
+ * unread + parts the callee may still send. Large enough that a fast
+ * consumer never waits on a grant round trip (grants go out every
+ * window/2 parts), small enough to bound a slow consumer's buffer.
+ */
+export const DEFAULT_STREAM_WINDOW = 256;
+/**
+ * Default largest message this side sends (`PeerOptions.maxMessageBytes`):
+ * the reference receiver's 10 MiB chain limit less room for the envelope
+ * and part headers. A bigger value fails locally with `limit-exceeded`
+ * instead of making the other side drop the connection.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024 - 4096;
+/** Credit grants held for requests that have not arrived (yet, or ever): oldest evicted beyond this. */
+const MAX_EARLY_GRANTS = 1024;
 /** A multipart handler waits for the link to drain when more than this many bytes are queued. */
 const SEND_HIGH_WATER_MARK = 1 << 20;
 /** setTimeout fires at once for delays above 2^31-1 ms: longer timeouts are clamped. */
@@ -90,6 +106,14 @@ export interface PeerOptions {
   maxConcurrentHandlers?: number;
   /** Max unread parts buffered per multipart stream; beyond it the stream fails with `limit-exceeded`. Default 10 000. */
   maxStreamBuffer?: number;
+  /**
+   * Largest payload this side sends, in bytes, as estimated before encoding
+   * (bytes and strings at their length). A call, result, part or callback
+   * over it fails with `limit-exceeded` and nothing is sent. Default
+   * `DEFAULT_MAX_MESSAGE_BYTES` (just under the reference's 10 MiB chain
+   * limit); raise it only when the other side's limit is known to be higher.
+   */
+  maxMessageBytes?: number;
   /** Where diagnostics go. Default: warnings and errors to the console. */
   logger?: Logger;
   /** Passed to every handler as `ctx.callerIdentity` (who the other side is, as the transport or an auth hook established). */
@@ -123,6 +147,14 @@ export interface StreamOptions {
   paramKinds?: Readonly<Record<string, ParamKind>>;
   /** Overrides `PeerOptions.maxStreamBuffer` for this stream. */
   maxBuffer?: number;
+  /**
+   * Flow-control window (`#sys.credit`): at most this many parts are unread
+   * or in flight, so a fast callee is paced to this consumer. Applies only
+   * once `remoteFeatures()` has reported `credit` (a reference peer never
+   * sees a grant). Default `DEFAULT_STREAM_WINDOW` (256), capped at the
+   * stream's `maxBuffer`; `Infinity` turns flow control off for this stream.
+   */
+  window?: number;
 }
 
 /** Options of a notification. */
@@ -208,6 +240,42 @@ function ownId(id: MessageId): MessageId {
   return typeof id === 'string' && id !== '' && !Number.isNaN(Number(id)) ? Number(id) : id;
 }
 
+/**
+ * A cheap upper-bound-ish estimate of a value's encoded size: bytes and
+ * strings at their length, a few bytes per other item. Stops as soon as it
+ * passes `budget`; does not allocate. Deeper than `depth` levels the codec's
+ * nesting limit rejects the value anyway.
+ */
+function estimateSize(value: object, budget: number, depth: number): number {
+  if (ArrayBuffer.isView(value)) return value.byteLength + 9;
+  if (value instanceof ArrayBuffer) return value.byteLength + 9;
+  if (depth <= 0) return 0;
+  let size = 5;
+  if (Array.isArray(value)) {
+    for (let k = 0; k < value.length && size <= budget; k++) size += itemSize(value[k], budget - size, depth);
+    return size;
+  }
+  if (value instanceof Map) {
+    for (const [key, item] of value) {
+      size += itemSize(key, budget - size, depth) + itemSize(item, budget - size, depth);
+      if (size > budget) break;
+    }
+    return size;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    size += key.length + 1 + itemSize(record[key], budget - size, depth);
+    if (size > budget) break;
+  }
+  return size;
+}
+
+function itemSize(item: unknown, budget: number, depth: number): number {
+  if (typeof item === 'string') return item.length + 5;
+  if (typeof item === 'object' && item !== null) return estimateSize(item, budget, depth - 1);
+  return 9;
+}
+
 function checkLimit(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!(value >= 1)) throw new SparrowError(ErrorCode.InvalidParams, `${name} must be a positive number`);
@@ -228,6 +296,7 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
   private readonly maxPendingCalls: number;
   private readonly maxConcurrentHandlers: number;
   private readonly maxStreamBuffer: number;
+  private readonly maxMessageBytes: number;
   private readonly callerIdentity: unknown;
 
   private nextId = 1;
@@ -239,6 +308,9 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
   private channelFormat: WireFormat;
   private remoteFeatureSet: Promise<ReadonlySet<string>> | undefined = undefined;
   private remoteCanCancel = false;
+  private remoteCanCredit = false;
+  /** `#sys.credit` grants for requests not seen yet (the caller grants before it sends): their id → parts. */
+  private readonly earlyGrants = new Map<MessageId, number>();
   private closeReason: SparrowError | undefined = undefined;
   private closeListeners: Set<(reason: SparrowError) => void> | undefined = undefined;
   private resolveClosed!: () => void;
@@ -252,9 +324,10 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     this.maxPendingCalls = checkLimit('maxPendingCalls', options.maxPendingCalls, DEFAULT_MAX_PENDING_CALLS);
     this.maxConcurrentHandlers = checkLimit('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS);
     this.maxStreamBuffer = checkLimit('maxStreamBuffer', options.maxStreamBuffer, DEFAULT_MAX_STREAM_BUFFER);
+    this.maxMessageBytes = checkLimit('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
     this.callerIdentity = options.callerIdentity;
     this.channelFormat = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
-    this.system = createSystemTargets({ cancel: (id) => this.cancelIncoming(id), registries: () => (this.shared === undefined ? [] : [this.shared]) });
+    this.system = createSystemTargets({ cancel: (id) => this.cancelIncoming(id), credit: (id, n) => this.onCredit(id, n), registries: () => (this.shared === undefined ? [] : [this.shared]) });
     this.closed = new Promise<void>((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -295,7 +368,13 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
   }
 
   callStream<T = unknown>(target: string, params?: Params, options: StreamOptions = {}): CallStream<T> {
-    const entry = new PendingStream<T>(this, target, options.maxBuffer ?? this.maxStreamBuffer);
+    const maxBuffer = options.maxBuffer ?? this.maxStreamBuffer;
+    const entry = new PendingStream<T>(this, target, maxBuffer);
+    if (this.remoteCanCredit) {
+      const window = options.window ?? DEFAULT_STREAM_WINDOW;
+      // Infinity (or anything not ≥ 1) = no flow control; never more than the buffer may hold.
+      if (window >= 1 && window !== Infinity) entry.window = Math.min(Math.floor(window), maxBuffer);
+    }
     this.send(entry, target, params, options, 'normal', options.timeoutMs, undefined);
     if (entry.timeoutMs > 0) entry.lastActivity = Date.now();
     return entry;
@@ -303,6 +382,7 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
 
   notify(target: string, params?: Params, options: NotifyOptions = {}): void {
     if (this.closeReason !== undefined) throw this.closedError(target);
+    if (params !== undefined && !this.fits(params)) throw this.tooBigError(target);
     // {n: target, [s: namespace]} [params]: always with a params part (§6: Python requires it).
     const message: NotificationMessage = { kind: 'notification', target, params: params ?? {} };
     if (options.namespace !== undefined && options.namespace !== '') message.namespace = options.namespace;
@@ -314,6 +394,7 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
       (list) => {
         const features = new Set(Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : []);
         this.remoteCanCancel = features.has('cancel');
+        this.remoteCanCredit = features.has('credit');
         return features;
       },
       (): ReadonlySet<string> => new Set<string>(),
@@ -373,6 +454,9 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     } catch (error) {
       return entry.fail(SparrowError.from(error, ErrorCode.InvalidParams));
     }
+    if (message.params !== undefined && !this.fits(message.params)) {
+      return entry.fail(this.tooBigError(target));
+    }
     entry.onAck = options.onAck;
     this.pending.set(id, entry);
     if (timeout > 0) {
@@ -384,6 +468,12 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
       signal.addEventListener('abort', entry);
     }
     try {
+      if (entry instanceof PendingStream && entry.window > 0) {
+        // The initial grant goes out first: one connection is ordered, so the
+        // callee knows the request is flow-controlled before it arrives.
+        entry.outstanding = entry.window;
+        this.sendCredit(id, entry.window);
+      }
       this.link.send(message, this.channelFormat);
     } catch (error) {
       this.finish(entry);
@@ -424,6 +514,12 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     entry.timer = undefined;
     if (entry instanceof PendingStream) {
       // A stream's timeout is an idle timeout: re-arm for the time that is left.
+      if (entry.window > 0 && entry.outstanding === 0) {
+        // The callee waits for our grant (this consumer is slow): not an idle callee.
+        entry.lastActivity = Date.now();
+        entry.timer = setTimeout(onEntryTimeout, entry.timeoutMs, entry);
+        return;
+      }
       const idle = Date.now() - entry.lastActivity;
       if (idle < entry.timeoutMs) {
         entry.timer = setTimeout(onEntryTimeout, entry.timeoutMs - idle, entry);
@@ -453,11 +549,42 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     }
   }
 
+  grantCredit(entry: PendingEntry, n: number): void {
+    if (this.closeReason !== undefined || this.pending.get(entry.id) !== entry) return;
+    this.sendCredit(entry.id, n);
+  }
+
+  /** {n: "credit", s: "#sys"} [{id, n}] */
+  private sendCredit(id: MessageId, n: number): void {
+    this.link.send(
+      { kind: 'notification', target: 'credit', namespace: SYSTEM_NAMESPACE, params: { id, n } } satisfies NotificationMessage,
+      this.channelFormat,
+    );
+  }
+
+  /** A `#sys.credit` grant: feeds a running flow-controlled answer, or is held (bounded) until its request arrives. */
+  private onCredit(id: MessageId, n: number): void {
+    const call = this.incoming.get(id);
+    if (call !== undefined) {
+      call.grant(n);
+      return;
+    }
+    const early = this.earlyGrants.get(id);
+    if (early !== undefined) {
+      this.earlyGrants.set(id, Math.min(early + n, 0x7fffffff));
+      return;
+    }
+    // Grants for ids that never arrive (or already ended) must not grow memory: evict the oldest.
+    if (this.earlyGrants.size >= MAX_EARLY_GRANTS) this.earlyGrants.delete(this.earlyGrants.keys().next().value!);
+    this.earlyGrants.set(id, n);
+  }
+
   // ------------------------------------------------ callee-side callback proxies
 
   callbackNotify(call: IncomingCall, name: string, params: Params | undefined): void {
     if (call.ended) throw this.endedError(call, name);
     if (this.closeReason !== undefined) throw this.closedError(name);
+    if (params !== undefined && !this.fits(params)) throw this.tooBigError(name);
     // {n: name, c: N} [params]
     const message: NotificationMessage = { kind: 'notification', target: name, callbackOf: call.id!, params: params ?? {} };
     this.sendOrThrow(message, this.channelFormat);
@@ -627,6 +754,14 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
       call.silenced = true;
     }
     const params = message.declarations === undefined ? (message.params ?? {}) : bindDeclaredParams(message.params ?? {}, message.declarations, call, this);
+    if (this.earlyGrants.size > 0) {
+      const granted = this.earlyGrants.get(message.id);
+      if (granted !== undefined) {
+        this.earlyGrants.delete(message.id);
+        // Only a multipart answer is paced; a grant for anything else is moot.
+        if (multipart) call.credit = granted;
+      }
+    }
     this.incoming.set(message.id, call);
     this.activeHandlers++;
     void this.runRequest(call, handler, params, multipart);
@@ -668,6 +803,13 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     let done = false;
     try {
       while (!call.silenced) {
+        // Flow control: the producing iterator is not pulled until the caller has room.
+        if (call.credit === 0) {
+          await new Promise<void>((resolve) => {
+            call.creditWaiter = resolve;
+          });
+          if (call.silenced) break;
+        }
         let step = iterator.next();
         if (isThenable(step)) step = await step;
         if (step.done === true) {
@@ -680,7 +822,12 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
           part.hasResult = true;
           part.result = step.value;
         }
-        this.sendResponse(part, call.format);
+        if (call.credit > 0) call.credit--;
+        if (!this.sendResponse(part, call.format)) {
+          // The part went out as an exception: that ended the stream for the caller.
+          call.silenced = true;
+          break;
+        }
         // Backpressure from the transport: a fast generator must not fill memory.
         if (this.link.bufferedAmount > SEND_HIGH_WATER_MARK) await this.link.drained();
       }
@@ -702,6 +849,13 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     if (registration === undefined) {
       // §7.3: never answered, even for an unknown target.
       this.logger.debug(`notification for unknown target ${describeTarget(namespace, message.target)} ignored`);
+      return;
+    }
+    if (namespace === SYSTEM_NAMESPACE) {
+      // cancel and credit run inline: they are tiny, must keep their order, and
+      // must never be dropped by maxConcurrentHandlers (a lost grant would stall a stream).
+      const params = message.params;
+      if (typeof params === 'object' && params !== null && !Array.isArray(params)) registration.handler(params, undefined as never);
       return;
     }
     this.startNotification(message, registration.handler, namespace);
@@ -777,15 +931,25 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
 
   // ------------------------------------------------------------- sending helpers
 
-  /** Sends a response; when its result cannot be encoded, answers with an exception instead (as the reference does). */
-  private sendResponse(response: ResponseMessage, format: WireFormat): void {
-    if (this.closeReason !== undefined) return;
+  /**
+   * Sends a response; when its result is too big or cannot be encoded,
+   * answers with an exception instead (as the reference does) and returns
+   * false, so a multipart sender stops there.
+   */
+  private sendResponse(response: ResponseMessage, format: WireFormat): boolean {
+    if (this.closeReason !== undefined) return false;
+    if (response.hasResult && !this.fits(response.result)) {
+      this.sendException(response.to, toWireError(this.tooBigError(`the answer to request ${String(response.to)}`)), format);
+      return false;
+    }
     try {
       this.link.send(response, format);
+      return true;
     } catch (error) {
       this.logger.debug('encoding a response failed', error);
       const wire = toWireError(SparrowError.from(error, ErrorCode.SerialisationError));
       this.sendException(response.to, wire, format);
+      return false;
     }
   }
 
@@ -883,6 +1047,21 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
 
   private abortedError(target: string, signal: AbortSignal): SparrowError {
     return new SparrowError(ErrorCode.Aborted, `${target} was aborted`, { cause: signal.reason });
+  }
+
+  /** True when `value`'s estimated encoded size is within `maxMessageBytes`. Scalars cost one typeof. */
+  private fits(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) {
+      return typeof value !== 'string' || value.length <= this.maxMessageBytes;
+    }
+    return estimateSize(value, this.maxMessageBytes, 64) <= this.maxMessageBytes;
+  }
+
+  private tooBigError(what: string): SparrowError {
+    return new SparrowError(
+      ErrorCode.LimitExceeded,
+      `${what}: payload larger than ${this.maxMessageBytes} bytes (the receiver's chain limit); split it or stream it`,
+    );
   }
 
   private endedError(call: IncomingCall, name: string): SparrowError {

@@ -11,12 +11,14 @@ import { SYSTEM_NAMESPACE, attachedServiceDescriptors, type Registration, type R
  * Extension names this peer reports from `#sys.features`. A remote peer may
  * use an extension only after seeing its name here (PROTOCOL.md decision 5).
  */
-export const PEER_FEATURES: readonly string[] = Object.freeze(['cancel', 'describe']);
+export const PEER_FEATURES: readonly string[] = Object.freeze(['cancel', 'credit', 'describe']);
 
 /** The peer internals the system handlers reach. */
 export interface SystemHooks {
   /** `#sys.cancel {id}`: the caller abandons its request `id`. */
   cancel(id: MessageId): void;
+  /** `#sys.credit {id, n}`: the caller of request `id` may take `n` more multipart parts. */
+  credit(id: MessageId, n: number): void;
   /** The shared registries the peer serves (for `#sys.describe`); none when absent. */
   registries?(): readonly Registry[];
 }
@@ -30,7 +32,7 @@ export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Reg
   return new Map([
     // {r: "ping", s: "#sys"} → "pong"
     system('ping', () => 'pong'),
-    // {r: "features", s: "#sys"} → ["cancel"]
+    // {r: "features", s: "#sys"} → ["cancel", "credit"]
     system('features', () => [...PEER_FEATURES]),
     // {r: "describe", s: "#sys"} → {services: [<descriptor>, ...]}: what registerService attached to this peer and its registries
     system('describe', (_params, ctx) => ({
@@ -40,6 +42,16 @@ export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Reg
     system('cancel', (params) => {
       const id = params['id'];
       if (typeof id === 'number' || typeof id === 'string') hooks.cancel(id);
+      return undefined;
+    }),
+    // {n: "credit", s: "#sys"} [{id: N, n: K}]: K ≥ 1 more parts of the multipart answer to N
+    system('credit', (params) => {
+      const id = params['id'];
+      const n = params['n'];
+      // A non-integer or absurd grant is ignored rather than trusted (2^31: more than any window).
+      if ((typeof id === 'number' || typeof id === 'string') && typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 0x7fffffff) {
+        hooks.credit(id, n);
+      }
       return undefined;
     }),
   ]);
