@@ -7,3 +7,4 @@ export { formatDiagnostic, type FormatOptions } from './diagnostics/format.ts';
 export type { ReadFile } from './source/read-files.ts';
 export * from './model/index.ts';
 export { compareModels, compatChangeKinds, type CompatChange, type CompatChangeKind } from './compat/index.ts';
+export { emitDescriptor, DESCRIPTOR_FORMAT_VERSION, DESCRIPTOR_SCHEMA_ID } from './emit/descriptor.ts';
