@@ -89,7 +89,7 @@ export function checkValue(type: TypeRef, node: ValueNode, nullable: boolean, co
         }
         const value = checkValue(type.value, entry.value, false, context);
         if (value === undefined) ok = false;
-        else result[key] = value;
+        else setEntry(result, key, value);
       }
       return ok ? result : undefined;
     }
@@ -121,7 +121,7 @@ function checkDeclared(type: Extract<TypeRef, { kind: 'ref' }>, node: ValueNode,
     given.add(field.name);
     const value = checkValue(field.type, entry.value, field.omittable, context);
     if (value === undefined) ok = false;
-    else result[field.wireName] = value;
+    else setEntry(result, field.wireName, value);
   }
   const missing = fields.filter((f) => !f.omittable && !given.has(f.name)).map((f) => f.name);
   if (missing.length > 0) return mismatch(`missing required field${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`);
@@ -184,13 +184,21 @@ function anyValue(node: ValueNode, context: ValueContext, mismatch: (m: string) 
       for (const entry of node.entries) {
         const value = anyValue(entry.value, context, mismatch);
         if (value === undefined) return undefined;
-        result[entry.key.text] = value;
+        setEntry(result, entry.key.text, value);
       }
       return result;
     }
     case 'reference':
       return checkReference({ kind: 'any' }, node.name, context, mismatch);
   }
+}
+
+/**
+ * Adds an own property even for the key `__proto__`, which a plain
+ * assignment would turn into a prototype change (and so lose the entry).
+ */
+function setEntry(target: Record<string, ModelValue>, key: string, value: ModelValue): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function describeNode(node: ValueNode): string {

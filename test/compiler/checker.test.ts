@@ -236,3 +236,15 @@ describe('the model', () => {
     assert.deepEqual(a.fields.map((f) => f.type), [{ kind: 'ref', target: 'common.Id', targetKind: 'struct' }, { kind: 'ref', target: 'common.Id', targetKind: 'struct' }]);
   });
 });
+
+describe('literal values', () => {
+  it('keeps a "__proto__" key of a map or any literal as an ordinary entry', () => {
+    const result = compileSchemaText('const M: map<string, int32> = { "__proto__": 1, "a": 2 }\nconst A: any = { "__proto__": [1] }');
+    assert.deepEqual(result.diagnostics, []);
+    const model = result.model as SchemaModel;
+    const map = (model.declarations['M'] as { value: Record<string, unknown> }).value;
+    assert.deepEqual(Object.keys(map), ['__proto__', 'a']);
+    assert.equal(Object.getPrototypeOf(map), Object.prototype);
+    assert.equal(JSON.stringify((model.declarations['A'] as { value: unknown }).value), '{"__proto__":[1]}');
+  });
+});
