@@ -11,6 +11,7 @@ import { watch } from 'node:fs/promises';
 import path from 'node:path';
 import { compileSchemas } from '../check/compile.ts';
 import { formatDiagnostic } from '../diagnostics/format.ts';
+import { emitDescriptor } from '../emit/descriptor.ts';
 import { emitTypeScript, type EmittedFile, type ImportExtension } from '../emit/typescript.ts';
 
 /** Options parsed by commander. */
@@ -48,12 +49,11 @@ export function generateOnce(files: readonly string[], options: GenCommandOption
   const result = compileSchemas(files, { cwd: io.cwd });
   for (const diagnostic of result.diagnostics) io.stdout.write(`${formatDiagnostic(diagnostic, { color: false })}\n`);
   if (result.model === undefined) return { ok: false, written: [], unchanged: 0 };
-  let emitted: EmittedFile[];
-  if (options.target === 'descriptor') {
-    io.stderr.write('sparrowc gen: --target descriptor is not available yet (the JSON descriptor emitter is being written)\n');
-    return { ok: false, written: [], unchanged: 0 };
-  }
-  emitted = emitTypeScript(result.model, { version: packageVersion(), runtimeImport: options.runtimeImport, importExtension: options.importExtension });
+  // The descriptor target: one JSON file named after the first entry schema (`demo.sparrow` → `demo.descriptor.json`).
+  const emitted: EmittedFile[] =
+    options.target === 'descriptor'
+      ? [{ path: `${path.basename(files[0] ?? 'schema', '.sparrow')}.descriptor.json`, content: emitDescriptor(result.model) }]
+      : emitTypeScript(result.model, { version: packageVersion(), runtimeImport: options.runtimeImport, importExtension: options.importExtension });
   const outDir = path.resolve(io.cwd, options.out);
   const written: string[] = [];
   let unchanged = 0;
