@@ -1,0 +1,89 @@
+/**
+ * The browser demo end to end in Debian's Chromium (TOOLCHAIN.md §7): the
+ * page, bundled by esbuild for the browser, connects over WebSocket, calls
+ * the server (hello_world, a multipart response, a bytes round trip) and
+ * shows the server's calls back to its exported DemoClient. The test reads
+ * what the page shows.
+ *
+ * Without Chromium the test skips with a message, except under CI=true,
+ * where a missing browser must fail rather than pass quietly.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
+import { bundlePage, serveBrowserDemo } from '../../examples/browser/serve.ts';
+
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const inCi = process.env['CI'] === 'true';
+
+describe('browser demo', () => {
+  it('the page bundle is browser-safe: no ws, no node: modules, no Node transports', async () => {
+    const { metafile } = await bundlePage();
+    const inputs = Object.keys(metafile.inputs);
+    assert.ok(inputs.some((input) => input.endsWith('runtime/index.ts')), 'bundles the browser runtime entry');
+    assert.ok(inputs.some((input) => input.includes('examples/generated/')), 'bundles the generated client');
+    assert.deepEqual(
+      inputs.filter((input) => /node_modules\/ws\/|^node:|runtime\/transport\/node\//.test(input)),
+      [],
+    );
+  });
+
+  it('calls in both directions in headless Chromium', { timeout: 60_000 }, async (t) => {
+    if (!existsSync(chromiumPath)) {
+      if (inCi) assert.fail(`Chromium not found at ${chromiumPath} with CI=true: run scripts/install-chromium.sh`);
+      t.skip(`Chromium not found at ${chromiumPath} (set CHROMIUM_PATH, or run scripts/install-chromium.sh)`);
+      return;
+    }
+    const demo = await serveBrowserDemo();
+    const profile = mkdtempSync(join(tmpdir(), 'sparrow-chromium-'));
+    let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+    try {
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: chromiumPath,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--disable-dev-shm-usage',
+        ],
+      });
+      const page = context.pages()[0] ?? (await context.newPage());
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(demo.pageUrl);
+      await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 15_000 });
+
+      const status = await page.textContent('#status');
+      const toServer = await page.$$eval('#to-server li', (items) => items.map((item) => `${item.className} ${item.textContent ?? ''}`));
+      const fromServer = await page.$$eval('#from-server li', (items) => items.map((item) => `${item.className} ${item.textContent ?? ''}`));
+      const shown = `status: ${status}\npage → server:\n${toServer.join('\n')}\nserver → page:\n${fromServer.join('\n')}\nerrors: ${pageErrors.join('; ')}`;
+
+      assert.equal(status, 'done', shown);
+      assert.deepEqual(pageErrors, [], shown);
+      const has = (lines: string[], pattern: RegExp): void => assert.ok(lines.some((line) => line.startsWith('ok ') && pattern.test(line)), `${pattern} in\n${shown}`);
+      // page → server
+      has(toServer, /hello_world\(name: "browser"\) → "Hello browser!"/);
+      has(toServer, /demo_multipart_response\(up_to: 3\) → \[1,2\] \[2,5\] \[3,10\]/);
+      has(toServer, /put_blob \+ get_blob.*65536 bytes.*sha256 [0-9a-f]{12}/);
+      has(toServer, /notes\.add/);
+      // server → page
+      has(fromServer, /client\.show ← .*during notes\.add/);
+      has(fromServer, /client\.confirm ← .* → true/);
+      has(fromServer, /client\.show ← .*outside any call/);
+      has(fromServer, /client\.ping_count ← \d+/);
+      assert.ok(![...toServer, ...fromServer].some((line) => line.startsWith('fail')), shown);
+    } finally {
+      await context?.close();
+      rmSync(profile, { recursive: true, force: true });
+      await demo.close();
+    }
+  });
+});
