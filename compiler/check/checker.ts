@@ -30,7 +30,7 @@ import type { DeclarationNode, EnumNode, FieldNode, Identifier, MemberNode, Qual
 import { readAttributes, type AttributeTarget, type AttributeValues } from './attributes.ts';
 import { builtinTypeNames, describeType, enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
 import type { LoadedFile } from './load-files.ts';
-import { createTsNameScope, type TsNameScope } from './names.ts';
+import { createTsNameScope, type TsNameScope, type TsNameStyle } from './names.ts';
 import { checkValue, type FieldShape, type ValueContext } from './values.ts';
 
 /** Options for {@link checkFiles}. */
@@ -207,7 +207,7 @@ class Checker {
     const attrs = this.attributes(file, node.attributes, node.kind);
     const base = {
       name: node.name.text,
-      tsName: this.tsName(tsNames, file, node.name),
+      tsName: this.tsName(tsNames, file, node.name, node.kind === 'const' ? 'constant' : undefined),
       ...this.docAndDeprecation(node.doc, attrs),
       location: this.location(file, node.name.range),
       qualifiedName: symbol.qualifiedName,
@@ -596,8 +596,8 @@ class Checker {
     return { ...(doc === undefined ? {} : { doc }), ...(attrs.deprecated === undefined ? {} : { deprecated: attrs.deprecated }) };
   }
 
-  private tsName(scope: TsNameScope, file: LoadedFile, name: Identifier): string {
-    const allocated = scope.allocate(name.text);
+  private tsName(scope: TsNameScope, file: LoadedFile, name: Identifier, style?: TsNameStyle): string {
+    const allocated = scope.allocate(name.text, style);
     // The same name twice is already a duplicate-name error; only distinct names that collide warn.
     if (allocated.clashedWith !== undefined && allocated.clashedWith !== name.text) {
       this.report('ts-name-clash', file, name.range, { name: name.text, tsName: allocated.wanted, other: allocated.clashedWith, renamed: allocated.tsName });

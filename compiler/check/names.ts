@@ -47,12 +47,16 @@ export function toCamelCase(name: string): string {
   return leading + rest.slice(0, lowerCount).toLowerCase() + rest.slice(lowerCount);
 }
 
-/** Which naming rule applies. */
-export type TsNameStyle = 'type' | 'member' | 'enum-member';
+/**
+ * Which naming rule applies. Constants and enum members keep their spelling:
+ * `MAX_ITEMS` is already how TypeScript code names a constant.
+ */
+export type TsNameStyle = 'type' | 'member' | 'enum-member' | 'constant';
 
 /** Applies the case rule and the reserved-word suffix (no clash handling). */
 export function toTsName(name: string, style: TsNameStyle): string {
   const converted = style === 'type' ? toPascalCase(name) : style === 'member' ? toCamelCase(name) : name;
+  // 'constant' and 'enum-member' keep the schema's spelling.
   const safe = converted === '' ? '_' : converted;
   if (reservedWords.has(safe) || (style === 'type' && reservedTypeNames.has(safe))) return `${safe}_`;
   return safe;
@@ -61,15 +65,15 @@ export function toTsName(name: string, style: TsNameStyle): string {
 /** Hands out unique TS names within one scope, in call order. */
 export interface TsNameScope {
   /** The TS name for `name`, and the earlier schema name it clashed with (if renamed). */
-  allocate(name: string): { tsName: string; clashedWith?: string; wanted: string };
+  allocate(name: string, style?: TsNameStyle): { tsName: string; clashedWith?: string; wanted: string };
 }
 
 /** Creates a naming scope (a service's members, a struct's fields, a file's declarations…). */
 export function createTsNameScope(style: TsNameStyle): TsNameScope {
   const taken = new Map<string, string>();
   return {
-    allocate(name) {
-      const wanted = toTsName(name, style);
+    allocate(name, override) {
+      const wanted = toTsName(name, override ?? style);
       const owner = taken.get(wanted);
       if (owner === undefined) {
         taken.set(wanted, name);

@@ -52,7 +52,7 @@ export const TABLE: Map<string, number> = new Map<string, number>([["one", 1], [
 /**
  * @generated from const golden.consts.BY_ID (main.sparrow:12)
  */
-export const BYID: Map<number, string> = new Map<number, string>([[1, "x"]]);
+export const BY_ID: Map<number, string> = new Map<number, string>([[1, "x"]]);
 
 /**
  * @generated from const golden.consts.PAIR (main.sparrow:13)
@@ -62,4 +62,4 @@ export const PAIR: [number, string] = [1, "one"];
 /**
  * @generated from const golden.consts.DEFAULT_LIMITS (main.sparrow:14)
  */
-export const DEFAULTLIMITS: Limits = { low: 1, high: 10, mode: 1 };
+export const DEFAULT_LIMITS: Limits = { low: 1, high: 10, mode: 1 };
