@@ -14,7 +14,7 @@ import type { Id } from "./demo-common.ts";
  *
  * @generated from const demo.v1.MAX_ITEMS (demo.sparrow:8)
  */
-export const MAXITEMS: number = 100;
+export const MAX_ITEMS: number = 100;
 
 /**
  * Client of service Demo (wire namespace "").
