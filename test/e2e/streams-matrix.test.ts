@@ -6,7 +6,9 @@
  *
  * One listener per transport serves every combination; the scenarios of a
  * combination share its connection and run concurrently (which also makes
- * streams, calls and callbacks interleave on it).
+ * streams, calls and callbacks interleave on it). Combinations run one
+ * after another: all at once they would only share one event loop, and
+ * every call would wait behind every other combination's MiB payloads.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +70,7 @@ function describeScenarios(label: string, caller: () => Peer, context: () => Sce
   }
 }
 
-describe('streams matrix', { concurrency: true }, () => {
+describe('streams matrix', () => {
   const socketDir = mkdtempSync(join(tmpdir(), 'sparrow-streams-'));
   after(() => rmSync(socketDir, { recursive: true, force: true }));
 
@@ -79,7 +81,7 @@ describe('streams matrix', { concurrency: true }, () => {
   };
 
   for (const [scheme, url] of Object.entries(transports)) {
-    describe(scheme, { concurrency: true }, () => {
+    describe(scheme, () => {
       const shared = new SharedListener();
       before(() => shared.start(url));
       after(() => shared.listener.close());
@@ -102,20 +104,37 @@ describe('streams matrix', { concurrency: true }, () => {
     });
   }
 
-  describe('stdio (child process)', { concurrency: true }, () => {
+  describe('stdio (child process)', () => {
+    // Start every child at once: their start-up (loading tsx) is the slow part.
+    const children = new Map<string, Promise<Peer>>();
+    before(() => {
+      for (const serialiser of SERIALISERS) {
+        for (const layout of LAYOUTS) {
+          const opened = (async () => {
+            const transport = await connect(`stdio:${process.execPath} --conditions=source --import tsx ${FIXTURE} stdio`);
+            const peer = createPeer(createMessageLink(transport), { serialiser, layout, logger: silentLogger });
+            exportStreamTargets(peer);
+            await peer.remoteFeatures();
+            return peer;
+          })();
+          opened.catch(() => undefined);
+          children.set(`${serialiser} ${layout}`, opened);
+        }
+      }
+    });
+    after(async () => {
+      for (const opened of children.values()) {
+        const peer = await opened.catch(() => undefined);
+        peer?.close();
+        await peer?.closed;
+      }
+    });
     for (const serialiser of SERIALISERS) {
       for (const layout of LAYOUTS) {
         describe(`${serialiser} ${layout}`, { concurrency: true }, () => {
           let client: Peer;
           before(async () => {
-            const transport = await connect(`stdio:${process.execPath} --conditions=source --import tsx ${FIXTURE} stdio`);
-            client = createPeer(createMessageLink(transport), { serialiser, layout, logger: silentLogger });
-            exportStreamTargets(client);
-            await client.remoteFeatures();
-          });
-          after(async () => {
-            client.close();
-            await client.closed;
+            client = await children.get(`${serialiser} ${layout}`)!;
           });
           describeScenarios('connector → child listener', () => client, () => ({}));
         });
