@@ -21,8 +21,9 @@ const stubBinarySerialisers: Plugin = {
   name: 'stub-binary-serialisers',
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^(msgpackr|cbor-x)$/ }, (args) => ({ path: args.path, namespace: 'stub' }));
+    // CommonJS, so any named import the runtime adds later still resolves (to a harmless constructor).
     pluginBuild.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents: 'export class Packr {} export class Unpackr {} export class Encoder {} export class Decoder {}',
+      contents: 'module.exports = new Proxy({}, { get: () => function Stub() {} });',
       loader: 'js',
     }));
   },
