@@ -288,7 +288,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     const message = decodeBasic(envelope);
     return { ...message, format: { layout, serialiser: envelopeCode, protocol: 'b' } };
   }
-  return decodeV050(envelope, parts, envelopeIndex + 1, layout, envelopeCode, maxDepth, options);
+  return decodeV050(envelope, parts, envelopeIndex + 1, chain.owned ?? 0, layout, envelopeCode, maxDepth, options);
 }
 
 function protocolTag(part: Uint8Array): '.5' | 'b' | undefined {
@@ -318,6 +318,8 @@ function decodeV050(
   parts: Uint8Array[],
   /** Index of the first payload part in `parts` (no slice: one less array per message). */
   first: number,
+  /** `Chain.owned`. */
+  owned: number,
   layout: ChainLayout,
   envelopeCode: SerialiserCode,
   maxDepth: number,
@@ -357,8 +359,8 @@ function decodeV050(
       if (flags.includes('q') && flags.includes('s')) throw protocolError(`request marker ${marker} has two type flags`);
       const requestType: RequestType = flags.includes('q') ? 'quiet' : flags.includes('s') ? 'silent' : 'normal';
       if (envelope.i === undefined) throw protocolError('request without an id');
-      const params = decodePart(parts, first, payloadCode, maxDepth);
-      const special = decodePart(parts, first + 1, payloadCode, maxDepth);
+      const params = decodePart(parts, first, payloadCode, maxDepth, owned);
+      const special = decodePart(parts, first + 1, payloadCode, maxDepth, owned);
       const message: IncomingMessage = {
         kind: 'request',
         target: targetOf(value),
@@ -374,7 +376,7 @@ function decodeV050(
     }
     case 'n': {
       checkFlags(marker, flags, '');
-      const params = decodePart(parts, first, payloadCode, maxDepth);
+      const params = decodePart(parts, first, payloadCode, maxDepth, owned);
       const message: IncomingMessage = { kind: 'notification', target: targetOf(value), format };
       addAddressing(message, envelope);
       if (params !== NO_PART && params !== null) message.params = paramsOf(params);
@@ -395,7 +397,7 @@ function decodeV050(
       else if (flags.includes('t')) message.final = 'terminator';
       if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
       if (message.final !== 'terminator') {
-        const result = decodePart(parts, first, payloadCode, maxDepth);
+        const result = decodePart(parts, first, payloadCode, maxDepth, owned);
         if (result !== NO_PART) {
           message.hasResult = true;
           message.result = result;
@@ -405,7 +407,7 @@ function decodeV050(
     }
     case 'x': {
       checkFlags(marker, flags, 'a');
-      const error = decodePart(parts, first, payloadCode, maxDepth);
+      const error = decodePart(parts, first, payloadCode, maxDepth, owned);
       const message: IncomingMessage = { kind: 'exception', to: idOf(value, marker), ack: flags.includes('a'), error: wireErrorOf(error === NO_PART ? undefined : error, options), format };
       if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
       return message;
@@ -420,10 +422,11 @@ function decodeV050(
 /** A payload slot with no part, or a zero-length one (read as "absent", §6). */
 const NO_PART = Symbol('no-part');
 
-function decodePart(parts: Uint8Array[], index: number, code: SerialiserCode, maxDepth: number): unknown {
+function decodePart(parts: Uint8Array[], index: number, code: SerialiserCode, maxDepth: number, owned: number): unknown {
   const part = parts[index];
   if (part === undefined || part.length === 0) return NO_PART;
-  return getSerialiser(code).decode(part, maxDepth);
+  // An owned part (assembled by the chain decoder) lends its memory to decoded bytes: no second copy.
+  return getSerialiser(code).decode(part, maxDepth, (owned & (1 << index)) !== 0);
 }
 
 function checkFlags(marker: string, flags: string, allowed: string): void {

@@ -18,6 +18,12 @@
  * out is valid for at least the duration of the `onChain` call. Copy what
  * you keep (the envelope codec decodes synchronously and copies binary
  * values, so messages never alias transport memory).
+ *
+ * Exception: a part the decoder allocated itself (assembled across chunks,
+ * or copied off a chunk) is owned by the chain and never reused; its bit in
+ * `Chain.owned` is set, and decoders may hand out views of it instead of a
+ * second copy (a 1 MiB blob is then copied once, from the socket chunks into
+ * the part, instead of twice).
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 
@@ -50,7 +56,17 @@ export interface Chain {
   prefix: string;
   /** The parts, in order; see the lifetime rule in this module's comment. */
   parts: Uint8Array[];
+  /**
+   * Bit k set when `parts[k]` is owned by this chain (allocated by the
+   * decoder, never reused by the transport), so views of it may be kept.
+   * Absent or 0: every part may alias transport memory. Parts past 30 never
+   * have a bit.
+   */
+  owned?: number;
 }
+
+/** The largest part index with a bit in `Chain.owned`. */
+const MAX_OWNED_BIT = 30;
 
 /** Receives each complete chain, synchronously, in wire order. Must not throw. */
 export type ChainSink = (chain: Chain) => void;
@@ -90,6 +106,8 @@ export class ChainDecoder {
   private state = S_PREFIX;
   private prefix = '';
   private parts: Uint8Array[] = [];
+  /** `Chain.owned` of the chain being read. */
+  private owned = 0;
   private chainSize = 0;
   /** Length bytes still to read (S_LENGTH). */
   private lengthBytesLeft = 0;
@@ -208,6 +226,7 @@ export class ChainDecoder {
             this.partFilled += take;
             i += take;
             if (this.partFilled === this.partLength) {
+              this.markOwned(this.parts.length);
               this.parts.push(this.partBuffer);
               this.partBuffer = EMPTY_PART;
               this.state = S_SOP;
@@ -233,10 +252,11 @@ export class ChainDecoder {
   }
 
   private emit(): void {
-    const chain: Chain = { prefix: this.prefix, parts: this.parts };
+    const chain: Chain = { prefix: this.prefix, parts: this.parts, owned: this.owned };
     // Reset before calling out, so the decoder is consistent whatever the sink does.
     this.prefix = '';
     this.parts = [];
+    this.owned = 0;
     this.chainSize = 0;
     this.state = S_PREFIX;
     this.sink(chain);
@@ -247,14 +267,22 @@ export class ChainDecoder {
     const parts = this.parts;
     for (let k = 0; k < parts.length; k++) {
       const part = parts[k]!;
-      if (part.buffer === chunk.buffer && part.length > 0 && part !== this.partBuffer) parts[k] = part.slice();
+      if (part.buffer === chunk.buffer && part.length > 0 && part !== this.partBuffer) {
+        parts[k] = part.slice();
+        this.markOwned(k);
+      }
     }
+  }
+
+  private markOwned(index: number): void {
+    if (index <= MAX_OWNED_BIT) this.owned |= 1 << index;
   }
 
   private fail(code: ErrorCode, message: string): SparrowError {
     this.error = new SparrowError(code, message);
     this.partBuffer = EMPTY_PART;
     this.parts = [];
+    this.owned = 0;
     return this.error;
   }
 }

@@ -26,6 +26,8 @@ const encoderOptions = {
 };
 const encoder = new Encoder(encoderOptions);
 const decoder = new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: true });
+// For owned input: byte strings are views of it instead of copies (see Serialiser.decode).
+const viewDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: false });
 
 /** The smallest input that can hold an 8-byte integer (0x1b/0x3b + 8 bytes). */
 const INT64_SIZE = 9;
@@ -41,10 +43,10 @@ export const cborSerialiser: Serialiser = {
       throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as CBOR: ${(error as Error).message}`, { cause: error });
     }
   },
-  decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH): unknown {
+  decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH, owned = false): unknown {
     let value: unknown;
     try {
-      value = decoder.decode(plain(bytes));
+      value = (owned ? viewDecoder : decoder).decode(plain(bytes));
     } catch (error) {
       if (isStackOverflow(error)) throw nestingError(maxDepth, error);
       throw new SparrowError(ErrorCode.SerialisationError, `invalid CBOR: ${(error as Error).message}`, { cause: error });

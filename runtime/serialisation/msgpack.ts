@@ -6,9 +6,10 @@
  * headers. int64 values decode to numbers when safe and to bigint beyond
  * ±2^53 (`int64AsType: 'auto'`); bigints encode as int64/uint64.
  *
- * Binary values are copied out of the source (`copyBuffers`), and the source
- * is always handed over as a plain Uint8Array view, so decoded bytes are
- * plain Uint8Arrays that outlive the transport's chunk.
+ * Binary values are copied out of the source (`copyBuffers`) unless the
+ * caller owns the source for good (`owned`), and the source is always handed
+ * over as a plain Uint8Array view, so decoded bytes are plain Uint8Arrays
+ * that outlive the transport's chunk.
  *
  * The bare `msgpackr` import resolves to its browser build under the
  * `browser` export condition and to the Node build otherwise.
@@ -21,6 +22,8 @@ import { DEFAULT_MAX_DEPTH, type Serialiser } from './serialiser.ts';
 const packr = new Packr({ useRecords: false, variableMapSize: true, encodeUndefinedAsNil: true });
 // 'auto' exists at runtime (number when safe, bigint beyond) but is missing from msgpackr's typings.
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: true, int64AsType: 'auto' as 'bigint' });
+// For owned input: binary values are views of it, which saves a copy of every blob (half the receive cost of 1 MiB).
+const viewUnpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: false, int64AsType: 'auto' as 'bigint' });
 
 /** The `m` serialiser. */
 export const msgpackSerialiser: Serialiser = {
@@ -33,10 +36,10 @@ export const msgpackSerialiser: Serialiser = {
       throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as msgpack: ${(error as Error).message}`, { cause: error });
     }
   },
-  decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH): unknown {
+  decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH, owned = false): unknown {
     let value: unknown;
     try {
-      value = unpackr.unpack(plain(bytes));
+      value = (owned ? viewUnpackr : unpackr).unpack(plain(bytes));
     } catch (error) {
       if (isStackOverflow(error)) throw nestingError(maxDepth, error);
       throw new SparrowError(ErrorCode.SerialisationError, `invalid msgpack: ${(error as Error).message}`, { cause: error });

@@ -3,7 +3,8 @@
  *
  * Decoded values use plain JS shapes whatever the codec: maps are plain
  * objects with string keys, arrays are arrays, binary is a plain
- * `Uint8Array` (never a Node Buffer, never a view of transport memory), and
+ * `Uint8Array` (never a Node Buffer, never a view of transport memory that
+ * gets reused; a view of an `owned` input is fine), and
  * integers beyond ±(2^53 − 1) are `bigint` (lossless int64).
  */
 import type { SerialiserCode } from '../envelope/message.ts';
@@ -28,8 +29,11 @@ export interface Serialiser {
    * Decodes exactly one value filling `bytes`.
    *
    * @param maxDepth nesting limit for maps and arrays (default DEFAULT_MAX_DEPTH).
+   * @param owned true when `bytes` belongs to the caller for good (never
+   *   reused, e.g. a part the chain decoder assembled): binary values may
+   *   then be views of it rather than copies. Default false: copies.
    * @throws SparrowError `serialisation-error` for malformed input or
    *   trailing bytes; `limit-exceeded` when nesting is deeper than `maxDepth`.
    */
-  decode(bytes: Uint8Array, maxDepth?: number): unknown;
+  decode(bytes: Uint8Array, maxDepth?: number, owned?: boolean): unknown;
 }

@@ -251,3 +251,24 @@ describe('the basic "b" protocol (§9)', () => {
     assert.throws(() => decodeChain(chainOf(json('{"id":[],"result":1,"v":"b"}'))), isCode(ErrorCode.ProtocolError));
   });
 });
+
+describe('decodeChain: binary values of owned parts', () => {
+  it('are views of the assembled part, never of the reused chunk', () => {
+    const blob = new Uint8Array(4096).fill(7);
+    const wire = encodeMessage({ kind: 'response', to: 1, multipart: false, ack: false, hasResult: true, result: blob }, { layout: '0.1.2', serialiser: 'm' });
+    const results: unknown[] = [];
+    const decoder = new ChainDecoder((chain) => results.push(decodeChain(chain)));
+    // One chunk reused for every read, as a transport may do.
+    const chunk = new Uint8Array(1000);
+    for (let at = 0; at < wire.length; at += chunk.length) {
+      const n = Math.min(chunk.length, wire.length - at);
+      chunk.set(wire.subarray(at, at + n));
+      decoder.push(chunk.subarray(0, n));
+      chunk.fill(0);
+    }
+    const result = (results[0] as IncomingMessage & { result: Uint8Array }).result;
+    assert.equal(Object.getPrototypeOf(result), Uint8Array.prototype);
+    assert.notEqual(result.buffer, chunk.buffer);
+    assert.deepEqual(result, blob);
+  });
+});

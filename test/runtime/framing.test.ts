@@ -192,3 +192,18 @@ describe('chain decoder', () => {
     assert.throws(() => new ChainDecoder(() => {}, { maxParts: -1 }), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.Unsupported);
   });
 });
+
+describe('ChainDecoder owned parts', () => {
+  it('marks parts it allocated (assembled or detached) as owned, and views of the chunk as not', () => {
+    const bytes = encodeChainDirect('m', [new Uint8Array([1, 2, 3]), new Uint8Array(100).fill(9)]);
+    const chains: Chain[] = [];
+    const decoder = new ChainDecoder((chain) => chains.push(chain));
+    decoder.push(bytes);
+    assert.equal(chains[0]!.owned, 0);
+    // Split inside the second part: the first is detached (copied), the second assembled.
+    decoder.push(bytes.slice(0, 20));
+    decoder.push(bytes.slice(20));
+    assert.equal(chains[1]!.owned, 0b11);
+    assert.deepEqual(chains[1]!.parts.map(toHex), chains[0]!.parts.map(toHex));
+  });
+});
