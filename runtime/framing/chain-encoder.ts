@@ -96,3 +96,49 @@ export function encodeChain(prefix: string, parts: readonly ChainPart[]): Uint8A
   out[pos] = EOC;
   return out;
 }
+
+/** Bytes `prefix` and `head` take in a chain (prefix, then each part with its SOP header). */
+export function chainHeadSize(prefix: string, head: readonly Uint8Array[]): number {
+  let size = prefix.length;
+  for (const part of head) size += 1 + lengthByteCount(part.length) + part.length;
+  return size;
+}
+
+/**
+ * Completes a chain whose last part was written in place: `out` holds, from
+ * `start + headroom` on, the last part's bytes up to `end`, then one spare
+ * byte. Writes `prefix`, the `head` parts (`headSize` = chainHeadSize of
+ * them, at most headroom - 9) and the last part's header right-aligned in
+ * front of it, and EOC into the spare byte; returns the chain as a plain
+ * Uint8Array view of `out`. This is how a large payload reaches the
+ * transport with no copy beyond its serialisation.
+ *
+ * @throws SparrowError `protocol-error` when the prefix is not ASCII.
+ */
+export function finishChainInPlace(out: Uint8Array, start: number, end: number, headroom: number, prefix: string, head: readonly Uint8Array[], headSize: number): Uint8Array {
+  const dataStart = start + headroom;
+  const length = end - dataStart;
+  const chainStart = dataStart - headSize - 1 - lengthByteCount(length);
+  let pos = chainStart;
+  for (let k = 0; k < prefix.length; k++) {
+    const code = prefix.charCodeAt(k);
+    if (code >= 0x80) throw new SparrowError(ErrorCode.ProtocolError, `chain prefix must be ASCII, got ${JSON.stringify(prefix)}`);
+    out[pos++] = code;
+  }
+  for (let k = 0; k < head.length; k++) {
+    const part = head[k]!;
+    pos = writePartHeader(out, pos, part.length);
+    out.set(part, pos);
+    pos += part.length;
+  }
+  writePartHeader(out, pos, length);
+  out[end] = EOC;
+  return new Uint8Array(out.buffer, out.byteOffset + chainStart, end + 1 - chainStart);
+}
+
+function writePartHeader(out: Uint8Array, pos: number, size: number): number {
+  const n = lengthByteCount(size);
+  out[pos++] = SOP_BASE + n;
+  for (let shift = n - 1; shift >= 0; shift--) out[pos++] = Math.floor(size / 2 ** (8 * shift)) & 0xff;
+  return pos;
+}

@@ -14,7 +14,7 @@
  * The bare `msgpackr` import resolves to its browser build under the
  * `browser` export condition and to the Node build otherwise.
  */
-import { Packr, Unpackr } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE, REUSE_BUFFER_MODE, Unpackr } from 'msgpackr';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser } from './serialiser.ts';
@@ -48,6 +48,53 @@ export const msgpackSerialiser: Serialiser = {
     return bytes.length > maxDepth ? checkDecoded(value, maxDepth, false) : value;
   },
 };
+
+/** The most bytes `packWithHeadroom` can leave free in front (msgpackr keeps the count in 8 bits). */
+export const MAX_HEADROOM = 0xff;
+
+/** Where `packWithHeadroom` left the value: `buffer[start, start + headroom)` is free, then the value, then one free byte. */
+export interface PackedSpan {
+  buffer: Uint8Array;
+  start: number;
+  /** Index of the free byte after the value. */
+  end: number;
+}
+
+// Reused result: packWithHeadroom's caller consumes it at once (one object less per message).
+const span: PackedSpan = { buffer: new Uint8Array(0), start: 0, end: 0 };
+
+/**
+ * Packs `value` with `headroom` free bytes in front of it and one free byte
+ * after it, all in msgpackr's own buffer. This lets the envelope codec write
+ * the chain's prefix and part headers in front and EOC behind, so a payload
+ * is copied once (by msgpackr) instead of twice (again into a chain buffer).
+ *
+ * Safe to keep: msgpackr only ever moves forward in its buffer (a full
+ * buffer is replaced, never rewound), so bytes it returned are never
+ * written again; the EOC byte is claimed by moving its position past it.
+ * Returns undefined in the rare case the buffer has no byte left after the
+ * value (the caller then encodes the usual way). The returned span is
+ * reused by the next call.
+ *
+ * @throws SparrowError `serialisation-error` as `encode`.
+ */
+export function packWithHeadroom(value: unknown, headroom: number): PackedSpan | undefined {
+  let target: Uint8Array & { start?: number; end?: number };
+  try {
+    // REUSE_BUFFER_MODE: msgpackr returns its buffer with start/end instead of a fresh view.
+    target = packr.pack(value, REUSE_BUFFER_MODE | RESERVE_START_SPACE | headroom) as Uint8Array & { start?: number; end?: number };
+  } catch (error) {
+    throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as msgpack: ${(error as Error).message}`, { cause: error });
+  }
+  const end = target.end;
+  // Anything but a position at `end` with a byte to spare means msgpackr changed under us.
+  if (end === undefined || target.start === undefined || packr.position !== end || end >= target.length) return undefined;
+  packr.position = end + 1;
+  span.buffer = target;
+  span.start = target.start;
+  span.end = end;
+  return span;
+}
 
 /** A plain Uint8Array view of `bytes` (a Node Buffer source would make msgpackr return Buffers). */
 export function plain(bytes: Uint8Array): Uint8Array {

@@ -272,3 +272,27 @@ describe('decodeChain: binary values of owned parts', () => {
     assert.deepEqual(result, blob);
   });
 });
+
+describe('encodeMessage: msgpack payload packed in place', () => {
+  it('writes the same bytes as the part-by-part chain encoder, and earlier chains stay intact', () => {
+    const sizes = [0, 1, 200, 70_000, 1 << 20];
+    for (const layout of ['0.1.2', 'next'] as const) {
+      const format: WireFormat = { layout, serialiser: 'm' };
+      const chains = sizes.map((size) => encodeMessage({ kind: 'response', to: size, multipart: false, ack: false, hasResult: true, result: new Uint8Array(size).fill(size & 0xff) }, format));
+      for (let k = 0; k < 200; k++) encodeMessage({ kind: 'response', to: k, multipart: true, ack: false, hasResult: true, result: { i: k } }, format);
+      sizes.forEach((size, k) => {
+        const message = decodeChain(decodeOne(chains[k]!)) as IncomingMessage & { result: Uint8Array };
+        assert.equal(message.kind, 'response');
+        assert.deepEqual(message.result, new Uint8Array(size).fill(size & 0xff), `${layout} ${size}`);
+        assert.equal(Object.getPrototypeOf(chains[k]), Uint8Array.prototype);
+      });
+    }
+  });
+});
+
+function decodeOne(bytes: Uint8Array): Chain {
+  let out: Chain | undefined;
+  new ChainDecoder((chain) => (out = { prefix: chain.prefix, parts: chain.parts.map((part) => part.slice()) })).push(bytes);
+  assert.ok(out);
+  return out;
+}
