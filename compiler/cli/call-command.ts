@@ -248,10 +248,12 @@ async function describePeer(
 }
 
 /**
- * Renders a `#sys.describe` answer. With `services[].methods[]`, one line
- * per method: `namespace.method(param: type, …) -> result`; any other shape
- * is printed as indented JSON, since the descriptor format belongs to the
- * code generator and may grow.
+ * Renders a `#sys.describe` answer (`{services, targets}`, see
+ * `runtime/schema/descriptor.ts`): one line per member, written the way the
+ * schema declares it (`notes.get(id: string) -> Note throws NotFound`,
+ * `notify notes.log(line: string)`, `topic notes.changes: Note`), then the
+ * targets exported without a schema. Any other shape is printed as indented
+ * JSON, so a newer peer's answer is never lost.
  */
 export function formatDescriptor(descriptor: unknown): string {
   const services = (descriptor as { services?: unknown } | null)?.services;
@@ -259,47 +261,71 @@ export function formatDescriptor(descriptor: unknown): string {
     return `${formatPretty(descriptor)}\n`;
   }
   const lines: string[] = [];
+  const listed = new Set<string>();
   for (const service of services as Record<string, unknown>[]) {
-    const namespace = firstString(service['namespace'], service['name']) ?? '';
-    for (const method of service['methods'] as unknown[]) {
-      if (!isRecord(method)) continue;
-      const name = firstString(method['name']) ?? '?';
-      const params = paramList(method['params']);
-      const result = method['result'] ?? method['returns'] ?? method['response'];
-      const kind = firstString(method['kind']);
-      const tags = [kind !== undefined && kind !== 'call' && kind !== 'request' ? kind : undefined, method['multipart'] === true || method['stream'] === true ? 'stream' : undefined].filter(
-        (t): t is string => t !== undefined,
-      );
+    const namespace = firstString(service['namespace']) ?? '';
+    for (const member of service['methods'] as unknown[]) {
+      if (!isRecord(member)) continue;
+      const name = firstString(member['name']) ?? '?';
       const head = namespace === '' ? name : `${namespace}.${name}`;
-      lines.push(`${head}(${params}) -> ${result === undefined ? 'null' : typeText(result)}${tags.length > 0 ? `  [${[...new Set(tags)].join(', ')}]` : ''}`);
+      listed.add(head);
+      lines.push(memberLine(head, member));
     }
+  }
+  // Targets exported without a schema: the peer knows their names, not their params.
+  const targets = (descriptor as { targets?: unknown }).targets;
+  for (const target of Array.isArray(targets) ? targets : []) {
+    if (!isRecord(target)) continue;
+    const name = firstString(target['name']);
+    if (name === undefined) continue;
+    const namespace = firstString(target['namespace']) ?? '';
+    const head = namespace === '' ? name : `${namespace}.${name}`;
+    if (listed.has(head)) continue;
+    listed.add(head);
+    lines.push(`${head}(…)  [${target['multipart'] === true ? 'stream, ' : ''}no schema]`);
   }
   return lines.length === 0 ? '(the peer exports no methods)\n' : `${lines.join('\n')}\n`;
 }
 
-function paramList(params: unknown): string {
-  if (Array.isArray(params)) {
-    return params
-      .map((p) => {
-        if (typeof p === 'string') return p;
-        if (isRecord(p)) {
-          const name = firstString(p['name']) ?? '?';
-          const type = p['type'];
-          return type === undefined ? name : `${name}: ${typeText(type)}`;
-        }
-        return JSON.stringify(p);
-      })
-      .join(', ');
+function memberLine(head: string, member: Record<string, unknown>): string {
+  const auth = Array.isArray(member['auth']) ? `  @auth(${member['auth'].map((g) => JSON.stringify(g)).join(', ')})` : '';
+  switch (member['kind']) {
+    case 'topic':
+      return `topic ${head}: ${typeText(member['type'])}${auth}`;
+    case 'notify':
+      return `notify ${head}(${paramList(member['params'])})${auth}`;
+    default: {
+      const result = typeText(member['result'] ?? 'void');
+      const throws = Array.isArray(member['throws']) && member['throws'].length > 0 ? ` throws ${member['throws'].join(', ')}` : '';
+      return `${head}(${paramList(member['params'])}) -> ${member['stream'] === true ? `stream<${result}>` : result}${throws}${auth}`;
+    }
   }
-  if (isRecord(params)) return Object.entries(params).map(([name, type]) => `${name}: ${typeText(type)}`).join(', ');
-  return '';
 }
 
+/** `name?: type = default`, `name: stream<T>`, `name: callback(p: T): R`. */
+function paramList(params: unknown): string {
+  if (!Array.isArray(params)) return '';
+  return params
+    .map((param) => {
+      if (!isRecord(param)) return JSON.stringify(param);
+      const name = `${firstString(param['name']) ?? '?'}${param['optional'] === true ? '?' : ''}`;
+      if (param['kind'] === 'stream') return `${name}: stream<${typeText(param['type'])}>`;
+      if (param['kind'] === 'callback') {
+        const result = param['result'] === undefined || param['result'] === 'void' ? '' : `: ${typeText(param['result'])}`;
+        return `${name}: callback(${paramList(param['params'])})${result}`;
+      }
+      const fallback = 'default' in param ? ` = ${formatResult(param['default'])}` : '';
+      return `${name}: ${typeText(param['type'])}${fallback}`;
+    })
+    .join(', ');
+}
+
+/** A descriptor type (`"int32"`, `["list", T]`, `["map", K, V]`, `["tuple", …]`) as the schema writes it. */
 function typeText(type: unknown): string {
   if (typeof type === 'string') return type;
-  if (isRecord(type)) {
-    const name = firstString(type['name'], type['ref'], type['kind']);
-    if (name !== undefined) return name;
+  if (Array.isArray(type) && typeof type[0] === 'string') {
+    const [constructor, ...args] = type as [string, ...unknown[]];
+    return `${constructor}<${args.map(typeText).join(', ')}>`;
   }
   return formatResult(type);
 }

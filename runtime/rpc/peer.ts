@@ -327,7 +327,7 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     this.maxMessageBytes = checkLimit('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
     this.callerIdentity = options.callerIdentity;
     this.channelFormat = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
-    this.system = createSystemTargets({ cancel: (id) => this.cancelIncoming(id), credit: (id, n) => this.onCredit(id, n), registries: () => (this.shared === undefined ? [] : [this.shared]) });
+    this.system = createSystemTargets({ cancel: (id) => this.cancelIncoming(id), credit: (id, n) => this.onCredit(id, n), registries: () => (this.shared === undefined ? [this.own] : [this.own, this.shared]) });
     this.closed = new Promise<void>((resolve) => {
       this.resolveClosed = resolve;
     });

@@ -19,8 +19,20 @@ export interface SystemHooks {
   cancel(id: MessageId): void;
   /** `#sys.credit {id, n}`: the caller of request `id` may take `n` more multipart parts. */
   credit(id: MessageId, n: number): void;
-  /** The shared registries the peer serves (for `#sys.describe`); none when absent. */
+  /** The registries the peer serves, its own exports first (for `#sys.describe`). */
   registries?(): readonly Registry[];
+}
+
+/** Every exported target once (the first registry wins, as in lookup), sorted by namespace then name. */
+function describeTargets(registries: readonly Registry[]): { namespace: string; name: string; multipart: boolean }[] {
+  const seen = new Map<string, { namespace: string; name: string; multipart: boolean }>();
+  for (const registry of registries) {
+    for (const { namespace, name, multipart } of registry.entries()) {
+      const key = `${namespace}\u0000${name}`;
+      if (!seen.has(key)) seen.set(key, { namespace, name, multipart });
+    }
+  }
+  return [...seen.values()].sort((a, b) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1));
 }
 
 function system(name: string, handler: Registration['handler']): [string, Registration] {
@@ -34,10 +46,16 @@ export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Reg
     system('ping', () => 'pong'),
     // {r: "features", s: "#sys"} → ["cancel", "credit"]
     system('features', () => [...PEER_FEATURES]),
-    // {r: "describe", s: "#sys"} → {services: [<descriptor>, ...]}: what registerService attached to this peer and its registries
-    system('describe', (_params, ctx) => ({
-      services: [...attachedServiceDescriptors(ctx.peer), ...(hooks.registries?.() ?? []).flatMap((r) => attachedServiceDescriptors(r))],
-    })),
+    // {r: "describe", s: "#sys"} → {services: [<descriptor>, ...], targets: [{namespace, name, multipart}, ...]}
+    // `services`: what registerService attached to this peer and its registries;
+    // `targets`: every exported target, schema or not, so tools can list a schema-less peer too.
+    system('describe', (_params, ctx) => {
+      const registries = hooks.registries?.() ?? [];
+      return {
+        services: [...attachedServiceDescriptors(ctx.peer), ...registries.flatMap((r) => attachedServiceDescriptors(r))],
+        targets: describeTargets(registries),
+      };
+    }),
     // {n: "cancel", s: "#sys"} [{id: N}]: unknown or finished ids are ignored
     system('cancel', (params) => {
       const id = params['id'];

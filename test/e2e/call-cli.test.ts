@@ -247,10 +247,15 @@ describe('sparrowc call', { concurrency: 4 }, () => {
     assertFails(await call([urls.tls, 'add', '{"a": 1, "b": 2}']), 2, /^error: connection failed: .*(self-signed|certificate)/i);
   });
 
-  it('exits 1 when listing a peer that does not support #sys.describe', async () => {
+  it('lists the targets of a schema-less Sparrow peer with no target given', async () => {
+    // A peer without #sys.describe (the reference) is covered in call-describe.test.ts.
     const result = await call([urls.tcp]);
-    assertFails(result, 1, /^error: the peer does not support #sys\.describe/);
-    assert.equal(result.stdout, '');
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.ok(lines.includes('add(…)  [no schema]'), result.stdout);
+    assert.ok(lines.includes('maths.add(…)  [no schema]'), result.stdout);
+    assert.ok(lines.includes('fruits(…)  [stream, no schema]'), result.stdout);
+    assert.ok(!lines.some((line) => line.startsWith('#sys.')), 'system targets are not listed');
   });
 
   it('exits 2 with a clear message for bad params and options', async () => {

@@ -15,16 +15,26 @@ import { listen } from '../../runtime/transport/node/url.ts';
 import type { Listener } from '../../runtime/transport/transport.ts';
 import { runSparrowc } from '../helpers/cli.ts';
 
+/** A `#sys.describe` answer in the runtime's descriptor format (runtime/schema/descriptor.ts). */
 const descriptor = {
   services: [
     {
+      name: 'Maths',
+      package: 'maths.v1',
       namespace: 'maths',
+      types: {},
       methods: [
-        { name: 'add', params: [{ name: 'a', type: 'int' }, { name: 'b', type: 'int' }], result: 'int' },
-        { name: 'count', params: [{ name: 'n', type: { name: 'int' } }], result: 'int', multipart: true },
+        { kind: 'call', name: 'add', params: [{ name: 'a', type: 'int32' }, { name: 'b', type: 'int32', optional: true, default: 1 }], result: 'int32' },
+        { kind: 'call', name: 'count', params: [{ name: 'n', type: 'int32' }], result: 'int64', stream: true, throws: ['maths.v1.TooMany'] },
+        { kind: 'call', name: 'sum', params: [{ name: 'items', kind: 'stream', type: 'float64' }, { name: 'progress', kind: 'callback', params: [{ name: 'done', type: 'int32' }], result: 'void' }], result: ['map', 'string', ['list', 'float64']] },
+        { kind: 'notify', name: 'log', params: [{ name: 'text', type: 'string' }] },
+        { kind: 'topic', name: 'ticks', type: 'maths.v1.Tick', auth: ['admin'] },
       ],
     },
-    { name: '', methods: [{ name: 'log', params: { text: 'string' }, kind: 'notification' }] },
+  ],
+  targets: [
+    { namespace: 'maths', name: 'add', multipart: false },
+    { namespace: '', name: 'legacy', multipart: true },
   ],
 };
 
@@ -66,7 +76,18 @@ describe('sparrowc call <url> (no target)', { concurrency: true }, () => {
   it('lists the methods of a peer that answers #sys.describe', async () => {
     const result = await runSparrowc(['call', describing.url]);
     assert.equal(result.stderr, '');
-    assert.equal(result.stdout, 'maths.add(a: int, b: int) -> int\nmaths.count(n: int) -> int  [stream]\nlog(text: string) -> null  [notification]\n');
+    assert.equal(
+      result.stdout,
+      [
+        'maths.add(a: int32, b?: int32 = 1) -> int32',
+        'maths.count(n: int32) -> stream<int64> throws maths.v1.TooMany',
+        'maths.sum(items: stream<float64>, progress: callback(done: int32)) -> map<string, list<float64>>',
+        'notify maths.log(text: string)',
+        'topic maths.ticks: maths.v1.Tick  @auth("admin")',
+        'legacy(…)  [stream, no schema]',
+        '',
+      ].join('\n'),
+    );
     assert.equal(result.code, 0);
   });
 
