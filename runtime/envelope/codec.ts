@@ -18,7 +18,7 @@ import { ErrorCode, SparrowError, type WireError, type ErrorCategory } from '../
 import type { Chain } from '../framing/chain-decoder.ts';
 import { chainHeadSize, encodeChain, finishChainInPlace, type ChainPart } from '../framing/chain-encoder.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
-import { MAX_HEADROOM, packWithHeadroom } from '../serialisation/msgpack.ts';
+import { MAX_HEADROOM, packFlatMap, packWithHeadroom } from '../serialisation/msgpack.ts';
 import { stringifyJson } from '../serialisation/json.ts';
 import { getSerialiser, isSerialiserCode } from '../serialisation/registry.ts';
 import { DEFAULT_MAX_DEPTH } from '../serialisation/serialiser.ts';
@@ -163,7 +163,7 @@ export function encodeMessage(message: Message, format: WireFormat): Uint8Array 
   // Written whenever it differs, payload or not, as HEAD does (Python's
   // replies keep the request's `l`); never `l: null`, never on acks.
   if (payloadCode !== envelopeCode && message.kind !== 'ack') envelope.l = payloadCode;
-  return frame(format.layout, V050, envelopeCode, encodeValue(envelopeCode, envelope), payload, payloadCode);
+  return frame(format.layout, V050, envelopeCode, encodeEnvelope(envelopeCode, envelope), payload, payloadCode);
 }
 
 function frame(
@@ -196,6 +196,11 @@ function frame(
 /** JSON stays text so the chain encoder writes it straight into the chain buffer. */
 function encodeValue(code: SerialiserCode, value: unknown): ChainPart {
   return code === 'j' ? stringifyJson(value) : getSerialiser(code).encode(value);
+}
+
+/** An envelope: msgpack ones are written by hand when they are flat and small (they nearly always are). */
+function encodeEnvelope(code: SerialiserCode, envelope: Record<string, unknown>): ChainPart {
+  return (code === 'm' ? packFlatMap(envelope) : undefined) ?? encodeValue(code, envelope);
 }
 
 function hasKeys(record: object): boolean {

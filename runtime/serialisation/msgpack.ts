@@ -110,6 +110,80 @@ export function packWithHeadroom(value: unknown, headroom: number): PackedSpan |
   return span;
 }
 
+const flatScratch = new Uint8Array(256);
+
+/**
+ * Packs a small flat map (an envelope: string keys; short ASCII strings,
+ * int32s, booleans, null or undefined as values) exactly as the packer
+ * would, without a Packr call: msgpackr's per-call set-up costs more than
+ * writing these few bytes, and an envelope goes out with every message.
+ * Returns a view of a scratch array, valid until the next call, or
+ * undefined when the map holds anything else or would not fit (the caller
+ * then uses `encode`).
+ */
+export function packFlatMap(record: Record<string, unknown>): Uint8Array | undefined {
+  const out = flatScratch;
+  let pos = 1;
+  let count = 0;
+  for (const key in record) {
+    if (++count > 15) return undefined;
+    pos = writeAsciiString(out, pos, key);
+    if (pos < 0) return undefined;
+    const value = record[key];
+    if (typeof value === 'string') {
+      pos = writeAsciiString(out, pos, value);
+      if (pos < 0) return undefined;
+    } else if (typeof value === 'number') {
+      if (pos + 5 > out.length) return undefined;
+      // The same choices as msgpackr's pack (useRecords: false): smallest integer form.
+      if (value >>> 0 === value) {
+        if (value < 0x80) out[pos++] = value;
+        else if (value < 0x100) {
+          out[pos++] = 0xcc;
+          out[pos++] = value;
+        } else if (value < 0x10000) {
+          out[pos++] = 0xcd;
+          out[pos++] = value >> 8;
+          out[pos++] = value & 0xff;
+        } else {
+          out[pos++] = 0xce;
+          out[pos++] = value >>> 24;
+          out[pos++] = (value >> 16) & 0xff;
+          out[pos++] = (value >> 8) & 0xff;
+          out[pos++] = value & 0xff;
+        }
+      } else if (value >> 0 === value && value >= -0x20) {
+        out[pos++] = 0x100 + value;
+      } else {
+        return undefined;
+      }
+    } else if (value === undefined || value === null) {
+      if (pos >= out.length) return undefined;
+      out[pos++] = 0xc0;
+    } else if (typeof value === 'boolean') {
+      if (pos >= out.length) return undefined;
+      out[pos++] = value ? 0xc3 : 0xc2;
+    } else {
+      return undefined;
+    }
+  }
+  out[0] = 0x80 | count;
+  return out.subarray(0, pos);
+}
+
+/** Writes an ASCII string shorter than 32 characters as fixstr; -1 for anything else or no room. */
+function writeAsciiString(out: Uint8Array, pos: number, text: string): number {
+  const length = text.length;
+  if (length >= 0x20 || pos + 1 + length > out.length) return -1;
+  out[pos++] = 0xa0 | length;
+  for (let k = 0; k < length; k++) {
+    const code = text.charCodeAt(k);
+    if (code >= 0x80) return -1;
+    out[pos++] = code;
+  }
+  return pos;
+}
+
 /** A plain Uint8Array view of `bytes` (a Node Buffer source would make msgpackr return Buffers). */
 export function plain(bytes: Uint8Array): Uint8Array {
   return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);

@@ -4,7 +4,7 @@ import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { containsBytes } from '../../runtime/serialisation/bytes.ts';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
 import { jsonSerialiser, parseJson, stringifyJson } from '../../runtime/serialisation/json.ts';
-import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';
+import { msgpackSerialiser, packFlatMap } from '../../runtime/serialisation/msgpack.ts';
 import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
 import { fromHex, toHex } from '../helpers/vectors.ts';
 
@@ -125,5 +125,20 @@ describe('nesting depth', () => {
     // The codecs still work afterwards.
     assert.deepEqual(msgpackSerialiser.decode(fromHex('91 01')), [1]);
     assert.deepEqual(cborSerialiser.decode(fromHex('81 01')), [1]);
+  });
+});
+
+describe('packFlatMap', () => {
+  it('writes the same bytes as the msgpack serialiser, or declines', () => {
+    const values: unknown[] = ['', 'pm', 'x'.repeat(31), 'x'.repeat(32), 'é', 0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, -1, -0x20, -0x21, 0.5, -0, true, false, null, undefined, 10n, {}, []];
+    for (const value of values) {
+      for (const record of [{ pm: value, v: '.5' }, { r: 'add', i: value }, { [String(value).slice(0, 40)]: 1 }]) {
+        const fast = packFlatMap(record);
+        if (fast !== undefined) assert.deepEqual([...fast], [...msgpackSerialiser.encode(record)], JSON.stringify(String(value)));
+      }
+    }
+    assert.notEqual(packFlatMap({ pm: 1, v: '.5' }), undefined);
+    assert.equal(packFlatMap({ a: 'é' }), undefined);
+    assert.equal(packFlatMap({ a: 0.5 }), undefined);
   });
 });
