@@ -212,14 +212,25 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
         const kinds: Record<string, ParamKind> = {};
         const params = encodeArgs(member.params, args, types, kinds);
         const stream = peer.callStream(member.name, params, callOptions(kinds, perCall));
+        // An item that fails validation ends the stream: the callee is told to stop, and no later item is yielded.
+        let invalidItem = false;
         return {
           [Symbol.asyncIterator]: (): AsyncIterator<unknown> => ({
             next: async () => {
+              if (invalidItem) return { done: true, value: undefined };
+              let item: IteratorResult<unknown, undefined>;
               try {
-                const item = await stream.next();
-                return item.done === true ? item : { done: false, value: decodeResult(member.result, item.value, `${member.name}[]`) };
+                item = await stream.next();
               } catch (error) {
                 throw reviveError(definition, member, error);
+              }
+              if (item.done === true) return item;
+              try {
+                return { done: false, value: decodeResult(member.result, item.value, `${member.name}[]`) };
+              } catch (error) {
+                invalidItem = true;
+                stream.cancel();
+                throw error;
               }
             },
             return: async () => {
