@@ -67,4 +67,22 @@ describe('tcp', () => {
       await listener.close();
     }
   });
+
+  it('delivers bytes that reached a connecting socket before start(), in order, past its reused read buffer', async () => {
+    const payload = new Uint8Array(300 * 1024).map((_, k) => k % 251);
+    const listener = await listen('tcp://127.0.0.1:0', (t) => {
+      t.start({ onData() {}, onClose() {} });
+      t.send(payload);
+    });
+    try {
+      const transport = await connect(listener.url);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const client = probe(transport);
+      const bytes = await client.waitForBytes(payload.length);
+      assert.equal(bytes.length, payload.length);
+      assert.equal(Buffer.compare(bytes, payload), 0);
+    } finally {
+      await listener.close();
+    }
+  });
 });

@@ -26,6 +26,12 @@ export interface StreamTransportOptions {
   readable: Readable;
   writable: Writable;
   /**
+   * Set when the readable is a socket connected with this reader's `onread`
+   * (reads land in one reused buffer): data then comes from the reader,
+   * not from 'data' events.
+   */
+  reader?: StaticReader;
+  /**
    * Starts a graceful close once queued chains are handed to the stream
    * (for a socket: end() then destroy after a grace period). The owner
    * reports the final closure through `finish`.
@@ -44,6 +50,7 @@ export class StreamTransport implements Transport {
   readonly #readable: Readable;
   readonly #writable: Writable;
   readonly #shutdown: () => void;
+  readonly #reader: StaticReader | undefined;
   #handlers: TransportHandlers | undefined;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
@@ -62,6 +69,7 @@ export class StreamTransport implements Transport {
     this.#readable = options.readable;
     this.#writable = options.writable;
     this.#shutdown = options.shutdown;
+    this.#reader = options.reader;
     // 'drain' only fires after a write returned false; the write callbacks cover the rest.
     this.#writable.on('drain', this.#checkDrained);
   }
@@ -79,9 +87,11 @@ export class StreamTransport implements Transport {
       return;
     }
     // Until now the readable stayed paused, so the OS buffered early bytes for us.
-    this.#readable.on('data', (chunk: Uint8Array) => {
+    const onData = (chunk: Uint8Array): void => {
       if (!this.#closing) this.#handlers?.onData(chunk);
-    });
+    };
+    if (this.#reader !== undefined) this.#reader.attach(onData, this.#readable);
+    else this.#readable.on('data', onData);
   }
 
   send(chain: Uint8Array): void {
@@ -110,7 +120,10 @@ export class StreamTransport implements Transport {
     this.#flush();
     this.#closing = true;
     // Keep reading (and discarding) so the other side's end of stream is seen.
-    if (this.#handlers === undefined) this.#readable.on('data', () => {});
+    if (this.#handlers === undefined) {
+      if (this.#reader !== undefined) this.#reader.attach(() => {}, this.#readable);
+      else this.#readable.on('data', () => {});
+    }
     this.#shutdown();
   }
 
@@ -183,13 +196,56 @@ export class StreamTransport implements Transport {
   };
 }
 
+/** Size of the one buffer a StaticReader reads into. */
+const STATIC_READ_BYTES = 64 * 1024;
+
+/**
+ * Reads a connecting socket into one reused buffer (`net.connect`'s
+ * `onread`) instead of a fresh 64 KiB allocation per read, which on a
+ * 1 MiB blob was 16 allocations and a share of the GC that dominated the
+ * receiving side. Safe because the chain decoder copies whatever outlives
+ * the chunk it was given (its lifetime rule). Until a sink is attached, a
+ * read is copied aside and the socket paused, as a paused readable would.
+ * Accepted sockets cannot take `onread`; they keep 'data' events.
+ */
+export class StaticReader {
+  /** Pass as `net.connect({ onread })`. */
+  readonly onread: { buffer: Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean };
+  #sink: ((chunk: Uint8Array) => void) | undefined;
+  #early: Uint8Array[] = [];
+
+  constructor() {
+    this.onread = {
+      buffer: new Uint8Array(STATIC_READ_BYTES),
+      callback: (bytes, buffer) => {
+        const chunk = new Uint8Array(buffer.buffer, buffer.byteOffset, bytes);
+        if (this.#sink !== undefined) {
+          this.#sink(chunk);
+          return true;
+        }
+        this.#early.push(chunk.slice());
+        return false; // pauses the socket until attach
+      },
+    };
+  }
+
+  /** Starts delivering reads to `sink`, early ones first, and resumes `readable`. */
+  attach(sink: (chunk: Uint8Array) => void, readable: Readable): void {
+    this.#sink = sink;
+    const early = this.#early;
+    this.#early = [];
+    for (const chunk of early) sink(chunk);
+    readable.resume();
+  }
+}
+
 /**
  * Wraps a connected socket-like duplex (net.Socket, tls.TLSSocket) as a
  * Transport: a clean end of stream closes it without an error, a reset or
  * other socket error closes it with that error, and errors never escape as
  * uncaught exceptions.
  */
-export function createSocketTransport(socket: Duplex, scheme: string, remote: string): StreamTransport {
+export function createSocketTransport(socket: Duplex, scheme: string, remote: string, reader?: StaticReader): StreamTransport {
   let error: Error | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   const transport = new StreamTransport({
@@ -197,6 +253,7 @@ export function createSocketTransport(socket: Duplex, scheme: string, remote: st
     remote,
     readable: socket,
     writable: socket,
+    ...(reader === undefined ? {} : { reader }),
     shutdown() {
       socket.end();
       // The other side may never answer our end of stream; do not wait forever.

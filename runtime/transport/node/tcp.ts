@@ -7,7 +7,7 @@ import { ErrorCode, SparrowError } from '../../errors.ts';
 import { guardConnect } from '../connect-guard.ts';
 import type { ConnectOptions, Listener, Transport } from '../transport.ts';
 import { bindServer, serveSockets } from './socket-listener.ts';
-import { createSocketTransport } from './stream.ts';
+import { createSocketTransport, StaticReader } from './stream.ts';
 
 /** Formats host and port for a URL or a log line (IPv6 in brackets). */
 export function formatHostPort(host: string, port: number): string {
@@ -21,13 +21,15 @@ export function formatHostPort(host: string, port: number): string {
 export function connectTcp(host: string, port: number, options: ConnectOptions = {}): Promise<Transport> {
   const target = `tcp://${formatHostPort(host, port)}`;
   return guardConnect<Transport>(target, options, (settle) => {
-    const socket = net.connect({ host, port });
+    // One reused read buffer instead of an allocation per read (see StaticReader).
+    const reader = new StaticReader();
+    const socket = net.connect({ host, port, onread: reader.onread });
     socket.setNoDelay(true);
     const onError = (error: Error): void => settle(error);
     socket.once('error', onError);
     socket.once('connect', () => {
       socket.off('error', onError);
-      settle(undefined, createSocketTransport(socket, 'tcp', formatHostPort(socket.remoteAddress ?? host, socket.remotePort ?? port)));
+      settle(undefined, createSocketTransport(socket, 'tcp', formatHostPort(socket.remoteAddress ?? host, socket.remotePort ?? port), reader));
     });
     return () => socket.destroy();
   });

@@ -8,7 +8,7 @@ import { ErrorCode, SparrowError } from '../../errors.ts';
 import { guardConnect } from '../connect-guard.ts';
 import type { ConnectOptions, Listener, Transport } from '../transport.ts';
 import { bindServer, serveSockets } from './socket-listener.ts';
-import { createSocketTransport } from './stream.ts';
+import { createSocketTransport, StaticReader } from './stream.ts';
 
 /**
  * Connects to a Unix socket listener.
@@ -17,12 +17,14 @@ import { createSocketTransport } from './stream.ts';
 export function connectUnix(path: string, options: ConnectOptions = {}): Promise<Transport> {
   const target = `unix:${path}`;
   return guardConnect<Transport>(target, options, (settle) => {
-    const socket = net.connect({ path });
+    // One reused read buffer instead of an allocation per read (see StaticReader).
+    const reader = new StaticReader();
+    const socket = net.connect({ path, onread: reader.onread });
     const onError = (error: Error): void => settle(error);
     socket.once('error', onError);
     socket.once('connect', () => {
       socket.off('error', onError);
-      settle(undefined, createSocketTransport(socket, 'unix', target));
+      settle(undefined, createSocketTransport(socket, 'unix', target, reader));
     });
     return () => socket.destroy();
   });
