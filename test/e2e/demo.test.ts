@@ -149,13 +149,35 @@ describe('demo:server and demo:client as separate processes', { concurrency: tru
   }
 
   for (const transport of ['tcp', 'unix', 'ws', 'stdio'] as const) {
-    it(`answers sparrowc call hello_world over ${transport}`, { timeout: 30_000 }, async () => {
-      const url = { tcp: server.urls[0]!, unix: server.urls[1]!, ws: server.urls[2]!, stdio: stdioServerUrl() }[transport];
-      const result = await runSparrowc(['call', url, 'hello_world', '{"name":"Bill"}'], { timeoutMs: 20_000 });
-      assert.equal(result.stdout, '"Hello Bill!"\n', result.stderr);
-      assert.equal(result.code, 0);
-    });
+    for (const serializer of ['json', 'msgpack', 'cbor'] as const) {
+      it(`answers sparrowc call over ${transport} with --serializer ${serializer}: a result, a stream, a typed error`, { timeout: 40_000 }, async () => {
+        const url = { tcp: server.urls[0]!, unix: server.urls[1]!, ws: server.urls[2]!, stdio: stdioServerUrl() }[transport];
+        const call = (args: string[]) => runSparrowc(['call', url, ...args, '--serializer', serializer], { timeoutMs: 20_000 });
+        const [hello, stream, missing, invalid] = await Promise.all([
+          call(['hello_world', '{"name":"Bill"}']),
+          call(['demo_multipart_response', '{"up_to":3}', '--stream']),
+          call(['get', '{"id":{"value":"missing"}}', '--namespace', 'notes']),
+          // A string where the schema wants the struct Id: refused before user code runs.
+          call(['get', '{"id":"missing"}', '--namespace', 'notes']),
+        ]);
+        assert.equal(hello.stdout, '"Hello Bill!"\n', hello.stderr);
+        assert.equal(hello.code, 0);
+        assert.equal(stream.stdout, '[1,2]\n[2,5]\n[3,10]\n', stream.stderr);
+        assert.equal(stream.code, 0);
+        assert.equal(missing.stdout, '');
+        assert.match(missing.stderr, /^error: callee error \(cat e\) NotFound: /);
+        assert.equal(missing.code, 1);
+        assert.match(invalid.stderr, /^error: caller error \(cat r\) InvalidParams: id: /);
+        assert.equal(invalid.code, 1);
+      });
+    }
   }
+
+  it('sparrowc call exits 2 when the demo server is not there', { timeout: 20_000 }, async () => {
+    const result = await runSparrowc(['call', 'tcp://127.0.0.1:1', 'hello_world'], { timeoutMs: 15_000 });
+    assert.match(result.stderr, /^error: connection failed: /);
+    assert.equal(result.code, 2);
+  });
 
   it('exits 1 and says which call failed when the peer is gone', { timeout: 20_000 }, async () => {
     const run = await runEntry(entryPoints.client, ['--connect', 'tcp://127.0.0.1:1'], 15_000);
