@@ -163,7 +163,18 @@ export function encodeMessage(message: Message, format: WireFormat): Uint8Array 
   // Written whenever it differs, payload or not, as HEAD does (Python's
   // replies keep the request's `l`); never `l: null`, never on acks.
   if (payloadCode !== envelopeCode && message.kind !== 'ack') envelope.l = payloadCode;
-  return frame(format.layout, V050, envelopeCode, encodeEnvelope(envelopeCode, envelope), payload, payloadCode);
+  const envelopeBytes = encodeEnvelope(envelopeCode, envelope);
+  if (envelopeBytes === flatEnvelope) {
+    // The envelope sits in packFlatMap's scratch until frame copies it; a payload's toJSON
+    // that encodes another message meanwhile must not reuse that scratch.
+    flatEnvelopeBusy = true;
+    try {
+      return frame(format.layout, V050, envelopeCode, envelopeBytes, payload, payloadCode);
+    } finally {
+      flatEnvelopeBusy = false;
+    }
+  }
+  return frame(format.layout, V050, envelopeCode, envelopeBytes, payload, payloadCode);
 }
 
 function frame(
@@ -198,9 +209,17 @@ function encodeValue(code: SerialiserCode, value: unknown): ChainPart {
   return code === 'j' ? stringifyJson(value) : getSerialiser(code).encode(value);
 }
 
+/** The last envelope packFlatMap wrote (a view of its scratch), and whether a frame still needs it. */
+let flatEnvelope: Uint8Array | undefined;
+let flatEnvelopeBusy = false;
+
 /** An envelope: msgpack ones are written by hand when they are flat and small (they nearly always are). */
 function encodeEnvelope(code: SerialiserCode, envelope: Record<string, unknown>): ChainPart {
-  return (code === 'm' ? packFlatMap(envelope) : undefined) ?? encodeValue(code, envelope);
+  if (code === 'm' && !flatEnvelopeBusy) {
+    const bytes = packFlatMap(envelope);
+    if (bytes !== undefined) return (flatEnvelope = bytes);
+  }
+  return encodeValue(code, envelope);
 }
 
 function hasKeys(record: object): boolean {

@@ -296,3 +296,22 @@ function decodeOne(bytes: Uint8Array): Chain {
   assert.ok(out);
   return out;
 }
+
+describe('encodeMessage: re-entrant encoding', () => {
+  it('keeps the outer envelope intact when a payload toJSON encodes another message', () => {
+    const format: WireFormat = { layout: '0.1.2', serialiser: 'm' };
+    let inner: Uint8Array | undefined;
+    class Reentrant {
+      toJSON(): unknown {
+        inner = encodeMessage({ kind: 'response', to: 99, multipart: false, ack: false, hasResult: true, result: 'inner' }, format);
+        return { x: 1 };
+      }
+    }
+    const result = new Reentrant();
+    const outer = encodeMessage({ kind: 'response', to: 7, multipart: true, ack: false, hasResult: true, result }, format);
+    const message = decodeChain(decodeOne(outer)) as IncomingMessage & { to: number; multipart: boolean };
+    assert.equal(message.to, 7);
+    assert.equal(message.multipart, true);
+    assert.equal((decodeChain(decodeOne(inner!)) as IncomingMessage & { to: number }).to, 99);
+  });
+});
