@@ -10,55 +10,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeChain } from '../../runtime/envelope/codec.ts';
-import type { IncomingMessage, WireFormat } from '../../runtime/envelope/message.ts';
 import { createMessageLink } from '../../runtime/envelope/message-link.ts';
-import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import { createPeer } from '../../runtime/rpc/peer.ts';
 import { createMemoryTransportPair } from '../../runtime/transport/memory.ts';
-import type { Transport } from '../../runtime/transport/transport.ts';
 import { createReferenceServerClient, type ReferenceServerClient } from '../golden/cases/streams-reference/expected/main.ts';
 import { createRecordingLogger } from '../helpers/peers.ts';
-import { loadVectors, type Vector } from '../helpers/vectors.ts';
-
-function decodeBytes(bytes: Uint8Array): IncomingMessage {
-  const messages: IncomingMessage[] = [];
-  new ChainDecoder((chain) => messages.push(decodeChain(chain))).push(bytes);
-  assert.equal(messages.length, 1);
-  return messages[0]!;
-}
-
-/** The fake reference server: raw chains out, decoded chains in. */
-function fakeReference(transport: Transport): { send(bytes: Uint8Array): void; next(): Promise<IncomingMessage> } {
-  const queue: IncomingMessage[] = [];
-  const waiters: Array<(message: IncomingMessage) => void> = [];
-  const decoder = new ChainDecoder((chain) => {
-    const message = decodeChain(chain);
-    const waiter = waiters.shift();
-    if (waiter === undefined) queue.push(message);
-    else waiter(message);
-  });
-  transport.start({ onData: (bytes) => decoder.push(bytes), onClose: () => {} });
-  return {
-    send: (bytes) => transport.send(bytes),
-    next: () => {
-      const message = queue.shift();
-      if (message !== undefined) return Promise.resolve(message);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no chain from the generated client within 2 s')), 2000);
-        waiters.push((m) => {
-          clearTimeout(timer);
-          resolve(m);
-        });
-      });
-    },
-  };
-}
-
-function formatOf(vector: Vector): WireFormat {
-  const serialiser = vector.name.includes('msgpack-') ? 'm' : vector.name.includes('cbor-') ? 'c' : 'j';
-  return { layout: vector.name.startsWith('head-') ? 'next' : '0.1.2', serialiser, protocol: '.5' };
-}
+import { createFakeReference, decodeChainBytes, vectorFormat } from '../helpers/vector-replay.ts';
+import { loadVectors } from '../helpers/vectors.ts';
 
 /** What the generated client does for each captured op, and the reference's result it must get. */
 const SCRIPTS: Record<string, (client: ReferenceServerClient) => Promise<void>> = {
@@ -91,15 +49,15 @@ describe('reference vectors replayed through a generated client', () => {
   for (const { vector, script } of vectors) {
     it(vector.name, async () => {
       const [clientSide, serverSide] = createMemoryTransportPair();
-      const reference = fakeReference(serverSide);
-      const format = formatOf(vector);
+      const reference = createFakeReference(serverSide, 'the generated client');
+      const format = vectorFormat(vector);
       const peer = createPeer(createMessageLink(clientSide), { serialiser: format.serialiser, layout: format.layout, logger: createRecordingLogger() });
       const done = script(createReferenceServerClient(peer));
       try {
         // C>S chains are what the generated client must send; S>C chains the fake reference sends.
         for (const [index, chain] of vector.chains.entries()) {
           if (chain.direction === 'S>C') reference.send(chain.bytes);
-          else assert.deepEqual(await reference.next(), decodeBytes(chain.bytes), `chain ${index} from the generated client`);
+          else assert.deepEqual(await reference.next(), decodeChainBytes(chain.bytes), `chain ${index} from the generated client`);
         }
         await done;
       } finally {

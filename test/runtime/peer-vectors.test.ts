@@ -9,57 +9,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeChain } from '../../runtime/envelope/codec.ts';
-import type { IncomingMessage, Params, WireFormat } from '../../runtime/envelope/message.ts';
+import type { IncomingMessage, Params } from '../../runtime/envelope/message.ts';
 import { createMessageLink } from '../../runtime/envelope/message-link.ts';
 import { isSparrowError } from '../../runtime/errors.ts';
-import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import { createPeer, type Peer } from '../../runtime/rpc/peer.ts';
 import { createMemoryTransportPair } from '../../runtime/transport/memory.ts';
-import type { Transport } from '../../runtime/transport/transport.ts';
 import { createReferenceRegistry } from '../helpers/reference-services.ts';
 import { createRecordingLogger } from '../helpers/peers.ts';
+import { createFakeReference, decodeChainBytes, vectorFormat, type FakeReference } from '../helpers/vector-replay.ts';
 import { loadVectors, type Vector } from '../helpers/vectors.ts';
-
-function decodeBytes(bytes: Uint8Array): IncomingMessage {
-  const messages: IncomingMessage[] = [];
-  const decoder = new ChainDecoder((chain) => messages.push(decodeChain(chain)));
-  decoder.push(bytes);
-  assert.equal(messages.length, 1);
-  return messages[0]!;
-}
-
-/** The fake reference end: raw chains in and out of a transport. */
-function createFakeReference(transport: Transport): { send(bytes: Uint8Array): void; next(): Promise<IncomingMessage> } {
-  const queue: IncomingMessage[] = [];
-  const waiters: Array<(message: IncomingMessage) => void> = [];
-  const decoder = new ChainDecoder((chain) => {
-    const message = decodeChain(chain);
-    const waiter = waiters.shift();
-    if (waiter === undefined) queue.push(message);
-    else waiter(message);
-  });
-  transport.start({ onData: (bytes) => decoder.push(bytes), onClose: () => {} });
-  return {
-    send: (bytes) => transport.send(bytes),
-    next: () => {
-      const message = queue.shift();
-      if (message !== undefined) return Promise.resolve(message);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no chain from the peer within 2 s')), 2000);
-        waiters.push((m) => {
-          clearTimeout(timer);
-          resolve(m);
-        });
-      });
-    },
-  };
-}
-
-function formatOf(vector: Vector): WireFormat {
-  const serialiser = vector.name.includes('msgpack-') ? 'm' : vector.name.includes('cbor-') ? 'c' : 'j';
-  return { layout: vector.name.startsWith('head-') ? 'next' : '0.1.2', serialiser, protocol: '.5' };
-}
 
 function opOf(vector: Vector): string {
   return vector.name.replace(/^head-/, '').replace(/^(json|msgpack|cbor)-/, '');
@@ -70,7 +28,7 @@ type Step = { dir: 'C>S'; bytes: Uint8Array } | { dir: 'S>C'; expected: Incoming
 /** What Sparrow, as the server, must send in place of the reference's answer. */
 function serverSteps(vector: Vector): Step[] {
   const steps: Step[] = vector.chains.map((chain) =>
-    chain.direction === 'C>S' ? { dir: 'C>S', bytes: chain.bytes } : { dir: 'S>C', expected: decodeBytes(chain.bytes) },
+    chain.direction === 'C>S' ? { dir: 'C>S', bytes: chain.bytes } : { dir: 'S>C', expected: decodeChainBytes(chain.bytes) },
   );
   const op = opOf(vector);
   if (op === 'unknown') {
@@ -80,15 +38,15 @@ function serverSteps(vector: Vector): Step[] {
       expected: (actual) => {
         assert.equal(actual.kind, 'exception');
         assert.deepEqual((actual as { error: unknown }).error, { cat: 'r', type: 'TargetNotFound', msg: 'target no_such_function not found' });
-        assert.deepEqual(actual.format, formatOf(vector));
+        assert.deepEqual(actual.format, vectorFormat(vector));
       },
     };
   }
   if (op === 'silent') {
     // The reference sends nothing (its bug, §7.4); Sparrow answers an empty response on delivery.
-    steps.push({ dir: 'S>C', expected: { kind: 'response', to: 1, multipart: false, ack: false, hasResult: false, format: formatOf(vector) } });
+    steps.push({ dir: 'S>C', expected: { kind: 'response', to: 1, multipart: false, ack: false, hasResult: false, format: vectorFormat(vector) } });
   }
-  if (op === 'bytes_result' && formatOf(vector).serialiser === 'j') {
+  if (op === 'bytes_result' && vectorFormat(vector).serialiser === 'j') {
     // The reference fails (TypeError); Sparrow carries bytes in a msgpack payload named by `l` (decision 4).
     steps[1] = {
       dir: 'S>C',
@@ -102,7 +60,7 @@ function serverSteps(vector: Vector): Step[] {
   return steps;
 }
 
-async function runSteps(steps: Step[], reference: ReturnType<typeof createFakeReference>, role: string): Promise<void> {
+async function runSteps(steps: Step[], reference: FakeReference, role: string): Promise<void> {
   for (const [index, step] of steps.entries()) {
     if (step.dir === 'C>S') {
       reference.send(step.bytes);
@@ -121,7 +79,7 @@ describe('peer vectors: Sparrow as the server answers as the reference did', () 
     if (vector.name.includes('basic-encoder')) continue; // `b` is the codec's business; the 0.1.2 reply is not even parseable.
     it(vector.name, async () => {
       const [clientSide, serverSide] = createMemoryTransportPair();
-      const reference = createFakeReference(clientSide);
+      const reference = createFakeReference(clientSide, 'the peer');
       const peer = createPeer(createMessageLink(serverSide), { registry: createReferenceRegistry(), logger: createRecordingLogger() });
       // reverse_call: the server calls the client's exported function; the fake client answers from the capture.
       await runSteps(serverSteps(vector), reference, 'server');
@@ -174,7 +132,7 @@ const clientScripts: Record<string, (peer: Peer, vector: Vector) => Promise<void
   },
   namespace: async (peer) => assert.equal(await peer.call('add', { a: 2, b: 3 }, { namespace: 'maths' }), 5),
   bytes_result: async (peer, vector) => {
-    if (formatOf(vector).serialiser === 'j') {
+    if (vectorFormat(vector).serialiser === 'j') {
       await assert.rejects(peer.call('bytes_result'), (e) => isSparrowError(e, 'callee-error') && e.remoteType === 'TypeError');
     } else {
       assert.deepEqual(await peer.call('bytes_result'), Uint8Array.of(0, 1, 0xfe, 0xff));
@@ -188,11 +146,11 @@ describe('peer vectors: Sparrow as the client sends what the reference client se
     if (script === undefined) continue; // silent (never sent by Sparrow) and the hand-built vectors
     it(vector.name, async () => {
       const [clientSide, serverSide] = createMemoryTransportPair();
-      const reference = createFakeReference(serverSide);
-      const format = formatOf(vector);
+      const reference = createFakeReference(serverSide, 'the peer');
+      const format = vectorFormat(vector);
       const peer = createPeer(createMessageLink(clientSide), { serialiser: format.serialiser, layout: format.layout, logger: createRecordingLogger() });
       const steps: Step[] = vector.chains.map((chain) =>
-        chain.direction === 'S>C' ? { dir: 'C>S', bytes: chain.bytes } : { dir: 'S>C', expected: decodeBytes(chain.bytes) },
+        chain.direction === 'S>C' ? { dir: 'C>S', bytes: chain.bytes } : { dir: 'S>C', expected: decodeChainBytes(chain.bytes) },
       );
       // Here "C>S" steps are what the fake server sends and "S>C" steps what Sparrow must send.
       const done = script(peer, vector);
