@@ -14,7 +14,6 @@
  * schema-less streams matrix).
  */
 import assert from 'node:assert/strict';
-import { Buffer } from 'node:buffer';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +33,9 @@ import {
   type SerialiserCode,
 } from 'sparrow/runtime/node';
 import { StoppedAt, createStreamsClientClient, createStreamsServerClient, type News, type StreamsServerClient } from '../golden/cases/streams/expected/main.ts';
-import { ITEM_BASE, bytePattern, registerClientSide, registerServerSide } from '../helpers/generated-streams.ts';
+import { eventually, settlesAtOnce, sleep, take } from '../helpers/async-waits.ts';
+import { assertSameBytes, cachedBytePattern } from '../helpers/byte-pattern.ts';
+import { ITEM_BASE, registerClientSide, registerServerSide } from '../helpers/generated-streams.ts';
 
 /** Both generated clients have the same members; scenarios take either. */
 type Streams = StreamsServerClient;
@@ -56,51 +57,6 @@ const SLOW_MS = 1000;
 
 let tokens = 0;
 const token = (): string => `g${process.pid}-${++tokens}`;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(check: () => Promise<boolean> | boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-async function take<T>(iterator: AsyncIterator<T>, n: number): Promise<T[]> {
-  const items: T[] = [];
-  while (items.length < n) {
-    const step = await iterator.next();
-    if (step.done === true) break;
-    items.push(step.value);
-  }
-  return items;
-}
-
-/** True when `promise` settles within the current macrotask turn. */
-async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return settled;
-}
-
-const patterns = new Map<string, Uint8Array>();
-function pattern(size: number, seed: number): Uint8Array {
-  const key = `${size}:${seed}`;
-  let bytes = patterns.get(key);
-  if (bytes === undefined) patterns.set(key, (bytes = bytePattern(size, seed)));
-  return bytes;
-}
-
-function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
-  assert.ok(actual instanceof Uint8Array, `${what}: a Uint8Array`);
-  assert.equal(actual.byteLength, expected.byteLength, `${what}: length`);
-  assert.ok(Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(expected), `${what}: identical bytes`);
-}
-
 const BINARY_SIZES = [0, 1, 64 * 1024, 4 * MIB];
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -161,7 +117,7 @@ const SCENARIOS: Record<string, Scenario> = {
     assert.equal(items.length, 20);
     items.forEach((item, k) => {
       assert.equal(item.n, ITEM_BASE + BigInt(k));
-      sameBytes(item.data, pattern(33, k + 1), `item ${k}`);
+      assertSameBytes(item.data, cachedBytePattern(33, k + 1), `item ${k}`);
     });
   },
 
@@ -285,14 +241,14 @@ const SCENARIOS: Record<string, Scenario> = {
   },
 
   async 'binary 0 B, 1 B, 64 KiB, 4 MiB byte-identical as params, results, stream items, iterable params and callback params'({ api }) {
-    for (const size of BINARY_SIZES) sameBytes(await api.echo({ data: pattern(size, 3) }), pattern(size, 3), `echo ${size} B`);
-    sameBytes(await api.makeBlob({ size: 4 * MIB, seed: 5 }), pattern(4 * MIB, 5), 'a 4 MiB result');
+    for (const size of BINARY_SIZES) assertSameBytes(await api.echo({ data: cachedBytePattern(size, 3) }), cachedBytePattern(size, 3), `echo ${size} B`);
+    assertSameBytes(await api.makeBlob({ size: 4 * MIB, seed: 5 }), cachedBytePattern(4 * MIB, 5), 'a 4 MiB result');
     const parts: Uint8Array[] = [];
     for await (const part of api.blobParts({ sizes: BINARY_SIZES })) parts.push(part);
     assert.equal(parts.length, BINARY_SIZES.length);
-    parts.forEach((part, k) => sameBytes(part, pattern(BINARY_SIZES[k]!, k + 1), `stream item ${k}`));
+    parts.forEach((part, k) => assertSameBytes(part, cachedBytePattern(BINARY_SIZES[k]!, k + 1), `stream item ${k}`));
     async function* chunks(): AsyncGenerator<Uint8Array> {
-      for (const size of BINARY_SIZES) yield pattern(size, 11);
+      for (const size of BINARY_SIZES) yield cachedBytePattern(size, 11);
     }
     assert.equal(await api.totalLength({ chunks: chunks() }), BigInt(BINARY_SIZES.reduce((a, b) => a + b, 0)));
     for (const size of [0, 1, 64 * 1024]) {
@@ -305,7 +261,7 @@ const SCENARIOS: Record<string, Scenario> = {
         },
       });
       assert.equal(length, size);
-      sameBytes(got!, pattern(size, 7), `callback param ${size} B`);
+      assertSameBytes(got!, cachedBytePattern(size, 7), `callback param ${size} B`);
     }
   },
 };

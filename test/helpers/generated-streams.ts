@@ -19,11 +19,8 @@ import {
   type StreamsServerImplementation,
   type StreamsServerTopics,
 } from '../golden/cases/streams/expected/main.ts';
-import { bytePattern } from './stream-targets.ts';
-
-export { bytePattern };
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from './async-waits.ts';
+import { bytePattern } from './byte-pattern.ts';
 
 /** One side's implementation state. */
 export interface StreamsSide {

@@ -4,10 +4,10 @@
  * matrix over every transport, serialiser and layout, in both directions.
  */
 import assert from 'node:assert/strict';
-import { Buffer } from 'node:buffer';
 import { isSparrowError } from '../../runtime/errors.ts';
 import type { Peer } from '../../runtime/rpc/peer.ts';
-import { bytePattern } from './stream-targets.ts';
+import { eventually, settlesAtOnce, sleep, take } from './async-waits.ts';
+import { assertSameBytes, cachedBytePattern } from './byte-pattern.ts';
 
 /** What a scenario gets besides the calling peer. */
 export interface ScenarioContext {
@@ -22,57 +22,11 @@ function token(): string {
   return `t${process.pid}-${++tokens}`;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it holds (at most `ms`). */
-export async function eventually(check: () => Promise<boolean> | boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 async function probe(caller: Peer, id: string): Promise<string[]> {
   return caller.call<string[]>('probe', { token: id });
 }
 
-async function take<T>(stream: AsyncIterator<T>, n: number): Promise<T[]> {
-  const items: T[] = [];
-  while (items.length < n) {
-    const step = await stream.next();
-    if (step.done === true) break;
-    items.push(step.value);
-  }
-  return items;
-}
-
-/** Resolves true when `promise` has settled within the current macrotask turn. */
-async function settlesAtOnce(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await new Promise((resolve) => setImmediate(resolve));
-  return settled;
-}
-
-function sameBytes(actual: unknown, expected: Uint8Array, what: string): void {
-  assert.ok(actual instanceof Uint8Array, `${what}: a Uint8Array arrives (got ${typeof actual})`);
-  assert.equal(actual.byteLength, expected.byteLength, `${what}: length`);
-  assert.ok(Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(expected), `${what}: identical bytes`);
-}
-
 const MIB = 1024 * 1024;
-const patterns = new Map<string, Uint8Array>();
-/** Patterns are built once per process: several MiB of LCG output is not free. */
-function cached(size: number, seed: number): Uint8Array {
-  const key = `${size}:${seed}`;
-  let bytes = patterns.get(key);
-  if (bytes === undefined) patterns.set(key, (bytes = bytePattern(size, seed)));
-  return bytes;
-}
 const OVER_LIMIT = 11 * MIB;
 
 export const SCENARIOS: Record<string, Scenario> = {
@@ -219,15 +173,15 @@ export const SCENARIOS: Record<string, Scenario> = {
 
   async 'binary: 0 B to several MiB, byte-identical in params, results, parts and callback params'(caller) {
     for (const size of [0, 1, 1000, 65_536, 4 * MIB]) {
-      const data = cached(size, 3);
-      sameBytes(await caller.call('echo', { data }), data, `echo ${size} B`);
+      const data = cachedBytePattern(size, 3);
+      assertSameBytes(await caller.call('echo', { data }), data, `echo ${size} B`);
     }
-    sameBytes(await caller.call('make_blob', { size: 3 * MIB, seed: 5 }), cached(3 * MIB, 5), 'a 3 MiB result');
+    assertSameBytes(await caller.call('make_blob', { size: 3 * MIB, seed: 5 }), cachedBytePattern(3 * MIB, 5), 'a 3 MiB result');
     const sizes = [0, 10, 300_000, 2 * MIB];
     const parts = [];
     for await (const part of caller.callStream('blob_parts', { sizes })) parts.push(part);
     assert.equal(parts.length, sizes.length);
-    parts.forEach((part, k) => sameBytes(part, cached(sizes[k]!, k + 1), `part ${k}`));
+    parts.forEach((part, k) => assertSameBytes(part, cachedBytePattern(sizes[k]!, k + 1), `part ${k}`));
     for (const size of [0, 100_000, MIB]) {
       let got: unknown;
       const length = await caller.call('bytes_callback', {
@@ -238,12 +192,12 @@ export const SCENARIOS: Record<string, Scenario> = {
         },
       });
       assert.equal(length, size);
-      sameBytes(got, cached(size, 7), `callback param ${size} B`);
+      assertSameBytes(got, cachedBytePattern(size, 7), `callback param ${size} B`);
     }
   },
 
   async 'binary beyond the chain limit: limit-exceeded, never a dropped connection'(caller) {
-    const big = cached(OVER_LIMIT, 9);
+    const big = cachedBytePattern(OVER_LIMIT, 9);
     await assert.rejects(caller.call('echo', { data: big }), (e) => isSparrowError(e, 'limit-exceeded'));
     await assert.rejects(caller.call('make_blob', { size: OVER_LIMIT, seed: 9 }), (e) => isSparrowError(e, 'limit-exceeded'));
     const seen: unknown[] = [];

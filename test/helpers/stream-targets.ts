@@ -13,29 +13,16 @@ import type { Params } from '../../runtime/envelope/message.ts';
 import type { NotifyCallback, RequestCallback } from '../../runtime/rpc/callbacks.ts';
 import type { ExportOptions, Handler } from '../../runtime/rpc/registry.ts';
 import { createTopic, type Topic } from '../../runtime/rpc/topic.ts';
+import { sleep } from './async-waits.ts';
+import { bytePattern } from './byte-pattern.ts';
 
 /** Anything with `export` (a `Registry` or a `Peer`). */
 export interface Exporter {
   export(name: string, handler: Handler, options?: ExportOptions): () => void;
 }
 
-/** A deterministic byte pattern of `length` bytes, different per `seed`. */
-export function bytePattern(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = (seed * 2654435761) >>> 0;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
 /** Counters the slow-consumer test reads from the producer process. */
 export const producerStats = { produced: 0 };
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Registers every scenario target on `exporter`; state (probe logs, topics) is per call of this function. */
 export function exportStreamTargets(exporter: Exporter): void {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
+import { bytePattern } from './byte-pattern.ts';
 import type { Listener, Transport } from '../../runtime/transport/transport.ts';
 
 /** What one side of a connection saw. */
@@ -75,17 +76,6 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   }
 }
 
-/** A deterministic byte pattern of `length` bytes, different per `seed`. */
-export function pattern(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed * 2654435761 >>> 0;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
 /** Waits a few event-loop turns, for asserting that nothing more happens. */
 export function settle(ms = 50): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -128,8 +118,8 @@ export function describeTransportConformance(name: string, fixture: TransportFix
     it('delivers chains both ways, exactly', async () => {
       const { listener, client, server } = await connectPair(fixture);
       try {
-        const a = pattern(100, 1);
-        const b = pattern(3000, 2);
+        const a = bytePattern(100, 1);
+        const b = bytePattern(3000, 2);
         client.transport.send(a);
         server.transport.send(b);
         assert.deepEqual(await server.waitForBytes(a.length), Buffer.from(a));
@@ -142,7 +132,7 @@ export function describeTransportConformance(name: string, fixture: TransportFix
     it('delivers a 4 MiB chain intact in both directions', async () => {
       const { listener, client, server } = await connectPair(fixture);
       try {
-        const big = pattern(4 * 1024 * 1024, 3);
+        const big = bytePattern(4 * 1024 * 1024, 3);
         client.transport.send(big);
         server.transport.send(big);
         assert.ok(Buffer.from(big).equals(await server.waitForBytes(big.length)));
@@ -156,8 +146,8 @@ export function describeTransportConformance(name: string, fixture: TransportFix
       const { listener, client, server } = await connectPair(fixture);
       try {
         const chains: Uint8Array[] = [];
-        for (let i = 0; i < 10_000; i++) chains.push(pattern(1 + (i % 40), i + 10));
-        chains.splice(5000, 0, pattern(200_000, 9));
+        for (let i = 0; i < 10_000; i++) chains.push(bytePattern(1 + (i % 40), i + 10));
+        chains.splice(5000, 0, bytePattern(200_000, 9));
         for (const chain of chains) client.transport.send(chain);
         const expected = Buffer.concat(chains);
         if (fixture.gathers === true) assert.ok(client.transport.bufferedAmount >= expected.length, 'queued bytes are reported');
@@ -172,17 +162,17 @@ export function describeTransportConformance(name: string, fixture: TransportFix
     it('closing from the connector closes both sides once, cleanly', async () => {
       const { listener, client, server } = await connectPair(fixture);
       try {
-        client.transport.send(pattern(10, 4));
+        client.transport.send(bytePattern(10, 4));
         client.transport.close();
         client.transport.close();
-        client.transport.send(pattern(10, 5)); // dropped, no throw
+        client.transport.send(bytePattern(10, 5)); // dropped, no throw
         assert.equal(await withTimeout(client.closed, 5000, 'client close'), undefined);
         assert.equal(await withTimeout(server.closed, 5000, 'server close'), undefined);
-        assert.deepEqual(server.bytes(), Buffer.from(pattern(10, 4)));
+        assert.deepEqual(server.bytes(), Buffer.from(bytePattern(10, 4)));
         await settle();
         assert.equal(client.closeCount(), 1);
         assert.equal(server.closeCount(), 1);
-        server.transport.send(pattern(10, 6)); // after close: dropped
+        server.transport.send(bytePattern(10, 6)); // after close: dropped
         await client.transport.drained();
         await server.transport.drained();
       } finally {
@@ -193,11 +183,11 @@ export function describeTransportConformance(name: string, fixture: TransportFix
     it('closing from the listener side closes both sides once, cleanly', async () => {
       const { listener, client, server } = await connectPair(fixture);
       try {
-        server.transport.send(pattern(10, 7));
+        server.transport.send(bytePattern(10, 7));
         server.transport.close();
         assert.equal(await withTimeout(server.closed, 5000, 'server close'), undefined);
         assert.equal(await withTimeout(client.closed, 5000, 'client close'), undefined);
-        assert.deepEqual(client.bytes(), Buffer.from(pattern(10, 7)));
+        assert.deepEqual(client.bytes(), Buffer.from(bytePattern(10, 7)));
         await settle();
         assert.equal(client.closeCount(), 1);
         assert.equal(server.closeCount(), 1);

@@ -10,19 +10,9 @@ import { isSparrowError } from '../../runtime/errors.ts';
 import type { NotificationMessage, RequestMessage } from '../../runtime/envelope/message.ts';
 import { DEFAULT_STREAM_WINDOW } from '../../runtime/rpc/peer.ts';
 import { createTopic } from '../../runtime/rpc/topic.ts';
+import { collect, eventuallyWithin } from '../helpers/async-waits.ts';
 import { settle } from '../helpers/message-links.ts';
 import { createPeerPair } from '../helpers/peers.ts';
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await settle(1);
-  assert.ok(condition(), what);
-}
 
 function counter(limit: number): { produced: () => number; finallyRan: () => boolean; generator: () => Generator<number> } {
   let produced = 0;
@@ -59,12 +49,12 @@ describe('peer: #sys.credit flow control', () => {
     server.export('items', source.generator, { multipart: true });
     await client.remoteFeatures();
     const stream = client.callStream<number>('items', {}, { window: 8 });
-    await waitFor(() => source.produced() === 8, 'the window is produced');
+    await eventuallyWithin(500, () => source.produced() === 8, 'the window is produced');
     await settle(20);
     assert.equal(source.produced(), 8, 'nothing beyond the window');
     // Reading below half the window tops the grant up to the window again.
     for (let i = 0; i < 5; i++) assert.deepEqual(await stream.next(), { done: false, value: i });
-    await waitFor(() => source.produced() === 13, 'credit topped up');
+    await eventuallyWithin(500, () => source.produced() === 13, 'credit topped up');
     await settle(10);
     assert.equal(source.produced(), 13);
     let expected = 5;
@@ -83,13 +73,13 @@ describe('peer: #sys.credit flow control', () => {
     await client.remoteFeatures();
     const sa = client.callStream('a');
     const sb = client.callStream('b', {}, { maxBuffer: 10 });
-    await waitFor(() => a.produced() === DEFAULT_STREAM_WINDOW && b.produced() === 10, 'windows produced');
+    await eventuallyWithin(500, () => a.produced() === DEFAULT_STREAM_WINDOW && b.produced() === 10, 'windows produced');
     await settle(20);
     assert.equal(a.produced(), DEFAULT_STREAM_WINDOW);
     assert.equal(b.produced(), 10);
     sa.cancel();
     sb.cancel();
-    await waitFor(() => a.finallyRan() && b.finallyRan(), 'cancel closes generators waiting for credit');
+    await eventuallyWithin(500, () => a.finallyRan() && b.finallyRan(), 'cancel closes generators waiting for credit');
     assert.equal(server.activeHandlerCount, 0);
     client.close();
   });
@@ -99,7 +89,7 @@ describe('peer: #sys.credit flow control', () => {
     const source = counter(500);
     server.export('items', source.generator, { multipart: true });
     const stream = client.callStream('items');
-    await waitFor(() => source.finallyRan(), 'runs to the end unpaced');
+    await eventuallyWithin(500, () => source.finallyRan(), 'runs to the end unpaced');
     assert.equal(source.produced(), 500);
     assert.equal(clientLink.sent.filter((s) => s.message.kind === 'notification').length, 0);
     stream.cancel();
@@ -107,7 +97,7 @@ describe('peer: #sys.credit flow control', () => {
     const again = counter(500);
     server.export('again', again.generator, { multipart: true });
     const unpaced = client.callStream('again', {}, { window: Infinity });
-    await waitFor(() => again.finallyRan(), 'window Infinity: unpaced');
+    await eventuallyWithin(500, () => again.finallyRan(), 'window Infinity: unpaced');
     unpaced.cancel();
     client.close();
   });
@@ -143,7 +133,7 @@ describe('peer: #sys.credit flow control', () => {
     server.export('ticks', topic.handler, { multipart: true });
     await client.remoteFeatures();
     const stream = client.callStream<number>('ticks', {}, { window: 4 });
-    await waitFor(() => topic.subscriberCount === 1, 'subscribed');
+    await eventuallyWithin(500, () => topic.subscriberCount === 1, 'subscribed');
     for (let i = 1; i <= 100; i++) {
       topic.publish(i);
       if (i <= 4) await settle(1);
@@ -154,7 +144,7 @@ describe('peer: #sys.credit flow control', () => {
     // 4 in flight on the caller's credit, then the queue's 10 newest.
     assert.deepEqual(seen, [1, 2, 3, 4, ...Array.from({ length: 10 }, (_, k) => 91 + k)]);
     stream.cancel();
-    await waitFor(() => topic.subscriberCount === 0, 'unsubscribed');
+    await eventuallyWithin(500, () => topic.subscriberCount === 0, 'unsubscribed');
     client.close();
   });
 
@@ -165,7 +155,7 @@ describe('peer: #sys.credit flow control', () => {
     await client.remoteFeatures();
     const slow = client.callStream<number>('ticks', {}, { window: 2 });
     const fast = client.callStream<number>('ticks');
-    await waitFor(() => topic.subscriberCount === 2, 'subscribed');
+    await eventuallyWithin(500, () => topic.subscriberCount === 2, 'subscribed');
     const fastSeen: number[] = [];
     const fastDone = (async () => {
       for await (const item of fast) {

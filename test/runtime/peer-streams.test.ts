@@ -4,14 +4,9 @@ import { SparrowError, isSparrowError } from '../../runtime/errors.ts';
 import type { Params } from '../../runtime/envelope/message.ts';
 import type { NotifyCallback, RequestCallback } from '../../runtime/rpc/callbacks.ts';
 import { createPeer } from '../../runtime/rpc/peer.ts';
+import { collect } from '../helpers/async-waits.ts';
 import { createMessageLinkPair, createScriptedRemote, settle } from '../helpers/message-links.ts';
 import { createPeerPair, createRecordingLogger } from '../helpers/peers.ts';
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
-}
 
 describe('peer: multipart responses', () => {
   it('streams each item as pm, then pmt', async () => {

@@ -3,23 +3,8 @@ import { describe, it } from 'node:test';
 import { isSparrowError } from '../../runtime/errors.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
 import { createTopic } from '../../runtime/rpc/topic.ts';
-import { settle } from '../helpers/message-links.ts';
+import { eventuallyWithin, take } from '../helpers/async-waits.ts';
 import { createPeerPair } from '../helpers/peers.ts';
-
-async function take<T>(stream: AsyncIterator<T>, n: number): Promise<T[]> {
-  const items: T[] = [];
-  while (items.length < n) {
-    const step = await stream.next();
-    if (step.done === true) break;
-    items.push(step.value);
-  }
-  return items;
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await settle(1);
-  assert.ok(condition());
-}
 
 describe('peer: topics as multipart subscriptions', () => {
   it('delivers every published value to every subscriber, across connections', async () => {
@@ -30,7 +15,7 @@ describe('peer: topics as multipart subscriptions', () => {
     const two = createPeerPair({ server: { registry } });
     const a = one.client.callStream<number>('ticks');
     const b = two.client.callStream<number>('ticks');
-    await waitFor(() => ticks.subscriberCount === 2);
+    await eventuallyWithin(200, () => ticks.subscriberCount === 2);
     for (let i = 1; i <= 3; i++) ticks.publish(i);
     assert.deepEqual(await take(a, 3), [1, 2, 3]);
     assert.deepEqual(await take(b, 3), [1, 2, 3]);
@@ -47,16 +32,16 @@ describe('peer: topics as multipart subscriptions', () => {
     server.export('ticks', ticks.handler, { multipart: true });
     await client.remoteFeatures();
     const stream = client.callStream<number>('ticks');
-    await waitFor(() => ticks.subscriberCount === 1);
+    await eventuallyWithin(200, () => ticks.subscriberCount === 1);
     ticks.publish(1);
     assert.deepEqual(await take(stream, 1), [1]);
     stream.cancel();
-    await waitFor(() => ticks.subscriberCount === 0);
+    await eventuallyWithin(200, () => ticks.subscriberCount === 0);
     const again = client.callStream<number>('ticks');
-    await waitFor(() => ticks.subscriberCount === 1);
+    await eventuallyWithin(200, () => ticks.subscriberCount === 1);
     client.close();
     await assert.rejects(again.next(), (e) => isSparrowError(e, 'connection-closed'));
-    await waitFor(() => ticks.subscriberCount === 0);
+    await eventuallyWithin(200, () => ticks.subscriberCount === 0);
   });
 
   it('never lets a slow subscriber hold up the publisher: drop-oldest or close', async () => {
@@ -67,7 +52,7 @@ describe('peer: topics as multipart subscriptions', () => {
     server.export('closing', closing.handler, { multipart: true });
     const d = client.callStream<number>('dropping');
     const c = client.callStream<number>('closing');
-    await waitFor(() => dropping.subscriberCount === 1 && closing.subscriberCount === 1);
+    await eventuallyWithin(200, () => dropping.subscriberCount === 1 && closing.subscriberCount === 1);
     // The first value goes straight to the waiting sender; the rest queue synchronously.
     for (let i = 1; i <= 5; i++) {
       dropping.publish(i);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMessageLink, createPeer, isSparrowError, silentLogger, type Peer } from 'sparrow/runtime';
 import { createMemoryTransportPair } from '../../runtime/transport/memory.ts';
+import { eventually } from '../helpers/async-waits.ts';
 import { createStreamsServerClient } from '../golden/cases/streams/expected/main.ts';
 
 async function connectedPair(): Promise<{ caller: Peer; callee: Peer }> {
@@ -17,14 +18,6 @@ async function connectedPair(): Promise<{ caller: Peer; callee: Peer }> {
   const callee = createPeer(createMessageLink(b), { logger: silentLogger });
   await caller.remoteFeatures();
   return { caller, callee };
-}
-
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 const BAD_ITEMS: Record<string, unknown> = {
@@ -60,7 +53,7 @@ describe('generated client: a stream item that fails validation', () => {
         assert.deepEqual(await stream.next(), { done: false, value: 0 });
         await assert.rejects(stream.next(), (e) => isSparrowError(e, 'invalid-params') && /^count\[\]: /.test(e.message));
         assert.deepEqual(await stream.next(), { done: true, value: undefined }, 'nothing after the bad item');
-        await eventually(() => finished, "the producer's finally");
+        await eventually(() => finished, "the producer's finally", 2000);
         assert.ok(produced < 1_000_000, `the producer stopped early (${produced})`);
       } finally {
         caller.close();

@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { isSparrowError } from '../../runtime/errors.ts';
 import { parseCommandLine } from '../../runtime/transport/node/stdio.ts';
 import { connect } from '../../runtime/transport/node/url.ts';
-import { pattern, probe, withTimeout } from '../helpers/transport-probe.ts';
+import { bytePattern } from '../helpers/byte-pattern.ts';
+import { probe, withTimeout } from '../helpers/transport-probe.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/stdio-echo-peer.ts', import.meta.url));
 const echoPeer = (...args: string[]): string =>
@@ -16,17 +17,17 @@ describe('stdio connector', () => {
   it('exchanges chains with a child echo peer: small, 4 MiB, and many in one tick', async () => {
     const client = probe(await connect(echoPeer()));
     try {
-      const small = pattern(100, 1);
+      const small = bytePattern(100, 1);
       client.transport.send(small);
       assert.ok(Buffer.from(small).equals(await client.waitForBytes(small.length)));
 
-      const big = pattern(4 * 1024 * 1024, 2);
+      const big = bytePattern(4 * 1024 * 1024, 2);
       client.transport.send(big);
       const afterBig = small.length + big.length;
       assert.ok(Buffer.from(big).equals((await client.waitForBytes(afterBig)).subarray(small.length)));
 
       const chains: Uint8Array[] = [];
-      for (let i = 0; i < 10_000; i++) chains.push(pattern(1 + (i % 40), i + 10));
+      for (let i = 0; i < 10_000; i++) chains.push(bytePattern(1 + (i % 40), i + 10));
       for (const chain of chains) client.transport.send(chain);
       const expected = Buffer.concat(chains);
       await client.transport.drained();
@@ -58,7 +59,7 @@ describe('stdio connector', () => {
 
   it('survives EPIPE when the child is gone while we still write', async () => {
     const client = probe(await connect(`stdio:${JSON.stringify(process.execPath)} -e "process.stdin.destroy()"`));
-    for (let i = 0; i < 20; i++) client.transport.send(pattern(256 * 1024, i));
+    for (let i = 0; i < 20; i++) client.transport.send(bytePattern(256 * 1024, i));
     assert.equal(await withTimeout(client.closed, 10_000, 'child exit'), undefined);
     assert.equal(client.closeCount(), 1);
   });
@@ -102,7 +103,7 @@ describe('stdio listener', () => {
     const { child, exited } = spawnPeer();
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const sent = pattern(200_000, 5);
+    const sent = bytePattern(200_000, 5);
     child.stdin.write(sent);
     await withTimeout(
       (async () => {
@@ -120,7 +121,7 @@ describe('stdio listener', () => {
     const { child, exited } = spawnPeer();
     child.stdout.destroy();
     child.stdin.on('error', () => {});
-    child.stdin.write(pattern(100_000, 6));
+    child.stdin.write(bytePattern(100_000, 6));
     child.stdin.end();
     // 7: the fixture saw the connection break and exited on its own terms (an uncaught EPIPE would exit 1).
     const code = await withTimeout(exited, 10_000, 'child exit');

@@ -6,7 +6,8 @@ import { isSparrowError, type SparrowError } from '../../runtime/errors.ts';
 import { connect, listen } from '../../runtime/transport/node/url.ts';
 import type { Transport } from '../../runtime/transport/transport.ts';
 import { connectWebSocket, createWebSocketTransport, type WebSocketConstructor, type WebSocketLike } from '../../runtime/transport/websocket.ts';
-import { connectPair, describeTransportConformance, pattern, probe, settle, withTimeout } from '../helpers/transport-probe.ts';
+import { bytePattern } from '../helpers/byte-pattern.ts';
+import { connectPair, describeTransportConformance, probe, settle, withTimeout } from '../helpers/transport-probe.ts';
 
 // Compile-time: the browser's WebSocket fits the interface the transport takes.
 const domFits: (socket: WebSocket) => WebSocketLike = (socket) => socket;
@@ -74,7 +75,7 @@ describe('ws', () => {
     try {
       const { socket, messages } = await rawClient(listener.url);
       const server = probe(await accepted);
-      const chains = [pattern(5, 1), pattern(70_000, 2), pattern(1, 3), pattern(300, 4)];
+      const chains = [bytePattern(5, 1), bytePattern(70_000, 2), bytePattern(1, 3), bytePattern(300, 4)];
       for (const chain of chains) server.transport.send(chain);
       await withTimeout(
         (async () => {
@@ -151,8 +152,8 @@ describe('ws', () => {
       const transport = await accepted;
       const calls: number[] = [];
       transport.start({ onData: (bytes) => calls.push(bytes.length), onClose: () => {} });
-      socket.send(pattern(3, 1));
-      socket.send(pattern(4, 2));
+      socket.send(bytePattern(3, 1));
+      socket.send(bytePattern(4, 2));
       await withTimeout(
         (async () => {
           while (calls.length < 2) await settle(5);
