@@ -15,13 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { connectPeer } from '../../runtime/endpoint/node-endpoints.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { projectRoot, runSparrowc, type CliResult } from '../helpers/cli.ts';
+import { fixtureStdioUrl, readStdoutLines, spawnFixture } from '../helpers/fixture-process.ts';
 import { createTestCertificate } from '../helpers/tls-certs.ts';
 
 const serverScript = fileURLToPath(new URL('../fixtures/call-test-server.ts', import.meta.url));
 const sparrowcBin = fileURLToPath(new URL('../../bin/sparrowc.js', import.meta.url));
 const loadSpy = fileURLToPath(new URL('../helpers/load-spy.mjs', import.meta.url));
 /** The command line that starts the test server as a stdio child. */
-const stdioServer = `stdio:${process.execPath} --conditions=source --import tsx ${serverScript} stdio:`;
+const stdioServer = fixtureStdioUrl(serverScript, ['stdio:']);
 
 const INT64_MAX = '9223372036854775807';
 const SERIALIZERS = ['json', 'msgpack', 'cbor'] as const;
@@ -32,24 +33,9 @@ let urls: { tcp: string; unix: string; ws: string; tls: string };
 let caFile: string;
 
 /** Starts the test server on every transport; resolves with the URLs it prints. */
-function startServer(args: readonly string[], count: number): Promise<{ child: ChildProcess; lines: string[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', serverScript, ...args], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`test server did not start: ${out}`)), 20_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const lines = out.split('\n').filter((line) => line !== '');
-      if (lines.length >= count) {
-        clearTimeout(timer);
-        resolve({ child, lines });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`test server exited with ${code}: ${out}`)));
-  });
+async function startServer(args: readonly string[], count: number): Promise<{ child: ChildProcess; lines: string[] }> {
+  const child = spawnFixture(serverScript, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return { child, lines: await readStdoutLines(child, count, 20_000) };
 }
 
 function call(args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {

@@ -35,7 +35,9 @@ import {
 import { StoppedAt, createStreamsClientClient, createStreamsServerClient, type News, type StreamsServerClient } from '../golden/cases/streams/expected/main.ts';
 import { eventually, settlesAtOnce, sleep, take } from '../helpers/async-waits.ts';
 import { assertSameBytes, cachedBytePattern } from '../helpers/byte-pattern.ts';
+import { fixtureStdioUrl } from '../helpers/fixture-process.ts';
 import { ITEM_BASE, registerClientSide, registerServerSide } from '../helpers/generated-streams.ts';
+import { SharedListener, openPeersAtOnce, type ConnectedPeers } from '../helpers/shared-peers.ts';
 
 /** Both generated clients have the same members; scenarios take either. */
 type Streams = StreamsServerClient;
@@ -270,42 +272,6 @@ function describeScenarios(label: string, caller: () => Caller): void {
   for (const [name, scenario] of Object.entries(SCENARIOS)) it(`${label}: ${name}`, TIMEOUT, () => scenario(caller()));
 }
 
-/** A listener whose accepted peers are handed out one connect at a time, so each connector meets its own accepted side. */
-class SharedListener {
-  listener!: PeerListener;
-  private expecting: ((peer: Peer) => void) | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
-
-  async start(url: string): Promise<void> {
-    const registry = createRegistry();
-    registerServerSide(registry);
-    this.listener = await listenPeers(url, {
-      registry,
-      logger: silentLogger,
-      onPeer: (peer) => {
-        const expecting = this.expecting;
-        this.expecting = undefined;
-        expecting?.(peer);
-      },
-    });
-  }
-
-  /** Connects a peer answering from `registry`; resolves with both ends once each knows the other's features. */
-  connect(registry: Registry, serialiser: SerialiserCode, layout: ChainLayout): Promise<{ connector: Peer; accepted: Peer }> {
-    const next = this.queue.then(async () => {
-      const accepted = new Promise<Peer>((resolve) => (this.expecting = resolve));
-      const connector = await connectPeer(this.listener.url, { serialiser, layout, registry, logger: silentLogger });
-      const peer = await accepted;
-      // The connector calls first, so the listener adopts its format; then each learns the other's extensions (credit, cancel).
-      await connector.remoteFeatures();
-      await peer.remoteFeatures();
-      return { connector, accepted: peer };
-    });
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-}
-
 const SERIALISERS: SerialiserCode[] = ['j', 'm', 'c'];
 
 describe('generated streams: StreamsServer / StreamsClient end to end', () => {
@@ -320,8 +286,12 @@ describe('generated streams: StreamsServer / StreamsClient end to end', () => {
 
   for (const { scheme, url, layouts } of transports) {
     describe(scheme, () => {
-      const shared = new SharedListener();
-      before(() => shared.start(url));
+      const shared = new SharedListener<PeerListener>();
+      const registry = createRegistry();
+      registerServerSide(registry);
+      before(() => shared.start((onPeer) => listenPeers(url, { registry, logger: silentLogger, onPeer })));
+      const connectPair = (connectorRegistry: Registry, serialiser: SerialiserCode, layout: ChainLayout) =>
+        shared.connect((address) => connectPeer(address, { serialiser, layout, registry: connectorRegistry, logger: silentLogger }));
       after(() => shared.listener.close());
 
       for (const serialiser of SERIALISERS) {
@@ -329,16 +299,16 @@ describe('generated streams: StreamsServer / StreamsClient end to end', () => {
           describe(`${serialiser} ${layout}`, { concurrency: true }, () => {
             const connectorRegistry = createRegistry();
             registerClientSide(connectorRegistry);
-            let pair: { connector: Peer; accepted: Peer };
+            let pair: ConnectedPeers;
             before(async () => {
-              pair = await shared.connect(connectorRegistry, serialiser, layout);
+              pair = await connectPair(connectorRegistry, serialiser, layout);
             });
             after(() => pair.connector.close());
 
             describeScenarios('connector → listener', () => ({
               api: createStreamsServerClient(pair.connector),
               another: async () => {
-                const { connector } = await shared.connect(createRegistry(), serialiser, layout);
+                const { connector } = await connectPair(createRegistry(), serialiser, layout);
                 return { api: createStreamsServerClient(connector), disconnect: () => connector.close() };
               },
             }));
@@ -346,7 +316,7 @@ describe('generated streams: StreamsServer / StreamsClient end to end', () => {
               api: createStreamsClientClient(pair.accepted),
               // Another connector answering from the same registration: its accepted peer subscribes.
               another: async () => {
-                const { accepted } = await shared.connect(connectorRegistry, serialiser, layout);
+                const { accepted } = await connectPair(connectorRegistry, serialiser, layout);
                 return { api: createStreamsClientClient(accepted), disconnect: () => accepted.close() };
               },
             }));
@@ -358,32 +328,18 @@ describe('generated streams: StreamsServer / StreamsClient end to end', () => {
 
   describe('stdio (child process)', () => {
     // Start every child at once: their start-up (loading tsx) is the slow part.
-    const children = new Map<SerialiserCode, Promise<Peer>>();
-    before(() => {
-      for (const serialiser of SERIALISERS) {
-        const registry = createRegistry();
-        registerClientSide(registry);
-        const opened = (async () => {
-          const peer = await connectPeer(`stdio:${process.execPath} --conditions=source --import tsx ${FIXTURE}`, { serialiser, layout: 'next', registry, logger: silentLogger });
-          await peer.remoteFeatures();
-          return peer;
-        })();
-        opened.catch(() => undefined);
-        children.set(serialiser, opened);
-      }
-    });
-    after(async () => {
-      for (const opened of children.values()) {
-        const peer = await opened.catch(() => undefined);
-        peer?.close();
-        await peer?.closed;
-      }
+    const child = openPeersAtOnce(SERIALISERS, async (serialiser) => {
+      const registry = createRegistry();
+      registerClientSide(registry);
+      const peer = await connectPeer(fixtureStdioUrl(FIXTURE), { serialiser, layout: 'next', registry, logger: silentLogger });
+      await peer.remoteFeatures();
+      return peer;
     });
     for (const serialiser of SERIALISERS) {
       describe(`${serialiser} next`, { concurrency: true }, () => {
         let peer: Peer;
         before(async () => {
-          peer = await children.get(serialiser)!;
+          peer = await child(serialiser);
         });
         describeScenarios('connector → child listener', () => ({ api: createStreamsServerClient(peer) }));
       });

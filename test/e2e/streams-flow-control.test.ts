@@ -6,9 +6,8 @@
  * items over TCP + msgpack is reported.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { createMessageLink } from '../../runtime/envelope/message-link.ts';
@@ -16,6 +15,7 @@ import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { DEFAULT_STREAM_WINDOW, createPeer, type Peer } from '../../runtime/rpc/peer.ts';
 import { connect, listen } from '../../runtime/transport/node/url.ts';
 import type { Transport } from '../../runtime/transport/transport.ts';
+import { spawnFixture, readStdoutLines } from '../helpers/fixture-process.ts';
 import { exportStreamTargets } from '../helpers/stream-targets.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/streams-peer.ts', import.meta.url));
@@ -23,16 +23,9 @@ const MIB = 1024 * 1024;
 
 /** Starts the fixture as a TCP producer; resolves with its URL. Ending its stdin ends it. */
 async function startProducer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', FIXTURE, 'tcp'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  try {
-    const [url] = (await once(lines, 'line')) as [string];
-    return { child, url };
-  } finally {
-    clearTimeout(timer);
-    lines.close();
-  }
+  const child = spawnFixture(FIXTURE, ['tcp'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [url] = (await readStdoutLines(child, 1, 20_000)) as [string];
+  return { child, url };
 }
 
 async function stopProducer(child: ChildProcess): Promise<void> {

@@ -21,7 +21,9 @@ import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { createPeer, type Peer } from '../../runtime/rpc/peer.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
 import { connect, listen } from '../../runtime/transport/node/url.ts';
-import type { Listener } from '../../runtime/transport/transport.ts';
+import type { Listener, Transport } from '../../runtime/transport/transport.ts';
+import { fixtureStdioUrl } from '../helpers/fixture-process.ts';
+import { SharedListener, openPeersAtOnce, type ConnectedPeers } from '../helpers/shared-peers.ts';
 import { SCENARIOS, type ScenarioContext } from '../helpers/stream-scenarios.ts';
 import { exportStreamTargets } from '../helpers/stream-targets.ts';
 
@@ -30,38 +32,11 @@ const LAYOUTS: ChainLayout[] = ['0.1.2', 'next'];
 const FIXTURE = fileURLToPath(new URL('../fixtures/streams-peer.ts', import.meta.url));
 const TIMEOUT = { timeout: 30_000 };
 
-/** A listener whose accepted peers are handed out one connect at a time, so each connector meets its own accepted side. */
-class SharedListener {
-  listener!: Listener;
-  private expecting: ((peer: Peer) => void) | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
-
-  async start(url: string): Promise<void> {
-    const registry = createRegistry();
-    exportStreamTargets(registry);
-    this.listener = await listen(url, (transport) => {
-      const peer = createPeer(createMessageLink(transport), { registry, logger: silentLogger });
-      const expecting = this.expecting;
-      this.expecting = undefined;
-      expecting?.(peer);
-    });
-  }
-
-  /** Connects a peer that exports the targets too; resolves with both ends once each knows the other's features. */
-  connect(serialiser: SerialiserCode, layout: ChainLayout): Promise<{ client: Peer; server: Peer }> {
-    const next = this.queue.then(async () => {
-      const accepted = new Promise<Peer>((resolve) => (this.expecting = resolve));
-      const client = createPeer(createMessageLink(await connect(this.listener.url)), { serialiser, layout, logger: silentLogger });
-      exportStreamTargets(client);
-      const server = await accepted;
-      // The connector calls first, so the listener adopts its format (§8); then each learns the other's extensions.
-      await client.remoteFeatures();
-      await server.remoteFeatures();
-      return { client, server };
-    });
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
+/** A peer over `transport` that exports the scenario targets too. */
+function createTargetPeer(transport: Transport, serialiser: SerialiserCode, layout: ChainLayout): Peer {
+  const peer = createPeer(createMessageLink(transport), { serialiser, layout, logger: silentLogger });
+  exportStreamTargets(peer);
+  return peer;
 }
 
 function describeScenarios(label: string, caller: () => Peer, context: () => ScenarioContext): void {
@@ -82,22 +57,26 @@ describe('streams matrix', () => {
 
   for (const [scheme, url] of Object.entries(transports)) {
     describe(scheme, () => {
-      const shared = new SharedListener();
-      before(() => shared.start(url));
+      const shared = new SharedListener<Listener>();
+      const registry = createRegistry();
+      exportStreamTargets(registry);
+      before(() => shared.start((onPeer) => listen(url, (transport) => onPeer(createPeer(createMessageLink(transport), { registry, logger: silentLogger })))));
+      const connectPair = (serialiser: SerialiserCode, layout: ChainLayout) =>
+        shared.connect(async (address) => createTargetPeer(await connect(address), serialiser, layout));
       after(() => shared.listener.close());
 
       for (const serialiser of SERIALISERS) {
         for (const layout of LAYOUTS) {
           describe(`${serialiser} ${layout}`, { concurrency: true }, () => {
-            let pair: { client: Peer; server: Peer };
+            let pair: ConnectedPeers;
             before(async () => {
-              pair = await shared.connect(serialiser, layout);
+              pair = await connectPair(serialiser, layout);
             });
-            after(() => pair.client.close());
-            describeScenarios('connector → listener', () => pair.client, () => ({
-              connectAnother: async () => (await shared.connect(serialiser, layout)).client,
+            after(() => pair.connector.close());
+            describeScenarios('connector → listener', () => pair.connector, () => ({
+              connectAnother: async () => (await connectPair(serialiser, layout)).connector,
             }));
-            describeScenarios('listener → connector', () => pair.server, () => ({}));
+            describeScenarios('listener → connector', () => pair.accepted, () => ({}));
           });
         }
       }
@@ -106,39 +85,21 @@ describe('streams matrix', () => {
 
   describe('stdio (child process)', () => {
     // Start every child at once: their start-up (loading tsx) is the slow part.
-    const children = new Map<string, Promise<Peer>>();
-    before(() => {
-      for (const serialiser of SERIALISERS) {
-        for (const layout of LAYOUTS) {
-          const opened = (async () => {
-            const transport = await connect(`stdio:${process.execPath} --conditions=source --import tsx ${FIXTURE} stdio`);
-            const peer = createPeer(createMessageLink(transport), { serialiser, layout, logger: silentLogger });
-            exportStreamTargets(peer);
-            await peer.remoteFeatures();
-            return peer;
-          })();
-          opened.catch(() => undefined);
-          children.set(`${serialiser} ${layout}`, opened);
-        }
-      }
+    const combinations = SERIALISERS.flatMap((serialiser) => LAYOUTS.map((layout) => ({ serialiser, layout })));
+    const child = openPeersAtOnce(combinations, async ({ serialiser, layout }) => {
+      const peer = createTargetPeer(await connect(fixtureStdioUrl(FIXTURE, ['stdio'])), serialiser, layout);
+      await peer.remoteFeatures();
+      return peer;
     });
-    after(async () => {
-      for (const opened of children.values()) {
-        const peer = await opened.catch(() => undefined);
-        peer?.close();
-        await peer?.closed;
-      }
-    });
-    for (const serialiser of SERIALISERS) {
-      for (const layout of LAYOUTS) {
-        describe(`${serialiser} ${layout}`, { concurrency: true }, () => {
-          let client: Peer;
-          before(async () => {
-            client = await children.get(`${serialiser} ${layout}`)!;
-          });
-          describeScenarios('connector → child listener', () => client, () => ({}));
+    for (const combination of combinations) {
+      const { serialiser, layout } = combination;
+      describe(`${serialiser} ${layout}`, { concurrency: true }, () => {
+        let client: Peer;
+        before(async () => {
+          client = await child(combination);
         });
-      }
+        describeScenarios('connector → child listener', () => client, () => ({}));
+      });
     }
   });
 });

@@ -7,6 +7,7 @@ import { isSparrowError } from '../../runtime/errors.ts';
 import { parseCommandLine } from '../../runtime/transport/node/stdio.ts';
 import { connect } from '../../runtime/transport/node/url.ts';
 import { bytePattern } from '../helpers/byte-pattern.ts';
+import { fixtureArgv } from '../helpers/fixture-process.ts';
 import { probe, withTimeout } from '../helpers/transport-probe.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/stdio-echo-peer.ts', import.meta.url));
@@ -94,7 +95,7 @@ describe('stdio command-line parsing', () => {
 describe('stdio listener', () => {
   /** Runs the echo peer as a child with raw pipes, as a parent process written in any language would. */
   function spawnPeer() {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, fixtureArgv(fixture).slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     return { child, exited };
   }
