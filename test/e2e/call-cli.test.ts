@@ -152,19 +152,26 @@ describe('sparrowc call', { concurrency: 4 }, () => {
   });
 
   it('prints each part of a stream as soon as it arrives', async () => {
-    const chunks: { at: number; text: string }[] = [];
-    const child = spawn(process.execPath, [sparrowcBin, 'call', urls.tcp, 'tick', '{"n": 2, "gapMs": 1500}', '--stream'], {
+    const release = `release-${process.pid}-${Date.now()}`;
+    const child = spawn(process.execPath, [sparrowcBin, 'call', urls.tcp, 'gated', JSON.stringify({ release }), '--stream'], {
       cwd: projectRoot,
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => chunks.push({ at: Date.now(), text }));
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    const end = Date.now();
-    assert.equal(code, 0);
-    assert.equal(chunks.map((c) => c.text).join(''), '1\n2\n');
-    // The first part was on stdout long before the second existed.
-    assert.ok(end - chunks[0]!.at >= 1000, `first part printed only ${end - chunks[0]!.at} ms before the end`);
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    let stdout = '';
+    // The callee makes part 2 only after `release` is recorded, which happens only once part 1 is on stdout.
+    const firstPart = new Promise<void>((resolve) => {
+      child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+        stdout += text;
+        if (stdout.includes('\n')) resolve();
+      });
+    });
+    await Promise.race([firstPart, closed]);
+    assert.equal(stdout, '1\n', 'part 1 is printed while part 2 does not exist yet');
+    assertOk(await call([urls.tcp, 'record', JSON.stringify({ text: release }), '--notify']), '');
+    assert.equal(await closed, 0);
+    assert.equal(stdout, '1\n2\n');
   });
 
   it('sends a notification with --notify, prints nothing and exits 0', async () => {
@@ -215,10 +222,9 @@ describe('sparrowc call', { concurrency: 4 }, () => {
   });
 
   it('exits 2 on --timeout', async () => {
-    const started = Date.now();
-    const result = await call([urls.tcp, 'slow', '{"ms": 10000}', '--timeout', '300']);
+    // Killed (and failing) after 8 s, well before the 10 s call would end on its own.
+    const result = await runSparrowc(['call', urls.tcp, 'slow', '{"ms": 10000}', '--timeout', '300'], { timeoutMs: 8_000 });
     assertFails(result, 2, /^error: timed out after 300 ms waiting for slow\n$/);
-    assert.ok(Date.now() - started < 8_000);
     // An idle stream times out the same way.
     assertFails(await call([urls.tcp, 'tick', '{"n": 2, "gapMs": 5000}', '--stream', '--timeout', '300']), 2, /timed out after 300 ms/);
   });

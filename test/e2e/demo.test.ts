@@ -94,8 +94,10 @@ function assertFullRun(text: string, label: string): void {
 }
 
 describe('npm run demo', () => {
-  it('runs every call pattern over tcp, unix, ws, stdio and every serialiser × layout, exits 0, leaves nothing behind', { timeout: 60_000 }, async () => {
-    const run = await runEntry(join(projectRoot, 'examples/demo/run.ts'), [], 45_000);
+  it('runs every call pattern over tcp, unix, ws, stdio and every serialiser × layout, exits 0, leaves nothing behind', { timeout: 60_000 }, async (t) => {
+    // Alone it takes about 5 s (the goal is under 20 s); npm test runs two files at once, so a loaded machine gets 30 s before the kill (exit code ≠ 0 fails below).
+    const run = await runEntry(join(projectRoot, 'examples/demo/run.ts'), [], 30_000);
+    t.diagnostic(`the demo took ${Math.round(run.ms)} ms`);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.equal(run.stderr, '');
     const sections = run.stdout.split(/^── /m).slice(1);
@@ -116,8 +118,6 @@ describe('npm run demo', () => {
     // The Unix socket lived in a temp dir of its own; the runner removed it.
     const socket = /unix:(\/\S+demo\.sock)/.exec(run.stdout)![1]!;
     assert.equal(existsSync(socket), false);
-    // Alone it takes about 5 s (the goal is under 20 s); npm test runs two files at once, so allow for a loaded machine.
-    assert.ok(run.ms < 30_000, `the demo took ${Math.round(run.ms)} ms`);
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { SparrowError, isSparrowError } from '../../runtime/errors.ts';
 import type { WireFormat } from '../../runtime/envelope/message.ts';
 import { createPeer } from '../../runtime/rpc/peer.ts';
+import { sleep } from '../helpers/async-waits.ts';
 import { JSON_012, createMessageLinkPair, createScriptedRemote, settle } from '../helpers/message-links.ts';
 import { createPeerPair, createRecordingLogger } from '../helpers/peers.ts';
 
@@ -12,9 +13,13 @@ describe('peer: timeouts and aborts', () => {
   it('rejects with timeout after the peer default and frees the slot', async () => {
     const { client, server } = createPeerPair({ client: { timeoutMs: 30 } });
     server.export('hang', never);
-    const started = Date.now();
-    await assert.rejects(client.call('hang'), (e) => isSparrowError(e, 'timeout'));
-    assert.ok(Date.now() - started >= 25);
+    const call = client.call('hang');
+    let settled = false;
+    call.then(() => (settled = true), () => (settled = true));
+    // A 25 ms timer started after the call's 30 ms one fires first: the call must still be pending then.
+    await sleep(25);
+    assert.equal(settled, false, 'no timeout before the 30 ms');
+    await assert.rejects(call, (e) => isSparrowError(e, 'timeout'));
     assert.equal(client.pendingCount, 0);
     client.close();
   });
