@@ -5,8 +5,9 @@
  * turns wire responses into what its caller sees.
  *
  * Hot-path notes: an entry is one object that is also the abort listener
- * (`handleEvent`) and the timer argument (`onEntryTimeout`), so a call
- * allocates no closures beyond its promise executor.
+ * (`handleEvent`), so a call allocates no closures beyond its promise
+ * executor; timeouts are a `deadline` per entry checked by the peer's one
+ * sweep timer, not a timer per call.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import type { ResponseMessage } from '../envelope/message.ts';
@@ -14,7 +15,6 @@ import type { LocalSlot } from './callbacks.ts';
 
 /** What entries need from the peer that owns them. */
 export interface CallOwner {
-  onEntryTimeout(entry: PendingEntry): void;
   onEntryAborted(entry: PendingEntry): void;
   /**
    * Removes the entry, settles it with `error` (or ends it cleanly when
@@ -26,20 +26,19 @@ export interface CallOwner {
   grantCredit(entry: PendingEntry, n: number): void;
 }
 
-/** Timer callback shared by every entry: no per-call closure. */
-export function onEntryTimeout(entry: PendingEntry): void {
-  entry.owner.onEntryTimeout(entry);
-}
-
 /** State shared by every kind of pending request. */
 export abstract class PendingEntry {
   readonly owner: CallOwner;
   readonly target: string;
   /** Assigned when the request is sent (ids are taken only for requests that really go out). */
   id = 0;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** 0 = no timeout. */
   timeoutMs = 0;
+  /**
+   * When the call times out (`Date.now()` ms), checked by the peer's sweep;
+   * 0 = never. A stream's deadline follows `lastActivity` (idle timeout).
+   */
+  deadline = 0;
   signal: AbortSignal | undefined = undefined;
   /** Set when the request asked for an acknowledge (`ra`). */
   onAck: (() => void) | undefined = undefined;

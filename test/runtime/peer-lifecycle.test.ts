@@ -36,6 +36,28 @@ describe('peer: timeouts and aborts', () => {
     client.close();
   });
 
+  it('times out a short call among long ones, and staggered timeouts each in turn (one sweep timer per peer)', async () => {
+    const { client, server } = createPeerPair({ client: { timeoutMs: 60_000 } });
+    server.export('hang', never);
+    const long = Array.from({ length: 50 }, () => client.call('hang'));
+    for (const call of long) call.catch(() => {});
+    const started = Date.now();
+    const settledAt: number[] = [];
+    const short = [40, 15, 25].map((timeoutMs) =>
+      assert.rejects(client.call('hang', {}, { timeoutMs }), (e) => {
+        settledAt.push(Date.now() - started);
+        return isSparrowError(e, 'timeout');
+      }),
+    );
+    await Promise.all(short);
+    assert.equal(settledAt.length, 3);
+    assert.ok(settledAt[0]! >= 14 && settledAt[2]! >= 39, `never early: ${settledAt.join(', ')}`);
+    assert.deepEqual([...settledAt].sort((a, b) => a - b), settledAt, 'in deadline order');
+    assert.equal(client.pendingCount, 50, 'the long calls are still pending');
+    client.close();
+    await Promise.allSettled(long);
+  });
+
   it('rejects a negative or NaN timeout with invalid-params without sending', async () => {
     const { client, clientLink } = createPeerPair();
     await assert.rejects(client.call('f', {}, { timeoutMs: -1 }), (e) => isSparrowError(e, 'invalid-params'));
