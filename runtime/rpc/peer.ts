@@ -80,8 +80,15 @@ export const DEFAULT_STREAM_WINDOW = 256;
 export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024 - 4096;
 /** Credit grants held for requests that have not arrived (yet, or ever): oldest evicted beyond this. */
 const MAX_EARLY_GRANTS = 1024;
-/** A multipart handler waits for the link to drain when more than this many bytes are queued. */
-const SEND_HIGH_WATER_MARK = 1 << 20;
+/**
+ * A multipart handler waits for the link to drain when more than this many
+ * bytes are queued (without flow control, the only brake on a fast
+ * generator). At 1 MiB a stream of ~30-byte items queued ~35,000 messages
+ * per tick: the server's heap grew to 140–156 MiB and the two processes
+ * took turns instead of overlapping; 256 KiB keeps the socket busy with
+ * less in memory.
+ */
+const SEND_HIGH_WATER_MARK = 256 * 1024;
 /** setTimeout fires at once for delays above 2^31-1 ms: longer timeouts are clamped. */
 const MAX_TIMER_MS = 0x7fffffff;
 /**
