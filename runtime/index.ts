@@ -5,11 +5,10 @@ export type * from './transport/transport.ts';
 export * from './framing/chain-decoder.ts';
 export * from './framing/chain-encoder.ts';
 export type * from './serialisation/serialiser.ts';
-export { DEFAULT_MAX_DEPTH } from './serialisation/serialiser.ts';
+export { DEFAULT_MAX_DEPTH, isSerialiserCode } from './serialisation/serialiser.ts';
 export { jsonSerialiser, parseJson, stringifyJson } from './serialisation/json.ts';
-export { msgpackSerialiser } from './serialisation/msgpack.ts';
-export { cborSerialiser } from './serialisation/cbor.ts';
-export { getSerialiser, isSerialiserCode } from './serialisation/registry.ts';
+// msgpack and CBOR are separate entries (`sparrow/runtime/msgpack`, `sparrow/runtime/cbor`),
+// so a page that uses only JSON bundles neither msgpackr nor cbor-x.
 export { containsBytes } from './serialisation/bytes.ts';
 export {
   connectWebSocket,
@@ -27,7 +26,7 @@ export * from './rpc/logger.ts';
 export type { CallStream } from './rpc/call-table.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';
-export { decodeChain, encodeMessage, type DecodeChainOptions } from './envelope/codec.ts';
+export { decodeChain, encodeMessage, serialisersOf, type DecodeChainOptions } from './envelope/codec.ts';
 export { createMessageLink, type MessageLinkOptions } from './envelope/message-link.ts';
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
 export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './endpoint/open-peer.ts';

@@ -1,5 +1,9 @@
 // Node entry: everything in the browser-safe entry plus the Node transports.
 export * from './index.ts';
+// Node bundles every serialiser anyway (and links default to all three).
+export { msgpackSerialiser } from './serialisation/msgpack.ts';
+export { cborSerialiser } from './serialisation/cbor.ts';
+export { getSerialiser, allSerialisers } from './serialisation/registry.ts';
 export { connect, listen } from './transport/node/url.ts';
 export { connectTcp, listenTcp } from './transport/node/tcp.ts';
 export { connectUnix, listenUnix } from './transport/node/unix.ts';

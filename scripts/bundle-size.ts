@@ -1,42 +1,45 @@
 /**
- * `npm run size`: what the browser demo page costs over the wire — the
- * browser runtime plus the generated client, bundled by esbuild as
- * examples/browser/serve.ts does — raw, minified and gzipped, with the
- * largest contributors.
+ * `npm run size`: what Sparrow costs in a browser, bundled by esbuild for
+ * the browser as examples/browser/serve.ts does — raw, minified and
+ * gzipped (gzip -9 of the minified bundle):
  *
- * A second figure measures the same page with msgpackr and cbor-x replaced
- * by empty stubs: what a JSON-only page would cost if the runtime let
- * serialisers be optional. Today it cannot (the serialiser registry imports
- * all three, and msgpack.ts/cbor.ts build their encoders at module load),
- * and bytes over JSON need msgpack anyway (PROTOCOL "Decisions" 4).
+ * - the demo page as shipped (examples/browser/page.ts: JSON calls, plus
+ *   msgpack for its bytes calls);
+ * - a minimal JSON-only client: the browser runtime plus the generated demo
+ *   client, calling the server and exporting DemoClient to it;
+ * - the same client with msgpack (`serialisers: [msgpackSerialiser]`), what
+ *   bytes over JSON cost (PROTOCOL.md decision 4).
+ *
+ * Then the largest contributors to the minimal client, and runtime/rpc by file.
  */
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build, type Metafile } from 'esbuild';
 
 const pageEntry = fileURLToPath(new URL('../examples/browser/page.ts', import.meta.url));
+const examplesDir = fileURLToPath(new URL('../examples/', import.meta.url));
 
-/** Replaces the binary serialiser libraries with stubs that throw when used. */
-const stubBinarySerialisers: Plugin = {
-  name: 'stub-binary-serialisers',
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^(msgpackr|cbor-x)$/ }, (args) => ({ path: args.path, namespace: 'stub' }));
-    // CommonJS, so any named import the runtime adds later still resolves (to a harmless constructor).
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents: 'module.exports = new Proxy({}, { get: () => function Stub() {} });',
-      loader: 'js',
-    }));
-  },
-};
+/** A minimal client: connect, call one method, export the callbacks the server may call. */
+export function minimalClient(withMsgpack: boolean): string {
+  return [
+    `import { connectWebSocketPeer } from 'sparrow/runtime';`,
+    withMsgpack ? `import { msgpackSerialiser } from 'sparrow/runtime/msgpack';` : '',
+    `import { createDemoClient, registerDemoClient } from './generated/index.ts';`,
+    `const peer = await connectWebSocketPeer(location.hash.slice(1)${withMsgpack ? ', { serialisers: [msgpackSerialiser] }' : ''});`,
+    `registerDemoClient(peer, { show: ({ message }) => console.log(message), confirm: () => true, pingCount: () => {} });`,
+    `console.log(await createDemoClient(peer).helloWorld({ name: 'size' }));`,
+  ].join('\n');
+}
 
-interface Bundle {
+export interface Bundle {
   code: Uint8Array;
   metafile: Metafile;
 }
 
-async function bundle(minify: boolean, plugins: Plugin[] = []): Promise<Bundle> {
+/** Bundles the page (`entry: 'page'`) or a source text (resolved from examples/) for the browser. */
+export async function bundle(entry: 'page' | { source: string }, minify: boolean): Promise<Bundle> {
   const result = await build({
-    entryPoints: [pageEntry],
+    ...(entry === 'page' ? { entryPoints: [pageEntry] } : { stdin: { contents: entry.source, resolveDir: examplesDir, sourcefile: 'client.ts', loader: 'ts' as const } }),
     bundle: true,
     platform: 'browser',
     format: 'esm',
@@ -46,7 +49,6 @@ async function bundle(minify: boolean, plugins: Plugin[] = []): Promise<Bundle> 
     write: false,
     metafile: true,
     logLevel: 'silent',
-    plugins,
   });
   return { code: result.outputFiles[0]!.contents, metafile: result.metafile };
 }
@@ -54,31 +56,40 @@ async function bundle(minify: boolean, plugins: Plugin[] = []): Promise<Bundle> 
 const kB = (bytes: number): string => `${(bytes / 1024).toFixed(1)} kB`;
 const gzipped = (code: Uint8Array): number => gzipSync(code, { level: 9 }).byteLength;
 
-/** Minified bytes per origin: a package, the runtime, the generated code, the page. */
-function contributors(metafile: Metafile): [string, number][] {
+/** Minified bytes per input, grouped by `groupOf` (undefined: left out). */
+function contributors(metafile: Metafile, groupOf: (input: string) => string | undefined): [string, number][] {
   const sizes = new Map<string, number>();
   for (const output of Object.values(metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
-      const group = pkg ?? (/^(runtime\/[^/]+|examples\/[^/]+)/.exec(input)?.[1] ?? input);
-      sizes.set(group, (sizes.get(group) ?? 0) + bytesInOutput);
+      const group = groupOf(input);
+      if (group !== undefined) sizes.set(group, (sizes.get(group) ?? 0) + bytesInOutput);
     }
   }
   return [...sizes].sort((a, b) => b[1] - a[1]);
 }
 
-const raw = await bundle(false);
-const minified = await bundle(true);
-const jsonOnly = await bundle(true, [stubBinarySerialisers]);
+const byOrigin = (input: string): string => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? /^(runtime\/[^/]+|examples\/[^/]+)/.exec(input)?.[1] ?? input;
 
-console.log('Browser page bundle (examples/browser/page.ts: runtime + generated client), esbuild, platform browser');
-console.log(`  raw        ${kB(raw.code.byteLength).padStart(9)}`);
-console.log(`  minified   ${kB(minified.code.byteLength).padStart(9)}`);
-console.log(`  gzipped    ${kB(gzipped(minified.code)).padStart(9)}   (gzip -9 of the minified bundle)`);
-console.log('');
-console.log('Largest contributors (minified bytes):');
-for (const [name, bytes] of contributors(minified.metafile).slice(0, 10)) console.log(`  ${kB(bytes).padStart(9)}  ${name}`);
-console.log('');
-console.log('Same page with msgpackr and cbor-x stubbed out (what a JSON-only page would cost):');
-console.log(`  minified   ${kB(jsonOnly.code.byteLength).padStart(9)}`);
-console.log(`  gzipped    ${kB(gzipped(jsonOnly.code)).padStart(9)}`);
+async function main(): Promise<void> {
+  const rows: Array<[string, 'page' | { source: string }]> = [
+    ['demo page as shipped (JSON + msgpack)', 'page'],
+    ['minimal client, JSON only', { source: minimalClient(false) }],
+    ['minimal client + msgpack', { source: minimalClient(true) }],
+  ];
+  console.log('Browser bundles (esbuild, platform browser; runtime + generated demo client)');
+  console.log(`  ${''.padEnd(40)} ${'raw'.padStart(9)} ${'minified'.padStart(9)} ${'gzipped'.padStart(9)}`);
+  let minimal: Bundle | undefined;
+  for (const [name, entry] of rows) {
+    const [raw, min] = await Promise.all([bundle(entry, false), bundle(entry, true)]);
+    if (minimal === undefined && typeof entry !== 'string') minimal = min;
+    console.log(`  ${name.padEnd(40)} ${kB(raw.code.byteLength).padStart(9)} ${kB(min.code.byteLength).padStart(9)} ${kB(gzipped(min.code)).padStart(9)}`);
+  }
+  console.log('');
+  console.log('Minimal JSON-only client, largest contributors (minified bytes):');
+  for (const [name, bytes] of contributors(minimal!.metafile, byOrigin).slice(0, 10)) console.log(`  ${kB(bytes).padStart(9)}  ${name}`);
+  console.log('');
+  console.log('  runtime/rpc by file:');
+  for (const [name, bytes] of contributors(minimal!.metafile, (input) => (input.startsWith('runtime/rpc/') ? input : undefined))) console.log(`  ${kB(bytes).padStart(9)}  ${name}`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

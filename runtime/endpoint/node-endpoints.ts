@@ -9,7 +9,7 @@ import type { Peer } from '../rpc/peer.ts';
 import { createRegistry, type Registry } from '../rpc/registry.ts';
 import type { Listener, TlsOptions, Transport } from '../transport/transport.ts';
 import { connect, listen, type NodeConnectOptions, type NodeListenOptions } from '../transport/node/url.ts';
-import { openPeer, type OpenPeerOptions } from './open-peer.ts';
+import { checkSerialiser, openPeer, type OpenPeerOptions } from './open-peer.ts';
 
 /**
  * Options of {@link connectPeer}. `timeoutMs` is the default timeout of every
@@ -159,6 +159,7 @@ function checkPeerOptions(options: OpenPeerOptions): void {
   const positive = (name: string, value: number | undefined): void => {
     if (value !== undefined && !(value >= 1)) throw new SparrowError(ErrorCode.InvalidParams, `${name} must be a positive number`);
   };
+  checkSerialiser(options);
   positive('maxPendingCalls', options.maxPendingCalls);
   positive('maxConcurrentHandlers', options.maxConcurrentHandlers);
   positive('maxStreamBuffer', options.maxStreamBuffer);

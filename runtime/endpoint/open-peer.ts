@@ -4,12 +4,18 @@
  * import Node built-ins (runtime/tsconfig.browser.json checks it).
  */
 import type { SparrowError } from '../errors.ts';
+import { serialisersOf } from '../envelope/codec.ts';
 import { createMessageLink, type MessageLinkOptions } from '../envelope/message-link.ts';
+import { missingSerialiser } from '../serialisation/serialiser.ts';
 import { createPeer, type Peer, type PeerOptions } from '../rpc/peer.ts';
 import type { Transport } from '../transport/transport.ts';
 import { connectWebSocket, type ConnectWebSocketOptions } from '../transport/websocket.ts';
 
-/** Options of {@link openPeer}: the peer's options plus the message link's receiver limits. */
+/**
+ * Options of {@link openPeer}: the peer's options plus the message link's
+ * receiver limits and `serialisers` (JSON is always there; default: all
+ * three on Node, JSON only in a browser bundle).
+ */
 export type OpenPeerOptions = PeerOptions & MessageLinkOptions;
 
 /**
@@ -30,14 +36,16 @@ export interface ConnectWebSocketPeerOptions extends OpenPeerOptions {
  * Makes a peer over an open transport: `createMessageLink` + `createPeer` in
  * one call. The peer starts reading at once.
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout,
- *   `unsupported` for a bad link limit.
+ *   `unsupported` for a bad link limit or a `serialiser` not among `serialisers`.
  */
 export function openPeer(transport: Transport, options: OpenPeerOptions = {}): Peer {
   const linkOptions: MessageLinkOptions = {};
   if (options.limits !== undefined) linkOptions.limits = options.limits;
   if (options.maxDepth !== undefined) linkOptions.maxDepth = options.maxDepth;
+  if (options.serialisers !== undefined) linkOptions.serialisers = options.serialisers;
   const link = createMessageLink(transport, linkOptions);
   try {
+    checkSerialiser(options);
     return createPeer(link, options);
   } catch (error) {
     // A bad option must not leak the connection the caller handed over.
@@ -64,4 +72,16 @@ export async function connectWebSocketPeer(url: string, options: ConnectWebSocke
   if (logger !== undefined) connectOptions.onProtocolError = (error: SparrowError) => logger.warn(`message from ${url} dropped: ${error.message}`, error);
   const transport = await connectWebSocket(url, connectOptions);
   return openPeer(transport, options);
+}
+
+/**
+ * Fails early when `options.serialiser` (the one this side starts calls in)
+ * is not among the serialisers the peer has.
+ * @throws SparrowError `unsupported` naming the missing serialiser.
+ */
+export function checkSerialiser(options: OpenPeerOptions): void {
+  const code = options.serialiser;
+  if (code !== undefined && serialisersOf(options.serialisers)[code] === undefined) {
+    throw missingSerialiser(code, `serialiser: "${code}"`);
+  }
 }

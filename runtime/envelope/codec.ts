@@ -14,14 +14,23 @@
  * markers, unknown flags or version, a bad payload) decoding throws and the
  * chain is dropped; the byte stream stays usable either way.
  */
-import { ErrorCode, SparrowError, type WireError, type ErrorCategory } from '../errors.ts';
+import { ErrorCode, SparrowError, toWireError, type WireError, type ErrorCategory } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
 import { chainHeadSize, encodeChain, finishChainInPlace, type ChainPart } from '../framing/chain-encoder.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
-import { MAX_HEADROOM, packFlatMap, packWithHeadroom } from '../serialisation/msgpack.ts';
-import { stringifyJson } from '../serialisation/json.ts';
-import { getSerialiser, isSerialiserCode } from '../serialisation/registry.ts';
-import { DEFAULT_MAX_DEPTH } from '../serialisation/serialiser.ts';
+import { jsonSerialiser, stringifyJson } from '../serialisation/json.ts';
+import {
+  DEFAULT_MAX_DEPTH,
+  MAX_HEADROOM,
+  isSerialiserCode,
+  missingSerialiser,
+  serialiserIn,
+  serialiserTable,
+  type Serialiser,
+  type SerialiserTable,
+} from '../serialisation/serialiser.ts';
+// All three; a browser bundle gets defaults-browser.ts (JSON only) instead, by package.json's "browser" map.
+import { defaultSerialisers } from '../serialisation/defaults.ts';
 import { decodeBasic, encodeBasic } from './basic.ts';
 import { idOf } from './ids.ts';
 import type {
@@ -45,6 +54,8 @@ export interface DecodeChainOptions {
    * clear; the message is still returned. Must not throw.
    */
   onWarning?: (warning: SparrowError) => void;
+  /** The serialisers to read with (default: the platform's, see `defaultSerialisers`). */
+  serialisers?: SerialiserTable;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -60,6 +71,15 @@ const MAX_PART_HEADER = 9;
 /** Payload slot for a request with callbacks but no plain params: a zero-length part (§6). */
 const EMPTY_PARAMS = Symbol('empty-params');
 
+/**
+ * The table for a `serialisers` option: JSON plus `serialisers`, or the
+ * platform's default (all three on Node, JSON only in a browser bundle)
+ * when undefined.
+ */
+export function serialisersOf(serialisers: readonly Serialiser[] | undefined): SerialiserTable {
+  return serialisers === undefined ? defaultSerialisers : serialiserTable(jsonSerialiser, serialisers);
+}
+
 function protocolError(message: string, cause?: unknown): SparrowError {
   return new SparrowError(ErrorCode.ProtocolError, message, cause === undefined ? {} : { cause });
 }
@@ -71,18 +91,21 @@ function protocolError(message: string, cause?: unknown): SparrowError {
  * serialiser. A payload holding bytes bound for a serialiser that cannot
  * carry them (JSON) is written with msgpack and named by `l: "m"`
  * (decision 4); `format.payloadSerialiser` forces a payload serialiser.
+ * `serialisers` are the ones this side has (default: the platform's).
  *
  * @throws SparrowError `serialisation-error` when a value cannot be encoded;
+ *   `unsupported` naming the serialiser when the format (or bytes over a
+ *   JSON envelope, which need msgpack) asks for one not in `serialisers`;
  *   `unsupported` for a message the `b` protocol cannot express;
  *   `invalid-params` for a message that would break the wire rules (an
  *   empty target, a non-map params value).
  */
-export function encodeMessage(message: Message, format: WireFormat): Uint8Array {
+export function encodeMessage(message: Message, format: WireFormat, serialisers: SerialiserTable = defaultSerialisers): Uint8Array {
   const envelopeCode = format.serialiser;
   const protocol = format.protocol ?? V050;
   if (protocol === 'b') {
     const envelope = encodeBasic(message, format.layout);
-    return frame(format.layout, 'b', envelopeCode, encodeValue(envelopeCode, envelope), undefined, envelopeCode);
+    return frame(serialisers, format.layout, 'b', envelopeCode, encodeValue(serialisers, envelopeCode, envelope), undefined, envelopeCode);
   }
 
   // Keys are added in the order Python writes them (§5.2); parsers do not
@@ -152,9 +175,10 @@ export function encodeMessage(message: Message, format: WireFormat): Uint8Array 
   }
 
   let payloadCode = format.payloadSerialiser ?? envelopeCode;
-  if (payload !== undefined && !getSerialiser(payloadCode).canCarryBytes) {
+  if (payload !== undefined && !serialiserIn(serialisers, payloadCode).canCarryBytes) {
     for (const value of payload) {
       if (containsBytes(value)) {
+        serialiserIn(serialisers, 'm', 'sending bytes in a JSON message (PROTOCOL.md decision 4)');
         payloadCode = 'm';
         break;
       }
@@ -163,21 +187,22 @@ export function encodeMessage(message: Message, format: WireFormat): Uint8Array 
   // Written whenever it differs, payload or not, as HEAD does (Python's
   // replies keep the request's `l`); never `l: null`, never on acks.
   if (payloadCode !== envelopeCode && message.kind !== 'ack') envelope.l = payloadCode;
-  const envelopeBytes = encodeEnvelope(envelopeCode, envelope);
+  const envelopeBytes = encodeEnvelope(serialisers, envelopeCode, envelope);
   if (envelopeBytes === flatEnvelope) {
     // The envelope sits in packFlatMap's scratch until frame copies it; a payload's toJSON
     // that encodes another message meanwhile must not reuse that scratch.
     flatEnvelopeBusy = true;
     try {
-      return frame(format.layout, V050, envelopeCode, envelopeBytes, payload, payloadCode);
+      return frame(serialisers, format.layout, V050, envelopeCode, envelopeBytes, payload, payloadCode);
     } finally {
       flatEnvelopeBusy = false;
     }
   }
-  return frame(format.layout, V050, envelopeCode, envelopeBytes, payload, payloadCode);
+  return frame(serialisers, format.layout, V050, envelopeCode, envelopeBytes, payload, payloadCode);
 }
 
 function frame(
+  serialisers: SerialiserTable,
   layout: ChainLayout,
   protocol: '.5' | 'b',
   envelopeCode: SerialiserCode,
@@ -186,7 +211,8 @@ function frame(
   payloadCode: SerialiserCode,
 ): Uint8Array {
   const parts: ChainPart[] = layout === 'next' ? [VERSION_PART[protocol], CODE_PART[envelopeCode], envelope] : [envelope];
-  if (payload !== undefined && payload.length === 1 && payloadCode === 'm' && typeof envelope !== 'string') {
+  const withHeadroom = payload !== undefined && payload.length === 1 && typeof envelope !== 'string' ? serialisers[payloadCode]?.encodeWithHeadroom : undefined;
+  if (withHeadroom !== undefined) {
     // The usual message: one msgpack payload, packed with room for the head in front, so
     // the payload is never copied again (a 1 MiB blob: 220 -> 120 µs per encode).
     const head = parts as Uint8Array[];
@@ -194,32 +220,34 @@ function frame(
     const headSize = chainHeadSize(prefix, head);
     const headroom = headSize + MAX_PART_HEADER;
     if (headroom <= MAX_HEADROOM) {
-      const span = packWithHeadroom(payload[0], headroom);
+      const span = withHeadroom(payload![0], headroom);
       if (span !== undefined) return finishChainInPlace(span.buffer, span.start, span.end, headroom, prefix, head, headSize);
     }
   }
   if (payload !== undefined) {
-    for (const value of payload) parts.push(value === EMPTY_PARAMS ? EMPTY : encodeValue(payloadCode, value));
+    for (const value of payload) parts.push(value === EMPTY_PARAMS ? EMPTY : encodeValue(serialisers, payloadCode, value));
   }
   return encodeChain(layout === 'next' ? '' : envelopeCode, parts);
 }
 
 /** JSON stays text so the chain encoder writes it straight into the chain buffer. */
-function encodeValue(code: SerialiserCode, value: unknown): ChainPart {
-  return code === 'j' ? stringifyJson(value) : getSerialiser(code).encode(value);
+function encodeValue(serialisers: SerialiserTable, code: SerialiserCode, value: unknown): ChainPart {
+  return code === 'j' ? stringifyJson(value) : serialiserIn(serialisers, code).encode(value);
 }
 
-/** The last envelope packFlatMap wrote (a view of its scratch), and whether a frame still needs it. */
+/** The last envelope encodeFlatMap wrote (a view of its scratch), and whether a frame still needs it. */
 let flatEnvelope: Uint8Array | undefined;
 let flatEnvelopeBusy = false;
 
 /** An envelope: msgpack ones are written by hand when they are flat and small (they nearly always are). */
-function encodeEnvelope(code: SerialiserCode, envelope: Record<string, unknown>): ChainPart {
-  if (code === 'm' && !flatEnvelopeBusy) {
-    const bytes = packFlatMap(envelope);
+function encodeEnvelope(serialisers: SerialiserTable, code: SerialiserCode, envelope: Record<string, unknown>): ChainPart {
+  if (code === 'j') return stringifyJson(envelope);
+  const serialiser = serialiserIn(serialisers, code);
+  if (serialiser.encodeFlatMap !== undefined && !flatEnvelopeBusy) {
+    const bytes = serialiser.encodeFlatMap(envelope);
     if (bytes !== undefined) return (flatEnvelope = bytes);
   }
-  return encodeValue(code, envelope);
+  return serialiser.encode(envelope);
 }
 
 function hasKeys(record: object): boolean {
@@ -276,6 +304,7 @@ function wireErrorToSend(error: WireError): Record<string, unknown> {
  *   none of these means the byte stream is broken.
  */
 export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): IncomingMessage {
+  const serialisers = options.serialisers ?? defaultSerialisers;
   const parts = chain.parts;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   let layout: ChainLayout;
@@ -304,7 +333,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
 
   const envelopePart = parts[envelopeIndex];
   if (envelopePart === undefined || envelopePart.length === 0) throw protocolError('chain has no envelope');
-  const envelope = getSerialiser(envelopeCode).decode(envelopePart, maxDepth);
+  const envelope = serialiserIn(serialisers, envelopeCode, 'reading this chain\'s envelope').decode(envelopePart, maxDepth);
   if (!isMap(envelope)) throw protocolError('the envelope is not a map');
 
   let protocol: '.5' | 'b';
@@ -328,7 +357,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     const message = decodeBasic(envelope);
     return { ...message, format: { layout, serialiser: envelopeCode, protocol: 'b' } };
   }
-  return decodeV050(envelope, parts, envelopeIndex + 1, chain.owned ?? 0, layout, envelopeCode, maxDepth, options);
+  return decodeV050(serialisers, envelope, parts, envelopeIndex + 1, chain.owned ?? 0, layout, envelopeCode, maxDepth, options);
 }
 
 function protocolTag(part: Uint8Array): '.5' | 'b' | undefined {
@@ -387,6 +416,7 @@ function flagBits(marker: string, allowed: string): number {
 }
 
 function decodeV050(
+  serialisers: SerialiserTable,
   envelope: Record<string, unknown>,
   parts: Uint8Array[],
   /** Index of the first payload part in `parts` (no slice: one less array per message). */
@@ -425,14 +455,18 @@ function decodeV050(
 
   const kind = marker[0];
   const value = envelope[marker];
+  const payloadSerialiser = serialisers[payloadCode];
+  if (payloadSerialiser === undefined && hasPayload(parts, first)) {
+    return missingPayloadSerialiser(serialisers, envelope, kind, marker, value, payloadCode, format, options);
+  }
   switch (kind) {
     case 'r': {
       const flags = flagBits(marker, 'aqs');
       if ((flags & F_Q) !== 0 && (flags & F_S) !== 0) throw protocolError(`request marker ${marker} has two type flags`);
       const requestType: RequestType = (flags & F_Q) !== 0 ? 'quiet' : (flags & F_S) !== 0 ? 'silent' : 'normal';
       if (envelope.i === undefined) throw protocolError('request without an id');
-      const params = decodePart(parts, first, payloadCode, maxDepth, owned);
-      const special = decodePart(parts, first + 1, payloadCode, maxDepth, owned);
+      const params = decodePart(parts, first, payloadSerialiser, maxDepth, owned);
+      const special = decodePart(parts, first + 1, payloadSerialiser, maxDepth, owned);
       const message: IncomingMessage = {
         kind: 'request',
         target: targetOf(value),
@@ -448,7 +482,7 @@ function decodeV050(
     }
     case 'n': {
       flagBits(marker, '');
-      const params = decodePart(parts, first, payloadCode, maxDepth, owned);
+      const params = decodePart(parts, first, payloadSerialiser, maxDepth, owned);
       const message: IncomingMessage = { kind: 'notification', target: targetOf(value), format };
       addAddressing(message, envelope);
       if (params !== NO_PART && params !== null) message.params = paramsOf(params);
@@ -469,7 +503,7 @@ function decodeV050(
       else if ((flags & F_T) !== 0) message.final = 'terminator';
       if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
       if (message.final !== 'terminator') {
-        const result = decodePart(parts, first, payloadCode, maxDepth, owned);
+        const result = decodePart(parts, first, payloadSerialiser, maxDepth, owned);
         if (result !== NO_PART) {
           message.hasResult = true;
           message.result = result;
@@ -479,7 +513,7 @@ function decodeV050(
     }
     case 'x': {
       const flags = flagBits(marker, 'a');
-      const error = decodePart(parts, first, payloadCode, maxDepth, owned);
+      const error = decodePart(parts, first, payloadSerialiser, maxDepth, owned);
       const message: IncomingMessage = { kind: 'exception', to: idOf(value, marker), ack: (flags & F_A) !== 0, error: wireErrorOf(error === NO_PART ? undefined : error, options), format };
       if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
       return message;
@@ -494,11 +528,67 @@ function decodeV050(
 /** A payload slot with no part, or a zero-length one (read as "absent", §6). */
 const NO_PART = Symbol('no-part');
 
-function decodePart(parts: Uint8Array[], index: number, code: SerialiserCode, maxDepth: number, owned: number): unknown {
+/** `serialiser` is undefined only when no part holds anything (checked by hasPayload first). */
+function decodePart(parts: Uint8Array[], index: number, serialiser: Serialiser | undefined, maxDepth: number, owned: number): unknown {
   const part = parts[index];
   if (part === undefined || part.length === 0) return NO_PART;
   // An owned part (assembled by the chain decoder) lends its memory to decoded bytes: no second copy.
-  return getSerialiser(code).decode(part, maxDepth, (owned & (1 << index)) !== 0);
+  return serialiser!.decode(part, maxDepth, (owned & (1 << index)) !== 0);
+}
+
+function hasPayload(parts: Uint8Array[], first: number): boolean {
+  for (let k = first; k < parts.length; k++) if (parts[k]!.length > 0) return true;
+  return false;
+}
+
+/** Encoded answers for requests that could not be read, keyed by the error decodeChain threw. */
+const answers = new WeakMap<object, Uint8Array>();
+
+/**
+ * The exception to send back for a chain decodeChain refused with `error`,
+ * when there is one: a request whose payload serialiser this side lacks
+ * (PROTOCOL decision 3: no call hangs). Undefined for every other error.
+ */
+export function answerFor(error: unknown): Uint8Array | undefined {
+  return typeof error === 'object' && error !== null ? answers.get(error) : undefined;
+}
+
+/**
+ * A v050 message whose payload is in a serialiser this side lacks (`l` or
+ * the envelope code). The envelope was read, so nothing hangs:
+ * - a response or exception becomes an exception carrying the `unsupported`
+ *   error, so the pending call fails at once with it;
+ * - a request throws that error with an answer attached (see answerFor),
+ *   which the link sends back in the envelope's serialiser;
+ * - anything else throws it (the chain is dropped, reported as non-fatal).
+ */
+function missingPayloadSerialiser(
+  serialisers: SerialiserTable,
+  envelope: Record<string, unknown>,
+  kind: string | undefined,
+  marker: string,
+  value: unknown,
+  payloadCode: SerialiserCode,
+  format: WireFormat,
+  options: DecodeChainOptions,
+): IncomingMessage {
+  const error = missingSerialiser(payloadCode, `reading the payload of a "${marker}" message`);
+  const wire = toWireError(error);
+  if (kind === 'p' || kind === 'x') {
+    options.onWarning?.(error);
+    const message: IncomingMessage = { kind: 'exception', to: idOf(value, marker), ack: false, error: wire, format };
+    if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
+    return message;
+  }
+  if (kind === 'r' && envelope.i !== undefined && !marker.includes('s')) {
+    const answerFormat: WireFormat = { layout: format.layout, serialiser: format.serialiser, protocol: V050 };
+    try {
+      answers.set(error, encodeMessage({ kind: 'exception', to: idOf(envelope.i, 'i'), ack: false, error: wire }, answerFormat, serialisers));
+    } catch {
+      // No answer then; the error is still reported.
+    }
+  }
+  throw error;
 }
 
 function checkFlags(marker: string, flags: string, allowed: string): void {

@@ -19,9 +19,9 @@
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
 import type { Transport, TransportHandlers } from '../transport/transport.ts';
-import { decodeChain, encodeMessage, type DecodeChainOptions } from './codec.ts';
+import { answerFor, decodeChain, encodeMessage, serialisersOf, type DecodeChainOptions } from './codec.ts';
 import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from './message.ts';
-import { DEFAULT_MAX_DEPTH } from '../serialisation/serialiser.ts';
+import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 
 /** Receiver limits of a link. */
 export interface MessageLinkOptions {
@@ -29,12 +29,19 @@ export interface MessageLinkOptions {
   limits?: Partial<ChainLimits>;
   /** Nesting limit for decoded values (default DEFAULT_MAX_DEPTH = 64). */
   maxDepth?: number;
+  /**
+   * The serialisers this link reads and writes besides JSON, which is always
+   * there, e.g. `[msgpackSerialiser]` (from `sparrow/runtime/msgpack`).
+   * Default: all three on Node; JSON only in a browser bundle.
+   */
+  serialisers?: readonly Serialiser[];
 }
 
 class WireMessageLink implements MessageLink, TransportHandlers {
   private readonly transport: Transport;
   private readonly decoder: ChainDecoder;
   private readonly decodeOptions: DecodeChainOptions;
+  private readonly serialisers: SerialiserTable;
   private handlers: MessageLinkHandlers | undefined;
   private dead = false;
 
@@ -42,7 +49,8 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     this.transport = transport;
     // Bound once per link, not per message.
     this.decoder = new ChainDecoder(this.onChain.bind(this), options.limits);
-    this.decodeOptions = { maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH, onWarning: this.onWarning.bind(this) };
+    this.serialisers = serialisersOf(options.serialisers);
+    this.decodeOptions = { maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH, onWarning: this.onWarning.bind(this), serialisers: this.serialisers };
   }
 
   get remote(): string {
@@ -72,7 +80,7 @@ class WireMessageLink implements MessageLink, TransportHandlers {
    * @returns the encoded length in bytes, or -1 when over `maxBytes`.
    */
   send(message: Message, format: WireFormat, maxBytes?: number): number {
-    const bytes = encodeMessage(message, format);
+    const bytes = encodeMessage(message, format, this.serialisers);
     if (maxBytes !== undefined && bytes.length > maxBytes) return -1;
     this.transport.send(bytes);
     return bytes.length;
@@ -112,6 +120,9 @@ class WireMessageLink implements MessageLink, TransportHandlers {
       message = decodeChain(chain, this.decodeOptions);
     } catch (error) {
       handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), false);
+      // A request in a serialiser this side lacks: answer it with the error (no call hangs).
+      const answer = answerFor(error);
+      if (answer !== undefined && !this.dead) this.transport.send(answer);
       return;
     }
     try {

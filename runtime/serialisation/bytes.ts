@@ -38,3 +38,8 @@ function search(container: object, depthLeft: number): boolean {
   }
   return false;
 }
+
+/** A plain Uint8Array view of `bytes` (a Node Buffer source would make msgpackr/cbor-x return Buffers). */
+export function plain(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+}

@@ -11,8 +11,8 @@
  */
 import { Decoder, Encoder } from 'cbor-x';
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
-import { plain } from './msgpack.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser } from './serialiser.ts';
 
 // A variable rather than a literal: `useTag259ForMaps` is missing from cbor-x's typings.
@@ -24,10 +24,10 @@ const encoderOptions = {
   useTag259ForMaps: false,
   pack: false,
 };
-const encoder = new Encoder(encoderOptions);
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: true });
+const encoder = /* @__PURE__ */ new Encoder(encoderOptions);
+const decoder = /* @__PURE__ */ new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: true });
 // For owned input: byte strings are views of it instead of copies (see Serialiser.decode).
-const viewDecoder = new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: false });
+const viewDecoder = /* @__PURE__ */ new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: false });
 
 /** The smallest input that can hold an 8-byte integer (0x1b/0x3b + 8 bytes). */
 const INT64_SIZE = 9;

@@ -16,21 +16,24 @@
  */
 import { Packr, RESERVE_START_SPACE, REUSE_BUFFER_MODE, Unpackr } from 'msgpackr';
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
-import { DEFAULT_MAX_DEPTH, type Serialiser } from './serialiser.ts';
+import { DEFAULT_MAX_DEPTH, MAX_HEADROOM, type PackedSpan, type Serialiser } from './serialiser.ts';
 
-const packr = new Packr({ useRecords: false, variableMapSize: true, encodeUndefinedAsNil: true });
+export { MAX_HEADROOM, type PackedSpan };
+
+const packr = /* @__PURE__ */ new Packr({ useRecords: false, variableMapSize: true, encodeUndefinedAsNil: true });
 // 'auto' exists at runtime (number when safe, bigint beyond) but is missing from msgpackr's typings.
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: true, int64AsType: 'auto' as 'bigint' });
+const unpackr = /* @__PURE__ */ new Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: true, int64AsType: 'auto' as 'bigint' });
 // For owned input: binary values are views of it, which saves a copy of every blob (half the receive cost of 1 MiB).
-const viewUnpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: false, int64AsType: 'auto' as 'bigint' });
+const viewUnpackr = /* @__PURE__ */ new Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: false, int64AsType: 'auto' as 'bigint' });
 
 // msgpackr caches a DataView as a new property on the array it decodes: for a fresh view per
 // part that costs a DataView and a typed-array shape change on every call, about a third of
 // decoding a small message. Small inputs are copied into one reused array instead (its
 // DataView made once); the copy of a few hundred bytes is far cheaper.
 const SCRATCH_SIZE = 1024;
-const scratch = new Uint8Array(SCRATCH_SIZE);
+const scratch = /* @__PURE__ */ new Uint8Array(SCRATCH_SIZE);
 
 /** The `m` serialiser. */
 export const msgpackSerialiser: Serialiser = {
@@ -40,7 +43,7 @@ export const msgpackSerialiser: Serialiser = {
     try {
       return packr.pack(value) as Uint8Array;
     } catch (error) {
-      throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as msgpack: ${(error as Error).message}`, { cause: error });
+      throw encodeError(error);
     }
   },
   decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH, owned = false): unknown {
@@ -61,21 +64,16 @@ export const msgpackSerialiser: Serialiser = {
     // Each level of nesting costs at least one byte, so short input needs no walk.
     return bytes.length > maxDepth ? checkDecoded(value, maxDepth, false) : value;
   },
+  encodeWithHeadroom: packWithHeadroom,
+  encodeFlatMap: packFlatMap,
 };
 
-/** The most bytes `packWithHeadroom` can leave free in front (msgpackr keeps the count in 8 bits). */
-export const MAX_HEADROOM = 0xff;
-
-/** Where `packWithHeadroom` left the value: `buffer[start, start + headroom)` is free, then the value, then one free byte. */
-export interface PackedSpan {
-  buffer: Uint8Array;
-  start: number;
-  /** Index of the free byte after the value. */
-  end: number;
+function encodeError(error: unknown): SparrowError {
+  return new SparrowError(ErrorCode.SerialisationError, `cannot encode as msgpack: ${(error as Error).message}`, { cause: error });
 }
 
 // Reused result: packWithHeadroom's caller consumes it at once (one object less per message).
-const span: PackedSpan = { buffer: new Uint8Array(0), start: 0, end: 0 };
+const span: PackedSpan = { buffer: /* @__PURE__ */ new Uint8Array(0), start: 0, end: 0 };
 
 /**
  * Packs `value` with `headroom` free bytes in front of it and one free byte
@@ -98,7 +96,7 @@ export function packWithHeadroom(value: unknown, headroom: number): PackedSpan |
     // REUSE_BUFFER_MODE: msgpackr returns its buffer with start/end instead of a fresh view.
     target = packr.pack(value, REUSE_BUFFER_MODE | RESERVE_START_SPACE | headroom) as Uint8Array & { start?: number; end?: number };
   } catch (error) {
-    throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as msgpack: ${(error as Error).message}`, { cause: error });
+    throw encodeError(error);
   }
   const end = target.end;
   // Anything but a position at `end` with a byte to spare means msgpackr changed under us.
@@ -110,7 +108,7 @@ export function packWithHeadroom(value: unknown, headroom: number): PackedSpan |
   return span;
 }
 
-const flatScratch = new Uint8Array(256);
+const flatScratch = /* @__PURE__ */ new Uint8Array(256);
 
 /**
  * Packs a small flat map (an envelope: string keys; short ASCII strings,
@@ -182,9 +180,4 @@ function writeAsciiString(out: Uint8Array, pos: number, text: string): number {
     out[pos++] = code;
   }
   return pos;
-}
-
-/** A plain Uint8Array view of `bytes` (a Node Buffer source would make msgpackr return Buffers). */
-export function plain(bytes: Uint8Array): Uint8Array {
-  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }

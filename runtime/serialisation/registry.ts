@@ -1,16 +1,18 @@
-/** Serialisers by wire code (PROTOCOL.md §3). */
+/**
+ * Every serialiser by wire code (PROTOCOL.md §3): the Node default.
+ * Importing this module bundles msgpackr and cbor-x; browser code passes
+ * only the serialisers it needs instead (see `MessageLinkOptions.serialisers`).
+ */
 import type { SerialiserCode } from '../envelope/message.ts';
 import { cborSerialiser } from './cbor.ts';
 import { jsonSerialiser } from './json.ts';
 import { msgpackSerialiser } from './msgpack.ts';
-import type { Serialiser } from './serialiser.ts';
+import { serialiserTable, type Serialiser, type SerialiserTable } from './serialiser.ts';
 
-const byCode: Readonly<Record<SerialiserCode, Serialiser>> = { j: jsonSerialiser, m: msgpackSerialiser, c: cborSerialiser };
+export { isSerialiserCode } from './serialiser.ts';
 
-/** True when `code` names a serialiser (`j`, `m` or `c`). */
-export function isSerialiserCode(code: unknown): code is SerialiserCode {
-  return code === 'j' || code === 'm' || code === 'c';
-}
+/** `j`, `m` and `c`. */
+export const allSerialisers: SerialiserTable = /* @__PURE__ */ serialiserTable(jsonSerialiser, [msgpackSerialiser, cborSerialiser]);
 
 /**
  * The serialiser for a wire code.
@@ -18,5 +20,5 @@ export function isSerialiserCode(code: unknown): code is SerialiserCode {
  * Total over SerialiserCode; check untrusted codes with isSerialiserCode first.
  */
 export function getSerialiser(code: SerialiserCode): Serialiser {
-  return byCode[code];
+  return allSerialisers[code]!;
 }

@@ -8,6 +8,7 @@
  * integers beyond ±(2^53 − 1) are `bigint` (lossless int64).
  */
 import type { SerialiserCode } from '../envelope/message.ts';
+import { ErrorCode, SparrowError } from '../errors.ts';
 
 /** Default limit on nesting of maps and arrays in a decoded value. */
 export const DEFAULT_MAX_DEPTH = 64;
@@ -36,4 +37,76 @@ export interface Serialiser {
    *   trailing bytes; `limit-exceeded` when nesting is deeper than `maxDepth`.
    */
   decode(bytes: Uint8Array, maxDepth?: number, owned?: boolean): unknown;
+  /**
+   * Optional fast path for the envelope codec: packs `value` with `headroom`
+   * free bytes in front and one after, in the codec's own buffer, so the
+   * chain head is written in front instead of copying the payload (msgpack).
+   * The span is reused by the next call; undefined means "use encode".
+   */
+  encodeWithHeadroom?(value: unknown, headroom: number): PackedSpan | undefined;
+  /**
+   * Optional fast path for envelopes: a small flat map written without the
+   * library (msgpack). A view of a scratch array valid until the next call;
+   * undefined means "use encode".
+   */
+  encodeFlatMap?(record: Record<string, unknown>): Uint8Array | undefined;
+}
+
+/** The most headroom the codec asks `encodeWithHeadroom` for (msgpackr keeps the count in 8 bits). */
+export const MAX_HEADROOM = 0xff;
+
+/** Where `encodeWithHeadroom` left the value: `buffer[start, start + headroom)` is free, then the value, then one free byte. */
+export interface PackedSpan {
+  buffer: Uint8Array;
+  start: number;
+  /** Index of the free byte after the value. */
+  end: number;
+}
+
+/**
+ * The serialisers one link reads and writes, by wire code. JSON is always
+ * there (the protocol's default, PROTOCOL.md §3/§8); msgpack and CBOR only
+ * when the caller passed them, so a bundle pays only for what it uses.
+ */
+export interface SerialiserTable {
+  readonly j: Serialiser;
+  readonly m?: Serialiser;
+  readonly c?: Serialiser;
+}
+
+const NAMES: Readonly<Record<SerialiserCode, string>> = { j: 'JSON', m: 'msgpack', c: 'CBOR' };
+
+/** True when `code` names a serialiser (`j`, `m` or `c`). */
+export function isSerialiserCode(code: unknown): code is SerialiserCode {
+  return code === 'j' || code === 'm' || code === 'c';
+}
+
+/**
+ * A table of `json` plus `serialisers` (later entries win for the same code).
+ */
+export function serialiserTable(json: Serialiser, serialisers: readonly Serialiser[]): SerialiserTable {
+  const table: { j: Serialiser; m?: Serialiser; c?: Serialiser } = { j: json };
+  for (const serialiser of serialisers) table[serialiser.code] = serialiser;
+  return table;
+}
+
+/**
+ * The serialiser for `code` in `table`.
+ *
+ * @throws SparrowError `unsupported` from missingSerialiser when it is not there.
+ */
+export function serialiserIn(table: SerialiserTable, code: SerialiserCode, why?: string): Serialiser {
+  const serialiser = table[code];
+  if (serialiser === undefined) throw missingSerialiser(code, why);
+  return serialiser;
+}
+
+/** The `unsupported` error naming a serialiser this side was not given, and how to add it; `why` says what needed it. */
+export function missingSerialiser(code: SerialiserCode, why = `serialiser "${code}"`): SparrowError {
+  const name = NAMES[code];
+  const lower = name.toLowerCase();
+  return new SparrowError(
+    ErrorCode.Unsupported,
+    `${why} needs the ${name} serialiser ("${code}"), which this peer was not given: pass serialisers: [${lower}Serialiser] (from 'sparrow/runtime/${lower}')`,
+  );
 }
