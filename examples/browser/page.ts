@@ -11,8 +11,15 @@
  *
  * The WebSocket URL comes from the page's query string (`?peer=ws://…`),
  * which examples/browser/serve.ts puts in the URL it prints.
+ *
+ * Serialisers: calls go out in JSON (the protocol's default); the bytes of
+ * put_blob/get_blob travel as a msgpack payload inside the JSON message
+ * (PROTOCOL.md decision 4), so the page adds msgpack. A page with no bytes
+ * calls leaves `serialisers` out and bundles neither msgpackr nor cbor-x
+ * (`npm run size` shows both figures).
  */
 import { connectWebSocketPeer, type Peer } from 'sparrow/runtime';
+import { msgpackSerialiser } from 'sparrow/runtime/msgpack';
 import { createDemoClient, createNotesClient, registerDemoClient } from '../generated/index.ts';
 
 const CALL_TIMEOUT_MS = 5_000;
@@ -73,7 +80,7 @@ function exportDemoClient(peer: Peer): void {
 async function main(): Promise<void> {
   const url = new URLSearchParams(location.search).get('peer');
   if (url === null) throw new Error('no ?peer=ws://… in the page URL');
-  const peer = await connectWebSocketPeer(url, { timeoutMs: CALL_TIMEOUT_MS });
+  const peer = await connectWebSocketPeer(url, { timeoutMs: CALL_TIMEOUT_MS, serialisers: [msgpackSerialiser] });
   // Export before the first call, so the server can call back at once.
   exportDemoClient(peer);
   setStatus(`connected to ${url}`);
