@@ -96,6 +96,10 @@ export interface ExportTarget {
   export(name: string, handler: Handler, options?: ExportOptions): () => void;
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 function isFunction(value: unknown): value is (...args: never[]) => unknown {
   return typeof value === 'function';
 }
@@ -216,22 +220,24 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
         let invalidItem = false;
         return {
           [Symbol.asyncIterator]: (): AsyncIterator<unknown> => ({
-            next: async () => {
-              if (invalidItem) return { done: true, value: undefined };
-              let item: IteratorResult<unknown, undefined>;
-              try {
-                item = await stream.next();
-              } catch (error) {
-                throw reviveError(definition, member, error);
-              }
-              if (item.done === true) return item;
-              try {
-                return { done: false, value: decodeResult(member.result, item.value, `${member.name}[]`) };
-              } catch (error) {
-                invalidItem = true;
-                stream.cancel();
-                throw error;
-              }
+            // then() rather than an async function: one promise per item instead of two, on the hottest client path.
+            next: (): Promise<IteratorResult<unknown>> => {
+              if (invalidItem) return Promise.resolve({ done: true, value: undefined });
+              return stream.next().then(
+                (item) => {
+                  if (item.done === true) return item;
+                  try {
+                    return { done: false, value: decodeResult(member.result, item.value, `${member.name}[]`) };
+                  } catch (error) {
+                    invalidItem = true;
+                    stream.cancel();
+                    throw error;
+                  }
+                },
+                (error: unknown) => {
+                  throw reviveError(definition, member, error);
+                },
+              );
             },
             return: async () => {
               await stream.return?.();
@@ -332,8 +338,27 @@ function encodeThrown(definition: ServiceDefinition, error: unknown): unknown {
   });
 }
 
-/** A multipart result in wire form; a generated error thrown mid-stream still travels typed. */
-async function* encodeStream(definition: ServiceDefinition, source: AsyncIterable<unknown> | Iterable<unknown>, map: (item: unknown) => unknown): AsyncGenerator<unknown, undefined, undefined> {
+/**
+ * A multipart result in wire form, synchronous when the source is: the
+ * peer then sends a sync source's items in one loop without an await per
+ * item (an async wrapper around a sync generator doubled the streaming
+ * server's CPU per item).
+ */
+function encodeStream(definition: ServiceDefinition, source: AsyncIterable<unknown> | Iterable<unknown>, map: (item: unknown) => unknown): AsyncIterable<unknown> | Iterable<unknown> {
+  return Symbol.asyncIterator in source ? encodeStreamAsync(definition, source, map) : encodeStreamSync(definition, source as Iterable<unknown>, map);
+}
+
+function* encodeStreamSync(definition: ServiceDefinition, source: Iterable<unknown>, map: (item: unknown) => unknown): Generator<unknown, undefined, undefined> {
+  try {
+    for (const item of source) yield map(item);
+  } catch (error) {
+    throw encodeThrown(definition, error);
+  }
+  return undefined;
+}
+
+/** A generated error thrown mid-stream still travels typed. */
+async function* encodeStreamAsync(definition: ServiceDefinition, source: AsyncIterable<unknown> | Iterable<unknown>, map: (item: unknown) => unknown): AsyncGenerator<unknown, undefined, undefined> {
   try {
     for await (const item of source) yield map(item);
   } catch (error) {
@@ -410,11 +435,13 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
       if (call?.stream === true) exportOptions.multipart = true;
       const run = (fn as (args: unknown, ctx: CallContext) => unknown).bind(implementation);
       const handler: Handler = async (params, ctx) => {
-        await guard(member, ctx);
+        // Awaited only when there is something to wait for: each await of a settled promise is a microtask turn per call.
+        if (member.auth !== undefined) await guard(member, ctx);
         const args = decodeParams(member, params, types, decodeOptions, validate);
         let result: unknown;
         try {
-          result = await run(args, ctx);
+          result = run(args, ctx);
+          if (isThenable(result)) result = await result;
         } catch (error) {
           throw encodeThrown(definition, error);
         }
