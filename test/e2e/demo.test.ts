@@ -6,7 +6,7 @@
  * committed examples/generated/ is what `sparrowc gen` makes today.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,6 +215,30 @@ describe('demo:server lifecycle', () => {
       }
     });
   }
+});
+
+describe('npm run demo:server, as the contract is written', () => {
+  it('listens, serves, and SIGTERM to npm itself stops the server with exit 0 and frees the port', { timeout: 30_000 }, async () => {
+    // Its own process group, so that cleanup can reach a server that npm failed to stop.
+    const npm = spawn('npm', ['run', 'demo:server', '--', '--listen', 'tcp://127.0.0.1:0'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    try {
+      const [line] = await waitForLines(npm, /^listening on /, 1, 20_000);
+      const url = line!.replace(/^listening on /, '').trim();
+      const peer = await connectPeer(url);
+      assert.equal(await peer.call('hello_world', { name: 'npm' }), 'Hello npm!');
+      npm.kill('SIGTERM');
+      assert.equal(await exited(npm), 0);
+      await peer.closed;
+      // The server itself is gone, not just npm: nothing accepts on its port any more.
+      await assert.rejects(connectPeer(url, { connectTimeoutMs: 5_000 }), (error: Error & { code?: string }) => error.code === 'connection-failed');
+    } finally {
+      try {
+        process.kill(-npm.pid!, 'SIGKILL');
+      } catch {
+        // The group is already gone: the server stopped as it should.
+      }
+    }
+  });
 });
 
 describe('demo:client against a reference-like peer', () => {
