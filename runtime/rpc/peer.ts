@@ -815,34 +815,62 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     }
     this.incoming.set(message.id, call);
     this.activeHandlers++;
-    void this.runRequest(call, handler, params, multipart);
+    this.runRequest(call, handler, params, multipart);
   }
 
-  private async runRequest(call: IncomingCall, handler: Handler, params: Params, multipart: boolean): Promise<void> {
+  /**
+   * Runs a handler and answers. A plain handler that returns a value is
+   * answered synchronously without an async function (one promise less
+   * per call on the server); a promise or a multipart answer continues in
+   * `finishRequest`.
+   */
+  private runRequest(call: IncomingCall, handler: Handler, params: Params, multipart: boolean): void {
     try {
-      let result = handler(params, call);
-      if (isThenable(result)) result = await result;
-      if (multipart) {
-        await this.sendParts(call, result);
-      } else if (!call.silenced) {
-        // {p: N} [result] (no part for undefined/null, and none for quiet requests)
-        const response: ResponseMessage = { kind: 'response', to: call.id!, multipart: false, ack: false, hasResult: false };
-        if (!call.quiet && result !== undefined && result !== null) {
-          response.hasResult = true;
-          response.result = result;
-        }
-        this.sendResponse(response, call.format);
+      const result = handler(params, call);
+      if (multipart || isThenable(result)) {
+        void this.finishRequest(call, result, multipart);
+        return;
       }
+      this.answer(call, result);
     } catch (error) {
-      if (!call.silenced) {
-        this.logger.debug(`handler ${describeTarget(call.namespace, call.target)} failed`, error);
-        this.sendException(call.id!, toWireError(error), call.format);
-      }
-    } finally {
-      call.ended = true;
-      if (this.incoming.get(call.id!) === call) this.incoming.delete(call.id!);
-      this.activeHandlers--;
+      this.answerError(call, error);
     }
+    this.endRequest(call);
+  }
+
+  private async finishRequest(call: IncomingCall, pending: unknown, multipart: boolean): Promise<void> {
+    try {
+      const result = isThenable(pending) ? await pending : pending;
+      if (multipart) await this.sendParts(call, result);
+      else this.answer(call, result);
+    } catch (error) {
+      this.answerError(call, error);
+    } finally {
+      this.endRequest(call);
+    }
+  }
+
+  /** {p: N} [result] (no part for undefined/null, and none for quiet requests). */
+  private answer(call: IncomingCall, result: unknown): void {
+    if (call.silenced) return;
+    const response: ResponseMessage = { kind: 'response', to: call.id!, multipart: false, ack: false, hasResult: false };
+    if (!call.quiet && result !== undefined && result !== null) {
+      response.hasResult = true;
+      response.result = result;
+    }
+    this.sendResponse(response, call.format);
+  }
+
+  private answerError(call: IncomingCall, error: unknown): void {
+    if (call.silenced) return;
+    this.logger.debug(`handler ${describeTarget(call.namespace, call.target)} failed`, error);
+    this.sendException(call.id!, toWireError(error), call.format);
+  }
+
+  private endRequest(call: IncomingCall): void {
+    call.ended = true;
+    if (this.incoming.get(call.id!) === call) this.incoming.delete(call.id!);
+    this.activeHandlers--;
   }
 
   /** {pm: N} [item] per item, then {pmt: N}; an error part-way goes out as {x: N} (§7.7). */
