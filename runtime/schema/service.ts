@@ -247,16 +247,23 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
         };
       };
     } else {
-      client[key] = async (args?: Record<string, unknown>, perCall?: ClientCallOptions): Promise<unknown> => {
-        const kinds: Record<string, ParamKind> = {};
-        const params = encodeArgs(member.params, args, types, kinds);
-        let result: unknown;
+      // Per member, not per call: a param's kind comes from the schema, so
+      // the kinds (and the options of a call without per-call options) never change.
+      const kinds: Record<string, ParamKind> = {};
+      const defaultOptions = callOptions(kinds, undefined);
+      const decode = (result: unknown): unknown => decodeResult(member.result, result, 'result');
+      const revive = (error: unknown): never => {
+        throw reviveError(definition, member, error);
+      };
+      client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): Promise<unknown> => {
+        let params: Params;
         try {
-          result = await peer.call(member.name, params, callOptions(kinds, perCall));
+          params = encodeArgs(member.params, args, types, kinds);
         } catch (error) {
-          throw reviveError(definition, member, error);
+          return Promise.reject(error);
         }
-        return decodeResult(member.result, result, 'result');
+        // then() rather than an async function: fewer promises per call.
+        return peer.call(member.name, params, perCall === undefined ? defaultOptions : callOptions(kinds, perCall)).then(decode, revive);
       };
     }
   }
@@ -284,15 +291,23 @@ function topicSubscriber(peer: Peer, namespace: string, member: TopicDesc, decod
   };
 }
 
+/** The value params of a member's params (computed once per member, not per call). */
+const VALUE_FIELDS = new WeakMap<readonly ParamDesc[], FieldDesc[]>();
+
 /** Decodes a call's wire params for the implementation: values validated, streams and callbacks wrapped. */
 function decodeParams(member: CallDesc | { params: readonly ParamDesc[] }, params: Params, types: TypeTable, options: DecodeOptions, validate: boolean): Record<string, unknown> {
-  const valueFields: FieldDesc[] = [];
+  let valueFields = VALUE_FIELDS.get(member.params);
+  if (valueFields === undefined) {
+    valueFields = member.params.filter((param) => param.kind === undefined);
+    VALUE_FIELDS.set(member.params, valueFields);
+  }
+  if (validate && options.strict !== true && valueFields.length === member.params.length) {
+    // Only plain values (the common case): their decoded fields are the args.
+    return decodeFields(valueFields, params, types, '', options);
+  }
   const args: Record<string, unknown> = {};
   for (const param of member.params) {
-    if (param.kind === undefined) {
-      valueFields.push(param);
-      continue;
-    }
+    if (param.kind === undefined) continue;
     const value = params[param.name];
     if (value === undefined || value === null) {
       if (param.optional !== true) throw invalid('', `missing required param ${param.name}`);
@@ -434,17 +449,7 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
       const call = member.kind === 'call' ? member : undefined;
       if (call?.stream === true) exportOptions.multipart = true;
       const run = (fn as (args: unknown, ctx: CallContext) => unknown).bind(implementation);
-      const handler: Handler = async (params, ctx) => {
-        // Awaited only when there is something to wait for: each await of a settled promise is a microtask turn per call.
-        if (member.auth !== undefined) await guard(member, ctx);
-        const args = decodeParams(member, params, types, decodeOptions, validate);
-        let result: unknown;
-        try {
-          result = run(args, ctx);
-          if (isThenable(result)) result = await result;
-        } catch (error) {
-          throw encodeThrown(definition, error);
-        }
+      const answer = (result: unknown): unknown => {
         if (call === undefined) return undefined;
         if (call.stream === true) {
           if (!isIterable(result)) throw new SparrowError(ErrorCode.CalleeError, `${member.name} must return an iterable`);
@@ -452,6 +457,24 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
         }
         return call.result === 'void' ? undefined : encodeValue(call.result, result, types);
       };
+      const rethrow = (error: unknown): never => {
+        throw encodeThrown(definition, error);
+      };
+      const runMember = (params: Params, ctx: CallContext): unknown => {
+        const args = decodeParams(member, params, types, decodeOptions, validate);
+        let result: unknown;
+        try {
+          result = run(args, ctx);
+        } catch (error) {
+          rethrow(error);
+        }
+        return isThenable(result) ? Promise.resolve(result).then(answer, rethrow) : answer(result);
+      };
+      // Synchronous when the implementation is: the peer then answers
+      // without a promise per call (the peer catches a synchronous throw
+      // exactly as a rejection). `@auth` members wait for the guard first.
+      const handler: Handler =
+        member.auth === undefined ? runMember : (params, ctx) => guard(member, ctx).then(() => runMember(params, ctx));
       removers.push(target.export(member.name, handler, exportOptions));
     }
     removers.push(attachServiceDescriptor(target, descriptor));
