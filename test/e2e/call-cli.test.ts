@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { connectPeer } from '../../runtime/endpoint/node-endpoints.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { projectRoot, runSparrowc, type CliResult } from '../helpers/cli.ts';
 import { fixtureStdioUrl, readStdoutLines, spawnFixture } from '../helpers/fixture-process.ts';
 import { createTestCertificate } from '../helpers/tls-certs.ts';
@@ -51,15 +51,6 @@ function assertOk(result: CliResult, stdout: string): void {
 function assertFails(result: CliResult, code: number, stderr: RegExp): void {
   assert.match(result.stderr, stderr);
   assert.equal(result.code, code, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
-}
-
-/** A TCP port nothing listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 /** Reads the server's notes through the Node endpoint, as any client would. */

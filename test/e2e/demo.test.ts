@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { connectPeer } from '../../runtime/endpoint/node-endpoints.ts';
 import { entryPoints, exited, projectRoot, spawnArgv, stdioServerUrl, stop, tsNodeArgv, waitForLines } from '../../examples/demo/processes.ts';
 import { runSparrowc } from '../helpers/cli.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { listenReferenceDemoPeer } from '../fixtures/reference-demo-peer.ts';
 
 interface Run {
@@ -148,41 +149,45 @@ describe('demo:server and demo:client as separate processes', { concurrency: tru
     });
   }
 
-  for (const transport of ['tcp', 'unix', 'ws', 'stdio'] as const) {
-    for (const serializer of ['json', 'msgpack', 'cbor'] as const) {
-      it(`answers sparrowc call over ${transport} with --serializer ${serializer}: a result, a stream, a typed error`, { timeout: 40_000 }, async () => {
-        const url = { tcp: server.urls[0]!, unix: server.urls[1]!, ws: server.urls[2]!, stdio: stdioServerUrl() }[transport];
-        const call = (args: string[]) => runSparrowc(['call', url, ...args, '--serializer', serializer], { timeoutMs: 20_000 });
-        const [hello, stream, missing, invalid] = await Promise.all([
-          call(['hello_world', '{"name":"Bill"}']),
-          call(['demo_multipart_response', '{"up_to":3}', '--stream']),
-          call(['get', '{"id":{"value":"missing"}}', '--namespace', 'notes']),
-          // A string where the schema wants the struct Id: refused before user code runs.
-          call(['get', '{"id":"missing"}', '--namespace', 'notes']),
-        ]);
-        assert.equal(hello.stdout, '"Hello Bill!"\n', hello.stderr);
-        assert.equal(hello.code, 0);
-        assert.equal(stream.stdout, '[1,2]\n[2,5]\n[3,10]\n', stream.stderr);
-        assert.equal(stream.code, 0);
-        assert.equal(missing.stdout, '');
-        assert.match(missing.stderr, /^error: callee error \(cat e\) NotFound: /);
-        assert.equal(missing.code, 1);
-        assert.match(invalid.stderr, /^error: caller error \(cat r\) InvalidParams: id: /);
-        assert.equal(invalid.code, 1);
-      });
+  // One combination at a time (its calls run together): twelve at once would start ~50 processes on 2 cores.
+  describe('sparrowc call against the demo server, every transport × serialiser', { concurrency: 1 }, () => {
+    for (const transport of ['tcp', 'unix', 'ws', 'stdio'] as const) {
+      for (const serializer of ['json', 'msgpack', 'cbor'] as const) {
+        it(`answers sparrowc call over ${transport} with --serializer ${serializer}: a result, a stream, a typed error`, { timeout: 40_000 }, async () => {
+          const url = { tcp: server.urls[0]!, unix: server.urls[1]!, ws: server.urls[2]!, stdio: stdioServerUrl() }[transport];
+          const call = (args: string[]) => runSparrowc(['call', url, ...args, '--serializer', serializer], { timeoutMs: 20_000 });
+          const [hello, stream, missing, invalid] = await Promise.all([
+            call(['hello_world', '{"name":"Bill"}']),
+            call(['demo_multipart_response', '{"up_to":3}', '--stream']),
+            call(['get', '{"id":{"value":"missing"}}', '--namespace', 'notes']),
+            // A string where the schema wants the struct Id: refused before user code runs.
+            call(['get', '{"id":"missing"}', '--namespace', 'notes']),
+          ]);
+          assert.equal(hello.stdout, '"Hello Bill!"\n', hello.stderr);
+          assert.equal(hello.code, 0);
+          assert.equal(stream.stdout, '[1,2]\n[2,5]\n[3,10]\n', stream.stderr);
+          assert.equal(stream.code, 0);
+          assert.equal(missing.stdout, '');
+          assert.match(missing.stderr, /^error: callee error \(cat e\) NotFound: /);
+          assert.equal(missing.code, 1);
+          assert.match(invalid.stderr, /^error: caller error \(cat r\) InvalidParams: id: /);
+          assert.equal(invalid.code, 1);
+        });
+      }
     }
-  }
+  });
 
   it('sparrowc call exits 2 when the demo server is not there', { timeout: 20_000 }, async () => {
-    const result = await runSparrowc(['call', 'tcp://127.0.0.1:1', 'hello_world'], { timeoutMs: 15_000 });
+    const result = await runSparrowc(['call', `tcp://127.0.0.1:${await freePort()}`, 'hello_world'], { timeoutMs: 15_000 });
     assert.match(result.stderr, /^error: connection failed: /);
     assert.equal(result.code, 2);
   });
 
   it('exits 1 and says which call failed when the peer is gone', { timeout: 20_000 }, async () => {
-    const run = await runEntry(entryPoints.client, ['--connect', 'tcp://127.0.0.1:1'], 15_000);
+    const port = await freePort();
+    const run = await runEntry(entryPoints.client, ['--connect', `tcp://127.0.0.1:${port}`], 15_000);
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /✗ connect tcp:\/\/127\.0\.0\.1:1 +→ /);
+    assert.match(run.stdout, new RegExp(`✗ connect tcp://127\\.0\\.0\\.1:${port} +→ `));
   });
 
   it('rejects bad flags with exit 2 and the usage', { timeout: 20_000 }, async () => {
