@@ -4,9 +4,9 @@
  * callback is a client function the server receives as a stub.
  */
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import { importPeerDependency } from '../lib/peer-deps.ts';
+import { serveWebSocket } from '../lib/ws-server.ts';
 import type { Contender } from '../lib/types.ts';
 
 // The slice of capnweb this file uses (see lib/peer-deps.ts for why it is declared here).
@@ -72,21 +72,9 @@ export function createCapnwebContender(): Contender {
   return {
     async startServer() {
       const capnweb = await loadCapnweb();
-      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-      await once(wss, 'listening');
-      wss.on('connection', (socket) => {
-        socket.on('error', () => {});
+      return serveWebSocket((socket) => {
         capnweb.newWebSocketRpcSession(socket, createApi(capnweb.RpcTarget));
       });
-      const { port } = wss.address() as AddressInfo;
-      return {
-        address: `ws://127.0.0.1:${port}/`,
-        close: () =>
-          new Promise<void>((resolve) => {
-            for (const client of wss.clients) client.terminate();
-            wss.close(() => resolve());
-          }),
-      };
     },
 
     async connect(address) {

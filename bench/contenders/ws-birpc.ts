@@ -5,10 +5,10 @@
  * a birpc call from the server to the client.
  */
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { pack, unpack } from 'msgpackr';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import { importPeerDependency } from '../lib/peer-deps.ts';
+import { serveWebSocket } from '../lib/ws-server.ts';
 import type { Contender } from '../lib/types.ts';
 
 // The slice of birpc this file uses (see lib/peer-deps.ts for why it is declared here).
@@ -47,10 +47,7 @@ export function createBirpcContender(): Contender {
   return {
     async startServer() {
       const { createBirpc } = await importPeerDependency<BirpcModule>('birpc');
-      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-      await once(wss, 'listening');
-      wss.on('connection', (socket) => {
-        socket.on('error', () => {});
+      return serveWebSocket((socket) => {
         const remote: Remote = createBirpc(
           {
             add: (a: number, b: number) => a + b,
@@ -79,15 +76,6 @@ export function createBirpcContender(): Contender {
           channel(socket),
         );
       });
-      const { port } = wss.address() as AddressInfo;
-      return {
-        address: `ws://127.0.0.1:${port}/`,
-        close: () =>
-          new Promise<void>((resolve) => {
-            for (const client of wss.clients) client.terminate();
-            wss.close(() => resolve());
-          }),
-      };
     },
 
     async connect(address) {
