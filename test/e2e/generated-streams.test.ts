@@ -232,11 +232,12 @@ const SCENARIOS: Record<string, Scenario> = {
     for await (const n of api.count({ n: 1_000_000, token: id })) {
       assert.equal(n, consumed);
       consumed++;
-      if (Date.now() - started >= SLOW_MS) break;
+      // Read for the time box and at least 20 items, so a loaded machine cannot end the run before the window matters;
+      // a stalled stream fails through the call's idle timeout instead.
+      if (Date.now() - started >= SLOW_MS && consumed >= 20) break;
       await sleep(10);
     }
     const produced = Number(await api.produced({ token: id }));
-    assert.ok(consumed > 10, `the consumer made progress (${consumed})`);
     assert.ok(produced >= consumed, `produced ${produced} ≥ consumed ${consumed}`);
     assert.ok(produced <= DEFAULT_STREAM_WINDOW + consumed + 2, `produced ${produced} ≤ window ${DEFAULT_STREAM_WINDOW} + consumed ${consumed} + 2`);
     await eventually(async () => (await api.probe({ token: id })).includes('finally'), 'the producer stopped');

@@ -52,7 +52,8 @@ describe('flow control over TCP, producer in a child process', () => {
       const stream = peer.callStream<number>('count', { n: 1_000_000, token: 'slow' });
       let consumed = 0;
       const started = Date.now();
-      while (Date.now() - started < 3000) {
+      // The time box and at least 60 items: a loaded machine cannot end the run before the window matters.
+      while (Date.now() - started < 3000 || consumed < 60) {
         const step = await stream.next();
         assert.equal(step.done, false);
         assert.equal(step.value, consumed);
@@ -65,7 +66,6 @@ describe('flow control over TCP, producer in a child process', () => {
       t.diagnostic(
         `consumed ${consumed}, produced ${produced} of 1,000,000 (window ${DEFAULT_STREAM_WINDOW}); producer RSS ${(before.rss / MIB).toFixed(1)} MiB at start, ${(during.rss / MIB).toFixed(1)} MiB after ${Date.now() - started} ms, peak ${(peakRss / MIB).toFixed(1)} MiB`,
       );
-      assert.ok(consumed > 50, `the consumer made progress (${consumed})`);
       assert.ok(produced <= DEFAULT_STREAM_WINDOW + consumed + 2, `produced ${produced} ≤ window ${DEFAULT_STREAM_WINDOW} + consumed ${consumed} + 2`);
       assert.ok(produced >= consumed);
       stream.cancel();
