@@ -5,6 +5,7 @@ import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelop
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';
 import { encodeChain } from '../../runtime/framing/chain-encoder.ts';
+import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';
 import { fromHex, toHex } from '../helpers/vectors.ts';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -286,6 +287,22 @@ describe('encodeMessage: msgpack payload packed in place', () => {
         assert.deepEqual(message.result, new Uint8Array(size).fill(size & 0xff), `${layout} ${size}`);
         assert.equal(Object.getPrototypeOf(chains[k]), Uint8Array.prototype);
       });
+    }
+  });
+
+  it('writes large blobs (packed without msgpackr) byte for byte as msgpackr and the chain encoder do', () => {
+    const backing = new Uint8Array((1 << 20) + 16);
+    for (let k = 0; k < backing.length; k++) backing[k] = (k * 31) & 0xff;
+    for (const size of [0xffff, 0x10000, 70_000, 1 << 20]) {
+      const blob = backing.subarray(3, 3 + size); // a view with an offset, as a handler may return
+      for (const layout of ['0.1.2', 'next'] as const) {
+        const format: WireFormat = { layout, serialiser: 'm' };
+        const bytes = encodeMessage({ kind: 'response', to: 5, multipart: false, ack: false, hasResult: true, result: blob }, format);
+        const envelope = msgpackSerialiser.encode({ p: 5, v: '.5' }).slice();
+        const payload = msgpackSerialiser.encode(blob).slice();
+        const expected = layout === 'next' ? encodeChain('', [utf8('.5'), utf8('m'), envelope, payload]) : encodeChain('m', [envelope, payload]);
+        assert.equal(toHex(bytes), toHex(expected), `${layout} ${size}`);
+      }
     }
   });
 });
