@@ -187,7 +187,10 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
   // Written whenever it differs, payload or not, as HEAD does (Python's
   // replies keep the request's `l`); never `l: null`, never on acks.
   if (payloadCode !== envelopeCode && message.kind !== 'ack') envelope.l = payloadCode;
-  const envelopeBytes = encodeEnvelope(serialisers, envelopeCode, envelope);
+  const envelopeBytes =
+    message.kind === 'response' && message.multipart && message.final === undefined && !message.ack && message.id === undefined && payloadCode === envelopeCode && envelopeCode !== 'j'
+      ? partEnvelope(serialisers, envelopeCode, message.to, envelope)
+      : encodeEnvelope(serialisers, envelopeCode, envelope);
   if (envelopeBytes === flatEnvelope) {
     // The envelope sits in packFlatMap's scratch until frame copies it; a payload's toJSON
     // that encodes another message meanwhile must not reuse that scratch.
@@ -248,6 +251,24 @@ function encodeEnvelope(serialisers: SerialiserTable, code: SerialiserCode, enve
     if (bytes !== undefined) return (flatEnvelope = bytes);
   }
   return serialiser.encode(envelope);
+}
+
+/** The last stream part envelope ({pm: N, v}) written, per serialiser: a stream sends the same one per item. */
+let partSerialiser: Serialiser | undefined;
+let partTo: MessageId | undefined;
+let partBytes: Uint8Array = EMPTY;
+
+/** A stream part's envelope, encoded once per stream (and serialiser) rather than once per item. */
+function partEnvelope(serialisers: SerialiserTable, code: SerialiserCode, to: MessageId, envelope: Record<string, unknown>): ChainPart {
+  const serialiser = serialiserIn(serialisers, code);
+  if (serialiser === partSerialiser && to === partTo) return partBytes;
+  const bytes = encodeEnvelope(serialisers, code, envelope);
+  if (typeof bytes === 'string') return bytes;
+  // A copy: encodeEnvelope may hand back a scratch view that the next call overwrites.
+  partBytes = bytes.slice();
+  partSerialiser = serialiser;
+  partTo = to;
+  return partBytes;
 }
 
 function hasKeys(record: object): boolean {

@@ -314,6 +314,32 @@ function decodeOne(bytes: Uint8Array): Chain {
   return out;
 }
 
+describe('encodeMessage: stream part envelopes (encoded once per stream)', () => {
+  it('writes each part with its own id, whatever came before, byte for byte as an uncached encode', () => {
+    const ids = [1, 1, 'a', 2, 2, 1, 'a', 300_000];
+    for (const layout of ['0.1.2', 'next'] as const) {
+      for (const serialiser of ['m', 'c'] as const) {
+        const format: WireFormat = { layout, serialiser };
+        ids.forEach((to, k) => {
+          if (k % 3 === 2) encodeMessage({ kind: 'response', to: 99, multipart: true, final: 'terminator', ack: false, hasResult: false }, format);
+          const bytes = encodeMessage({ kind: 'response', to, multipart: true, ack: false, hasResult: true, result: { k } }, format);
+          const message = decodeChain(decodeOne(bytes)) as IncomingMessage & { to: unknown; multipart: boolean; final?: string; result: unknown };
+          assert.deepEqual([message.kind, message.to, message.multipart, message.final, message.result], ['response', to, true, undefined, { k }], `${layout} ${serialiser} ${k}`);
+          if (serialiser === 'm') {
+            const envelope = msgpackSerialiser.encode({ pm: to, v: '.5' }).slice();
+            const payload = msgpackSerialiser.encode({ k }).slice();
+            const expected = layout === 'next' ? encodeChain('', [utf8('.5'), utf8('m'), envelope, payload]) : encodeChain('m', [envelope, payload]);
+            assert.equal(toHex(bytes), toHex(expected), `${layout} ${k}`);
+          }
+        });
+      }
+    }
+    // A JSON-envelope part carrying bytes names its msgpack payload with l: "m" (not cached).
+    const bytes = encodeMessage({ kind: 'response', to: 1, multipart: true, ack: false, hasResult: true, result: new Uint8Array([1]) }, { layout: 'next', serialiser: 'j' });
+    assert.equal(decode(bytes).message.format.payloadSerialiser, 'm');
+  });
+});
+
 describe('encodeMessage: re-entrant encoding', () => {
   it('keeps the outer envelope intact when a payload toJSON encodes another message', () => {
     const format: WireFormat = { layout: '0.1.2', serialiser: 'm' };
