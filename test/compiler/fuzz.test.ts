@@ -4,18 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { compileSchemas } from '../../compiler/check/compile.ts';
 import { projectRoot } from '../helpers/cli.ts';
-
-/** mulberry32: small, fast, deterministic. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom } from '../helpers/seeded-random.ts';
 
 const sources: Record<string, string> = {};
 for (const file of ['schemas/demo.sparrow', 'schemas/demo-common.sparrow', 'schemas/sys.sparrow', 'test/fixtures/schemas/chat.sparrow', 'test/fixtures/schemas/kitchen-sink.sparrow', 'test/fixtures/schemas/shapes.sparrow']) {

@@ -38,6 +38,7 @@ import { connectPeer } from '../../runtime/endpoint/node-endpoints.ts';
 import { SparrowError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/rpc/logger.ts';
 import { readStdoutLines, spawnFixture } from '../helpers/fixture-process.ts';
+import { createRandom } from '../helpers/seeded-random.ts';
 import { loadVectors, type VectorChain } from '../helpers/vectors.ts';
 
 const SEED = 0x5eed_f00d;
@@ -52,18 +53,12 @@ const CLIENT_SLACK_MS = 1_500;
 const CLIENT_CONNECTIONS = 80;
 const CLIENT_CALLS_PER_CONNECTION = 6;
 
-// ---- deterministic PRNG (mulberry32) ----
+// ---- deterministic random source ----
 
 class Rng {
-  private state: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = createRandom(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);
