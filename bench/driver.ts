@@ -12,7 +12,7 @@
  *   node --conditions=source --import tsx bench/driver.ts [names...] [options]
  *
  * names: contender names (see --list) or groups: raw, sparrow, peers, compiler.
- * Options: --quick, --rounds N, --json FILE, --cpu-prof DIR, --list, --help.
+ * Options: --quick, --rounds N, --json FILE, --cpu-prof DIR, --only S,..., --list, --help.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -34,15 +34,16 @@ import {
   ratiosToRaw,
   type Aggregate,
 } from './lib/report.ts';
-import type { DriverMessage, HostMessage, RoundOutcome, ScenarioConfig } from './lib/types.ts';
+import { SCENARIOS, type DriverMessage, type HostMessage, type RoundOutcome, type ScenarioConfig, type ScenarioName } from './lib/types.ts';
 
-const USAGE = `usage: npm run bench -- [names...] [--quick] [--rounds N] [--json FILE] [--cpu-prof DIR] [--list]
+const USAGE = `usage: npm run bench -- [names...] [--quick] [--rounds N] [--json FILE] [--cpu-prof DIR] [--only S,...] [--list]
 
   names        contenders (see --list) or groups: raw, sparrow, peers, compiler (default: all)
   --quick      short smoke run (1 round, shorter scenarios; figures not comparable with a full run)
   --rounds N   round-robin rounds (default 3, or 1 with --quick)
   --json FILE  also write every figure, every round and the ratios as JSON
   --cpu-prof DIR  write a V8 CPU profile of every server and client process into DIR
+  --only S,... run only these scenarios (seq, pipelined, blob, stream, callback); the rest show n/a
   --list       list the contenders and exit`;
 
 const { values: options, positionals } = parseArgs({
@@ -51,6 +52,7 @@ const { values: options, positionals } = parseArgs({
     rounds: { type: 'string' },
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    only: { type: 'string' },
     list: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -73,6 +75,12 @@ if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
   process.exit(2);
 }
 
+const only = options.only?.split(',').map((s) => s.trim()) as ScenarioName[] | undefined;
+if (only !== undefined && (only.length === 0 || only.some((s) => !(SCENARIOS as readonly string[]).includes(s)))) {
+  console.error(`--only takes scenario names from: ${SCENARIOS.join(', ')}\n${USAGE}`);
+  process.exit(2);
+}
+
 const config: ScenarioConfig = {
   warmMs: quick ? 100 : 300,
   ms: quick ? 300 : 1000,
@@ -80,6 +88,7 @@ const config: ScenarioConfig = {
   blobSize: 1 << 20,
   streamItems: quick ? 20_000 : 100_000,
   scenarioTimeoutMs: 30_000,
+  ...(only === undefined ? {} : { only }),
 };
 /** A contender's whole round (both processes, every scenario) must end within this. */
 const ROUND_TIMEOUT_MS = quick ? 60_000 : 120_000;

@@ -94,7 +94,7 @@ async function callback(client: BenchClient, ms: number, maxCalls: number, timeo
 }
 
 /** Warms up once, then measures once; any failure becomes an error outcome, so one scenario cannot sink the others. */
-async function measure(warm: () => Promise<unknown>, run: () => Promise<ScenarioFigures>): Promise<ScenarioOutcome> {
+async function measureOnce(warm: () => Promise<unknown>, run: () => Promise<ScenarioFigures>): Promise<ScenarioOutcome> {
   try {
     await warm();
     return { status: 'ok', ...(await run()) };
@@ -105,14 +105,19 @@ async function measure(warm: () => Promise<unknown>, run: () => Promise<Scenario
 
 /** Runs every scenario in table order against `client`. */
 export async function runScenarios(client: BenchClient, c: ScenarioConfig): Promise<Record<ScenarioName, ScenarioOutcome>> {
-  const seq = await measure(() => sequential(client, c.warmMs, 5_000), () => sequential(client, c.ms, 200_000));
+  const skipped = (name: ScenarioName): boolean => c.only !== undefined && !c.only.includes(name);
+  const measure = (name: ScenarioName, warm: () => Promise<unknown>, run: () => Promise<ScenarioFigures>): Promise<ScenarioOutcome> =>
+    skipped(name) ? Promise.resolve({ status: 'na' }) : measureOnce(warm, run);
+  const seq = await measure('seq', () => sequential(client, c.warmMs, 5_000), () => sequential(client, c.ms, 200_000));
   const pipe = await measure(
+    'pipelined',
     () => pipelined(client, c.warmMs, 20_000, c.depth),
     () => pipelined(client, c.ms, 1_000_000, c.depth),
   );
-  const bulk = await measure(() => blob(client, c.warmMs, 50, c.blobSize), () => blob(client, c.ms, 2_000, c.blobSize));
+  const bulk = await measure('blob', () => blob(client, c.warmMs, 50, c.blobSize), () => blob(client, c.ms, 2_000, c.blobSize));
   const warmItems = Math.min(10_000, c.streamItems);
   const items = await measure(
+    'stream',
     () => stream(client, warmItems, c.scenarioTimeoutMs),
     () => stream(client, c.streamItems, c.scenarioTimeoutMs),
   );
@@ -120,6 +125,7 @@ export async function runScenarios(client: BenchClient, c: ScenarioConfig): Prom
     client.callbacks === undefined
       ? { status: 'na' }
       : await measure(
+          'callback',
           () => callback(client, c.warmMs, 5_000, c.scenarioTimeoutMs),
           () => callback(client, c.ms, 200_000, c.scenarioTimeoutMs),
         );

@@ -59,6 +59,8 @@ export interface ScenarioConfig {
   streamItems: number;
   /** The stream and callback scenarios fail after this long. */
   scenarioTimeoutMs: number;
+  /** Run only these scenarios (the rest report n/a); all when absent. For profiling one scenario. */
+  only?: ScenarioName[];
 }
 
 /** The names of the scenarios, in table order. */
