@@ -45,6 +45,7 @@ import {
 } from './call-table.ts';
 import { IncomingCall } from './incoming-call.ts';
 import { consoleLogger, type Logger } from './logger.ts';
+import { IdTable } from './id-table.ts';
 import {
   SYSTEM_NAMESPACE,
   createRegistry,
@@ -332,7 +333,7 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
 
   private nextId = 1;
   /** The pending-call table: our request id → entry. */
-  private readonly pending = new Map<MessageId, PendingEntry>();
+  private readonly pending = new IdTable<PendingEntry>();
   /** Requests of the other side being handled: their id → call (for `#sys.cancel`). */
   private readonly incoming = new Map<MessageId, IncomingCall>();
   private activeHandlers = 0;
@@ -490,7 +491,7 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
       return entry.fail(SparrowError.from(error, ErrorCode.InvalidParams));
     }
     entry.onAck = options.onAck;
-    this.pending.set(id, entry);
+    this.pending.add(entry);
     if (timeout > 0) {
       entry.timeoutMs = timeout;
       entry.deadline = Date.now() + timeout;
@@ -520,7 +521,7 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
 
   /** Removes an entry from the table and releases what it holds. */
   private finish(entry: PendingEntry): void {
-    this.pending.delete(entry.id);
+    this.pending.delete(entry);
     // The sweep timer stays armed: it disarms itself when it finds nothing to wait for.
     entry.deadline = 0;
     if (entry.signal !== undefined) {
@@ -816,7 +817,6 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
         if (multipart) call.credit = granted;
       }
     }
-    this.incoming.set(message.id, call);
     this.activeHandlers++;
     this.runRequest(call, handler, params, multipart);
   }
@@ -831,6 +831,11 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     try {
       const result = handler(params, call);
       if (multipart || isThenable(result)) {
+        // Only a call that outlives this tick can be cancelled, credited or
+        // aborted by a close, so only such a call enters the table (no
+        // insert and delete per plain call).
+        this.incoming.set(call.id!, call);
+        if (this.closeReason !== undefined) call.abort(this.closeReason);
         void this.finishRequest(call, result, multipart);
         return;
       }
