@@ -127,9 +127,15 @@ export function finishChainInPlace(out: Uint8Array, start: number, end: number, 
   }
   for (let k = 0; k < head.length; k++) {
     const part = head[k]!;
-    pos = writePartHeader(out, pos, part.length);
-    out.set(part, pos);
-    pos += part.length;
+    const size = part.length;
+    pos = writePartHeader(out, pos, size);
+    // Head parts are a few bytes (an envelope, a version tag): a loop beats set()'s call overhead.
+    if (size <= 64) {
+      for (let j = 0; j < size; j++) out[pos + j] = part[j]!;
+    } else {
+      out.set(part, pos);
+    }
+    pos += size;
   }
   writePartHeader(out, pos, length);
   out[end] = EOC;
@@ -137,6 +143,16 @@ export function finishChainInPlace(out: Uint8Array, start: number, end: number, 
 }
 
 function writePartHeader(out: Uint8Array, pos: number, size: number): number {
+  if (size < 0x100) {
+    // The usual small part: no loop, no division.
+    if (size === 0) {
+      out[pos++] = SOP_BASE;
+    } else {
+      out[pos++] = SOP_BASE + 1;
+      out[pos++] = size;
+    }
+    return pos;
+  }
   const n = lengthByteCount(size);
   out[pos++] = SOP_BASE + n;
   for (let shift = n - 1; shift >= 0; shift--) out[pos++] = Math.floor(size / 2 ** (8 * shift)) & 0xff;

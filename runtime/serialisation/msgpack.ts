@@ -66,6 +66,7 @@ export const msgpackSerialiser: Serialiser = {
   },
   encodeWithHeadroom: packWithHeadroom,
   encodeFlatMap: packFlatMap,
+  decodeFlatMap: unpackFlatMap,
 };
 
 function encodeError(error: unknown): SparrowError {
@@ -211,4 +212,97 @@ function writeAsciiString(out: Uint8Array, pos: number, text: string): number {
     out[pos++] = code;
   }
   return pos;
+}
+
+/**
+ * Reads what packFlatMap writes (and what Python's msgpack writes for an
+ * envelope): a fixmap of short ASCII keys to short ASCII strings, integers
+ * of up to 32 bits, booleans or nil, exactly filling `bytes`. The same
+ * values msgpackr would give (nil as null), without its per-call set-up;
+ * undefined for anything else, which the caller then decodes the usual way.
+ * Keys are at most 8 letters, so `__proto__` and friends never get here.
+ */
+export function unpackFlatMap(bytes: Uint8Array): Record<string, unknown> | undefined {
+  const length = bytes.length;
+  if (length === 0) return undefined;
+  const head = bytes[0]!;
+  if ((head & 0xf0) !== 0x80) return undefined;
+  const count = head & 0x0f;
+  const out: Record<string, unknown> = {};
+  let pos = 1;
+  for (let k = 0; k < count; k++) {
+    if (pos >= length) return undefined;
+    const keyHead = bytes[pos++]!;
+    const keyLength = keyHead - 0xa0;
+    if (keyLength < 1 || keyLength > 8 || pos + keyLength > length) return undefined;
+    let key = '';
+    for (let j = 0; j < keyLength; j++) {
+      const code = bytes[pos++]!;
+      // Letters only: envelope keys are markers with flags and one-letter supplementary keys.
+      if (!((code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a))) return undefined;
+      key += String.fromCharCode(code);
+    }
+    if (pos >= length) return undefined;
+    const tag = bytes[pos++]!;
+    let value: unknown;
+    if (tag < 0x80) {
+      value = tag;
+    } else if (tag >= 0xe0) {
+      value = tag - 0x100;
+    } else if (tag >= 0xa0 && tag <= 0xbf) {
+      const strLength = tag - 0xa0;
+      if (pos + strLength > length) return undefined;
+      let text = '';
+      for (let j = 0; j < strLength; j++) {
+        const code = bytes[pos++]!;
+        if (code >= 0x80) return undefined;
+        text += String.fromCharCode(code);
+      }
+      value = text;
+    } else {
+      switch (tag) {
+        case 0xc0:
+          value = null;
+          break;
+        case 0xc2:
+          value = false;
+          break;
+        case 0xc3:
+          value = true;
+          break;
+        case 0xcc:
+          if (pos + 1 > length) return undefined;
+          value = bytes[pos++]!;
+          break;
+        case 0xcd:
+          if (pos + 2 > length) return undefined;
+          value = (bytes[pos]! << 8) | bytes[pos + 1]!;
+          pos += 2;
+          break;
+        case 0xce:
+          if (pos + 4 > length) return undefined;
+          value = ((bytes[pos]! << 24) >>> 0) + ((bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!);
+          pos += 4;
+          break;
+        case 0xd0:
+          if (pos + 1 > length) return undefined;
+          value = (bytes[pos++]! << 24) >> 24;
+          break;
+        case 0xd1:
+          if (pos + 2 > length) return undefined;
+          value = (((bytes[pos]! << 8) | bytes[pos + 1]!) << 16) >> 16;
+          pos += 2;
+          break;
+        case 0xd2:
+          if (pos + 4 > length) return undefined;
+          value = (bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!;
+          pos += 4;
+          break;
+        default:
+          return undefined;
+      }
+    }
+    out[key] = value;
+  }
+  return pos === length ? out : undefined;
 }

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
+import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import { containsBytes } from '../../runtime/serialisation/bytes.ts';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
 import { jsonSerialiser, parseJson, stringifyJson } from '../../runtime/serialisation/json.ts';
-import { msgpackSerialiser, packFlatMap } from '../../runtime/serialisation/msgpack.ts';
+import { msgpackSerialiser, packFlatMap, unpackFlatMap } from '../../runtime/serialisation/msgpack.ts';
 import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
-import { fromHex, toHex } from '../helpers/vectors.ts';
+import { createRandom } from '../helpers/seeded-random.ts';
+import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const isCode = (code: ErrorCode) => (error: unknown) => error instanceof SparrowError && error.code === code;
@@ -140,5 +142,77 @@ describe('packFlatMap', () => {
     assert.notEqual(packFlatMap({ pm: 1, v: '.5' }), undefined);
     assert.equal(packFlatMap({ a: 'é' }), undefined);
     assert.equal(packFlatMap({ a: 0.5 }), undefined);
+  });
+});
+
+describe('unpackFlatMap', () => {
+  /** Either declines or reads exactly what msgpackr reads. */
+  function agrees(bytes: Uint8Array, what: string): boolean {
+    const fast = unpackFlatMap(bytes);
+    if (fast === undefined) return false;
+    assert.deepEqual(fast, msgpackSerialiser.decode(bytes), what);
+    assert.equal(Object.getPrototypeOf(fast), Object.prototype, what);
+    return true;
+  }
+
+  it('reads every msgpack envelope of the captured vectors as msgpackr does', () => {
+    let read = 0;
+    for (const vector of loadVectors()) {
+      for (const chain of vector.chains) {
+        if (chain.annotation.serialiser !== 'm') continue;
+        const parts: Uint8Array[] = [];
+        new ChainDecoder((decoded) => parts.push(...decoded.parts.map((part) => part.slice()))).push(chain.bytes);
+        const envelope = parts[chain.annotation.headVersion === undefined ? 0 : 2];
+        if (envelope !== undefined && agrees(envelope, vector.name)) read++;
+      }
+    }
+    // The fast path must actually take the reference's envelopes, not decline them all.
+    assert.ok(read >= 40, `read ${read} envelopes`);
+  });
+
+  it('reads what packFlatMap writes, and declines every other shape', () => {
+    const values: unknown[] = ['', 'add', 'x'.repeat(31), 'x'.repeat(40), 'é', 0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, -1, -0x20, -0x21, -0x80, -0x81, -0x8000, -0x8001, -(2 ** 31), 0.5, true, false, null, 10n, {}, [], new Uint8Array(2)];
+    for (const value of values) {
+      for (const record of [{ pm: value, v: '.5' }, { r: 'add', i: value, v: '.5' }]) {
+        agrees(msgpackSerialiser.encode(record), JSON.stringify(String(value)));
+        const fast = packFlatMap(record);
+        if (fast !== undefined) assert.equal(agrees(fast, String(value)), true);
+      }
+    }
+    assert.deepEqual(unpackFlatMap(msgpackSerialiser.encode({ r: 'add', i: 7, v: '.5', s: 'Bench' })), { r: 'add', i: 7, v: '.5', s: 'Bench' });
+    for (const odd of [{ __proto__x: 1 }, { toolongkey: 1 }, { 'a-b': 1 }, { a: 0.5 }, { a: { b: 1 } }]) {
+      assert.equal(unpackFlatMap(msgpackSerialiser.encode(odd)), undefined, JSON.stringify(odd));
+    }
+    assert.equal(unpackFlatMap(fromHex('81 a9 5f 5f 70 72 6f 74 6f 5f 5f 01')), undefined);
+  });
+
+  it('never throws and never disagrees with msgpackr on mutated envelopes', () => {
+    const random = createRandom(1234);
+    const base = [...msgpackSerialiser.encode({ r: 'add', i: 300, v: '.5', s: 'Bench', c: -5 })];
+    let read = 0;
+    for (let round = 0; round < 5000; round++) {
+      const bytes = base.slice();
+      const edits = 1 + Math.floor(random() * 3);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(random() * bytes.length);
+        if (random() < 0.2) bytes.splice(at, 1);
+        else bytes[at] = Math.floor(random() * 256);
+      }
+      const input = Uint8Array.from(bytes);
+      let reference: unknown;
+      try {
+        reference = msgpackSerialiser.decode(input);
+      } catch {
+        // msgpackr refuses it: the fast path must decline it too.
+        assert.equal(unpackFlatMap(input), undefined, toHex(input));
+        continue;
+      }
+      const fast = unpackFlatMap(input);
+      if (fast !== undefined) {
+        assert.deepEqual(fast, reference, toHex(input));
+        read++;
+      }
+    }
+    assert.ok(read > 100, `read ${read}`);
   });
 });
