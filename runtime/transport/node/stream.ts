@@ -9,6 +9,14 @@
  * on loopback TCP, 100,000 chains of 24 bytes in one tick: 136 ms written one
  * by one, 37 ms with cork + nextTick uncork, 12 ms gathered; one 1 MiB chain
  * takes 0.8 ms with every strategy.
+ *
+ * Early flushes: a tick that queues many chains (a server answering a batch
+ * of pipelined calls) writes the first 16 at once, then 32 more, then 64...,
+ * and the rest at the end of the tick. The other side starts on the first
+ * answers while this side still works on the later ones, instead of both
+ * taking turns; doubling keeps the extra writes per tick logarithmic. In the
+ * pipelined bench (64 calls in flight, tcp+msgpack) this took 265-330k to
+ * 400-475k calls/s.
  */
 import { Buffer } from 'node:buffer';
 import type { Duplex, Readable, Writable } from 'node:stream';
@@ -16,6 +24,8 @@ import type { Transport, TransportHandlers } from '../transport.ts';
 
 /** Chains at least this long skip the gather copy. */
 const DIRECT_WRITE_BYTES = 64 * 1024;
+/** Chains queued in one tick before the first early flush (see the module comment). */
+const FIRST_EARLY_FLUSH_CHAINS = 16;
 /** How long a graceful close waits for the other side before tearing the socket down. */
 export const CLOSE_GRACE_MS = 2000;
 
@@ -55,6 +65,8 @@ export class StreamTransport implements Transport {
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #flushScheduled = false;
+  /** Queued chains that trigger the next early flush in this tick. */
+  #flushAt = FIRST_EARLY_FLUSH_CHAINS;
   /** close() was called: sends are dropped, incoming bytes are discarded. */
   #closing = false;
   /** The connection is over; `#closeError` holds why, if it broke. */
@@ -98,6 +110,11 @@ export class StreamTransport implements Transport {
     if (this.#closing || this.#finished || chain.length === 0) return;
     this.#pending.push(chain);
     this.#pendingBytes += chain.length;
+    if (this.#pending.length >= this.#flushAt) {
+      this.#flushAt *= 2;
+      this.#writePending();
+      return;
+    }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       process.nextTick(this.#flush);
@@ -151,8 +168,14 @@ export class StreamTransport implements Transport {
     else handlers.onClose(error);
   }
 
+  /** The end-of-tick flush. */
   readonly #flush = (): void => {
     this.#flushScheduled = false;
+    this.#flushAt = FIRST_EARLY_FLUSH_CHAINS;
+    this.#writePending();
+  };
+
+  #writePending(): void {
     const list = this.#pending;
     if (list.length === 0) return;
     this.#pending = [];
@@ -178,7 +201,7 @@ export class StreamTransport implements Transport {
     }
     if (run.length > 0) this.#write(run, runBytes);
     writable.uncork();
-  };
+  }
 
   #write(run: Uint8Array[], bytes: number): void {
     const data = run.length === 1 ? run[0]! : Buffer.concat(run, bytes);
