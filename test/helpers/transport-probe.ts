@@ -150,7 +150,8 @@ export function describeTransportConformance(name: string, fixture: TransportFix
         chains.splice(5000, 0, bytePattern(200_000, 9));
         for (const chain of chains) client.transport.send(chain);
         const expected = Buffer.concat(chains);
-        if (fixture.gathers === true) assert.ok(client.transport.bufferedAmount >= expected.length, 'queued bytes are reported');
+        // Early flushes hand most of a big tick to the socket; the chains after the last one are still queued.
+        if (fixture.gathers === true) assert.ok(client.transport.bufferedAmount > 0, 'queued bytes are reported');
         await client.transport.drained();
         assert.equal(client.transport.bufferedAmount, 0);
         assert.ok(expected.equals(await server.waitForBytes(expected.length)));
