@@ -354,8 +354,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
 
   const envelopePart = parts[envelopeIndex];
   if (envelopePart === undefined || envelopePart.length === 0) throw protocolError('chain has no envelope');
-  const envelopeSerialiser = serialiserIn(serialisers, envelopeCode, 'reading this chain\'s envelope');
-  const envelope = envelopeSerialiser.decodeFlatMap?.(envelopePart) ?? envelopeSerialiser.decode(envelopePart, maxDepth);
+  const envelope = serialiserIn(serialisers, envelopeCode, 'reading this chain\'s envelope').decode(envelopePart, maxDepth);
   if (!isMap(envelope)) throw protocolError('the envelope is not a map');
 
   let protocol: '.5' | 'b';

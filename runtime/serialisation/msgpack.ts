@@ -33,6 +33,8 @@ const viewUnpackr = /* @__PURE__ */ new Unpackr({ useRecords: false, mapsAsObjec
 // decoding a small message. Small inputs are copied into one reused array instead (its
 // DataView made once); the copy of a few hundred bytes is far cheaper.
 const SCRATCH_SIZE = 1024;
+/** Inputs up to this size try unpackSmall first (an envelope, small params, a scalar result). */
+const SMALL_SIZE = 128;
 const scratch = /* @__PURE__ */ new Uint8Array(SCRATCH_SIZE);
 
 /** The `m` serialiser. */
@@ -50,6 +52,11 @@ export const msgpackSerialiser: Serialiser = {
     let value: unknown;
     try {
       const length = bytes.length;
+      if (length <= SMALL_SIZE) {
+        // Flat, so no nesting check either.
+        const small = unpackSmall(bytes);
+        if (small !== NOT_SMALL) return small;
+      }
       if (length > 0 && length <= SCRATCH_SIZE) {
         // Small input: decoded from the reused scratch (copyBuffers, so nothing points into it).
         scratch.set(bytes);
@@ -66,7 +73,6 @@ export const msgpackSerialiser: Serialiser = {
   },
   encodeWithHeadroom: packWithHeadroom,
   encodeFlatMap: packFlatMap,
-  decodeFlatMap: unpackFlatMap,
 };
 
 function encodeError(error: unknown): SparrowError {
@@ -214,95 +220,122 @@ function writeAsciiString(out: Uint8Array, pos: number, text: string): number {
   return pos;
 }
 
+/** unpackSmall's answer for input it leaves to msgpackr. */
+export const NOT_SMALL: unique symbol = Symbol('not-small');
+
+// Big-endian float64 bytes are reversed into this little-endian scratch to be read (no DataView per value).
+const float64 = /* @__PURE__ */ new Float64Array(1);
+const float64Bytes = /* @__PURE__ */ new Uint8Array(float64.buffer);
+
 /**
- * Reads what packFlatMap writes (and what Python's msgpack writes for an
- * envelope): a fixmap of short ASCII keys to short ASCII strings, integers
- * of up to 32 bits, booleans or nil, exactly filling `bytes`. The same
- * values msgpackr would give (nil as null), without its per-call set-up;
- * undefined for anything else, which the caller then decodes the usual way.
- * Keys are at most 8 letters, so `__proto__` and friends never get here.
+ * Reads the small values nearly every message carries, the way msgpackr
+ * would, without its per-call set-up (state, a DataView, caches): a scalar
+ * (nil as null, booleans, integers up to 32 bits, float64, ASCII strings)
+ * or a map of ASCII string keys to such scalars: an envelope, `{a, b}`
+ * params, a number result. Anything else (other types, non-ASCII text,
+ * nesting, a `__proto__` key, which msgpackr renames, trailing or missing
+ * bytes) is NOT_SMALL, never an error: msgpackr then reads it as usual.
  */
-export function unpackFlatMap(bytes: Uint8Array): Record<string, unknown> | undefined {
+export function unpackSmall(bytes: Uint8Array): unknown {
   const length = bytes.length;
-  if (length === 0) return undefined;
+  if (length === 0) return NOT_SMALL;
   const head = bytes[0]!;
-  if ((head & 0xf0) !== 0x80) return undefined;
-  const count = head & 0x0f;
-  const out: Record<string, unknown> = {};
-  let pos = 1;
-  for (let k = 0; k < count; k++) {
-    if (pos >= length) return undefined;
-    const keyHead = bytes[pos++]!;
-    const keyLength = keyHead - 0xa0;
-    if (keyLength < 1 || keyLength > 8 || pos + keyLength > length) return undefined;
-    let key = '';
-    for (let j = 0; j < keyLength; j++) {
-      const code = bytes[pos++]!;
-      // Letters only: envelope keys are markers with flags and one-letter supplementary keys.
-      if (!((code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a))) return undefined;
-      key += String.fromCharCode(code);
-    }
-    if (pos >= length) return undefined;
-    const tag = bytes[pos++]!;
-    let value: unknown;
-    if (tag < 0x80) {
-      value = tag;
-    } else if (tag >= 0xe0) {
-      value = tag - 0x100;
-    } else if (tag >= 0xa0 && tag <= 0xbf) {
-      const strLength = tag - 0xa0;
-      if (pos + strLength > length) return undefined;
-      let text = '';
-      for (let j = 0; j < strLength; j++) {
-        const code = bytes[pos++]!;
-        if (code >= 0x80) return undefined;
-        text += String.fromCharCode(code);
-      }
-      value = text;
-    } else {
-      switch (tag) {
-        case 0xc0:
-          value = null;
-          break;
-        case 0xc2:
-          value = false;
-          break;
-        case 0xc3:
-          value = true;
-          break;
-        case 0xcc:
-          if (pos + 1 > length) return undefined;
-          value = bytes[pos++]!;
-          break;
-        case 0xcd:
-          if (pos + 2 > length) return undefined;
-          value = (bytes[pos]! << 8) | bytes[pos + 1]!;
-          pos += 2;
-          break;
-        case 0xce:
-          if (pos + 4 > length) return undefined;
-          value = ((bytes[pos]! << 24) >>> 0) + ((bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!);
-          pos += 4;
-          break;
-        case 0xd0:
-          if (pos + 1 > length) return undefined;
-          value = (bytes[pos++]! << 24) >> 24;
-          break;
-        case 0xd1:
-          if (pos + 2 > length) return undefined;
-          value = (((bytes[pos]! << 8) | bytes[pos + 1]!) << 16) >> 16;
-          pos += 2;
-          break;
-        case 0xd2:
-          if (pos + 4 > length) return undefined;
-          value = (bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!;
-          pos += 4;
-          break;
-        default:
-          return undefined;
-      }
-    }
-    out[key] = value;
+  let count: number;
+  let pos: number;
+  if ((head & 0xf0) === 0x80) {
+    count = head & 0x0f;
+    pos = 1;
+  } else if (head === 0xde && length >= 3) {
+    // map16: what msgpackr writes for every map unless told variableMapSize.
+    count = (bytes[1]! << 8) | bytes[2]!;
+    pos = 3;
+  } else {
+    const end = readScalar(bytes, 0, length);
+    return end === length ? scalar : NOT_SMALL;
   }
-  return pos === length ? out : undefined;
+  const out: Record<string, unknown> = {};
+  for (let k = 0; k < count; k++) {
+    pos = readScalar(bytes, pos, length);
+    const key = scalar;
+    if (pos < 0 || typeof key !== 'string' || key === '__proto__') return NOT_SMALL;
+    pos = readScalar(bytes, pos, length);
+    if (pos < 0) return NOT_SMALL;
+    out[key] = scalar;
+  }
+  return pos === length ? out : NOT_SMALL;
+}
+
+/** readScalar's value (a module variable: no result object per value). */
+let scalar: unknown;
+
+/** Reads one scalar at `pos` into `scalar`; returns the position after it, or -1 when it is not one unpackSmall takes. */
+function readScalar(bytes: Uint8Array, pos: number, length: number): number {
+  if (pos >= length) return -1;
+  const tag = bytes[pos++]!;
+  if (tag < 0x80) {
+    scalar = tag;
+    return pos;
+  }
+  if (tag >= 0xe0) {
+    scalar = tag - 0x100;
+    return pos;
+  }
+  if (tag >= 0xa0 && tag <= 0xbf) return readAscii(bytes, pos, tag - 0xa0, length);
+  switch (tag) {
+    case 0xc0:
+      scalar = null;
+      return pos;
+    case 0xc2:
+      scalar = false;
+      return pos;
+    case 0xc3:
+      scalar = true;
+      return pos;
+    case 0xcc:
+      if (pos + 1 > length) return -1;
+      scalar = bytes[pos]!;
+      return pos + 1;
+    case 0xcd:
+      if (pos + 2 > length) return -1;
+      scalar = (bytes[pos]! << 8) | bytes[pos + 1]!;
+      return pos + 2;
+    case 0xce:
+      if (pos + 4 > length) return -1;
+      scalar = ((bytes[pos]! << 24) >>> 0) + ((bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!);
+      return pos + 4;
+    case 0xd0:
+      if (pos + 1 > length) return -1;
+      scalar = (bytes[pos]! << 24) >> 24;
+      return pos + 1;
+    case 0xd1:
+      if (pos + 2 > length) return -1;
+      scalar = (((bytes[pos]! << 8) | bytes[pos + 1]!) << 16) >> 16;
+      return pos + 2;
+    case 0xd2:
+      if (pos + 4 > length) return -1;
+      scalar = (bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!;
+      return pos + 4;
+    case 0xcb:
+      if (pos + 8 > length) return -1;
+      for (let k = 0; k < 8; k++) float64Bytes[7 - k] = bytes[pos + k]!;
+      scalar = float64[0];
+      return pos + 8;
+    case 0xd9:
+      if (pos + 1 > length) return -1;
+      return readAscii(bytes, pos + 1, bytes[pos]!, length);
+    default:
+      return -1;
+  }
+}
+
+function readAscii(bytes: Uint8Array, pos: number, size: number, length: number): number {
+  if (pos + size > length) return -1;
+  let text = '';
+  for (let k = 0; k < size; k++) {
+    const code = bytes[pos + k]!;
+    if (code >= 0x80) return -1;
+    text += String.fromCharCode(code);
+  }
+  scalar = text;
+  return pos + size;
 }

@@ -50,12 +50,6 @@ export interface Serialiser {
    * undefined means "use encode".
    */
   encodeFlatMap?(record: Record<string, unknown>): Uint8Array | undefined;
-  /**
-   * Optional fast path for envelopes: reads a small flat map (short ASCII
-   * keys; short ASCII strings, integers, booleans or null as values) without
-   * the library. Undefined means "not that shape: use decode", never an error.
-   */
-  decodeFlatMap?(bytes: Uint8Array): Record<string, unknown> | undefined;
 }
 
 /** The most headroom the codec asks `encodeWithHeadroom` for (msgpackr keeps the count in 8 bits). */
