@@ -16,7 +16,7 @@
  */
 import { ErrorCode, SparrowError, toWireError, type WireError, type ErrorCategory } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
-import { chainHeadSize, encodeChain, finishChainInPlace, type ChainPart } from '../framing/chain-encoder.ts';
+import { MAX_SMALL_CHAIN, chainHeadSize, encodeChain, finishChainInPlace, smallChainSlab, smallChainStart, takeSmallChain, type ChainPart } from '../framing/chain-encoder.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
 import { jsonSerialiser, stringifyJson } from '../serialisation/json.ts';
 import {
@@ -187,6 +187,12 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
   // Written whenever it differs, payload or not, as HEAD does (Python's
   // replies keep the request's `l`); never `l: null`, never on acks.
   if (payloadCode !== envelopeCode && message.kind !== 'ack') envelope.l = payloadCode;
+  if (envelopeCode === 'm' && payloadCode === 'm') {
+    // Nearly every message: a flat envelope and small flat values, written straight into place.
+    const write = serialisers.m?.writeSmall;
+    const chain = write === undefined ? undefined : writeSmallChain(format.layout, envelope, payload, write);
+    if (chain !== undefined) return chain;
+  }
   const envelopeBytes =
     message.kind === 'response' && message.multipart && message.final === undefined && !message.ack && message.id === undefined && payloadCode === envelopeCode && envelopeCode !== 'j'
       ? partEnvelope(serialisers, envelopeCode, message.to, envelope)
@@ -231,6 +237,62 @@ function frame(
     for (const value of payload) parts.push(value === EMPTY_PARAMS ? EMPTY : encodeValue(serialisers, payloadCode, value));
   }
   return encodeChain(layout === 'next' ? '' : envelopeCode, parts);
+}
+
+/**
+ * A msgpack v050 chain whose envelope and payload values are all small (see
+ * Serialiser.writeSmall), written in place into the shared chain slab: the
+ * same bytes `frame` would produce, without the envelope scratch, msgpackr
+ * or a chain buffer of its own. Undefined when any part declines.
+ */
+function writeSmallChain(layout: ChainLayout, envelope: Record<string, unknown>, payload: unknown[] | undefined, write: NonNullable<Serialiser['writeSmall']>): Uint8Array | undefined {
+  const out = smallChainSlab();
+  const start = smallChainStart();
+  // One byte stays free for EOC.
+  const limit = start + MAX_SMALL_CHAIN - 1;
+  let pos = start;
+  if (layout === 'next') {
+    // Empty prefix; parts ".5" and "m" (§4.2).
+    out[pos++] = SOP_ONE_BYTE;
+    out[pos++] = 2;
+    out[pos++] = 0x2e;
+    out[pos++] = 0x35;
+    out[pos++] = SOP_ONE_BYTE;
+    out[pos++] = 1;
+    out[pos++] = 0x6d;
+  } else {
+    out[pos++] = 0x6d; // prefix "m" (§4.1)
+  }
+  pos = writeSmallPart(envelope, out, pos, limit, write);
+  if (pos < 0) return undefined;
+  if (payload !== undefined) {
+    for (const value of payload) {
+      if (value === EMPTY_PARAMS) {
+        out[pos++] = SOP_EMPTY;
+        continue;
+      }
+      pos = writeSmallPart(value, out, pos, limit, write);
+      if (pos < 0) return undefined;
+    }
+  }
+  out[pos++] = EOC;
+  return takeSmallChain(pos);
+}
+
+const SOP_EMPTY = 0x80;
+const SOP_ONE_BYTE = 0x81;
+const EOC = 0xff;
+
+/** One part of under 256 bytes: SOP with one length byte, then the value. -1 to decline. */
+function writeSmallPart(value: unknown, out: Uint8Array, pos: number, limit: number, write: NonNullable<Serialiser['writeSmall']>): number {
+  const valueStart = pos + 2;
+  if (valueStart >= limit) return -1;
+  const end = write(value, out, valueStart, Math.min(limit, valueStart + 0xff));
+  // A written value is never empty, so the one length byte is 1..255.
+  if (end <= valueStart) return -1;
+  out[pos] = SOP_ONE_BYTE;
+  out[pos + 1] = end - valueStart;
+  return end;
 }
 
 /** JSON stays text so the chain encoder writes it straight into the chain buffer. */

@@ -158,3 +158,39 @@ function writePartHeader(out: Uint8Array, pos: number, size: number): number {
   for (let shift = n - 1; shift >= 0; shift--) out[pos++] = Math.floor(size / 2 ** (8 * shift)) & 0xff;
   return pos;
 }
+
+/** Small chains are written back to back into slabs of this size. */
+const SLAB_BYTES = 64 * 1024;
+/** The most bytes one small chain may take. */
+export const MAX_SMALL_CHAIN = 1024;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+
+/**
+ * Where the next small chain goes: the caller writes it in place in the
+ * returned slab from `smallChainStart()` on, at most MAX_SMALL_CHAIN bytes,
+ * and hands it out with `takeSmallChain`; a message is then encoded with no
+ * buffer of its own and no copy. Taken bytes are never written again (the
+ * cursor only moves forward and a full slab is replaced, not rewound), so a
+ * chain stays valid for as long as anyone holds it. Writing without taking
+ * leaves nothing behind.
+ */
+export function smallChainSlab(): Uint8Array {
+  if (slabUsed + MAX_SMALL_CHAIN > slab.length) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  return slab;
+}
+
+/** Where the chain being written in the current slab starts. */
+export function smallChainStart(): number {
+  return slabUsed;
+}
+
+/** Hands out the chain written from smallChainStart() up to `end` (exclusive, EOC included). */
+export function takeSmallChain(end: number): Uint8Array {
+  const chain = slab.subarray(slabUsed, end);
+  slabUsed = end;
+  return chain;
+}

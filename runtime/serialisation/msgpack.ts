@@ -73,6 +73,7 @@ export const msgpackSerialiser: Serialiser = {
   },
   encodeWithHeadroom: packWithHeadroom,
   encodeFlatMap: packFlatMap,
+  writeSmall,
 };
 
 function encodeError(error: unknown): SparrowError {
@@ -149,29 +150,52 @@ function packLargeBytes(value: Uint8Array, headroom: number): PackedSpan {
 const flatScratch = /* @__PURE__ */ new Uint8Array(256);
 
 /**
- * Packs a small flat map (an envelope: string keys; short ASCII strings,
- * int32s, booleans, null or undefined as values) exactly as the packer
- * would, without a Packr call: msgpackr's per-call set-up costs more than
- * writing these few bytes, and an envelope goes out with every message.
- * Returns a view of a scratch array, valid until the next call, or
- * undefined when the map holds anything else or would not fit (the caller
- * then uses `encode`).
+ * Packs a small flat map (an envelope) exactly as the packer would, without
+ * a Packr call: a view of a scratch array, valid until the next call, or
+ * undefined when the map is not small and flat (see writeSmall) or would not
+ * fit (the caller then uses `encode`).
  */
 export function packFlatMap(record: Record<string, unknown>): Uint8Array | undefined {
-  const out = flatScratch;
-  let pos = 1;
+  const end = writeSmall(record, flatScratch, 0, flatScratch.length);
+  return end < 0 ? undefined : flatScratch.subarray(0, end);
+}
+
+/**
+ * Writes what unpackSmall reads, byte for byte as msgpackr packs it (with
+ * this module's options), without msgpackr's per-call set-up: a scalar
+ * (null or undefined as nil, booleans, numbers, ASCII strings under 256
+ * characters) or a plain object of at most 15 such values under ASCII keys.
+ * Writes at `out[pos]`, never at or past `limit`; returns the end, or -1 to
+ * decline (anything else, or no room), when bytes from `pos` on may have
+ * been overwritten but nothing else changed.
+ */
+export function writeSmall(value: unknown, out: Uint8Array, pos: number, limit: number): number {
+  if (typeof value !== 'object' || value === null) return writeSmallScalar(value, out, pos, limit);
+  if (Object.getPrototypeOf(value) !== Object.prototype || pos >= limit) return -1;
+  const head = pos++;
   let count = 0;
-  for (const key in record) {
-    if (++count > 15) return undefined;
-    pos = writeAsciiString(out, pos, key);
-    if (pos < 0) return undefined;
-    const value = record[key];
-    if (typeof value === 'string') {
-      pos = writeAsciiString(out, pos, value);
-      if (pos < 0) return undefined;
-    } else if (typeof value === 'number') {
-      if (pos + 5 > out.length) return undefined;
-      // The same choices as msgpackr's pack (useRecords: false): smallest integer form.
+  for (const key in value) {
+    if (++count > 15) return -1;
+    pos = writeAscii(out, pos, key, limit);
+    if (pos < 0) return -1;
+    pos = writeSmallScalar((value as Record<string, unknown>)[key], out, pos, limit);
+    if (pos < 0) return -1;
+  }
+  out[head] = 0x80 | count;
+  return pos;
+}
+
+// Big-endian float64 bytes are written from this little-endian scratch (no DataView per value).
+const float64Out = /* @__PURE__ */ new Float64Array(1);
+const float64OutBytes = /* @__PURE__ */ new Uint8Array(float64Out.buffer);
+
+/** One scalar as msgpackr packs it (the branches of its `pack` for numbers); -1 for anything else or no room. */
+function writeSmallScalar(value: unknown, out: Uint8Array, pos: number, limit: number): number {
+  switch (typeof value) {
+    case 'string':
+      return writeAscii(out, pos, value, limit);
+    case 'number': {
+      if (pos + 9 > limit) return -1;
       if (value >>> 0 === value) {
         if (value < 0x80) out[pos++] = value;
         else if (value < 0x100) {
@@ -188,30 +212,56 @@ export function packFlatMap(record: Record<string, unknown>): Uint8Array | undef
           out[pos++] = (value >> 8) & 0xff;
           out[pos++] = value & 0xff;
         }
-      } else if (value >> 0 === value && value >= -0x20) {
-        out[pos++] = 0x100 + value;
+      } else if (value >> 0 === value) {
+        if (value >= -0x20) out[pos++] = 0x100 + value;
+        else if (value >= -0x80) {
+          out[pos++] = 0xd0;
+          out[pos++] = value + 0x100;
+        } else if (value >= -0x8000) {
+          out[pos++] = 0xd1;
+          out[pos++] = (value >> 8) & 0xff;
+          out[pos++] = value & 0xff;
+        } else {
+          out[pos++] = 0xd2;
+          out[pos++] = (value >> 24) & 0xff;
+          out[pos++] = (value >> 16) & 0xff;
+          out[pos++] = (value >> 8) & 0xff;
+          out[pos++] = value & 0xff;
+        }
       } else {
-        return undefined;
+        out[pos++] = 0xcb;
+        float64Out[0] = value;
+        for (let k = 7; k >= 0; k--) out[pos++] = float64OutBytes[k]!;
       }
-    } else if (value === undefined || value === null) {
-      if (pos >= out.length) return undefined;
-      out[pos++] = 0xc0;
-    } else if (typeof value === 'boolean') {
-      if (pos >= out.length) return undefined;
-      out[pos++] = value ? 0xc3 : 0xc2;
-    } else {
-      return undefined;
+      return pos;
     }
+    case 'boolean':
+      if (pos >= limit) return -1;
+      out[pos++] = value ? 0xc3 : 0xc2;
+      return pos;
+    case 'undefined':
+      if (pos >= limit) return -1;
+      out[pos++] = 0xc0;
+      return pos;
+    case 'object':
+      if (value !== null || pos >= limit) return -1;
+      out[pos++] = 0xc0;
+      return pos;
+    default:
+      return -1;
   }
-  out[0] = 0x80 | count;
-  return out.subarray(0, pos);
 }
 
-/** Writes an ASCII string shorter than 32 characters as fixstr; -1 for anything else or no room. */
-function writeAsciiString(out: Uint8Array, pos: number, text: string): number {
+/** An ASCII string under 256 characters as fixstr or str8; -1 for anything else or no room. */
+function writeAscii(out: Uint8Array, pos: number, text: string, limit: number): number {
   const length = text.length;
-  if (length >= 0x20 || pos + 1 + length > out.length) return -1;
-  out[pos++] = 0xa0 | length;
+  if (length >= 0x100 || pos + (length < 0x20 ? 1 : 2) + length > limit) return -1;
+  if (length < 0x20) {
+    out[pos++] = 0xa0 | length;
+  } else {
+    out[pos++] = 0xd9;
+    out[pos++] = length;
+  }
   for (let k = 0; k < length; k++) {
     const code = text.charCodeAt(k);
     if (code >= 0x80) return -1;

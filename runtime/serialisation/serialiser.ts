@@ -50,6 +50,12 @@ export interface Serialiser {
    * undefined means "use encode".
    */
   encodeFlatMap?(record: Record<string, unknown>): Uint8Array | undefined;
+  /**
+   * Optional fast path for small messages: writes `value` at `out[pos]`,
+   * never at or past `limit`, when it is small and flat (msgpack: a scalar or
+   * a flat map of scalars). Returns the end, or -1 for "use encode".
+   */
+  writeSmall?(value: unknown, out: Uint8Array, pos: number, limit: number): number;
 }
 
 /** The most headroom the codec asks `encodeWithHeadroom` for (msgpackr keeps the count in 8 bits). */

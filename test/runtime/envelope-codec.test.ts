@@ -5,6 +5,7 @@ import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelop
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';
 import { encodeChain } from '../../runtime/framing/chain-encoder.ts';
+import { jsonSerialiser } from '../../runtime/serialisation/json.ts';
 import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';
 import { fromHex, toHex } from '../helpers/vectors.ts';
 
@@ -303,6 +304,60 @@ describe('encodeMessage: msgpack payload packed in place', () => {
         const expected = layout === 'next' ? encodeChain('', [utf8('.5'), utf8('m'), envelope, payload]) : encodeChain('m', [envelope, payload]);
         assert.equal(toHex(bytes), toHex(expected), `${layout} ${size}`);
       }
+    }
+  });
+});
+
+describe('encodeMessage: small msgpack messages written in place', () => {
+  // The same serialiser without its small-value writer: every message then takes the general path.
+  const { writeSmall: _writeSmall, ...general } = msgpackSerialiser;
+  const generalTable = { j: jsonSerialiser, m: general };
+  const messages: Message[] = [
+    { kind: 'request', id: 7, target: 'add', namespace: 'Bench', requestType: 'normal', ack: false, params: { a: 1.5, b: -2 } },
+    { kind: 'request', id: 300_000, target: 'x'.repeat(40), requestType: 'quiet', ack: true, params: {} },
+    { kind: 'request', id: 8, target: 'cb', callbackOf: 3, node: 'n1', requestType: 'silent', ack: false, params: { s: 'text', t: true, u: null } },
+    { kind: 'request', id: 9, target: 'withCallbacks', requestType: 'normal', ack: false, declarations: { callbacks: ['progress'], iterables: ['items'] } },
+    { kind: 'request', id: 10, target: 'withCallbacks', requestType: 'normal', ack: false, params: { n: 1 }, declarations: { callbacks: ['progress'], iterables: [] } },
+    { kind: 'notification', target: 'tick', namespace: 'ns', params: { at: 2 ** 40 } },
+    { kind: 'notification', target: 'tick', callbackOf: 4 },
+    { kind: 'response', to: 7, multipart: false, ack: false, hasResult: true, result: 2.5 },
+    { kind: 'response', to: 7, multipart: false, ack: false, hasResult: true, result: null },
+    { kind: 'response', to: 7, multipart: true, ack: false, hasResult: true, result: { i: 1, v: 0.5 } },
+    { kind: 'response', to: 7, multipart: true, final: 'terminator', ack: false, hasResult: false },
+    { kind: 'response', to: 7, id: 12, multipart: false, ack: true, hasResult: true, result: 'é' },
+    { kind: 'response', to: 7, multipart: false, ack: false, hasResult: true, result: 'x'.repeat(300) },
+    { kind: 'response', to: 7, multipart: false, ack: false, hasResult: true, result: { nested: { a: 1 } } },
+    { kind: 'exception', to: 7, ack: false, error: { cat: 'e', type: 'ValueError', msg: 'bad' } },
+    { kind: 'ack', to: 7 },
+  ];
+
+  it('writes exactly the bytes of the general path, in both layouts', () => {
+    for (const layout of ['0.1.2', 'next'] as const) {
+      const format: WireFormat = { layout, serialiser: 'm' };
+      for (const message of messages) {
+        const fast = encodeMessage(message, format).slice();
+        assert.equal(toHex(fast), toHex(encodeMessage(message, format, generalTable)), `${layout} ${JSON.stringify(message)}`);
+      }
+    }
+  });
+
+  it('takes the small path for calls and answers (consecutive chains sit back to back in one slab)', () => {
+    const format: WireFormat = { layout: '0.1.2', serialiser: 'm' };
+    for (const message of [messages[0]!, messages[7]!, messages[9]!]) {
+      const first = encodeMessage(message, format);
+      const second = encodeMessage(message, format);
+      assert.equal(second.buffer, first.buffer);
+      assert.equal(second.byteOffset, first.byteOffset + first.length);
+    }
+  });
+
+  it('hands out chains that later messages never overwrite', () => {
+    const format: WireFormat = { layout: '0.1.2', serialiser: 'm' };
+    // Enough to fill several slabs.
+    const kept = Array.from({ length: 5000 }, (_, k) => ({ k, bytes: encodeMessage({ kind: 'response', to: k, multipart: false, ack: false, hasResult: true, result: k * 0.5 }, format) }));
+    for (const { k, bytes } of kept) {
+      const message = decodeChain(decodeOne(bytes)) as IncomingMessage & { to: unknown; result: unknown };
+      assert.deepEqual([message.to, message.result], [k, k * 0.5]);
     }
   });
 });

@@ -6,7 +6,7 @@ import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import { containsBytes } from '../../runtime/serialisation/bytes.ts';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
 import { jsonSerialiser, parseJson, stringifyJson } from '../../runtime/serialisation/json.ts';
-import { NOT_SMALL, msgpackSerialiser, packFlatMap, unpackSmall } from '../../runtime/serialisation/msgpack.ts';
+import { NOT_SMALL, msgpackSerialiser, packFlatMap, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
 import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
 import { createRandom } from '../helpers/seeded-random.ts';
 import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
@@ -142,7 +142,28 @@ describe('packFlatMap', () => {
     }
     assert.notEqual(packFlatMap({ pm: 1, v: '.5' }), undefined);
     assert.equal(packFlatMap({ a: 'é' }), undefined);
-    assert.equal(packFlatMap({ a: 0.5 }), undefined);
+    assert.equal(packFlatMap({ a: { b: 1 } }), undefined);
+  });
+
+  it('writeSmall writes the bytes msgpackr writes for scalars and flat maps, or declines', () => {
+    const values: unknown[] = ['', 'pm', 'x'.repeat(31), 'x'.repeat(32), 'x'.repeat(255), 'x'.repeat(256), 'é', 0, -0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, 2 ** 53, -1, -0x20, -0x21, -0x80, -0x81, -0x8000, -0x8001, -(2 ** 31), -(2 ** 31) - 1, 0.5, -1.25, 1e300, Number.NaN, -Infinity, true, false, null, undefined, 10n, [], new Uint8Array(1), new Date(0)];
+    const out = new Uint8Array(600);
+    let written = 0;
+    for (const value of values) {
+      for (const candidate of [value, { a: value }, { a: 1, long_key_name: value, c: 'x' }]) {
+        const end = writeSmall(candidate, out, 3, out.length);
+        if (end < 0) continue;
+        written++;
+        assert.deepEqual([...out.subarray(3, end)], [...msgpackSerialiser.encode(candidate)], String(value));
+      }
+    }
+    assert.ok(written >= 90, `wrote ${written}`);
+    // Never past the limit: a value that does not fit declines.
+    assert.equal(writeSmall('x'.repeat(20), out, 0, 20), -1);
+    assert.equal(writeSmall('x'.repeat(20), out, 0, 21), 21);
+    assert.equal(writeSmall('x'.repeat(40), out, 0, 41), -1);
+    assert.equal(writeSmall('x'.repeat(40), out, 0, 42), 42);
+    assert.equal(writeSmall(Object.fromEntries(Array.from({ length: 16 }, (_, k) => [`k${k}`, k])), out, 0, out.length), -1);
   });
 });
 
