@@ -149,9 +149,20 @@ export class ChainDecoder {
   push(chunk: Uint8Array): void {
     if (this.error !== undefined) throw this.error;
     const length = chunk.length;
+    // Read once per chunk: the getter is a good part of the cost of a view.
+    const buffer = chunk.buffer;
+    const base = chunk.byteOffset;
     let i = 0;
     try {
       while (i < length) {
+        if (this.state === S_PREFIX && this.chainSize === 0) {
+          // At a chain boundary: a chain lying whole in this chunk is read in one go.
+          const next = this.readWholeChain(chunk, i, buffer, base);
+          if (next > 0) {
+            i = next;
+            continue;
+          }
+        }
         switch (this.state) {
           case S_PREFIX: {
             const byte = chunk[i]!;
@@ -207,7 +218,7 @@ export class ChainDecoder {
               // Hot path: the whole part is in this chunk; hand out a view.
               // `new Uint8Array(buffer, …)` rather than subarray, so a Node
               // Buffer chunk still yields a plain Uint8Array.
-              this.parts.push(new Uint8Array(chunk.buffer, chunk.byteOffset + i, partLength));
+              this.parts.push(new Uint8Array(buffer, base + i, partLength));
               i += partLength;
               this.state = S_SOP;
             } else {
@@ -242,6 +253,42 @@ export class ChainDecoder {
       throw this.error;
     }
     this.detachViews(chunk);
+  }
+
+  /**
+   * The hot path: reads the chain starting at `start` when it lies wholly in
+   * `chunk` with at most a one-letter prefix, and hands it to the sink with
+   * parts as views. Returns the index after its EOC, or -1 (nothing consumed,
+   * nothing changed) for anything else, incomplete or wrong, which the state
+   * machine then reads byte by byte and reports exactly.
+   */
+  private readWholeChain(chunk: Uint8Array, start: number, buffer: ArrayBufferLike, base: number): number {
+    const length = chunk.length;
+    const limits = this.limits;
+    let i = start;
+    let prefix = '';
+    if (chunk[i]! < 0x80) {
+      if (limits.maxPrefixLength < 1 || i + 1 >= length || chunk[i + 1]! < 0x80) return -1;
+      prefix = String.fromCharCode(chunk[i++]!);
+    }
+    let size = prefix.length;
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      if (i >= length) return -1;
+      const byte = chunk[i++]!;
+      if (byte === EOC) break;
+      if (byte < SOP_BASE || byte > SOP_MAX || parts.length >= limits.maxParts) return -1;
+      const lengthBytes = byte - SOP_BASE;
+      if (i + lengthBytes > length) return -1;
+      let partLength = 0;
+      for (let k = 0; k < lengthBytes; k++) partLength = partLength * 256 + chunk[i++]!;
+      size += 1 + lengthBytes + partLength;
+      if (partLength > limits.maxPartSize || size > limits.maxChainSize || i + partLength > length) return -1;
+      parts.push(partLength === 0 ? EMPTY_PART : new Uint8Array(buffer, base + i, partLength));
+      i += partLength;
+    }
+    this.sink({ prefix, parts, owned: 0 });
+    return i;
   }
 
   private grow(bytes: number): void {
