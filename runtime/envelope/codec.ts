@@ -443,6 +443,16 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   return decodeV050(serialisers, envelope, parts, envelopeIndex + 1, chain.owned ?? 0, layout, envelopeCode, maxDepth, options);
 }
 
+/** The v050 formats without a payload override, one frozen object each: shared by every message read in them. */
+const PLAIN_FORMATS: Readonly<Record<ChainLayout, Readonly<Record<SerialiserCode, WireFormat>>>> = {
+  '0.1.2': { j: Object.freeze({ layout: '0.1.2', serialiser: 'j', protocol: V050 }), m: Object.freeze({ layout: '0.1.2', serialiser: 'm', protocol: V050 }), c: Object.freeze({ layout: '0.1.2', serialiser: 'c', protocol: V050 }) },
+  next: { j: Object.freeze({ layout: 'next', serialiser: 'j', protocol: V050 }), m: Object.freeze({ layout: 'next', serialiser: 'm', protocol: V050 }), c: Object.freeze({ layout: 'next', serialiser: 'c', protocol: V050 }) },
+};
+
+function plainFormat(layout: ChainLayout, code: SerialiserCode): WireFormat {
+  return PLAIN_FORMATS[layout][code];
+}
+
 function protocolTag(part: Uint8Array): '.5' | 'b' | undefined {
   if (part.length === 2 && part[0] === 0x2e && part[1] === 0x35) return '.5';
   if (part.length === 1 && part[0] === 0x62) return 'b';
@@ -532,7 +542,7 @@ function decodeV050(
     if (!isSerialiserCode(l)) throw protocolError(`unknown payload serialiser ${JSON.stringify(l)}`);
     payloadCode = l;
   }
-  const format: WireFormat = payloadCode === envelopeCode ? { layout, serialiser: envelopeCode, protocol: V050 } : { layout, serialiser: envelopeCode, payloadSerialiser: payloadCode, protocol: V050 };
+  const format: WireFormat = payloadCode === envelopeCode ? plainFormat(layout, envelopeCode) : { layout, serialiser: envelopeCode, payloadSerialiser: payloadCode, protocol: V050 };
 
   if (parts.length - first > 2) throw protocolError(`${parts.length - first} payload parts (at most 2)`);
 
