@@ -378,14 +378,43 @@ function readScalar(bytes: Uint8Array, pos: number, length: number): number {
   }
 }
 
+/**
+ * Recently read short strings by a hash of their bytes. Messages repeat the
+ * same few (envelope keys, ".5", param names, targets, namespaces): a hit
+ * allocates nothing, and a key V8 has already internalised is not looked
+ * up in its string table again on every property store.
+ */
+const SHORT_STRINGS = 512;
+const MAX_SHORT_STRING = 24;
+const shortStrings: (string | undefined)[] = /* @__PURE__ */ new Array<string | undefined>(SHORT_STRINGS).fill(undefined);
+
 function readAscii(bytes: Uint8Array, pos: number, size: number, length: number): number {
-  if (pos + size > length) return -1;
-  let text = '';
-  for (let k = 0; k < size; k++) {
-    const code = bytes[pos + k]!;
+  const end = pos + size;
+  if (end > length) return -1;
+  let hash = size;
+  for (let k = pos; k < end; k++) {
+    const code = bytes[k]!;
     if (code >= 0x80) return -1;
-    text += String.fromCharCode(code);
+    hash = (Math.imul(hash, 31) + code) | 0;
   }
-  scalar = text;
-  return pos + size;
+  if (size > MAX_SHORT_STRING) {
+    scalar = asciiText(bytes, pos, end);
+    return end;
+  }
+  const slot = (hash ^ (hash >>> 11)) & (SHORT_STRINGS - 1);
+  const cached = shortStrings[slot];
+  if (cached !== undefined && cached.length === size && sameAscii(cached, bytes, pos)) scalar = cached;
+  else scalar = shortStrings[slot] = asciiText(bytes, pos, end);
+  return end;
+}
+
+function sameAscii(text: string, bytes: Uint8Array, pos: number): boolean {
+  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) !== bytes[pos + k]) return false;
+  return true;
+}
+
+function asciiText(bytes: Uint8Array, pos: number, end: number): string {
+  let text = '';
+  for (let k = pos; k < end; k++) text += String.fromCharCode(bytes[k]!);
+  return text;
 }
