@@ -426,15 +426,19 @@ class EncodedIterator implements IterableIterator<unknown, undefined, undefined>
     this.map = map;
   }
 
+  /** One result object for every item: the peer reads `value` before it pulls again (one allocation less per item). */
+  private readonly step: { done: false; value: unknown } = { done: false, value: undefined };
+
   next(): IteratorResult<unknown, undefined> {
     try {
       const step = this.source.next();
-      return step.done === true ? { done: true, value: undefined } : { done: false, value: this.map(step.value) };
+      if (step.done === true) return { done: true, value: undefined };
+      this.step.value = this.map(step.value);
+      return this.step;
     } catch (error) {
       throw encodeThrown(this.definition, error);
     }
   }
-
   return(): IteratorResult<unknown, undefined> {
     this.source.return?.();
     return { done: true, value: undefined };
