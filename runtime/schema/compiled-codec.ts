@@ -122,8 +122,44 @@ function compileFields(fields: readonly FieldDesc[], types: TypeTable, built: Ma
   const maxs = fields.map((field) => (typeof field.type === 'string' ? (INT_BOUNDS[field.type]?.[1] ?? 0) : 0));
   // A default is decoded afresh each time, as decodeFields does (it may be a list or map).
   const defaults = fields.map((field) => (field.default === undefined ? undefined : () => decodeValue(field.type, field.default, types, '', { modelForm: true })));
+  /**
+   * The decoded value may be the wire object itself (the decoder made it and
+   * nobody else holds it) when no field is renamed and none can be read
+   * from Object.prototype: then a value holding exactly the fields, all
+   * present, costs no new object.
+   */
+  const inPlace = count > 0 && fields.every((field, k) => keys[k] === field.name && !(field.name in Object.prototype));
   return (value) => {
     if (!isPlainObject(value)) return SLOW;
+    if (inPlace) {
+      let complete = true;
+      for (let k = 0; k < count; k++) {
+        const name = names[k]!;
+        const item = value[name];
+        if (item === undefined || item === null) {
+          complete = false;
+          break;
+        }
+        const kind = kinds[k]!;
+        if (kind !== K_OTHER) {
+          if (!scalarOk(kind, item, mins[k]!, maxs[k]!)) return SLOW;
+          continue;
+        }
+        const decoded = checks[k]!(item);
+        if (decoded === SLOW) return SLOW;
+        if (decoded !== item) {
+          // A field that decodes to a new value (a list, a renamed struct): build, never mutate half-way.
+          complete = false;
+          break;
+        }
+      }
+      if (complete) {
+        let own = 0;
+        for (const _ in value) own++;
+        // Unknown keys are dropped, as decodeFields does: that takes a new object.
+        if (own === count) return value;
+      }
+    }
     const result: Record<string, unknown> = {};
     for (let k = 0; k < count; k++) {
       const name = names[k]!;
@@ -134,26 +170,11 @@ function compileFields(fields: readonly FieldDesc[], types: TypeTable, built: Ma
         else if (!optional[k]) return SLOW;
         continue;
       }
-      switch (kinds[k]) {
-        case K_INT:
-          if (typeof item !== 'number' || !Number.isInteger(item) || item < mins[k]! || item > maxs[k]!) return SLOW;
-          result[keys[k]!] = item;
-          continue;
-        case K_FLOAT:
-          if (typeof item !== 'number') return SLOW;
-          result[keys[k]!] = item;
-          continue;
-        case K_STRING:
-          if (typeof item !== 'string') return SLOW;
-          result[keys[k]!] = item;
-          continue;
-        case K_BOOL:
-          if (typeof item !== 'boolean') return SLOW;
-          result[keys[k]!] = item;
-          continue;
-        case K_ANY:
-          result[keys[k]!] = item;
-          continue;
+      const kind = kinds[k]!;
+      if (kind !== K_OTHER) {
+        if (!scalarOk(kind, item, mins[k]!, maxs[k]!)) return SLOW;
+        result[keys[k]!] = item;
+        continue;
       }
       const decoded = checks[k]!(item);
       if (decoded === SLOW) return SLOW;
@@ -161,6 +182,22 @@ function compileFields(fields: readonly FieldDesc[], types: TypeTable, built: Ma
     }
     return result;
   };
+}
+
+/** The inline check of a scalar field (`scalarKind`); a bigint float is left to decodeValue, which converts it. */
+function scalarOk(kind: number, item: unknown, min: number, max: number): boolean {
+  switch (kind) {
+    case K_INT:
+      return typeof item === 'number' && Number.isInteger(item) && item >= min && item <= max;
+    case K_FLOAT:
+      return typeof item === 'number';
+    case K_STRING:
+      return typeof item === 'string';
+    case K_BOOL:
+      return typeof item === 'boolean';
+    default:
+      return true;
+  }
 }
 
 const K_OTHER = 0;
