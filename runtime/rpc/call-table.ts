@@ -118,8 +118,8 @@ export interface CallStream<T> extends AsyncIterableIterator<T, undefined, undef
    * The next item without waiting: its result when one is buffered (or
    * `done` once the stream has ended cleanly), `undefined` when `next()`
    * would have to wait (for a part, or for a credit grant to leave first) or
-   * is about to reject. Lets a wrapper hand over
-   * buffered items without a promise each.
+   * is about to reject. Lets a wrapper hand over buffered items without a
+   * promise each.
    */
   tryNext(): IteratorResult<T, undefined> | undefined;
 }

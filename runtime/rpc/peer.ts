@@ -660,8 +660,8 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     }
     const early = this.earlyGrants.get(id);
     if (early !== undefined) {
+      // The opt-in is the first grant's: a later one only adds credit.
       early.n = Math.min(early.n + n, 0x7fffffff);
-      early.batch ||= batch;
       return;
     }
     // Grants for ids that never arrive (or already ended) must not grow memory: evict the oldest.
