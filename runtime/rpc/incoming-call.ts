@@ -29,6 +29,8 @@ export class IncomingCall implements CallContext {
    * be sent, or -1 when the caller did not ask for flow control.
    */
   credit = -1;
+  /** The caller asked for batched parts (`#sys.credit` with `batch: true`, feature `batch`). */
+  batch = false;
   /** Set while the multipart sender waits for credit; a grant or an abort wakes it. */
   creditWaiter: (() => void) | undefined = undefined;
   private controller: AbortController | undefined = undefined;

@@ -11,14 +11,18 @@ import { SYSTEM_NAMESPACE, attachedServiceDescriptors, type Registration, type R
  * Extension names this peer reports from `#sys.features`. A remote peer may
  * use an extension only after seeing its name here (PROTOCOL.md decision 5).
  */
-export const PEER_FEATURES: readonly string[] = Object.freeze(['cancel', 'credit', 'describe']);
+export const PEER_FEATURES: readonly string[] = Object.freeze(['batch', 'cancel', 'credit', 'describe']);
 
 /** The peer internals the system handlers reach. */
 export interface SystemHooks {
   /** `#sys.cancel {id}`: the caller abandons its request `id`. */
   cancel(id: MessageId): void;
-  /** `#sys.credit {id, n}`: the caller of request `id` may take `n` more multipart parts. */
-  credit(id: MessageId, n: number): void;
+  /**
+   * `#sys.credit {id, n, [batch]}`: the caller of request `id` may take `n`
+   * more multipart items; `batch: true` (feature `batch`) asks for the items
+   * as lists, several per part.
+   */
+  credit(id: MessageId, n: number, batch: boolean): void;
   /** The registries the peer serves, its own exports first (for `#sys.describe`). */
   registries?(): readonly Registry[];
 }
@@ -44,7 +48,7 @@ export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Reg
   return new Map([
     // {r: "ping", s: "#sys"} → "pong"
     system('ping', () => 'pong'),
-    // {r: "features", s: "#sys"} → ["cancel", "credit"]
+    // {r: "features", s: "#sys"} → ["batch", "cancel", "credit", "describe"]
     system('features', () => [...PEER_FEATURES]),
     // {r: "describe", s: "#sys"} → {services: [<descriptor>, ...], targets: [{namespace, name, multipart}, ...]}
     // `services`: what registerService attached to this peer and its registries;
@@ -62,13 +66,13 @@ export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Reg
       if (typeof id === 'number' || typeof id === 'string') hooks.cancel(id);
       return undefined;
     }),
-    // {n: "credit", s: "#sys"} [{id: N, n: K}]: K ≥ 1 more parts of the multipart answer to N
+    // {n: "credit", s: "#sys"} [{id: N, n: K, [batch: true]}]: K ≥ 1 more items of the multipart answer to N
     system('credit', (params) => {
       const id = params['id'];
       const n = params['n'];
       // A non-integer or absurd grant is ignored rather than trusted (2^31: more than any window).
       if ((typeof id === 'number' || typeof id === 'string') && typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 0x7fffffff) {
-        hooks.credit(id, n);
+        hooks.credit(id, n, params['batch'] === true);
       }
       return undefined;
     }),

@@ -8,10 +8,12 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import type { Params } from '../envelope/message.ts';
 import type { CallOptions, Peer } from '../rpc/peer.ts';
 import type { ParamKind } from '../rpc/callbacks.ts';
+import type { CallStream } from '../rpc/call-table.ts';
 import type { CallbackStyle, CallContext, ExportOptions, Handler } from '../rpc/registry.ts';
 import { attachServiceDescriptor } from '../rpc/registry.ts';
 import { createTopic, type TopicOptions } from '../rpc/topic.ts';
 import { decodeFields, decodeValue, encodeFields, encodeValue, invalid, type DecodeOptions } from './codec.ts';
+import { createDecoder, createEncoder } from './compiled-codec.ts';
 import { tsKey, type CallDesc, type FieldDesc, type MemberDesc, type ParamDesc, type ServiceDescriptor, type TopicDesc, type TypeTable } from './descriptor.ts';
 import { SchemaError, type SchemaErrorClass } from './typed-error.ts';
 
@@ -201,57 +203,35 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
     if (perCall?.signal !== undefined) result.signal = perCall.signal;
     return result;
   };
-  const decodeResult = (type: CallDesc['result'], value: unknown, path: string): unknown => (validate ? decodeValue(type, value, types, path, decodeOptions) : value);
+  /** A decoder built once per member (`createDecoder`), or none without validation. */
+  const resultDecoder = (type: CallDesc['result'], path: string): ((value: unknown) => unknown) => {
+    if (!validate) return (value) => value;
+    const decode = createDecoder(type, types, decodeOptions);
+    return (value) => decode(value, path);
+  };
 
   for (const member of descriptor.methods) {
     const key = tsKey(member);
     if (member.kind === 'topic') {
-      client[key] = topicSubscriber(peer, descriptor.namespace, member, (value) => decodeResult(member.type, value, member.name));
+      client[key] = topicSubscriber(peer, descriptor.namespace, member, resultDecoder(member.type, member.name));
     } else if (member.kind === 'notify') {
       client[key] = (args?: Record<string, unknown>): void => {
         peer.notify(member.name, encodeArgs(member.params, args, types, {}), { namespace: descriptor.namespace });
       };
     } else if (member.stream === true) {
+      const decodeItem = resultDecoder(member.result, `${member.name}[]`);
+      const revive = (error: unknown): unknown => reviveError(definition, member, error);
       client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): AsyncIterable<unknown> => {
         const kinds: Record<string, ParamKind> = {};
         const params = encodeArgs(member.params, args, types, kinds);
-        const stream = peer.callStream(member.name, params, callOptions(kinds, perCall));
-        // An item that fails validation ends the stream: the callee is told to stop, and no later item is yielded.
-        let invalidItem = false;
-        return {
-          [Symbol.asyncIterator]: (): AsyncIterator<unknown> => ({
-            // then() rather than an async function: one promise per item instead of two, on the hottest client path.
-            next: (): Promise<IteratorResult<unknown>> => {
-              if (invalidItem) return Promise.resolve({ done: true, value: undefined });
-              return stream.next().then(
-                (item) => {
-                  if (item.done === true) return item;
-                  try {
-                    return { done: false, value: decodeResult(member.result, item.value, `${member.name}[]`) };
-                  } catch (error) {
-                    invalidItem = true;
-                    stream.cancel();
-                    throw error;
-                  }
-                },
-                (error: unknown) => {
-                  throw reviveError(definition, member, error);
-                },
-              );
-            },
-            return: async () => {
-              await stream.return?.();
-              return { done: true, value: undefined };
-            },
-          }),
-        };
+        return new DecodedStream(peer.callStream(member.name, params, callOptions(kinds, perCall)), decodeItem, revive);
       };
     } else {
       // Per member, not per call: a param's kind comes from the schema, so
       // the kinds (and the options of a call without per-call options) never change.
       const kinds: Record<string, ParamKind> = {};
       const defaultOptions = callOptions(kinds, undefined);
-      const decode = (result: unknown): unknown => decodeResult(member.result, result, 'result');
+      const decode = resultDecoder(member.result, 'result');
       const revive = (error: unknown): never => {
         throw reviveError(definition, member, error);
       };
@@ -268,6 +248,68 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
     }
   }
   return Object.freeze(client) as C;
+}
+
+const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * A generated client's stream result: the call's items, decoded as they are
+ * read. An item that fails validation ends the stream: the callee is told to
+ * stop, and no later item is yielded. Items already buffered are handed over
+ * at once (`tryNext`): one resolved promise per item, no async function or
+ * `then` chain.
+ */
+class DecodedStream implements AsyncIterableIterator<unknown, undefined, undefined> {
+  private readonly stream: CallStream<unknown>;
+  private readonly decode: (item: unknown) => unknown;
+  private readonly revive: (error: unknown) => unknown;
+  private invalidItem = false;
+
+  constructor(stream: CallStream<unknown>, decode: (item: unknown) => unknown, revive: (error: unknown) => unknown) {
+    this.stream = stream;
+    this.decode = decode;
+    this.revive = revive;
+  }
+
+  next(): Promise<IteratorResult<unknown, undefined>> {
+    if (this.invalidItem) return Promise.resolve(DONE);
+    const ready = this.stream.tryNext();
+    if (ready === undefined) return this.stream.next().then(this.onStep, this.onError);
+    if (ready.done === true) return Promise.resolve(ready);
+    try {
+      return Promise.resolve({ done: false, value: this.decode(ready.value) });
+    } catch (error) {
+      return Promise.reject(this.invalid(error));
+    }
+  }
+
+  return(): Promise<IteratorResult<unknown, undefined>> {
+    this.stream.cancel();
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private readonly onStep = (step: IteratorResult<unknown, undefined>): IteratorResult<unknown, undefined> => {
+    if (step.done === true) return step;
+    try {
+      return { done: false, value: this.decode(step.value) };
+    } catch (error) {
+      throw this.invalid(error);
+    }
+  };
+
+  private readonly onError = (error: unknown): never => {
+    throw this.revive(error);
+  };
+
+  private invalid(error: unknown): unknown {
+    this.invalidItem = true;
+    this.stream.cancel();
+    return error;
+  }
 }
 
 function topicSubscriber(peer: Peer, namespace: string, member: TopicDesc, decode: (value: unknown) => unknown): TopicSubscriber<unknown> {
@@ -363,13 +405,48 @@ function encodeStream(definition: ServiceDefinition, source: AsyncIterable<unkno
   return Symbol.asyncIterator in source ? encodeStreamAsync(definition, source, map) : encodeStreamSync(definition, source as Iterable<unknown>, map);
 }
 
-function* encodeStreamSync(definition: ServiceDefinition, source: Iterable<unknown>, map: (item: unknown) => unknown): Generator<unknown, undefined, undefined> {
-  try {
-    for (const item of source) yield map(item);
-  } catch (error) {
-    throw encodeThrown(definition, error);
+function encodeStreamSync(definition: ServiceDefinition, source: Iterable<unknown>, map: (item: unknown) => unknown): Iterable<unknown> {
+  return new EncodedIterator(definition, source[Symbol.iterator](), map);
+}
+
+/**
+ * A sync source's items in wire form. A hand-written iterator rather than a
+ * generator: no generator resume per item on the streaming server's hot
+ * path. `return()` reaches the source (a generator's `finally` runs when
+ * the stream is cancelled); a generated error it throws travels typed.
+ */
+class EncodedIterator implements IterableIterator<unknown, undefined, undefined> {
+  private readonly definition: ServiceDefinition;
+  private readonly source: Iterator<unknown>;
+  private readonly map: (item: unknown) => unknown;
+
+  constructor(definition: ServiceDefinition, source: Iterator<unknown>, map: (item: unknown) => unknown) {
+    this.definition = definition;
+    this.source = source;
+    this.map = map;
   }
-  return undefined;
+
+  /** One result object for every item: the peer reads `value` before it pulls again (one allocation less per item). */
+  private readonly step: { done: false; value: unknown } = { done: false, value: undefined };
+
+  next(): IteratorResult<unknown, undefined> {
+    try {
+      const step = this.source.next();
+      if (step.done === true) return { done: true, value: undefined };
+      this.step.value = this.map(step.value);
+      return this.step;
+    } catch (error) {
+      throw encodeThrown(this.definition, error);
+    }
+  }
+  return(): IteratorResult<unknown, undefined> {
+    this.source.return?.();
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
 }
 
 /** A generated error thrown mid-stream still travels typed. */
@@ -449,11 +526,12 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
       const call = member.kind === 'call' ? member : undefined;
       if (call?.stream === true) exportOptions.multipart = true;
       const run = (fn as (args: unknown, ctx: CallContext) => unknown).bind(implementation);
+      const encodeItem = call?.stream === true ? createEncoder(call.result, types) : undefined;
       const answer = (result: unknown): unknown => {
         if (call === undefined) return undefined;
         if (call.stream === true) {
           if (!isIterable(result)) throw new SparrowError(ErrorCode.CalleeError, `${member.name} must return an iterable`);
-          return encodeStream(definition, result, (item) => encodeValue(call.result, item, types));
+          return encodeStream(definition, result, encodeItem!);
         }
         return call.result === 'void' ? undefined : encodeValue(call.result, result, types);
       };

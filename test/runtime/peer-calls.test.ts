@@ -337,8 +337,8 @@ describe('peer: namespaces and #sys', () => {
     const { client, server } = createPeerPair();
     assert.equal(await client.call('ping', undefined, { namespace: '#sys' }), 'pong');
     assert.equal(await server.call('ping', undefined, { namespace: '#sys' }), 'pong');
-    assert.deepEqual(await client.call('features', undefined, { namespace: '#sys' }), ['cancel', 'credit', 'describe']);
-    assert.deepEqual([...(await client.remoteFeatures())], ['cancel', 'credit', 'describe']);
+    assert.deepEqual(await client.call('features', undefined, { namespace: '#sys' }), ['batch', 'cancel', 'credit', 'describe']);
+    assert.deepEqual([...(await client.remoteFeatures())], ['batch', 'cancel', 'credit', 'describe']);
     await assert.rejects(client.call('nope', undefined, { namespace: '#sys' }), (e) => isSparrowError(e, 'target-not-found'));
     client.close();
   });

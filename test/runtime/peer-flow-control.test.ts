@@ -31,14 +31,14 @@ function counter(limit: number): { produced: () => number; finallyRan: () => boo
 }
 
 describe('peer: #sys.credit flow control', () => {
-  it('grants the window before the request, so the callee knows at once', async () => {
+  it('grants the window before the request, so the callee knows at once (with the batch opt-in)', async () => {
     const { client, server, clientLink } = createPeerPair();
     server.export('items', () => [1, 2, 3], { multipart: true });
     await client.remoteFeatures();
     const before = clientLink.sent.length;
     assert.deepEqual(await collect(client.callStream('items', {}, { window: 8 })), [1, 2, 3]);
     const [grant, request] = clientLink.sent.slice(before).map((s) => s.message);
-    assert.deepEqual(grant, { kind: 'notification', target: 'credit', namespace: '#sys', params: { id: (request as RequestMessage).id, n: 8 } } satisfies NotificationMessage);
+    assert.deepEqual(grant, { kind: 'notification', target: 'credit', namespace: '#sys', params: { id: (request as RequestMessage).id, n: 8, batch: true } } satisfies NotificationMessage);
     assert.equal(request!.kind, 'request');
     client.close();
   });
