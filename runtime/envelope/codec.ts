@@ -16,7 +16,8 @@
  */
 import { ErrorCode, SparrowError, toWireError, type WireError, type ErrorCategory } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
-import { chainHeadSize, encodeChain, finishChainInPlace, type ChainPart } from '../framing/chain-encoder.ts';
+import { chainHeadSize, encodeChain, encodeChainPieces, finishChainInPlace, joinChain, type ChainPart } from '../framing/chain-encoder.ts';
+import type { ChainBytes } from '../transport/transport.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
 import { jsonSerialiser, stringifyJson } from '../serialisation/json.ts';
 import {
@@ -87,8 +88,18 @@ function protocolError(message: string, cause?: unknown): SparrowError {
 // ───────────────────────────── encoding ─────────────────────────────
 
 /**
- * Encodes one message as one chain, in one buffer, in the given layout and
- * serialiser. A payload holding bytes bound for a serialiser that cannot
+ * Encodes one message as one chain in one buffer: `encodeMessagePieces`,
+ * joined. Throws as encodeMessagePieces.
+ */
+export function encodeMessage(message: Message, format: WireFormat, serialisers: SerialiserTable = defaultSerialisers): Uint8Array {
+  return joinChain(encodeMessagePieces(message, format, serialisers));
+}
+
+/**
+ * Encodes one message as one chain, in the given layout and serialiser:
+ * one buffer, or, for a payload that is one large `Uint8Array` (at least
+ * LARGE_BYTES) in a serialiser with `encodeBytesHeader`, three pieces
+ * whose middle one is that array itself, uncopied (see `ChainBytes`). A payload holding bytes bound for a serialiser that cannot
  * carry them (JSON) is written with msgpack and named by `l: "m"`
  * (decision 4); `format.payloadSerialiser` forces a payload serialiser.
  * `serialisers` are the ones this side has (default: the platform's).
@@ -100,7 +111,7 @@ function protocolError(message: string, cause?: unknown): SparrowError {
  *   `invalid-params` for a message that would break the wire rules (an
  *   empty target, a non-map params value).
  */
-export function encodeMessage(message: Message, format: WireFormat, serialisers: SerialiserTable = defaultSerialisers): Uint8Array {
+export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = defaultSerialisers): ChainBytes {
   const envelopeCode = format.serialiser;
   const protocol = format.protocol ?? V050;
   if (protocol === 'b') {
@@ -212,8 +223,13 @@ function frame(
   envelope: ChainPart,
   payload: unknown[] | undefined,
   payloadCode: SerialiserCode,
-): Uint8Array {
+): ChainBytes {
   const parts: ChainPart[] = layout === 'next' ? [VERSION_PART[protocol], CODE_PART[envelopeCode], envelope] : [envelope];
+  if (payload !== undefined && payload.length === 1) {
+    // A large bare bytes value (a blob result) goes out as the caller's array, uncopied.
+    const header = serialisers[payloadCode]?.encodeBytesHeader?.(payload[0]);
+    if (header !== undefined) return encodeChainPieces(layout === 'next' ? '' : envelopeCode, parts, header, payload[0] as Uint8Array);
+  }
   const withHeadroom = payload !== undefined && payload.length === 1 && typeof envelope !== 'string' ? serialisers[payloadCode]?.encodeWithHeadroom : undefined;
   if (withHeadroom !== undefined) {
     // The usual message: one msgpack payload, packed with room for the head in front, so

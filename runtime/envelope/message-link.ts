@@ -18,8 +18,9 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
+import { chainLength } from '../framing/chain-encoder.ts';
 import type { Transport, TransportHandlers } from '../transport/transport.ts';
-import { answerFor, decodeChain, encodeMessage, serialisersOf, type DecodeChainOptions } from './codec.ts';
+import { answerFor, decodeChain, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from './codec.ts';
 import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from './message.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 
@@ -80,10 +81,12 @@ class WireMessageLink implements MessageLink, TransportHandlers {
    * @returns the encoded length in bytes, or -1 when over `maxBytes`.
    */
   send(message: Message, format: WireFormat, maxBytes?: number): number {
-    const bytes = encodeMessage(message, format, this.serialisers);
-    if (maxBytes !== undefined && bytes.length > maxBytes) return -1;
-    this.transport.send(bytes);
-    return bytes.length;
+    // Pieces, not one buffer: a large bytes payload reaches the transport uncopied.
+    const chain = encodeMessagePieces(message, format, this.serialisers);
+    const length = chainLength(chain);
+    if (maxBytes !== undefined && length > maxBytes) return -1;
+    this.transport.send(chain);
+    return length;
   }
 
   drained(): Promise<void> {

@@ -6,7 +6,8 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { guardConnect } from './connect-guard.ts';
-import type { ConnectOptions, Transport, TransportHandlers } from './transport.ts';
+import { joinChain } from '../framing/chain-encoder.ts';
+import type { ChainBytes, ConnectOptions, Transport, TransportHandlers } from './transport.ts';
 
 /** WebSocket readyState values (the same in browsers and in `ws`). */
 const CONNECTING = 0;
@@ -151,8 +152,10 @@ class WebSocketTransport implements Transport {
     if (this.#finished) this.#reportClose();
   }
 
-  send(chain: Uint8Array): void {
+  send(pieces: ChainBytes): void {
     if (this.#closing || this.#finished) return;
+    // One message per chain: pieces are joined (a copy, as a message needs one buffer).
+    const chain = joinChain(pieces);
     const state = this.#socket.readyState;
     if (state === CONNECTING) {
       this.#queued.push(chain);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { ChainDecoder, DEFAULT_CHAIN_LIMITS, type Chain, type ChainLimits } from '../../runtime/framing/chain-decoder.ts';
-import { encodeChain as encodeChainDirect, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
+import { chainLength, encodeChain as encodeChainDirect, encodeChainPieces, joinChain, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
 
@@ -76,6 +77,37 @@ describe('chain encoder', () => {
 
   it('refuses a non-ASCII prefix', () => {
     assert.throws(() => encodeChainDirect('é', []), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.ProtocolError);
+  });
+});
+
+describe('chain encoder: pieces', () => {
+  it('writes head, the body itself and EOC, which joined are the whole chain', () => {
+    // Bodies around the length-byte boundaries of the last part (header + body).
+    for (const bodySize of [0, 1, 250, 251, 65_530, 65_531, 0xffff, 0x10000, 0xfffffa, 0xfffffb]) {
+      const header = new Uint8Array([0xc6, 1, 2, 3, 4]);
+      const body = new Uint8Array(bodySize).fill(0xab);
+      for (const [prefix, head] of [['m', [new Uint8Array([0x81, 0xa1, 0x70, 1])]], ['', [new Uint8Array([0x2e, 0x35]), 'm', '{"p": 1}']]] as const) {
+        const pieces = encodeChainPieces(prefix, head, header, body);
+        assert.equal(pieces.length, 3);
+        assert.equal(pieces[1], body, 'the body is handed over, not copied');
+        const whole = new Uint8Array(header.length + bodySize);
+        whole.set(header);
+        whole.set(body, header.length);
+        const expected = encodeChainDirect(prefix, [...head, whole]);
+        assert.equal(chainLength(pieces), expected.length);
+        assert.ok(Buffer.from(joinChain(pieces)).equals(Buffer.from(expected)), `body ${bodySize}`);
+      }
+    }
+  });
+
+  it('refuses a non-ASCII prefix', () => {
+    assert.throws(() => encodeChainPieces('é', [], new Uint8Array(1), new Uint8Array(1)), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.ProtocolError);
+  });
+
+  it('joins a whole chain as itself', () => {
+    const chain = new Uint8Array([0x6a, 0xff]);
+    assert.equal(joinChain(chain), chain);
+    assert.equal(chainLength(chain), 2);
   });
 });
 

@@ -3,16 +3,18 @@
  * go out back to back on a byte stream (PROTOCOL.md §2), coalesced per tick.
  *
  * Write coalescing: `send` only queues; one `process.nextTick` flush per tick
- * copies runs of small chains into a single buffer and hands chains of 64 KiB
- * or more to the stream as they are (copying them would cost more than the
- * extra iovec), all inside one cork/uncork so the OS sees one writev. Measured
+ * copies runs of small chains (and pieces) into a single buffer and hands
+ * chains and pieces of 64 KiB or more to the stream as they are (copying them
+ * would cost more than the extra iovec), all inside one cork/uncork so the OS
+ * sees one writev. A large payload sent in pieces thus goes from the caller's
+ * array to the socket with no copy. Measured
  * on loopback TCP, 100,000 chains of 24 bytes in one tick: 136 ms written one
  * by one, 37 ms with cork + nextTick uncork, 12 ms gathered; one 1 MiB chain
  * takes 0.8 ms with every strategy.
  */
 import { Buffer } from 'node:buffer';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import type { Transport, TransportHandlers } from '../transport.ts';
+import type { ChainBytes, Transport, TransportHandlers } from '../transport.ts';
 
 /** Chains at least this long skip the gather copy. */
 const DIRECT_WRITE_BYTES = 64 * 1024;
@@ -94,10 +96,20 @@ export class StreamTransport implements Transport {
     else this.#readable.on('data', onData);
   }
 
-  send(chain: Uint8Array): void {
-    if (this.#closing || this.#finished || chain.length === 0) return;
-    this.#pending.push(chain);
-    this.#pendingBytes += chain.length;
+  send(chain: ChainBytes): void {
+    if (this.#closing || this.#finished) return;
+    if (chain instanceof Uint8Array) {
+      if (chain.length === 0) return;
+      this.#pending.push(chain);
+      this.#pendingBytes += chain.length;
+    } else {
+      // Pieces join the queue one by one: a large one is then written as it is, small ones are gathered.
+      for (const piece of chain) {
+        if (piece.length === 0) continue;
+        this.#pending.push(piece);
+        this.#pendingBytes += piece.length;
+      }
+    }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       process.nextTick(this.#flush);
