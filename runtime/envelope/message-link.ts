@@ -38,6 +38,9 @@ export interface MessageLinkOptions {
   serialisers?: readonly Serialiser[];
 }
 
+/** Smallest rest of a part worth a read of its own, in place (smaller rests come with the next bytes). */
+const IN_PLACE_READ_BYTES = 64 * 1024;
+
 class WireMessageLink implements MessageLink, TransportHandlers {
   private readonly transport: Transport;
   private readonly decoder: ChainDecoder;
@@ -107,6 +110,11 @@ class WireMessageLink implements MessageLink, TransportHandlers {
       this.handlers!.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), true);
       this.transport.close();
     }
+  }
+
+  /** TransportHandlers.receiveBuffer: a large part's rest, which a transport may read straight into. */
+  receiveBuffer(): Uint8Array | undefined {
+    return this.dead ? undefined : this.decoder.spareCapacity(IN_PLACE_READ_BYTES);
   }
 
   /** TransportHandlers.onClose. */

@@ -139,6 +139,18 @@ export class ChainDecoder {
   }
 
   /**
+   * The unfilled rest of the part being assembled when it is at least
+   * `min` bytes long, else undefined. A transport may read the next bytes
+   * straight into it and push a view of what it read there: `push` sees
+   * they are already in place and does not copy them (a large blob then
+   * goes from the socket into its final array with no copy in between).
+   */
+  spareCapacity(min: number): Uint8Array | undefined {
+    if (this.state !== S_DATA || this.error !== undefined || this.partLength - this.partFilled < min) return undefined;
+    return this.partBuffer.subarray(this.partFilled);
+  }
+
+  /**
    * Decodes one chunk, calling the sink for every chain it completes.
    *
    * @throws SparrowError `protocol-error` for a byte that is neither SOP nor
@@ -222,7 +234,11 @@ export class ChainDecoder {
             const wanted = this.partLength - this.partFilled;
             const available = length - i;
             const take = available < wanted ? available : wanted;
-            this.partBuffer.set(chunk.subarray(i, i + take), this.partFilled);
+            const part = this.partBuffer;
+            // Bytes read in place (see spareCapacity) are already where they belong.
+            if (chunk.buffer !== part.buffer || chunk.byteOffset + i !== part.byteOffset + this.partFilled) {
+              part.set(chunk.subarray(i, i + take), this.partFilled);
+            }
             this.partFilled += take;
             i += take;
             if (this.partFilled === this.partLength) {
@@ -267,6 +283,8 @@ export class ChainDecoder {
     const parts = this.parts;
     for (let k = 0; k < parts.length; k++) {
       const part = parts[k]!;
+      // An owned part may share the chunk's memory only because the chunk was read into it.
+      if (k <= MAX_OWNED_BIT && (this.owned & (1 << k)) !== 0) continue;
       if (part.buffer === chunk.buffer && part.length > 0 && part !== this.partBuffer) {
         parts[k] = part.slice();
         this.markOwned(k);

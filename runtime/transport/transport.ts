@@ -22,6 +22,14 @@ export interface TransportHandlers {
   onData(bytes: Uint8Array): void;
   /** The transport closed (cleanly: no error) or broke (with the error). Called exactly once. */
   onClose(error?: Error): void;
+  /**
+   * Optional: memory the receiver is about to fill anyway (the rest of a
+   * large part being assembled), or undefined. A transport that can choose
+   * where it reads may read the next bytes straight into it and pass
+   * `onData` a view of exactly what it read there; the receiver then takes
+   * them without copying. Asked before each read.
+   */
+  receiveBuffer?(): Uint8Array | undefined;
 }
 
 /** One open connection. */

@@ -239,3 +239,77 @@ describe('ChainDecoder owned parts', () => {
     assert.deepEqual(chains[1]!.parts.map(toHex), chains[0]!.parts.map(toHex));
   });
 });
+
+describe('ChainDecoder large parts', () => {
+  /** A 0.1.2-shaped chain: a small envelope part, then a large part of `size` bytes. */
+  const largeChain = (size: number): { bytes: Uint8Array; body: Uint8Array } => {
+    const body = new Uint8Array(size);
+    for (let k = 0; k < size; k++) body[k] = (k * 31 + 7) & 0xff;
+    return { bytes: encodeChainDirect('m', [new Uint8Array([0x81, 0xa1, 0x70, 1]), body]), body };
+  };
+
+  it('assembles a part split at any chunk boundary into one array of exactly its size', () => {
+    const { bytes, body } = largeChain(70_000);
+    // Every boundary in the head and the tail, and a stride through the body.
+    const cuts = new Set<number>();
+    for (let k = 1; k < 40; k++) cuts.add(k).add(bytes.length - k);
+    for (let k = 40; k < bytes.length - 40; k += 997) cuts.add(k);
+    for (const cut of cuts) {
+      const chains: { part: Uint8Array; arrayLength: number; owned: number }[] = [];
+      // Views are valid only during the call (the lifetime rule): look at the part there.
+      const decoder = new ChainDecoder((chain) => chains.push({ part: chain.parts[1]!.slice(), arrayLength: chain.parts[1]!.buffer.byteLength, owned: chain.owned ?? 0 }));
+      // A reused scratch, as a transport's read buffer: whatever outlives push must have been copied.
+      const scratch = new Uint8Array(bytes.length);
+      for (const [from, to] of [[0, cut], [cut, bytes.length]] as const) {
+        scratch.set(bytes.subarray(from, to));
+        decoder.push(scratch.subarray(0, to - from));
+        scratch.fill(0);
+      }
+      assert.equal(chains.length, 1, `cut at ${cut}`);
+      const { part, arrayLength, owned } = chains[0]!;
+      assert.ok(Buffer.from(part).equals(Buffer.from(body)), `cut at ${cut}`);
+      if (cut >= bytes.length - body.length - 1) {
+        // Assembled across chunks (or copied off the first one): its own array, sized from the part header, never grown.
+        assert.equal(arrayLength, body.length, `cut at ${cut}`);
+        assert.equal(owned & 0b10, 0b10);
+      } else {
+        assert.equal(owned & 0b10, 0, 'a part inside one chunk is a view of it');
+      }
+    }
+  });
+
+  it('offers the rest of a large part for reading in place, and takes such bytes without copying', () => {
+    const { bytes, body } = largeChain(300_000);
+    const chains: Chain[] = [];
+    const decoder = new ChainDecoder((chain) => chains.push(chain));
+    assert.equal(decoder.spareCapacity(1), undefined, 'nothing to fill between chains');
+    const headLength = bytes.length - body.length - 1;
+    decoder.push(bytes.slice(0, headLength + 10));
+    let filled = 10;
+    let target: Uint8Array | undefined;
+    let firstTarget: Uint8Array | undefined;
+    // A transport reading straight into what the decoder offers, in uneven reads.
+    while ((target = decoder.spareCapacity(1000)) !== undefined) {
+      firstTarget ??= target;
+      assert.equal(target.length, body.length - filled);
+      const read = Math.min(target.length, 65_536 + (filled % 777));
+      target.set(body.subarray(filled, filled + read));
+      decoder.push(target.subarray(0, read));
+      filled += read;
+    }
+    assert.ok(body.length - filled < 1000, 'a rest under the minimum is not offered');
+    decoder.push(bytes.slice(headLength + filled));
+    assert.equal(chains.length, 1);
+    const part = chains[0]!.parts[1]!;
+    assert.ok(Buffer.from(part).equals(Buffer.from(body)));
+    assert.equal(part.buffer, firstTarget!.buffer, 'the bytes stayed where they were read');
+    assert.equal(decoder.spareCapacity(1), undefined);
+  });
+
+  it('checks the part and chain limits before offering or allocating anything', () => {
+    const decoder = new ChainDecoder(() => {}, { maxPartSize: 100_000, maxChainSize: 100_000 });
+    // SOP 0x83 with a length of 200,000.
+    assert.throws(() => decoder.push(new Uint8Array([0x6d, 0x83, 0x03, 0x0d, 0x40])), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.LimitExceeded);
+    assert.equal(decoder.spareCapacity(1), undefined);
+  });
+});

@@ -92,8 +92,12 @@ export class StreamTransport implements Transport {
     const onData = (chunk: Uint8Array): void => {
       if (!this.#closing) this.#handlers?.onData(chunk);
     };
-    if (this.#reader !== undefined) this.#reader.attach(onData, this.#readable);
-    else this.#readable.on('data', onData);
+    if (this.#reader !== undefined) {
+      const target = (): Uint8Array | undefined => (this.#closing ? undefined : this.#handlers?.receiveBuffer?.());
+      this.#reader.attach(onData, this.#readable, target);
+    } else {
+      this.#readable.on('data', onData);
+    }
   }
 
   send(chain: ChainBytes): void {
@@ -216,19 +220,25 @@ const STATIC_READ_BYTES = 64 * 1024;
  * `onread`) instead of a fresh 64 KiB allocation per read, which on a
  * 1 MiB blob was 16 allocations and a share of the GC that dominated the
  * receiving side. Safe because the chain decoder copies whatever outlives
- * the chunk it was given (its lifetime rule). Until a sink is attached, a
- * read is copied aside and the socket paused, as a paused readable would.
- * Accepted sockets cannot take `onread`; they keep 'data' events.
+ * the chunk it was given (its lifetime rule). When the receiver is
+ * assembling a large part (`TransportHandlers.receiveBuffer`), the socket
+ * reads straight into that part instead, so a blob is never copied in user
+ * space. Until a sink is attached, a read is copied aside and the socket
+ * paused, as a paused readable would. Accepted sockets cannot take
+ * `onread`; they keep 'data' events.
  */
 export class StaticReader {
   /** Pass as `net.connect({ onread })`. */
-  readonly onread: { buffer: Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean };
+  readonly onread: { buffer: () => Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean };
+  readonly #buffer = new Uint8Array(STATIC_READ_BYTES);
   #sink: ((chunk: Uint8Array) => void) | undefined;
+  #target: (() => Uint8Array | undefined) | undefined;
   #early: Uint8Array[] = [];
 
   constructor() {
     this.onread = {
-      buffer: new Uint8Array(STATIC_READ_BYTES),
+      // Node asks for the buffer of each next read after the previous one's callback.
+      buffer: () => this.#target?.() ?? this.#buffer,
       callback: (bytes, buffer) => {
         const chunk = new Uint8Array(buffer.buffer, buffer.byteOffset, bytes);
         if (this.#sink !== undefined) {
@@ -241,9 +251,14 @@ export class StaticReader {
     };
   }
 
-  /** Starts delivering reads to `sink`, early ones first, and resumes `readable`. */
-  attach(sink: (chunk: Uint8Array) => void, readable: Readable): void {
+  /**
+   * Starts delivering reads to `sink`, early ones first, and resumes
+   * `readable`. `target` gives memory to read the next bytes into in place
+   * (see TransportHandlers.receiveBuffer), or undefined for the usual buffer.
+   */
+  attach(sink: (chunk: Uint8Array) => void, readable: Readable, target?: () => Uint8Array | undefined): void {
     this.#sink = sink;
+    this.#target = target;
     const early = this.#early;
     this.#early = [];
     for (const chunk of early) sink(chunk);
