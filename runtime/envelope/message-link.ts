@@ -101,10 +101,10 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   }
 
   /** TransportHandlers.onData. */
-  onData(bytes: Uint8Array): void {
+  onData(bytes: Uint8Array, owned?: boolean): void {
     if (this.dead) return;
     try {
-      this.decoder.push(bytes);
+      this.decoder.push(bytes, owned === true);
     } catch (error) {
       this.dead = true;
       this.handlers!.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), true);

@@ -65,6 +65,13 @@ export interface Chain {
   owned?: number;
 }
 
+/**
+ * From this size on, a part inside a chunk the transport owns up (see push)
+ * counts as owned. Smaller ones stay unowned, so a small decoded binary
+ * value is a copy and never keeps a whole read buffer alive.
+ */
+const OWNED_VIEW_BYTES = 64 * 1024;
+
 /** The largest part index with a bit in `Chain.owned`. */
 const MAX_OWNED_BIT = 30;
 
@@ -152,13 +159,16 @@ export class ChainDecoder {
 
   /**
    * Decodes one chunk, calling the sink for every chain it completes.
+   * `owned`: the transport never reuses or changes the chunk's memory (a
+   * fresh array per message or read), so a large part lying inside it is
+   * handed out as an owned view (`Chain.owned`) instead of being copied.
    *
    * @throws SparrowError `protocol-error` for a byte that is neither SOP nor
    *   EOC after the prefix; `limit-exceeded` when a part, the chain, the part
    *   count or the prefix breaks its limit. After either, and for every later
    *   call, the decoder throws (the first error again).
    */
-  push(chunk: Uint8Array): void {
+  push(chunk: Uint8Array, owned = false): void {
     if (this.error !== undefined) throw this.error;
     const length = chunk.length;
     let i = 0;
@@ -219,6 +229,8 @@ export class ChainDecoder {
               // Hot path: the whole part is in this chunk; hand out a view.
               // `new Uint8Array(buffer, …)` rather than subarray, so a Node
               // Buffer chunk still yields a plain Uint8Array.
+              // A large part of a chunk the transport never reuses is kept as it is: no copy, now or later.
+              if (owned && partLength >= OWNED_VIEW_BYTES) this.markOwned(this.parts.length);
               this.parts.push(new Uint8Array(chunk.buffer, chunk.byteOffset + i, partLength));
               i += partLength;
               this.state = S_SOP;

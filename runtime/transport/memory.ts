@@ -29,7 +29,8 @@ class MemoryTransport implements Transport {
 
   start(handlers: TransportHandlers): void {
     this.handlers = handlers;
-    for (const bytes of this.early.splice(0)) handlers.onData(bytes);
+    // Chunks are views of a fresh copy per chain: owned.
+    for (const bytes of this.early.splice(0)) handlers.onData(bytes, true);
     if (this.isClosed) handlers.onClose();
   }
 
@@ -64,7 +65,7 @@ class MemoryTransport implements Transport {
   private receive(bytes: Uint8Array): void {
     if (this.isClosed) return;
     if (this.handlers === undefined) this.early.push(bytes);
-    else this.handlers.onData(bytes);
+    else this.handlers.onData(bytes, true);
   }
 }
 

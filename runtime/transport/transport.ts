@@ -18,8 +18,13 @@ export type ChainBytes = Uint8Array | readonly Uint8Array[];
 
 /** Handlers a transport calls; set once, before any data can arrive. */
 export interface TransportHandlers {
-  /** Incoming bytes, in arrival order. The array may be reused after the call returns: copy what you keep. */
-  onData(bytes: Uint8Array): void;
+  /**
+   * Incoming bytes, in arrival order. The array may be reused after the
+   * call returns: copy what you keep — unless `owned` is true, which says
+   * the transport never reuses or changes this memory (a fresh array per
+   * message or read), so views of it may be kept.
+   */
+  onData(bytes: Uint8Array, owned?: boolean): void;
   /** The transport closed (cleanly: no error) or broke (with the error). Called exactly once. */
   onClose(error?: Error): void;
   /**

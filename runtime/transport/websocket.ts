@@ -148,7 +148,8 @@ class WebSocketTransport implements Transport {
   start(handlers: TransportHandlers): void {
     if (this.#handlers !== undefined) throw new Error('Transport already started');
     this.#handlers = handlers;
-    for (const bytes of this.#early.splice(0)) handlers.onData(bytes);
+    // Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer): the receiver may keep views.
+    for (const bytes of this.#early.splice(0)) handlers.onData(bytes, true);
     if (this.#finished) this.#reportClose();
   }
 
@@ -226,7 +227,7 @@ class WebSocketTransport implements Transport {
       return;
     }
     if (this.#handlers === undefined) this.#early.push(bytes);
-    else this.#handlers.onData(bytes);
+    else this.#handlers.onData(bytes, true);
   }
 
   #onSocketClose(event: WebSocketEventLike): void {

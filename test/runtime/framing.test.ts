@@ -306,6 +306,25 @@ describe('ChainDecoder large parts', () => {
     assert.equal(decoder.spareCapacity(1), undefined);
   });
 
+  it('keeps a large part of an owned chunk as a view of it, and copies small parts and unowned chunks', () => {
+    const { bytes, body } = largeChain(70_000);
+    for (const owned of [false, true]) {
+      const seen: { sameMemory: boolean; owned: number; part: Uint8Array }[] = [];
+      const decoder = new ChainDecoder((chain) => seen.push({ sameMemory: chain.parts[1]!.buffer === bytes.buffer, owned: chain.owned ?? 0, part: chain.parts[1]!.slice() }));
+      decoder.push(bytes, owned);
+      // Split before the large part: the envelope lies inside the first chunk, the large part inside the second.
+      const cut = bytes.length - body.length - 5;
+      const second = bytes.slice(cut);
+      decoder.push(bytes.slice(0, cut), owned);
+      decoder.push(second, owned);
+      assert.equal(seen.length, 2);
+      assert.equal(seen[0]!.sameMemory, true, 'a view either way');
+      assert.equal(seen[0]!.owned, owned ? 0b10 : 0, 'only the large part, and only of an owned chunk, is owned');
+      assert.equal(seen[1]!.owned & 0b10, owned ? 0b10 : 0);
+      for (const { part } of seen) assert.ok(Buffer.from(part).equals(Buffer.from(body)));
+    }
+  });
+
   it('checks the part and chain limits before offering or allocating anything', () => {
     const decoder = new ChainDecoder(() => {}, { maxPartSize: 100_000, maxChainSize: 100_000 });
     // SOP 0x83 with a length of 200,000.

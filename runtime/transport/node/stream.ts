@@ -89,14 +89,16 @@ export class StreamTransport implements Transport {
       return;
     }
     // Until now the readable stayed paused, so the OS buffered early bytes for us.
-    const onData = (chunk: Uint8Array): void => {
-      if (!this.#closing) this.#handlers?.onData(chunk);
-    };
     if (this.#reader !== undefined) {
       const target = (): Uint8Array | undefined => (this.#closing ? undefined : this.#handlers?.receiveBuffer?.());
-      this.#reader.attach(onData, this.#readable, target);
+      this.#reader.attach((chunk) => {
+        if (!this.#closing) this.#handlers?.onData(chunk);
+      }, this.#readable, target);
     } else {
-      this.#readable.on('data', onData);
+      // Node reads into a fresh buffer each time: the receiver may keep views of it.
+      this.#readable.on('data', (chunk: Uint8Array) => {
+        if (!this.#closing) this.#handlers?.onData(chunk, true);
+      });
     }
   }
 
