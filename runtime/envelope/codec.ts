@@ -99,9 +99,11 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
  * Encodes one message as one chain, in the given layout and serialiser:
  * one buffer, or, for a payload that is one large `Uint8Array` (at least
  * LARGE_BYTES) in a serialiser with `encodeBytesHeader`, three pieces
- * whose middle one is that array itself, uncopied (see `ChainBytes`). A payload holding bytes bound for a serialiser that cannot
- * carry them (JSON) is written with msgpack and named by `l: "m"`
- * (decision 4); `format.payloadSerialiser` forces a payload serialiser.
+ * whose middle one is that array itself, uncopied (see `ChainBytes`; the
+ * caller must not change it until it is sent). A payload holding bytes
+ * bound for a serialiser that cannot carry them (JSON) is written with
+ * msgpack and named by `l: "m"` (decision 4); `format.payloadSerialiser`
+ * forces a payload serialiser.
  * `serialisers` are the ones this side has (default: the platform's).
  *
  * @throws SparrowError `serialisation-error` when a value cannot be encoded;

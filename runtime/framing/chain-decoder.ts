@@ -66,8 +66,8 @@ export interface Chain {
 }
 
 /**
- * From this size on, a part inside a chunk the transport owns up (see push)
- * counts as owned. Smaller ones stay unowned, so a small decoded binary
+ * From this size on, a part inside a chunk the transport hands over for
+ * good (`push(chunk, true)`) counts as owned. Smaller ones stay unowned, so a small decoded binary
  * value is a copy and never keeps a whole read buffer alive.
  */
 const OWNED_VIEW_BYTES = 64 * 1024;
