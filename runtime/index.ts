@@ -26,7 +26,7 @@ export * from './rpc/logger.ts';
 export type { CallStream } from './rpc/call-table.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';
-export { decodeChain, encodeMessage, serialisersOf, type DecodeChainOptions } from './envelope/codec.ts';
+export { decodeChain, encodeMessage, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from './envelope/codec.ts';
 export { createMessageLink, type MessageLinkOptions } from './envelope/message-link.ts';
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
 export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './endpoint/open-peer.ts';

@@ -16,7 +16,8 @@
  */
 import { ErrorCode, SparrowError, toWireError, type WireError, type ErrorCategory } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
-import { MAX_SMALL_CHAIN, chainHeadSize, encodeChain, finishChainInPlace, smallChainSlab, smallChainStart, takeSmallChain, type ChainPart } from '../framing/chain-encoder.ts';
+import { MAX_SMALL_CHAIN, chainHeadSize, encodeChain, encodeChainPieces, finishChainInPlace, joinChain, smallChainSlab, smallChainStart, takeSmallChain, type ChainPart } from '../framing/chain-encoder.ts';
+import type { ChainBytes } from '../transport/transport.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
 import { jsonSerialiser, stringifyJson } from '../serialisation/json.ts';
 import {
@@ -59,6 +60,8 @@ export interface DecodeChainOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Stream items of bytes at least this long are copied before going out by reference (the serialisers' large-bytes size). */
+const BY_REFERENCE_BYTES = 0x10000;
 const V050 = '.5';
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 /** HEAD layout part 0 and part 1 (PROTOCOL.md §4.2), shared and never mutated. */
@@ -87,10 +90,22 @@ function protocolError(message: string, cause?: unknown): SparrowError {
 // ───────────────────────────── encoding ─────────────────────────────
 
 /**
- * Encodes one message as one chain, in one buffer, in the given layout and
- * serialiser. A payload holding bytes bound for a serialiser that cannot
- * carry them (JSON) is written with msgpack and named by `l: "m"`
- * (decision 4); `format.payloadSerialiser` forces a payload serialiser.
+ * Encodes one message as one chain in one buffer: `encodeMessagePieces`,
+ * joined. Throws as encodeMessagePieces.
+ */
+export function encodeMessage(message: Message, format: WireFormat, serialisers: SerialiserTable = defaultSerialisers): Uint8Array {
+  return joinChain(encodeMessagePieces(message, format, serialisers));
+}
+
+/**
+ * Encodes one message as one chain, in the given layout and serialiser:
+ * one buffer, or, for a payload that is one large `Uint8Array` (at least
+ * LARGE_BYTES) in a serialiser with `encodeBytesHeader`, three pieces
+ * whose middle one is that array itself, uncopied (see `ChainBytes`; the
+ * caller must not change it until it is sent). A payload holding bytes
+ * bound for a serialiser that cannot carry them (JSON) is written with
+ * msgpack and named by `l: "m"` (decision 4); `format.payloadSerialiser`
+ * forces a payload serialiser.
  * `serialisers` are the ones this side has (default: the platform's).
  *
  * @throws SparrowError `serialisation-error` when a value cannot be encoded;
@@ -100,7 +115,7 @@ function protocolError(message: string, cause?: unknown): SparrowError {
  *   `invalid-params` for a message that would break the wire rules (an
  *   empty target, a non-map params value).
  */
-export function encodeMessage(message: Message, format: WireFormat, serialisers: SerialiserTable = defaultSerialisers): Uint8Array {
+export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = defaultSerialisers): ChainBytes {
   const envelopeCode = format.serialiser;
   const protocol = format.protocol ?? V050;
   if (protocol === 'b') {
@@ -156,7 +171,10 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
       if (message.id !== undefined) envelope.i = message.id;
       // No part for null: "returned None" and "returned nothing" look the same (§6).
       if (message.final !== 'terminator' && message.hasResult && message.result !== null && message.result !== undefined) {
-        payload = [message.result];
+        const result = message.result;
+        // A large result goes out by reference (see frame), but a stream item is copied first: a
+        // producer that refills one buffer and yields it again must not change what already went.
+        payload = [message.multipart && result instanceof Uint8Array && result.length >= BY_REFERENCE_BYTES ? result.slice() : result];
       }
       break;
     }
@@ -218,8 +236,13 @@ function frame(
   envelope: ChainPart,
   payload: unknown[] | undefined,
   payloadCode: SerialiserCode,
-): Uint8Array {
+): ChainBytes {
   const parts: ChainPart[] = layout === 'next' ? [VERSION_PART[protocol], CODE_PART[envelopeCode], envelope] : [envelope];
+  if (payload !== undefined && payload.length === 1) {
+    // A large bare bytes value (a blob result) goes out as the caller's array, uncopied.
+    const header = serialisers[payloadCode]?.encodeBytesHeader?.(payload[0]);
+    if (header !== undefined) return encodeChainPieces(layout === 'next' ? '' : envelopeCode, parts, header, payload[0] as Uint8Array);
+  }
   const withHeadroom = payload !== undefined && payload.length === 1 && typeof envelope !== 'string' ? serialisers[payloadCode]?.encodeWithHeadroom : undefined;
   if (withHeadroom !== undefined) {
     // The usual message: one msgpack payload, packed with room for the head in front, so

@@ -18,8 +18,9 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
+import { chainLength } from '../framing/chain-encoder.ts';
 import type { Transport, TransportHandlers } from '../transport/transport.ts';
-import { answerFor, decodeChain, encodeMessage, serialisersOf, type DecodeChainOptions } from './codec.ts';
+import { answerFor, decodeChain, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from './codec.ts';
 import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from './message.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 
@@ -36,6 +37,9 @@ export interface MessageLinkOptions {
    */
   serialisers?: readonly Serialiser[];
 }
+
+/** Smallest rest of a part worth a read of its own, in place (smaller rests come with the next bytes). */
+const IN_PLACE_READ_BYTES = 64 * 1024;
 
 class WireMessageLink implements MessageLink, TransportHandlers {
   private readonly transport: Transport;
@@ -80,10 +84,12 @@ class WireMessageLink implements MessageLink, TransportHandlers {
    * @returns the encoded length in bytes, or -1 when over `maxBytes`.
    */
   send(message: Message, format: WireFormat, maxBytes?: number): number {
-    const bytes = encodeMessage(message, format, this.serialisers);
-    if (maxBytes !== undefined && bytes.length > maxBytes) return -1;
-    this.transport.send(bytes);
-    return bytes.length;
+    // Pieces, not one buffer: a large bytes payload reaches the transport uncopied.
+    const chain = encodeMessagePieces(message, format, this.serialisers);
+    const length = chainLength(chain);
+    if (maxBytes !== undefined && length > maxBytes) return -1;
+    this.transport.send(chain);
+    return length;
   }
 
   drained(): Promise<void> {
@@ -95,15 +101,20 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   }
 
   /** TransportHandlers.onData. */
-  onData(bytes: Uint8Array): void {
+  onData(bytes: Uint8Array, owned?: boolean): void {
     if (this.dead) return;
     try {
-      this.decoder.push(bytes);
+      this.decoder.push(bytes, owned === true);
     } catch (error) {
       this.dead = true;
       this.handlers!.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), true);
       this.transport.close();
     }
+  }
+
+  /** TransportHandlers.receiveBuffer: a large part's rest, which a transport may read straight into. */
+  receiveBuffer(): Uint8Array | undefined {
+    return this.dead ? undefined : this.decoder.spareCapacity(IN_PLACE_READ_BYTES);
   }
 
   /** TransportHandlers.onClose. */

@@ -65,6 +65,13 @@ export interface Chain {
   owned?: number;
 }
 
+/**
+ * From this size on, a part inside a chunk the transport hands over for
+ * good (`push(chunk, true)`) counts as owned. Smaller ones stay unowned, so a small decoded binary
+ * value is a copy and never keeps a whole read buffer alive.
+ */
+const OWNED_VIEW_BYTES = 64 * 1024;
+
 /** The largest part index with a bit in `Chain.owned`. */
 const MAX_OWNED_BIT = 30;
 
@@ -139,14 +146,29 @@ export class ChainDecoder {
   }
 
   /**
+   * The unfilled rest of the part being assembled when it is at least
+   * `min` bytes long, else undefined. A transport may read the next bytes
+   * straight into it and push a view of what it read there: `push` sees
+   * they are already in place and does not copy them (a large blob then
+   * goes from the socket into its final array with no copy in between).
+   */
+  spareCapacity(min: number): Uint8Array | undefined {
+    if (this.state !== S_DATA || this.error !== undefined || this.partLength - this.partFilled < min) return undefined;
+    return this.partBuffer.subarray(this.partFilled);
+  }
+
+  /**
    * Decodes one chunk, calling the sink for every chain it completes.
+   * `owned`: the transport never reuses or changes the chunk's memory (a
+   * fresh array per message or read), so a large part lying inside it is
+   * handed out as an owned view (`Chain.owned`) instead of being copied.
    *
    * @throws SparrowError `protocol-error` for a byte that is neither SOP nor
    *   EOC after the prefix; `limit-exceeded` when a part, the chain, the part
    *   count or the prefix breaks its limit. After either, and for every later
    *   call, the decoder throws (the first error again).
    */
-  push(chunk: Uint8Array): void {
+  push(chunk: Uint8Array, owned = false): void {
     if (this.error !== undefined) throw this.error;
     const length = chunk.length;
     // Read once per chunk: the getter is a good part of the cost of a view.
@@ -157,7 +179,7 @@ export class ChainDecoder {
       while (i < length) {
         if (this.state === S_PREFIX && this.chainSize === 0) {
           // At a chain boundary: a chain lying whole in this chunk is read in one go.
-          const next = this.readWholeChain(chunk, i, buffer, base);
+          const next = this.readWholeChain(chunk, i, buffer, base, owned);
           if (next > 0) {
             i = next;
             continue;
@@ -218,6 +240,8 @@ export class ChainDecoder {
               // Hot path: the whole part is in this chunk; hand out a view.
               // `new Uint8Array(buffer, …)` rather than subarray, so a Node
               // Buffer chunk still yields a plain Uint8Array.
+              // A large part of a chunk the transport never reuses is kept as it is: no copy, now or later.
+              if (owned && partLength >= OWNED_VIEW_BYTES) this.markOwned(this.parts.length);
               this.parts.push(new Uint8Array(buffer, base + i, partLength));
               i += partLength;
               this.state = S_SOP;
@@ -233,7 +257,11 @@ export class ChainDecoder {
             const wanted = this.partLength - this.partFilled;
             const available = length - i;
             const take = available < wanted ? available : wanted;
-            this.partBuffer.set(chunk.subarray(i, i + take), this.partFilled);
+            const part = this.partBuffer;
+            // Bytes read in place (see spareCapacity) are already where they belong.
+            if (chunk.buffer !== part.buffer || chunk.byteOffset + i !== part.byteOffset + this.partFilled) {
+              part.set(chunk.subarray(i, i + take), this.partFilled);
+            }
             this.partFilled += take;
             i += take;
             if (this.partFilled === this.partLength) {
@@ -262,7 +290,7 @@ export class ChainDecoder {
    * nothing changed) for anything else, incomplete or wrong, which the state
    * machine then reads byte by byte and reports exactly.
    */
-  private readWholeChain(chunk: Uint8Array, start: number, buffer: ArrayBufferLike, base: number): number {
+  private readWholeChain(chunk: Uint8Array, start: number, buffer: ArrayBufferLike, base: number, chunkOwned: boolean): number {
     const length = chunk.length;
     const limits = this.limits;
     let i = start;
@@ -272,6 +300,7 @@ export class ChainDecoder {
       prefix = String.fromCharCode(chunk[i++]!);
     }
     let size = prefix.length;
+    let owned = 0;
     const parts: Uint8Array[] = [];
     for (;;) {
       if (i >= length) return -1;
@@ -284,10 +313,12 @@ export class ChainDecoder {
       for (let k = 0; k < lengthBytes; k++) partLength = partLength * 256 + chunk[i++]!;
       size += 1 + lengthBytes + partLength;
       if (partLength > limits.maxPartSize || size > limits.maxChainSize || i + partLength > length) return -1;
+      // As in the state machine: a large part of a chunk the transport never reuses is kept as it is.
+      if (chunkOwned && partLength >= OWNED_VIEW_BYTES && parts.length <= MAX_OWNED_BIT) owned |= 1 << parts.length;
       parts.push(partLength === 0 ? EMPTY_PART : new Uint8Array(buffer, base + i, partLength));
       i += partLength;
     }
-    this.sink({ prefix, parts, owned: 0 });
+    this.sink({ prefix, parts, owned });
     return i;
   }
 
@@ -314,6 +345,8 @@ export class ChainDecoder {
     const parts = this.parts;
     for (let k = 0; k < parts.length; k++) {
       const part = parts[k]!;
+      // An owned part may share the chunk's memory only because the chunk was read into it.
+      if (k <= MAX_OWNED_BIT && (this.owned & (1 << k)) !== 0) continue;
       if (part.buffer === chunk.buffer && part.length > 0 && part !== this.partBuffer) {
         parts[k] = part.slice();
         this.markOwned(k);

@@ -197,3 +197,55 @@ export function takeSmallChain(end: number): Uint8Array {
   slabUsed = end;
   return chain;
 }
+
+/** The end-of-chain byte as a piece; shared, never written to. */
+const EOC_PIECE = /* @__PURE__ */ Uint8Array.of(EOC);
+
+/**
+ * Serialises a chain whose last part is `header` followed by `body`, in
+ * three pieces: a fresh array from the prefix to the end of `header`, then
+ * `body` itself (not copied), then EOC. Joined, they are exactly what
+ * `encodeChain(prefix, [...head, header + body])` writes. This is how a
+ * large binary payload reaches a stream transport with no copy.
+ *
+ * @throws SparrowError `protocol-error` when the prefix is not ASCII.
+ */
+export function encodeChainPieces(prefix: string, head: readonly ChainPart[], header: Uint8Array, body: Uint8Array): Uint8Array[] {
+  const bytes = head.map((part) => (typeof part === 'string' ? textEncoder.encode(part) : part));
+  const lastSize = header.length + body.length;
+  const out = new Uint8Array(chainHeadSize(prefix, bytes) + 1 + lengthByteCount(lastSize) + header.length);
+  let pos = 0;
+  for (let k = 0; k < prefix.length; k++) {
+    const code = prefix.charCodeAt(k);
+    if (code >= 0x80) throw new SparrowError(ErrorCode.ProtocolError, `chain prefix must be ASCII, got ${JSON.stringify(prefix)}`);
+    out[pos++] = code;
+  }
+  for (const part of bytes) {
+    pos = writePartHeader(out, pos, part.length);
+    out.set(part, pos);
+    pos += part.length;
+  }
+  pos = writePartHeader(out, pos, lastSize);
+  out.set(header, pos);
+  return [out, body, EOC_PIECE];
+}
+
+/** Total length of a chain given whole or in pieces. */
+export function chainLength(chain: Uint8Array | readonly Uint8Array[]): number {
+  if (chain instanceof Uint8Array) return chain.length;
+  let length = 0;
+  for (const piece of chain) length += piece.length;
+  return length;
+}
+
+/** A chain given whole or in pieces, as one array (the array itself when whole; a fresh one otherwise). */
+export function joinChain(chain: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  if (chain instanceof Uint8Array) return chain;
+  const out = new Uint8Array(chainLength(chain));
+  let pos = 0;
+  for (const piece of chain) {
+    out.set(piece, pos);
+    pos += piece.length;
+  }
+  return out;
+}

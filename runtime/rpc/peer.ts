@@ -1004,7 +1004,8 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
         }
         if (step.done === true) return true;
         if (call.silenced) break;
-        state.items.push(step.value);
+        // Bytes are copied as yielded: a producer that refills one buffer must not change items already gathered.
+        state.items.push(step.value instanceof Uint8Array ? step.value.slice() : step.value);
         call.credit--;
         if (state.items.length >= state.limit) {
           if (!this.flushBatch(call, state)) break;

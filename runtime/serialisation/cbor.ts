@@ -13,7 +13,7 @@ import { Decoder, Encoder } from 'cbor-x';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
-import { DEFAULT_MAX_DEPTH, type Serialiser } from './serialiser.ts';
+import { DEFAULT_MAX_DEPTH, LARGE_BYTES, type Serialiser } from './serialiser.ts';
 
 // A variable rather than a literal: `useTag259ForMaps` is missing from cbor-x's typings.
 const encoderOptions = {
@@ -53,4 +53,23 @@ export const cborSerialiser: Serialiser = {
     }
     return bytes.length >= INT64_SIZE || bytes.length > maxDepth ? checkDecoded(value, maxDepth, true) : value;
   },
+  encodeBytesHeader,
 };
+
+const bytesHeader = /* @__PURE__ */ new Uint8Array(5);
+
+/**
+ * The header of a large byte string, as cbor-x writes it (major type 2
+ * with a 4-byte length, 0x5a), so the codec can send the bytes after it
+ * without copying them.
+ */
+function encodeBytesHeader(value: unknown): Uint8Array | undefined {
+  if (!(value instanceof Uint8Array) || value.length < LARGE_BYTES || value.length > 0xffffffff) return undefined;
+  const length = value.length;
+  bytesHeader[0] = 0x5a;
+  bytesHeader[1] = length >>> 24;
+  bytesHeader[2] = (length >>> 16) & 0xff;
+  bytesHeader[3] = (length >>> 8) & 0xff;
+  bytesHeader[4] = length & 0xff;
+  return bytesHeader;
+}

@@ -18,7 +18,7 @@ import { Packr, RESERVE_START_SPACE, REUSE_BUFFER_MODE, Unpackr } from 'msgpackr
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
-import { DEFAULT_MAX_DEPTH, MAX_HEADROOM, type PackedSpan, type Serialiser } from './serialiser.ts';
+import { DEFAULT_MAX_DEPTH, LARGE_BYTES, MAX_HEADROOM, type PackedSpan, type Serialiser } from './serialiser.ts';
 
 export { MAX_HEADROOM, type PackedSpan };
 
@@ -72,6 +72,7 @@ export const msgpackSerialiser: Serialiser = {
     return bytes.length > maxDepth ? checkDecoded(value, maxDepth, false) : value;
   },
   encodeWithHeadroom: packWithHeadroom,
+  encodeBytesHeader: packBytesHeader,
   encodeFlatMap: packFlatMap,
   writeSmall,
 };
@@ -99,7 +100,6 @@ const span: PackedSpan = { buffer: /* @__PURE__ */ new Uint8Array(0), start: 0, 
  * @throws SparrowError `serialisation-error` as `encode`.
  */
 export function packWithHeadroom(value: unknown, headroom: number): PackedSpan | undefined {
-  if (value instanceof Uint8Array && value.length >= LARGE_BYTES && value.length <= 0xffffffff) return packLargeBytes(value, headroom);
   let target: Uint8Array & { start?: number; end?: number };
   try {
     // REUSE_BUFFER_MODE: msgpackr returns its buffer with start/end instead of a fresh view.
@@ -117,34 +117,25 @@ export function packWithHeadroom(value: unknown, headroom: number): PackedSpan |
   return span;
 }
 
-/**
- * From this size on a bare binary payload bypasses msgpackr (see packLargeBytes).
- * 64 KiB: every such value is a bin32 and the per-message allocation is worth it.
- */
-const LARGE_BYTES = 0x10000;
+const bytesHeader = /* @__PURE__ */ new Uint8Array(5);
 
 /**
- * A large binary value (a blob result) packed into an exactly sized fresh
- * buffer: the bin32 header and one copy of the bytes, with the headroom and
- * EOC byte around them. Through msgpackr the bytes would land in its buffer,
- * which is replaced by one ~4× the message whenever it is too small (1 MiB
- * blobs: ~1.33 MiB fresh per message, GC and RSS to match). The bytes are
- * what msgpackr writes for a Uint8Array (0xc6, big-endian uint32 length).
+ * The bin32 header of a large binary value (what msgpackr writes for a
+ * Uint8Array this long: 0xc6, big-endian uint32 length), so the codec can
+ * send the bytes themselves after it. Going through msgpackr would copy
+ * them into its buffer, which is replaced by one ~4× the message whenever
+ * it is too small (1 MiB blobs: ~1.33 MiB fresh per message, GC and RSS to
+ * match).
  */
-function packLargeBytes(value: Uint8Array, headroom: number): PackedSpan {
+function packBytesHeader(value: unknown): Uint8Array | undefined {
+  if (!(value instanceof Uint8Array) || value.length < LARGE_BYTES || value.length > 0xffffffff) return undefined;
   const length = value.length;
-  const dataStart = headroom + 5;
-  const buffer = new Uint8Array(dataStart + length + 1);
-  buffer[headroom] = 0xc6;
-  buffer[headroom + 1] = length >>> 24;
-  buffer[headroom + 2] = (length >>> 16) & 0xff;
-  buffer[headroom + 3] = (length >>> 8) & 0xff;
-  buffer[headroom + 4] = length & 0xff;
-  buffer.set(value, dataStart);
-  span.buffer = buffer;
-  span.start = 0;
-  span.end = dataStart + length;
-  return span;
+  bytesHeader[0] = 0xc6;
+  bytesHeader[1] = length >>> 24;
+  bytesHeader[2] = (length >>> 16) & 0xff;
+  bytesHeader[3] = (length >>> 8) & 0xff;
+  bytesHeader[4] = length & 0xff;
+  return bytesHeader;
 }
 
 const flatScratch = /* @__PURE__ */ new Uint8Array(256);

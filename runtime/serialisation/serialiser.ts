@@ -45,6 +45,15 @@ export interface Serialiser {
    */
   encodeWithHeadroom?(value: unknown, headroom: number): PackedSpan | undefined;
   /**
+   * Optional fast path for large binary payloads: when `value` is one
+   * `Uint8Array` of at least LARGE_BYTES, the bytes that precede it in its
+   * encoding (so the encoding is this header, then the value's bytes as
+   * they are), letting the codec send the value without copying it. A view
+   * of a scratch array valid until the next call; undefined means "use
+   * encode".
+   */
+  encodeBytesHeader?(value: unknown): Uint8Array | undefined;
+  /**
    * Optional fast path for envelopes: a small flat map written without the
    * library (msgpack). A view of a scratch array valid until the next call;
    * undefined means "use encode".
@@ -57,6 +66,13 @@ export interface Serialiser {
    */
   writeSmall?(value: unknown, out: Uint8Array, pos: number, limit: number): number;
 }
+
+/**
+ * From this size on, a bare binary payload is sent as a header plus the
+ * caller's bytes (see `encodeBytesHeader`): copying them would cost more
+ * than the extra piece.
+ */
+export const LARGE_BYTES = 0x10000;
 
 /** The most headroom the codec asks `encodeWithHeadroom` for (msgpackr keeps the count in 8 bits). */
 export const MAX_HEADROOM = 0xff;

@@ -4,7 +4,8 @@
  * process. Delivery is asynchronous (a microtask later), as on a socket, and
  * a chunking function can split the bytes to exercise incremental decoding.
  */
-import type { Transport, TransportHandlers } from './transport.ts';
+import { joinChain } from '../framing/chain-encoder.ts';
+import type { ChainBytes, Transport, TransportHandlers } from './transport.ts';
 
 export interface MemoryTransportOptions {
   /** Splits each sent chain into the chunks the other side receives (default: one chunk). */
@@ -28,14 +29,16 @@ class MemoryTransport implements Transport {
 
   start(handlers: TransportHandlers): void {
     this.handlers = handlers;
-    for (const bytes of this.early.splice(0)) handlers.onData(bytes);
+    // Chunks are views of a fresh copy per chain: owned.
+    for (const bytes of this.early.splice(0)) handlers.onData(bytes, true);
     if (this.isClosed) handlers.onClose();
   }
 
-  send(chain: Uint8Array): void {
+  send(chain: ChainBytes): void {
     const other = this.other;
     if (this.isClosed || other === undefined) return;
-    const pieces = this.chunk(chain.slice());
+    // A copy, as a socket would make: the sender may reuse its arrays.
+    const pieces = this.chunk(chain instanceof Uint8Array ? chain.slice() : joinChain(chain));
     queueMicrotask(() => {
       for (const piece of pieces) other.receive(piece);
     });
@@ -62,7 +65,7 @@ class MemoryTransport implements Transport {
   private receive(bytes: Uint8Array): void {
     if (this.isClosed) return;
     if (this.handlers === undefined) this.early.push(bytes);
-    else this.handlers.onData(bytes);
+    else this.handlers.onData(bytes, true);
   }
 }
 

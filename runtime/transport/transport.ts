@@ -8,12 +8,33 @@
  * feeds every chunk to one incremental chain decoder.
  */
 
+/**
+ * One chain for `Transport.send`: a single array, or pieces whose
+ * concatenation is the chain. Pieces let a large binary payload travel as
+ * the caller gave it, between the chain's head and its end byte, with no
+ * copy (see `encodeMessagePieces`).
+ */
+export type ChainBytes = Uint8Array | readonly Uint8Array[];
+
 /** Handlers a transport calls; set once, before any data can arrive. */
 export interface TransportHandlers {
-  /** Incoming bytes, in arrival order. The array may be reused after the call returns: copy what you keep. */
-  onData(bytes: Uint8Array): void;
+  /**
+   * Incoming bytes, in arrival order. The array may be reused after the
+   * call returns: copy what you keep — unless `owned` is true, which says
+   * the transport never reuses or changes this memory (a fresh array per
+   * message or read), so views of it may be kept.
+   */
+  onData(bytes: Uint8Array, owned?: boolean): void;
   /** The transport closed (cleanly: no error) or broke (with the error). Called exactly once. */
   onClose(error?: Error): void;
+  /**
+   * Optional: memory the receiver is about to fill anyway (the rest of a
+   * large part being assembled), or undefined. A transport that can choose
+   * where it reads may read the next bytes straight into it and pass
+   * `onData` a view of exactly what it read there; the receiver then takes
+   * them without copying. Asked before each read.
+   */
+  receiveBuffer?(): Uint8Array | undefined;
 }
 
 /** One open connection. */
@@ -28,12 +49,14 @@ export interface Transport {
    */
   start(handlers: TransportHandlers): void;
   /**
-   * Queues one complete chain for sending. Chains sent within the same tick
-   * may be coalesced into one socket write (stream transports); message
-   * transports send one message per chain. Never throws for a closed
+   * Queues one complete chain for sending, whole or in pieces. Chains sent
+   * within the same tick may be coalesced into one socket write (stream
+   * transports, which hand large pieces to the socket as they are: no copy,
+   * so the caller must not change them afterwards); message transports join
+   * the pieces and send one message per chain. Never throws for a closed
    * transport: the bytes are dropped and onClose reports the closure.
    */
-  send(chain: Uint8Array): void;
+  send(chain: ChainBytes): void;
   /** Bytes queued but not yet handed to the operating system. */
   readonly bufferedAmount: number;
   /** Resolves when the send queue has drained (at once if it is empty or the transport is closed). */

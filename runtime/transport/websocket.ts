@@ -6,7 +6,8 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { guardConnect } from './connect-guard.ts';
-import type { ConnectOptions, Transport, TransportHandlers } from './transport.ts';
+import { joinChain } from '../framing/chain-encoder.ts';
+import type { ChainBytes, ConnectOptions, Transport, TransportHandlers } from './transport.ts';
 
 /** WebSocket readyState values (the same in browsers and in `ws`). */
 const CONNECTING = 0;
@@ -147,12 +148,15 @@ class WebSocketTransport implements Transport {
   start(handlers: TransportHandlers): void {
     if (this.#handlers !== undefined) throw new Error('Transport already started');
     this.#handlers = handlers;
-    for (const bytes of this.#early.splice(0)) handlers.onData(bytes);
+    // Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer): the receiver may keep views.
+    for (const bytes of this.#early.splice(0)) handlers.onData(bytes, true);
     if (this.#finished) this.#reportClose();
   }
 
-  send(chain: Uint8Array): void {
+  send(pieces: ChainBytes): void {
     if (this.#closing || this.#finished) return;
+    // One message per chain: pieces are joined (a copy, as a message needs one buffer).
+    const chain = joinChain(pieces);
     const state = this.#socket.readyState;
     if (state === CONNECTING) {
       this.#queued.push(chain);
@@ -223,7 +227,7 @@ class WebSocketTransport implements Transport {
       return;
     }
     if (this.#handlers === undefined) this.#early.push(bytes);
-    else this.#handlers.onData(bytes);
+    else this.#handlers.onData(bytes, true);
   }
 
   #onSocketClose(event: WebSocketEventLike): void {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ChainLayout, IncomingMessage, SerialiserCode } from '../../runtime/envelope/message.ts';
 import { createMessageLink } from '../../runtime/envelope/message-link.ts';
+import { joinChain } from '../../runtime/framing/chain-encoder.ts';
 import { isSparrowError } from '../../runtime/errors.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { DEFAULT_STREAM_WINDOW, createPeer, type Peer, type PeerOptions } from '../../runtime/rpc/peer.ts';
@@ -27,7 +28,7 @@ async function startCallee(options: PeerOptions = {}): Promise<{ listener: Liste
   const spy = (transport: Transport): Transport => {
     const send = transport.send.bind(transport);
     transport.send = (chain) => {
-      sent.push(decodeChainBytes(chain));
+      sent.push(decodeChainBytes(joinChain(chain)));
       send(chain);
     };
     return transport;

@@ -109,7 +109,7 @@ export async function connectPair(fixture: TransportFixture): Promise<{ listener
 
 /**
  * The behaviour every transport shares: exact delivery both ways (small,
- * 4 MiB, many chains in one tick), close from either side reported once on
+ * 4 MiB, a chain in pieces, many chains in one tick), close from either side reported once on
  * both sides, send after close dropped, and listener close closing
  * connections.
  */
@@ -137,6 +137,25 @@ export function describeTransportConformance(name: string, fixture: TransportFix
         server.transport.send(big);
         assert.ok(Buffer.from(big).equals(await server.waitForBytes(big.length)));
         assert.ok(Buffer.from(big).equals(await client.waitForBytes(big.length)));
+      } finally {
+        await listener.close();
+      }
+    });
+
+    it('delivers a chain sent in pieces intact, in order among whole chains, both ways', async () => {
+      const { listener, client, server } = await connectPair(fixture);
+      try {
+        const before = bytePattern(30, 11);
+        const pieces = [bytePattern(20, 12), bytePattern(1024 * 1024 + 3, 13), bytePattern(1, 14)];
+        const after = bytePattern(70_000, 15);
+        const expected = Buffer.concat([before, ...pieces, after]);
+        for (const side of [client, server]) {
+          side.transport.send(before);
+          side.transport.send(pieces);
+          side.transport.send(after);
+        }
+        assert.ok(expected.equals(await server.waitForBytes(expected.length)));
+        assert.ok(expected.equals(await client.waitForBytes(expected.length)));
       } finally {
         await listener.close();
       }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
-import { decodeChain, encodeMessage } from '../../runtime/envelope/codec.ts';
+import { decodeChain, encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
 import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';
-import { encodeChain } from '../../runtime/framing/chain-encoder.ts';
+import { encodeChain, joinChain } from '../../runtime/framing/chain-encoder.ts';
+import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
 import { jsonSerialiser } from '../../runtime/serialisation/json.ts';
 import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';
 import { fromHex, toHex } from '../helpers/vectors.ts';
@@ -120,6 +122,35 @@ describe('encodeMessage: §6 payload rules and §14 sending rules', () => {
     for (const format of [J012, JNEXT]) {
       const decoded: IncomingMessage = decode(encodeMessage(request, format)).message;
       assert.deepEqual(decoded, { ...request, format: { ...format, payloadSerialiser: 'm', protocol: '.5' } });
+    }
+  });
+
+  it('sends a large bytes payload uncopied, in pieces that join to the library\'s encoding', () => {
+    const serialisers = { m: msgpackSerialiser, c: cborSerialiser } as const;
+    for (const size of [65_536, 300_001]) {
+      for (const result of [new Uint8Array(size).fill(5), Buffer.alloc(size, 6)]) {
+        const message: Message = { kind: 'response', to: 7, multipart: false, ack: false, hasResult: true, result };
+        for (const serialiser of ['m', 'c', 'j'] as const) {
+          for (const layout of ['0.1.2', 'next'] as const) {
+            const format: WireFormat = { layout, serialiser };
+            const pieces = encodeMessagePieces(message, format);
+            assert.ok(Array.isArray(pieces), `${serialiser} ${layout} ${size}: in pieces`);
+            assert.equal(pieces[1], result, 'the caller\'s array itself');
+            const joined = joinChain(pieces);
+            assert.deepEqual(joined, encodeMessage(message, format));
+            // The payload part is byte for byte what the serialiser library writes for the value.
+            const chain = chainOf(joined);
+            const library = serialisers[serialiser === 'j' ? 'm' : serialiser].encode(result);
+            assert.ok(Buffer.from(chain.parts.at(-1)!).equals(Buffer.from(library)));
+            const back = decodeChain(chain);
+            assert.ok(back.kind === 'response' && Buffer.from(back.result as Uint8Array).equals(Buffer.from(result)));
+          }
+        }
+      }
+    }
+    // Below the threshold, and bytes inside a map, stay one buffer.
+    for (const result of [new Uint8Array(65_535), { data: new Uint8Array(100_000) }]) {
+      assert.ok(encodeMessagePieces({ kind: 'response', to: 1, multipart: false, ack: false, hasResult: true, result }, { layout: '0.1.2', serialiser: 'm' }) instanceof Uint8Array);
     }
   });
 

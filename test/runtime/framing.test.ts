@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { ChainDecoder, DEFAULT_CHAIN_LIMITS, type Chain, type ChainLimits } from '../../runtime/framing/chain-decoder.ts';
-import { encodeChain as encodeChainDirect, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
+import { chainLength, encodeChain as encodeChainDirect, encodeChainPieces, joinChain, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
 
@@ -76,6 +77,37 @@ describe('chain encoder', () => {
 
   it('refuses a non-ASCII prefix', () => {
     assert.throws(() => encodeChainDirect('é', []), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.ProtocolError);
+  });
+});
+
+describe('chain encoder: pieces', () => {
+  it('writes head, the body itself and EOC, which joined are the whole chain', () => {
+    // Bodies around the length-byte boundaries of the last part (header + body).
+    for (const bodySize of [0, 1, 250, 251, 65_530, 65_531, 0xffff, 0x10000, 0xfffffa, 0xfffffb]) {
+      const header = new Uint8Array([0xc6, 1, 2, 3, 4]);
+      const body = new Uint8Array(bodySize).fill(0xab);
+      for (const [prefix, head] of [['m', [new Uint8Array([0x81, 0xa1, 0x70, 1])]], ['', [new Uint8Array([0x2e, 0x35]), 'm', '{"p": 1}']]] as const) {
+        const pieces = encodeChainPieces(prefix, head, header, body);
+        assert.equal(pieces.length, 3);
+        assert.equal(pieces[1], body, 'the body is handed over, not copied');
+        const whole = new Uint8Array(header.length + bodySize);
+        whole.set(header);
+        whole.set(body, header.length);
+        const expected = encodeChainDirect(prefix, [...head, whole]);
+        assert.equal(chainLength(pieces), expected.length);
+        assert.ok(Buffer.from(joinChain(pieces)).equals(Buffer.from(expected)), `body ${bodySize}`);
+      }
+    }
+  });
+
+  it('refuses a non-ASCII prefix', () => {
+    assert.throws(() => encodeChainPieces('é', [], new Uint8Array(1), new Uint8Array(1)), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.ProtocolError);
+  });
+
+  it('joins a whole chain as itself', () => {
+    const chain = new Uint8Array([0x6a, 0xff]);
+    assert.equal(joinChain(chain), chain);
+    assert.equal(chainLength(chain), 2);
   });
 });
 
@@ -205,5 +237,98 @@ describe('ChainDecoder owned parts', () => {
     decoder.push(bytes.slice(20));
     assert.equal(chains[1]!.owned, 0b11);
     assert.deepEqual(chains[1]!.parts.map(toHex), chains[0]!.parts.map(toHex));
+  });
+});
+
+describe('ChainDecoder large parts', () => {
+  /** A 0.1.2-shaped chain: a small envelope part, then a large part of `size` bytes. */
+  const largeChain = (size: number): { bytes: Uint8Array; body: Uint8Array } => {
+    const body = new Uint8Array(size);
+    for (let k = 0; k < size; k++) body[k] = (k * 31 + 7) & 0xff;
+    return { bytes: encodeChainDirect('m', [new Uint8Array([0x81, 0xa1, 0x70, 1]), body]), body };
+  };
+
+  it('assembles a part split at any chunk boundary into one array of exactly its size', () => {
+    const { bytes, body } = largeChain(70_000);
+    // Every boundary in the head and the tail, and a stride through the body.
+    const cuts = new Set<number>();
+    for (let k = 1; k < 40; k++) cuts.add(k).add(bytes.length - k);
+    for (let k = 40; k < bytes.length - 40; k += 997) cuts.add(k);
+    for (const cut of cuts) {
+      const chains: { part: Uint8Array; arrayLength: number; owned: number }[] = [];
+      // Views are valid only during the call (the lifetime rule): look at the part there.
+      const decoder = new ChainDecoder((chain) => chains.push({ part: chain.parts[1]!.slice(), arrayLength: chain.parts[1]!.buffer.byteLength, owned: chain.owned ?? 0 }));
+      // A reused scratch, as a transport's read buffer: whatever outlives push must have been copied.
+      const scratch = new Uint8Array(bytes.length);
+      for (const [from, to] of [[0, cut], [cut, bytes.length]] as const) {
+        scratch.set(bytes.subarray(from, to));
+        decoder.push(scratch.subarray(0, to - from));
+        scratch.fill(0);
+      }
+      assert.equal(chains.length, 1, `cut at ${cut}`);
+      const { part, arrayLength, owned } = chains[0]!;
+      assert.ok(Buffer.from(part).equals(Buffer.from(body)), `cut at ${cut}`);
+      if (cut >= bytes.length - body.length - 1) {
+        // Assembled across chunks (or copied off the first one): its own array, sized from the part header, never grown.
+        assert.equal(arrayLength, body.length, `cut at ${cut}`);
+        assert.equal(owned & 0b10, 0b10);
+      } else {
+        assert.equal(owned & 0b10, 0, 'a part inside one chunk is a view of it');
+      }
+    }
+  });
+
+  it('offers the rest of a large part for reading in place, and takes such bytes without copying', () => {
+    const { bytes, body } = largeChain(300_000);
+    const chains: Chain[] = [];
+    const decoder = new ChainDecoder((chain) => chains.push(chain));
+    assert.equal(decoder.spareCapacity(1), undefined, 'nothing to fill between chains');
+    const headLength = bytes.length - body.length - 1;
+    decoder.push(bytes.slice(0, headLength + 10));
+    let filled = 10;
+    let target: Uint8Array | undefined;
+    let firstTarget: Uint8Array | undefined;
+    // A transport reading straight into what the decoder offers, in uneven reads.
+    while ((target = decoder.spareCapacity(1000)) !== undefined) {
+      firstTarget ??= target;
+      assert.equal(target.length, body.length - filled);
+      const read = Math.min(target.length, 65_536 + (filled % 777));
+      target.set(body.subarray(filled, filled + read));
+      decoder.push(target.subarray(0, read));
+      filled += read;
+    }
+    assert.ok(body.length - filled < 1000, 'a rest under the minimum is not offered');
+    decoder.push(bytes.slice(headLength + filled));
+    assert.equal(chains.length, 1);
+    const part = chains[0]!.parts[1]!;
+    assert.ok(Buffer.from(part).equals(Buffer.from(body)));
+    assert.equal(part.buffer, firstTarget!.buffer, 'the bytes stayed where they were read');
+    assert.equal(decoder.spareCapacity(1), undefined);
+  });
+
+  it('keeps a large part of an owned chunk as a view of it, and copies small parts and unowned chunks', () => {
+    const { bytes, body } = largeChain(70_000);
+    for (const owned of [false, true]) {
+      const seen: { sameMemory: boolean; owned: number; part: Uint8Array }[] = [];
+      const decoder = new ChainDecoder((chain) => seen.push({ sameMemory: chain.parts[1]!.buffer === bytes.buffer, owned: chain.owned ?? 0, part: chain.parts[1]!.slice() }));
+      decoder.push(bytes, owned);
+      // Split before the large part: the envelope lies inside the first chunk, the large part inside the second.
+      const cut = bytes.length - body.length - 5;
+      const second = bytes.slice(cut);
+      decoder.push(bytes.slice(0, cut), owned);
+      decoder.push(second, owned);
+      assert.equal(seen.length, 2);
+      assert.equal(seen[0]!.sameMemory, true, 'a view either way');
+      assert.equal(seen[0]!.owned, owned ? 0b10 : 0, 'only the large part, and only of an owned chunk, is owned');
+      assert.equal(seen[1]!.owned & 0b10, owned ? 0b10 : 0);
+      for (const { part } of seen) assert.ok(Buffer.from(part).equals(Buffer.from(body)));
+    }
+  });
+
+  it('checks the part and chain limits before offering or allocating anything', () => {
+    const decoder = new ChainDecoder(() => {}, { maxPartSize: 100_000, maxChainSize: 100_000 });
+    // SOP 0x83 with a length of 200,000.
+    assert.throws(() => decoder.push(new Uint8Array([0x6d, 0x83, 0x03, 0x0d, 0x40])), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.LimitExceeded);
+    assert.equal(decoder.spareCapacity(1), undefined);
   });
 });

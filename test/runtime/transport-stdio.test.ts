@@ -15,7 +15,7 @@ const echoPeer = (...args: string[]): string =>
   ['stdio:' + JSON.stringify(process.execPath), '--import', 'tsx', JSON.stringify(fixture), ...args].join(' ');
 
 describe('stdio connector', () => {
-  it('exchanges chains with a child echo peer: small, 4 MiB, and many in one tick', async () => {
+  it('exchanges chains with a child echo peer: small, 4 MiB, in pieces, and many in one tick', async () => {
     const client = probe(await connect(echoPeer()));
     try {
       const small = bytePattern(100, 1);
@@ -27,13 +27,20 @@ describe('stdio connector', () => {
       const afterBig = small.length + big.length;
       assert.ok(Buffer.from(big).equals((await client.waitForBytes(afterBig)).subarray(small.length)));
 
+      // A chain in pieces (a large payload sent uncopied) arrives as its concatenation.
+      const pieces = [bytePattern(20, 3), bytePattern(1024 * 1024 + 3, 4), bytePattern(1, 5)];
+      client.transport.send(pieces);
+      const joined = Buffer.concat(pieces);
+      const afterPieces = afterBig + joined.length;
+      assert.ok(joined.equals((await client.waitForBytes(afterPieces)).subarray(afterBig)));
+
       const chains: Uint8Array[] = [];
       for (let i = 0; i < 10_000; i++) chains.push(bytePattern(1 + (i % 40), i + 10));
       for (const chain of chains) client.transport.send(chain);
       const expected = Buffer.concat(chains);
       await client.transport.drained();
-      const all = await client.waitForBytes(afterBig + expected.length);
-      assert.ok(expected.equals(all.subarray(afterBig)));
+      const all = await client.waitForBytes(afterPieces + expected.length);
+      assert.ok(expected.equals(all.subarray(afterPieces)));
     } finally {
       client.transport.close();
     }

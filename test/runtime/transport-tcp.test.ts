@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { isSparrowError } from '../../runtime/errors.ts';
 import { connect, listen } from '../../runtime/transport/node/url.ts';
+import type { Transport } from '../../runtime/transport/transport.ts';
+import { bytePattern } from '../helpers/byte-pattern.ts';
 import { connectPair, describeTransportConformance, probe, withTimeout } from '../helpers/transport-probe.ts';
 
 describeTransportConformance('tcp', {
@@ -12,6 +15,43 @@ describeTransportConformance('tcp', {
 });
 
 describe('tcp', () => {
+  it('reads straight into the memory the receiver offers (connector side), bytes intact', async () => {
+    const payload = bytePattern(600_000, 21);
+    let accepted!: (transport: Transport) => void;
+    const server = new Promise<Transport>((resolve) => (accepted = resolve));
+    const listener = await listen('tcp://127.0.0.1:0', (transport) => accepted(transport));
+    try {
+      const client = await connect(listener.url);
+      const target = new Uint8Array(payload.length);
+      let filled = 0;
+      let inPlace = 0;
+      let done!: () => void;
+      const complete = new Promise<void>((resolve) => (done = resolve));
+      client.start({
+        onData(chunk) {
+          if (chunk.buffer === target.buffer) {
+            assert.equal(chunk.byteOffset, filled, 'read where it was offered');
+            inPlace += chunk.length;
+          } else {
+            target.set(chunk, filled);
+          }
+          filled += chunk.length;
+          if (filled === payload.length) done();
+        },
+        onClose() {},
+        receiveBuffer: () => (filled >= 1000 && filled < target.length ? target.subarray(filled) : undefined),
+      });
+      (await server).start({ onData() {}, onClose() {} });
+      (await server).send(payload);
+      await withTimeout(complete, 10_000, 'the payload');
+      assert.ok(Buffer.from(target).equals(Buffer.from(payload)));
+      assert.ok(inPlace > 0, 'some reads landed in place');
+      client.close();
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('reports the real port when listening on port 0', async () => {
     const listener = await listen('tcp://127.0.0.1:0', () => {});
     try {

@@ -3,9 +3,11 @@
  * go out back to back on a byte stream (PROTOCOL.md §2), coalesced per tick.
  *
  * Write coalescing: `send` only queues; one `process.nextTick` flush per tick
- * copies runs of small chains into a single buffer and hands chains of 64 KiB
- * or more to the stream as they are (copying them would cost more than the
- * extra iovec), all inside one cork/uncork so the OS sees one writev. Measured
+ * copies runs of small chains (and pieces) into a single buffer and hands
+ * chains and pieces of 64 KiB or more to the stream as they are (copying them
+ * would cost more than the extra iovec), all inside one cork/uncork so the OS
+ * sees one writev. A large payload sent in pieces thus goes from the caller's
+ * array to the socket with no copy. Measured
  * on loopback TCP, 100,000 chains of 24 bytes in one tick: 136 ms written one
  * by one, 37 ms with cork + nextTick uncork, 12 ms gathered; one 1 MiB chain
  * takes 0.8 ms with every strategy.
@@ -20,7 +22,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import type { Transport, TransportHandlers } from '../transport.ts';
+import type { ChainBytes, Transport, TransportHandlers } from '../transport.ts';
 
 /** Chains at least this long skip the gather copy. */
 const DIRECT_WRITE_BYTES = 64 * 1024;
@@ -99,17 +101,33 @@ export class StreamTransport implements Transport {
       return;
     }
     // Until now the readable stayed paused, so the OS buffered early bytes for us.
-    const onData = (chunk: Uint8Array): void => {
-      if (!this.#closing) this.#handlers?.onData(chunk);
-    };
-    if (this.#reader !== undefined) this.#reader.attach(onData, this.#readable);
-    else this.#readable.on('data', onData);
+    if (this.#reader !== undefined) {
+      const target = (): Uint8Array | undefined => (this.#closing ? undefined : this.#handlers?.receiveBuffer?.());
+      this.#reader.attach((chunk) => {
+        if (!this.#closing) this.#handlers?.onData(chunk);
+      }, this.#readable, target);
+    } else {
+      // Node reads into a fresh buffer each time: the receiver may keep views of it.
+      this.#readable.on('data', (chunk: Uint8Array) => {
+        if (!this.#closing) this.#handlers?.onData(chunk, true);
+      });
+    }
   }
 
-  send(chain: Uint8Array): void {
-    if (this.#closing || this.#finished || chain.length === 0) return;
-    this.#pending.push(chain);
-    this.#pendingBytes += chain.length;
+  send(chain: ChainBytes): void {
+    if (this.#closing || this.#finished) return;
+    if (chain instanceof Uint8Array) {
+      if (chain.length === 0) return;
+      this.#pending.push(chain);
+      this.#pendingBytes += chain.length;
+    } else {
+      // Pieces join the queue one by one: a large one is then written as it is, small ones are gathered.
+      for (const piece of chain) {
+        if (piece.length === 0) continue;
+        this.#pending.push(piece);
+        this.#pendingBytes += piece.length;
+      }
+    }
     if (this.#pending.length >= this.#flushAt) {
       this.#flushAt *= 2;
       this.#writePending();
@@ -227,19 +245,25 @@ const STATIC_READ_BYTES = 64 * 1024;
  * `onread`) instead of a fresh 64 KiB allocation per read, which on a
  * 1 MiB blob was 16 allocations and a share of the GC that dominated the
  * receiving side. Safe because the chain decoder copies whatever outlives
- * the chunk it was given (its lifetime rule). Until a sink is attached, a
- * read is copied aside and the socket paused, as a paused readable would.
- * Accepted sockets cannot take `onread`; they keep 'data' events.
+ * the chunk it was given (its lifetime rule). When the receiver is
+ * assembling a large part (`TransportHandlers.receiveBuffer`), the socket
+ * reads straight into that part instead, so a blob is never copied in user
+ * space. Until a sink is attached, a read is copied aside and the socket
+ * paused, as a paused readable would. Accepted sockets cannot take
+ * `onread`; they keep 'data' events.
  */
 export class StaticReader {
   /** Pass as `net.connect({ onread })`. */
-  readonly onread: { buffer: Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean };
+  readonly onread: { buffer: () => Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean };
+  readonly #buffer = new Uint8Array(STATIC_READ_BYTES);
   #sink: ((chunk: Uint8Array) => void) | undefined;
+  #target: (() => Uint8Array | undefined) | undefined;
   #early: Uint8Array[] = [];
 
   constructor() {
     this.onread = {
-      buffer: new Uint8Array(STATIC_READ_BYTES),
+      // Node asks for the buffer of each next read after the previous one's callback.
+      buffer: () => this.#target?.() ?? this.#buffer,
       callback: (bytes, buffer) => {
         const chunk = new Uint8Array(buffer.buffer, buffer.byteOffset, bytes);
         if (this.#sink !== undefined) {
@@ -252,9 +276,14 @@ export class StaticReader {
     };
   }
 
-  /** Starts delivering reads to `sink`, early ones first, and resumes `readable`. */
-  attach(sink: (chunk: Uint8Array) => void, readable: Readable): void {
+  /**
+   * Starts delivering reads to `sink`, early ones first, and resumes
+   * `readable`. `target` gives memory to read the next bytes into in place
+   * (see TransportHandlers.receiveBuffer), or undefined for the usual buffer.
+   */
+  attach(sink: (chunk: Uint8Array) => void, readable: Readable, target?: () => Uint8Array | undefined): void {
     this.#sink = sink;
+    this.#target = target;
     const early = this.#early;
     this.#early = [];
     for (const chunk of early) sink(chunk);
