@@ -232,3 +232,19 @@ describe('ws', () => {
     assert.equal(await client.closed, undefined);
   });
 });
+
+describe('the ws package', () => {
+  it('is loaded only when a WebSocket is opened, not with the Node entry', async () => {
+    const { execFile } = await import('node:child_process');
+    const loadSpy = new URL('../helpers/load-spy.mjs', import.meta.url).pathname;
+    const nodeEntry = new URL('../../runtime/node.ts', import.meta.url).href;
+    const script = `const rt = await import(${JSON.stringify(nodeEntry)}); const l = await rt.listen('tcp://127.0.0.1:0', () => {}); await l.close(); console.error('tcp done'); const w = await rt.listen('ws://127.0.0.1:0/', () => {}); await w.close();`;
+    const stderr = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--conditions=source', '--import', 'tsx', '--import', loadSpy, '--input-type=module', '-e', script], (error, _stdout, text) => (error === null ? resolve(text) : reject(new Error(`${error.message}\n${text}`))));
+    });
+    const [beforeWs, afterTcp] = stderr.split('tcp done');
+    assert.ok(afterTcp !== undefined, stderr);
+    assert.doesNotMatch(beforeWs!, /^sparrow-load-spy: ws$/m, 'ws loaded before any WebSocket was opened');
+    assert.match(afterTcp, /^sparrow-load-spy: ws$/m, 'the spy did not see ws being loaded for a ws listener');
+  });
+});
