@@ -90,6 +90,23 @@ const S_DATA = 3;
 
 const EMPTY_PART = new Uint8Array(0);
 
+/** Node's Buffer when there is one; the decoder stays browser-safe by never importing it. */
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
+/** From this size on a part is allocated uninitialised where the platform allows (see allocatePart). */
+const UNINITIALISED_PART_BYTES = 64 * 1024;
+
+/**
+ * Memory for a part that spans chunks. A large one is uninitialised on
+ * Node (a zero-filled 1 MiB part cost a memset per blob, and the blob bench
+ * ran 1.2-1.3 GB/s instead of 1.5-1.7): safe, because a part is handed out
+ * only once every byte of it has been written. A plain Uint8Array either way.
+ */
+function allocatePart(size: number): Uint8Array {
+  if (size < UNINITIALISED_PART_BYTES || NodeBuffer === undefined) return new Uint8Array(size);
+  const memory = NodeBuffer.allocUnsafeSlow(size);
+  return new Uint8Array(memory.buffer, memory.byteOffset, size);
+}
+
 /** Resolves user-supplied partial limits against the defaults. */
 export function resolveChainLimits(limits?: Partial<ChainLimits>): ChainLimits {
   const resolved = { ...DEFAULT_CHAIN_LIMITS, ...limits };
@@ -246,7 +263,7 @@ export class ChainDecoder {
               i += partLength;
               this.state = S_SOP;
             } else {
-              this.partBuffer = new Uint8Array(partLength);
+              this.partBuffer = allocatePart(partLength);
               this.partFilled = 0;
               this.state = S_DATA;
             }
