@@ -122,8 +122,11 @@ const tsxLoader = import.meta.resolve('tsx');
 const profileDir = options['cpu-prof'] === undefined ? undefined : path.resolve(options['cpu-prof']);
 if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
 
+const nodeFlags = (process.env['SPARROW_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
+
 function spawnHost(role: 'server' | 'client', entry: ContenderEntry, round: number): ChildProcess {
-  const execArgv = ['--conditions=source', '--import', tsxLoader];
+  // SPARROW_BENCH_NODE_FLAGS: extra Node/V8 flags for every row's processes, for experiments (e.g. --trace-gc); tables use none.
+  const execArgv = ['--conditions=source', '--import', tsxLoader, ...nodeFlags];
   if (profileDir !== undefined) {
     const safe = entry.name.replace(/[^a-z0-9-]+/gi, '_');
     // A directory per process: with tsx, the loader thread writes a profile too, and a fixed name would let it overwrite the main thread's.
