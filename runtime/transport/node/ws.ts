@@ -33,6 +33,41 @@ export interface WsOptions {
   onProtocolError?: (error: SparrowError) => void;
 }
 
+/** Sends in one tick before the first early flush: the rule of the stream transports (see stream.ts). */
+const FIRST_EARLY_FLUSH_SENDS = 16;
+
+/**
+ * Corks a WebSocket's TCP socket at its first send in a tick and uncorks
+ * it on the next tick, with early flushes after 16 sends, 32 more, 64
+ * more...: ws writes each message on its own, so without this every chain
+ * was a syscall (pipelined calls over ws ran at a fifth of tcp's rate).
+ */
+function corkPerTick(socket: net.Socket): () => void {
+  let corked = false;
+  let sends = 0;
+  let flushAt = FIRST_EARLY_FLUSH_SENDS;
+  const uncork = (): void => {
+    corked = false;
+    socket.uncork();
+  };
+  return () => {
+    if (!corked) {
+      corked = true;
+      sends = 1;
+      flushAt = FIRST_EARLY_FLUSH_SENDS;
+      socket.cork();
+      process.nextTick(uncork);
+      return;
+    }
+    if (++sends > flushAt) {
+      socket.uncork();
+      socket.cork();
+      sends = 1;
+      flushAt *= 2;
+    }
+  };
+}
+
 /**
  * Connects to `ws://host:port/path` or `wss://…` (TLS material from
  * `options.tls`). Rejects with `connection-failed` (refused, handshake
@@ -51,7 +86,15 @@ export async function connectWs(url: string, options: ConnectOptions & WsOptions
     socket.binaryType = 'nodebuffer';
     return socket;
   };
-  return openWebSocketTransport(create, url, { ...options, scheme: secure ? 'wss' : 'ws' });
+  let corker: (() => void) | undefined;
+  const createCorked = (): WebSocket => {
+    const socket = create();
+    socket.once('upgrade', (response: http.IncomingMessage) => {
+      corker = corkPerTick(response.socket);
+    });
+    return socket;
+  };
+  return openWebSocketTransport(createCorked, url, { ...options, scheme: secure ? 'wss' : 'ws', beforeSend: () => corker?.() });
 }
 
 /**
@@ -79,6 +122,7 @@ export async function listenWs(url: string, onConnection: (transport: Transport)
       remote: formatHostPort(request.socket.remoteAddress ?? '?', request.socket.remotePort ?? 0),
     };
     if (options.onProtocolError !== undefined) transportOptions.onProtocolError = options.onProtocolError;
+    transportOptions.beforeSend = corkPerTick(request.socket);
     const transport = createWebSocketTransport(socket, transportOptions);
     open.add(transport);
     socket.once('close', () => open.delete(transport));
