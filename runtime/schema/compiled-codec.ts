@@ -10,7 +10,7 @@
  * `decodeValue`, which throws the precise error with its path: the two can
  * never disagree on what is valid or on what an error says.
  */
-import { decodeValue, encodeValue, type DecodeOptions } from './codec.ts';
+import { decodeFields, decodeValue, encodeValue, type DecodeOptions } from './codec.ts';
 import { tsKey, type FieldDesc, type TypeDesc, type TypeTable } from './descriptor.ts';
 
 /** "Not accepted here: ask decodeValue." */
@@ -45,6 +45,22 @@ export function createDecoder(type: TypeDesc, types: TypeTable, options: DecodeO
   return (value, path = '') => {
     const result = check(value);
     return result === SLOW ? decodeValue(type, value, types, path, options) : result;
+  };
+}
+
+/**
+ * A decoder of a map of fields (a call's value params) equivalent to
+ * `decodeFields(fields, value, types, '', options)`: built once per member
+ * instead of walking the descriptor for every call. Anything it does not
+ * accept goes to decodeFields, which throws the precise error.
+ * @throws SparrowError `invalid-params` (from decodeFields) for invalid params.
+ */
+export function createFieldsDecoder(fields: readonly FieldDesc[], types: TypeTable, options: DecodeOptions = {}): (value: Record<string, unknown>) => Record<string, unknown> {
+  if (options.strict === true || options.modelForm === true) return (value) => decodeFields(fields, value, types, '', options);
+  const check = compileFields(fields, types, new Map());
+  return (value) => {
+    const result = check(value);
+    return result === SLOW ? decodeFields(fields, value, types, '', options) : (result as Record<string, unknown>);
   };
 }
 

@@ -13,7 +13,7 @@ import type { CallbackStyle, CallContext, ExportOptions, Handler } from '../rpc/
 import { attachServiceDescriptor } from '../rpc/registry.ts';
 import { createTopic, type TopicOptions } from '../rpc/topic.ts';
 import { decodeFields, decodeValue, encodeFields, encodeValue, invalid, type DecodeOptions } from './codec.ts';
-import { createDecoder, createEncoder } from './compiled-codec.ts';
+import { createDecoder, createEncoder, createFieldsDecoder } from './compiled-codec.ts';
 import { tsKey, type CallDesc, type FieldDesc, type MemberDesc, type ParamDesc, type ServiceDescriptor, type TopicDesc, type TypeTable } from './descriptor.ts';
 import { SchemaError, type SchemaErrorClass } from './typed-error.ts';
 
@@ -184,6 +184,29 @@ function encodeArgs(params: readonly ParamDesc[], args: Record<string, unknown> 
 }
 
 /**
+ * encodeArgs for a member whose params are all plain values, built once:
+ * the kinds are recorded now, and each param gets its built encoder.
+ * Undefined when a param is a stream or a callback (encodeArgs then).
+ */
+function valueArgsEncoder(params: readonly ParamDesc[], types: TypeTable, kinds: Record<string, ParamKind>): ((args: Record<string, unknown> | undefined) => Params) | undefined {
+  if (params.some((param) => param.kind !== undefined)) return undefined;
+  for (const param of params) kinds[param.name] = 'value';
+  const names = params.map((param) => param.name);
+  const keys = params.map((param) => tsKey(param));
+  const encoders = params.map((param) => createEncoder(param.type, types));
+  const count = params.length;
+  return (args) => {
+    const wire: Params = {};
+    if (args === undefined) return wire;
+    for (let k = 0; k < count; k++) {
+      const value = args[keys[k]!];
+      if (value !== undefined) wire[names[k]!] = encoders[k]!(value);
+    }
+    return wire;
+  };
+}
+
+/**
  * Builds a typed client for `definition` on `peer`: one property per member
  * (by TS name). Calls resolve with validated, decoded results and reject
  * with `SparrowError`, or a generated error class for a declared error;
@@ -235,10 +258,11 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
       const revive = (error: unknown): never => {
         throw reviveError(definition, member, error);
       };
+      const encodeValues = valueArgsEncoder(member.params, types, kinds);
       client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): Promise<unknown> => {
         let params: Params;
         try {
-          params = encodeArgs(member.params, args, types, kinds);
+          params = encodeValues === undefined ? encodeArgs(member.params, args, types, kinds) : encodeValues(args);
         } catch (error) {
           return Promise.reject(error);
         }
@@ -336,6 +360,9 @@ function topicSubscriber(peer: Peer, namespace: string, member: TopicDesc, decod
 /** The value params of a member's params (computed once per member, not per call). */
 const VALUE_FIELDS = new WeakMap<readonly ParamDesc[], FieldDesc[]>();
 
+/** Built params decoders, per member's value fields (see decodeParams). */
+const PARAMS_DECODERS = new WeakMap<readonly FieldDesc[], (value: Params) => Record<string, unknown>>();
+
 /** Decodes a call's wire params for the implementation: values validated, streams and callbacks wrapped. */
 function decodeParams(member: CallDesc | { params: readonly ParamDesc[] }, params: Params, types: TypeTable, options: DecodeOptions, validate: boolean): Record<string, unknown> {
   let valueFields = VALUE_FIELDS.get(member.params);
@@ -344,8 +371,13 @@ function decodeParams(member: CallDesc | { params: readonly ParamDesc[] }, param
     VALUE_FIELDS.set(member.params, valueFields);
   }
   if (validate && options.strict !== true && valueFields.length === member.params.length) {
-    // Only plain values (the common case): their decoded fields are the args.
-    return decodeFields(valueFields, params, types, '', options);
+    // Only plain values (the common case): their decoded fields are the args, by a decoder built once.
+    let decode = PARAMS_DECODERS.get(valueFields);
+    if (decode === undefined) {
+      decode = createFieldsDecoder(valueFields, types, options);
+      PARAMS_DECODERS.set(valueFields, decode);
+    }
+    return decode(params);
   }
   const args: Record<string, unknown> = {};
   for (const param of member.params) {

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeValue, encodeValue, type DecodeOptions } from '../../runtime/schema/codec.ts';
-import { createDecoder, createEncoder } from '../../runtime/schema/compiled-codec.ts';
-import type { TypeDesc, TypeTable } from '../../runtime/schema/descriptor.ts';
+import { decodeFields, decodeValue, encodeValue, type DecodeOptions } from '../../runtime/schema/codec.ts';
+import { createDecoder, createEncoder, createFieldsDecoder } from '../../runtime/schema/compiled-codec.ts';
+import type { FieldDesc, TypeDesc, TypeTable } from '../../runtime/schema/descriptor.ts';
 
 const types: TypeTable = {
   'p.Color': { kind: 'enum', name: 'Color', values: { red: 1, green: 2 } },
@@ -86,5 +86,30 @@ describe('schema: built decoders and encoders agree with decodeValue/encodeValue
       ['p.Item', 5],
     ];
     for (const [type, value] of values) assert.deepEqual(createEncoder(type, types)(value), encodeValue(type, value, types), JSON.stringify(type));
+  });
+});
+
+describe('createFieldsDecoder (a call\'s value params)', () => {
+  it('gives exactly what decodeFields gives: values, and the same error for invalid params', () => {
+    for (const [type] of cases) {
+      if (typeof type !== 'string' || types[type]?.kind !== 'struct') continue;
+      const fields = (types[type] as { fields: readonly FieldDesc[] }).fields;
+      const decode = createFieldsDecoder(fields, types);
+      for (const [, values] of cases) {
+        for (const value of values) {
+          if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+          const params = value as Record<string, unknown>;
+          let expected: unknown;
+          let expectedError: string | undefined;
+          try {
+            expected = decodeFields(fields, structuredClone(params), types, '');
+          } catch (error) {
+            expectedError = (error as Error).message;
+          }
+          if (expectedError !== undefined) assert.throws(() => decode(structuredClone(params)), { message: expectedError }, `${type} ${JSON.stringify(String(Object.keys(params)))}`);
+          else assert.deepEqual(decode(structuredClone(params)), expected, type);
+        }
+      }
+    }
   });
 });
