@@ -33,42 +33,13 @@ export function writeFrame(socket: Socket, kind: number, id: number, payload?: U
   return socket.write(payload);
 }
 
-/** Writes in one tick before the first early flush. */
-const FIRST_EARLY_FLUSH_WRITES = 16;
-
 /**
- * Coalesces the writes made in one tick: the socket is corked at the first
- * write and uncorked on the next tick, with early flushes after 16 writes,
- * 32 more, 64 more... Sparrow's stream transport does exactly the same, so
- * without it raw would lose to Sparrow with many calls in flight and stop
- * being the limit. Call it before each write.
+ * Coalesces the writes made in one tick exactly as Sparrow's transports do
+ * (corked per tick, early flushes after 16, 32 more, 64 more...): without
+ * it raw would lose to Sparrow with many calls in flight and stop being the
+ * limit. Call the returned function before each write.
  */
-export function corkPerTick(socket: Socket): () => void {
-  let corked = false;
-  let writes = 0;
-  let flushAt = FIRST_EARLY_FLUSH_WRITES;
-  const uncork = (): void => {
-    corked = false;
-    socket.uncork();
-  };
-  return () => {
-    if (!corked) {
-      corked = true;
-      writes = 1;
-      flushAt = FIRST_EARLY_FLUSH_WRITES;
-      socket.cork();
-      process.nextTick(uncork);
-      return;
-    }
-    // This write is number `writes + 1`: the ones before it go out now, as Sparrow's queue does.
-    if (++writes > flushAt) {
-      socket.uncork();
-      socket.cork();
-      writes = 1;
-      flushAt *= 2;
-    }
-  };
-}
+export { corkPerTick } from '../../runtime/transport/node/cork.ts';
 
 /** Called once per complete frame; `payload` is a view into the received bytes, not a copy (they are never reused). */
 export type FrameHandler = (kind: number, id: number, payload: Buffer) => void;

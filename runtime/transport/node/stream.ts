@@ -23,11 +23,12 @@
 import { Buffer } from 'node:buffer';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { ChainBytes, Transport, TransportHandlers } from '../transport.ts';
+import { FIRST_EARLY_FLUSH_WRITES } from './cork.ts';
 
 /** Chains at least this long skip the gather copy. */
 const DIRECT_WRITE_BYTES = 64 * 1024;
-/** Chains queued in one tick before the first early flush (see the module comment). */
-const FIRST_EARLY_FLUSH_CHAINS = 16;
+/** Chains queued in one tick before the first early flush (see the module comment): the rule of cork.ts. */
+const FIRST_EARLY_FLUSH_CHAINS = FIRST_EARLY_FLUSH_WRITES;
 /** How long a graceful close waits for the other side before tearing the socket down. */
 export const CLOSE_GRACE_MS = 2000;
 

@@ -11,6 +11,7 @@ import type { WebSocket } from 'ws';
 import { ErrorCode, SparrowError } from '../../errors.ts';
 import type { ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
 import { createWebSocketTransport, openWebSocketTransport, type WebSocketTransportOptions } from '../websocket.ts';
+import { corkPerTick } from './cork.ts';
 import { CLOSE_GRACE_MS } from './stream.ts';
 import { formatHostPort } from './tcp.ts';
 import { serverTlsOptions, tlsMaterial } from './tls.ts';
@@ -31,41 +32,6 @@ export interface WsOptions {
   maxMessageBytes?: number;
   /** Told about dropped text frames. Default: `console.warn`. */
   onProtocolError?: (error: SparrowError) => void;
-}
-
-/** Sends in one tick before the first early flush: the rule of the stream transports (see stream.ts). */
-const FIRST_EARLY_FLUSH_SENDS = 16;
-
-/**
- * Corks a WebSocket's TCP socket at its first send in a tick and uncorks
- * it on the next tick, with early flushes after 16 sends, 32 more, 64
- * more...: ws writes each message on its own, so without this every chain
- * was a syscall (pipelined calls over ws ran at a fifth of tcp's rate).
- */
-function corkPerTick(socket: net.Socket): () => void {
-  let corked = false;
-  let sends = 0;
-  let flushAt = FIRST_EARLY_FLUSH_SENDS;
-  const uncork = (): void => {
-    corked = false;
-    socket.uncork();
-  };
-  return () => {
-    if (!corked) {
-      corked = true;
-      sends = 1;
-      flushAt = FIRST_EARLY_FLUSH_SENDS;
-      socket.cork();
-      process.nextTick(uncork);
-      return;
-    }
-    if (++sends > flushAt) {
-      socket.uncork();
-      socket.cork();
-      sends = 1;
-      flushAt *= 2;
-    }
-  };
 }
 
 /**
