@@ -69,10 +69,14 @@ export abstract class PendingEntry {
 export class PendingCall extends PendingEntry {
   readonly promise: Promise<unknown>;
   protected resolve!: (value: unknown) => void;
-  private reject!: (error: SparrowError) => void;
+  private reject!: (error: unknown) => void;
+  private readonly mapResult: ((result: unknown) => unknown) | undefined;
+  private readonly mapError: ((error: SparrowError) => unknown) | undefined;
 
-  constructor(owner: CallOwner, target: string) {
+  constructor(owner: CallOwner, target: string, mapResult?: (result: unknown) => unknown, mapError?: (error: SparrowError) => unknown) {
     super(owner, target);
+    this.mapResult = mapResult;
+    this.mapError = mapError;
     this.promise = new Promise<unknown>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -82,15 +86,33 @@ export class PendingCall extends PendingEntry {
   onResponse(message: ResponseMessage): boolean {
     if (message.multipart) {
       // The reference raises ValueError here too: the caller expected one value.
-      this.reject(new SparrowError(ErrorCode.ProtocolError, `${this.target} answered with a multipart response; call it as a stream`));
-    } else {
-      this.resolve(message.hasResult ? message.result : undefined);
+      this.fail(new SparrowError(ErrorCode.ProtocolError, `${this.target} answered with a multipart response; call it as a stream`));
+      return true;
+    }
+    const result = message.hasResult ? message.result : undefined;
+    if (this.mapResult === undefined) {
+      this.resolve(result);
+      return true;
+    }
+    try {
+      this.resolve(this.mapResult(result));
+    } catch (error) {
+      // A result that does not decode fails the call with that error, as it is.
+      this.reject(error);
     }
     return true;
   }
 
   fail(error: SparrowError): void {
-    this.reject(error);
+    if (this.mapError === undefined) {
+      this.reject(error);
+      return;
+    }
+    try {
+      this.reject(this.mapError(error));
+    } catch (thrown) {
+      this.reject(thrown);
+    }
   }
 }
 

@@ -170,6 +170,14 @@ export interface CallOptions {
   onAck?: () => void;
   /** How each param travels (see `ParamKind`); params not listed are detected. Generated clients pass their schema's kinds. */
   paramKinds?: Readonly<Record<string, ParamKind>>;
+  /**
+   * Maps the result before the call resolves; a throw rejects the call with
+   * what it threw. Generated clients decode and validate results here,
+   * which saves the extra promise a `.then()` would cost per call.
+   */
+  mapResult?: (result: unknown) => unknown;
+  /** Maps a failure before the call rejects (generated clients revive declared error classes here). */
+  mapError?: (error: SparrowError) => unknown;
 }
 
 /** Options of a multipart call. */
@@ -424,7 +432,7 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
   // ---------------------------------------------------------------- outgoing
 
   call<T = unknown>(target: string, params?: Params, options: CallOptions = {}): Promise<T> {
-    const entry = new PendingCall(this, target);
+    const entry = new PendingCall(this, target, options.mapResult, options.mapError);
     this.send(entry, target, params, options, options.quiet === true ? 'quiet' : 'normal', options.timeoutMs, undefined);
     return entry.promise as Promise<T>;
   }

@@ -253,11 +253,15 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
       // Per member, not per call: a param's kind comes from the schema, so
       // the kinds (and the options of a call without per-call options) never change.
       const kinds: Record<string, ParamKind> = {};
-      const defaultOptions = callOptions(kinds, undefined);
-      const decode = resultDecoder(member.result, 'result');
-      const revive = (error: unknown): never => {
-        throw reviveError(definition, member, error);
+      // Decoding and reviving run inside the call (mapResult, mapError): no extra promise per call.
+      const mapResult = resultDecoder(member.result, 'result');
+      const mapError = (error: SparrowError): unknown => reviveError(definition, member, error);
+      const mapped = (options: CallOptions): CallOptions => {
+        options.mapResult = mapResult;
+        options.mapError = mapError;
+        return options;
       };
+      const defaultOptions = mapped(callOptions(kinds, undefined));
       const encodeValues = valueArgsEncoder(member.params, types, kinds);
       client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): Promise<unknown> => {
         let params: Params;
@@ -266,8 +270,7 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
         } catch (error) {
           return Promise.reject(error);
         }
-        // then() rather than an async function: fewer promises per call.
-        return peer.call(member.name, params, perCall === undefined ? defaultOptions : callOptions(kinds, perCall)).then(decode, revive);
+        return peer.call(member.name, params, perCall === undefined ? defaultOptions : mapped(callOptions(kinds, perCall)));
       };
     }
   }

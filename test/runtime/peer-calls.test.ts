@@ -16,6 +16,25 @@ describe('peer: calls', () => {
     client.close();
   });
 
+  it('maps results and failures inside the call (mapResult, mapError), and a throwing mapResult rejects with what it threw', async () => {
+    const { client, server } = createPeerPair();
+    server.export('add', ({ a, b }) => (a as number) + (b as number));
+    server.export('boom', () => {
+      throw new Error('bad');
+    });
+    const double = (value: unknown): unknown => (value as number) * 2;
+    const wrap = (error: SparrowError): unknown => ({ wrapped: error.code });
+    assert.equal(await client.call('add', { a: 2, b: 3 }, { mapResult: double, mapError: wrap }), 10);
+    await assert.rejects(client.call('boom', {}, { mapResult: double, mapError: wrap }), (error: unknown) => (error as { wrapped?: string }).wrapped === 'callee-error');
+    await assert.rejects(client.call('missing', {}, { mapError: wrap }), (error: unknown) => (error as { wrapped?: string }).wrapped === 'target-not-found');
+    const refuse = new Error('not a number');
+    await assert.rejects(
+      client.call('add', { a: 1, b: 1 }, { mapResult: () => { throw refuse; }, mapError: wrap }),
+      (error: unknown) => error === refuse,
+    );
+    client.close();
+  });
+
   it('keeps ids per side and matches interleaved responses to their calls', async () => {
     const { client, server, clientLink, serverLink } = createPeerPair();
     server.export('slow', async ({ ms, v }) => {
