@@ -16,7 +16,7 @@
  */
 import { ErrorCode, SparrowError, toWireError, type WireError, type ErrorCategory } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
-import { MAX_SMALL_CHAIN, chainHeadSize, encodeChain, encodeChainPieces, finishChainInPlace, joinChain, smallChainSlab, smallChainStart, takeSmallChain, type ChainPart } from '../framing/chain-encoder.ts';
+import { EMPTY_PART, chainHeadSize, encodeChain, encodeChainPieces, encodeSmallChain, finishChainInPlace, joinChain, type ChainPart } from '../framing/chain-encoder.ts';
 import type { ChainBytes } from '../transport/transport.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
 import { jsonSerialiser, stringifyJson } from '../serialisation/json.ts';
@@ -67,12 +67,12 @@ const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charC
 /** HEAD layout part 0 and part 1 (PROTOCOL.md §4.2), shared and never mutated. */
 const VERSION_PART = { '.5': ascii('.5'), b: ascii('b') } as const;
 const CODE_PART: Readonly<Record<SerialiserCode, Uint8Array>> = { j: ascii('j'), m: ascii('m'), c: ascii('c') };
+/** The head parts of a small msgpack chain in each layout (§4.1: none, the prefix says "m"; §4.2: ".5", "m"). */
+const NO_HEAD: readonly Uint8Array[] = [];
+const NEXT_HEAD_M: readonly Uint8Array[] = [VERSION_PART['.5'], CODE_PART.m];
 
 /** The longest part header: SOP and up to 8 length bytes (PROTOCOL.md §1). */
 const MAX_PART_HEADER = 9;
-
-/** Payload slot for a request with callbacks but no plain params: a zero-length part (§6). */
-const EMPTY_PARAMS = Symbol('empty-params');
 
 /**
  * The table for a `serialisers` option: JSON plus `serialisers`, or the
@@ -143,7 +143,8 @@ export function encodeMessagePieces(message: Message, format: WireFormat, serial
       const hasParams = message.params !== undefined && hasKeys(checkParams(message.params));
       const declarations = message.declarations;
       if (declarations !== undefined && (declarations.callbacks.length > 0 || declarations.iterables.length > 0)) {
-        payload = [hasParams ? message.params : EMPTY_PARAMS, specialPart(declarations)];
+        // No plain params before the special part: a zero-length part (§6).
+        payload = [hasParams ? message.params : EMPTY_PART, specialPart(declarations)];
       } else if (hasParams) {
         payload = [message.params];
       }
@@ -207,8 +208,10 @@ export function encodeMessagePieces(message: Message, format: WireFormat, serial
   if (payloadCode !== envelopeCode && message.kind !== 'ack') envelope.l = payloadCode;
   if (envelopeCode === 'm' && payloadCode === 'm') {
     // Nearly every message: a flat envelope and small flat values, written straight into place.
+    // The same bytes `frame` would write, without the envelope scratch, msgpackr or a chain buffer of its own.
     const write = serialisers.m?.writeSmall;
-    const chain = write === undefined ? undefined : writeSmallChain(format.layout, envelope, payload, write);
+    const next = format.layout === 'next';
+    const chain = write === undefined ? undefined : encodeSmallChain(next ? '' : 'm', next ? NEXT_HEAD_M : NO_HEAD, envelope, payload, write);
     if (chain !== undefined) return chain;
   }
   const envelopeBytes =
@@ -257,65 +260,9 @@ function frame(
     }
   }
   if (payload !== undefined) {
-    for (const value of payload) parts.push(value === EMPTY_PARAMS ? EMPTY : encodeValue(serialisers, payloadCode, value));
+    for (const value of payload) parts.push(value === EMPTY_PART ? EMPTY : encodeValue(serialisers, payloadCode, value));
   }
   return encodeChain(layout === 'next' ? '' : envelopeCode, parts);
-}
-
-/**
- * A msgpack v050 chain whose envelope and payload values are all small (see
- * Serialiser.writeSmall), written in place into the shared chain slab: the
- * same bytes `frame` would produce, without the envelope scratch, msgpackr
- * or a chain buffer of its own. Undefined when any part declines.
- */
-function writeSmallChain(layout: ChainLayout, envelope: Record<string, unknown>, payload: unknown[] | undefined, write: NonNullable<Serialiser['writeSmall']>): Uint8Array | undefined {
-  const out = smallChainSlab();
-  const start = smallChainStart();
-  // One byte stays free for EOC.
-  const limit = start + MAX_SMALL_CHAIN - 1;
-  let pos = start;
-  if (layout === 'next') {
-    // Empty prefix; parts ".5" and "m" (§4.2).
-    out[pos++] = SOP_ONE_BYTE;
-    out[pos++] = 2;
-    out[pos++] = 0x2e;
-    out[pos++] = 0x35;
-    out[pos++] = SOP_ONE_BYTE;
-    out[pos++] = 1;
-    out[pos++] = 0x6d;
-  } else {
-    out[pos++] = 0x6d; // prefix "m" (§4.1)
-  }
-  pos = writeSmallPart(envelope, out, pos, limit, write);
-  if (pos < 0) return undefined;
-  if (payload !== undefined) {
-    for (const value of payload) {
-      if (value === EMPTY_PARAMS) {
-        out[pos++] = SOP_EMPTY;
-        continue;
-      }
-      pos = writeSmallPart(value, out, pos, limit, write);
-      if (pos < 0) return undefined;
-    }
-  }
-  out[pos++] = EOC;
-  return takeSmallChain(pos);
-}
-
-const SOP_EMPTY = 0x80;
-const SOP_ONE_BYTE = 0x81;
-const EOC = 0xff;
-
-/** One part of under 256 bytes: SOP with one length byte, then the value. -1 to decline. */
-function writeSmallPart(value: unknown, out: Uint8Array, pos: number, limit: number, write: NonNullable<Serialiser['writeSmall']>): number {
-  const valueStart = pos + 2;
-  if (valueStart >= limit) return -1;
-  const end = write(value, out, valueStart, Math.min(limit, valueStart + 0xff));
-  // A written value is never empty, so the one length byte is 1..255.
-  if (end <= valueStart) return -1;
-  out[pos] = SOP_ONE_BYTE;
-  out[pos + 1] = end - valueStart;
-  return end;
 }
 
 /** JSON stays text so the chain encoder writes it straight into the chain buffer. */

@@ -162,40 +162,76 @@ function writePartHeader(out: Uint8Array, pos: number, size: number): number {
 /** Small chains are written back to back into slabs of this size. */
 const SLAB_BYTES = 64 * 1024;
 /** The most bytes one small chain may take. */
-export const MAX_SMALL_CHAIN = 1024;
+const MAX_SMALL_CHAIN = 1024;
 let slab = new Uint8Array(SLAB_BYTES);
 // Kept beside the slab: reading `.buffer` per chain costs about as much as the view.
 let slabBuffer = slab.buffer;
 let slabUsed = 0;
 
+/** A zero-length part among encodeSmallChain's values (and the codec's "no params" before a callback part). */
+export const EMPTY_PART: unique symbol = Symbol('empty-part');
+
+/** Writes one small value at `out[pos]`, never at or past `limit`: the end, or -1 to decline (Serialiser.writeSmall). */
+export type SmallValueWriter = (value: unknown, out: Uint8Array, pos: number, limit: number) => number;
+
 /**
- * Where the next small chain goes: the caller writes it in place in the
- * returned slab from `smallChainStart()` on, at most MAX_SMALL_CHAIN bytes,
- * and hands it out with `takeSmallChain`; a message is then encoded with no
- * buffer of its own and no copy. Taken bytes are never written again (the
- * cursor only moves forward and a full slab is replaced, not rewound), so a
- * chain stays valid for as long as anyone holds it. Writing without taking
- * leaves nothing behind.
+ * A chain whose parts are all small, written in place: ASCII `prefix`,
+ * the `head` parts as they are, then `first` and each of `rest` written by
+ * `write` (EMPTY_PART: a zero-length part), each under 256 bytes. The
+ * chain goes into a shared 64 KiB slab, so a message is encoded with no
+ * buffer of its own and no copy. Bytes handed out are never written again
+ * (the slab only moves forward and a full one is replaced, not rewound),
+ * so a chain stays valid for as long as anyone holds it. Undefined, with
+ * nothing kept, when a value declines or the chain would pass 1 KiB.
+ *
+ * @throws SparrowError `protocol-error` when the prefix is not ASCII.
  */
-export function smallChainSlab(): Uint8Array {
+export function encodeSmallChain(prefix: string, head: readonly Uint8Array[], first: unknown, rest: readonly unknown[] | undefined, write: SmallValueWriter): Uint8Array | undefined {
   if (slabUsed + MAX_SMALL_CHAIN > slab.length) {
     slab = new Uint8Array(SLAB_BYTES);
     slabBuffer = slab.buffer;
     slabUsed = 0;
   }
-  return slab;
+  const out = slab;
+  const start = slabUsed;
+  // One byte stays free for EOC.
+  const limit = start + MAX_SMALL_CHAIN - 1;
+  let pos = start;
+  for (let k = 0; k < prefix.length; k++) {
+    const code = prefix.charCodeAt(k);
+    if (code >= 0x80) throw new SparrowError(ErrorCode.ProtocolError, `chain prefix must be ASCII, got ${JSON.stringify(prefix)}`);
+    out[pos++] = code;
+  }
+  for (const part of head) {
+    if (pos + 1 + lengthByteCount(part.length) + part.length > limit) return undefined;
+    pos = writePartHeader(out, pos, part.length);
+    for (let j = 0; j < part.length; j++) out[pos++] = part[j]!;
+  }
+  pos = writeSmallPart(first, out, pos, limit, write);
+  if (rest !== undefined) {
+    for (let k = 0; k < rest.length && pos >= 0; k++) pos = writeSmallPart(rest[k], out, pos, limit, write);
+  }
+  if (pos < 0) return undefined;
+  out[pos++] = EOC;
+  slabUsed = pos;
+  return new Uint8Array(slabBuffer, start, pos - start);
 }
 
-/** Where the chain being written in the current slab starts. */
-export function smallChainStart(): number {
-  return slabUsed;
-}
-
-/** Hands out the chain written from smallChainStart() up to `end` (exclusive, EOC included). */
-export function takeSmallChain(end: number): Uint8Array {
-  const chain = new Uint8Array(slabBuffer, slabUsed, end - slabUsed);
-  slabUsed = end;
-  return chain;
+/** One part of encodeSmallChain: SOP with one length byte, then the value (or SOP alone for EMPTY_PART). -1 to decline. */
+function writeSmallPart(value: unknown, out: Uint8Array, pos: number, limit: number, write: SmallValueWriter): number {
+  if (pos < 0 || pos >= limit) return -1;
+  if (value === EMPTY_PART) {
+    out[pos] = SOP_BASE;
+    return pos + 1;
+  }
+  const valueStart = pos + 2;
+  if (valueStart >= limit) return -1;
+  const end = write(value, out, valueStart, Math.min(limit, valueStart + 0xff));
+  // A written value is never empty, so the one length byte is 1..255.
+  if (end <= valueStart) return -1;
+  out[pos] = SOP_BASE + 1;
+  out[pos + 1] = end - valueStart;
+  return end;
 }
 
 /** The end-of-chain byte as a piece; shared, never written to. */
