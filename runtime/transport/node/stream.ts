@@ -27,8 +27,6 @@ import { FIRST_EARLY_FLUSH_WRITES } from './cork.ts';
 
 /** Chains at least this long skip the gather copy. */
 const DIRECT_WRITE_BYTES = 64 * 1024;
-/** Chains queued in one tick before the first early flush (see the module comment): the rule of cork.ts. */
-const FIRST_EARLY_FLUSH_CHAINS = FIRST_EARLY_FLUSH_WRITES;
 /** How long a graceful close waits for the other side before tearing the socket down. */
 export const CLOSE_GRACE_MS = 2000;
 
@@ -68,8 +66,8 @@ export class StreamTransport implements Transport {
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #flushScheduled = false;
-  /** Queued chains that trigger the next early flush in this tick. */
-  #flushAt = FIRST_EARLY_FLUSH_CHAINS;
+  /** Queued chains that trigger the next early flush in this tick (cork.ts's rule, counted in chains). */
+  #flushAt = FIRST_EARLY_FLUSH_WRITES;
   /** close() was called: sends are dropped, incoming bytes are discarded. */
   #closing = false;
   /** The connection is over; `#closeError` holds why, if it broke. */
@@ -190,7 +188,7 @@ export class StreamTransport implements Transport {
   /** The end-of-tick flush. */
   readonly #flush = (): void => {
     this.#flushScheduled = false;
-    this.#flushAt = FIRST_EARLY_FLUSH_CHAINS;
+    this.#flushAt = FIRST_EARLY_FLUSH_WRITES;
     this.#writePending();
   };
 
