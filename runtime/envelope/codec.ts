@@ -60,8 +60,6 @@ export interface DecodeChainOptions {
 }
 
 const EMPTY = new Uint8Array(0);
-/** Stream items of bytes at least this long are copied before going out by reference (the serialisers' large-bytes size). */
-const BY_REFERENCE_BYTES = 0x10000;
 const V050 = '.5';
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 /** HEAD layout part 0 and part 1 (PROTOCOL.md §4.2), shared and never mutated. */
@@ -172,10 +170,7 @@ export function encodeMessagePieces(message: Message, format: WireFormat, serial
       if (message.id !== undefined) envelope.i = message.id;
       // No part for null: "returned None" and "returned nothing" look the same (§6).
       if (message.final !== 'terminator' && message.hasResult && message.result !== null && message.result !== undefined) {
-        const result = message.result;
-        // A large result goes out by reference (see frame), but a stream item is copied first: a
-        // producer that refills one buffer and yields it again must not change what already went.
-        payload = [message.multipart && result instanceof Uint8Array && result.length >= BY_REFERENCE_BYTES ? result.slice() : result];
+        payload = [message.result];
       }
       break;
     }

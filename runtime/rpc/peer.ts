@@ -271,6 +271,16 @@ export interface Peer {
   close(): void;
 }
 
+/**
+ * A yielded stream item as it will be sent. Bytes are copied as they are
+ * yielded: large ones otherwise go out by reference (and a batch is encoded
+ * later still), and a producer that refills one buffer and yields it again
+ * must not change items already queued.
+ */
+function ownItem(value: unknown): unknown {
+  return value instanceof Uint8Array ? value.slice() : value;
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -966,7 +976,7 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
       const part: ResponseMessage = { kind: 'response', to: call.id!, multipart: true, ack: false, hasResult: false };
       if (step.value !== undefined && step.value !== null) {
         part.hasResult = true;
-        part.result = step.value;
+        part.result = ownItem(step.value);
       }
       if (call.credit > 0) call.credit--;
       if (!this.sendResponse(part, call.format)) {
@@ -1012,8 +1022,7 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
         }
         if (step.done === true) return true;
         if (call.silenced) break;
-        // Bytes are copied as yielded: a producer that refills one buffer must not change items already gathered.
-        state.items.push(step.value instanceof Uint8Array ? step.value.slice() : step.value);
+        state.items.push(ownItem(step.value));
         call.credit--;
         if (state.items.length >= state.limit) {
           if (!this.flushBatch(call, state)) break;
