@@ -33,8 +33,8 @@ describe('browser demo', () => {
 
   it('calls in both directions in headless Chromium', { timeout: 60_000 }, async (t) => {
     if (!existsSync(chromiumPath)) {
-      if (inCi) assert.fail(`Chromium not found at ${chromiumPath} with CI=true: run scripts/install-chromium.sh`);
-      t.skip(`Chromium not found at ${chromiumPath} (set CHROMIUM_PATH, or run scripts/install-chromium.sh)`);
+      if (inCi) assert.fail(`Chromium not found at ${chromiumPath} with CI=true: run scripts/install-system-deps.sh`);
+      t.skip(`Chromium not found at ${chromiumPath} (set CHROMIUM_PATH, or run scripts/install-system-deps.sh)`);
       return;
     }
     const demo = await serveBrowserDemo();
