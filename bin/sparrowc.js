@@ -1,18 +1,9 @@
 #!/usr/bin/env node
-// The sparrowc command. Runs the built CLI when dist/ exists; on a fresh
-// checkout it registers tsx and runs the TypeScript sources directly, so no
-// build step is needed before the first use.
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// The repository's sparrowc (`npm run sparrowc -- …`, `node bin/sparrowc.js`):
+// always the TypeScript sources of compiler/, never a build that may be
+// stale, so edits take effect at once. Users get the `sparrowc` package's
+// own bin (compiler/bin/sparrowc.js), which runs the build.
+import { loadMainFromSource } from '../compiler/bin/from-source.js';
 
-const built = fileURLToPath(new URL('../dist/compiler/cli/main.js', import.meta.url));
-let entry;
-if (existsSync(built)) {
-  entry = pathToFileURL(built).href;
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  entry = new URL('../compiler/cli/main.ts', import.meta.url).href;
-}
-const { main } = await import(entry);
+const main = await loadMainFromSource();
 process.exitCode = await main(process.argv.slice(2));

@@ -7,7 +7,7 @@ export * from './framing/chain-encoder.ts';
 export type * from './serialisation/serialiser.ts';
 export { DEFAULT_MAX_DEPTH, isSerialiserCode } from './serialisation/serialiser.ts';
 export { jsonSerialiser, parseJson, stringifyJson } from './serialisation/json.ts';
-// msgpack and CBOR are separate entries (`sparrow/runtime/msgpack`, `sparrow/runtime/cbor`),
+// msgpack and CBOR are separate entries (`sparrow-rpc/msgpack`, `sparrow-rpc/cbor`),
 // so a page that uses only JSON bundles neither msgpackr nor cbor-x.
 export { containsBytes } from './serialisation/bytes.ts';
 export {

@@ -1,2 +1,2 @@
-// `sparrow/runtime/msgpack`: the msgpack serialiser (msgpackr), for `serialisers: [msgpackSerialiser]`. Browser-safe.
+// `sparrow-rpc/msgpack`: the msgpack serialiser (msgpackr), for `serialisers: [msgpackSerialiser]`. Browser-safe.
 export { msgpackSerialiser } from './serialisation/msgpack.ts';

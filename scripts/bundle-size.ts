@@ -22,8 +22,8 @@ const examplesDir = fileURLToPath(new URL('../examples/', import.meta.url));
 /** A minimal client: connect, call one method, export the callbacks the server may call. */
 export function minimalClient(withMsgpack: boolean): string {
   return [
-    `import { connectWebSocketPeer } from 'sparrow/runtime';`,
-    withMsgpack ? `import { msgpackSerialiser } from 'sparrow/runtime/msgpack';` : '',
+    `import { connectWebSocketPeer } from 'sparrow-rpc';`,
+    withMsgpack ? `import { msgpackSerialiser } from 'sparrow-rpc/msgpack';` : '',
     `import { createDemoClient, registerDemoClient } from './generated/index.ts';`,
     `const peer = await connectWebSocketPeer(location.hash.slice(1)${withMsgpack ? ', { serialisers: [msgpackSerialiser] }' : ''});`,
     `registerDemoClient(peer, { show: ({ message }) => console.log(message), confirm: () => true, pingCount: () => {} });`,

@@ -15,7 +15,7 @@
  * below.
  */
 
-// Relative paths rather than `sparrow/runtime/node`: bench/ has its own
+// Relative paths rather than `sparrow-rpc/node`: bench/ has its own
 // package.json, which hides the root package from Node's self-reference
 // (hence also `sparrowc gen --runtime-import ../../runtime/index.ts`, see README).
 import { connect, createMessageLink, createPeer, createRegistry, listen, type Peer, type SerialiserCode } from '../../runtime/node.ts';

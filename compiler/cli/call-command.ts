@@ -26,15 +26,8 @@
  * compiler's chevrotain or ts-morph, so the command starts fast.
  */
 import { readFile } from 'node:fs/promises';
-import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
-import type { Params, SerialiserCode, ChainLayout } from '../../runtime/envelope/message.ts';
-import { connectOptionsOf } from '../../runtime/endpoint/node-endpoints.ts';
-import { openPeer } from '../../runtime/endpoint/open-peer.ts';
-import type { Logger } from '../../runtime/rpc/logger.ts';
-import type { Peer } from '../../runtime/rpc/peer.ts';
-import { SYSTEM_NAMESPACE } from '../../runtime/rpc/registry.ts';
-import { connect } from '../../runtime/transport/node/url.ts';
-import type { TlsOptions, Transport } from '../../runtime/transport/transport.ts';
+import { ErrorCode, SparrowError, SYSTEM_NAMESPACE, connect, connectOptionsOf, openPeer } from 'sparrow-rpc/node';
+import type { ChainLayout, Logger, Params, Peer, SerialiserCode, TlsOptions, Transport } from 'sparrow-rpc/node';
 import { formatPretty, formatResult, parseParams } from './json-params.ts';
 
 /** The exit codes of `sparrowc call`. */

@@ -13,6 +13,7 @@ import { compileSchemas } from '../check/compile.ts';
 import { formatDiagnostic } from '../diagnostics/format.ts';
 import { emitDescriptor } from '../emit/descriptor.ts';
 import { emitTypeScript, type EmittedFile, type ImportExtension } from '../emit/typescript.ts';
+import { compilerVersion } from './version.ts';
 
 /** Options parsed by commander. */
 export interface GenCommandOptions {
@@ -32,11 +33,6 @@ export interface GenIo {
   readonly signal?: AbortSignal;
 }
 
-function packageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
-}
-
 /** The outcome of one generation. */
 export interface GenResult {
   readonly ok: boolean;
@@ -53,7 +49,7 @@ export function generateOnce(files: readonly string[], options: GenCommandOption
   const emitted: EmittedFile[] =
     options.target === 'descriptor'
       ? [{ path: `${path.basename(files[0] ?? 'schema', '.sparrow')}.descriptor.json`, content: emitDescriptor(result.model) }]
-      : emitTypeScript(result.model, { version: packageVersion(), runtimeImport: options.runtimeImport, importExtension: options.importExtension });
+      : emitTypeScript(result.model, { version: compilerVersion(), runtimeImport: options.runtimeImport, importExtension: options.importExtension });
   const outDir = path.resolve(io.cwd, options.out);
   const written: string[] = [];
   let unchanged = 0;

@@ -6,7 +6,7 @@
  * to load.
  */
 import { Buffer } from 'node:buffer';
-import { parseJson, stringifyJson } from '../../runtime/serialisation/json.ts';
+import { parseJson, stringifyJson } from 'sparrow-rpc';
 
 /** The key of the one-key object that stands for bytes. */
 export const BYTES_KEY = '$bytes';

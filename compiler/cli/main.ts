@@ -4,17 +4,12 @@
  * dependencies (chevrotain, ts-morph).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import type { CallCommandOptions } from './call-command.ts';
 import type { GenCommandOptions } from './gen-command.ts';
+import { compilerVersion } from './version.ts';
 
 /** Exit codes shared by every command. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
-
-function packageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
-}
 
 /**
  * Runs sparrowc with the given arguments (without `node` and the script).
@@ -24,7 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const program = new Command('sparrowc')
     .description('The Sparrow RPC compiler and command-line peer')
-    .version(packageVersion(), '-V, --version')
+    .version(compilerVersion(), '-V, --version')
     .exitOverride()
     .showHelpAfterError();
 
@@ -55,7 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('generate TypeScript (or a JSON descriptor) from .sparrow schemas; nothing is written when a schema has errors')
     .argument('<files...>', 'schema files')
     .requiredOption('--out <dir>', 'output folder')
-    .option('--runtime-import <specifier>', 'module specifier of the runtime in generated code', 'sparrow/runtime')
+    .option('--runtime-import <specifier>', 'module specifier of the runtime in generated code', 'sparrow-rpc')
     .addOption(new Option('--import-extension <ext>', 'extension of imports between generated files').choices(['js', 'ts', 'none']).default('js'))
     .addOption(new Option('--target <target>', 'what to generate').choices(['ts', 'descriptor']).default('ts'))
     .option('--watch', 'regenerate whenever a schema changes, and keep running')

@@ -2,7 +2,7 @@
  * The TypeScript back end: model → one module per schema file (mirroring the
  * schemas' folders) plus an `index.ts`, in memory. Generated modules hold
  * types, error classes, consts and, per service, typed client/implementation
- * interfaces over a descriptor; the wire rules live in `sparrow/runtime`.
+ * interfaces over a descriptor; the wire rules live in `sparrow-rpc`.
  */
 import type {
   CallbackParam,
@@ -29,7 +29,7 @@ export type ImportExtension = 'js' | 'ts' | 'none';
 
 /** Options of {@link emitTypeScript}. */
 export interface EmitOptions {
-  /** Module specifier of the runtime; default `sparrow/runtime`. */
+  /** Module specifier of the runtime; default `sparrow-rpc`. */
   readonly runtimeImport?: string;
   /** Extension of imports between generated files; default `js` (what NodeNext needs). */
   readonly importExtension?: ImportExtension;
@@ -162,7 +162,7 @@ class ModuleEmitter {
     this.fileOf = fileOf;
     this.options = options;
     this.path = outputPath(file.path);
-    this.runtime = options.runtimeImport ?? 'sparrow/runtime';
+    this.runtime = options.runtimeImport ?? 'sparrow-rpc';
   }
 
   emit(): EmittedFile {

@@ -1,6 +1,6 @@
 /**
  * The browser demo page: a Sparrow peer over the browser's WebSocket, using
- * only the browser-safe runtime (`sparrow/runtime`) and the client generated
+ * only the browser-safe runtime (`sparrow-rpc`) and the client generated
  * from schemas/demo.sparrow.
  *
  * page → server: hello_world, a multipart response, a bytes round trip,
@@ -18,8 +18,8 @@
  * calls leaves `serialisers` out and bundles neither msgpackr nor cbor-x
  * (`npm run size` shows both figures).
  */
-import { connectWebSocketPeer, type Peer } from 'sparrow/runtime';
-import { msgpackSerialiser } from 'sparrow/runtime/msgpack';
+import { connectWebSocketPeer, type Peer } from 'sparrow-rpc';
+import { msgpackSerialiser } from 'sparrow-rpc/msgpack';
 import { createDemoClient, createNotesClient, registerDemoClient } from '../generated/index.ts';
 
 const CALL_TIMEOUT_MS = 5_000;

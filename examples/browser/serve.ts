@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { listenPeers, type PeerListener } from 'sparrow/runtime/node';
+import { listenPeers, type PeerListener } from 'sparrow-rpc/node';
 import { createDemoServices } from '../demo/services.ts';
 
 const pageEntry = fileURLToPath(new URL('./page.ts', import.meta.url));
@@ -32,7 +32,7 @@ const FORBIDDEN_INPUT = /(^|\/)node_modules\/ws\/|^node:|(^|\/)runtime\/transpor
 
 /**
  * Bundles `entry` (default: the page script) for the browser, in memory.
- * `conditions: ['source']` resolves `sparrow/runtime` to the TypeScript
+ * `conditions: ['source']` resolves `sparrow-rpc` to the TypeScript
  * sources, as the rest of the repository does.
  * @throws Error naming the forbidden inputs when a Node-only module got in.
  */
@@ -51,7 +51,7 @@ export async function bundlePage(options: { entry?: string; minify?: boolean } =
   });
   const forbidden = Object.keys(result.metafile.inputs).filter((input) => FORBIDDEN_INPUT.test(input));
   if (forbidden.length > 0) {
-    throw new Error(`the browser bundle pulls in Node-only modules: ${forbidden.join(', ')} (import from 'sparrow/runtime', not 'sparrow/runtime/node')`);
+    throw new Error(`the browser bundle pulls in Node-only modules: ${forbidden.join(', ')} (import from 'sparrow-rpc', not 'sparrow-rpc/node')`);
   }
   return { code: result.outputFiles[0]!.text, metafile: result.metafile };
 }

@@ -3,7 +3,7 @@
  * parseArgs keeps these entry points free of the compiler's dependencies,
  * so each starts in about 0.3 s.
  */
-import type { SerialiserCode } from 'sparrow/runtime';
+import type { SerialiserCode } from 'sparrow-rpc';
 
 /** `--serializer` names (as `sparrowc call` spells them) → wire codes. */
 export const SERIALISERS: Readonly<Record<string, SerialiserCode>> = { json: 'j', msgpack: 'm', cbor: 'c' };

@@ -8,7 +8,7 @@
  * detail lines under the call it belongs to.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ErrorCode, isSparrowError, type Peer } from 'sparrow/runtime';
+import { ErrorCode, isSparrowError, type Peer } from 'sparrow-rpc';
 import {
   Color,
   createDemoClient,

@@ -10,7 +10,7 @@
  * connection, and prints one line per combination.
  */
 import { parseArgs } from 'node:util';
-import { connectPeer, type Peer } from 'sparrow/runtime/node';
+import { connectPeer, type Peer } from 'sparrow-rpc/node';
 import { layoutOf, LAYOUTS, serialiserCode, SERIALISERS, UsageError, type Layout } from './args.ts';
 import { exportDemoClient, runDemoCalls } from './calls.ts';
 import { createReporter, wantsColor, type Reporter } from './output.ts';

@@ -17,7 +17,7 @@ export const entryPoints = {
 
 /**
  * argv that runs a TypeScript entry point the way the npm scripts do:
- * `--conditions=source` so `sparrow/runtime` resolves to the sources, tsx
+ * `--conditions=source` so `sparrow-rpc` resolves to the sources, tsx
  * for the `.ts` files.
  */
 export function tsNodeArgv(entry: string, args: readonly string[] = []): string[] {

@@ -14,7 +14,7 @@
  * anything.
  */
 import { parseArgs } from 'node:util';
-import { listenPeers, type Peer, type PeerListener } from 'sparrow/runtime/node';
+import { listenPeers, type Peer, type PeerListener } from 'sparrow-rpc/node';
 import { serialiserCode, UsageError } from './args.ts';
 import { createDemoServices } from './services.ts';
 

@@ -10,7 +10,7 @@
  * during a call (`add` → `show`, `delete` → `confirm`) and outside any call
  * (after a `log` notification).
  */
-import { createRegistry, type CallContext, type Peer, type Registry, type ServiceRegistration } from 'sparrow/runtime';
+import { createRegistry, type CallContext, type Peer, type Registry, type ServiceRegistration } from 'sparrow-rpc';
 import {
   Color,
   createDemoClientClient,

@@ -3,8 +3,8 @@
  * Types shared by the demo services.
  */
 
-import { SchemaError as $SchemaError } from "sparrow/runtime";
-import type { SchemaErrorOptions as $SchemaErrorOptions } from "sparrow/runtime";
+import { SchemaError as $SchemaError } from "sparrow-rpc";
+import type { SchemaErrorOptions as $SchemaErrorOptions } from "sparrow-rpc";
 
 /**
  * An opaque identifier.

@@ -32,7 +32,7 @@ export interface MessageLinkOptions {
   maxDepth?: number;
   /**
    * The serialisers this link reads and writes besides JSON, which is always
-   * there, e.g. `[msgpackSerialiser]` (from `sparrow/runtime/msgpack`).
+   * there, e.g. `[msgpackSerialiser]` (from `sparrow-rpc/msgpack`).
    * Default: all three on Node; JSON only in a browser bundle.
    */
   serialisers?: readonly Serialiser[];

@@ -129,6 +129,6 @@ export function missingSerialiser(code: SerialiserCode, why = `serialiser "${cod
   const lower = name.toLowerCase();
   return new SparrowError(
     ErrorCode.Unsupported,
-    `${why} needs the ${name} serialiser ("${code}"), which this peer was not given: pass serialisers: [${lower}Serialiser] (from 'sparrow/runtime/${lower}')`,
+    `${why} needs the ${name} serialiser ("${code}"), which this peer was not given: pass serialisers: [${lower}Serialiser] (from 'sparrow-rpc/${lower}')`,
   );
 }

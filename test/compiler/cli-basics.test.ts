@@ -5,7 +5,7 @@ import { projectRoot, runSparrowc } from '../helpers/cli.ts';
 
 describe('sparrowc basics', () => {
   it('prints the package version with --version', async () => {
-    const { version } = JSON.parse(readFileSync(`${projectRoot}package.json`, 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(`${projectRoot}compiler/package.json`, 'utf8')) as { version: string };
     const result = await runSparrowc(['--version']);
     assert.equal(result.code, 0);
     assert.equal(result.stdout.trim(), version);

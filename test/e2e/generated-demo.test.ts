@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connect, createMessageLink, createPeer, createRegistry, isSparrowError, listen, type Peer } from 'sparrow/runtime/node';
+import { connect, createMessageLink, createPeer, createRegistry, isSparrowError, listen, type Peer } from 'sparrow-rpc/node';
 import { Forbidden, NotFound } from '../golden/cases/demo/expected/demo-common.ts';
 import { Color, createDemoClient, createNotesClient, registerDemo, registerNotes, type Note } from '../golden/cases/demo/expected/demo.ts';
 

@@ -31,7 +31,7 @@ import {
   type PeerListener,
   type Registry,
   type SerialiserCode,
-} from 'sparrow/runtime/node';
+} from 'sparrow-rpc/node';
 import { StoppedAt, createStreamsClientClient, createStreamsServerClient, type News, type StreamsServerClient } from '../golden/cases/streams/expected/main.ts';
 import { eventually, settlesAtOnce, sleep, take } from '../helpers/async-waits.ts';
 import { assertSameBytes, cachedBytePattern } from '../helpers/byte-pattern.ts';

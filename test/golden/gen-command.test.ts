@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { runGen, type GenCommandOptions } from '../../compiler/cli/gen-command.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const options: GenCommandOptions = { out: 'out', runtimeImport: 'sparrow/runtime', importExtension: 'js', target: 'ts' };
+const options: GenCommandOptions = { out: 'out', runtimeImport: 'sparrow-rpc', importExtension: 'js', target: 'ts' };
 
 function io(cwd: string, signal?: AbortSignal) {
   const stdout = new PassThrough();

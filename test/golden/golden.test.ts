@@ -19,7 +19,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const casesDir = path.join(here, 'cases');
 const record = process.env['RECORD'] === '1';
-const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(path.join(root, 'compiler/package.json'), 'utf8')) as { version: string }).version;
 
 function entriesOf(caseDir: string): string[] {
   const config = path.join(caseDir, 'case.json');

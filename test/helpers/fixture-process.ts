@@ -1,7 +1,7 @@
 /**
  * Test fixtures (TypeScript entry points under test/) run as child
  * processes the way the npm scripts run code: `node --conditions=source
- * --import tsx <script>`, from the project root, so `sparrow/runtime`
+ * --import tsx <script>`, from the project root, so `sparrow-rpc`
  * resolves to the sources.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';

@@ -9,7 +9,7 @@
  *
  * No Node test imports here: the fixture process loads this file too.
  */
-import { isSparrowError, type CallContext, type ExportTarget, type Peer, type ServiceRegistration } from 'sparrow/runtime';
+import { isSparrowError, type CallContext, type ExportTarget, type Peer, type ServiceRegistration } from 'sparrow-rpc';
 import {
   StoppedAt,
   createStreamsClientClient,

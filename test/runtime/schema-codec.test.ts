@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeFields, decodeValue, encodeFields, encodeValue, isSparrowError, type TypeDesc, type TypeTable } from 'sparrow/runtime';
+import { decodeFields, decodeValue, encodeFields, encodeValue, isSparrowError, type TypeDesc, type TypeTable } from 'sparrow-rpc';
 
 const types: TypeTable = {
   'p.Color': { kind: 'enum', name: 'Color', values: { red: 1, green: 2 } },

@@ -9,7 +9,7 @@ import {
   registerService,
   type ServiceDescriptor,
   type SchemaErrorOptions,
-} from 'sparrow/runtime';
+} from 'sparrow-rpc';
 import { createPeerPair } from '../helpers/peers.ts';
 import { settle } from '../helpers/message-links.ts';
 

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMessageLink, createPeer, isSparrowError, silentLogger, type Peer } from 'sparrow/runtime';
+import { createMessageLink, createPeer, isSparrowError, silentLogger, type Peer } from 'sparrow-rpc';
 import { createMemoryTransportPair } from '../../runtime/transport/memory.ts';
 import { eventually } from '../helpers/async-waits.ts';
 import { createStreamsServerClient } from '../golden/cases/streams/expected/main.ts';

@@ -2,7 +2,7 @@
  * Correct uses of generated code; must compile under the strict root
  * tsconfig (`npm run typecheck`). Never run.
  */
-import { createRegistry, type Peer } from 'sparrow/runtime';
+import { createRegistry, type Peer } from 'sparrow-rpc';
 import { NotFound } from '../golden/cases/demo/expected/demo-common.ts';
 import { Color, createDemoClient, createNotesClient, registerNotes, type Note, type NotesImplementation, type Shape } from '../golden/cases/demo/expected/demo.ts';
 

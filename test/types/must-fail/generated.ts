@@ -2,7 +2,7 @@
  * Misuses of generated code: every `@ts-expect-error` line below must be a
  * type error (checked by test/types/must-fail.test.ts). Never run.
  */
-import type { Peer } from 'sparrow/runtime';
+import type { Peer } from 'sparrow-rpc';
 import { NotFound } from '../../golden/cases/demo/expected/demo-common.ts';
 import { Color, createDemoClient, createNotesClient, type Note, type NotesImplementation } from '../../golden/cases/demo/expected/demo.ts';
 

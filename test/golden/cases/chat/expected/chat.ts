@@ -3,8 +3,8 @@
  * A two-way chat: each side exports a service the other calls.
  */
 
-import { SchemaError as $SchemaError, createClient as $createClient, defineService as $defineService, registerService as $registerService } from "sparrow/runtime";
-import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, SchemaErrorOptions as $SchemaErrorOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow/runtime";
+import { SchemaError as $SchemaError, createClient as $createClient, defineService as $defineService, registerService as $registerService } from "sparrow-rpc";
+import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, SchemaErrorOptions as $SchemaErrorOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 
 /**
  * @generated from enum chat.Presence (chat.sparrow:4)

@@ -4,8 +4,8 @@
  * default namespace, plus services that exercise the rest of the language.
  */
 
-import { createClient as $createClient, defineService as $defineService, registerService as $registerService } from "sparrow/runtime";
-import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow/runtime";
+import { createClient as $createClient, defineService as $defineService, registerService as $registerService } from "sparrow-rpc";
+import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 import { Forbidden, NotFound } from "./demo-common.js";
 import type { Id } from "./demo-common.js";
 

@@ -5,8 +5,8 @@
  * client replays in test/runtime/generated-vectors.test.ts.
  */
 
-import { createClient as $createClient, defineService as $defineService, registerService as $registerService } from "sparrow/runtime";
-import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration } from "sparrow/runtime";
+import { createClient as $createClient, defineService as $defineService, registerService as $registerService } from "sparrow-rpc";
+import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration } from "sparrow-rpc";
 
 /**
  * Client of service ReferenceServer (wire namespace "").
