@@ -47,12 +47,13 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('gen')
-    .description('generate TypeScript (or a JSON descriptor) from .sparrow schemas; nothing is written when a schema has errors')
-    .argument('<files...>', 'schema files')
-    .requiredOption('--out <dir>', 'output folder')
-    .option('--runtime-import <specifier>', 'module specifier of the runtime in generated code', 'sparrow-rpc')
-    .addOption(new Option('--import-extension <ext>', 'extension of imports between generated files').choices(['js', 'ts', 'none']).default('js'))
-    .addOption(new Option('--target <target>', 'what to generate').choices(['ts', 'descriptor']).default('ts'))
+    .description('generate TypeScript (or a JSON descriptor) from .sparrow schemas; nothing is written when a schema has errors. With no files: what sparrow.json (or --config) says')
+    .argument('[files...]', 'schema files (none: read the config file)')
+    .option('--config <file>', 'the project file to read when no files are given (default: sparrow.json in the current folder)')
+    .option('--out <dir>', 'output folder (with files)')
+    .option('--runtime-import <specifier>', 'module specifier of the runtime in generated code (default sparrow-rpc)')
+    .addOption(new Option('--import-extension <ext>', 'extension of imports between generated files (default js)').choices(['js', 'ts', 'none']))
+    .addOption(new Option('--target <target>', 'what to generate (default ts)').choices(['ts', 'js', 'descriptor', 'python']))
     .option('--watch', 'regenerate whenever a schema changes, and keep running')
     .action(async (files: string[], options: GenCommandOptions) => {
       const { runGen } = await import('./gen-command.ts');
