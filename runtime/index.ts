@@ -30,6 +30,8 @@ export { decodeChain, encodeMessage, encodeMessagePieces, serialisersOf, type De
 export { createMessageLink, type MessageLinkOptions } from './envelope/message-link.ts';
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
 export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './endpoint/open-peer.ts';
+export { createMemoryPeers, type MemoryPeers, type MemoryPeersOptions } from './endpoint/memory-peers.ts';
+export { createMemoryTransportPair, type MemoryTransportOptions } from './transport/memory.ts';
 export * from './schema/descriptor.ts';
 export { decodeValue, decodeFields, encodeValue, encodeFields, modelValue, type DecodeOptions } from './schema/codec.ts';
 export { SchemaError, type SchemaErrorClass, type SchemaErrorOptions } from './schema/typed-error.ts';
