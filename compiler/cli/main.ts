@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CallCommandOptions } from './call-command.ts';
 import type { GenCommandOptions } from './gen-command.ts';
+import type { InitCommandOptions } from './init-command.ts';
 import { compilerVersion } from './version.ts';
 
 /** Exit codes shared by every command. */
@@ -58,6 +59,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (files: string[], options: GenCommandOptions) => {
       const { runGen } = await import('./gen-command.ts');
       exitCode = await runGen(files, options);
+    });
+
+  program
+    .command('init')
+    .description('scaffold a project (a schema, a server, a client, sparrow.json, tsconfig.json, package.json) in a new or empty folder')
+    .argument('[dir]', 'the folder (default: the current one)')
+    .addOption(new Option('--template <name>', 'node: a server and a client in one run; browser: a page and its WebSocket server').choices(['node', 'browser']).default('node'))
+    .action(async (dir: string | undefined, options: InitCommandOptions) => {
+      const { runInit } = await import('./init-command.ts');
+      exitCode = runInit(dir, options);
     });
 
   program
