@@ -21,7 +21,7 @@ export interface PackedPackages {
   readonly compiler: string;
 }
 
-/** What goes into a package: its sources, package.json, and the assets the compiler copies in. */
+/** What goes into a package: its sources, package.json, the assets the compiler copies in, the compiler options. */
 function fingerprint(): string {
   const hash = createHash('sha256');
   const walk = (dir: string): void => {
@@ -33,6 +33,7 @@ function fingerprint(): string {
     }
   };
   for (const dir of ['runtime', 'compiler', 'schemas', 'templates']) walk(path.join(projectRoot, dir));
+  hash.update(readFileSync(path.join(projectRoot, 'tsconfig.json')));
   return hash.digest('hex').slice(0, 16);
 }
 
