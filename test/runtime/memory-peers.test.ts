@@ -7,23 +7,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMemoryPeers, ErrorCode, isSparrowError } from 'sparrow-rpc';
 import { msgpackSerialiser } from 'sparrow-rpc/msgpack';
-import { createDemoClient, registerDemo, type DemoImplementation } from '../../examples/generated/index.ts';
+import { demoImplementation } from '../../examples/demo/services.ts';
+import { createDemoClient, registerDemo } from '../../examples/generated/index.ts';
 
-const demo: DemoImplementation = {
-  helloWorld: ({ name }) => `Hello ${name}!`,
-  demoProgressUpdate: ({ data, progress }) => {
-    for (const item of data) progress({ message: `did ${item}` });
-    return `Processed ${data.length} items`;
-  },
-  *demoMultipartResponse({ upTo }) {
-    for (let x = 1; x <= upTo; x++) yield [x, x * x + 1];
-  },
-  demoMultipartParam: async ({ data }) => {
-    let sum = 0;
-    for await (const item of data) sum += item;
-    return sum;
-  },
-};
+const demo = demoImplementation;
 
 describe('createMemoryPeers', () => {
   it('calls a registered service, with callbacks, streams and defaults', async () => {
@@ -33,7 +20,7 @@ describe('createMemoryPeers', () => {
     assert.equal(await api.helloWorld(), 'Hello world!');
     const seen: string[] = [];
     assert.equal(await api.demoProgressUpdate({ data: ['a', 'b'], progress: ({ message }) => void seen.push(message) }), 'Processed 2 items');
-    assert.deepEqual(seen, ['did a', 'did b']);
+    assert.deepEqual(seen, ['Processing a', 'Processing b']);
     const pairs: [number, number][] = [];
     for await (const pair of api.demoMultipartResponse({ upTo: 3 })) pairs.push(pair);
     assert.deepEqual(pairs, [[1, 2], [2, 5], [3, 10]]);
