@@ -1,6 +1,7 @@
 /**
  * `sparrowc gen <file...> --out <dir>`: compiles schemas and writes the
- * generated TypeScript (one module per schema file plus `index.ts`).
+ * generated TypeScript (one module per schema file plus `index.ts`), or with
+ * `--target js` the same modules as JavaScript plus `.d.ts`.
  * Diagnostics print like `check`; on any error nothing is written (exit 1).
  * Only files whose content changed are rewritten, so watchers and build
  * tools downstream see no spurious changes. `--watch` regenerates on every
@@ -13,13 +14,14 @@ import { compileSchemas } from '../check/compile.ts';
 import { formatDiagnostic } from '../diagnostics/format.ts';
 import { emitDescriptor } from '../emit/descriptor.ts';
 import { emitTypeScript, type EmittedFile, type ImportExtension } from '../emit/typescript.ts';
+import type { SchemaModel } from '../model/model.ts';
 
 /** Options parsed by commander. */
 export interface GenCommandOptions {
   readonly out: string;
   readonly runtimeImport: string;
   readonly importExtension: ImportExtension;
-  readonly target: 'ts' | 'descriptor';
+  readonly target: 'ts' | 'js' | 'descriptor';
   readonly watch?: boolean;
 }
 
@@ -45,15 +47,11 @@ export interface GenResult {
 }
 
 /** Compiles and writes once; prints diagnostics. Never throws for schema errors. */
-export function generateOnce(files: readonly string[], options: GenCommandOptions, io: GenIo): GenResult {
+export async function generateOnce(files: readonly string[], options: GenCommandOptions, io: GenIo): Promise<GenResult> {
   const result = compileSchemas(files, { cwd: io.cwd });
   for (const diagnostic of result.diagnostics) io.stdout.write(`${formatDiagnostic(diagnostic, { color: false })}\n`);
   if (result.model === undefined) return { ok: false, written: [], unchanged: 0 };
-  // The descriptor target: one JSON file named after the first entry schema (`demo.sparrow` → `demo.descriptor.json`).
-  const emitted: EmittedFile[] =
-    options.target === 'descriptor'
-      ? [{ path: `${path.basename(files[0] ?? 'schema', '.sparrow')}.descriptor.json`, content: emitDescriptor(result.model) }]
-      : emitTypeScript(result.model, { version: packageVersion(), runtimeImport: options.runtimeImport, importExtension: options.importExtension });
+  const emitted = await emitTarget(result.model, files, options);
   const outDir = path.resolve(io.cwd, options.out);
   const written: string[] = [];
   let unchanged = 0;
@@ -76,10 +74,25 @@ export function generateOnce(files: readonly string[], options: GenCommandOption
   return { ok: true, written, unchanged };
 }
 
+/** The files of `options.target`, in memory. */
+async function emitTarget(model: SchemaModel, files: readonly string[], options: GenCommandOptions): Promise<EmittedFile[]> {
+  // The descriptor target: one JSON file named after the first entry schema (`demo.sparrow` → `demo.descriptor.json`).
+  if (options.target === 'descriptor') return [{ path: `${path.basename(files[0] ?? 'schema', '.sparrow')}.descriptor.json`, content: emitDescriptor(model) }];
+  const typescript = emitTypeScript(model, { version: packageVersion(), runtimeImport: options.runtimeImport, importExtension: options.importExtension });
+  if (options.target === 'ts') return typescript;
+  // Loaded here only: ts-morph takes longer to load than the whole `--target ts` run.
+  const { emitJavaScript } = await import('../emit/javascript.ts');
+  return emitJavaScript(typescript);
+}
+
 /** Runs the command; resolves to the exit code (with `--watch`: when stopped). */
 export async function runGen(files: readonly string[], options: GenCommandOptions, io: GenIo = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
+  if (options.target === 'js' && options.importExtension === 'ts') {
+    io.stderr.write('sparrowc gen: --import-extension ts does not apply to --target js (JavaScript imports name .js files; use js or none)\n');
+    return 2;
+  }
   const started = performance.now();
-  const first = generateOnce(files, options, io);
+  const first = await generateOnce(files, options, io);
   report(io, first, started, options.out);
   if (options.watch !== true) return first.ok ? 0 : 1;
   await watchAndRegenerate(files, options, io);
@@ -105,11 +118,10 @@ async function watchAndRegenerate(files: readonly string[], options: GenCommandO
     clearTimeout(timer);
     timer = setTimeout(() => {
       const started = performance.now();
-      try {
-        report(io, generateOnce(files, options, io), started, options.out);
-      } catch (error) {
-        io.stderr.write(`sparrowc gen: ${String(error)}\n`);
-      }
+      generateOnce(files, options, io).then(
+        (result) => report(io, result, started, options.out),
+        (error: unknown) => io.stderr.write(`sparrowc gen: ${String(error)}\n`),
+      );
     }, 100);
   };
   await Promise.all(

@@ -52,12 +52,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('gen')
-    .description('generate TypeScript (or a JSON descriptor) from .sparrow schemas; nothing is written when a schema has errors')
+    .description('generate TypeScript, JavaScript + .d.ts, or a JSON descriptor from .sparrow schemas; nothing is written when a schema has errors')
     .argument('<files...>', 'schema files')
     .requiredOption('--out <dir>', 'output folder')
     .option('--runtime-import <specifier>', 'module specifier of the runtime in generated code', 'sparrow/runtime')
     .addOption(new Option('--import-extension <ext>', 'extension of imports between generated files').choices(['js', 'ts', 'none']).default('js'))
-    .addOption(new Option('--target <target>', 'what to generate').choices(['ts', 'descriptor']).default('ts'))
+    .addOption(new Option('--target <target>', 'what to generate: ts, js (JavaScript + .d.ts, for projects without a TS build) or descriptor').choices(['ts', 'js', 'descriptor']).default('ts'))
     .option('--watch', 'regenerate whenever a schema changes, and keep running')
     .action(async (files: string[], options: GenCommandOptions) => {
       const { runGen } = await import('./gen-command.ts');
