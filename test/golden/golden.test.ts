@@ -14,8 +14,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { compileSchemas } from '../../compiler/index.ts';
-import { emitTypeScript, type EmittedFile } from '../../compiler/emit/index.ts';
-import { emitJavaScript } from '../../compiler/emit/javascript.ts';
+import { emitJavaScript, emitTypeScript, type EmittedFile } from '../../compiler/emit/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
