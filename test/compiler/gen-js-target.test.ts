@@ -152,6 +152,34 @@ describe('sparrowc gen --target js', () => {
     });
   });
 
+  it('refuses --import-extension ts, which JavaScript cannot import (usage error, nothing written)', async () => {
+    const gen = io();
+    const refused = path.join(dir, 'refused');
+    assert.equal(await runGen([path.join(root, 'schemas/demo.sparrow')], { out: refused, runtimeImport: RUNTIME, importExtension: 'ts', target: 'js' }, gen.io), 2);
+    assert.match(gen.text(), /--import-extension ts does not apply to --target js/);
+    assert.throws(() => readdirSync(refused), { code: 'ENOENT' });
+  });
+
+  it('loads ts-morph for --target js only', () => {
+    // ts-morph is CommonJS: once imported, it sits in the require cache.
+    const probe = `
+      import { createRequire } from 'node:module';
+      const { main } = await import(process.argv[1]);
+      const code = await main(['gen', process.argv[2], '--out', process.argv[3], '--target', process.argv[4]]);
+      const loaded = Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes('/node_modules/ts-morph/'));
+      console.log(JSON.stringify({ code, loaded }));`;
+    const loaded = (target: string): unknown => {
+      const stdout = execFileSync(
+        process.execPath,
+        ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', probe, path.join(root, 'compiler/cli/main.ts'), path.join(root, 'schemas/demo.sparrow'), path.join(dir, `probe-${target}`), target],
+        { cwd: root, encoding: 'utf8', timeout: 120_000 },
+      );
+      return JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
+    };
+    assert.deepEqual(loaded('ts'), { code: 0, loaded: false });
+    assert.deepEqual(loaded('js'), { code: 0, loaded: true });
+  });
+
   it('type-checks a strict consumer against the .d.ts', () => {
     writeFileSync(path.join(dir, 'consumer.ts'), consumer);
     const runtimeSources = path.relative(dir, path.join(root, 'runtime')).split(path.sep).join('/');
