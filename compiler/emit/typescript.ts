@@ -66,10 +66,10 @@ function relativeImport(from: string, to: string, extension: ImportExtension): s
   return (up === 0 ? './' : '../'.repeat(up)) + rest;
 }
 
-const RT = '$';
+const RT = '$'; // runtime imports are aliased with a `$` prefix: schema identifiers cannot contain `$`, so they never clash
 
 /** A type as it arrives (`decoded`, defaults applied) or as a sender builds it (`init`, see {@link inputTypeNames}). */
-type TypeForm = 'decoded' | 'init'; // runtime imports are aliased with a `$` prefix: schema identifiers cannot contain `$`, so they never clash
+type TypeForm = 'decoded' | 'init';
 
 /** Generates every module of `model` (the system schema excluded), sorted by path. */
 export function emitTypeScript(model: SchemaModel, options: EmitOptions): EmittedFile[] {
