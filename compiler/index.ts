@@ -8,5 +8,5 @@ export type { ReadFile } from './source/read-files.ts';
 export * from './model/index.ts';
 export { compareModels, compatChangeKinds, type CompatChange, type CompatChangeKind } from './compat/index.ts';
 export { emitDescriptor, DESCRIPTOR_FORMAT_VERSION, DESCRIPTOR_SCHEMA_ID } from './emit/descriptor.ts';
-export { emitTypeScript, outputPath, type EmitOptions, type EmittedFile, type ImportExtension } from './emit/index.ts';
+export { emitTypeScript, emitJavaScript, JavaScriptEmitError, outputPath, type EmitOptions, type EmittedFile, type ImportExtension } from './emit/index.ts';
 export { loadConfig, ConfigError, CONFIG_FILE_NAME, TARGET_NAMES, type SparrowConfig, type GenerateEntry, type TargetName, type TargetOptions, type LintConfig, type ConfigErrorCode } from './config/config.ts';

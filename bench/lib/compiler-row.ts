@@ -1,7 +1,9 @@
 /**
- * The compiler row: wall time of `sparrowc check` and `sparrowc gen` on a
- * generated schema of 2,000 methods, each in a fresh `node bin/sparrowc.js`
- * process, exactly as a user runs it (so start-up is included).
+ * The compiler row: wall time of `sparrowc check`, `sparrowc gen` (the `ts`
+ * target) and `sparrowc gen --target js` (JavaScript + .d.ts through
+ * ts-morph) on a generated schema of 2,000 methods, each in a fresh
+ * `node bin/sparrowc.js` process, exactly as a user runs it (so start-up is
+ * included).
  *
  * A command sparrowc does not have yet is reported as missing, not failed.
  */
@@ -28,6 +30,7 @@ export type CommandOutcome =
 export interface CompilerRound {
   check: CommandOutcome;
   gen: CommandOutcome;
+  genJs: CommandOutcome;
 }
 
 interface Run {
@@ -65,9 +68,9 @@ function run(args: readonly string[], timeoutMs: number): Promise<Run> {
  * code alone is not enough while the CLI has no commands, because commander
  * then prints the top-level help for any `x --help` and exits 0.
  */
-async function hasCommand(command: string): Promise<boolean> {
+async function hasCommand(command: string, mustMention?: RegExp): Promise<boolean> {
   const help = await run([command, '--help'], 30_000);
-  return help.code === 0 && help.stdout.includes(`sparrowc ${command}`);
+  return help.code === 0 && help.stdout.includes(`sparrowc ${command}`) && (mustMention === undefined || mustMention.test(help.stdout));
 }
 
 async function timed(args: readonly string[], timeoutMs: number): Promise<CommandOutcome> {
@@ -83,10 +86,11 @@ export async function runCompilerRound(timeoutMs: number): Promise<CompilerRound
   try {
     const schema = path.join(dir, 'big.sparrow');
     writeFileSync(schema, generateSchema({ methods: COMPILER_METHODS }));
-    const [canCheck, canGen] = await Promise.all([hasCommand('check'), hasCommand('gen')]);
+    const [canCheck, canGen, canGenJs] = await Promise.all([hasCommand('check'), hasCommand('gen'), hasCommand('gen', /\bjs\b/)]);
     const check: CommandOutcome = canCheck ? await timed(['check', schema], timeoutMs) : { status: 'missing' };
     const gen: CommandOutcome = canGen ? await timed(['gen', schema, '--out', path.join(dir, 'out')], timeoutMs) : { status: 'missing' };
-    return { check, gen };
+    const genJs: CommandOutcome = canGenJs ? await timed(['gen', schema, '--target', 'js', '--out', path.join(dir, 'out-js')], timeoutMs) : { status: 'missing' };
+    return { check, gen, genJs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

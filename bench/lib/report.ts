@@ -218,6 +218,7 @@ export interface CompilerAggregate {
   methods: number;
   check: { seconds?: number; status: string; runs: number[] };
   gen: { seconds?: number; status: string; runs: number[] };
+  genJs: { seconds?: number; status: string; runs: number[] };
 }
 
 /** Aggregates the compiler rounds. */
@@ -229,5 +230,5 @@ export function aggregateCompiler(methods: number, rounds: readonly CompilerRoun
     const error = outcomes.find((o) => o.status === 'error');
     return { status: error?.status === 'error' ? `ERR: ${error.error}` : 'not in sparrowc yet', runs };
   };
-  return { methods, check: one((r) => r.check), gen: one((r) => r.gen) };
+  return { methods, check: one((r) => r.check), gen: one((r) => r.gen), genJs: one((r) => r.genJs) };
 }

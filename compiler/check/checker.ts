@@ -30,6 +30,7 @@ import type { DeclarationNode, EnumNode, FieldNode, Identifier, MemberNode, Qual
 import { readAttributes, type AttributeTarget, type AttributeValues } from './attributes.ts';
 import { builtinTypeNames, describeType, enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
 import type { LoadedFile } from './load-files.ts';
+import { suggestEnumValues } from './enum-values.ts';
 import { createTsNameScope, type TsNameScope, type TsNameStyle } from './names.ts';
 import { checkValue, type FieldShape, type ValueContext } from './values.ts';
 
@@ -416,7 +417,8 @@ class Checker {
     const tsNames = createTsNameScope('enum-member');
     const byValue = new Map<number, string>();
     const names = new Set<string>();
-    for (const member of node.members) {
+    const suggested = suggestEnumValues(node.members.map((m) => (m.value?.kind === 'integer' && m.value.value >= enumValueRange.min && m.value.value <= enumValueRange.max ? Number(m.value.value) : undefined)));
+    for (const [index, member] of node.members.entries()) {
       const attrs = this.attributes(file, member.attributes, 'enum member');
       const name = member.name.text;
       if (names.has(name)) {
@@ -425,7 +427,7 @@ class Checker {
       }
       names.add(name);
       if (member.value === undefined) {
-        this.report('enum-value-required', file, member.name.range, { name });
+        this.report('enum-value-required', file, member.name.range, { name, value: suggested.get(index) ?? 1 });
         continue;
       }
       if (member.value.kind !== 'integer') {

@@ -1,10 +1,17 @@
 /**
  * Schema names → TypeScript names, deterministically: PascalCase for
- * declarations, camelCase for members, params and fields, a `_` suffix for
- * reserved words, and `_2`, `_3`… for later names that collide in one scope.
+ * declarations, camelCase for members, params and fields, a `_` suffix where
+ * a name can't be used as written, and `_2`, `_3`… for later names that
+ * collide in one scope.
+ *
+ * Only bindings (declarations and constants: `export const X`, `export
+ * interface X`) need reserved words escaped. Members, params, fields and enum
+ * members are property names, where `get`, `delete` or `if` are legal, so
+ * they keep their spelling unless every object already has a property of
+ * that name (`constructor`, `toString`, `__proto__`…).
  */
 
-/** Words TypeScript reserves, or that generated code can't use as a binding or member. */
+/** Words TypeScript reserves, or that generated code can't use as a binding. */
 const reservedWords = new Set(
   (
     'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return ' +
@@ -12,6 +19,15 @@ const reservedWords = new Set(
     'constructor declare get module require number set string symbol type from of await async undefined NaN Infinity arguments eval bigint never unknown object ' +
     'keyof readonly infer is asserts unique satisfies accessor out override abstract global namespace __proto__ prototype toString valueOf hasOwnProperty'
   ).split(' '),
+);
+
+/**
+ * Properties every object inherits: a member so named would be shadowed by
+ * (or, for `__proto__`, set) the prototype's, and an implementation that
+ * leaves it out would seem to have it.
+ */
+const inheritedProperties = new Set(
+  'constructor __proto__ toString toLocaleString valueOf hasOwnProperty isPrototypeOf propertyIsEnumerable __defineGetter__ __defineSetter__ __lookupGetter__ __lookupSetter__'.split(' '),
 );
 
 /** Globals the generated declarations may refer to; a schema type named like one is renamed. */
@@ -58,7 +74,8 @@ export function toTsName(name: string, style: TsNameStyle): string {
   const converted = style === 'type' ? toPascalCase(name) : style === 'member' ? toCamelCase(name) : name;
   // 'constant' and 'enum-member' keep the schema's spelling.
   const safe = converted === '' ? '_' : converted;
-  if (reservedWords.has(safe) || (style === 'type' && reservedTypeNames.has(safe))) return `${safe}_`;
+  const binding = style === 'type' || style === 'constant';
+  if (binding ? reservedWords.has(safe) || (style === 'type' && reservedTypeNames.has(safe)) : inheritedProperties.has(safe)) return `${safe}_`;
   return safe;
 }
 

@@ -212,6 +212,10 @@ export async function runGen(files: readonly string[], options: GenCommandOption
     io.stderr.write(`sparrowc gen: target ${missing.join(', ')} is not available in this version of sparrowc (available: ${Object.keys(genTargets).filter((t) => genTargets[t as TargetName].emit !== undefined).join(', ')})\n`);
     return 2;
   }
+  if (plan.generate.some((job) => job.target === 'js' && job.options.importExtension === 'ts')) {
+    io.stderr.write('sparrowc gen: --import-extension ts does not apply to --target js (JavaScript imports name .js files; use js or none)\n');
+    return 2;
+  }
   const outs = [...new Set(plan.generate.map((job) => path.relative(io.cwd, job.out) || '.'))].join(', ');
   const started = performance.now();
   const first = await generateOnce(plan, io);

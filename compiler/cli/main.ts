@@ -48,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('gen')
-    .description('generate TypeScript (or a JSON descriptor) from .sparrow schemas; nothing is written when a schema has errors. With no files: what sparrow.json (or --config) says')
+    .description('generate TypeScript, JavaScript + .d.ts (--target js) or a JSON descriptor from .sparrow schemas; nothing is written when a schema has errors. With no files: what sparrow.json (or --config) says')
     .argument('[files...]', 'schema files (none: read the config file)')
     .option('--config <file>', 'the project file to read when no files are given (default: sparrow.json in the current folder)')
     .option('--out <dir>', 'output folder (with files)')

@@ -60,7 +60,7 @@ export const diagnosticMessages = {
   // Values.
   'value-type-mismatch': define<{ expected: string; message: string }>('error', 'A default or const value that does not fit its type.', (p) => `Value does not match type '${p.expected}': ${p.message}.`),
   'int-out-of-range': define<{ value: string; type: string; min: string; max: string }>('error', "An integer literal outside its type's range.", (p) => `${p.value} is out of range for ${p.type} (${p.min} to ${p.max}).`),
-  'enum-value-required': define<{ name: string }>('error', 'An enum member without `= value`.', (p) => `Enum member '${p.name}' needs an explicit integer value ('${p.name} = 1').`),
+  'enum-value-required': define<{ name: string; value: number }>('error', 'An enum member without `= value`.', (p) => `Enum member '${p.name}' needs an explicit integer value ('${p.name} = ${p.value}' is free).`),
 
   // Attributes.
   'unknown-attribute': define<{ name: string }>('error', 'An attribute other than @namespace, @wire, @auth, @deprecated.', (p) => `Unknown attribute '@${p.name}' (known: @namespace, @wire, @auth, @deprecated).`),

@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   });
 
   await call(`notes.delete(id)`, async () => {
-    await notes.delete_({ id: { value: id } });
+    await notes.delete({ id: { value: id } });
     return { text: `deleted ${id}`, ok: true };
   });
 

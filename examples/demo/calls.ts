@@ -223,7 +223,7 @@ export async function runDemoCalls(peer: Peer, inbox: ClientInbox, report: Repor
 
   await step(report, 'notes.get(id: missing)', async () => {
     try {
-      const note = await notes.get_({ id: { value: 'missing' } }, perCall);
+      const note = await notes.get({ id: { value: 'missing' } }, perCall);
       report.call('notes.get(id: "missing")', `expected NotFound, got ${show(note)}`, false);
     } catch (error) {
       const ok = error instanceof NotFound && error.fields.id === 'missing';
@@ -234,7 +234,7 @@ export async function runDemoCalls(peer: Peer, inbox: ClientInbox, report: Repor
   await step(report, 'notes.delete(id)', async () => {
     if (added === undefined) throw new Error('no note to delete (notes.add failed)');
     inbox.confirmAnswer = true;
-    await notes.delete_({ id: added.id }, perCall);
+    await notes.delete({ id: added.id }, perCall);
     const yes = inbox.drain();
     const confirmed = yes.some((e) => e.kind === 'confirm' && e.answer);
     report.call(`notes.delete(id: "${added.id.value}")  @auth`, 'deleted once the client confirmed', confirmed);
@@ -245,7 +245,7 @@ export async function runDemoCalls(peer: Peer, inbox: ClientInbox, report: Repor
     inbox.drain();
     inbox.confirmAnswer = false;
     try {
-      await notes.delete_({ id: second.id }, perCall);
+      await notes.delete({ id: second.id }, perCall);
       report.call(`notes.delete(id: "${second.id.value}")  @auth`, 'expected Forbidden, but it was deleted', false);
     } catch (error) {
       const ok = error instanceof Forbidden;

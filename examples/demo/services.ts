@@ -99,7 +99,7 @@ function createNotes(clientOf: (peer: Peer) => DemoClientClient, topics: () => N
       return note;
     },
 
-    get_: ({ id }) => find(id.value),
+    get: ({ id }) => find(id.value),
 
     list: ({ limit, offset }) => [...notes.values()].slice(offset, offset + Math.min(Math.max(limit, 0), MAX_PAGE)),
 
@@ -117,7 +117,7 @@ function createNotes(clientOf: (peer: Peer) => DemoClientClient, topics: () => N
       return data;
     },
 
-    async delete_({ id }, ctx) {
+    async delete({ id }, ctx) {
       find(id.value);
       // Ask the caller to confirm while its delete is pending; no answer is a no.
       const yes = await clientOf(ctx.peer)

@@ -139,10 +139,36 @@ export interface Point {
 }
 
 /**
+ * {@link Point} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Point is a valid PointInit.
+ *
+ * @generated from struct demo.v1.Point (demo.sparrow:29)
+ */
+export interface PointInit {
+  x: number;
+  y: number;
+  /**
+   * Shown next to the point when present.
+   */
+  label?: string | undefined;
+  tags?: string[] | undefined;
+  color?: Color | undefined;
+}
+
+/**
  * @generated from struct demo.v1.Circle (demo.sparrow:38)
  */
 export interface Circle {
   center: Point;
+  radius: number;
+}
+
+/**
+ * {@link Circle} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Circle is a valid CircleInit.
+ *
+ * @generated from struct demo.v1.Circle (demo.sparrow:38)
+ */
+export interface CircleInit {
+  center: PointInit;
   radius: number;
 }
 
@@ -155,6 +181,16 @@ export interface Square {
 }
 
 /**
+ * {@link Square} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Square is a valid SquareInit.
+ *
+ * @generated from struct demo.v1.Square (demo.sparrow:39)
+ */
+export interface SquareInit {
+  corner: PointInit;
+  side: number;
+}
+
+/**
  * Something that can be drawn: on the wire the struct plus "$type".
  *
  * @generated from union demo.v1.Shape (demo.sparrow:42)
@@ -162,6 +198,15 @@ export interface Square {
 export type Shape =
   | ({ $type: "Circle" } & Circle)
   | ({ $type: "Square" } & Square);
+
+/**
+ * {@link Shape} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Shape is a valid ShapeInit.
+ *
+ * @generated from union demo.v1.Shape (demo.sparrow:42)
+ */
+export type ShapeInit =
+  | ({ $type: "Circle" } & CircleInit)
+  | ({ $type: "Square" } & SquareInit);
 
 /**
  * A stored note.
@@ -180,16 +225,32 @@ export interface Note {
 }
 
 /**
+ * {@link Note} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Note is a valid NoteInit.
+ *
+ * @generated from struct demo.v1.Note (demo.sparrow:45)
+ */
+export interface NoteInit {
+  id: Id;
+  text: string;
+  /**
+   * Milliseconds since the epoch; int64 travels exactly.
+   */
+  createdAt: bigint;
+  shape?: ShapeInit | undefined;
+  meta?: Map<string, string> | undefined;
+}
+
+/**
  * Client of service Notes (wire namespace "notes").
  *
  * @generated from service demo.v1.Notes (demo.sparrow:56)
  */
 export interface NotesClient {
-  add(args: { text: string; shape?: Shape | undefined }, options?: $ClientCallOptions): Promise<Note>;
+  add(args: { text: string; shape?: ShapeInit | undefined }, options?: $ClientCallOptions): Promise<Note>;
   /**
    * @throws {@link NotFound}
    */
-  get_(args: { id: Id }, options?: $ClientCallOptions): Promise<Note>;
+  get(args: { id: Id }, options?: $ClientCallOptions): Promise<Note>;
   list(args?: { limit?: number | undefined; offset?: number | undefined }, options?: $ClientCallOptions): Promise<Note[]>;
   /**
    * Stores bytes under a key; binary, never base64.
@@ -205,7 +266,7 @@ export interface NotesClient {
    * @throws {@link NotFound}
    * @throws {@link Forbidden}
    */
-  delete_(args: { id: Id }, options?: $ClientCallOptions): Promise<void>;
+  delete(args: { id: Id }, options?: $ClientCallOptions): Promise<void>;
   /**
    * Fire and forget: never answered.
    */
@@ -230,15 +291,15 @@ export interface NotesClient {
  * @generated from service demo.v1.Notes (demo.sparrow:56)
  */
 export interface NotesImplementation {
-  add(args: { text: string; shape?: Shape | undefined }, ctx: $CallContext): Note | Promise<Note>;
-  get_(args: { id: Id }, ctx: $CallContext): Note | Promise<Note>;
-  list(args: { limit: number; offset: number }, ctx: $CallContext): Note[] | Promise<Note[]>;
+  add(args: { text: string; shape?: Shape | undefined }, ctx: $CallContext): NoteInit | Promise<NoteInit>;
+  get(args: { id: Id }, ctx: $CallContext): NoteInit | Promise<NoteInit>;
+  list(args: { limit: number; offset: number }, ctx: $CallContext): NoteInit[] | Promise<NoteInit[]>;
   /**
    * Stores bytes under a key; binary, never base64.
    */
   putBlob(args: { key: string; data: Uint8Array }, ctx: $CallContext): void | Promise<void>;
   getBlob(args: { key: string }, ctx: $CallContext): Uint8Array | Promise<Uint8Array>;
-  delete_(args: { id: Id }, ctx: $CallContext): void | Promise<void>;
+  delete(args: { id: Id }, ctx: $CallContext): void | Promise<void>;
   /**
    * Fire and forget: never answered.
    */
@@ -250,7 +311,7 @@ export interface NotesImplementation {
   /**
    * @deprecated use list
    */
-  listAll(args: Record<string, never>, ctx: $CallContext): Note[] | Promise<Note[]>;
+  listAll(args: Record<string, never>, ctx: $CallContext): NoteInit[] | Promise<NoteInit[]>;
 }
 
 /**
@@ -262,7 +323,7 @@ export interface NotesTopics {
   /**
    * Every change to a note.
    */
-  readonly changes: $TopicPublisher<Note>;
+  readonly changes: $TopicPublisher<NoteInit>;
 }
 
 /**
@@ -277,11 +338,11 @@ export const NotesService: $ServiceDefinition<NotesClient, NotesImplementation> 
     namespace: "notes",
     methods: [
       {"kind":"call","name":"add","params":[{"name":"text","type":"string"},{"name":"shape","type":"demo.v1.Shape","optional":true}],"result":"demo.v1.Note"},
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"demo.common.Id"}],"result":"demo.v1.Note","throws":["demo.common.NotFound"]},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"demo.common.Id"}],"result":"demo.v1.Note","throws":["demo.common.NotFound"]},
       {"kind":"call","name":"list","params":[{"name":"limit","type":"int32","default":100},{"name":"offset","type":"int32","default":0}],"result":["list","demo.v1.Note"]},
       {"kind":"call","name":"put_blob","ts":"putBlob","params":[{"name":"key","type":"string"},{"name":"data","type":"bytes"}],"result":"void"},
       {"kind":"call","name":"get_blob","ts":"getBlob","params":[{"name":"key","type":"string"}],"result":"bytes","throws":["demo.common.NotFound"]},
-      {"kind":"call","name":"delete","ts":"delete_","params":[{"name":"id","type":"demo.common.Id"}],"result":"void","throws":["demo.common.NotFound","demo.common.Forbidden"],"auth":["admin"]},
+      {"kind":"call","name":"delete","params":[{"name":"id","type":"demo.common.Id"}],"result":"void","throws":["demo.common.NotFound","demo.common.Forbidden"],"auth":["admin"]},
       {"kind":"notify","name":"log","params":[{"name":"line","type":"string"},{"name":"level","type":"int8","default":0}]},
       {"kind":"topic","name":"changes","type":"demo.v1.Note"},
       {"kind":"call","name":"pick_color","ts":"pickColor","params":[{"name":"choose","kind":"callback","type":"demo.v1.Color","params":[{"name":"options","type":["list","demo.v1.Color"]}],"result":"demo.v1.Color"}],"result":"demo.v1.Color"},

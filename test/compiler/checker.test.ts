@@ -154,7 +154,8 @@ describe('the model', () => {
     const notes = service(model, 'demo.v1.Notes');
     assert.equal(notes.namespace, 'notes');
     const remove = call(notes, 'delete');
-    assert.equal(remove.tsName, 'delete_');
+    // A property name, so the reserved word stays as written.
+    assert.equal(remove.tsName, 'delete');
     assert.deepEqual(remove.auth, ['admin']);
     assert.deepEqual(remove.throws, ['demo.common.NotFound', 'demo.common.Forbidden']);
     assert.deepEqual(remove.params[0]?.kind === 'value' && remove.params[0].type, { kind: 'ref', target: 'demo.common.Id', targetKind: 'struct' });
@@ -226,7 +227,7 @@ describe('the model', () => {
     const m = assertValid(compileText('struct Error { class: int32; HTTPServer: string; _private: bool }\nstruct point_2d { x: int32 }'));
     const error = m.declarations['Error'] as StructDeclaration;
     assert.equal(error.tsName, 'Error_');
-    assert.deepEqual(error.fields.map((f) => f.tsName), ['class_', 'httpServer', '_private']);
+    assert.deepEqual(error.fields.map((f) => f.tsName), ['class', 'httpServer', '_private']);
     assert.equal(m.declarations['point_2d']?.tsName, 'Point2d');
   });
 

@@ -42,7 +42,7 @@ describe('generated demo code over tcp', () => {
           notes.set(note.id.value, note);
           return note;
         },
-        get_: ({ id }) => {
+        get: ({ id }) => {
           const note = notes.get(id.value);
           if (note === undefined) throw new NotFound({ id: id.value }, `no note ${id.value}`);
           return note;
@@ -54,7 +54,7 @@ describe('generated demo code over tcp', () => {
           if (blob === undefined) throw new NotFound({ id: key });
           return blob;
         },
-        delete_: () => {
+        delete: () => {
           throw new Forbidden();
         },
         log: ({ line, level }) => void logs.push(`${level}:${line}`),
@@ -91,7 +91,7 @@ describe('generated demo code over tcp', () => {
     const note = await client.add({ text: 'hi', shape: { $type: 'Circle', center: { x: 1, y: 2, tags: [], color: Color.red }, radius: 3 } });
     assert.equal(note.createdAt, 2n ** 62n + 7n);
     assert.deepEqual(note.meta, new Map([['k', 'v']]));
-    const fetched = await client.get_({ id: note.id });
+    const fetched = await client.get({ id: note.id });
     assert.equal(fetched.shape?.$type, 'Circle');
     assert.equal(fetched.createdAt, 2n ** 62n + 7n);
     const list = await client.list();
@@ -106,8 +106,8 @@ describe('generated demo code over tcp', () => {
 
   it('declared errors arrive as the generated classes', async () => {
     const client = createNotesClient(peer);
-    await assert.rejects(client.get_({ id: { value: 'nope' } }), (e: unknown) => e instanceof NotFound && e.fields.id === 'nope' && e.message === 'no note nope');
-    await assert.rejects(client.delete_({ id: { value: '1' } }), (e: unknown) => e instanceof Forbidden && e.fields.reason === 'not allowed');
+    await assert.rejects(client.get({ id: { value: 'nope' } }), (e: unknown) => e instanceof NotFound && e.fields.id === 'nope' && e.message === 'no note nope');
+    await assert.rejects(client.delete({ id: { value: '1' } }), (e: unknown) => e instanceof Forbidden && e.fields.reason === 'not allowed');
   });
 
   it('request-style callbacks and notify', async () => {
@@ -137,11 +137,11 @@ describe('@auth fails closed over tcp', () => {
     const registry = createRegistry();
     registerNotes(registry, {
       add: () => assert.fail('not called'),
-      get_: () => assert.fail('not called'),
+      get: () => assert.fail('not called'),
       list: () => [],
       putBlob: () => undefined,
       getBlob: () => new Uint8Array(),
-      delete_: () => assert.fail('must not run'),
+      delete: () => assert.fail('must not run'),
       log: () => undefined,
       pickColor: () => Color.red,
       listAll: () => [],
@@ -149,7 +149,7 @@ describe('@auth fails closed over tcp', () => {
     const listener = await listen('tcp://127.0.0.1:0', (transport) => createPeer(createMessageLink(transport), { registry }));
     const client = createPeer(createMessageLink(await connect(listener.url)));
     try {
-      await assert.rejects(createNotesClient(client).delete_({ id: { value: '1' } }), (e: unknown) => isSparrowError(e, 'permission-denied'));
+      await assert.rejects(createNotesClient(client).delete({ id: { value: '1' } }), (e: unknown) => isSparrowError(e, 'permission-denied'));
       assert.deepEqual(await createNotesClient(client).list(), []);
     } finally {
       client.close();

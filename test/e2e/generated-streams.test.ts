@@ -203,7 +203,7 @@ const SCENARIOS: Record<string, Scenario> = {
       while (unsubscribes.length < 3) unsubscribes.push(subscribe(api));
       await eventually(async () => (await api.subscribers()) === 3, 'three subscribers');
       const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-      assert.equal(await api.broadcast({ room, from_: 1, to: 10 }), 10);
+      assert.equal(await api.broadcast({ room, from: 1, to: 10 }), 10);
       await eventually(() => inbox.every((box) => box.length >= 10), 'every subscriber got 1..10');
       for (const box of inbox) assert.deepEqual(box, range(1, 10));
 
@@ -212,7 +212,7 @@ const SCENARIOS: Record<string, Scenario> = {
       if (extra.length > 0) extra.pop()!.disconnect();
       else unsubscribes[leaver]!();
       await eventually(async () => (await api.subscribers()) === 2, 'the leaver dropped');
-      await api.broadcast({ room, from_: 11, to: 30 });
+      await api.broadcast({ room, from: 11, to: 30 });
       await eventually(() => inbox.slice(0, leaver).every((box) => box.length >= 30), 'the others got 11..30');
       await sleep(20);
       inbox.slice(0, leaver).forEach((box) => assert.deepEqual(box, range(1, 30)));

@@ -3,6 +3,7 @@
  * schemas (`schemas/main.sparrow`, or the entries of `case.json`) and the
  * expected output in `expected/`. The runner emits in memory and fails on
  * any missing, different or stale file; `RECORD=1` rewrites `expected/`.
+ * A few cases also hold `expected-js/`, the `--target js` output.
  * The goldens sit under `test/`, so `npm run typecheck` checks them too;
  * one more test type-checks a fresh emit in a temp folder of the checkout.
  */
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { compileSchemas } from '../../compiler/index.ts';
-import { emitTypeScript, type EmittedFile } from '../../compiler/emit/index.ts';
+import { emitJavaScript, emitTypeScript, type EmittedFile } from '../../compiler/emit/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -42,29 +43,35 @@ function listFiles(dir: string, prefix = ''): string[] {
 
 const cases = readdirSync(casesDir).filter((name) => statSync(path.join(casesDir, name)).isDirectory()).sort();
 
-describe('golden: generated TypeScript', () => {
-  for (const name of cases) {
-    it(name, () => {
-      const caseDir = path.join(casesDir, name);
-      const expectedDir = path.join(caseDir, 'expected');
-      const files = emitCase(caseDir);
-      const emitted = new Map(files.map((f) => [f.path, f.content]));
-      if (record) {
-        rmSync(expectedDir, { recursive: true, force: true });
-        for (const file of files) {
-          const target = path.join(expectedDir, file.path);
-          mkdirSync(path.dirname(target), { recursive: true });
-          writeFileSync(target, file.content);
-        }
-        return;
-      }
-      const onDisk = listFiles(expectedDir);
-      const stale = onDisk.filter((p) => !emitted.has(p));
-      const missing = [...emitted.keys()].filter((p) => !onDisk.includes(p));
-      assert.deepEqual({ stale, missing }, { stale: [], missing: [] }, `expected/ is out of date for ${name}: run RECORD=1 npm test`);
-      for (const [p, content] of emitted) assert.equal(readFileSync(path.join(expectedDir, p), 'utf8'), content, `${name}/expected/${p} differs (RECORD=1 to update)`);
-    });
+/** Cases whose `--target js` output is golden too: imports across folders, and classes (error fields, `override`). */
+const jsCases = ['errors', 'imports'];
+
+/** Compares `files` with `<case>/<folder>/` (or rewrites it with RECORD=1). */
+function assertGolden(name: string, folder: string, files: readonly EmittedFile[]): void {
+  const expectedDir = path.join(casesDir, name, folder);
+  const emitted = new Map(files.map((f) => [f.path, f.content]));
+  if (record) {
+    rmSync(expectedDir, { recursive: true, force: true });
+    for (const file of files) {
+      const target = path.join(expectedDir, file.path);
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, file.content);
+    }
+    return;
   }
+  const onDisk = listFiles(expectedDir);
+  const stale = onDisk.filter((p) => !emitted.has(p));
+  const missing = [...emitted.keys()].filter((p) => !onDisk.includes(p));
+  assert.deepEqual({ stale, missing }, { stale: [], missing: [] }, `${folder}/ is out of date for ${name}: run RECORD=1 npm test`);
+  for (const [p, content] of emitted) assert.equal(readFileSync(path.join(expectedDir, p), 'utf8'), content, `${name}/${folder}/${p} differs (RECORD=1 to update)`);
+}
+
+describe('golden: generated JavaScript (--target js)', () => {
+  for (const name of jsCases) it(name, async () => assertGolden(name, 'expected-js', await emitJavaScript(emitCase(path.join(casesDir, name)))));
+});
+
+describe('golden: generated TypeScript', () => {
+  for (const name of cases) it(name, () => assertGolden(name, 'expected', emitCase(path.join(casesDir, name))));
 
   it('is deterministic: LF only, no absolute paths, same bytes twice', () => {
     for (const name of cases) {

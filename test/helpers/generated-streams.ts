@@ -126,9 +126,9 @@ function implementation(nestedOnCaller: (peer: Peer, depth: number) => Promise<n
     },
     bytesCallback: async ({ size, sink }) => sink({ data: bytePattern(size, 7) }),
     note: ({ token, text }) => log(token, text),
-    broadcast({ room, from_, to }) {
-      for (let seq = from_; seq <= to; seq++) topics().news.publish({ room, seq });
-      return to - from_ + 1;
+    broadcast({ room, from, to }) {
+      for (let seq = from; seq <= to; seq++) topics().news.publish({ room, seq });
+      return to - from + 1;
     },
     subscribers: () => topics().news.subscriberCount,
     produced: ({ token }) => produced.get(token) ?? 0n,

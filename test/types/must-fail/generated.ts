@@ -20,7 +20,7 @@ export async function misuse(peer: Peer): Promise<void> {
   await demo.demoProgressUpdate({ data: [], progress: (message: number) => message });
   const notes = createNotesClient(peer);
   // @ts-expect-error int64 is bigint, not number
-  const when: number = (await notes.get_({ id: { value: '1' } })).createdAt;
+  const when: number = (await notes.get({ id: { value: '1' } })).createdAt;
   // @ts-expect-error bytes are Uint8Array
   await notes.putBlob({ key: 'k', data: 'text' });
   // @ts-expect-error unknown $type
@@ -33,6 +33,13 @@ export async function misuse(peer: Peer): Promise<void> {
   await notes.log({ line: 'x' }).then;
   // @ts-expect-error topics are subscribed, not called
   notes.changes();
+  // @ts-expect-error a received Note always has meta: it is not an input type
+  const received: Note = { id: { value: '1' }, text: 't', createdAt: 1n };
+  // @ts-expect-error defaults are filled on arrival: args of an implementation are not optional
+  const args: Parameters<NotesImplementation['list']>[0] = { limit: 1 };
+  // @ts-expect-error fields without a default stay required in an input type
+  await notes.add({ text: 't', shape: { $type: 'Circle', center: { x: 1 }, radius: 1 } });
+  console.log(received, args);
   // @ts-expect-error NotFound needs its fields
   throw new NotFound();
   console.log(when, color, meta);

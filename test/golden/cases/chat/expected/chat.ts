@@ -21,10 +21,22 @@ export type Presence = (typeof Presence)[keyof typeof Presence];
  * @generated from struct chat.Message (chat.sparrow:6)
  */
 export interface Message {
-  from_: string;
+  from: string;
   text: string;
   sentAt: bigint;
   attachments: Uint8Array[];
+}
+
+/**
+ * {@link Message} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Message is a valid MessageInit.
+ *
+ * @generated from struct chat.Message (chat.sparrow:6)
+ */
+export interface MessageInit {
+  from: string;
+  text: string;
+  sentAt: bigint;
+  attachments?: Uint8Array[] | undefined;
 }
 
 /**
@@ -61,9 +73,9 @@ export interface ChatServerClient {
  * @generated from service chat.ChatServer (chat.sparrow:16)
  */
 export interface ChatServerImplementation {
-  join(args: { room: string; nick: string; presence: Presence }, ctx: $CallContext): Message[] | Promise<Message[]>;
+  join(args: { room: string; nick: string; presence: Presence }, ctx: $CallContext): MessageInit[] | Promise<MessageInit[]>;
   send(args: { room: string; text: string }, ctx: $CallContext): void | Promise<void>;
-  history(args: { room: string; since?: bigint | undefined }, ctx: $CallContext): AsyncIterable<Message> | Iterable<Message>;
+  history(args: { room: string; since?: bigint | undefined }, ctx: $CallContext): AsyncIterable<MessageInit> | Iterable<MessageInit>;
   upload(args: { room: string; chunks: AsyncIterable<Uint8Array> }, ctx: $CallContext): bigint | Promise<bigint>;
   typing(args: { room: string }, ctx: $CallContext): void | Promise<void>;
 }
@@ -74,7 +86,7 @@ export interface ChatServerImplementation {
  * @generated from service chat.ChatServer (chat.sparrow:16)
  */
 export interface ChatServerTopics {
-  readonly messages: $TopicPublisher<Message>;
+  readonly messages: $TopicPublisher<MessageInit>;
 }
 
 /**
@@ -96,7 +108,7 @@ export const ChatServerService: $ServiceDefinition<ChatServerClient, ChatServerI
       {"kind":"topic","name":"messages","type":"chat.Message"},
     ],
     types: {
-      "chat.Message": {"kind":"struct","name":"Message","fields":[{"name":"from","ts":"from_","type":"string"},{"name":"text","type":"string"},{"name":"sent_at","ts":"sentAt","type":"int64"},{"name":"attachments","type":["list","bytes"],"default":[]}]},
+      "chat.Message": {"kind":"struct","name":"Message","fields":[{"name":"from","type":"string"},{"name":"text","type":"string"},{"name":"sent_at","ts":"sentAt","type":"int64"},{"name":"attachments","type":["list","bytes"],"default":[]}]},
       "chat.Presence": {"kind":"enum","name":"Presence","values":{"offline":0,"online":1,"away":2}},
       "chat.RoomFull": {"kind":"error","name":"RoomFull","fields":[{"name":"capacity","type":"uint16"}]},
     },
@@ -129,7 +141,7 @@ export function registerChatServer(target: $ExportTarget, implementation: ChatSe
  * @generated from service chat.ChatClient (chat.sparrow:26)
  */
 export interface ChatClientClient {
-  deliver(args: { message: Message }, options?: $ClientCallOptions): Promise<void>;
+  deliver(args: { message: MessageInit }, options?: $ClientCallOptions): Promise<void>;
   ask(args: { question: string; answer: (args: { choice: string }) => boolean | Promise<boolean> }, options?: $ClientCallOptions): Promise<boolean>;
 }
 
@@ -165,7 +177,7 @@ export const ChatClientService: $ServiceDefinition<ChatClientClient, ChatClientI
       {"kind":"call","name":"ask","params":[{"name":"question","type":"string"},{"name":"answer","kind":"callback","type":"bool","params":[{"name":"choice","type":"string"}],"result":"bool"}],"result":"bool"},
     ],
     types: {
-      "chat.Message": {"kind":"struct","name":"Message","fields":[{"name":"from","ts":"from_","type":"string"},{"name":"text","type":"string"},{"name":"sent_at","ts":"sentAt","type":"int64"},{"name":"attachments","type":["list","bytes"],"default":[]}]},
+      "chat.Message": {"kind":"struct","name":"Message","fields":[{"name":"from","type":"string"},{"name":"text","type":"string"},{"name":"sent_at","ts":"sentAt","type":"int64"},{"name":"attachments","type":["list","bytes"],"default":[]}]},
     },
   },
 );

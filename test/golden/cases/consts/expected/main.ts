@@ -20,6 +20,17 @@ export interface Limits {
 }
 
 /**
+ * {@link Limits} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Limits is a valid LimitsInit.
+ *
+ * @generated from struct golden.consts.Limits (main.sparrow:4)
+ */
+export interface LimitsInit {
+  low: number;
+  high?: number | undefined;
+  mode?: Mode | undefined;
+}
+
+/**
  * @generated from const golden.consts.NAME (main.sparrow:6)
  */
 export const NAME: string = "sparrow";

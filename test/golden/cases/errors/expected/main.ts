@@ -58,7 +58,7 @@ export interface StoreClient {
   /**
    * @throws {@link Missing}
    */
-  get_(args: { id: string }, options?: $ClientCallOptions): Promise<string>;
+  get(args: { id: string }, options?: $ClientCallOptions): Promise<string>;
   /**
    * @throws {@link Missing}
    * @throws {@link Conflict}
@@ -77,7 +77,7 @@ export interface StoreClient {
  * @generated from service golden.errors.Store (main.sparrow:9)
  */
 export interface StoreImplementation {
-  get_(args: { id: string }, ctx: $CallContext): string | Promise<string>;
+  get(args: { id: string }, ctx: $CallContext): string | Promise<string>;
   put(args: { id: string; value: string; version: bigint }, ctx: $CallContext): bigint | Promise<bigint>;
   clear(args: Record<string, never>, ctx: $CallContext): void | Promise<void>;
 }
@@ -100,7 +100,7 @@ export const StoreService: $ServiceDefinition<StoreClient, StoreImplementation> 
     package: "golden.errors",
     namespace: "Store",
     methods: [
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"string"}],"result":"string","throws":["golden.errors.Missing"]},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"string"}],"result":"string","throws":["golden.errors.Missing"]},
       {"kind":"call","name":"put","params":[{"name":"id","type":"string"},{"name":"value","type":"string"},{"name":"version","type":"int64"}],"result":"int64","throws":["golden.errors.Missing","golden.errors.Conflict","golden.errors.Busy"]},
       {"kind":"call","name":"clear","params":[],"result":"void","throws":["golden.errors.WithDefault"]},
     ],

@@ -23,7 +23,7 @@ export interface OrdersClient {
   /**
    * @throws {@link Denied}
    */
-  get_(args: { id: OrderId }, options?: $ClientCallOptions): Promise<Order>;
+  get(args: { id: OrderId }, options?: $ClientCallOptions): Promise<Order>;
 }
 
 /**
@@ -32,7 +32,7 @@ export interface OrdersClient {
  * @generated from service golden.app.Orders (main.sparrow:7)
  */
 export interface OrdersImplementation {
-  get_(args: { id: OrderId }, ctx: $CallContext): Order | Promise<Order>;
+  get(args: { id: OrderId }, ctx: $CallContext): Order | Promise<Order>;
 }
 
 /**
@@ -53,7 +53,7 @@ export const OrdersService: $ServiceDefinition<OrdersClient, OrdersImplementatio
     package: "golden.app",
     namespace: "Orders",
     methods: [
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"ids.OrderId"}],"result":"golden.app.Order","throws":["types.Denied"]},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"ids.OrderId"}],"result":"golden.app.Order","throws":["types.Denied"]},
     ],
     types: {
       "golden.app.Order": {"kind":"struct","name":"Order","fields":[{"name":"id","type":"ids.OrderId"},{"name":"owner","type":"types.User"}]},

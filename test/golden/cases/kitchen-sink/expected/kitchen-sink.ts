@@ -52,6 +52,20 @@ export interface Config {
 }
 
 /**
+ * {@link Config} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Config is a valid ConfigInit.
+ *
+ * @generated from struct sink.v2.Config (kitchen-sink.sparrow:11)
+ */
+export interface ConfigInit {
+  level?: Level | undefined;
+  limits?: Map<number, boolean> | undefined;
+  origin?: Point | undefined;
+  anything?: unknown | undefined;
+  stream?: number | undefined;
+  topic?: string | undefined;
+}
+
+/**
  * @generated from union sink.v2.Drawable (kitchen-sink.sparrow:20)
  */
 export type Drawable =
@@ -82,13 +96,13 @@ export interface AdminClient {
    *
    * @throws {@link Broken}
    */
-  configure(args: { config: Config }, options?: $ClientCallOptions): Promise<void>;
+  configure(args: { config: ConfigInit }, options?: $ClientCallOptions): Promise<void>;
   /**
    * Requires one of the groups: admin, ops.
    *
    * @throws {@link Broken}
    */
-  configure2(args: { config: Config; dryRun?: boolean | undefined }, options?: $ClientCallOptions): Promise<Config>;
+  configure2(args: { config: ConfigInit; dryRun?: boolean | undefined }, options?: $ClientCallOptions): Promise<Config>;
   /**
    * Requires one of the groups: admin, ops.
    */
@@ -129,7 +143,7 @@ export interface AdminImplementation {
    * @deprecated use configure2
    */
   configure(args: { config: Config }, ctx: $CallContext): void | Promise<void>;
-  configure2(args: { config: Config; dryRun?: boolean | undefined }, ctx: $CallContext): Config | Promise<Config>;
+  configure2(args: { config: Config; dryRun?: boolean | undefined }, ctx: $CallContext): ConfigInit | Promise<ConfigInit>;
   topic(args: { name: string }, ctx: $CallContext): void | Promise<void>;
   notify(args: { message: string }, ctx: $CallContext): void | Promise<void>;
   service(args: { level: Level }, ctx: $CallContext): void | Promise<void>;
@@ -169,7 +183,7 @@ export const AdminService: $ServiceDefinition<AdminClient, AdminImplementation> 
       {"kind":"call","name":"ping-me","ts":"pingMe","params":[],"result":"string","auth":["admin","ops"]},
     ],
     types: {
-      "shapes.Line": {"kind":"struct","name":"Line","fields":[{"name":"from","ts":"from_","type":"shapes.Point"},{"name":"to","type":"shapes.Point"}]},
+      "shapes.Line": {"kind":"struct","name":"Line","fields":[{"name":"from","type":"shapes.Point"},{"name":"to","type":"shapes.Point"}]},
       "shapes.Point": {"kind":"struct","name":"Point","fields":[{"name":"x","type":"float64"},{"name":"y","type":"float64"}]},
       "sink.v2.Broken": {"kind":"error","name":"Broken","fields":[{"name":"why","type":"string"},{"name":"code","type":"int","default":500}]},
       "sink.v2.Config": {"kind":"struct","name":"Config","fields":[{"name":"lvl","ts":"level","type":"sink.v2.Level","default":1},{"name":"limits","type":["map","uint16","bool"],"default":{"1":true,"2":false}},{"name":"origin","type":"shapes.Point","default":{"x":0,"y":0}},{"name":"anything","type":"any","optional":true,"default":null},{"name":"stream","type":"int32","default":0},{"name":"topic","type":"string","optional":true}]},

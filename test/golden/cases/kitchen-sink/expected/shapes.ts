@@ -12,6 +12,6 @@ export interface Point {
  * @generated from struct shapes.Line (shapes.sparrow:4)
  */
 export interface Line {
-  from_: Point;
+  from: Point;
   to: Point;
 }

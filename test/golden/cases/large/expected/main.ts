@@ -26,6 +26,16 @@ export interface Money {
 }
 
 /**
+ * {@link Money} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Money is a valid MoneyInit.
+ *
+ * @generated from struct shop.v1.Money (main.sparrow:6)
+ */
+export interface MoneyInit {
+  amount: bigint;
+  currency?: Currency | undefined;
+}
+
+/**
  * @generated from error shop.v1.NotFound (main.sparrow:8)
  */
 export class NotFound extends $SchemaError<{ kind: string; id: string }> {
@@ -63,10 +73,36 @@ export interface Catalog {
 }
 
 /**
+ * {@link Catalog} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Catalog is a valid CatalogInit.
+ *
+ * @generated from struct shop.v1.Catalog (main.sparrow:12)
+ */
+export interface CatalogInit {
+  id: string;
+  name: string;
+  price?: MoneyInit | undefined;
+  tags?: string[] | undefined;
+  attributes?: Map<string, string> | undefined;
+  createdAt: bigint;
+  version?: number | undefined;
+}
+
+/**
  * @generated from struct shop.v1.CatalogPage (main.sparrow:22)
  */
 export interface CatalogPage {
   items: Catalog[];
+  next?: string | undefined;
+  total: number;
+}
+
+/**
+ * {@link CatalogPage} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every CatalogPage is a valid CatalogPageInit.
+ *
+ * @generated from struct shop.v1.CatalogPage (main.sparrow:22)
+ */
+export interface CatalogPageInit {
+  items: CatalogInit[];
   next?: string | undefined;
   total: number;
 }
@@ -82,12 +118,12 @@ export interface CatalogServiceClient {
    *
    * @throws {@link NotFound}
    */
-  get_(args: { id: string }, options?: $ClientCallOptions): Promise<Catalog>;
+  get(args: { id: string }, options?: $ClientCallOptions): Promise<Catalog>;
   list(args?: { limit?: number | undefined; cursor?: string | undefined }, options?: $ClientCallOptions): Promise<CatalogPage>;
   /**
    * @throws {@link Invalid}
    */
-  create(args: { name: string; price?: Money | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Catalog>;
+  create(args: { name: string; price?: MoneyInit | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Catalog>;
   /**
    * @throws {@link NotFound}
    * @throws {@link Invalid}
@@ -98,9 +134,9 @@ export interface CatalogServiceClient {
    *
    * @throws {@link NotFound}
    */
-  delete_(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
+  delete(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
   exportAll(args?: Record<string, never>, options?: $ClientCallOptions): AsyncIterable<Catalog>;
-  importAll(args: { items: AsyncIterable<Catalog> | Iterable<Catalog>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
+  importAll(args: { items: AsyncIterable<CatalogInit> | Iterable<CatalogInit>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
   touched(args: { id: string }): void;
   readonly changed: $TopicSubscriber<Catalog>;
 }
@@ -114,12 +150,12 @@ export interface CatalogServiceImplementation {
   /**
    * Fetches one catalog record.
    */
-  get_(args: { id: string }, ctx: $CallContext): Catalog | Promise<Catalog>;
-  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): CatalogPage | Promise<CatalogPage>;
-  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): Catalog | Promise<Catalog>;
-  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): Catalog | Promise<Catalog>;
-  delete_(args: { id: string }, ctx: $CallContext): void | Promise<void>;
-  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<Catalog> | Iterable<Catalog>;
+  get(args: { id: string }, ctx: $CallContext): CatalogInit | Promise<CatalogInit>;
+  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): CatalogPageInit | Promise<CatalogPageInit>;
+  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): CatalogInit | Promise<CatalogInit>;
+  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): CatalogInit | Promise<CatalogInit>;
+  delete(args: { id: string }, ctx: $CallContext): void | Promise<void>;
+  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<CatalogInit> | Iterable<CatalogInit>;
   importAll(args: { items: AsyncIterable<Catalog>; progress: (args: { done: number }) => void }, ctx: $CallContext): number | Promise<number>;
   touched(args: { id: string }, ctx: $CallContext): void | Promise<void>;
 }
@@ -130,7 +166,7 @@ export interface CatalogServiceImplementation {
  * @generated from service shop.v1.CatalogService (main.sparrow:26)
  */
 export interface CatalogServiceTopics {
-  readonly changed: $TopicPublisher<Catalog>;
+  readonly changed: $TopicPublisher<CatalogInit>;
 }
 
 /**
@@ -144,11 +180,11 @@ export const CatalogServiceService: $ServiceDefinition<CatalogServiceClient, Cat
     package: "shop.v1",
     namespace: "catalog",
     methods: [
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"string"}],"result":"shop.v1.Catalog","throws":["shop.v1.NotFound"]},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"string"}],"result":"shop.v1.Catalog","throws":["shop.v1.NotFound"]},
       {"kind":"call","name":"list","params":[{"name":"limit","type":"uint16","default":50},{"name":"cursor","type":"string","optional":true}],"result":"shop.v1.CatalogPage"},
       {"kind":"call","name":"create","params":[{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]}],"result":"shop.v1.Catalog","throws":["shop.v1.Invalid"]},
       {"kind":"call","name":"update","params":[{"name":"id","type":"string"},{"name":"name","type":"string","optional":true},{"name":"version","type":"uint32"}],"result":"shop.v1.Catalog","throws":["shop.v1.NotFound","shop.v1.Invalid"]},
-      {"kind":"call","name":"delete","ts":"delete_","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
+      {"kind":"call","name":"delete","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
       {"kind":"call","name":"export_all","ts":"exportAll","params":[],"result":"shop.v1.Catalog","stream":true},
       {"kind":"call","name":"import_all","ts":"importAll","params":[{"name":"items","kind":"stream","type":"shop.v1.Catalog"},{"name":"progress","kind":"callback","type":"void","params":[{"name":"done","type":"uint32"}],"result":"void"}],"result":"uint32"},
       {"kind":"notify","name":"touched","params":[{"name":"id","type":"string"}]},
@@ -201,10 +237,36 @@ export interface Order {
 }
 
 /**
+ * {@link Order} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Order is a valid OrderInit.
+ *
+ * @generated from struct shop.v1.Order (main.sparrow:40)
+ */
+export interface OrderInit {
+  id: string;
+  name: string;
+  price?: MoneyInit | undefined;
+  tags?: string[] | undefined;
+  attributes?: Map<string, string> | undefined;
+  createdAt: bigint;
+  version?: number | undefined;
+}
+
+/**
  * @generated from struct shop.v1.OrderPage (main.sparrow:50)
  */
 export interface OrderPage {
   items: Order[];
+  next?: string | undefined;
+  total: number;
+}
+
+/**
+ * {@link OrderPage} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every OrderPage is a valid OrderPageInit.
+ *
+ * @generated from struct shop.v1.OrderPage (main.sparrow:50)
+ */
+export interface OrderPageInit {
+  items: OrderInit[];
   next?: string | undefined;
   total: number;
 }
@@ -220,12 +282,12 @@ export interface OrdersServiceClient {
    *
    * @throws {@link NotFound}
    */
-  get_(args: { id: string }, options?: $ClientCallOptions): Promise<Order>;
+  get(args: { id: string }, options?: $ClientCallOptions): Promise<Order>;
   list(args?: { limit?: number | undefined; cursor?: string | undefined }, options?: $ClientCallOptions): Promise<OrderPage>;
   /**
    * @throws {@link Invalid}
    */
-  create(args: { name: string; price?: Money | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Order>;
+  create(args: { name: string; price?: MoneyInit | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Order>;
   /**
    * @throws {@link NotFound}
    * @throws {@link Invalid}
@@ -236,9 +298,9 @@ export interface OrdersServiceClient {
    *
    * @throws {@link NotFound}
    */
-  delete_(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
+  delete(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
   exportAll(args?: Record<string, never>, options?: $ClientCallOptions): AsyncIterable<Order>;
-  importAll(args: { items: AsyncIterable<Order> | Iterable<Order>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
+  importAll(args: { items: AsyncIterable<OrderInit> | Iterable<OrderInit>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
   touched(args: { id: string }): void;
   readonly changed: $TopicSubscriber<Order>;
 }
@@ -252,12 +314,12 @@ export interface OrdersServiceImplementation {
   /**
    * Fetches one orders record.
    */
-  get_(args: { id: string }, ctx: $CallContext): Order | Promise<Order>;
-  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): OrderPage | Promise<OrderPage>;
-  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): Order | Promise<Order>;
-  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): Order | Promise<Order>;
-  delete_(args: { id: string }, ctx: $CallContext): void | Promise<void>;
-  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<Order> | Iterable<Order>;
+  get(args: { id: string }, ctx: $CallContext): OrderInit | Promise<OrderInit>;
+  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): OrderPageInit | Promise<OrderPageInit>;
+  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): OrderInit | Promise<OrderInit>;
+  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): OrderInit | Promise<OrderInit>;
+  delete(args: { id: string }, ctx: $CallContext): void | Promise<void>;
+  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<OrderInit> | Iterable<OrderInit>;
   importAll(args: { items: AsyncIterable<Order>; progress: (args: { done: number }) => void }, ctx: $CallContext): number | Promise<number>;
   touched(args: { id: string }, ctx: $CallContext): void | Promise<void>;
 }
@@ -268,7 +330,7 @@ export interface OrdersServiceImplementation {
  * @generated from service shop.v1.OrdersService (main.sparrow:54)
  */
 export interface OrdersServiceTopics {
-  readonly changed: $TopicPublisher<Order>;
+  readonly changed: $TopicPublisher<OrderInit>;
 }
 
 /**
@@ -282,11 +344,11 @@ export const OrdersServiceService: $ServiceDefinition<OrdersServiceClient, Order
     package: "shop.v1",
     namespace: "orders",
     methods: [
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"string"}],"result":"shop.v1.Order","throws":["shop.v1.NotFound"]},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"string"}],"result":"shop.v1.Order","throws":["shop.v1.NotFound"]},
       {"kind":"call","name":"list","params":[{"name":"limit","type":"uint16","default":50},{"name":"cursor","type":"string","optional":true}],"result":"shop.v1.OrderPage"},
       {"kind":"call","name":"create","params":[{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]}],"result":"shop.v1.Order","throws":["shop.v1.Invalid"]},
       {"kind":"call","name":"update","params":[{"name":"id","type":"string"},{"name":"name","type":"string","optional":true},{"name":"version","type":"uint32"}],"result":"shop.v1.Order","throws":["shop.v1.NotFound","shop.v1.Invalid"]},
-      {"kind":"call","name":"delete","ts":"delete_","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
+      {"kind":"call","name":"delete","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
       {"kind":"call","name":"export_all","ts":"exportAll","params":[],"result":"shop.v1.Order","stream":true},
       {"kind":"call","name":"import_all","ts":"importAll","params":[{"name":"items","kind":"stream","type":"shop.v1.Order"},{"name":"progress","kind":"callback","type":"void","params":[{"name":"done","type":"uint32"}],"result":"void"}],"result":"uint32"},
       {"kind":"notify","name":"touched","params":[{"name":"id","type":"string"}]},
@@ -339,10 +401,36 @@ export interface User {
 }
 
 /**
+ * {@link User} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every User is a valid UserInit.
+ *
+ * @generated from struct shop.v1.User (main.sparrow:68)
+ */
+export interface UserInit {
+  id: string;
+  name: string;
+  price?: MoneyInit | undefined;
+  tags?: string[] | undefined;
+  attributes?: Map<string, string> | undefined;
+  createdAt: bigint;
+  version?: number | undefined;
+}
+
+/**
  * @generated from struct shop.v1.UserPage (main.sparrow:78)
  */
 export interface UserPage {
   items: User[];
+  next?: string | undefined;
+  total: number;
+}
+
+/**
+ * {@link UserPage} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every UserPage is a valid UserPageInit.
+ *
+ * @generated from struct shop.v1.UserPage (main.sparrow:78)
+ */
+export interface UserPageInit {
+  items: UserInit[];
   next?: string | undefined;
   total: number;
 }
@@ -358,12 +446,12 @@ export interface UsersServiceClient {
    *
    * @throws {@link NotFound}
    */
-  get_(args: { id: string }, options?: $ClientCallOptions): Promise<User>;
+  get(args: { id: string }, options?: $ClientCallOptions): Promise<User>;
   list(args?: { limit?: number | undefined; cursor?: string | undefined }, options?: $ClientCallOptions): Promise<UserPage>;
   /**
    * @throws {@link Invalid}
    */
-  create(args: { name: string; price?: Money | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<User>;
+  create(args: { name: string; price?: MoneyInit | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<User>;
   /**
    * @throws {@link NotFound}
    * @throws {@link Invalid}
@@ -374,9 +462,9 @@ export interface UsersServiceClient {
    *
    * @throws {@link NotFound}
    */
-  delete_(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
+  delete(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
   exportAll(args?: Record<string, never>, options?: $ClientCallOptions): AsyncIterable<User>;
-  importAll(args: { items: AsyncIterable<User> | Iterable<User>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
+  importAll(args: { items: AsyncIterable<UserInit> | Iterable<UserInit>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
   touched(args: { id: string }): void;
   readonly changed: $TopicSubscriber<User>;
 }
@@ -390,12 +478,12 @@ export interface UsersServiceImplementation {
   /**
    * Fetches one users record.
    */
-  get_(args: { id: string }, ctx: $CallContext): User | Promise<User>;
-  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): UserPage | Promise<UserPage>;
-  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): User | Promise<User>;
-  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): User | Promise<User>;
-  delete_(args: { id: string }, ctx: $CallContext): void | Promise<void>;
-  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<User> | Iterable<User>;
+  get(args: { id: string }, ctx: $CallContext): UserInit | Promise<UserInit>;
+  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): UserPageInit | Promise<UserPageInit>;
+  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): UserInit | Promise<UserInit>;
+  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): UserInit | Promise<UserInit>;
+  delete(args: { id: string }, ctx: $CallContext): void | Promise<void>;
+  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<UserInit> | Iterable<UserInit>;
   importAll(args: { items: AsyncIterable<User>; progress: (args: { done: number }) => void }, ctx: $CallContext): number | Promise<number>;
   touched(args: { id: string }, ctx: $CallContext): void | Promise<void>;
 }
@@ -406,7 +494,7 @@ export interface UsersServiceImplementation {
  * @generated from service shop.v1.UsersService (main.sparrow:82)
  */
 export interface UsersServiceTopics {
-  readonly changed: $TopicPublisher<User>;
+  readonly changed: $TopicPublisher<UserInit>;
 }
 
 /**
@@ -420,11 +508,11 @@ export const UsersServiceService: $ServiceDefinition<UsersServiceClient, UsersSe
     package: "shop.v1",
     namespace: "users",
     methods: [
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"string"}],"result":"shop.v1.User","throws":["shop.v1.NotFound"]},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"string"}],"result":"shop.v1.User","throws":["shop.v1.NotFound"]},
       {"kind":"call","name":"list","params":[{"name":"limit","type":"uint16","default":50},{"name":"cursor","type":"string","optional":true}],"result":"shop.v1.UserPage"},
       {"kind":"call","name":"create","params":[{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]}],"result":"shop.v1.User","throws":["shop.v1.Invalid"]},
       {"kind":"call","name":"update","params":[{"name":"id","type":"string"},{"name":"name","type":"string","optional":true},{"name":"version","type":"uint32"}],"result":"shop.v1.User","throws":["shop.v1.NotFound","shop.v1.Invalid"]},
-      {"kind":"call","name":"delete","ts":"delete_","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
+      {"kind":"call","name":"delete","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
       {"kind":"call","name":"export_all","ts":"exportAll","params":[],"result":"shop.v1.User","stream":true},
       {"kind":"call","name":"import_all","ts":"importAll","params":[{"name":"items","kind":"stream","type":"shop.v1.User"},{"name":"progress","kind":"callback","type":"void","params":[{"name":"done","type":"uint32"}],"result":"void"}],"result":"uint32"},
       {"kind":"notify","name":"touched","params":[{"name":"id","type":"string"}]},
@@ -477,10 +565,36 @@ export interface Payment {
 }
 
 /**
+ * {@link Payment} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Payment is a valid PaymentInit.
+ *
+ * @generated from struct shop.v1.Payment (main.sparrow:96)
+ */
+export interface PaymentInit {
+  id: string;
+  name: string;
+  price?: MoneyInit | undefined;
+  tags?: string[] | undefined;
+  attributes?: Map<string, string> | undefined;
+  createdAt: bigint;
+  version?: number | undefined;
+}
+
+/**
  * @generated from struct shop.v1.PaymentPage (main.sparrow:106)
  */
 export interface PaymentPage {
   items: Payment[];
+  next?: string | undefined;
+  total: number;
+}
+
+/**
+ * {@link PaymentPage} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every PaymentPage is a valid PaymentPageInit.
+ *
+ * @generated from struct shop.v1.PaymentPage (main.sparrow:106)
+ */
+export interface PaymentPageInit {
+  items: PaymentInit[];
   next?: string | undefined;
   total: number;
 }
@@ -496,12 +610,12 @@ export interface PaymentsServiceClient {
    *
    * @throws {@link NotFound}
    */
-  get_(args: { id: string }, options?: $ClientCallOptions): Promise<Payment>;
+  get(args: { id: string }, options?: $ClientCallOptions): Promise<Payment>;
   list(args?: { limit?: number | undefined; cursor?: string | undefined }, options?: $ClientCallOptions): Promise<PaymentPage>;
   /**
    * @throws {@link Invalid}
    */
-  create(args: { name: string; price?: Money | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Payment>;
+  create(args: { name: string; price?: MoneyInit | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Payment>;
   /**
    * @throws {@link NotFound}
    * @throws {@link Invalid}
@@ -512,9 +626,9 @@ export interface PaymentsServiceClient {
    *
    * @throws {@link NotFound}
    */
-  delete_(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
+  delete(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
   exportAll(args?: Record<string, never>, options?: $ClientCallOptions): AsyncIterable<Payment>;
-  importAll(args: { items: AsyncIterable<Payment> | Iterable<Payment>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
+  importAll(args: { items: AsyncIterable<PaymentInit> | Iterable<PaymentInit>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
   touched(args: { id: string }): void;
   readonly changed: $TopicSubscriber<Payment>;
 }
@@ -528,12 +642,12 @@ export interface PaymentsServiceImplementation {
   /**
    * Fetches one payments record.
    */
-  get_(args: { id: string }, ctx: $CallContext): Payment | Promise<Payment>;
-  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): PaymentPage | Promise<PaymentPage>;
-  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): Payment | Promise<Payment>;
-  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): Payment | Promise<Payment>;
-  delete_(args: { id: string }, ctx: $CallContext): void | Promise<void>;
-  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<Payment> | Iterable<Payment>;
+  get(args: { id: string }, ctx: $CallContext): PaymentInit | Promise<PaymentInit>;
+  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): PaymentPageInit | Promise<PaymentPageInit>;
+  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): PaymentInit | Promise<PaymentInit>;
+  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): PaymentInit | Promise<PaymentInit>;
+  delete(args: { id: string }, ctx: $CallContext): void | Promise<void>;
+  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<PaymentInit> | Iterable<PaymentInit>;
   importAll(args: { items: AsyncIterable<Payment>; progress: (args: { done: number }) => void }, ctx: $CallContext): number | Promise<number>;
   touched(args: { id: string }, ctx: $CallContext): void | Promise<void>;
 }
@@ -544,7 +658,7 @@ export interface PaymentsServiceImplementation {
  * @generated from service shop.v1.PaymentsService (main.sparrow:110)
  */
 export interface PaymentsServiceTopics {
-  readonly changed: $TopicPublisher<Payment>;
+  readonly changed: $TopicPublisher<PaymentInit>;
 }
 
 /**
@@ -558,11 +672,11 @@ export const PaymentsServiceService: $ServiceDefinition<PaymentsServiceClient, P
     package: "shop.v1",
     namespace: "payments",
     methods: [
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"string"}],"result":"shop.v1.Payment","throws":["shop.v1.NotFound"]},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"string"}],"result":"shop.v1.Payment","throws":["shop.v1.NotFound"]},
       {"kind":"call","name":"list","params":[{"name":"limit","type":"uint16","default":50},{"name":"cursor","type":"string","optional":true}],"result":"shop.v1.PaymentPage"},
       {"kind":"call","name":"create","params":[{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]}],"result":"shop.v1.Payment","throws":["shop.v1.Invalid"]},
       {"kind":"call","name":"update","params":[{"name":"id","type":"string"},{"name":"name","type":"string","optional":true},{"name":"version","type":"uint32"}],"result":"shop.v1.Payment","throws":["shop.v1.NotFound","shop.v1.Invalid"]},
-      {"kind":"call","name":"delete","ts":"delete_","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
+      {"kind":"call","name":"delete","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
       {"kind":"call","name":"export_all","ts":"exportAll","params":[],"result":"shop.v1.Payment","stream":true},
       {"kind":"call","name":"import_all","ts":"importAll","params":[{"name":"items","kind":"stream","type":"shop.v1.Payment"},{"name":"progress","kind":"callback","type":"void","params":[{"name":"done","type":"uint32"}],"result":"void"}],"result":"uint32"},
       {"kind":"notify","name":"touched","params":[{"name":"id","type":"string"}]},
@@ -615,10 +729,36 @@ export interface Inventory {
 }
 
 /**
+ * {@link Inventory} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Inventory is a valid InventoryInit.
+ *
+ * @generated from struct shop.v1.Inventory (main.sparrow:124)
+ */
+export interface InventoryInit {
+  id: string;
+  name: string;
+  price?: MoneyInit | undefined;
+  tags?: string[] | undefined;
+  attributes?: Map<string, string> | undefined;
+  createdAt: bigint;
+  version?: number | undefined;
+}
+
+/**
  * @generated from struct shop.v1.InventoryPage (main.sparrow:134)
  */
 export interface InventoryPage {
   items: Inventory[];
+  next?: string | undefined;
+  total: number;
+}
+
+/**
+ * {@link InventoryPage} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every InventoryPage is a valid InventoryPageInit.
+ *
+ * @generated from struct shop.v1.InventoryPage (main.sparrow:134)
+ */
+export interface InventoryPageInit {
+  items: InventoryInit[];
   next?: string | undefined;
   total: number;
 }
@@ -634,12 +774,12 @@ export interface InventoryServiceClient {
    *
    * @throws {@link NotFound}
    */
-  get_(args: { id: string }, options?: $ClientCallOptions): Promise<Inventory>;
+  get(args: { id: string }, options?: $ClientCallOptions): Promise<Inventory>;
   list(args?: { limit?: number | undefined; cursor?: string | undefined }, options?: $ClientCallOptions): Promise<InventoryPage>;
   /**
    * @throws {@link Invalid}
    */
-  create(args: { name: string; price?: Money | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Inventory>;
+  create(args: { name: string; price?: MoneyInit | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Inventory>;
   /**
    * @throws {@link NotFound}
    * @throws {@link Invalid}
@@ -650,9 +790,9 @@ export interface InventoryServiceClient {
    *
    * @throws {@link NotFound}
    */
-  delete_(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
+  delete(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
   exportAll(args?: Record<string, never>, options?: $ClientCallOptions): AsyncIterable<Inventory>;
-  importAll(args: { items: AsyncIterable<Inventory> | Iterable<Inventory>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
+  importAll(args: { items: AsyncIterable<InventoryInit> | Iterable<InventoryInit>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
   touched(args: { id: string }): void;
   readonly changed: $TopicSubscriber<Inventory>;
 }
@@ -666,12 +806,12 @@ export interface InventoryServiceImplementation {
   /**
    * Fetches one inventory record.
    */
-  get_(args: { id: string }, ctx: $CallContext): Inventory | Promise<Inventory>;
-  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): InventoryPage | Promise<InventoryPage>;
-  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): Inventory | Promise<Inventory>;
-  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): Inventory | Promise<Inventory>;
-  delete_(args: { id: string }, ctx: $CallContext): void | Promise<void>;
-  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<Inventory> | Iterable<Inventory>;
+  get(args: { id: string }, ctx: $CallContext): InventoryInit | Promise<InventoryInit>;
+  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): InventoryPageInit | Promise<InventoryPageInit>;
+  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): InventoryInit | Promise<InventoryInit>;
+  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): InventoryInit | Promise<InventoryInit>;
+  delete(args: { id: string }, ctx: $CallContext): void | Promise<void>;
+  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<InventoryInit> | Iterable<InventoryInit>;
   importAll(args: { items: AsyncIterable<Inventory>; progress: (args: { done: number }) => void }, ctx: $CallContext): number | Promise<number>;
   touched(args: { id: string }, ctx: $CallContext): void | Promise<void>;
 }
@@ -682,7 +822,7 @@ export interface InventoryServiceImplementation {
  * @generated from service shop.v1.InventoryService (main.sparrow:138)
  */
 export interface InventoryServiceTopics {
-  readonly changed: $TopicPublisher<Inventory>;
+  readonly changed: $TopicPublisher<InventoryInit>;
 }
 
 /**
@@ -696,11 +836,11 @@ export const InventoryServiceService: $ServiceDefinition<InventoryServiceClient,
     package: "shop.v1",
     namespace: "inventory",
     methods: [
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"string"}],"result":"shop.v1.Inventory","throws":["shop.v1.NotFound"]},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"string"}],"result":"shop.v1.Inventory","throws":["shop.v1.NotFound"]},
       {"kind":"call","name":"list","params":[{"name":"limit","type":"uint16","default":50},{"name":"cursor","type":"string","optional":true}],"result":"shop.v1.InventoryPage"},
       {"kind":"call","name":"create","params":[{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]}],"result":"shop.v1.Inventory","throws":["shop.v1.Invalid"]},
       {"kind":"call","name":"update","params":[{"name":"id","type":"string"},{"name":"name","type":"string","optional":true},{"name":"version","type":"uint32"}],"result":"shop.v1.Inventory","throws":["shop.v1.NotFound","shop.v1.Invalid"]},
-      {"kind":"call","name":"delete","ts":"delete_","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
+      {"kind":"call","name":"delete","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
       {"kind":"call","name":"export_all","ts":"exportAll","params":[],"result":"shop.v1.Inventory","stream":true},
       {"kind":"call","name":"import_all","ts":"importAll","params":[{"name":"items","kind":"stream","type":"shop.v1.Inventory"},{"name":"progress","kind":"callback","type":"void","params":[{"name":"done","type":"uint32"}],"result":"void"}],"result":"uint32"},
       {"kind":"notify","name":"touched","params":[{"name":"id","type":"string"}]},
@@ -753,10 +893,36 @@ export interface Shipping {
 }
 
 /**
+ * {@link Shipping} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Shipping is a valid ShippingInit.
+ *
+ * @generated from struct shop.v1.Shipping (main.sparrow:152)
+ */
+export interface ShippingInit {
+  id: string;
+  name: string;
+  price?: MoneyInit | undefined;
+  tags?: string[] | undefined;
+  attributes?: Map<string, string> | undefined;
+  createdAt: bigint;
+  version?: number | undefined;
+}
+
+/**
  * @generated from struct shop.v1.ShippingPage (main.sparrow:162)
  */
 export interface ShippingPage {
   items: Shipping[];
+  next?: string | undefined;
+  total: number;
+}
+
+/**
+ * {@link ShippingPage} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every ShippingPage is a valid ShippingPageInit.
+ *
+ * @generated from struct shop.v1.ShippingPage (main.sparrow:162)
+ */
+export interface ShippingPageInit {
+  items: ShippingInit[];
   next?: string | undefined;
   total: number;
 }
@@ -772,12 +938,12 @@ export interface ShippingServiceClient {
    *
    * @throws {@link NotFound}
    */
-  get_(args: { id: string }, options?: $ClientCallOptions): Promise<Shipping>;
+  get(args: { id: string }, options?: $ClientCallOptions): Promise<Shipping>;
   list(args?: { limit?: number | undefined; cursor?: string | undefined }, options?: $ClientCallOptions): Promise<ShippingPage>;
   /**
    * @throws {@link Invalid}
    */
-  create(args: { name: string; price?: Money | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Shipping>;
+  create(args: { name: string; price?: MoneyInit | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Shipping>;
   /**
    * @throws {@link NotFound}
    * @throws {@link Invalid}
@@ -788,9 +954,9 @@ export interface ShippingServiceClient {
    *
    * @throws {@link NotFound}
    */
-  delete_(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
+  delete(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
   exportAll(args?: Record<string, never>, options?: $ClientCallOptions): AsyncIterable<Shipping>;
-  importAll(args: { items: AsyncIterable<Shipping> | Iterable<Shipping>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
+  importAll(args: { items: AsyncIterable<ShippingInit> | Iterable<ShippingInit>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
   touched(args: { id: string }): void;
   readonly changed: $TopicSubscriber<Shipping>;
 }
@@ -804,12 +970,12 @@ export interface ShippingServiceImplementation {
   /**
    * Fetches one shipping record.
    */
-  get_(args: { id: string }, ctx: $CallContext): Shipping | Promise<Shipping>;
-  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): ShippingPage | Promise<ShippingPage>;
-  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): Shipping | Promise<Shipping>;
-  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): Shipping | Promise<Shipping>;
-  delete_(args: { id: string }, ctx: $CallContext): void | Promise<void>;
-  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<Shipping> | Iterable<Shipping>;
+  get(args: { id: string }, ctx: $CallContext): ShippingInit | Promise<ShippingInit>;
+  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): ShippingPageInit | Promise<ShippingPageInit>;
+  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): ShippingInit | Promise<ShippingInit>;
+  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): ShippingInit | Promise<ShippingInit>;
+  delete(args: { id: string }, ctx: $CallContext): void | Promise<void>;
+  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<ShippingInit> | Iterable<ShippingInit>;
   importAll(args: { items: AsyncIterable<Shipping>; progress: (args: { done: number }) => void }, ctx: $CallContext): number | Promise<number>;
   touched(args: { id: string }, ctx: $CallContext): void | Promise<void>;
 }
@@ -820,7 +986,7 @@ export interface ShippingServiceImplementation {
  * @generated from service shop.v1.ShippingService (main.sparrow:166)
  */
 export interface ShippingServiceTopics {
-  readonly changed: $TopicPublisher<Shipping>;
+  readonly changed: $TopicPublisher<ShippingInit>;
 }
 
 /**
@@ -834,11 +1000,11 @@ export const ShippingServiceService: $ServiceDefinition<ShippingServiceClient, S
     package: "shop.v1",
     namespace: "shipping",
     methods: [
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"string"}],"result":"shop.v1.Shipping","throws":["shop.v1.NotFound"]},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"string"}],"result":"shop.v1.Shipping","throws":["shop.v1.NotFound"]},
       {"kind":"call","name":"list","params":[{"name":"limit","type":"uint16","default":50},{"name":"cursor","type":"string","optional":true}],"result":"shop.v1.ShippingPage"},
       {"kind":"call","name":"create","params":[{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]}],"result":"shop.v1.Shipping","throws":["shop.v1.Invalid"]},
       {"kind":"call","name":"update","params":[{"name":"id","type":"string"},{"name":"name","type":"string","optional":true},{"name":"version","type":"uint32"}],"result":"shop.v1.Shipping","throws":["shop.v1.NotFound","shop.v1.Invalid"]},
-      {"kind":"call","name":"delete","ts":"delete_","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
+      {"kind":"call","name":"delete","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
       {"kind":"call","name":"export_all","ts":"exportAll","params":[],"result":"shop.v1.Shipping","stream":true},
       {"kind":"call","name":"import_all","ts":"importAll","params":[{"name":"items","kind":"stream","type":"shop.v1.Shipping"},{"name":"progress","kind":"callback","type":"void","params":[{"name":"done","type":"uint32"}],"result":"void"}],"result":"uint32"},
       {"kind":"notify","name":"touched","params":[{"name":"id","type":"string"}]},
@@ -891,10 +1057,36 @@ export interface Review {
 }
 
 /**
+ * {@link Review} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Review is a valid ReviewInit.
+ *
+ * @generated from struct shop.v1.Review (main.sparrow:180)
+ */
+export interface ReviewInit {
+  id: string;
+  name: string;
+  price?: MoneyInit | undefined;
+  tags?: string[] | undefined;
+  attributes?: Map<string, string> | undefined;
+  createdAt: bigint;
+  version?: number | undefined;
+}
+
+/**
  * @generated from struct shop.v1.ReviewPage (main.sparrow:190)
  */
 export interface ReviewPage {
   items: Review[];
+  next?: string | undefined;
+  total: number;
+}
+
+/**
+ * {@link ReviewPage} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every ReviewPage is a valid ReviewPageInit.
+ *
+ * @generated from struct shop.v1.ReviewPage (main.sparrow:190)
+ */
+export interface ReviewPageInit {
+  items: ReviewInit[];
   next?: string | undefined;
   total: number;
 }
@@ -910,12 +1102,12 @@ export interface ReviewsServiceClient {
    *
    * @throws {@link NotFound}
    */
-  get_(args: { id: string }, options?: $ClientCallOptions): Promise<Review>;
+  get(args: { id: string }, options?: $ClientCallOptions): Promise<Review>;
   list(args?: { limit?: number | undefined; cursor?: string | undefined }, options?: $ClientCallOptions): Promise<ReviewPage>;
   /**
    * @throws {@link Invalid}
    */
-  create(args: { name: string; price?: Money | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Review>;
+  create(args: { name: string; price?: MoneyInit | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Review>;
   /**
    * @throws {@link NotFound}
    * @throws {@link Invalid}
@@ -926,9 +1118,9 @@ export interface ReviewsServiceClient {
    *
    * @throws {@link NotFound}
    */
-  delete_(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
+  delete(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
   exportAll(args?: Record<string, never>, options?: $ClientCallOptions): AsyncIterable<Review>;
-  importAll(args: { items: AsyncIterable<Review> | Iterable<Review>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
+  importAll(args: { items: AsyncIterable<ReviewInit> | Iterable<ReviewInit>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
   touched(args: { id: string }): void;
   readonly changed: $TopicSubscriber<Review>;
 }
@@ -942,12 +1134,12 @@ export interface ReviewsServiceImplementation {
   /**
    * Fetches one reviews record.
    */
-  get_(args: { id: string }, ctx: $CallContext): Review | Promise<Review>;
-  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): ReviewPage | Promise<ReviewPage>;
-  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): Review | Promise<Review>;
-  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): Review | Promise<Review>;
-  delete_(args: { id: string }, ctx: $CallContext): void | Promise<void>;
-  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<Review> | Iterable<Review>;
+  get(args: { id: string }, ctx: $CallContext): ReviewInit | Promise<ReviewInit>;
+  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): ReviewPageInit | Promise<ReviewPageInit>;
+  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): ReviewInit | Promise<ReviewInit>;
+  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): ReviewInit | Promise<ReviewInit>;
+  delete(args: { id: string }, ctx: $CallContext): void | Promise<void>;
+  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<ReviewInit> | Iterable<ReviewInit>;
   importAll(args: { items: AsyncIterable<Review>; progress: (args: { done: number }) => void }, ctx: $CallContext): number | Promise<number>;
   touched(args: { id: string }, ctx: $CallContext): void | Promise<void>;
 }
@@ -958,7 +1150,7 @@ export interface ReviewsServiceImplementation {
  * @generated from service shop.v1.ReviewsService (main.sparrow:194)
  */
 export interface ReviewsServiceTopics {
-  readonly changed: $TopicPublisher<Review>;
+  readonly changed: $TopicPublisher<ReviewInit>;
 }
 
 /**
@@ -972,11 +1164,11 @@ export const ReviewsServiceService: $ServiceDefinition<ReviewsServiceClient, Rev
     package: "shop.v1",
     namespace: "reviews",
     methods: [
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"string"}],"result":"shop.v1.Review","throws":["shop.v1.NotFound"]},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"string"}],"result":"shop.v1.Review","throws":["shop.v1.NotFound"]},
       {"kind":"call","name":"list","params":[{"name":"limit","type":"uint16","default":50},{"name":"cursor","type":"string","optional":true}],"result":"shop.v1.ReviewPage"},
       {"kind":"call","name":"create","params":[{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]}],"result":"shop.v1.Review","throws":["shop.v1.Invalid"]},
       {"kind":"call","name":"update","params":[{"name":"id","type":"string"},{"name":"name","type":"string","optional":true},{"name":"version","type":"uint32"}],"result":"shop.v1.Review","throws":["shop.v1.NotFound","shop.v1.Invalid"]},
-      {"kind":"call","name":"delete","ts":"delete_","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
+      {"kind":"call","name":"delete","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
       {"kind":"call","name":"export_all","ts":"exportAll","params":[],"result":"shop.v1.Review","stream":true},
       {"kind":"call","name":"import_all","ts":"importAll","params":[{"name":"items","kind":"stream","type":"shop.v1.Review"},{"name":"progress","kind":"callback","type":"void","params":[{"name":"done","type":"uint32"}],"result":"void"}],"result":"uint32"},
       {"kind":"notify","name":"touched","params":[{"name":"id","type":"string"}]},
@@ -1029,10 +1221,36 @@ export interface Search {
 }
 
 /**
+ * {@link Search} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Search is a valid SearchInit.
+ *
+ * @generated from struct shop.v1.Search (main.sparrow:208)
+ */
+export interface SearchInit {
+  id: string;
+  name: string;
+  price?: MoneyInit | undefined;
+  tags?: string[] | undefined;
+  attributes?: Map<string, string> | undefined;
+  createdAt: bigint;
+  version?: number | undefined;
+}
+
+/**
  * @generated from struct shop.v1.SearchPage (main.sparrow:218)
  */
 export interface SearchPage {
   items: Search[];
+  next?: string | undefined;
+  total: number;
+}
+
+/**
+ * {@link SearchPage} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every SearchPage is a valid SearchPageInit.
+ *
+ * @generated from struct shop.v1.SearchPage (main.sparrow:218)
+ */
+export interface SearchPageInit {
+  items: SearchInit[];
   next?: string | undefined;
   total: number;
 }
@@ -1048,12 +1266,12 @@ export interface SearchServiceClient {
    *
    * @throws {@link NotFound}
    */
-  get_(args: { id: string }, options?: $ClientCallOptions): Promise<Search>;
+  get(args: { id: string }, options?: $ClientCallOptions): Promise<Search>;
   list(args?: { limit?: number | undefined; cursor?: string | undefined }, options?: $ClientCallOptions): Promise<SearchPage>;
   /**
    * @throws {@link Invalid}
    */
-  create(args: { name: string; price?: Money | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Search>;
+  create(args: { name: string; price?: MoneyInit | undefined; tags?: string[] | undefined }, options?: $ClientCallOptions): Promise<Search>;
   /**
    * @throws {@link NotFound}
    * @throws {@link Invalid}
@@ -1064,9 +1282,9 @@ export interface SearchServiceClient {
    *
    * @throws {@link NotFound}
    */
-  delete_(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
+  delete(args: { id: string }, options?: $ClientCallOptions): Promise<void>;
   exportAll(args?: Record<string, never>, options?: $ClientCallOptions): AsyncIterable<Search>;
-  importAll(args: { items: AsyncIterable<Search> | Iterable<Search>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
+  importAll(args: { items: AsyncIterable<SearchInit> | Iterable<SearchInit>; progress: (args: { done: number }) => void }, options?: $ClientCallOptions): Promise<number>;
   touched(args: { id: string }): void;
   readonly changed: $TopicSubscriber<Search>;
 }
@@ -1080,12 +1298,12 @@ export interface SearchServiceImplementation {
   /**
    * Fetches one search record.
    */
-  get_(args: { id: string }, ctx: $CallContext): Search | Promise<Search>;
-  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): SearchPage | Promise<SearchPage>;
-  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): Search | Promise<Search>;
-  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): Search | Promise<Search>;
-  delete_(args: { id: string }, ctx: $CallContext): void | Promise<void>;
-  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<Search> | Iterable<Search>;
+  get(args: { id: string }, ctx: $CallContext): SearchInit | Promise<SearchInit>;
+  list(args: { limit: number; cursor?: string | undefined }, ctx: $CallContext): SearchPageInit | Promise<SearchPageInit>;
+  create(args: { name: string; price?: Money | undefined; tags: string[] }, ctx: $CallContext): SearchInit | Promise<SearchInit>;
+  update(args: { id: string; name?: string | undefined; version: number }, ctx: $CallContext): SearchInit | Promise<SearchInit>;
+  delete(args: { id: string }, ctx: $CallContext): void | Promise<void>;
+  exportAll(args: Record<string, never>, ctx: $CallContext): AsyncIterable<SearchInit> | Iterable<SearchInit>;
   importAll(args: { items: AsyncIterable<Search>; progress: (args: { done: number }) => void }, ctx: $CallContext): number | Promise<number>;
   touched(args: { id: string }, ctx: $CallContext): void | Promise<void>;
 }
@@ -1096,7 +1314,7 @@ export interface SearchServiceImplementation {
  * @generated from service shop.v1.SearchService (main.sparrow:222)
  */
 export interface SearchServiceTopics {
-  readonly changed: $TopicPublisher<Search>;
+  readonly changed: $TopicPublisher<SearchInit>;
 }
 
 /**
@@ -1110,11 +1328,11 @@ export const SearchServiceService: $ServiceDefinition<SearchServiceClient, Searc
     package: "shop.v1",
     namespace: "search",
     methods: [
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"string"}],"result":"shop.v1.Search","throws":["shop.v1.NotFound"]},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"string"}],"result":"shop.v1.Search","throws":["shop.v1.NotFound"]},
       {"kind":"call","name":"list","params":[{"name":"limit","type":"uint16","default":50},{"name":"cursor","type":"string","optional":true}],"result":"shop.v1.SearchPage"},
       {"kind":"call","name":"create","params":[{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]}],"result":"shop.v1.Search","throws":["shop.v1.Invalid"]},
       {"kind":"call","name":"update","params":[{"name":"id","type":"string"},{"name":"name","type":"string","optional":true},{"name":"version","type":"uint32"}],"result":"shop.v1.Search","throws":["shop.v1.NotFound","shop.v1.Invalid"]},
-      {"kind":"call","name":"delete","ts":"delete_","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
+      {"kind":"call","name":"delete","params":[{"name":"id","type":"string"}],"result":"void","throws":["shop.v1.NotFound"],"auth":["admin"]},
       {"kind":"call","name":"export_all","ts":"exportAll","params":[],"result":"shop.v1.Search","stream":true},
       {"kind":"call","name":"import_all","ts":"importAll","params":[{"name":"items","kind":"stream","type":"shop.v1.Search"},{"name":"progress","kind":"callback","type":"void","params":[{"name":"done","type":"uint32"}],"result":"void"}],"result":"uint32"},
       {"kind":"notify","name":"touched","params":[{"name":"id","type":"string"}]},

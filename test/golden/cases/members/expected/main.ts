@@ -21,7 +21,7 @@ export interface EverythingClient {
   many(args: { upTo: number }, options?: $ClientCallOptions): AsyncIterable<Tick>;
   sum(args: { items: AsyncIterable<number> | Iterable<number> }, options?: $ClientCallOptions): Promise<number>;
   maybeStream(args?: { items?: AsyncIterable<string> | Iterable<string> }, options?: $ClientCallOptions): Promise<number>;
-  progress(args: { steps: number; onStep: (args: { step: number; of_: number }) => void }, options?: $ClientCallOptions): Promise<string>;
+  progress(args: { steps: number; onStep: (args: { step: number; of: number }) => void }, options?: $ClientCallOptions): Promise<string>;
   ask(args: { question: (args: { text: string; hint?: string | undefined }) => boolean | Promise<boolean> }, options?: $ClientCallOptions): Promise<boolean>;
   fire(args: { event: string; level?: number | undefined }): void;
   readonly ticks: $TopicSubscriber<Tick>;
@@ -42,7 +42,7 @@ export interface EverythingImplementation {
   many(args: { upTo: number }, ctx: $CallContext): AsyncIterable<Tick> | Iterable<Tick>;
   sum(args: { items: AsyncIterable<number> }, ctx: $CallContext): number | Promise<number>;
   maybeStream(args: { items?: AsyncIterable<string> }, ctx: $CallContext): number | Promise<number>;
-  progress(args: { steps: number; onStep: (args: { step: number; of_: number }) => void }, ctx: $CallContext): string | Promise<string>;
+  progress(args: { steps: number; onStep: (args: { step: number; of: number }) => void }, ctx: $CallContext): string | Promise<string>;
   ask(args: { question: (args: { text: string; hint?: string | undefined }) => Promise<boolean> }, ctx: $CallContext): boolean | Promise<boolean>;
   fire(args: { event: string; level: number }, ctx: $CallContext): void | Promise<void>;
   secret(args: Record<string, never>, ctx: $CallContext): string | Promise<string>;
@@ -73,7 +73,7 @@ export const EverythingService: $ServiceDefinition<EverythingClient, EverythingI
       {"kind":"call","name":"multi_part","ts":"many","params":[{"name":"up_to","ts":"upTo","type":"int32"}],"result":"golden.members.Tick","stream":true},
       {"kind":"call","name":"sum","params":[{"name":"items","kind":"stream","type":"int32"}],"result":"int32"},
       {"kind":"call","name":"maybe_stream","ts":"maybeStream","params":[{"name":"items","kind":"stream","type":"string","optional":true}],"result":"int32"},
-      {"kind":"call","name":"progress","params":[{"name":"steps","type":"int32"},{"name":"on_step","ts":"onStep","kind":"callback","type":"void","params":[{"name":"step","type":"int32"},{"name":"of","ts":"of_","type":"int32"}],"result":"void"}],"result":"string"},
+      {"kind":"call","name":"progress","params":[{"name":"steps","type":"int32"},{"name":"on_step","ts":"onStep","kind":"callback","type":"void","params":[{"name":"step","type":"int32"},{"name":"of","type":"int32"}],"result":"void"}],"result":"string"},
       {"kind":"call","name":"ask","params":[{"name":"question","kind":"callback","type":"bool","params":[{"name":"text","type":"string"},{"name":"hint","type":"string","optional":true}],"result":"bool"}],"result":"bool"},
       {"kind":"notify","name":"fire","params":[{"name":"event","type":"string"},{"name":"level","type":"int8","default":0}]},
       {"kind":"topic","name":"ticks","type":"golden.members.Tick"},

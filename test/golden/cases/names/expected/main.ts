@@ -14,8 +14,8 @@ export interface Promise_ {
  * @generated from struct golden.names.class (main.sparrow:4)
  */
 export interface Class {
-  default_: number;
-  new_: boolean;
+  default: number;
+  new: boolean;
   constructor_: string;
 }
 
@@ -30,7 +30,7 @@ export interface Peer {
  * @generated from struct golden.names.SchemaError (main.sparrow:6)
  */
 export interface SchemaError {
-  delete_: string;
+  delete: string;
 }
 
 /**
@@ -38,14 +38,28 @@ export interface SchemaError {
  */
 export interface Record_ {
   __proto?: string | undefined;
+  toString_?: string | undefined;
+  get: string;
+}
+
+/**
+ * {@link Record_} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Record_ is a valid RecordInit.
+ *
+ * @generated from struct golden.names.Record (main.sparrow:7)
+ */
+export interface RecordInit {
+  __proto?: string | undefined;
+  toString_?: string | undefined;
+  get?: string | undefined;
 }
 
 /**
  * @generated from enum golden.names.Keywords (main.sparrow:8)
  */
 export const Keywords = {
-  if_: 1,
-  else_: 2,
+  if: 1,
+  else: 2,
+  constructor_: 3,
 } as const;
 
 export type Keywords = (typeof Keywords)[keyof typeof Keywords];
@@ -56,9 +70,10 @@ export type Keywords = (typeof Keywords)[keyof typeof Keywords];
  * @generated from service golden.names.Names (main.sparrow:10)
  */
 export interface NamesClient {
-  delete_(args: { class_: Class }, options?: $ClientCallOptions): Promise<Promise_>;
+  delete(args: { class: Class }, options?: $ClientCallOptions): Promise<Promise_>;
   getPeer(args: { peer: Peer }, options?: $ClientCallOptions): Promise<SchemaError>;
-  import_(args: { x: Record_ }, options?: $ClientCallOptions): Promise<Keywords>;
+  import(args: { x: RecordInit }, options?: $ClientCallOptions): Promise<Keywords>;
+  get(args: { in: number; delete?: string | undefined }, options?: $ClientCallOptions): Promise<Record_>;
 }
 
 /**
@@ -67,9 +82,10 @@ export interface NamesClient {
  * @generated from service golden.names.Names (main.sparrow:10)
  */
 export interface NamesImplementation {
-  delete_(args: { class_: Class }, ctx: $CallContext): Promise_ | Promise<Promise_>;
+  delete(args: { class: Class }, ctx: $CallContext): Promise_ | Promise<Promise_>;
   getPeer(args: { peer: Peer }, ctx: $CallContext): SchemaError | Promise<SchemaError>;
-  import_(args: { x: Record_ }, ctx: $CallContext): Keywords | Promise<Keywords>;
+  import(args: { x: Record_ }, ctx: $CallContext): Keywords | Promise<Keywords>;
+  get(args: { in: number; delete?: string | undefined }, ctx: $CallContext): RecordInit | Promise<RecordInit>;
 }
 
 /**
@@ -90,17 +106,18 @@ export const NamesService: $ServiceDefinition<NamesClient, NamesImplementation> 
     package: "golden.names",
     namespace: "Names",
     methods: [
-      {"kind":"call","name":"delete","ts":"delete_","params":[{"name":"class","ts":"class_","type":"golden.names.class"}],"result":"golden.names.Promise"},
+      {"kind":"call","name":"delete","params":[{"name":"class","type":"golden.names.class"}],"result":"golden.names.Promise"},
       {"kind":"call","name":"get_peer","ts":"getPeer","params":[{"name":"peer","type":"golden.names.Peer"}],"result":"golden.names.SchemaError"},
-      {"kind":"call","name":"import","ts":"import_","params":[{"name":"x","type":"golden.names.Record"}],"result":"golden.names.Keywords"},
+      {"kind":"call","name":"import","params":[{"name":"x","type":"golden.names.Record"}],"result":"golden.names.Keywords"},
+      {"kind":"call","name":"get","params":[{"name":"in","type":"int32"},{"name":"delete","type":"string","optional":true}],"result":"golden.names.Record"},
     ],
     types: {
-      "golden.names.Keywords": {"kind":"enum","name":"Keywords","values":{"if":1,"else":2}},
+      "golden.names.Keywords": {"kind":"enum","name":"Keywords","values":{"if":1,"else":2,"constructor":3}},
       "golden.names.Peer": {"kind":"struct","name":"Peer","fields":[{"name":"self","type":"string"}]},
       "golden.names.Promise": {"kind":"struct","name":"Promise","fields":[{"name":"then","type":"string"}]},
-      "golden.names.Record": {"kind":"struct","name":"Record","fields":[{"name":"__proto__","ts":"__proto","type":"string","optional":true}]},
-      "golden.names.SchemaError": {"kind":"struct","name":"SchemaError","fields":[{"name":"delete","ts":"delete_","type":"string"}]},
-      "golden.names.class": {"kind":"struct","name":"class","fields":[{"name":"default","ts":"default_","type":"int32"},{"name":"new","ts":"new_","type":"bool"},{"name":"constructor","ts":"constructor_","type":"string"}]},
+      "golden.names.Record": {"kind":"struct","name":"Record","fields":[{"name":"__proto__","ts":"__proto","type":"string","optional":true},{"name":"to_string","ts":"toString_","type":"string","optional":true},{"name":"get","type":"string","default":""}]},
+      "golden.names.SchemaError": {"kind":"struct","name":"SchemaError","fields":[{"name":"delete","type":"string"}]},
+      "golden.names.class": {"kind":"struct","name":"class","fields":[{"name":"default","type":"int32"},{"name":"new","type":"bool"},{"name":"constructor","ts":"constructor_","type":"string"}]},
     },
   },
 );
@@ -128,32 +145,32 @@ export function registerNames(target: $ExportTarget, implementation: NamesImplem
 /**
  * Client of service NamesClient (wire namespace "NamesClient").
  *
- * @generated from service golden.names.NamesClient (main.sparrow:16)
+ * @generated from service golden.names.NamesClient (main.sparrow:17)
  */
 export interface NamesClientClient {
-  in_(args: { value: number }, options?: $ClientCallOptions): Promise<number>;
+  in(args: { value: number }, options?: $ClientCallOptions): Promise<number>;
 }
 
 /**
  * Implementation of service NamesClient (wire namespace "NamesClient").
  *
- * @generated from service golden.names.NamesClient (main.sparrow:16)
+ * @generated from service golden.names.NamesClient (main.sparrow:17)
  */
 export interface NamesClientImplementation {
-  in_(args: { value: number }, ctx: $CallContext): number | Promise<number>;
+  in(args: { value: number }, ctx: $CallContext): number | Promise<number>;
 }
 
 /**
  * Topic publishers of service NamesClient (wire namespace "NamesClient").
  *
- * @generated from service golden.names.NamesClient (main.sparrow:16)
+ * @generated from service golden.names.NamesClient (main.sparrow:17)
  */
 export interface NamesClientTopics {}
 
 /**
  * Descriptor and error classes of service NamesClient (wire namespace "NamesClient").
  *
- * @generated from service golden.names.NamesClient (main.sparrow:16)
+ * @generated from service golden.names.NamesClient (main.sparrow:17)
  */
 export const NamesClientService: $ServiceDefinition<NamesClientClient, NamesClientImplementation> = $defineService(
   {
@@ -161,7 +178,7 @@ export const NamesClientService: $ServiceDefinition<NamesClientClient, NamesClie
     package: "golden.names",
     namespace: "NamesClient",
     methods: [
-      {"kind":"call","name":"in","ts":"in_","params":[{"name":"value","type":"int32"}],"result":"int32"},
+      {"kind":"call","name":"in","params":[{"name":"value","type":"int32"}],"result":"int32"},
     ],
     types: {},
   },
@@ -170,7 +187,7 @@ export const NamesClientService: $ServiceDefinition<NamesClientClient, NamesClie
 /**
  * A typed client of NamesClient over `peer`: results are validated; declared errors reject as their generated classes.
  *
- * @generated from service golden.names.NamesClient (main.sparrow:16)
+ * @generated from service golden.names.NamesClient (main.sparrow:17)
  */
 export function createNamesClientClient(peer: $Peer, options?: $ClientOptions): NamesClientClient {
   return $createClient(peer, NamesClientService, options);
@@ -181,7 +198,7 @@ export function createNamesClientClient(peer: $Peer, options?: $ClientOptions): 
  *
  * @returns the topic publishers and `unregister()`
  *
- * @generated from service golden.names.NamesClient (main.sparrow:16)
+ * @generated from service golden.names.NamesClient (main.sparrow:17)
  */
 export function registerNamesClient(target: $ExportTarget, implementation: NamesClientImplementation, options?: $RegisterOptions): $ServiceRegistration<NamesClientTopics> {
   return $registerService<NamesClientTopics>(target, NamesClientService, implementation, options);

@@ -112,7 +112,7 @@ export interface StreamsServerClient {
   /**
    * Publishes News{room, seq} for seq = from..to on `news`.
    */
-  broadcast(args: { room: string; from_: number; to: number }, options?: $ClientCallOptions): Promise<number>;
+  broadcast(args: { room: string; from: number; to: number }, options?: $ClientCallOptions): Promise<number>;
   /**
    * Live subscriptions of `news`.
    */
@@ -192,7 +192,7 @@ export interface StreamsServerImplementation {
   /**
    * Publishes News{room, seq} for seq = from..to on `news`.
    */
-  broadcast(args: { room: string; from_: number; to: number }, ctx: $CallContext): number | Promise<number>;
+  broadcast(args: { room: string; from: number; to: number }, ctx: $CallContext): number | Promise<number>;
   /**
    * Live subscriptions of `news`.
    */
@@ -240,7 +240,7 @@ export const StreamsServerService: $ServiceDefinition<StreamsServerClient, Strea
       {"kind":"call","name":"blob_parts","ts":"blobParts","params":[{"name":"sizes","type":["list","int32"]}],"result":"bytes","stream":true},
       {"kind":"call","name":"bytes_callback","ts":"bytesCallback","params":[{"name":"size","type":"int32"},{"name":"sink","kind":"callback","type":"int32","params":[{"name":"data","type":"bytes"}],"result":"int32"}],"result":"int32"},
       {"kind":"notify","name":"note","params":[{"name":"token","type":"string"},{"name":"text","type":"string"}]},
-      {"kind":"call","name":"broadcast","params":[{"name":"room","type":"string"},{"name":"from","ts":"from_","type":"int32"},{"name":"to","type":"int32"}],"result":"int32"},
+      {"kind":"call","name":"broadcast","params":[{"name":"room","type":"string"},{"name":"from","type":"int32"},{"name":"to","type":"int32"}],"result":"int32"},
       {"kind":"call","name":"subscribers","params":[],"result":"int32"},
       {"kind":"call","name":"produced","params":[{"name":"token","type":"string"}],"result":"int64"},
       {"kind":"topic","name":"news","type":"streams.News"},
@@ -299,7 +299,7 @@ export interface StreamsClientClient {
   blobParts(args: { sizes: number[] }, options?: $ClientCallOptions): AsyncIterable<Uint8Array>;
   bytesCallback(args: { size: number; sink: (args: { data: Uint8Array }) => number | Promise<number> }, options?: $ClientCallOptions): Promise<number>;
   note(args: { token: string; text: string }): void;
-  broadcast(args: { room: string; from_: number; to: number }, options?: $ClientCallOptions): Promise<number>;
+  broadcast(args: { room: string; from: number; to: number }, options?: $ClientCallOptions): Promise<number>;
   subscribers(args?: Record<string, never>, options?: $ClientCallOptions): Promise<number>;
   produced(args: { token: string }, options?: $ClientCallOptions): Promise<bigint>;
   readonly news: $TopicSubscriber<News>;
@@ -328,7 +328,7 @@ export interface StreamsClientImplementation {
   blobParts(args: { sizes: number[] }, ctx: $CallContext): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   bytesCallback(args: { size: number; sink: (args: { data: Uint8Array }) => Promise<number> }, ctx: $CallContext): number | Promise<number>;
   note(args: { token: string; text: string }, ctx: $CallContext): void | Promise<void>;
-  broadcast(args: { room: string; from_: number; to: number }, ctx: $CallContext): number | Promise<number>;
+  broadcast(args: { room: string; from: number; to: number }, ctx: $CallContext): number | Promise<number>;
   subscribers(args: Record<string, never>, ctx: $CallContext): number | Promise<number>;
   produced(args: { token: string }, ctx: $CallContext): bigint | Promise<bigint>;
 }
@@ -370,7 +370,7 @@ export const StreamsClientService: $ServiceDefinition<StreamsClientClient, Strea
       {"kind":"call","name":"blob_parts","ts":"blobParts","params":[{"name":"sizes","type":["list","int32"]}],"result":"bytes","stream":true},
       {"kind":"call","name":"bytes_callback","ts":"bytesCallback","params":[{"name":"size","type":"int32"},{"name":"sink","kind":"callback","type":"int32","params":[{"name":"data","type":"bytes"}],"result":"int32"}],"result":"int32"},
       {"kind":"notify","name":"note","params":[{"name":"token","type":"string"},{"name":"text","type":"string"}]},
-      {"kind":"call","name":"broadcast","params":[{"name":"room","type":"string"},{"name":"from","ts":"from_","type":"int32"},{"name":"to","type":"int32"}],"result":"int32"},
+      {"kind":"call","name":"broadcast","params":[{"name":"room","type":"string"},{"name":"from","type":"int32"},{"name":"to","type":"int32"}],"result":"int32"},
       {"kind":"call","name":"subscribers","params":[],"result":"int32"},
       {"kind":"call","name":"produced","params":[{"name":"token","type":"string"}],"result":"int64"},
       {"kind":"topic","name":"news","type":"streams.News"},

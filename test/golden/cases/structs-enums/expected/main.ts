@@ -28,3 +28,17 @@ export interface Settings {
   ratio: number;
   nested?: Empty | undefined;
 }
+
+/**
+ * {@link Settings} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Settings is a valid SettingsInit.
+ *
+ * @generated from struct golden.structs.Settings (main.sparrow:7)
+ */
+export interface SettingsInit {
+  name: string;
+  level?: Level | undefined;
+  verbose?: boolean | undefined;
+  retries?: number | undefined;
+  ratio?: number | undefined;
+  nested?: Empty | undefined;
+}

@@ -34,6 +34,16 @@ export interface Post {
 }
 
 /**
+ * {@link Post} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Post is a valid PostInit.
+ *
+ * @generated from struct golden.unions.Post (main.sparrow:6)
+ */
+export interface PostInit {
+  content: Content;
+  attachments?: Content[] | undefined;
+}
+
+/**
  * Client of service Feed (wire namespace "Feed").
  *
  * @generated from service golden.unions.Feed (main.sparrow:8)
@@ -48,7 +58,7 @@ export interface FeedClient {
  * @generated from service golden.unions.Feed (main.sparrow:8)
  */
 export interface FeedImplementation {
-  post(args: { content: Content }, ctx: $CallContext): Post | Promise<Post>;
+  post(args: { content: Content }, ctx: $CallContext): PostInit | Promise<PostInit>;
 }
 
 /**

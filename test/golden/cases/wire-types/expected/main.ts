@@ -19,13 +19,30 @@ export interface Blob {
 }
 
 /**
+ * {@link Blob} as a sender builds it: fields with a default may be left out, in it and in the values it holds (the receiver fills them in). Every Blob is a valid BlobInit.
+ *
+ * @generated from struct golden.wire.Blob (main.sparrow:3)
+ */
+export interface BlobInit {
+  id: bigint;
+  when: bigint;
+  data: Uint8Array;
+  meta?: Map<string, string> | undefined;
+  counts?: Map<number, number> | undefined;
+  bigKeys?: Map<bigint, boolean> | undefined;
+  pair: [string, number];
+  matrix: Array<number[]>;
+  extra?: unknown | undefined;
+}
+
+/**
  * Client of service Blobs (wire namespace "Blobs").
  *
  * @generated from service golden.wire.Blobs (main.sparrow:15)
  */
 export interface BlobsClient {
-  put(args: { blob: Blob }, options?: $ClientCallOptions): Promise<bigint>;
-  get_(args: { id: bigint }, options?: $ClientCallOptions): Promise<Blob>;
+  put(args: { blob: BlobInit }, options?: $ClientCallOptions): Promise<bigint>;
+  get(args: { id: bigint }, options?: $ClientCallOptions): Promise<Blob>;
   raw(args: { data: Uint8Array }, options?: $ClientCallOptions): Promise<Uint8Array>;
 }
 
@@ -36,7 +53,7 @@ export interface BlobsClient {
  */
 export interface BlobsImplementation {
   put(args: { blob: Blob }, ctx: $CallContext): bigint | Promise<bigint>;
-  get_(args: { id: bigint }, ctx: $CallContext): Blob | Promise<Blob>;
+  get(args: { id: bigint }, ctx: $CallContext): BlobInit | Promise<BlobInit>;
   raw(args: { data: Uint8Array }, ctx: $CallContext): Uint8Array | Promise<Uint8Array>;
 }
 
@@ -59,7 +76,7 @@ export const BlobsService: $ServiceDefinition<BlobsClient, BlobsImplementation> 
     namespace: "Blobs",
     methods: [
       {"kind":"call","name":"put","params":[{"name":"blob","type":"golden.wire.Blob"}],"result":"uint64"},
-      {"kind":"call","name":"get","ts":"get_","params":[{"name":"id","type":"uint64"}],"result":"golden.wire.Blob"},
+      {"kind":"call","name":"get","params":[{"name":"id","type":"uint64"}],"result":"golden.wire.Blob"},
       {"kind":"call","name":"raw","params":[{"name":"data","type":"bytes"}],"result":"bytes"},
     ],
     types: {
