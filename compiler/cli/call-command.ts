@@ -147,8 +147,13 @@ export async function runCall(
     if (interrupted) peer.close();
     const openedPeer = peer;
 
-    /** `#sys.describe`, or undefined (with the failure reported) when the peer cannot or the call failed. */
-    const describe = async (): Promise<Described | { failed: number }> => {
+    /**
+     * `#sys.describe`: the answer, an empty one when the peer cannot describe
+     * itself, or the exit code of a reported failure. `lenient` (when it only
+     * helps to call a target) also reads a timeout as "no listing": the call
+     * then has its own timeout, and a slow describe never fails it.
+     */
+    const describe = async (lenient: boolean): Promise<Described | { failed: number }> => {
       try {
         const answer = await openedPeer.call('describe', {}, { namespace: SYSTEM_NAMESPACE, timeoutMs });
         heardFromPeer = true;
@@ -160,12 +165,13 @@ export async function runCall(
           heardFromPeer = true;
           return { answer: undefined, description: undefined };
         }
+        if (lenient && error instanceof SparrowError && error.code === ErrorCode.Timeout && !interrupted) return { answer: undefined, description: undefined };
         return { failed: await fail(error, { phase: 'mid-call', what: `${SYSTEM_NAMESPACE}.describe`, timeoutMs }) };
       }
     };
 
     if (target === undefined || describing) {
-      const described = await describe();
+      const described = await describe(false);
       if ('failed' in described) return described.failed;
       if (described.answer === undefined) {
         return report(CallExit.remoteError, 'the peer does not support #sys.describe, so it cannot list what it exports', 'name a target to call it');
@@ -177,7 +183,7 @@ export async function runCall(
     const needsListing = !(options.namespace !== '' && (options.stream === true || options.notify === true));
     let description: PeerDescription | undefined;
     if (needsListing) {
-      const described = await describe();
+      const described = await describe(true);
       if ('failed' in described) return described.failed;
       description = described.description;
     }
