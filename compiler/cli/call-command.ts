@@ -48,10 +48,6 @@ import { formatDescriptor, readDescription, type PeerDescription } from './call-
 import { resolveTarget } from './call-resolve.ts';
 import { formatPretty, formatResult, parseParams } from './json-params.ts';
 
-export { CallExit } from './call-errors.ts';
-export type { CallIo } from './call-io.ts';
-export { formatDescriptor } from './call-listing.ts';
-
 /** Options as commander parses them (see main.ts). */
 export interface CallCommandOptions {
   readonly namespace: string;

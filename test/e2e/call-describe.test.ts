@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { formatDescriptor } from '../../compiler/cli/call-command.ts';
+import { formatDescriptor } from '../../compiler/cli/call-listing.ts';
 import { createMessageLink } from '../../runtime/envelope/message-link.ts';
 import type { IncomingMessage, MessageLink } from '../../runtime/envelope/message.ts';
 import { listen } from '../../runtime/transport/node/url.ts';
