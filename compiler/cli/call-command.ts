@@ -35,7 +35,7 @@ import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import type { Params, SerialiserCode, ChainLayout } from '../../runtime/envelope/message.ts';
 import { connectOptionsOf } from '../../runtime/endpoint/node-endpoints.ts';
 import { openPeer } from '../../runtime/endpoint/open-peer.ts';
-import type { Logger } from '../../runtime/rpc/logger.ts';
+import { silentLogger, type Logger } from '../../runtime/rpc/logger.ts';
 import type { Peer } from '../../runtime/rpc/peer.ts';
 import { SYSTEM_NAMESPACE } from '../../runtime/rpc/registry.ts';
 import { connect } from '../../runtime/transport/node/url.ts';
@@ -267,10 +267,9 @@ function connectTo(url: string, tls: TlsOptions, timeoutMs: number, signal: Abor
  */
 async function diagnoseSerialiser(url: string, tls: TlsOptions, timeoutMs: number, serializer: string): Promise<{ text: string; hint: string } | undefined> {
   if (url.startsWith('stdio:')) return undefined;
-  const silent: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
   let probe: Peer | undefined;
   try {
-    probe = openPeer(await connectTo(url, tls, timeoutMs, new AbortController().signal, silent), { serialiser: 'j', timeoutMs, logger: silent });
+    probe = openPeer(await connectTo(url, tls, timeoutMs, new AbortController().signal, silentLogger), { serialiser: 'j', timeoutMs, logger: silentLogger });
     await probe.call('ping', {}, { namespace: SYSTEM_NAMESPACE, timeoutMs });
     return { text: `the peer closed the connection on the first ${serializer} message: it does not speak ${serializer}`, hint: 'it answers JSON: call it with --serializer json' };
   } catch {
