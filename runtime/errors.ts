@@ -132,6 +132,13 @@ function pascalCase(code: string): string {
  * - any other `Error` → cat `e`, type = its `name`, msg = its `message`;
  * - anything else → cat `e`, type `Error`, msg = `String(value)`.
  *
+ * A caller error this peer *received* (see {@link fromWireError}) that a
+ * handler let through is not its caller's fault: the handler's own call
+ * failed. It goes out as cat `e` with its type, the message prefixed
+ * "a call made while handling this request failed: ", so the caller never
+ * reads it as its own `TargetNotFound` or `InvalidParams`. A handler that
+ * means to forward it rethrows a new `SparrowError` with the code.
+ *
  * `msg` is always present (the reference crashes without it) and cat `t` is
  * never produced (a Python caller would wait forever).
  */
@@ -139,7 +146,10 @@ export function toWireError(error: unknown): WireError {
   if (error instanceof SparrowError) {
     const callerType = codeToCallerType[error.code];
     let wire: WireError;
-    if (callerType !== undefined) wire = { cat: 'r', type: callerType, msg: error.message };
+    if ((callerType !== undefined || error.code === ErrorCode.CallerError) && receivedErrors.has(error)) {
+      // Another peer's answer to a call the handler made: the handler failed, not its caller's request.
+      wire = { cat: 'e', type: callerType ?? error.remoteType ?? 'CallerError', msg: `${NESTED_PREFIX}${error.message}` };
+    } else if (callerType !== undefined) wire = { cat: 'r', type: callerType, msg: error.message };
     else if (error.code === ErrorCode.CallerError) wire = { cat: 'r', type: error.remoteType ?? 'CallerError', msg: error.message };
     else wire = { cat: 'e', type: error.remoteType ?? pascalCase(error.code), msg: error.message };
     if (error.details !== undefined) wire.details = error.details;
@@ -172,5 +182,13 @@ export function fromWireError(wire: unknown): SparrowError {
   if (typeof w.details === 'string') options.details = w.details;
   if (typeof w.data === 'object' && w.data !== null && !Array.isArray(w.data)) options.data = w.data as Record<string, unknown>;
   const code = w.cat === 'r' ? (callerTypeToCode.get(type) ?? ErrorCode.CallerError) : ErrorCode.CalleeError;
-  return new SparrowError(code, msg, options);
+  const error = new SparrowError(code, msg, options);
+  receivedErrors.add(error);
+  return error;
 }
+
+/** Errors made by {@link fromWireError}: what another peer answered (see toWireError). */
+const receivedErrors = new WeakSet<SparrowError>();
+
+/** How the message of a received caller error starts when a handler lets it through. */
+const NESTED_PREFIX = 'a call made while handling this request failed: ';

@@ -4,42 +4,42 @@
  *
  * Output: the result as one line of compact JSON on stdout (`null` for no
  * result; integers beyond 2^53 printed exactly; bytes as
- * `{"$bytes": "<base64>"}`). `--stream` prints one such line per part as it
- * arrives; `--notify` prints nothing. Without a target, lists what the peer
- * exports through `#sys.describe`.
+ * `{"$bytes": "<base64>"}`). A streaming target prints one such line per
+ * part as it arrives; a notification prints nothing. Without a target, lists
+ * what the peer exports through `#sys.describe`; `--describe [symbol]`
+ * prints definitions, and `--format json` prints either as JSON in the
+ * descriptor format.
+ *
+ * Names: every name the listing prints is accepted as printed (`notes.get`
+ * is `get` in namespace `notes`), system targets as `#sys.<name>`; with
+ * `--namespace` the target is sent exactly as written (it may contain
+ * dots); a name the peer does not list is sent as written in the default
+ * namespace. A target the peer's descriptor marks as streaming is read as a
+ * stream, and a `notify` member is sent as a notification, without
+ * `--stream` or `--notify`.
  *
  * Exit codes (see {@link CallExit}): 0 success; 1 the peer answered with an
- * error (printed on stderr as `error: <category> (cat <c>) <type>: <message>`),
- * the peer does not support `#sys.describe`, or the answer was not what was
- * asked for; 2 the connection failed, was lost mid-call or mid-stream, the
- * call timed out, or the command line was wrong (bad params JSON, unreadable
- * TLS file, bad option); 130 interrupted (Ctrl-C).
- *
- * The target is sent exactly as written: a target name may itself contain
- * dots, so `ns.target` is never split; the namespace is given only with
- * `--namespace`. `--timeout` bounds connecting and the call (for `--stream`,
- * the wait for each part); 0 means none. A usage error (bad params JSON, an
- * unreadable `--ca`/`--cert`/`--key` file, a bad option) exits 2, as
- * commander's own usage errors do in main.ts.
+ * error (printed on stderr as `error: <category> (cat <c>) <type>: <message>`,
+ * with a `hint:` line when there is more to say), the peer does not support
+ * `#sys.describe`, or the answer was not what was asked for; 2 the
+ * connection failed, was lost mid-call or mid-stream, the call timed out, or
+ * the command line was wrong (bad params JSON, unreadable TLS file, bad
+ * option); 130 interrupted (Ctrl-C). `--timeout` bounds connecting and each
+ * call (for a stream, the wait for each part); 0 means none.
  *
  * Only the runtime is loaded (commander is already in memory): never the
  * compiler's chevrotain or ts-morph, so the command starts fast.
  */
 import { readFile } from 'node:fs/promises';
-import { ErrorCode, SparrowError, SYSTEM_NAMESPACE, connect, connectOptionsOf, openPeer } from 'sparrow-rpc/node';
+import { ErrorCode, SparrowError, SYSTEM_NAMESPACE, connect, connectOptionsOf, openPeer, silentLogger } from 'sparrow-rpc/node';
 import type { ChainLayout, Logger, Params, Peer, SerialiserCode, TlsOptions, Transport } from 'sparrow-rpc/node';
+import { descriptorDocument } from './call-descriptor-json.ts';
+import { renderDescribe, type DescribeFormat } from './call-describe.ts';
+import { CallExit, describeFailure, messageOf, type FailureContext } from './call-errors.ts';
+import { createReporter, defaultIo, readAll, stderrLogger, type CallIo } from './call-io.ts';
+import { formatDescriptor, readDescription, type PeerDescription } from './call-listing.ts';
+import { resolveTarget } from './call-resolve.ts';
 import { formatPretty, formatResult, parseParams } from './json-params.ts';
-
-/** The exit codes of `sparrowc call`. */
-export const CallExit = {
-  ok: 0,
-  /** The peer answered with an error, or not with what was asked for. */
-  remoteError: 1,
-  /** Connection failed or lost, timeout, or a usage error. */
-  connection: 2,
-  /** Ctrl-C. */
-  interrupted: 130,
-} as const;
 
 /** Options as commander parses them (see main.ts). */
 export interface CallCommandOptions {
@@ -50,32 +50,24 @@ export interface CallCommandOptions {
   readonly timeout: number;
   readonly stream?: boolean;
   readonly notify?: boolean;
+  /** `--describe` alone (true) or with a symbol. */
+  readonly describe?: string | true;
+  /** Of the listing and `--describe`; results are always JSON. */
+  readonly format?: DescribeFormat;
   readonly ca?: string;
   readonly cert?: string;
   readonly key?: string;
 }
 
-/** Where the command reads and writes; a seam for tests. */
-export interface CallIo {
-  readonly stdin: NodeJS.ReadableStream;
-  readonly stdout: NodeJS.WritableStream;
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly env: NodeJS.ProcessEnv;
-  /** Where SIGINT is listened for (default: the process). */
-  readonly signals?: Pick<NodeJS.Process, 'on' | 'off'>;
-}
-
 const SERIALISER_CODES: Readonly<Record<CallCommandOptions['serializer'], SerialiserCode>> = { json: 'j', msgpack: 'm', cbor: 'c' };
 
-/** Codes a remote `x` maps to, with the wire category they came from (PROTOCOL.md §10). */
-const CALLER_CODES: ReadonlySet<string> = new Set<string>([
-  ErrorCode.InvalidParams,
-  ErrorCode.TargetNotFound,
-  ErrorCode.PermissionDenied,
-  ErrorCode.CallerError,
-]);
+const USAGE_HINT = 'sparrowc call --help shows every option';
 
-const defaultIo: CallIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+/** What `#sys.describe` gave: the answer as sent, and what this command reads of it. */
+interface Described {
+  readonly answer: unknown;
+  readonly description: PeerDescription | undefined;
+}
 
 /** Runs one `sparrowc call`; resolves to the exit code. Never calls `process.exit`. */
 export async function runCall(
@@ -85,15 +77,17 @@ export async function runCall(
   options: CallCommandOptions,
   io: CallIo = defaultIo,
 ): Promise<number> {
-  const colour = wantsColor(io.stderr.isTTY === true, io.env);
-  const report = (code: number, text: string): number => {
-    io.stderr.write(`${colour ? '\u001b[1;31merror:\u001b[0m' : 'error:'} ${text}\n`);
-    return code;
-  };
+  const report = createReporter(io);
+  const usage = (text: string): number => report(CallExit.connection, text, USAGE_HINT);
 
-  if (target === undefined && (options.stream === true || options.notify === true)) {
-    return report(CallExit.connection, `--${options.stream === true ? 'stream' : 'notify'} needs a target`);
-  }
+  // `call URL notes.get --describe` describes notes.get, as `--describe notes.get` does.
+  const describing = options.describe !== undefined;
+  if (options.describe !== undefined && options.describe !== true && target !== undefined) return usage('give --describe one symbol, not a target as well');
+  const symbol = options.describe === true ? target : options.describe;
+  if (describing && (options.stream === true || options.notify === true)) return usage(`--describe cannot be used with --${options.stream === true ? 'stream' : 'notify'}`);
+  if (describing && paramsText !== undefined) return usage('--describe takes no params');
+  if (target === undefined && (options.stream === true || options.notify === true)) return usage(`--${options.stream === true ? 'stream' : 'notify'} needs a target`);
+
   let params: Params = {};
   if (paramsText !== undefined) {
     try {
@@ -119,6 +113,8 @@ export async function runCall(
   let interrupted = false;
   let peer: Peer | undefined;
   let stopStream: (() => void) | undefined;
+  /** Whether anything at all came back from the peer (see diagnoseSerialiser). */
+  let heardFromPeer = false;
   const signals = io.signals ?? process;
   const onInterrupt = (): void => {
     if (interrupted) return;
@@ -131,38 +127,78 @@ export async function runCall(
   try {
     let transport: Transport;
     try {
-      transport = await connect(
-        url,
-        connectOptionsOf(url, {
-          ...(Object.keys(tls).length > 0 ? { tls } : {}),
-          // --timeout bounds connecting too; 0 (no timeout) keeps the runtime's connect default.
-          ...(timeoutMs > 0 ? { connectTimeoutMs: timeoutMs } : {}),
-          signal: connecting.signal,
-          logger,
-        }),
-      );
+      transport = await connectTo(url, tls, timeoutMs, connecting.signal, logger);
     } catch (error) {
       if (interrupted) return report(CallExit.interrupted, 'interrupted');
       return report(CallExit.connection, `connection failed: ${messageOf(error)}`);
     }
     peer = openPeer(transport, { serialiser: SERIALISER_CODES[options.serializer], layout: options.layout, timeoutMs, logger });
     if (interrupted) peer.close();
-    const namespace = options.namespace;
-    const what = namespace === '' ? (target ?? '') : `${namespace}.${target ?? ''}`;
+    const openedPeer = peer;
 
-    if (options.notify === true) {
+    /**
+     * `#sys.describe`: the answer, an empty one when the peer cannot describe
+     * itself, or the exit code of a reported failure. `lenient` (when it only
+     * helps to call a target) also reads a timeout as "no listing": the call
+     * then has its own timeout, and a slow describe never fails it.
+     */
+    const describe = async (lenient: boolean): Promise<Described | { failed: number }> => {
       try {
-        peer.notify(target!, params, { namespace });
+        const answer = await openedPeer.call('describe', {}, { namespace: SYSTEM_NAMESPACE, timeoutMs });
+        heardFromPeer = true;
+        return { answer, description: readDescription(answer) };
       } catch (error) {
-        return failure(error, 'notify', what);
+        if (error instanceof SparrowError && error.remoteType !== undefined) heardFromPeer = true;
+        // A reference peer answers an unknown target with a bare acknowledge, which the peer reads as target-not-found.
+        if (error instanceof SparrowError && error.code === ErrorCode.TargetNotFound) {
+          heardFromPeer = true;
+          return { answer: undefined, description: undefined };
+        }
+        if (lenient && error instanceof SparrowError && error.code === ErrorCode.Timeout && !interrupted) return { answer: undefined, description: undefined };
+        return { failed: await fail(error, { phase: 'mid-call', what: `${SYSTEM_NAMESPACE}.describe`, timeoutMs }) };
+      }
+    };
+
+    if (target === undefined || describing) {
+      const described = await describe(false);
+      if ('failed' in described) return described.failed;
+      if (described.answer === undefined) {
+        return report(CallExit.remoteError, 'the peer does not support #sys.describe, so it cannot list what it exports', 'name a target to call it');
+      }
+      return printDescription(described, symbol, options, io, report);
+    }
+
+    // The listing resolves printed names and says which targets stream; not needed when the command line says it all.
+    const needsListing = !(options.namespace !== '' && (options.stream === true || options.notify === true));
+    let description: PeerDescription | undefined;
+    if (needsListing) {
+      const described = await describe(true);
+      if ('failed' in described) return described.failed;
+      description = described.description;
+    }
+    const resolved = resolveTarget(target, options.namespace, description);
+    const namespace = resolved.namespace;
+    const context = (phase: FailureContext['phase']): FailureContext => ({
+      phase,
+      what: target,
+      target: resolved,
+      timeoutMs,
+      ...(description !== undefined ? { description } : {}),
+    });
+
+    if (options.notify === true || (options.stream !== true && resolved.listed?.kind === 'notify')) {
+      try {
+        openedPeer.notify(resolved.name, params, { namespace });
+      } catch (error) {
+        return await fail(error, context('notify'));
       }
       // The notification is on its way once the transport has handed it to the OS.
       await transport.drained();
       return CallExit.ok;
     }
 
-    if (options.stream === true) {
-      const stream = peer.callStream(target!, params, { namespace, timeoutMs });
+    if (options.stream === true || resolved.listed?.stream === true) {
+      const stream = openedPeer.callStream(resolved.name, params, { namespace, timeoutMs });
       stopStream = () => stream.cancel();
       // A closed pipe on our stdout (`| head -1`) ends the stream quietly.
       const onStdoutError = (): void => stream.cancel();
@@ -170,20 +206,18 @@ export async function runCall(
       try {
         for await (const item of stream) io.stdout.write(`${formatResult(item)}\n`);
       } catch (error) {
-        return failure(error, 'mid-stream', what);
+        return await fail(error, context('mid-stream'));
       } finally {
         io.stdout.off('error', onStdoutError);
       }
       return interrupted ? report(CallExit.interrupted, 'interrupted') : CallExit.ok;
     }
 
-    if (target === undefined) return await describePeer(peer, timeoutMs, io, report, failure);
-
     let result: unknown;
     try {
-      result = await peer.call(target, params, { namespace, timeoutMs });
+      result = await openedPeer.call(resolved.name, params, { namespace, timeoutMs });
     } catch (error) {
-      return failure(error, 'mid-call', what);
+      return await fail(error, context('mid-call'));
     }
     io.stdout.write(`${formatResult(result)}\n`);
     return CallExit.ok;
@@ -193,193 +227,73 @@ export async function runCall(
     peer?.close();
   }
 
-  /** Prints why a call failed and picks the exit code. */
-  function failure(error: unknown, phase: 'mid-call' | 'mid-stream' | 'notify', what: string): number {
+  /** Prints why a call failed and returns the exit code. */
+  async function fail(error: unknown, context: FailureContext): Promise<number> {
     if (interrupted) return report(CallExit.interrupted, 'interrupted');
-    const e = SparrowError.from(error, ErrorCode.InvalidState);
-    switch (e.code) {
-      case ErrorCode.Timeout:
-        return report(CallExit.connection, `timed out after ${timeoutMs} ms waiting for ${phase === 'mid-stream' ? `the next part of ${what}` : what}`);
-      case ErrorCode.ConnectionClosed:
-        return report(CallExit.connection, `connection lost ${phase === 'notify' ? 'before the notification was sent' : phase}: ${e.message}`);
-      case ErrorCode.ConnectionFailed:
-        return report(CallExit.connection, `connection failed: ${e.message}`);
-      case ErrorCode.ProtocolError:
-        // The peer's wording names its own API; say it in the command's terms.
-        if (/multipart response/.test(e.message)) return report(CallExit.remoteError, `${what} answers with a multipart response: call it with --stream`);
-        if (/single response/.test(e.message)) return report(CallExit.remoteError, `${what} answers with a single response: call it without --stream`);
-        return report(CallExit.remoteError, `protocol error: ${e.message}`);
-      default: {
-        const remote = remoteCategory(e);
-        if (remote === undefined) return report(CallExit.remoteError, `${e.code}: ${e.message}`);
-        return report(CallExit.remoteError, formatRemoteError(e, remote));
-      }
+    if (!heardFromPeer && options.serializer !== 'json' && error instanceof SparrowError && error.code === ErrorCode.ConnectionClosed) {
+      const diagnosis = await diagnoseSerialiser(url, tls, timeoutMs, options.serializer);
+      if (diagnosis !== undefined) return report(CallExit.connection, diagnosis.text, diagnosis.hint);
     }
+    const failure = describeFailure(error, context);
+    return report(failure.code, failure.text, failure.hint);
   }
 }
 
-/** `#sys.describe`: list services and methods, or say the peer cannot. */
-async function describePeer(
-  peer: Peer,
-  timeoutMs: number,
-  io: CallIo,
-  report: (code: number, text: string) => number,
-  failure: (error: unknown, phase: 'mid-call', what: string) => number,
-): Promise<number> {
-  let descriptor: unknown;
-  try {
-    descriptor = await peer.call('describe', {}, { namespace: SYSTEM_NAMESPACE, timeoutMs });
-  } catch (error) {
-    // A reference peer answers an unknown target with a bare acknowledge, which the peer reads as target-not-found (§7.6).
-    if (error instanceof SparrowError && error.code === ErrorCode.TargetNotFound) {
-      return report(CallExit.remoteError, 'the peer does not support #sys.describe, so it cannot list what it exports; name a target to call it');
-    }
-    return failure(error, 'mid-call', `${SYSTEM_NAMESPACE}.describe`);
-  }
-  io.stdout.write(formatDescriptor(descriptor));
-  return CallExit.ok;
+function connectTo(url: string, tls: TlsOptions, timeoutMs: number, signal: AbortSignal, logger: Logger): Promise<Transport> {
+  return connect(
+    url,
+    connectOptionsOf(url, {
+      ...(Object.keys(tls).length > 0 ? { tls } : {}),
+      // --timeout bounds connecting too; 0 (no timeout) keeps the runtime's connect default.
+      ...(timeoutMs > 0 ? { connectTimeoutMs: timeoutMs } : {}),
+      signal,
+      logger,
+    }),
+  );
 }
 
 /**
- * Renders a `#sys.describe` answer (`{services, targets}`, see
- * `runtime/schema/descriptor.ts`): one line per member, written the way the
- * schema declares it (`notes.get(id: string) -> Note throws NotFound`,
- * `notify notes.log(line: string)`, `topic notes.changes: Note`), then the
- * targets exported without a schema. Any other shape is printed as indented
- * JSON, so a newer peer's answer is never lost.
+ * The peer closed the connection before answering anything in a serialiser
+ * other than JSON: a peer that cannot read a chain's envelope does that. If
+ * the same peer answers `#sys.ping` in JSON, that was the reason. Not tried
+ * for `stdio:` (it would start the command a second time).
  */
-export function formatDescriptor(descriptor: unknown): string {
-  const services = (descriptor as { services?: unknown } | null)?.services;
-  if (!Array.isArray(services) || !services.every((s) => isRecord(s) && Array.isArray(s['methods']))) {
-    return `${formatPretty(descriptor)}\n`;
-  }
-  const lines: string[] = [];
-  const listed = new Set<string>();
-  for (const service of services as Record<string, unknown>[]) {
-    const namespace = firstString(service['namespace']) ?? '';
-    for (const member of service['methods'] as unknown[]) {
-      if (!isRecord(member)) continue;
-      const name = firstString(member['name']) ?? '?';
-      const head = namespace === '' ? name : `${namespace}.${name}`;
-      listed.add(head);
-      lines.push(memberLine(head, member));
-    }
-  }
-  // Targets exported without a schema: the peer knows their names, not their params.
-  const targets = (descriptor as { targets?: unknown }).targets;
-  for (const target of Array.isArray(targets) ? targets : []) {
-    if (!isRecord(target)) continue;
-    const name = firstString(target['name']);
-    if (name === undefined) continue;
-    const namespace = firstString(target['namespace']) ?? '';
-    const head = namespace === '' ? name : `${namespace}.${name}`;
-    if (listed.has(head)) continue;
-    listed.add(head);
-    lines.push(`${head}(…)  [${target['multipart'] === true ? 'stream, ' : ''}no schema]`);
-  }
-  return lines.length === 0 ? '(the peer exports no methods)\n' : `${lines.join('\n')}\n`;
-}
-
-function memberLine(head: string, member: Record<string, unknown>): string {
-  const auth = Array.isArray(member['auth']) ? `  @auth(${member['auth'].map((g) => JSON.stringify(g)).join(', ')})` : '';
-  switch (member['kind']) {
-    case 'topic':
-      return `topic ${head}: ${typeText(member['type'])}${auth}`;
-    case 'notify':
-      return `notify ${head}(${paramList(member['params'])})${auth}`;
-    default: {
-      const result = typeText(member['result'] ?? 'void');
-      const throws = Array.isArray(member['throws']) && member['throws'].length > 0 ? ` throws ${member['throws'].join(', ')}` : '';
-      return `${head}(${paramList(member['params'])}) -> ${member['stream'] === true ? `stream<${result}>` : result}${throws}${auth}`;
-    }
+async function diagnoseSerialiser(url: string, tls: TlsOptions, timeoutMs: number, serializer: string): Promise<{ text: string; hint: string } | undefined> {
+  if (url.startsWith('stdio:')) return undefined;
+  let probe: Peer | undefined;
+  try {
+    probe = openPeer(await connectTo(url, tls, timeoutMs, new AbortController().signal, silentLogger), { serialiser: 'j', timeoutMs, logger: silentLogger });
+    await probe.call('ping', {}, { namespace: SYSTEM_NAMESPACE, timeoutMs });
+    return { text: `the peer closed the connection on the first ${serializer} message: it does not speak ${serializer}`, hint: 'it answers JSON: call it with --serializer json' };
+  } catch {
+    return undefined;
+  } finally {
+    probe?.close();
   }
 }
 
-/** `name?: type = default`, `name: stream<T>`, `name: callback(p: T): R`. */
-function paramList(params: unknown): string {
-  if (!Array.isArray(params)) return '';
-  return params
-    .map((param) => {
-      if (!isRecord(param)) return JSON.stringify(param);
-      const name = `${firstString(param['name']) ?? '?'}${param['optional'] === true ? '?' : ''}`;
-      if (param['kind'] === 'stream') return `${name}: stream<${typeText(param['type'])}>`;
-      if (param['kind'] === 'callback') {
-        const result = param['result'] === undefined || param['result'] === 'void' ? '' : `: ${typeText(param['result'])}`;
-        return `${name}: callback(${paramList(param['params'])})${result}`;
-      }
-      const fallback = 'default' in param ? ` = ${formatResult(param['default'])}` : '';
-      return `${name}: ${typeText(param['type'])}${fallback}`;
-    })
-    .join(', ');
-}
-
-/** A descriptor type (`"int32"`, `["list", T]`, `["map", K, V]`, `["tuple", …]`) as the schema writes it. */
-function typeText(type: unknown): string {
-  if (typeof type === 'string') return type;
-  if (Array.isArray(type) && typeof type[0] === 'string') {
-    const [constructor, ...args] = type as [string, ...unknown[]];
-    return `${constructor}<${args.map(typeText).join(', ')}>`;
+/** Prints the listing or `--describe` output. */
+function printDescription(
+  described: Described,
+  symbol: string | undefined,
+  options: CallCommandOptions,
+  io: CallIo,
+  report: (code: number, text: string, hint?: string) => number,
+): number {
+  const format = options.format ?? 'text';
+  const { answer, description } = described;
+  if (description === undefined) {
+    // A shape this command does not know (a newer peer's): shown as it came.
+    if (options.describe !== undefined && symbol !== undefined) return report(CallExit.remoteError, 'the peer describes itself in a format this sparrowc does not know', 'run without a symbol to see it as JSON');
+    io.stdout.write(`${formatPretty(answer)}\n`);
+    return CallExit.ok;
   }
-  return formatResult(type);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function firstString(...values: unknown[]): string | undefined {
-  for (const value of values) if (typeof value === 'string') return value;
-  return undefined;
-}
-
-/** The wire category of an error the remote peer sent, or undefined for a local failure. */
-function remoteCategory(error: SparrowError): { cat: 'r' | 'e'; name: string } | undefined {
-  if (error.code === ErrorCode.CalleeError && error.remoteType !== undefined) return { cat: 'e', name: 'callee error' };
-  if (CALLER_CODES.has(error.code)) return { cat: 'r', name: 'caller error' };
-  // limit-exceeded is also raised locally; only a remote one carries the wire type.
-  if (error.code === ErrorCode.LimitExceeded && error.remoteType !== undefined) return { cat: 'r', name: 'caller error' };
-  return undefined;
-}
-
-/** `callee error (cat e) RuntimeError: a == 11 is a server bug`, plus details and typed-error data when present. */
-function formatRemoteError(error: SparrowError, remote: { cat: 'r' | 'e'; name: string }): string {
-  const type = error.remoteType !== undefined && error.remoteType !== '' ? error.remoteType : pascalCase(error.code);
-  let text = `${remote.name} (cat ${remote.cat}) ${type}: ${error.message}`;
-  if (error.details !== undefined) text += `\n  details: ${error.details}`;
-  if (error.data !== undefined) text += `\n  data: ${formatResult(error.data)}`;
-  return text;
-}
-
-function pascalCase(code: string): string {
-  return code.replace(/(^|-)([a-z])/g, (_m: string, _dash: string, letter: string) => letter.toUpperCase());
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The peer's diagnostics go to stderr; debug and info only with SPARROW_DEBUG set. */
-function stderrLogger(stderr: NodeJS.WritableStream, env: NodeJS.ProcessEnv): Logger {
-  const verbose = env['SPARROW_DEBUG'] !== undefined && env['SPARROW_DEBUG'] !== '';
-  const line = (level: string) => (message: string, ...details: unknown[]): void => {
-    const extra = details.map((d) => (d instanceof Error ? d.message : typeof d === 'string' ? d : '')).filter((d) => d !== '' && !message.includes(d));
-    stderr.write(`sparrowc call: ${level}: ${message}${extra.length > 0 ? ` (${extra.join('; ')})` : ''}\n`);
-  };
-  const ignore = (): void => {};
-  return { debug: verbose ? line('debug') : ignore, info: verbose ? line('info') : ignore, warn: line('warning'), error: line('error') };
-}
-
-/** Colours only on a terminal, unless NO_COLOR says never or FORCE_COLOR says always (TOOLCHAIN.md §8). */
-function wantsColor(tty: boolean, env: NodeJS.ProcessEnv): boolean {
-  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
-  const force = env['FORCE_COLOR'];
-  if (force !== undefined) return force !== '0' && force !== 'false';
-  return tty;
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  stream.setEncoding('utf8');
-  for await (const chunk of stream) text += chunk as string;
-  return text;
+  if (options.describe === undefined) {
+    io.stdout.write(format === 'json' ? `${formatPretty(descriptorDocument(description))}\n` : formatDescriptor(answer));
+    return CallExit.ok;
+  }
+  const output = renderDescribe(description, symbol, options.namespace, format);
+  if (!output.ok) return report(CallExit.remoteError, output.text);
+  io.stdout.write(output.text);
+  return CallExit.ok;
 }

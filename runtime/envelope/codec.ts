@@ -381,7 +381,9 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
 
   const envelopePart = parts[envelopeIndex];
   if (envelopePart === undefined || envelopePart.length === 0) throw protocolError('chain has no envelope');
-  const envelope = serialiserIn(serialisers, envelopeCode, 'reading this chain\'s envelope').decode(envelopePart, maxDepth);
+  const envelopeSerialiser = serialisers[envelopeCode];
+  if (envelopeSerialiser === undefined) throw unreadableEnvelope(envelopeCode);
+  const envelope = envelopeSerialiser.decode(envelopePart, maxDepth);
   if (!isMap(envelope)) throw protocolError('the envelope is not a map');
 
   let protocol: '.5' | 'b';
@@ -607,6 +609,24 @@ const answers = new WeakMap<object, Uint8Array>();
  * when there is one: a request whose payload serialiser this side lacks
  * (PROTOCOL decision 3: no call hangs). Undefined for every other error.
  */
+/**
+ * True for the error of a chain whose envelope is in a serialiser this side
+ * lacks. Its id cannot be read, so it cannot be answered, and the sender
+ * writes every later message the same way: the link closes the connection
+ * (the sender's calls fail at once instead of timing out).
+ */
+export function isUnreadableEnvelope(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && unreadableEnvelopes.has(error);
+}
+
+const unreadableEnvelopes = new WeakSet<object>();
+
+function unreadableEnvelope(code: SerialiserCode): SparrowError {
+  const error = missingSerialiser(code, 'reading this chain\'s envelope');
+  unreadableEnvelopes.add(error);
+  return error;
+}
+
 export function answerFor(error: unknown): Uint8Array | undefined {
   return typeof error === 'object' && error !== null ? answers.get(error) : undefined;
 }

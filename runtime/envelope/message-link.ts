@@ -6,6 +6,9 @@
  * - a framing error or a breached chain limit is fatal: the byte stream can
  *   no longer be trusted, so the link reports it (`fatal: true`) and closes
  *   the transport; onClose follows from the transport;
+ * - a chain whose envelope is in a serialiser this link lacks is fatal too:
+ *   its id cannot be read, so it cannot be answered, and every later chain
+ *   from that sender will be the same;
  * - a well-framed chain that is not a valid message (bad envelope, unknown
  *   marker, undecodable payload, nesting too deep) is reported with
  *   `fatal: false` and dropped; the link keeps going;
@@ -20,7 +23,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
 import { chainLength } from '../framing/chain-encoder.ts';
 import type { Transport, TransportHandlers } from '../transport/transport.ts';
-import { answerFor, decodeChain, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from './codec.ts';
+import { answerFor, decodeChain, isUnreadableEnvelope, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from './codec.ts';
 import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from './message.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 
@@ -130,6 +133,13 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     try {
       message = decodeChain(chain, this.decodeOptions);
     } catch (error) {
+      if (isUnreadableEnvelope(error)) {
+        // Nothing from this sender can be read or answered (see isUnreadableEnvelope): end the connection now.
+        this.dead = true;
+        handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), true);
+        this.transport.close();
+        return;
+      }
       handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), false);
       // A request in a serialiser this side lacks: answer it with the error (no call hangs).
       const answer = answerFor(error);

@@ -27,6 +27,25 @@ export interface CallOwner {
   grantCredit(entry: PendingEntry, n: number): void;
 }
 
+/**
+ * The callee answered a plain call with a multipart response, or a stream
+ * call with a single one (code `protocol-error`). `multipart` says which it
+ * sent, so tools can tell the caller how to call it without reading the message.
+ */
+export class ResponseKindError extends SparrowError {
+  override readonly name: string = 'ResponseKindError';
+  /** True when the callee answered with a multipart response. */
+  readonly multipart: boolean;
+
+  constructor(target: string, multipart: boolean) {
+    super(
+      ErrorCode.ProtocolError,
+      multipart ? `${target} answered with a multipart response; call it as a stream` : `${target} answered with a single response; call it as a plain call`,
+    );
+    this.multipart = multipart;
+  }
+}
+
 /** State shared by every kind of pending request. */
 export abstract class PendingEntry {
   readonly owner: CallOwner;
@@ -86,7 +105,7 @@ export class PendingCall extends PendingEntry {
   onResponse(message: ResponseMessage): boolean {
     if (message.multipart) {
       // The reference raises ValueError here too: the caller expected one value.
-      this.fail(new SparrowError(ErrorCode.ProtocolError, `${this.target} answered with a multipart response; call it as a stream`));
+      this.fail(new ResponseKindError(this.target, true));
       return true;
     }
     const result = message.hasResult ? message.result : undefined;
@@ -193,7 +212,7 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
   onResponse(message: ResponseMessage): boolean {
     if (this.timeoutMs > 0) this.lastActivity = Date.now();
     if (!message.multipart) {
-      this.fail(new SparrowError(ErrorCode.ProtocolError, `${this.target} answered with a single response; call it as a plain call`));
+      this.fail(new ResponseKindError(this.target, false));
       return true;
     }
     if (message.final !== 'terminator') {

@@ -797,7 +797,9 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     const registration = this.lookup(namespace, message.target);
     if (registration === undefined) {
       this.logger.debug(`request for unknown target ${describeTarget(namespace, message.target)}`);
-      this.sendException(message.id, { cat: 'r', type: 'TargetNotFound', msg: `target ${message.target} not found` }, message.format);
+      // The namespace is named when there is one (the default namespace keeps the reference vectors' wording).
+      const where = namespace === '' ? '' : ` in namespace ${namespace}`;
+      this.sendException(message.id, { cat: 'r', type: 'TargetNotFound', msg: `target ${message.target} not found${where}` }, message.format);
       return;
     }
     this.startRequest(message, registration.handler, namespace, registration.multipart, registration.callbacks);
@@ -1261,11 +1263,13 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
   // ---------------------------------------------------------------- lifecycle
 
   private onProtocolError(error: SparrowError, fatal: boolean): void {
+    // One line per problem: the stack of a decoding error only points into the decoder; a cause (a handler's exception) is kept.
+    const details = error.cause === undefined ? [] : [error];
     if (!fatal) {
-      this.logger.warn(`message from ${this.remote} dropped: ${error.message}`, error);
+      this.logger.warn(`message from ${this.remote} dropped: ${error.message}`, ...details);
       return;
     }
-    this.logger.error(`protocol error from ${this.remote}, closing: ${error.message}`, error);
+    this.logger.error(`protocol error from ${this.remote}, closing: ${error.message}`, ...details);
     if (this.closeReason !== undefined) return;
     this.finalize(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} closed after a protocol error: ${error.message}`, { cause: error }));
     this.link.close();

@@ -31,6 +31,11 @@ let dir: string;
 let server: ChildProcess;
 let urls: { tcp: string; unix: string; ws: string; tls: string };
 let caFile: string;
+/** A test server with the JSON serialiser alone, and what it logged. */
+let jsonOnlyServer: ChildProcess;
+let jsonOnlyUrl: string;
+let jsonOnlyStderr = '';
+const jsonOnlyLog = (): string => jsonOnlyStderr;
 
 /** Starts the test server on every transport; resolves with the URLs it prints. */
 async function startServer(args: readonly string[], count: number): Promise<{ child: ChildProcess; lines: string[] }> {
@@ -85,12 +90,16 @@ before(async () => {
   server = started.child;
   const [tcp, unix, ws, tls] = started.lines as [string, string, string, string];
   urls = { tcp, unix, ws, tls };
+  jsonOnlyServer = spawnFixture(serverScript, ['--json-only', 'tcp://127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  jsonOnlyServer.stderr!.setEncoding('utf8').on('data', (text: string) => (jsonOnlyStderr += text));
+  [jsonOnlyUrl] = (await readStdoutLines(jsonOnlyServer, 1, 20_000)) as [string];
 });
 
 after(async () => {
-  if (server !== undefined && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
+  for (const child of [server, jsonOnlyServer]) {
+    if (child === undefined || child.exitCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
     await exited;
   }
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
@@ -135,6 +144,11 @@ describe('sparrowc call', { concurrency: 4 }, () => {
   it('calls in a namespace with --namespace, and sends a dotted target name as written', async () => {
     assertOk(await call([urls.tcp, 'add', '{"a": 1, "b": 2}', '--namespace', 'maths']), '{"sum":3,"namespace":"maths"}\n');
     assertOk(await call([urls.tcp, 'dotted.name']), '"dotted"\n');
+  });
+
+  it('reads a target the peer describes as a stream as one without --stream', async () => {
+    assertOk(await call([urls.tcp, 'fruits']), '"apple"\n"banana"\n"mango"\n');
+    assertOk(await call([urls.tcp, 'store.numbers', '{"n": 3}', '--serializer', 'msgpack']), '1\n2\n3\n');
   });
 
   it('prints one JSON line per part with --stream', async () => {
@@ -186,12 +200,16 @@ describe('sparrowc call', { concurrency: 4 }, () => {
 
   it('reports a caller error (InvalidParams, TargetNotFound) and exits 1', async () => {
     assertFails(await call([urls.tcp, 'divide', '{"a": 1, "b": 0}']), 1, /^error: caller error \(cat r\) InvalidParams: b must not be 0\n$/);
-    assertFails(await call([urls.tcp, 'no-such-target']), 1, /^error: caller error \(cat r\) TargetNotFound: target no-such-target not found\n$/);
+    assertFails(
+      await call([urls.tcp, 'no-such-target']),
+      1,
+      /^error: caller error \(cat r\) TargetNotFound: target no-such-target not found\nhint: the peer exports no no-such-target in the default namespace\n$/,
+    );
   });
 
-  it('exits 1 and suggests the right mode when the target streams or does not', async () => {
-    assertFails(await call([urls.tcp, 'fruits']), 1, /fruits answers with a multipart response: call it with --stream/);
-    assertFails(await call([urls.tcp, 'add', '{"a": 1, "b": 2}', '--stream']), 1, /add answers with a single response: call it without --stream/);
+  it('exits 1 and suggests the right mode when --stream is given for a target that answers once', async () => {
+    // The other way round (a stream called plainly) needs a peer that does not describe itself: call-describe.test.ts.
+    assertFails(await call([urls.tcp, 'add', '{"a": 1, "b": 2}', '--stream']), 1, /^error: add answers with a single response: call it without --stream\n$/);
   });
 
   it('exits 2 when the connection is refused', async () => {
@@ -239,6 +257,84 @@ describe('sparrowc call', { concurrency: 4 }, () => {
     assert.ok(lines.includes('maths.add(…)  [no schema]'), result.stdout);
     assert.ok(lines.includes('fruits(…)  [stream, no schema]'), result.stdout);
     assert.ok(!lines.some((line) => line.startsWith('#sys.')), 'system targets are not listed');
+  });
+
+  it('accepts every name the listing prints, exactly as printed', async () => {
+    const listing = await call([urls.tcp]);
+    assert.equal(listing.code, 0, listing.stderr);
+    for (const line of ['maths.add(…)  [no schema]', 'dotted.name(…)  [no schema]', 'store.size(data: bytes) -> int32']) {
+      assert.ok(listing.stdout.split('\n').includes(line), `${line} in\n${listing.stdout}`);
+    }
+    assertOk(await call([urls.tcp, 'maths.add', '{"a": 1, "b": 2}']), '{"sum":3,"namespace":"maths"}\n');
+    assertOk(await call([urls.tcp, 'dotted.name']), '"dotted"\n');
+    assertOk(await call([urls.tcp, 'store.size', '{"data": {"$bytes": "AAEC"}}']), '3\n');
+    assertOk(await call([urls.tcp, '#sys.ping']), '"pong"\n');
+    // --namespace still sends the name as written.
+    assertOk(await call([urls.tcp, 'size', '{"data": {"$bytes": ""}}', '--namespace', 'store']), '0\n');
+  });
+
+  it('sends a member the peer describes as notify as a notification', async () => {
+    const text = `logged-${process.pid}-${Date.now()}`;
+    assertOk(await call([urls.tcp, 'store.log', JSON.stringify({ text })]), '');
+    await waitForNote(`log:${text}`);
+  });
+
+  it('suggests the names the peer lists for a misspelt target, and names the namespace', async () => {
+    assertFails(
+      await call([urls.tcp, 'store.numbrs', '{"n": 1}']),
+      1,
+      /^error: caller error \(cat r\) TargetNotFound: target store\.numbrs not found\nhint: the peer exports no store\.numbrs in the default namespace; did you mean store\.numbers\?\n$/,
+    );
+    assertFails(
+      await call([urls.tcp, 'nope', '--namespace', 'store']),
+      1,
+      /^error: caller error \(cat r\) TargetNotFound: target nope not found in namespace store\nhint: the peer exports no nope in namespace store\n$/,
+    );
+    // A name only in another namespace is suggested with it.
+    assertFails(await call([urls.tcp, 'numbers', '{"n": 1}']), 1, /hint: the peer exports no numbers in the default namespace; did you mean store\.numbers\?\n$/);
+  });
+
+  it('reports a failed nested call as the handler\'s failure, not the target\'s own not-found', async () => {
+    // store.put runs, then calls `show` back on this client, which exports nothing.
+    const key = `nested-${process.pid}-${Date.now()}`;
+    const result = await call([urls.tcp, 'store.put', JSON.stringify({ key, data: { $bytes: 'AQI=' } })]);
+    assertFails(result, 1, /^error: callee error \(cat e\) TargetNotFound: a call made while handling this request failed: target show not found\n$/);
+    assert.ok((await readNotes()).includes(`put:${key}`), 'the handler ran');
+  });
+
+  it('sends bytes params of 4 MiB and more (to near the 10 MiB chain limit), read from stdin', async () => {
+    // JSON carries the bytes in a msgpack payload; msgpack as they are.
+    for (const [size, serializer] of [[4 * 1024 * 1024, 'json'], [9 * 1024 * 1024 + 1, 'msgpack']] as const) {
+      const data = Buffer.alloc(size, 0xa5).toString('base64');
+      const input = `{"data": {"$bytes": "${data}"}}`;
+      assertOk(await runSparrowc(['call', urls.tcp, 'size', '-', '--namespace', 'store', '--serializer', serializer], { input, timeoutMs: 60_000 }), `${size}\n`);
+    }
+  });
+
+  it('fails at once, with the reason, against a peer that does not speak the serialiser', async () => {
+    for (const serializer of ['cbor', 'msgpack'] as const) {
+      // A 10-minute timeout: only an answer (or the closed connection) can end this call within the test's bound.
+      const result = await runSparrowc(['call', jsonOnlyUrl, 'add', '{"a": 1, "b": 2}', '--serializer', serializer, '--timeout', '600000'], { timeoutMs: 20_000 });
+      assertFails(result, 2, new RegExp(`^error: the peer closed the connection on the first ${serializer} message: it does not speak ${serializer}\nhint: it answers JSON: call it with --serializer json\n$`));
+    }
+    assertOk(await call([jsonOnlyUrl, 'add', '{"a": 1, "b": 2}']), '3\n');
+    // The server said why in one line per connection, without a stack.
+    const lines = jsonOnlyLog().trimEnd().split('\n');
+    assert.equal(lines.length, 2, jsonOnlyLog());
+    assert.match(lines[0]!, /protocol error from .*, closing: reading this chain's envelope needs the CBOR serialiser/);
+    assert.match(lines[1]!, /closing: reading this chain's envelope needs the msgpack serialiser/);
+  });
+
+  it('answers a usage error with one line and a hint', async () => {
+    const missingUrl = await call([]);
+    assert.equal(missingUrl.stderr, "error: missing required argument 'url'\nhint: sparrowc call --help shows every option\n");
+    assert.equal(missingUrl.code, 2);
+    const streamAlone = await call([urls.tcp, '--stream']);
+    assert.equal(streamAlone.stderr, 'error: --stream needs a target\nhint: sparrowc call --help shows every option\n');
+    assert.equal(streamAlone.code, 2);
+    const misspelt = await call([urls.tcp, 'add', '--serializr', 'json']);
+    assert.equal(misspelt.stderr, "error: unknown option '--serializr'\n(Did you mean --serializer?)\nhint: sparrowc call --help shows every option\n");
+    assert.equal(misspelt.code, 2);
   });
 
   it('exits 2 with a clear message for bad params and options', async () => {

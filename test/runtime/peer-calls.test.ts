@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SparrowError, fromWireError, isSparrowError, toWireError } from '../../runtime/errors.ts';
+import { ErrorCode, SparrowError, fromWireError, isSparrowError, toWireError } from '../../runtime/errors.ts';
 import { createPeer } from '../../runtime/rpc/peer.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
 import { JSON_012, createMessageLinkPair, createScriptedRemote, settle } from '../helpers/message-links.ts';
@@ -162,6 +162,35 @@ describe('peer: calls', () => {
       ack: false,
       error: { cat: 'r', type: 'TargetNotFound', msg: 'target no_such_function not found' },
     });
+    client.close();
+  });
+
+  it('names the namespace of an unknown target outside the default one', async () => {
+    const { client, server } = createPeerPair();
+    server.export('get', () => 1, { namespace: 'notes' });
+    await assert.rejects(client.call('gett', {}, { namespace: 'notes' }), (e) => isSparrowError(e, 'target-not-found') && e.message === 'target gett not found in namespace notes');
+    client.close();
+  });
+
+  it("sends a caller error from a handler's own call as that handler's failure (cat e), not as the caller's", async () => {
+    const { client, server, serverLink } = createPeerPair();
+    // `put` calls the client back; the client exports no `show`.
+    server.export('put', async (_params, ctx) => {
+      await ctx.peer.call('show', {});
+    });
+    // A caller error the handler raises itself stays the caller's.
+    server.export('check', () => {
+      throw new SparrowError(ErrorCode.TargetNotFound, 'no such key');
+    });
+    await assert.rejects(client.call('put'), (e) => {
+      assert.ok(isSparrowError(e, 'callee-error'));
+      assert.equal(e.remoteType, 'TargetNotFound');
+      assert.equal(e.message, 'a call made while handling this request failed: target show not found');
+      return true;
+    });
+    const answer = serverLink.sent.map((s) => s.message).find((m) => m.kind === 'exception');
+    assert.deepEqual(answer, { kind: 'exception', to: 1, ack: false, error: { cat: 'e', type: 'TargetNotFound', msg: 'a call made while handling this request failed: target show not found' } });
+    await assert.rejects(client.call('check'), (e) => isSparrowError(e, 'target-not-found') && e.message === 'no such key');
     client.close();
   });
 

@@ -2,7 +2,8 @@
  * Choosing serialisers (`serialisers` on links and peers): a JSON-only side
  * refuses bytes clearly, answers a request it cannot read with an error,
  * fails a call whose answer it cannot read instead of letting it hang, and
- * keeps the connection; the defaults stay all three on Node; the JSON-only
+ * keeps the connection, except when it cannot read envelopes at all (then
+ * it closes it, so the sender's calls fail at once); the defaults stay all three on Node; the JSON-only
  * browser bundle holds neither msgpackr nor cbor-x.
  */
 import assert from 'node:assert/strict';
@@ -111,6 +112,27 @@ describe('serialiser selection: links and peers', () => {
       registry.export('blob', () => bytes);
       await assert.rejects(client.call('blob'), (error: unknown) => error instanceof SparrowError && /msgpack serialiser/.test(error.message));
       assert.equal(await client.call('echo', { value: 'still here' }), 'still here');
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
+  it('a JSON-only peer closes a connection whose envelopes it cannot read: the caller fails at once, the callee logs one line', async () => {
+    const [a, b] = createMemoryTransportPair();
+    const registry = createRegistry();
+    registry.export('echo', (params: { value?: unknown }) => params.value);
+    const logged: { message: string; details: unknown[] }[] = [];
+    const log = (message: string, ...details: unknown[]): void => void logged.push({ message, details });
+    const server = openPeer(a, { registry, serialisers: [], logger: { debug: () => {}, info: () => {}, warn: log, error: log } });
+    // No timeout: only the closed connection can end this call.
+    const client = openPeer(b, { serialiser: 'c', logger: silentLogger, timeoutMs: 0 });
+    try {
+      await assert.rejects(client.call('echo', { value: 'hi' }), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.ConnectionClosed);
+      await server.closed;
+      assert.equal(logged.length, 1, JSON.stringify(logged));
+      assert.match(logged[0]!.message, /closing: reading this chain's envelope needs the CBOR serialiser/);
+      assert.deepEqual(logged[0]!.details, [], 'no stack: the message says it all');
     } finally {
       client.close();
       server.close();
