@@ -29,8 +29,8 @@ import type { TextRange } from '../source/source-file.ts';
 import type { DeclarationNode, EnumNode, FieldNode, Identifier, MemberNode, QualifiedName, ServiceNode, StructNode, TypeNode } from '../syntax/ast.ts';
 import { readAttributes, type AttributeTarget, type AttributeValues } from './attributes.ts';
 import { builtinTypeNames, describeType, enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
-import type { LoadedFile } from './load-files.ts';
-import { createTsNameScope, type TsNameScope, type TsNameStyle } from './names.ts';
+import type { LoadedFile } from '../source/load-files.ts';
+import { createTsNameScope, type TsNameScope, type TsNameStyle } from '../emit/names.ts';
 import { checkValue, type FieldShape, type ValueContext } from './values.ts';
 
 /** Options for {@link checkFiles}. */

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compileSchemas } from '../check/compile.ts';
+import { compileSchemas } from '../compile.ts';
 import { compareModels } from '../compat/compare-models.ts';
 import type { CompatChange } from '../compat/compat-change.ts';
 import { formatDiagnostic } from '../diagnostics/format.ts';

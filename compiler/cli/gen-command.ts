@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { watch } from 'node:fs/promises';
 import path from 'node:path';
-import { compileSchemas } from '../check/compile.ts';
+import { compileSchemas } from '../compile.ts';
 import { formatDiagnostic } from '../diagnostics/format.ts';
 import { emitDescriptor } from '../emit/descriptor.ts';
 import { emitTypeScript, type EmittedFile, type ImportExtension } from '../emit/typescript.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { compileSchemas, compileSchemaText, systemSchemaPath } from '../../compiler/check/compile.ts';
+import { compileSchemas, compileSchemaText, systemSchemaPath } from '../../compiler/compile.ts';
 import { diagnosticMessages, type DiagnosticCode } from '../../compiler/diagnostics/messages.ts';
 import type { CallMember, SchemaModel, ServiceDeclaration, StructDeclaration } from '../../compiler/model/model.ts';
 import { projectRoot } from '../helpers/cli.ts';

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { createDiagnostic, createFileDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts';
-import { resolveImportPath, tryReadFile, type ReadFile } from '../source/read-files.ts';
-import { createSourceFile, type SourceFile } from '../source/source-file.ts';
+import { resolveImportPath, tryReadFile, type ReadFile } from './read-files.ts';
+import { createSourceFile, type SourceFile } from './source-file.ts';
 import type { ImportNode, SchemaFileNode } from '../syntax/ast.ts';
 import { parseSchema } from '../syntax/parse.ts';
 

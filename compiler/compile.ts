@@ -4,14 +4,14 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.ts';
-import type { SchemaModel } from '../model/model.ts';
-import { readFileFromDisk, type ReadFile } from '../source/read-files.ts';
-import { checkFiles } from './checker.ts';
-import { loadFiles } from './load-files.ts';
+import { hasErrors, type Diagnostic } from './diagnostics/diagnostic.ts';
+import type { SchemaModel } from './model/model.ts';
+import { readFileFromDisk, type ReadFile } from './source/read-files.ts';
+import { checkFiles } from './check/checker.ts';
+import { loadFiles } from './source/load-files.ts';
 
 /** The project's system schema, the one file allowed to declare `#sys`. */
-export const systemSchemaPath: string = fileURLToPath(new URL('../../schemas/sys.sparrow', import.meta.url));
+export const systemSchemaPath: string = fileURLToPath(new URL('../schemas/sys.sparrow', import.meta.url));
 
 /** Options for {@link compileSchemas}. */
 export interface CompileOptions {
