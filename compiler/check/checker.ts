@@ -28,9 +28,11 @@ import { toPortableRelative } from '../source/read-files.ts';
 import type { TextRange } from '../source/source-file.ts';
 import type { DeclarationNode, EnumNode, FieldNode, Identifier, MemberNode, QualifiedName, ServiceNode, StructNode, TypeNode } from '../syntax/ast.ts';
 import { readAttributes, type AttributeTarget, type AttributeValues } from './attributes.ts';
-import { builtinTypeNames, describeType, enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
+import { printType } from '../model/print-type.ts';
+import { builtinTypeNames, enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
 import type { LoadedFile } from '../source/load-files.ts';
 import { createTsNameScope, type TsNameScope, type TsNameStyle } from '../emit/names.ts';
+import { createUniqueNames, type UniqueNames } from './unique-names.ts';
 import { checkValue, type FieldShape, type ValueContext } from './values.ts';
 
 /** Options for {@link checkFiles}. */
@@ -227,7 +229,8 @@ class Checker {
       }
       case 'union': {
         const variants: { type: string; tag: string }[] = [];
-        const seen = new Set<string>();
+        const seen = this.uniqueNames(file, 'union member');
+        const tags = this.uniqueNames(file, 'union member tag');
         for (const member of node.members) {
           const target = this.lookup(file, member);
           if (target === undefined) {
@@ -238,15 +241,11 @@ class Checker {
             this.report('union-member-not-struct', file, member.range, { name: member.text });
             continue;
           }
-          if (seen.has(target.qualifiedName)) {
-            this.report('duplicate-name', file, member.range, { kind: 'union member', name: member.text });
-            continue;
-          }
-          seen.add(target.qualifiedName);
+          if (seen.add(target.qualifiedName, member.range) !== 'ok') continue;
           this.warnIfDeprecated(file, target, member.range);
+          tags.add(target.node.name.text, member.range);
           variants.push({ type: target.qualifiedName, tag: target.node.name.text });
         }
-        this.checkUnique(file, variants.map((v, i) => ({ name: v.tag, range: node.members[i]?.range ?? node.range })), 'union member tag');
         return { kind: 'union', ...base, variants };
       }
       case 'service':
@@ -257,18 +256,13 @@ class Checker {
   private service(file: LoadedFile, node: ServiceNode, attrs: AttributeValues, base: Omit<Extract<Declaration, { kind: 'service' }>, 'kind' | 'namespace' | 'members' | 'auth'>): Declaration {
     const tsNames = createTsNameScope('member');
     const members: ServiceMember[] = [];
-    const names = new Set<string>();
-    const wireNames = new Set<string>();
+    const unique = this.uniqueNames(file, 'member');
     for (const member of node.members) {
       const target: AttributeTarget = member.kind === 'method' ? 'call' : member.kind;
       const memberAttrs = this.attributes(file, member.attributes, target);
       const name = member.name.text;
-      const duplicate = names.has(name);
-      if (duplicate) this.report('duplicate-name', file, member.name.range, { kind: 'member', name });
-      names.add(name);
       const wireName = memberAttrs.wire ?? name;
-      if (!duplicate && wireNames.has(wireName)) this.report('duplicate-wire-name', file, member.name.range, { kind: 'member', name: wireName });
-      wireNames.add(wireName);
+      unique.add(name, member.name.range, wireName);
       const auth = memberAttrs.auth ?? attrs.auth;
       const common = {
         name,
@@ -322,18 +316,13 @@ class Checker {
   /** Params of a call, notify or callback: names unique, wire names unique, types placed legally. */
   private params(file: LoadedFile, nodes: readonly FieldNode[], position: 'param' | 'notify-param' | 'callback-param'): Param[] {
     const tsNames = createTsNameScope('member');
-    const names = new Set<string>();
-    const wireNames = new Set<string>();
+    const unique = this.uniqueNames(file, 'param');
     const params: Param[] = [];
     for (const node of nodes) {
       const attrs = this.attributes(file, node.attributes, 'param');
       const name = node.name.text;
-      const duplicate = names.has(name);
-      if (duplicate) this.report('duplicate-name', file, node.name.range, { kind: 'param', name });
-      names.add(name);
       const wireName = attrs.wire ?? name;
-      if (!duplicate && wireNames.has(wireName)) this.report('duplicate-wire-name', file, node.name.range, { kind: 'param', name: wireName });
-      wireNames.add(wireName);
+      unique.add(name, node.name.range, wireName);
       const common = {
         name,
         tsName: this.tsName(tsNames, file, node.name),
@@ -344,7 +333,7 @@ class Checker {
       };
       const resolved = this.resolveType(file, node.type, position);
       if (resolved.kind !== 'type' && node.default !== undefined) {
-        this.report('value-type-mismatch', file, node.default.range, { expected: resolved.kind, message: `a ${resolved.kind} param cannot have a default` });
+        this.report('value-type-mismatch', file, node.default.range, { messageId: 'no-default', expected: resolved.kind, kind: resolved.kind });
       }
       if (resolved.kind === 'stream') params.push({ kind: 'stream', ...common, item: resolved.item });
       else if (resolved.kind === 'callback') params.push({ kind: 'callback', ...common, params: resolved.params, result: resolved.result } satisfies CallbackParam);
@@ -365,20 +354,13 @@ class Checker {
     const node = symbol.node as StructNode;
     const file = symbol.file;
     const tsNames = createTsNameScope('member');
-    const names = new Set<string>();
-    const wireNames = new Set<string>();
+    const unique = this.uniqueNames(file, 'field');
     const pendingDefaults: { field: FieldNode; index: number }[] = [];
     for (const field of node.fields) {
       const attrs = this.attributes(file, field.attributes, 'field');
       const name = field.name.text;
-      if (names.has(name)) {
-        this.report('duplicate-name', file, field.name.range, { kind: 'field', name });
-        continue;
-      }
-      names.add(name);
       const wireName = attrs.wire ?? name;
-      if (wireNames.has(wireName)) this.report('duplicate-wire-name', file, field.name.range, { kind: 'field', name: wireName });
-      wireNames.add(wireName);
+      if (unique.add(name, field.name.range, wireName) === 'duplicate') continue;
       const previous = this.current;
       this.current = symbol;
       const resolved = this.resolveType(file, field.type, 'field');
@@ -415,21 +397,17 @@ class Checker {
     this.enumCache.set(symbol.qualifiedName, members);
     const tsNames = createTsNameScope('enum-member');
     const byValue = new Map<number, string>();
-    const names = new Set<string>();
+    const unique = this.uniqueNames(file, 'enum member');
     for (const member of node.members) {
       const attrs = this.attributes(file, member.attributes, 'enum member');
       const name = member.name.text;
-      if (names.has(name)) {
-        this.report('duplicate-name', file, member.name.range, { kind: 'enum member', name });
-        continue;
-      }
-      names.add(name);
+      if (unique.add(name, member.name.range) !== 'ok') continue;
       if (member.value === undefined) {
         this.report('enum-value-required', file, member.name.range, { name });
         continue;
       }
       if (member.value.kind !== 'integer') {
-        this.report('value-type-mismatch', file, member.value.range, { expected: 'int32', message: 'enum values are integer literals' });
+        this.report('value-type-mismatch', file, member.value.range, { messageId: 'enum-value-not-integer', expected: 'int32' });
         continue;
       }
       const raw = member.value.value;
@@ -460,7 +438,7 @@ class Checker {
     if (symbol.node.kind !== 'const') return undefined;
     const node = symbol.node;
     if (this.constInProgress.has(symbol.qualifiedName)) {
-      this.report('value-type-mismatch', symbol.file, node.value.range, { expected: 'a value', message: `'${node.name.text}' is defined in terms of itself` });
+      this.report('const-cycle', symbol.file, node.value.range, { name: node.name.text });
       return undefined;
     }
     this.constInProgress.add(symbol.qualifiedName);
@@ -482,7 +460,7 @@ class Checker {
     const name = node.name.text;
     if (node.kind === 'callback') {
       if (name !== 'callback') {
-        this.report('invalid-type-arguments', file, node.range, { message: `'${name}' takes no parameter list; only 'callback(...)' does.` });
+        this.report('invalid-type-arguments', file, node.range, { messageId: 'not-callback', name });
         return fail();
       }
       if (position !== 'param') {
@@ -498,7 +476,7 @@ class Checker {
       return { kind: 'callback', params, result };
     }
     if (name === 'callback') {
-      this.report('invalid-type-arguments', file, node.range, { message: "'callback' needs a parameter list, e.g. callback(message: string)." });
+      this.report('invalid-type-arguments', file, node.range, { messageId: 'callback-needs-params' });
       return fail();
     }
     const arity = node.name.parts.length === 1 ? genericTypes.get(name) : undefined;
@@ -507,7 +485,7 @@ class Checker {
       const args = node.args ?? [];
       if (node.args === undefined || (arity !== undefined && args.length !== arity) || args.length === 0) {
         const expected = arity === undefined ? 'one or more type arguments' : arity === 1 ? 'one type argument' : `${arity} type arguments`;
-        this.report('invalid-type-arguments', file, node.range, { message: `'${name}' takes ${expected}, e.g. ${example(name)}.` });
+        this.report('invalid-type-arguments', file, node.range, { messageId: 'wrong-count', name, expected, example: example(name) });
         return fail();
       }
       if (name === 'stream') {
@@ -520,11 +498,11 @@ class Checker {
       if (name === 'list') return { kind: 'type', type: { kind: 'list', element: this.valueType(file, args[0] as TypeNode) } };
       if (name === 'tuple') return { kind: 'type', type: { kind: 'tuple', elements: args.map((a) => this.valueType(file, a)) } };
       const key = this.valueType(file, args[0] as TypeNode);
-      if (key.kind !== 'string' && key.kind !== 'int' && key !== placeholder) this.report('invalid-map-key', file, (args[0] as TypeNode).range, { type: describeType(key) });
+      if (key.kind !== 'string' && key.kind !== 'int' && key !== placeholder) this.report('invalid-map-key', file, (args[0] as TypeNode).range, { type: printType(key) });
       return { kind: 'type', type: { kind: 'map', key, value: this.valueType(file, args[1] as TypeNode) } };
     }
     if (node.args !== undefined) {
-      this.report('invalid-type-arguments', file, node.range, { message: `'${name}' takes no type arguments.` });
+      this.report('invalid-type-arguments', file, node.range, { messageId: 'no-type-arguments', name });
       return fail();
     }
     const scalar = node.name.parts.length === 1 ? scalarTypes.get(name) : undefined;
@@ -610,12 +588,8 @@ class Checker {
     this.report('deprecated-reference', file, range, { name: symbol.qualifiedName, reason: symbol.deprecated });
   }
 
-  private checkUnique(file: LoadedFile, items: readonly { name: string; range: TextRange }[], kind: string): void {
-    const seen = new Set<string>();
-    for (const item of items) {
-      if (seen.has(item.name)) this.report('duplicate-name', file, item.range, { kind, name: item.name });
-      seen.add(item.name);
-    }
+  private uniqueNames(file: LoadedFile, kind: string): UniqueNames {
+    return createUniqueNames(kind, (code, range, params) => this.report(code, file, range, params));
   }
 
   private location(file: LoadedFile, range: TextRange): SourceLocation {

@@ -35,6 +35,7 @@ import type { Peer } from '../../runtime/rpc/peer.ts';
 import { SYSTEM_NAMESPACE } from '../../runtime/rpc/registry.ts';
 import { connect } from '../../runtime/transport/node/url.ts';
 import type { TlsOptions, Transport } from '../../runtime/transport/transport.ts';
+import { printTypeTerm, type TypeTerm } from '../model/print-type.ts';
 import { formatPretty, formatResult, parseParams } from './json-params.ts';
 
 /** The exit codes of `sparrowc call`. */
@@ -322,11 +323,7 @@ function paramList(params: unknown): string {
 
 /** A descriptor type (`"int32"`, `["list", T]`, `["map", K, V]`, `["tuple", …]`) as the schema writes it. */
 function typeText(type: unknown): string {
-  if (typeof type === 'string') return type;
-  if (Array.isArray(type) && typeof type[0] === 'string') {
-    const [constructor, ...args] = type as [string, ...unknown[]];
-    return `${constructor}<${args.map(typeText).join(', ')}>`;
-  }
+  if (typeof type === 'string' || (Array.isArray(type) && typeof type[0] === 'string')) return printTypeTerm(type as TypeTerm);
   return formatResult(type);
 }
 

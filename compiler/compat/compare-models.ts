@@ -26,6 +26,7 @@ import type {
   UnionDeclaration,
   ValueParam,
 } from '../model/model.ts';
+import { printType } from '../model/print-type.ts';
 import type { CompatChange, CompatChangeKind } from './compat-change.ts';
 
 /** How a type at one position changed: nothing, only to accept more, only to accept less, or otherwise. */
@@ -406,22 +407,8 @@ function combine(verdicts: readonly TypeVerdict[]): TypeVerdict {
 }
 
 /** A type as written in a schema, with declared types by their plain name. */
-export function formatType(type: TypeRef): string {
-  switch (type.kind) {
-    case 'int':
-    case 'float':
-      return type.name;
-    case 'list':
-      return `list<${formatType(type.element)}>`;
-    case 'map':
-      return `map<${formatType(type.key)}, ${formatType(type.value)}>`;
-    case 'tuple':
-      return `tuple<${type.elements.map(formatType).join(', ')}>`;
-    case 'ref':
-      return type.target.slice(type.target.lastIndexOf('.') + 1);
-    default:
-      return type.kind;
-  }
+function formatType(type: TypeRef): string {
+  return printType(type, { refs: 'plain' });
 }
 
 function formatResult(result: { readonly kind: 'value'; readonly type: TypeRef } | { readonly kind: 'stream'; readonly item: TypeRef }): string {
