@@ -26,10 +26,11 @@ import {
 } from '../model/model.ts';
 import { toPortableRelative } from '../source/read-files.ts';
 import type { TextRange } from '../source/source-file.ts';
-import type { DeclarationNode, EnumNode, FieldNode, Identifier, MemberNode, QualifiedName, ServiceNode, StructNode, TypeNode } from '../syntax/ast.ts';
+import type { EnumNode, FieldNode, Identifier, MemberNode, ServiceNode, StructNode, TypeNode } from '../syntax/ast.ts';
+import { resolveNames, type DeclSymbol, type NameTable, type NameReference } from './resolve-names.ts';
 import { readAttributes, type AttributeTarget, type AttributeValues } from './attributes.ts';
 import { printType } from '../model/print-type.ts';
-import { builtinTypeNames, enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
+import { enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
 import type { LoadedFile } from '../source/load-files.ts';
 import { createTsNameScope, type TsNameScope, type TsNameStyle } from '../emit/names.ts';
 import { createUniqueNames, type UniqueNames } from './unique-names.ts';
@@ -41,13 +42,6 @@ export interface CheckOptions {
   readonly isSystemFile: (file: LoadedFile) => boolean;
 }
 
-/** A declaration found in some file. */
-interface DeclSymbol {
-  readonly node: DeclarationNode;
-  readonly file: LoadedFile;
-  readonly qualifiedName: string;
-  readonly deprecated: string | undefined;
-}
 
 /** Where a type stands; decides whether `stream`, `callback` and `void` are allowed. */
 type TypePosition = 'field' | 'param' | 'notify-param' | 'callback-param' | 'result' | 'callback-result' | 'topic' | 'const' | 'nested';
@@ -73,7 +67,15 @@ interface ResolvedField extends FieldShape {
 }
 
 /** Checks loaded files and builds the model. `baseDir` anchors the model's relative paths. */
-export function checkFiles(files: readonly LoadedFile[], baseDir: string, options: CheckOptions): { model: SchemaModel; diagnostics: Diagnostic[] } {
+/** What {@link checkFiles} returns. */
+export interface CheckResult {
+  readonly model: SchemaModel;
+  readonly diagnostics: Diagnostic[];
+  /** Every name that resolved to a declaration, in the order met (for editors: definitions, references, rename). */
+  readonly references: readonly NameReference[];
+}
+
+export function checkFiles(files: readonly LoadedFile[], baseDir: string, options: CheckOptions): CheckResult {
   return new Checker(files, baseDir, options).run();
 }
 
@@ -82,10 +84,7 @@ class Checker {
   private readonly files: readonly LoadedFile[];
   private readonly baseDir: string;
   private readonly options: CheckOptions;
-  /** Every declaration by qualified name (first one wins on duplicates). */
-  private readonly symbols = new Map<string, DeclSymbol>();
-  /** Per file: plain name → declaration visible there. */
-  private readonly scopes = new Map<LoadedFile, Map<string, DeclSymbol>>();
+  private readonly names: NameTable;
   private readonly fieldCache = new Map<string, ResolvedField[]>();
   private readonly enumCache = new Map<string, EnumMember[]>();
   private readonly constCache = new Map<string, { type: TypeRef; value: ModelValue } | undefined>();
@@ -97,11 +96,10 @@ class Checker {
     this.files = files;
     this.baseDir = baseDir;
     this.options = options;
+    this.names = resolveNames(files, (code, file, range, params) => this.report(code, file, range, params));
   }
 
-  run(): { model: SchemaModel; diagnostics: Diagnostic[] } {
-    this.collectSymbols();
-    for (const file of this.files) this.buildScope(file);
+  run(): CheckResult {
     const declarations = new Map<string, Declaration>();
     const schemaFiles: SchemaFile[] = [];
     for (const file of this.files) {
@@ -112,7 +110,7 @@ class Checker {
           this.attributes(file, statement.attributes, statement.kind);
           continue;
         }
-        const symbol = this.symbols.get(this.qualify(file, statement.name.text));
+        const symbol = this.names.symbols.get(this.names.qualify(file, statement.name.text));
         if (symbol === undefined || symbol.node !== statement) continue;
         this.current = symbol;
         const declaration = this.declaration(symbol, tsNames);
@@ -133,73 +131,7 @@ class Checker {
     }
     const sorted = Object.fromEntries([...declarations.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const model: SchemaModel = { formatVersion: MODEL_FORMAT_VERSION, files: schemaFiles, declarations: sorted };
-    return { model: deepFreeze(model), diagnostics: this.diagnostics };
-  }
-
-  // ---- symbols and scopes ----
-
-  private qualify(file: LoadedFile, name: string): string {
-    return file.packageName === '' ? name : `${file.packageName}.${name}`;
-  }
-
-  private collectSymbols(): void {
-    for (const file of this.files) {
-      for (const statement of file.ast.statements) {
-        if (statement.kind === 'package' || statement.kind === 'import') continue;
-        const name = statement.name.text;
-        if (builtinTypeNames.has(name)) this.report('reserved-name', file, statement.name.range, { name });
-        const qualifiedName = this.qualify(file, name);
-        if (this.symbols.has(qualifiedName)) {
-          this.report('duplicate-name', file, statement.name.range, { kind: 'declaration', name: qualifiedName });
-          continue;
-        }
-        const deprecated = statement.attributes.find((a) => a.name.text === 'deprecated');
-        const reason = deprecated?.args[0];
-        this.symbols.set(qualifiedName, {
-          node: statement,
-          file,
-          qualifiedName,
-          deprecated: deprecated === undefined ? undefined : reason?.kind === 'string' ? reason.value : '',
-        });
-      }
-    }
-  }
-
-  private buildScope(file: LoadedFile): void {
-    const scope = new Map<string, DeclSymbol>();
-    for (const symbol of this.symbols.values()) if (symbol.file === file) scope.set(symbol.node.name.text, symbol);
-    for (const { node, file: imported } of file.imports) {
-      if (imported === file) continue;
-      for (const symbol of this.symbols.values()) {
-        if (symbol.file !== imported) continue;
-        const name = symbol.node.name.text;
-        const existing = scope.get(name);
-        if (existing === undefined) scope.set(name, symbol);
-        else if (existing !== symbol) {
-          const other = existing.file === file ? 'a declaration in this file' : `'${existing.qualifiedName}' from ${existing.file.source.displayPath}`;
-          this.report('import-name-clash', file, node.pathRange, { name, other });
-        }
-      }
-    }
-    this.scopes.set(file, scope);
-  }
-
-  /** Resolves a plain (`Id`) or package-qualified (`common.Id`) name as seen from `file`. */
-  private lookup(file: LoadedFile, name: QualifiedName): DeclSymbol | undefined {
-    if (name.parts.length === 1) return this.scopes.get(file)?.get(name.text);
-    const last = name.parts.at(-1)?.text ?? '';
-    const prefix = name.parts.slice(0, -1).map((p) => p.text).join('.');
-    // As in protobuf, a qualifier is tried inside the current package first and
-    // then in each enclosing one: from `demo.v1`, `common.Id` may be
-    // `demo.v1.common.Id`, `demo.common.Id` or `common.Id`.
-    const enclosing = file.packageName === '' ? [] : file.packageName.split('.');
-    const visible = [file, ...file.imports.map((i) => i.file)];
-    for (let depth = enclosing.length; depth >= 0; depth--) {
-      const packageName = [...enclosing.slice(0, depth), prefix].join('.');
-      const symbol = this.symbols.get(`${packageName}.${last}`);
-      if (symbol !== undefined && visible.includes(symbol.file)) return symbol;
-    }
-    return undefined;
+    return { model: deepFreeze(model), diagnostics: this.diagnostics, references: this.names.references() };
   }
 
   // ---- declarations ----
@@ -232,7 +164,7 @@ class Checker {
         const seen = this.uniqueNames(file, 'union member');
         const tags = this.uniqueNames(file, 'union member tag');
         for (const member of node.members) {
-          const target = this.lookup(file, member);
+          const target = this.names.lookup(file, member);
           if (target === undefined) {
             this.report('unknown-type', file, member.range, { name: member.text });
             continue;
@@ -300,7 +232,7 @@ class Checker {
         }
         const throws: string[] = [];
         for (const name of member.throws) {
-          const target = this.lookup(file, name);
+          const target = this.names.lookup(file, name);
           if (target === undefined) this.report('unknown-type', file, name.range, { name: name.text });
           else if (target.node.kind !== 'error') this.report('throws-not-error', file, name.range, { name: name.text });
           else {
@@ -513,7 +445,7 @@ class Checker {
       }
       return { kind: 'type', type: scalar };
     }
-    const symbol = this.lookup(file, node.name);
+    const symbol = this.names.lookup(file, node.name);
     if (symbol === undefined) {
       this.report('unknown-type', file, node.range, { name });
       return fail();
@@ -544,19 +476,19 @@ class Checker {
       source: file.source,
       report: (d) => this.diagnostics.push(d),
       fieldsOf: (target) => {
-        const symbol = this.symbols.get(target);
+        const symbol = this.names.symbols.get(target);
         return symbol === undefined ? undefined : this.resolvedFields(symbol);
       },
       enumMembersOf: (target) => {
-        const symbol = this.symbols.get(target);
+        const symbol = this.names.symbols.get(target);
         return symbol === undefined ? undefined : this.enumMembers(symbol);
       },
       resolveDeclaration: (name) => {
-        const symbol = this.lookup(file, name);
+        const symbol = this.names.lookup(file, name);
         return symbol && { qualifiedName: symbol.qualifiedName, kind: symbol.node.kind };
       },
       resolveConst: (name) => {
-        const symbol = this.lookup(file, name);
+        const symbol = this.names.lookup(file, name);
         if (symbol === undefined || symbol.node.kind !== 'const') return undefined;
         this.warnIfDeprecated(file, symbol, name.range);
         return this.constValue(symbol);
