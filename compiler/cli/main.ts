@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { CallCommandOptions } from './call-command.ts';
+import type { FmtCommandOptions } from './fmt-command.ts';
 import type { GenCommandOptions } from './gen-command.ts';
 
 /** Exit codes shared by every command. */
@@ -48,6 +49,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (oldFile: string, newFile: string, options: { format: 'text' | 'json' }) => {
       const { runCompat } = await import('./compat-command.ts');
       exitCode = await runCompat(oldFile, newFile, options);
+    });
+
+  program
+    .command('fmt')
+    .description('format .sparrow schemas in the canonical layout, keeping every comment (no file: every schema under the current folder)')
+    .argument('[files...]', 'schema files')
+    .option('--check', 'list the files that are not formatted and exit 1 if any; change nothing')
+    .option('--write', 'rewrite the files in place (default: print the formatted text)')
+    .action(async (files: string[], options: FmtCommandOptions) => {
+      const { runFmt } = await import('./fmt-command.ts');
+      exitCode = await runFmt(files, options);
     });
 
   program
