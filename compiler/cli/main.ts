@@ -52,6 +52,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   program
+    .command('lint')
+    .description('check .sparrow schemas against the lint rules configured in sparrow.json (exit 1 on any finding)')
+    .argument('<files...>', 'schema files')
+    .action(async (files: string[]) => {
+      const { runLint } = await import('./lint-command.ts');
+      exitCode = await runLint(files);
+    });
+
+  program
     .command('fmt')
     .description('format .sparrow schemas in the canonical layout, keeping every comment (no file: every schema under the current folder)')
     .argument('[files...]', 'schema files')
