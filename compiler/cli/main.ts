@@ -42,12 +42,23 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('compat')
-    .description('compare two versions of a schema and tell compatible changes from breaking ones (exit 1 if any breaks)')
-    .argument('<old>', 'the old schema file')
-    .argument('<new>', 'the new schema file')
+    .description('compare two versions of a schema and tell compatible changes from breaking ones (exit 1 if any breaks); with --against, compare files with themselves at a git ref')
+    .usage('[options] <old> <new>  |  --against <git-ref> <files...>')
+    .argument('<files...>', 'the old and the new schema file; with --against, the schema files to compare')
+    .option('--against <git-ref>', 'compare the files with the same files at this git ref (read with git show, no checkout)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (oldFile: string, newFile: string, options: { format: 'text' | 'json' }) => {
-      const { runCompat } = await import('./compat-command.ts');
+    .action(async (files: string[], options: { format: 'text' | 'json'; against?: string }) => {
+      const { runCompat, runCompatAgainst } = await import('./compat-command.ts');
+      if (options.against !== undefined) {
+        exitCode = await runCompatAgainst(options.against, files, options);
+        return;
+      }
+      const [oldFile, newFile] = files;
+      if (files.length !== 2 || oldFile === undefined || newFile === undefined) {
+        process.stderr.write('sparrowc compat: give the old and the new schema file, or --against <git-ref> with the files\n');
+        exitCode = ExitCode.usage;
+        return;
+      }
       exitCode = await runCompat(oldFile, newFile, options);
     });
 
