@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { CallCommandOptions } from './call-command.ts';
 import type { FmtCommandOptions } from './fmt-command.ts';
 import type { GenCommandOptions } from './gen-command.ts';
+import type { LspCommandOptions } from './lsp-command.ts';
 
 /** Exit codes shared by every command. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
@@ -69,6 +70,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (files: string[]) => {
       const { runLint } = await import('./lint-command.ts');
       exitCode = await runLint(files);
+    });
+
+  program
+    .command('lsp')
+    .description('run the Sparrow language server (diagnostics, hover, definitions, references, rename, completion, outline, folding, formatting, semantic tokens)')
+    .option('--stdio', 'speak LSP over stdin and stdout (how editors start it)')
+    .action(async (options: LspCommandOptions) => {
+      const { runLsp } = await import('./lsp-command.ts');
+      exitCode = await runLsp(options);
     });
 
   program
