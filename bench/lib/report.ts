@@ -218,6 +218,9 @@ export interface CompilerAggregate {
   methods: number;
   check: { seconds?: number; status: string; runs: number[] };
   gen: { seconds?: number; status: string; runs: number[] };
+  fmt: { seconds?: number; status: string; runs: number[] };
+  /** The language server's re-check after a one-line edit (in process). */
+  recheck: { seconds?: number; status: string; runs: number[] };
 }
 
 /** Aggregates the compiler rounds. */
@@ -229,5 +232,5 @@ export function aggregateCompiler(methods: number, rounds: readonly CompilerRoun
     const error = outcomes.find((o) => o.status === 'error');
     return { status: error?.status === 'error' ? `ERR: ${error.error}` : 'not in sparrowc yet', runs };
   };
-  return { methods, check: one((r) => r.check), gen: one((r) => r.gen) };
+  return { methods, check: one((r) => r.check), gen: one((r) => r.gen), fmt: one((r) => r.fmt), recheck: one((r) => r.recheck) };
 }

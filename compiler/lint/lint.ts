@@ -3,6 +3,7 @@
  * being linted and returns findings shaped like diagnostics (the rule id is
  * the code), sorted by file and position.
  */
+import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { SchemaModel } from '../model/model.ts';
 import { lintRules, type MemberCase } from './rules.ts';
 
@@ -17,18 +18,8 @@ export interface LintOptions {
   readonly ignored?: (rule: string, modelPath: string) => boolean;
 }
 
-/** One lint finding; prints like a diagnostic, `[rule-id]` as its code. */
-export interface LintFinding {
-  readonly code: string;
-  readonly severity: 'error';
-  readonly message: string;
-  /** The model path of the file (relative to the first entry's folder). */
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly endLine: number;
-  readonly endColumn: number;
-}
+/** One lint finding: a diagnostic whose code is a rule id, `file` being the model path (relative to the first entry's folder). */
+export type LintFinding = Omit<Diagnostic, 'code' | 'severity'> & { readonly code: string; readonly severity: 'error' };
 
 /** Runs the enabled rules; never throws for a schema. */
 export function lintModel(model: SchemaModel, options: LintOptions): LintFinding[] {
