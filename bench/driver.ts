@@ -280,8 +280,8 @@ if (compiler !== undefined) {
   const cell = (c: typeof compiler.check): string => (c.seconds === undefined ? c.status : c.seconds.toFixed(2));
   out.push(
     markdownTable(
-      ['compiler (wall time, s)', `sparrowc check (${compiler.methods} methods)`, `sparrowc gen (${compiler.methods} methods)`, `sparrowc gen --target js (${compiler.methods} methods)`],
-      [['sparrowc', cell(compiler.check), cell(compiler.gen), cell(compiler.genJs)]],
+      ['compiler (wall time, s)', `sparrowc check (${compiler.methods} methods)`, `sparrowc gen (${compiler.methods} methods)`, `sparrowc gen --target js (${compiler.methods} methods)`, `sparrowc fmt (${compiler.methods} methods)`, 'one-line edit re-check (ms, in process)'],
+      [['sparrowc', cell(compiler.check), cell(compiler.gen), cell(compiler.genJs), cell(compiler.fmt), compiler.recheck.seconds === undefined ? compiler.recheck.status : (compiler.recheck.seconds * 1e3).toFixed(0)]],
     ),
   );
 }

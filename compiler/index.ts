@@ -1,6 +1,6 @@
 // Programmatic compiler entry: re-exports only.
 export { main } from './cli/main.ts';
-export { compileSchemas, compileSchemaText, systemSchemaPath, type CompileOptions, type CompileResult } from './check/compile.ts';
+export { compileSchemas, compileSchemaText, systemSchemaPath, type CompileOptions, type CompileResult } from './compile.ts';
 export { type Diagnostic } from './diagnostics/diagnostic.ts';
 export { diagnosticMessages, type DiagnosticCode, type Severity } from './diagnostics/messages.ts';
 export { formatDiagnostic, type FormatOptions } from './diagnostics/format.ts';

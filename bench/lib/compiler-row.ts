@@ -6,9 +6,13 @@
  * included).
  *
  * A command sparrowc does not have yet is reported as missing, not failed.
+ *
+ * `recheck` is measured in this process, as a language server sees it: the
+ * schema is open in a workspace (compiler/workspace/) and one line changes;
+ * the time to have the new diagnostics, median of several edits.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +35,8 @@ export interface CompilerRound {
   check: CommandOutcome;
   gen: CommandOutcome;
   genJs: CommandOutcome;
+  fmt: CommandOutcome;
+  recheck: CommandOutcome;
 }
 
 interface Run {
@@ -86,12 +92,39 @@ export async function runCompilerRound(timeoutMs: number): Promise<CompilerRound
   try {
     const schema = path.join(dir, 'big.sparrow');
     writeFileSync(schema, generateSchema({ methods: COMPILER_METHODS }));
-    const [canCheck, canGen, canGenJs] = await Promise.all([hasCommand('check'), hasCommand('gen'), hasCommand('gen', /\bjs\b/)]);
+    const [canCheck, canGen, canGenJs, canFmt] = await Promise.all([hasCommand('check'), hasCommand('gen'), hasCommand('gen', /\bjs\b/), hasCommand('fmt')]);
     const check: CommandOutcome = canCheck ? await timed(['check', schema], timeoutMs) : { status: 'missing' };
     const gen: CommandOutcome = canGen ? await timed(['gen', schema, '--out', path.join(dir, 'out')], timeoutMs) : { status: 'missing' };
     const genJs: CommandOutcome = canGenJs ? await timed(['gen', schema, '--target', 'js', '--out', path.join(dir, 'out-js')], timeoutMs) : { status: 'missing' };
-    return { check, gen, genJs };
+    const fmt: CommandOutcome = canFmt ? await timed(['fmt', schema], timeoutMs) : { status: 'missing' };
+    return { check, gen, genJs, fmt, recheck: await timeRecheck(schema) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Median time for the diagnostics after a one-line edit of the open schema (in process, as the language server does it). */
+async function timeRecheck(schema: string): Promise<CommandOutcome> {
+  try {
+    const { createWorkspace } = await import('../../compiler/workspace/workspace.ts');
+    const text = readFileSync(schema, 'utf8');
+    const workspace = createWorkspace();
+    workspace.open(schema, text);
+    workspace.diagnostics(schema);
+    const lines = text.split('\n');
+    const runs: number[] = [];
+    for (let edit = 1; edit <= 5; edit++) {
+      // A doc comment line changes: the file is edited, the model stays valid.
+      const at = lines.findIndex((l) => l.trimStart().startsWith('///'));
+      const edited = [...lines.slice(0, at), `${lines[at] ?? ''} (edit ${edit})`, ...lines.slice(at + 1)].join('\n');
+      const started = performance.now();
+      workspace.change(schema, edited);
+      workspace.diagnostics(schema);
+      runs.push((performance.now() - started) / 1e3);
+    }
+    runs.sort((a, b) => a - b);
+    return { status: 'ok', seconds: runs[Math.floor(runs.length / 2)] ?? 0 };
+  } catch (error) {
+    return { status: 'error', error: String(error).slice(0, 300) };
   }
 }

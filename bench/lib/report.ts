@@ -219,6 +219,9 @@ export interface CompilerAggregate {
   check: { seconds?: number; status: string; runs: number[] };
   gen: { seconds?: number; status: string; runs: number[] };
   genJs: { seconds?: number; status: string; runs: number[] };
+  fmt: { seconds?: number; status: string; runs: number[] };
+  /** The language server's re-check after a one-line edit (in process). */
+  recheck: { seconds?: number; status: string; runs: number[] };
 }
 
 /** Aggregates the compiler rounds. */
@@ -230,5 +233,5 @@ export function aggregateCompiler(methods: number, rounds: readonly CompilerRoun
     const error = outcomes.find((o) => o.status === 'error');
     return { status: error?.status === 'error' ? `ERR: ${error.error}` : 'not in sparrowc yet', runs };
   };
-  return { methods, check: one((r) => r.check), gen: one((r) => r.gen), genJs: one((r) => r.genJs) };
+  return { methods, check: one((r) => r.check), gen: one((r) => r.gen), genJs: one((r) => r.genJs), fmt: one((r) => r.fmt), recheck: one((r) => r.recheck) };
 }

@@ -43,22 +43,3 @@ export const builtinTypeNames: ReadonlySet<string> = new Set([...scalarTypes.key
 
 /** The range enums use for their values. */
 export const enumValueRange = { min: -2147483648n, max: 2147483647n } as const;
-
-/** A short, schema-like spelling of a type for messages. */
-export function describeType(type: TypeRef): string {
-  switch (type.kind) {
-    case 'int':
-    case 'float':
-      return type.name;
-    case 'list':
-      return `list<${describeType(type.element)}>`;
-    case 'map':
-      return `map<${describeType(type.key)}, ${describeType(type.value)}>`;
-    case 'tuple':
-      return `tuple<${type.elements.map(describeType).join(', ')}>`;
-    case 'ref':
-      return type.target;
-    default:
-      return type.kind;
-  }
-}

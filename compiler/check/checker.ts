@@ -26,12 +26,15 @@ import {
 } from '../model/model.ts';
 import { toPortableRelative } from '../source/read-files.ts';
 import type { TextRange } from '../source/source-file.ts';
-import type { DeclarationNode, EnumNode, FieldNode, Identifier, MemberNode, QualifiedName, ServiceNode, StructNode, TypeNode } from '../syntax/ast.ts';
+import type { EnumNode, FieldNode, Identifier, MemberNode, ServiceNode, StructNode, TypeNode } from '../syntax/ast.ts';
+import { resolveNames, type DeclSymbol, type NameTable, type NameReference } from './resolve-names.ts';
 import { readAttributes, type AttributeTarget, type AttributeValues } from './attributes.ts';
-import { builtinTypeNames, describeType, enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
-import type { LoadedFile } from './load-files.ts';
+import { printType } from '../model/print-type.ts';
+import { enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
+import type { LoadedFile } from '../source/load-files.ts';
+import { createTsNameScope, type TsNameScope, type TsNameStyle } from '../emit/names.ts';
+import { createUniqueNames, type UniqueNames } from './unique-names.ts';
 import { suggestEnumValues } from './enum-values.ts';
-import { createTsNameScope, type TsNameScope, type TsNameStyle } from './names.ts';
 import { checkValue, type FieldShape, type ValueContext } from './values.ts';
 
 /** Options for {@link checkFiles}. */
@@ -40,13 +43,6 @@ export interface CheckOptions {
   readonly isSystemFile: (file: LoadedFile) => boolean;
 }
 
-/** A declaration found in some file. */
-interface DeclSymbol {
-  readonly node: DeclarationNode;
-  readonly file: LoadedFile;
-  readonly qualifiedName: string;
-  readonly deprecated: string | undefined;
-}
 
 /** Where a type stands; decides whether `stream`, `callback` and `void` are allowed. */
 type TypePosition = 'field' | 'param' | 'notify-param' | 'callback-param' | 'result' | 'callback-result' | 'topic' | 'const' | 'nested';
@@ -72,7 +68,15 @@ interface ResolvedField extends FieldShape {
 }
 
 /** Checks loaded files and builds the model. `baseDir` anchors the model's relative paths. */
-export function checkFiles(files: readonly LoadedFile[], baseDir: string, options: CheckOptions): { model: SchemaModel; diagnostics: Diagnostic[] } {
+/** What {@link checkFiles} returns. */
+export interface CheckResult {
+  readonly model: SchemaModel;
+  readonly diagnostics: Diagnostic[];
+  /** Every name that resolved to a declaration, in the order met (for editors: definitions, references, rename). */
+  readonly references: readonly NameReference[];
+}
+
+export function checkFiles(files: readonly LoadedFile[], baseDir: string, options: CheckOptions): CheckResult {
   return new Checker(files, baseDir, options).run();
 }
 
@@ -81,10 +85,7 @@ class Checker {
   private readonly files: readonly LoadedFile[];
   private readonly baseDir: string;
   private readonly options: CheckOptions;
-  /** Every declaration by qualified name (first one wins on duplicates). */
-  private readonly symbols = new Map<string, DeclSymbol>();
-  /** Per file: plain name → declaration visible there. */
-  private readonly scopes = new Map<LoadedFile, Map<string, DeclSymbol>>();
+  private readonly names: NameTable;
   private readonly fieldCache = new Map<string, ResolvedField[]>();
   private readonly enumCache = new Map<string, EnumMember[]>();
   private readonly constCache = new Map<string, { type: TypeRef; value: ModelValue } | undefined>();
@@ -96,11 +97,10 @@ class Checker {
     this.files = files;
     this.baseDir = baseDir;
     this.options = options;
+    this.names = resolveNames(files, (code, file, range, params) => this.report(code, file, range, params));
   }
 
-  run(): { model: SchemaModel; diagnostics: Diagnostic[] } {
-    this.collectSymbols();
-    for (const file of this.files) this.buildScope(file);
+  run(): CheckResult {
     const declarations = new Map<string, Declaration>();
     const schemaFiles: SchemaFile[] = [];
     for (const file of this.files) {
@@ -111,7 +111,7 @@ class Checker {
           this.attributes(file, statement.attributes, statement.kind);
           continue;
         }
-        const symbol = this.symbols.get(this.qualify(file, statement.name.text));
+        const symbol = this.names.symbols.get(this.names.qualify(file, statement.name.text));
         if (symbol === undefined || symbol.node !== statement) continue;
         this.current = symbol;
         const declaration = this.declaration(symbol, tsNames);
@@ -132,73 +132,7 @@ class Checker {
     }
     const sorted = Object.fromEntries([...declarations.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const model: SchemaModel = { formatVersion: MODEL_FORMAT_VERSION, files: schemaFiles, declarations: sorted };
-    return { model: deepFreeze(model), diagnostics: this.diagnostics };
-  }
-
-  // ---- symbols and scopes ----
-
-  private qualify(file: LoadedFile, name: string): string {
-    return file.packageName === '' ? name : `${file.packageName}.${name}`;
-  }
-
-  private collectSymbols(): void {
-    for (const file of this.files) {
-      for (const statement of file.ast.statements) {
-        if (statement.kind === 'package' || statement.kind === 'import') continue;
-        const name = statement.name.text;
-        if (builtinTypeNames.has(name)) this.report('reserved-name', file, statement.name.range, { name });
-        const qualifiedName = this.qualify(file, name);
-        if (this.symbols.has(qualifiedName)) {
-          this.report('duplicate-name', file, statement.name.range, { kind: 'declaration', name: qualifiedName });
-          continue;
-        }
-        const deprecated = statement.attributes.find((a) => a.name.text === 'deprecated');
-        const reason = deprecated?.args[0];
-        this.symbols.set(qualifiedName, {
-          node: statement,
-          file,
-          qualifiedName,
-          deprecated: deprecated === undefined ? undefined : reason?.kind === 'string' ? reason.value : '',
-        });
-      }
-    }
-  }
-
-  private buildScope(file: LoadedFile): void {
-    const scope = new Map<string, DeclSymbol>();
-    for (const symbol of this.symbols.values()) if (symbol.file === file) scope.set(symbol.node.name.text, symbol);
-    for (const { node, file: imported } of file.imports) {
-      if (imported === file) continue;
-      for (const symbol of this.symbols.values()) {
-        if (symbol.file !== imported) continue;
-        const name = symbol.node.name.text;
-        const existing = scope.get(name);
-        if (existing === undefined) scope.set(name, symbol);
-        else if (existing !== symbol) {
-          const other = existing.file === file ? 'a declaration in this file' : `'${existing.qualifiedName}' from ${existing.file.source.displayPath}`;
-          this.report('import-name-clash', file, node.pathRange, { name, other });
-        }
-      }
-    }
-    this.scopes.set(file, scope);
-  }
-
-  /** Resolves a plain (`Id`) or package-qualified (`common.Id`) name as seen from `file`. */
-  private lookup(file: LoadedFile, name: QualifiedName): DeclSymbol | undefined {
-    if (name.parts.length === 1) return this.scopes.get(file)?.get(name.text);
-    const last = name.parts.at(-1)?.text ?? '';
-    const prefix = name.parts.slice(0, -1).map((p) => p.text).join('.');
-    // As in protobuf, a qualifier is tried inside the current package first and
-    // then in each enclosing one: from `demo.v1`, `common.Id` may be
-    // `demo.v1.common.Id`, `demo.common.Id` or `common.Id`.
-    const enclosing = file.packageName === '' ? [] : file.packageName.split('.');
-    const visible = [file, ...file.imports.map((i) => i.file)];
-    for (let depth = enclosing.length; depth >= 0; depth--) {
-      const packageName = [...enclosing.slice(0, depth), prefix].join('.');
-      const symbol = this.symbols.get(`${packageName}.${last}`);
-      if (symbol !== undefined && visible.includes(symbol.file)) return symbol;
-    }
-    return undefined;
+    return { model: deepFreeze(model), diagnostics: this.diagnostics, references: this.names.references() };
   }
 
   // ---- declarations ----
@@ -228,9 +162,10 @@ class Checker {
       }
       case 'union': {
         const variants: { type: string; tag: string }[] = [];
-        const seen = new Set<string>();
+        const seen = this.uniqueNames(file, 'union member');
+        const tags = this.uniqueNames(file, 'union member tag');
         for (const member of node.members) {
-          const target = this.lookup(file, member);
+          const target = this.names.lookup(file, member);
           if (target === undefined) {
             this.report('unknown-type', file, member.range, { name: member.text });
             continue;
@@ -239,15 +174,11 @@ class Checker {
             this.report('union-member-not-struct', file, member.range, { name: member.text });
             continue;
           }
-          if (seen.has(target.qualifiedName)) {
-            this.report('duplicate-name', file, member.range, { kind: 'union member', name: member.text });
-            continue;
-          }
-          seen.add(target.qualifiedName);
+          if (seen.add(target.qualifiedName, member.range) !== 'ok') continue;
           this.warnIfDeprecated(file, target, member.range);
+          tags.add(target.node.name.text, member.range);
           variants.push({ type: target.qualifiedName, tag: target.node.name.text });
         }
-        this.checkUnique(file, variants.map((v, i) => ({ name: v.tag, range: node.members[i]?.range ?? node.range })), 'union member tag');
         return { kind: 'union', ...base, variants };
       }
       case 'service':
@@ -258,18 +189,13 @@ class Checker {
   private service(file: LoadedFile, node: ServiceNode, attrs: AttributeValues, base: Omit<Extract<Declaration, { kind: 'service' }>, 'kind' | 'namespace' | 'members' | 'auth'>): Declaration {
     const tsNames = createTsNameScope('member');
     const members: ServiceMember[] = [];
-    const names = new Set<string>();
-    const wireNames = new Set<string>();
+    const unique = this.uniqueNames(file, 'member');
     for (const member of node.members) {
       const target: AttributeTarget = member.kind === 'method' ? 'call' : member.kind;
       const memberAttrs = this.attributes(file, member.attributes, target);
       const name = member.name.text;
-      const duplicate = names.has(name);
-      if (duplicate) this.report('duplicate-name', file, member.name.range, { kind: 'member', name });
-      names.add(name);
       const wireName = memberAttrs.wire ?? name;
-      if (!duplicate && wireNames.has(wireName)) this.report('duplicate-wire-name', file, member.name.range, { kind: 'member', name: wireName });
-      wireNames.add(wireName);
+      unique.add(name, member.name.range, wireName);
       const auth = memberAttrs.auth ?? attrs.auth;
       const common = {
         name,
@@ -307,7 +233,7 @@ class Checker {
         }
         const throws: string[] = [];
         for (const name of member.throws) {
-          const target = this.lookup(file, name);
+          const target = this.names.lookup(file, name);
           if (target === undefined) this.report('unknown-type', file, name.range, { name: name.text });
           else if (target.node.kind !== 'error') this.report('throws-not-error', file, name.range, { name: name.text });
           else {
@@ -323,18 +249,13 @@ class Checker {
   /** Params of a call, notify or callback: names unique, wire names unique, types placed legally. */
   private params(file: LoadedFile, nodes: readonly FieldNode[], position: 'param' | 'notify-param' | 'callback-param'): Param[] {
     const tsNames = createTsNameScope('member');
-    const names = new Set<string>();
-    const wireNames = new Set<string>();
+    const unique = this.uniqueNames(file, 'param');
     const params: Param[] = [];
     for (const node of nodes) {
       const attrs = this.attributes(file, node.attributes, 'param');
       const name = node.name.text;
-      const duplicate = names.has(name);
-      if (duplicate) this.report('duplicate-name', file, node.name.range, { kind: 'param', name });
-      names.add(name);
       const wireName = attrs.wire ?? name;
-      if (!duplicate && wireNames.has(wireName)) this.report('duplicate-wire-name', file, node.name.range, { kind: 'param', name: wireName });
-      wireNames.add(wireName);
+      unique.add(name, node.name.range, wireName);
       const common = {
         name,
         tsName: this.tsName(tsNames, file, node.name),
@@ -345,7 +266,7 @@ class Checker {
       };
       const resolved = this.resolveType(file, node.type, position);
       if (resolved.kind !== 'type' && node.default !== undefined) {
-        this.report('value-type-mismatch', file, node.default.range, { expected: resolved.kind, message: `a ${resolved.kind} param cannot have a default` });
+        this.report('value-type-mismatch', file, node.default.range, { messageId: 'no-default', expected: resolved.kind, kind: resolved.kind });
       }
       if (resolved.kind === 'stream') params.push({ kind: 'stream', ...common, item: resolved.item });
       else if (resolved.kind === 'callback') params.push({ kind: 'callback', ...common, params: resolved.params, result: resolved.result } satisfies CallbackParam);
@@ -366,20 +287,13 @@ class Checker {
     const node = symbol.node as StructNode;
     const file = symbol.file;
     const tsNames = createTsNameScope('member');
-    const names = new Set<string>();
-    const wireNames = new Set<string>();
+    const unique = this.uniqueNames(file, 'field');
     const pendingDefaults: { field: FieldNode; index: number }[] = [];
     for (const field of node.fields) {
       const attrs = this.attributes(file, field.attributes, 'field');
       const name = field.name.text;
-      if (names.has(name)) {
-        this.report('duplicate-name', file, field.name.range, { kind: 'field', name });
-        continue;
-      }
-      names.add(name);
       const wireName = attrs.wire ?? name;
-      if (wireNames.has(wireName)) this.report('duplicate-wire-name', file, field.name.range, { kind: 'field', name: wireName });
-      wireNames.add(wireName);
+      if (unique.add(name, field.name.range, wireName) === 'duplicate') continue;
       const previous = this.current;
       this.current = symbol;
       const resolved = this.resolveType(file, field.type, 'field');
@@ -416,22 +330,18 @@ class Checker {
     this.enumCache.set(symbol.qualifiedName, members);
     const tsNames = createTsNameScope('enum-member');
     const byValue = new Map<number, string>();
-    const names = new Set<string>();
+    const unique = this.uniqueNames(file, 'enum member');
     const suggested = suggestEnumValues(node.members.map((m) => (m.value?.kind === 'integer' && m.value.value >= enumValueRange.min && m.value.value <= enumValueRange.max ? Number(m.value.value) : undefined)));
     for (const [index, member] of node.members.entries()) {
       const attrs = this.attributes(file, member.attributes, 'enum member');
       const name = member.name.text;
-      if (names.has(name)) {
-        this.report('duplicate-name', file, member.name.range, { kind: 'enum member', name });
-        continue;
-      }
-      names.add(name);
+      if (unique.add(name, member.name.range) !== 'ok') continue;
       if (member.value === undefined) {
         this.report('enum-value-required', file, member.name.range, { name, value: suggested.get(index) ?? 1 });
         continue;
       }
       if (member.value.kind !== 'integer') {
-        this.report('value-type-mismatch', file, member.value.range, { expected: 'int32', message: 'enum values are integer literals' });
+        this.report('value-type-mismatch', file, member.value.range, { messageId: 'enum-value-not-integer', expected: 'int32' });
         continue;
       }
       const raw = member.value.value;
@@ -462,7 +372,7 @@ class Checker {
     if (symbol.node.kind !== 'const') return undefined;
     const node = symbol.node;
     if (this.constInProgress.has(symbol.qualifiedName)) {
-      this.report('value-type-mismatch', symbol.file, node.value.range, { expected: 'a value', message: `'${node.name.text}' is defined in terms of itself` });
+      this.report('const-cycle', symbol.file, node.value.range, { name: node.name.text });
       return undefined;
     }
     this.constInProgress.add(symbol.qualifiedName);
@@ -484,7 +394,7 @@ class Checker {
     const name = node.name.text;
     if (node.kind === 'callback') {
       if (name !== 'callback') {
-        this.report('invalid-type-arguments', file, node.range, { message: `'${name}' takes no parameter list; only 'callback(...)' does.` });
+        this.report('invalid-type-arguments', file, node.range, { messageId: 'not-callback', name });
         return fail();
       }
       if (position !== 'param') {
@@ -500,7 +410,7 @@ class Checker {
       return { kind: 'callback', params, result };
     }
     if (name === 'callback') {
-      this.report('invalid-type-arguments', file, node.range, { message: "'callback' needs a parameter list, e.g. callback(message: string)." });
+      this.report('invalid-type-arguments', file, node.range, { messageId: 'callback-needs-params' });
       return fail();
     }
     const arity = node.name.parts.length === 1 ? genericTypes.get(name) : undefined;
@@ -509,7 +419,7 @@ class Checker {
       const args = node.args ?? [];
       if (node.args === undefined || (arity !== undefined && args.length !== arity) || args.length === 0) {
         const expected = arity === undefined ? 'one or more type arguments' : arity === 1 ? 'one type argument' : `${arity} type arguments`;
-        this.report('invalid-type-arguments', file, node.range, { message: `'${name}' takes ${expected}, e.g. ${example(name)}.` });
+        this.report('invalid-type-arguments', file, node.range, { messageId: 'wrong-count', name, expected, example: example(name) });
         return fail();
       }
       if (name === 'stream') {
@@ -522,11 +432,11 @@ class Checker {
       if (name === 'list') return { kind: 'type', type: { kind: 'list', element: this.valueType(file, args[0] as TypeNode) } };
       if (name === 'tuple') return { kind: 'type', type: { kind: 'tuple', elements: args.map((a) => this.valueType(file, a)) } };
       const key = this.valueType(file, args[0] as TypeNode);
-      if (key.kind !== 'string' && key.kind !== 'int' && key !== placeholder) this.report('invalid-map-key', file, (args[0] as TypeNode).range, { type: describeType(key) });
+      if (key.kind !== 'string' && key.kind !== 'int' && key !== placeholder) this.report('invalid-map-key', file, (args[0] as TypeNode).range, { type: printType(key) });
       return { kind: 'type', type: { kind: 'map', key, value: this.valueType(file, args[1] as TypeNode) } };
     }
     if (node.args !== undefined) {
-      this.report('invalid-type-arguments', file, node.range, { message: `'${name}' takes no type arguments.` });
+      this.report('invalid-type-arguments', file, node.range, { messageId: 'no-type-arguments', name });
       return fail();
     }
     const scalar = node.name.parts.length === 1 ? scalarTypes.get(name) : undefined;
@@ -537,7 +447,7 @@ class Checker {
       }
       return { kind: 'type', type: scalar };
     }
-    const symbol = this.lookup(file, node.name);
+    const symbol = this.names.lookup(file, node.name);
     if (symbol === undefined) {
       this.report('unknown-type', file, node.range, { name });
       return fail();
@@ -568,19 +478,19 @@ class Checker {
       source: file.source,
       report: (d) => this.diagnostics.push(d),
       fieldsOf: (target) => {
-        const symbol = this.symbols.get(target);
+        const symbol = this.names.symbols.get(target);
         return symbol === undefined ? undefined : this.resolvedFields(symbol);
       },
       enumMembersOf: (target) => {
-        const symbol = this.symbols.get(target);
+        const symbol = this.names.symbols.get(target);
         return symbol === undefined ? undefined : this.enumMembers(symbol);
       },
       resolveDeclaration: (name) => {
-        const symbol = this.lookup(file, name);
+        const symbol = this.names.lookup(file, name);
         return symbol && { qualifiedName: symbol.qualifiedName, kind: symbol.node.kind };
       },
       resolveConst: (name) => {
-        const symbol = this.lookup(file, name);
+        const symbol = this.names.lookup(file, name);
         if (symbol === undefined || symbol.node.kind !== 'const') return undefined;
         this.warnIfDeprecated(file, symbol, name.range);
         return this.constValue(symbol);
@@ -612,12 +522,8 @@ class Checker {
     this.report('deprecated-reference', file, range, { name: symbol.qualifiedName, reason: symbol.deprecated });
   }
 
-  private checkUnique(file: LoadedFile, items: readonly { name: string; range: TextRange }[], kind: string): void {
-    const seen = new Set<string>();
-    for (const item of items) {
-      if (seen.has(item.name)) this.report('duplicate-name', file, item.range, { kind, name: item.name });
-      seen.add(item.name);
-    }
+  private uniqueNames(file: LoadedFile, kind: string): UniqueNames {
+    return createUniqueNames(kind, (code, range, params) => this.report(code, file, range, params));
   }
 
   private location(file: LoadedFile, range: TextRange): SourceLocation {

@@ -4,10 +4,11 @@
  * value-type-mismatch, int-out-of-range.
  */
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts';
+import type { DiagnosticParams } from '../diagnostics/messages.ts';
 import type { IntType, ModelValue, TypeRef } from '../model/model.ts';
 import type { SourceFile } from '../source/source-file.ts';
 import type { QualifiedName, ValueNode } from '../syntax/ast.ts';
-import { describeType } from './builtins.ts';
+import { printType } from '../model/print-type.ts';
 
 /** A struct or error field as value checking needs it. */
 export interface FieldShape {
@@ -32,51 +33,56 @@ export interface ValueContext {
 
 const float32Max = 3.4028234663852886e38;
 
+/** A `value-type-mismatch` variant without the expected type (the caller knows it). */
+type MismatchVariant = DistributiveOmit<DiagnosticParams<'value-type-mismatch'>, 'expected'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type Mismatch = (variant: MismatchVariant) => undefined;
+
 /** Checks `node` against `type`; `nullable` allows `null` (optional fields and params). */
 export function checkValue(type: TypeRef, node: ValueNode, nullable: boolean, context: ValueContext): ModelValue | undefined {
-  const mismatch = (message: string): undefined => {
-    context.report(createDiagnostic('value-type-mismatch', { source: context.source, range: node.range }, { expected: describeType(type), message }));
+  const mismatch: Mismatch = (variant) => {
+    context.report(createDiagnostic('value-type-mismatch', { source: context.source, range: node.range }, { ...variant, expected: printType(type) }));
     return undefined;
   };
-  if (node.kind === 'null') return nullable || type.kind === 'any' ? null : mismatch('null is allowed only for optional fields and params');
+  if (node.kind === 'null') return nullable || type.kind === 'any' ? null : mismatch({ messageId: 'null-not-allowed' });
   if (node.kind === 'reference') return checkReference(type, node.name, context, mismatch);
   switch (type.kind) {
     case 'any':
       return anyValue(node, context, mismatch);
     case 'bool':
-      return node.kind === 'bool' ? node.value : mismatch(`expected true or false, found ${describeNode(node)}`);
+      return node.kind === 'bool' ? node.value : mismatch({ messageId: 'expected-kind', wanted: 'true or false', found: describeNode(node) });
     case 'string':
-      return node.kind === 'string' ? node.value : mismatch(`expected a string, found ${describeNode(node)}`);
+      return node.kind === 'string' ? node.value : mismatch({ messageId: 'expected-kind', wanted: 'a string', found: describeNode(node) });
     case 'int':
-      if (node.kind !== 'integer') return mismatch(`expected an integer, found ${describeNode(node)}`);
+      if (node.kind !== 'integer') return mismatch({ messageId: 'expected-kind', wanted: 'an integer', found: describeNode(node) });
       return intValue(type, node.value, node.text, context, node);
     case 'float':
-      if (node.kind !== 'integer' && node.kind !== 'float') return mismatch(`expected a number, found ${describeNode(node)}`);
+      if (node.kind !== 'integer' && node.kind !== 'float') return mismatch({ messageId: 'expected-kind', wanted: 'a number', found: describeNode(node) });
       {
         const value = Number(node.value);
-        if (!Number.isFinite(value) || (type.name === 'float32' && Math.abs(value) > float32Max)) return mismatch(`${node.text} does not fit ${type.name}`);
+        if (!Number.isFinite(value) || (type.name === 'float32' && Math.abs(value) > float32Max)) return mismatch({ messageId: 'does-not-fit', text: node.text, type: type.name });
         return value;
       }
     case 'list': {
-      if (node.kind !== 'list') return mismatch(`expected a list [...], found ${describeNode(node)}`);
+      if (node.kind !== 'list') return mismatch({ messageId: 'expected-kind', wanted: 'a list [...]', found: describeNode(node) });
       const items = node.items.map((item) => checkValue(type.element, item, false, context));
       return items.every((i) => i !== undefined) ? (items as ModelValue[]) : undefined;
     }
     case 'tuple': {
-      if (node.kind !== 'list') return mismatch(`expected a list [...] of ${type.elements.length} items, found ${describeNode(node)}`);
-      if (node.items.length !== type.elements.length) return mismatch(`expected ${type.elements.length} items, found ${node.items.length}`);
+      if (node.kind !== 'list') return mismatch({ messageId: 'expected-kind', wanted: `a list [...] of ${type.elements.length} items`, found: describeNode(node) });
+      if (node.items.length !== type.elements.length) return mismatch({ messageId: 'item-count', wanted: type.elements.length, found: node.items.length });
       const items = node.items.map((item, i) => checkValue(type.elements[i] as TypeRef, item, false, context));
       return items.every((i) => i !== undefined) ? (items as ModelValue[]) : undefined;
     }
     case 'map': {
-      if (node.kind !== 'object') return mismatch(`expected an object {...}, found ${describeNode(node)}`);
+      if (node.kind !== 'object') return mismatch({ messageId: 'expected-kind', wanted: 'an object {...}', found: describeNode(node) });
       const result: Record<string, ModelValue> = {};
       let ok = true;
       for (const entry of node.entries) {
         let key = entry.key.text;
         if (type.key.kind === 'int') {
           if (!/^-?[0-9]+$/.test(key)) {
-            context.report(createDiagnostic('value-type-mismatch', { source: context.source, range: entry.key.range }, { expected: describeType(type.key), message: `map key '${key}' is not an integer` }));
+            context.report(createDiagnostic('value-type-mismatch', { source: context.source, range: entry.key.range }, { messageId: 'map-key-not-integer', expected: printType(type.key), key }));
             ok = false;
             continue;
           }
@@ -96,16 +102,16 @@ export function checkValue(type: TypeRef, node: ValueNode, nullable: boolean, co
     case 'ref':
       return checkDeclared(type, node, context, mismatch);
     case 'bytes':
-      return mismatch('bytes have no literal form');
+      return mismatch({ messageId: 'no-literal', what: 'bytes' });
     case 'void':
-      return mismatch('void has no values');
+      return mismatch({ messageId: 'no-literal', what: 'void' });
   }
 }
 
-function checkDeclared(type: Extract<TypeRef, { kind: 'ref' }>, node: ValueNode, context: ValueContext, mismatch: (m: string) => undefined): ModelValue | undefined {
-  if (type.targetKind === 'enum') return mismatch(`expected a member of ${type.target} (e.g. ${lastPart(type.target)}.member), found ${describeNode(node)}`);
-  if (type.targetKind === 'union') return mismatch('union values cannot be written as literals');
-  if (node.kind !== 'object') return mismatch(`expected an object {...}, found ${describeNode(node)}`);
+function checkDeclared(type: Extract<TypeRef, { kind: 'ref' }>, node: ValueNode, context: ValueContext, mismatch: Mismatch): ModelValue | undefined {
+  if (type.targetKind === 'enum') return mismatch({ messageId: 'expected-kind', wanted: `a member of ${type.target} (e.g. ${lastPart(type.target)}.member)`, found: describeNode(node) });
+  if (type.targetKind === 'union') return mismatch({ messageId: 'no-literal', what: 'union' });
+  if (node.kind !== 'object') return mismatch({ messageId: 'expected-kind', wanted: 'an object {...}', found: describeNode(node) });
   const fields = context.fieldsOf(type.target);
   if (fields === undefined) return undefined;
   const result: Record<string, ModelValue> = {};
@@ -114,7 +120,7 @@ function checkDeclared(type: Extract<TypeRef, { kind: 'ref' }>, node: ValueNode,
   for (const entry of node.entries) {
     const field = fields.find((f) => f.name === entry.key.text);
     if (field === undefined) {
-      context.report(createDiagnostic('value-type-mismatch', { source: context.source, range: entry.key.range }, { expected: type.target, message: `it has no field '${entry.key.text}'` }));
+      context.report(createDiagnostic('value-type-mismatch', { source: context.source, range: entry.key.range }, { messageId: 'unknown-field', expected: type.target, field: entry.key.text }));
       ok = false;
       continue;
     }
@@ -124,11 +130,11 @@ function checkDeclared(type: Extract<TypeRef, { kind: 'ref' }>, node: ValueNode,
     else setEntry(result, field.wireName, value);
   }
   const missing = fields.filter((f) => !f.omittable && !given.has(f.name)).map((f) => f.name);
-  if (missing.length > 0) return mismatch(`missing required field${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`);
+  if (missing.length > 0) return mismatch({ messageId: 'missing-fields', fields: missing });
   return ok ? result : undefined;
 }
 
-function checkReference(type: TypeRef, name: QualifiedName, context: ValueContext, mismatch: (m: string) => undefined): ModelValue | undefined {
+function checkReference(type: TypeRef, name: QualifiedName, context: ValueContext, mismatch: Mismatch): ModelValue | undefined {
   if (type.kind === 'ref' && type.targetKind === 'enum') {
     const members = context.enumMembersOf(type.target) ?? [];
     const memberName = name.parts.at(-1)?.text ?? '';
@@ -136,25 +142,25 @@ function checkReference(type: TypeRef, name: QualifiedName, context: ValueContex
     if (name.parts.length === 1 || owner?.qualifiedName === type.target) {
       const member = members.find((m) => m.name === memberName);
       if (member !== undefined) return member.value;
-      if (name.parts.length > 1 || context.resolveConst(name) === undefined) return mismatch(`${type.target} has no member '${memberName}'`);
+      if (name.parts.length > 1 || context.resolveConst(name) === undefined) return mismatch({ messageId: 'unknown-member', type: type.target, member: memberName });
     }
   }
   const constant = context.resolveConst(name);
   if (constant === undefined) {
     const declaration = context.resolveDeclaration(name);
-    return mismatch(declaration === undefined ? `'${name.text}' is not a known const or enum member` : `'${name.text}' is a ${declaration.kind}, not a value`);
+    return mismatch(declaration === undefined ? { messageId: 'unknown-value', name: name.text } : { messageId: 'not-a-value', name: name.text, kind: declaration.kind });
   }
   return convertConst(type, constant.type, constant.value, name, context, mismatch);
 }
 
 /** A const used as a value: same type, or a compatible number (range-checked). */
-function convertConst(expected: TypeRef, actual: TypeRef, value: ModelValue, name: QualifiedName, context: ValueContext, mismatch: (m: string) => undefined): ModelValue | undefined {
-  if (expected.kind === 'any' || describeType(expected) === describeType(actual)) return value;
+function convertConst(expected: TypeRef, actual: TypeRef, value: ModelValue, name: QualifiedName, context: ValueContext, mismatch: Mismatch): ModelValue | undefined {
+  if (expected.kind === 'any' || printType(expected) === printType(actual)) return value;
   if (actual.kind === 'int' && (typeof value === 'number' || typeof value === 'string')) {
     if (expected.kind === 'int') return intValue(expected, BigInt(value), name.text, context, name);
     if (expected.kind === 'float') return Number(value);
   }
-  return mismatch(`const '${name.text}' has type ${describeType(actual)}`);
+  return mismatch({ messageId: 'const-type', name: name.text, type: printType(actual) });
 }
 
 function intValue(type: IntType, value: bigint, text: string, context: ValueContext, at: { readonly range: { start: number; end: number } }): ModelValue | undefined {
@@ -165,10 +171,10 @@ function intValue(type: IntType, value: bigint, text: string, context: ValueCont
   return type.bigint ? value.toString() : Number(value);
 }
 
-function anyValue(node: ValueNode, context: ValueContext, mismatch: (m: string) => undefined): ModelValue | undefined {
+function anyValue(node: ValueNode, context: ValueContext, mismatch: Mismatch): ModelValue | undefined {
   switch (node.kind) {
     case 'integer':
-      return Number.isSafeInteger(Number(node.value)) ? Number(node.value) : mismatch(`${node.text} is beyond a safe integer; type the value as int64`);
+      return Number.isSafeInteger(Number(node.value)) ? Number(node.value) : mismatch({ messageId: 'unsafe-integer', text: node.text });
     case 'float':
     case 'string':
     case 'bool':

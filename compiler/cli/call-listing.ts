@@ -6,6 +6,7 @@
  */
 import type { DeclDesc, MemberDesc, ParamDesc, ServiceDescriptor, TypeDesc, TypeTable } from 'sparrow-rpc';
 import { formatPretty, formatResult } from './json-params.ts';
+import { printTypeTerm, type TypeTerm } from '../model/print-type.ts';
 
 /** One name the listing prints, with what it takes to call it. */
 export interface ListedTarget {
@@ -128,11 +129,8 @@ function defaultText(field: { readonly type: TypeDesc; readonly default?: unknow
 
 /** A descriptor type (`"int32"`, `["list", T]`, `["map", K, V]`, `["tuple", …]`) as the schema writes it. */
 export function typeText(type: unknown): string {
-  if (typeof type === 'string') return type;
-  if (Array.isArray(type) && typeof type[0] === 'string') {
-    const [constructor, ...args] = type as [string, ...unknown[]];
-    return `${constructor}<${args.map(typeText).join(', ')}>`;
-  }
+  // A peer's answer is data from the wire: anything that is not a type term prints as JSON.
+  if (typeof type === 'string' || (Array.isArray(type) && typeof type[0] === 'string')) return printTypeTerm(type as TypeTerm);
   return formatResult(type);
 }
 

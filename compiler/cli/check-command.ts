@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compileSchemas } from '../check/compile.ts';
+import { compileSchemas } from '../compile.ts';
 import { formatDiagnostic } from '../diagnostics/format.ts';
 import { createSourceFile, type SourceFile } from '../source/source-file.ts';
 

@@ -18,7 +18,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, unlinkSync, writeFileSync, type Dirent } from 'node:fs';
 import { watch } from 'node:fs/promises';
 import path from 'node:path';
-import { compileSchemas } from '../check/compile.ts';
+import { compileSchemas } from '../compile.ts';
 import { CONFIG_FILE_NAME, ConfigError, loadConfig, type GenerateEntry, type TargetName } from '../config/config.ts';
 import { formatDiagnostic } from '../diagnostics/format.ts';
 import type { EmittedFile, ImportExtension } from '../emit/typescript.ts';

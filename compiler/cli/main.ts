@@ -5,8 +5,10 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CallCommandOptions } from './call-command.ts';
+import type { FmtCommandOptions } from './fmt-command.ts';
 import type { GenCommandOptions } from './gen-command.ts';
 import type { InitCommandOptions } from './init-command.ts';
+import type { LspCommandOptions } from './lsp-command.ts';
 import { compilerVersion } from './version.ts';
 
 /** Exit codes shared by every command. */
@@ -37,13 +39,53 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('compat')
-    .description('compare two versions of a schema and tell compatible changes from breaking ones (exit 1 if any breaks)')
-    .argument('<old>', 'the old schema file')
-    .argument('<new>', 'the new schema file')
+    .description('compare two versions of a schema and tell compatible changes from breaking ones (exit 1 if any breaks); with --against, compare files with themselves at a git ref')
+    .usage('[options] <old> <new>  |  --against <git-ref> <files...>')
+    .argument('<files...>', 'the old and the new schema file; with --against, the schema files to compare')
+    .option('--against <git-ref>', 'compare the files with the same files at this git ref (read with git show, no checkout)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (oldFile: string, newFile: string, options: { format: 'text' | 'json' }) => {
-      const { runCompat } = await import('./compat-command.ts');
+    .action(async (files: string[], options: { format: 'text' | 'json'; against?: string }) => {
+      const { runCompat, runCompatAgainst } = await import('./compat-command.ts');
+      if (options.against !== undefined) {
+        exitCode = await runCompatAgainst(options.against, files, options);
+        return;
+      }
+      const [oldFile, newFile] = files;
+      if (files.length !== 2 || oldFile === undefined || newFile === undefined) {
+        process.stderr.write('sparrowc compat: give the old and the new schema file, or --against <git-ref> with the files\n');
+        exitCode = ExitCode.usage;
+        return;
+      }
       exitCode = await runCompat(oldFile, newFile, options);
+    });
+
+  program
+    .command('lint')
+    .description('check .sparrow schemas against the lint rules configured in sparrow.json (exit 1 on any finding)')
+    .argument('<files...>', 'schema files')
+    .action(async (files: string[]) => {
+      const { runLint } = await import('./lint-command.ts');
+      exitCode = await runLint(files);
+    });
+
+  program
+    .command('lsp')
+    .description('run the Sparrow language server (diagnostics, hover, definitions, references, rename, completion, outline, folding, formatting, semantic tokens)')
+    .option('--stdio', 'speak LSP over stdin and stdout (how editors start it)')
+    .action(async (options: LspCommandOptions) => {
+      const { runLsp } = await import('./lsp-command.ts');
+      exitCode = await runLsp(options);
+    });
+
+  program
+    .command('fmt')
+    .description('format .sparrow schemas in the canonical layout, keeping every comment (no file: every schema under the current folder)')
+    .argument('[files...]', 'schema files')
+    .option('--check', 'list the files that are not formatted and exit 1 if any; change nothing')
+    .option('--write', 'rewrite the files in place (default: print the formatted text)')
+    .action(async (files: string[], options: FmtCommandOptions) => {
+      const { runFmt } = await import('./fmt-command.ts');
+      exitCode = await runFmt(files, options);
     });
 
   program

@@ -1,3 +1,3 @@
 // Schema compatibility checking: re-exports only.
-export { compareModels, formatType } from './compare-models.ts';
+export { compareModels } from './compare-models.ts';
 export { compatChangeKinds, type CompatChange, type CompatChangeKind } from './compat-change.ts';

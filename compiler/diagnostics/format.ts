@@ -19,8 +19,8 @@ function paint(enabled: boolean, style: keyof typeof ansi, text: string): string
   return enabled ? `\u001b[${ansi[style][0]}m${text}\u001b[${ansi[style][1]}m` : text;
 }
 
-/** Formats a diagnostic; the first line always starts with `file:line:col: severity: message`. */
-export function formatDiagnostic(diagnostic: Diagnostic, options: FormatOptions = {}): string {
+/** Formats a diagnostic (or a lint finding, whose code is its rule id); the first line always starts with `file:line:col: severity: message`. */
+export function formatDiagnostic(diagnostic: Omit<Diagnostic, 'code'> & { readonly code: string }, options: FormatOptions = {}): string {
   const color = options.color === true;
   const severity = paint(color, diagnostic.severity === 'error' ? 'red' : 'yellow', diagnostic.severity);
   const head = `${paint(color, 'cyan', diagnostic.file)}:${diagnostic.line}:${diagnostic.column}: ${severity}: ${diagnostic.message} ${paint(color, 'gray', `[${diagnostic.code}]`)}`;

@@ -18,6 +18,55 @@ function define<P = Record<never, never>>(severity: Severity, description: strin
   return { severity, description, message };
 }
 
+/** The params of a code with message variants: `messageId` picks the variant, the rest feed its template. */
+type VariantParams<V> = { [K in keyof V]: V[K] extends (params: infer P) => string ? { readonly messageId: K } & P : never }[keyof V];
+
+/**
+ * A code whose message has variants, as TypeSpec's messages table has them:
+ * one code, one severity, several typed templates chosen by `messageId`.
+ * `wrap` adds what every variant shares (its params `E` are required too).
+ */
+function defineVariants<V extends Record<string, (params: never) => string>, E = Record<never, never>>(
+  severity: Severity,
+  description: string,
+  variants: V,
+  wrap: (text: string, params: E) => string = (text) => text,
+): MessageDefinition<VariantParams<V> & E> & { readonly variants: V } {
+  return {
+    severity,
+    description,
+    variants,
+    message: (params) => wrap((variants[params.messageId] as (p: VariantParams<V> & E) => string)(params), params),
+  };
+}
+
+/** `value-type-mismatch` variants; every one names the `expected` type. */
+const valueMismatch = {
+  'null-not-allowed': () => 'null is allowed only for optional fields and params',
+  'expected-kind': (p: { wanted: string; found: string }) => `expected ${p.wanted}, found ${p.found}`,
+  'does-not-fit': (p: { text: string; type: string }) => `${p.text} does not fit ${p.type}`,
+  'item-count': (p: { wanted: number; found: number }) => `expected ${p.wanted} items, found ${p.found}`,
+  'map-key-not-integer': (p: { key: string }) => `map key '${p.key}' is not an integer`,
+  'unknown-field': (p: { field: string }) => `it has no field '${p.field}'`,
+  'no-literal': (p: { what: 'bytes' | 'void' | 'union' }) => (p.what === 'union' ? 'union values cannot be written as literals' : p.what === 'bytes' ? 'bytes have no literal form' : 'void has no values'),
+  'missing-fields': (p: { fields: readonly string[] }) => `missing required field${p.fields.length > 1 ? 's' : ''} ${p.fields.map((m) => `'${m}'`).join(', ')}`,
+  'unknown-member': (p: { type: string; member: string }) => `${p.type} has no member '${p.member}'`,
+  'unknown-value': (p: { name: string }) => `'${p.name}' is not a known const or enum member`,
+  'not-a-value': (p: { name: string; kind: string }) => `'${p.name}' is a ${p.kind}, not a value`,
+  'const-type': (p: { name: string; type: string }) => `const '${p.name}' has type ${p.type}`,
+  'unsafe-integer': (p: { text: string }) => `${p.text} is beyond a safe integer; type the value as int64`,
+  'no-default': (p: { kind: string }) => `a ${p.kind} param cannot have a default`,
+  'enum-value-not-integer': () => 'enum values are integer literals',
+};
+
+/** `invalid-type-arguments` variants. */
+const typeArguments = {
+  'not-callback': (p: { name: string }) => `'${p.name}' takes no parameter list; only 'callback(...)' does.`,
+  'callback-needs-params': () => "'callback' needs a parameter list, e.g. callback(message: string).",
+  'wrong-count': (p: { name: string; expected: string; example: string }) => `'${p.name}' takes ${p.expected}, e.g. ${p.example}.`,
+  'no-type-arguments': (p: { name: string }) => `'${p.name}' takes no type arguments.`,
+};
+
 /** Every diagnostic code, with its severity and message template. */
 export const diagnosticMessages = {
   // Lexical and syntax errors.
@@ -49,7 +98,7 @@ export const diagnosticMessages = {
   // Types.
   'unknown-type': define<{ name: string }>('error', 'A type name that is neither built in nor declared or imported.', (p) => `Unknown type '${p.name}'.`),
   'not-a-type': define<{ name: string; kind: string }>('error', 'A service or const used where a type is expected.', (p) => `'${p.name}' is a ${p.kind}, not a type.`),
-  'invalid-type-arguments': define<{ message: string }>('error', 'Wrong number or kind of type arguments (e.g. `list<A, B>`, `int32<T>`).', (p) => p.message),
+  'invalid-type-arguments': defineVariants('error', 'Wrong number or kind of type arguments (e.g. `list<A, B>`, `int32<T>`).', typeArguments),
   'invalid-map-key': define<{ type: string }>('error', 'A map key that is not string or an integer type.', (p) => `Map keys must be 'string' or an integer type, not '${p.type}'.`),
   'stream-not-allowed': define<{ where: string }>('error', '`stream<T>` anywhere but a call result or a call param.', (p) => `'stream' cannot stand ${p.where}; it is allowed only as a method result or a method param type.`),
   'callback-not-allowed': define<{ where: string }>('error', '`callback(...)` anywhere but a call param.', (p) => `'callback' cannot stand ${p.where}; it is allowed only as the type of a method param.`),
@@ -58,7 +107,8 @@ export const diagnosticMessages = {
   'throws-not-error': define<{ name: string }>('error', '`throws` names something that is not an `error` declaration.', (p) => `'${p.name}' is not an error declaration and cannot be thrown.`),
 
   // Values.
-  'value-type-mismatch': define<{ expected: string; message: string }>('error', 'A default or const value that does not fit its type.', (p) => `Value does not match type '${p.expected}': ${p.message}.`),
+  'value-type-mismatch': defineVariants('error', 'A default or const value that does not fit its type.', valueMismatch, (text, p: { expected: string }) => `Value does not match type '${p.expected}': ${text}.`),
+  'const-cycle': define<{ name: string }>('error', 'A const whose value refers back to itself.', (p) => `'${p.name}' is defined in terms of itself.`),
   'int-out-of-range': define<{ value: string; type: string; min: string; max: string }>('error', "An integer literal outside its type's range.", (p) => `${p.value} is out of range for ${p.type} (${p.min} to ${p.max}).`),
   'enum-value-required': define<{ name: string; value: number }>('error', 'An enum member without `= value`.', (p) => `Enum member '${p.name}' needs an explicit integer value ('${p.name} = ${p.value}' is free).`),
 

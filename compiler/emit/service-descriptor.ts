@@ -4,29 +4,13 @@
  * results and the closure of types a service uses.
  */
 import type { Field, Param, SchemaModel, ServiceDeclaration, ServiceMember, TypeRef, ValueParam } from '../model/model.ts';
+import { typeTerm } from '../model/print-type.ts';
 
-function typeDesc(t: TypeRef): unknown {
-  switch (t.kind) {
-    case 'int':
-    case 'float':
-      return t.name;
-    case 'list':
-      return ['list', typeDesc(t.element)];
-    case 'map':
-      return ['map', typeDesc(t.key), typeDesc(t.value)];
-    case 'tuple':
-      return ['tuple', ...t.elements.map(typeDesc)];
-    case 'ref':
-      return t.target;
-    default:
-      return t.kind;
-  }
-}
 
 function fieldDesc(f: Field | ValueParam): Record<string, unknown> {
   const d: Record<string, unknown> = { name: f.wireName };
   if (f.tsName !== f.wireName) d['ts'] = f.tsName;
-  d['type'] = typeDesc(f.type);
+  d['type'] = typeTerm(f.type);
   if (f.optional) d['optional'] = true;
   if (f.default !== undefined) d['default'] = f.default;
   return d;
@@ -37,11 +21,11 @@ function paramDesc(p: Param): Record<string, unknown> {
   const d: Record<string, unknown> = { name: p.wireName };
   if (p.tsName !== p.wireName) d['ts'] = p.tsName;
   d['kind'] = p.kind;
-  if (p.kind === 'stream') d['type'] = typeDesc(p.item);
+  if (p.kind === 'stream') d['type'] = typeTerm(p.item);
   else {
-    d['type'] = typeDesc(p.result);
+    d['type'] = typeTerm(p.result);
     d['params'] = p.params.map(fieldDesc);
-    d['result'] = typeDesc(p.result);
+    d['result'] = typeTerm(p.result);
   }
   if (p.optional) d['optional'] = true;
   return d;
@@ -51,11 +35,11 @@ function paramDesc(p: Param): Record<string, unknown> {
 export function memberDesc(m: ServiceMember): Record<string, unknown> {
   const d: Record<string, unknown> = { kind: m.kind, name: m.wireName };
   if (m.tsName !== m.wireName) d['ts'] = m.tsName;
-  if (m.kind === 'topic') d['type'] = typeDesc(m.type);
+  if (m.kind === 'topic') d['type'] = typeTerm(m.type);
   else {
     d['params'] = m.params.map(paramDesc);
     if (m.kind === 'call') {
-      d['result'] = typeDesc(m.result.kind === 'stream' ? m.result.item : m.result.type);
+      d['result'] = typeTerm(m.result.kind === 'stream' ? m.result.item : m.result.type);
       if (m.result.kind === 'stream') d['stream'] = true;
       if (m.throws.length > 0) d['throws'] = m.throws;
     }

@@ -14,6 +14,8 @@ export interface LexResult {
   readonly tokens: IToken[];
   /** `///` comments, in order; build-ast attaches them to what follows. */
   readonly docComments: IToken[];
+  /** Every comment (`//`, `/* *\/` and `///`), in source order: the formatter keeps them all. */
+  readonly comments: IToken[];
   /** Offset of an unterminated block comment, if any: parse errors after it are noise. */
   readonly unterminatedCommentAt: number | undefined;
   readonly diagnostics: Diagnostic[];
@@ -49,6 +51,7 @@ export function lex(source: SourceFile): LexResult {
   return {
     tokens: result.tokens,
     docComments: (result.groups['docs'] ?? []) as IToken[],
+    comments: [...((result.groups['docs'] ?? []) as IToken[]), ...((result.groups['comments'] ?? []) as IToken[])].sort((a, b) => a.startOffset - b.startOffset),
     unterminatedCommentAt,
     diagnostics,
   };

@@ -32,6 +32,10 @@ export interface ParseResult {
   readonly ast: SchemaFileNode;
   /** Codes: invalid-character, unterminated-string, unterminated-comment, invalid-escape, invalid-number, syntax-error, missing-separator. */
   readonly diagnostics: readonly Diagnostic[];
+  /** The parser's tokens (comments excluded), for tools that need exact positions (formatter, editors). */
+  readonly tokens: readonly IToken[];
+  /** Every comment, doc comments included, in source order. */
+  readonly comments: readonly IToken[];
 }
 
 /** Parses one source file into its AST plus diagnostics. */
@@ -65,5 +69,5 @@ export function parseSchema(source: SourceFile): ParseResult {
   }
   const built = buildAst(source, parsed.csts, lexed.tokens, lexed.docComments);
   diagnostics.push(...built.diagnostics);
-  return { ast: built.ast, diagnostics };
+  return { ast: built.ast, diagnostics, tokens: lexed.tokens, comments: lexed.comments };
 }

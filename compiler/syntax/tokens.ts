@@ -42,8 +42,9 @@ export const FloatLiteral = createToken({ name: 'FloatLiteral', pattern: /-?[0-9
 export const IntegerLiteral = createToken({ name: 'IntegerLiteral', pattern: /-?(?:0[xX][0-9a-fA-F_]*|[0-9][0-9_]*)/, label: 'an integer' });
 
 export const DocComment = createToken({ name: 'DocComment', pattern: /\/\/\/[^\r\n]*/, group: 'docs' });
-export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\r\n]*/, group: Lexer.SKIPPED });
-export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED, line_breaks: true });
+/** Plain comments are kept aside (group `comments`) so the formatter and editors see them; the parser never does. */
+export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\r\n]*/, group: 'comments' });
+export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: 'comments', line_breaks: true });
 /** Matches only when no closing `*\/` follows; kept in its own group so the lexer can report it. */
 export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, group: 'unterminated', line_breaks: true });
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED, line_breaks: true });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { compileSchemas, compileSchemaText, systemSchemaPath } from '../../compiler/check/compile.ts';
+import { compileSchemas, compileSchemaText, systemSchemaPath } from '../../compiler/compile.ts';
 import { diagnosticMessages, type DiagnosticCode } from '../../compiler/diagnostics/messages.ts';
 import type { CallMember, SchemaModel, ServiceDeclaration, StructDeclaration } from '../../compiler/model/model.ts';
 import { projectRoot } from '../helpers/cli.ts';
@@ -56,6 +56,13 @@ const checkCases: [DiagnosticCode, string, string, Record<string, string>?, stri
   ['value-type-mismatch', 'null for a required field', 'struct A { x: string = ┆null }'],
   ['value-type-mismatch', 'a default on a stream param', 'service S { f(s: stream<int32> = ┆[]): void }'],
   ['value-type-mismatch', 'a const of another type', 'const N: string = "x"\nstruct A { x: int32 = ┆N }'],
+  ['const-cycle', 'a const defined by itself', 'const A: int32 = ┆A'],
+  ['const-cycle', 'two consts defined by each other', 'const A: int32 = ┆B\nconst B: int32 = A'],
+  ['value-type-mismatch', 'a tuple of the wrong length', 'const T: tuple<int32, int32> = ┆[1]'],
+  ['value-type-mismatch', 'an unknown struct field', 'struct P { x: int32 }\nconst Q: P = { x: 1, ┆y: 1 }'],
+  ['value-type-mismatch', 'bytes have no literal', 'const B: bytes = ┆"x"'],
+  ['value-type-mismatch', 'an enum value that is not an integer', 'enum E { a = ┆"x" }'],
+  ['invalid-type-arguments', 'callback without a parameter list', 'service S { f(cb: ┆callback): void }'],
   ['int-out-of-range', 'uint8 256', 'struct A { x: uint8 = ┆256 }'],
   ['int-out-of-range', 'a negative unsigned', 'const A: uint32 = ┆-1'],
   ['int-out-of-range', 'beyond int64', 'const A: int64 = ┆9_223_372_036_854_775_808'],
@@ -98,6 +105,26 @@ describe('checker diagnostics: code, line and column', () => {
     const syntaxCodes = ['syntax-error', 'unterminated-string', 'unterminated-comment', 'invalid-character', 'invalid-escape', 'invalid-number', 'missing-separator', 'nesting-too-deep', 'file-not-found'];
     const covered = new Set<string>([...checkCases.map(([code]) => code), ...syntaxCodes]);
     assert.deepEqual(Object.keys(diagnosticMessages).filter((code) => !covered.has(code)), []);
+  });
+
+  it('renders every message variant of a code with variants (the table stays closed)', () => {
+    const variantsOf = (code: DiagnosticCode): Record<string, unknown> => (diagnosticMessages[code] as { variants?: Record<string, unknown> }).variants ?? {};
+    assert.deepEqual(Object.keys(variantsOf('invalid-type-arguments')).sort(), ['callback-needs-params', 'no-type-arguments', 'not-callback', 'wrong-count']);
+    assert.ok(Object.keys(variantsOf('value-type-mismatch')).length >= 10);
+    const messages = [
+      compileText('struct A { x: int32 = "a" }'),
+      compileText('const T: tuple<int32, int32> = [1]'),
+      compileText('struct P { x: int32; y: int32 }\nconst Q: P = { x: 1 }'),
+      compileText('service S { f(cb: handler(x: int32)): void }'),
+      compileText('const A: int32 = A'),
+    ].map((r) => r.diagnostics[0]?.message);
+    assert.deepEqual(messages, [
+      "Value does not match type 'int32': expected an integer, found a string.",
+      "Value does not match type 'tuple<int32, int32>': expected 2 items, found 1.",
+      "Value does not match type 'P': missing required field 'y'.",
+      "'handler' takes no parameter list; only 'callback(...)' does.",
+      "'A' is defined in terms of itself.",
+    ]);
   });
 
   it('names the whole cycle', () => {

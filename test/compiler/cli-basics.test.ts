@@ -11,6 +11,14 @@ describe('sparrowc basics', () => {
     assert.equal(result.stdout.trim(), version);
   });
 
+  it('lists fmt, lint, lsp and compat --against in --help', async () => {
+    const help = await runSparrowc(['--help']);
+    assert.equal(help.code, 0);
+    for (const command of ['check', 'compat', 'fmt', 'lint', 'lsp', 'gen', 'call']) assert.match(help.stdout, new RegExp(`\\n  ${command} `), command);
+    const compat = await runSparrowc(['compat', '--help']);
+    assert.match(compat.stdout, /--against <git-ref>/);
+  });
+
   it('exits 2 on an unknown command', async () => {
     const result = await runSparrowc(['no-such-command']);
     assert.equal(result.code, 2);

@@ -1,9 +1,10 @@
 /** `sparrowc compat` end to end: exit codes 0/1/2, the text lines and summary, and --format json. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { runSparrowc } from '../helpers/cli.ts';
 
 const fixtures = 'test/fixtures/compat';
@@ -80,5 +81,54 @@ describe('sparrowc compat', () => {
   it('exits 2 on a usage error', async () => {
     assert.equal((await runSparrowc(['compat', `${fixtures}/notes-v1.sparrow`])).code, 2);
     assert.equal((await runSparrowc(['compat', '--format', 'xml', `${fixtures}/notes-v1.sparrow`, `${fixtures}/notes-v1.sparrow`])).code, 2);
+  });
+});
+
+describe('sparrowc compat --against <git-ref>', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sparrow-compat-git-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const git = (...args: string[]): string => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8' });
+  git('init', '-q', '-b', 'main');
+  mkdirSync(path.join(dir, 'schemas'));
+  writeFileSync(path.join(dir, 'schemas/common.sparrow'), 'package common\nstruct Id { value: int64 }\n');
+  writeFileSync(path.join(dir, 'schemas/api.sparrow'), 'package api\nimport "common.sparrow"\nservice Notes {\n  get(id: common.Id): string\n}\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'v1');
+  git('tag', 'v1');
+
+  it('no change against the ref: exit 0', async () => {
+    const result = await runSparrowc(['compat', '--against', 'v1', 'schemas/api.sparrow'], { cwd: dir });
+    assert.deepEqual([result.code, result.stdout], [0, 'No changes.\n']);
+  });
+
+  it('reads imports at the ref too: a breaking change in an imported file, uncommitted, exits 1', async () => {
+    writeFileSync(path.join(dir, 'schemas/common.sparrow'), 'package common\nstruct Id { value: string }\n');
+    writeFileSync(path.join(dir, 'schemas/api.sparrow'), 'package api\nimport "common.sparrow"\nservice Notes {\n  get(id: common.Id): string\n  /// New.\n  count(): int32\n}\n');
+    const result = await runSparrowc(['compat', '--against', 'main', 'schemas/api.sparrow'], { cwd: dir });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /schemas\/common\.sparrow:2:13: breaking: field 'value' of struct Id changed type from int64 to string/);
+    assert.match(result.stdout, /schemas\/api\.sparrow:6:3: compatible: method Notes\.count added/);
+    assert.match(result.stdout, /^Breaking: 1 breaking change, 1 compatible change\.$/m);
+    const json = await runSparrowc(['compat', '--against', 'v1', '--format', 'json', 'schemas/api.sparrow'], { cwd: dir });
+    const parsed = JSON.parse(json.stdout) as { old: string; breakingChanges: number };
+    assert.deepEqual([parsed.old, parsed.breakingChanges], ['v1:schemas/api.sparrow', 1]);
+    assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: dir, encoding: 'utf8' }).split('\n').filter(Boolean).length, 2, 'the working tree is left as it was');
+  });
+
+  it('an unknown ref or no repository is exit 2', async () => {
+    const unknown = await runSparrowc(['compat', '--against', 'no-such-ref', 'schemas/api.sparrow'], { cwd: dir });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown git ref 'no-such-ref'/);
+    const outside = mkdtempSync(path.join(tmpdir(), 'sparrow-no-git-'));
+    writeFileSync(path.join(outside, 'a.sparrow'), 'struct A { x: int32 }\n');
+    const noRepo = await runSparrowc(['compat', '--against', 'main', 'a.sparrow'], { cwd: outside });
+    rmSync(outside, { recursive: true, force: true });
+    assert.equal(noRepo.code, 2);
+    assert.match(noRepo.stderr, /not inside a git repository/);
+  });
+
+  it('without --against, compat still takes exactly two files', async () => {
+    const result = await runSparrowc(['compat', 'schemas/api.sparrow'], { cwd: dir });
+    assert.equal(result.code, 2);
   });
 });

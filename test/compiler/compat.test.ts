@@ -190,7 +190,7 @@ describe('compareModels', () => {
   });
 
   it('finds nothing between a schema and itself (demo)', async () => {
-    const { compileSchemas } = await import('../../compiler/check/compile.ts');
+    const { compileSchemas } = await import('../../compiler/compile.ts');
     const { model } = compileSchemas(['schemas/demo.sparrow']);
     assert.ok(model);
     assert.deepEqual(compareModels(model, model), []);

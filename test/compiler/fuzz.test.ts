@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { compileSchemas } from '../../compiler/check/compile.ts';
+import { compileSchemas } from '../../compiler/compile.ts';
 import { projectRoot } from '../helpers/cli.ts';
 import { createRandom } from '../helpers/seeded-random.ts';
 

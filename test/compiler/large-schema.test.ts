@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSourceFile } from '../../compiler/source/source-file.ts';
 import { parseSchema } from '../../compiler/syntax/parse.ts';
+import { formatSchemaText } from '../../compiler/format/format-schema.ts';
 import { assertValid, compileText } from './schema-test-utils.ts';
 
 /** A service with `count` methods of varied shapes. */
@@ -40,6 +41,10 @@ describe('a schema with 2,000 methods', () => {
     const compileMs = performance.now() - started;
     const service = model.declarations['big.Big'];
     assert.equal(service?.kind === 'service' && service.members.length, 2000);
-    t.diagnostic(`parse ${parseMs.toFixed(0)} ms, parse + check ${compileMs.toFixed(0)} ms for ${text.length} characters`);
+    started = performance.now();
+    const formatted = formatSchemaText(text, 'big.sparrow').text;
+    const fmtMs = performance.now() - started;
+    assert.ok(formatted !== undefined && formatSchemaText(formatted, 'big.sparrow').text === formatted);
+    t.diagnostic(`parse ${parseMs.toFixed(0)} ms, parse + check ${compileMs.toFixed(0)} ms, fmt ${fmtMs.toFixed(0)} ms for ${text.length} characters`);
   });
 });

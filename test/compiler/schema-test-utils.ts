@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { compileSchemas, type CompileResult } from '../../compiler/check/compile.ts';
+import { compileSchemas, type CompileResult } from '../../compiler/compile.ts';
 
 /** The virtual folder schemas live in during tests. */
 export const virtualRoot = path.resolve('/virtual-schemas');

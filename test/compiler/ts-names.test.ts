@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EnumDeclaration, ServiceDeclaration, StructDeclaration } from '../../compiler/model/model.ts';
-import { toTsName } from '../../compiler/check/names.ts';
+import { toTsName } from '../../compiler/emit/names.ts';
 import { assertValid, compileText } from './schema-test-utils.ts';
 
 describe('TS names', () => {

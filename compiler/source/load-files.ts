@@ -5,10 +5,10 @@
  */
 import path from 'node:path';
 import { createDiagnostic, createFileDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts';
-import { resolveImportPath, tryReadFile, type ReadFile } from '../source/read-files.ts';
-import { createSourceFile, type SourceFile } from '../source/source-file.ts';
+import { resolveImportPath, tryReadFile, type ReadFile } from './read-files.ts';
+import { createSourceFile, type SourceFile } from './source-file.ts';
 import type { ImportNode, SchemaFileNode } from '../syntax/ast.ts';
-import { parseSchema } from '../syntax/parse.ts';
+import { parseSchema, type ParseResult } from '../syntax/parse.ts';
 
 /** A parsed file and its resolved imports. */
 export interface LoadedFile {
@@ -29,6 +29,8 @@ interface MutableLoadedFile extends LoadedFile {
 export interface LoadOptions {
   readonly readFile: ReadFile;
   readonly cwd: string;
+  /** Parses one file; editors pass a cache here so unchanged files are not parsed again. Defaults to `parseSchema`. */
+  readonly parse?: (source: SourceFile) => ParseResult;
 }
 
 /**
@@ -48,7 +50,7 @@ export function loadFiles(entries: readonly string[], options: LoadOptions): { f
     const text = tryReadFile(options.readFile, absolutePath);
     if (text === undefined) return undefined;
     const source = createSourceFile(absolutePath, displayPath, text);
-    const parsed = parseSchema(source);
+    const parsed = (options.parse ?? parseSchema)(source);
     diagnostics.push(...parsed.diagnostics);
     const file: MutableLoadedFile = { source, ast: parsed.ast, entry, packageName: checkPackage(source, parsed.ast, diagnostics), imports: [] };
     byPath.set(absolutePath, file);

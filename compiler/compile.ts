@@ -4,14 +4,15 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.ts';
-import type { SchemaModel } from '../model/model.ts';
-import { readFileFromDisk, type ReadFile } from '../source/read-files.ts';
-import { checkFiles } from './checker.ts';
-import { loadFiles } from './load-files.ts';
+import { hasErrors, type Diagnostic } from './diagnostics/diagnostic.ts';
+import type { SchemaModel } from './model/model.ts';
+import { readFileFromDisk, type ReadFile } from './source/read-files.ts';
+import { checkFiles } from './check/checker.ts';
+import { loadFiles, type LoadedFile, type LoadOptions } from './source/load-files.ts';
+import type { NameReference } from './check/resolve-names.ts';
 
 /** The project's system schema, the one file allowed to declare `#sys`. */
-export const systemSchemaPath: string = fileURLToPath(new URL('../../schemas/sys.sparrow', import.meta.url));
+export const systemSchemaPath: string = fileURLToPath(new URL('../schemas/sys.sparrow', import.meta.url));
 
 /** Options for {@link compileSchemas}. */
 export interface CompileOptions {
@@ -24,6 +25,8 @@ export interface CompileOptions {
    * `#`-namespaces). Files at {@link systemSchemaPath} always are.
    */
   readonly systemSchema?: boolean;
+  /** Parses one file (editors pass a cache); defaults to a fresh parse. */
+  readonly parse?: LoadOptions['parse'];
 }
 
 /** The result of {@link compileSchemas}. */
@@ -41,8 +44,20 @@ export interface CompileResult {
  * the first entry's folder.
  */
 export function compileSchemas(paths: readonly string[], options: CompileOptions = {}): CompileResult {
+  const { model, diagnostics } = compileProgram(paths, options);
+  return { model, diagnostics };
+}
+
+/** What tools (the language server) get from {@link compileProgram}: the result plus the parsed files and resolved names. */
+export interface CompiledProgram extends CompileResult {
+  readonly files: readonly LoadedFile[];
+  readonly references: readonly NameReference[];
+}
+
+/** {@link compileSchemas} for tools: also returns the loaded files and every resolved name. */
+export function compileProgram(paths: readonly string[], options: CompileOptions = {}): CompiledProgram {
   const cwd = options.cwd ?? process.cwd();
-  const loaded = loadFiles(paths, { readFile: options.readFile ?? readFileFromDisk, cwd });
+  const loaded = loadFiles(paths, { readFile: options.readFile ?? readFileFromDisk, cwd, ...(options.parse === undefined ? {} : { parse: options.parse }) });
   const firstEntry = paths[0];
   const baseDir = firstEntry === undefined ? cwd : path.dirname(path.resolve(cwd, firstEntry));
   const checked = checkFiles(loaded.files, baseDir, {
@@ -54,7 +69,7 @@ export function compileSchemas(paths: readonly string[], options: CompileOptions
   const diagnostics = [...loaded.diagnostics, ...checked.diagnostics].sort(
     (a, b) => (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
   );
-  return { model: hasErrors(diagnostics) ? undefined : checked.model, diagnostics: Object.freeze(diagnostics) };
+  return { model: hasErrors(diagnostics) ? undefined : checked.model, diagnostics: Object.freeze(diagnostics), files: loaded.files, references: checked.references };
 }
 
 /**
