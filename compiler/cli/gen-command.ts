@@ -12,6 +12,7 @@ import path from 'node:path';
 import { compileSchemas } from '../check/compile.ts';
 import { formatDiagnostic } from '../diagnostics/format.ts';
 import { emitDescriptor } from '../emit/descriptor.ts';
+import { emitPython } from '../emit/python/index.ts';
 import { emitTypeScript, type EmittedFile, type ImportExtension } from '../emit/typescript.ts';
 
 /** Options parsed by commander. */
@@ -19,7 +20,7 @@ export interface GenCommandOptions {
   readonly out: string;
   readonly runtimeImport: string;
   readonly importExtension: ImportExtension;
-  readonly target: 'ts' | 'descriptor';
+  readonly target: 'ts' | 'descriptor' | 'python';
   readonly watch?: boolean;
 }
 
@@ -50,10 +51,13 @@ export function generateOnce(files: readonly string[], options: GenCommandOption
   for (const diagnostic of result.diagnostics) io.stdout.write(`${formatDiagnostic(diagnostic, { color: false })}\n`);
   if (result.model === undefined) return { ok: false, written: [], unchanged: 0 };
   // The descriptor target: one JSON file named after the first entry schema (`demo.sparrow` → `demo.descriptor.json`).
-  const emitted: EmittedFile[] =
+  // The python target: one package per schema package plus `sparrowrpc_typed/` (compiler/emit/python).
+  const emitted: readonly EmittedFile[] =
     options.target === 'descriptor'
       ? [{ path: `${path.basename(files[0] ?? 'schema', '.sparrow')}.descriptor.json`, content: emitDescriptor(result.model) }]
-      : emitTypeScript(result.model, { version: packageVersion(), runtimeImport: options.runtimeImport, importExtension: options.importExtension });
+      : options.target === 'python'
+        ? emitPython(result.model, { version: packageVersion() })
+        : emitTypeScript(result.model, { version: packageVersion(), runtimeImport: options.runtimeImport, importExtension: options.importExtension });
   const outDir = path.resolve(io.cwd, options.out);
   const written: string[] = [];
   let unchanged = 0;

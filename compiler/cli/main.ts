@@ -57,7 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .requiredOption('--out <dir>', 'output folder')
     .option('--runtime-import <specifier>', 'module specifier of the runtime in generated code', 'sparrow/runtime')
     .addOption(new Option('--import-extension <ext>', 'extension of imports between generated files').choices(['js', 'ts', 'none']).default('js'))
-    .addOption(new Option('--target <target>', 'what to generate').choices(['ts', 'descriptor']).default('ts'))
+    .addOption(new Option('--target <target>', 'what to generate').choices(['ts', 'descriptor', 'python']).default('ts'))
     .option('--watch', 'regenerate whenever a schema changes, and keep running')
     .action(async (files: string[], options: GenCommandOptions) => {
       const { runGen } = await import('./gen-command.ts');
