@@ -464,7 +464,7 @@ async def run_async(endpoint: Endpoint, serialiser: str, tag: str, report: Repor
 def main(argv: list[str]) -> int:
     # The reference logs every remote error it passes on; the demo reports them itself.
     logging.getLogger('sparrowrpc').setLevel(logging.CRITICAL)
-    parser = argparse.ArgumentParser(prog='demo:py-client', usage=USAGE)
+    parser = argparse.ArgumentParser(prog='demo:py-client', usage=USAGE.removeprefix('usage: '))
     parser.add_argument('--connect')
     parser.add_argument('--serializer', default='json')
     parser.add_argument('--layout', default='0.1.2', choices=['0.1.2', 'next'])

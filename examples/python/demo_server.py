@@ -27,7 +27,7 @@ from demo_urls import Endpoint, UsageError, parse_url, serialiser_code
 from sparrowrpc.registers import FunctionRegister
 from sparrowrpc_typed import CallContext, create_engine
 
-USAGE = 'usage: demo:py-server --listen <url> [--listen <url>...] [--serializer json|msgpack|cbor] [--async]'
+USAGE = 'usage: demo:py-server --listen <url> [--listen <url>...] [--serializer json|msgpack|cbor] [--layout 0.1.2|next] [--async]'
 REVERSE_CALL_TIMEOUT = 5.0
 MAX_PAGE = 100
 
@@ -325,9 +325,10 @@ async def serve_async(endpoints: list[Endpoint], serialiser: str) -> None:
 def main(argv: list[str]) -> int:
     # The reference logs every remote error it passes on; the demo reports them itself.
     logging.getLogger('sparrowrpc').setLevel(logging.CRITICAL)
-    parser = argparse.ArgumentParser(prog='demo:py-server', usage=USAGE, add_help=True)
+    parser = argparse.ArgumentParser(prog='demo:py-server', usage=USAGE.removeprefix('usage: '), add_help=True)
     parser.add_argument('--listen', action='append', default=[])
     parser.add_argument('--serializer', default='json')
+    parser.add_argument('--layout', default='0.1.2', choices=['0.1.2', 'next'], help='the reference version (the launcher puts it on the path)')
     parser.add_argument('--async', dest='use_async', action='store_true')
     args = parser.parse_args(argv)
     try:
