@@ -59,16 +59,36 @@ export class NameScope {
   }
 }
 
+/**
+ * Top-level names a generated package must not take: a folder on the path
+ * called `types` or `enum` would hide the standard library module (and
+ * break Python itself), one called `sparrowrpc` the reference.
+ */
+const TOP_LEVEL_TAKEN = new Set([
+  'abc', 'argparse', 'array', 'ast', 'asyncio', 'base64', 'binarychain', 'builtins', 'cbor2', 'code', 'codecs', 'collections',
+  'contextlib', 'contextvars', 'copy', 'csv', 'dataclasses', 'datetime', 'decimal', 'email', 'enum', 'errno', 'functools',
+  'gc', 'hashlib', 'heapq', 'html', 'http', 'inspect', 'io', 'ipaddress', 'itertools', 'json', 'logging', 'math', 'msgpack',
+  'numbers', 'operator', 'os', 'pathlib', 'pickle', 'platform', 'queue', 'random', 're', 'select', 'selectors', 'shutil',
+  'signal', 'site', 'socket', 'sparrowrpc', 'sparrowrpc_typed', 'ssl', 'stat', 'string', 'struct', 'subprocess', 'sys',
+  'tempfile', 'test', 'threading', 'time', 'token', 'tokenize', 'traceback', 'types', 'typing', 'unittest', 'urllib',
+  'uuid', 'warnings', 'weakref', 'websockets', 'xml', 'zipfile', 'zlib',
+]);
+
 /** The package folder of a schema package: `demo.v1` → `demo/v1`; `""` → the output root. */
 export function packageDir(pkg: string): string[] {
-  return pkg === '' ? [] : pkg.split('.').map((segment) => escapeName(segment));
+  if (pkg === '') return [];
+  return pkg.split('.').map((segment, i) => {
+    const name = escapeName(segment);
+    return i === 0 && TOP_LEVEL_TAKEN.has(name) ? `${name}_` : name;
+  });
 }
 
 /** The module name of a schema file: `demo-common.sparrow` → `demo_common`. */
 export function moduleName(file: SchemaFile): string {
   const base = file.path.split('/').pop() ?? file.path;
   const name = escapeName(snakeCase(base.replace(/\.sparrow$/, '')).replace(/^(\d)/, '_$1'));
-  return name === '__init__' ? 'init_' : name;
+  // A module without a package sits at the top level, beside the standard library.
+  return name === '__init__' || (file.package === '' && TOP_LEVEL_TAKEN.has(name)) ? `${name}_` : name;
 }
 
 /** The dotted module path of a schema file: `demo.v1.demo`. */

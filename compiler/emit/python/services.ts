@@ -54,8 +54,14 @@ function resultType(t: TypeRef, scope: TypeScope): string {
   return t.kind === 'void' ? 'None' : pyType(t, scope);
 }
 
+/** A callback's own param type: `X | None` when the caller may leave it out. */
+function callbackParamType(q: ValueParam, scope: TypeScope): string {
+  const type = pyType(q.type, scope);
+  return (q.optional && q.default === undefined) || q.default === null ? `${type} | None` : type;
+}
+
 function callbackType(p: CallbackParam, scope: TypeScope, returns: (r: string) => string): string {
-  return `Callable[[${p.params.map((q) => pyType(q.type, scope)).join(', ')}], ${returns(resultType(p.result, scope))}]`;
+  return `Callable[[${p.params.map((q) => callbackParamType(q, scope)).join(', ')}], ${returns(resultType(p.result, scope))}]`;
 }
 
 /** `_v.required(...)`-style read of one value param from a kwargs map. */
@@ -121,7 +127,9 @@ function clientBody(member: Member, scope: TypeScope, engine: Engine): string[] 
     }
     const fn = `_cb_${n}`;
     const args = p.params.map((q) => readParam(q, '_kw', str(p.name), scope));
-    const target = p.optional ? `${n}` : n;
+    // A closure does not keep the `is not None` narrowing: an optional callback is bound to a local first.
+    const target = p.optional ? `_fn_${n}` : n;
+    if (p.optional) lines.push(`${indent}${target} = ${n}`);
     lines.push(`${indent}${engine === 'async' ? 'async ' : ''}def ${fn}(**_kw: object) -> object:`);
     const callExpr = `${target}(${args.join(', ')})`;
     const value = engine === 'async' ? `await _aio.settle(${callExpr})` : callExpr;
@@ -270,12 +278,15 @@ function wrapperBody(s: ServiceDeclaration, member: Member, scope: TypeScope, en
     const request = p.result.kind !== 'void';
     decode.push(`            ${proxy} = ${rt}.callback_proxy(_params, ${str(p.wireName)}, ${request ? 'True' : 'False'})`);
     if (!p.optional) decode.push(`            if ${proxy} is None:`, `                raise _v.SchemaValueError(${str(`params.${p.wireName}`)}, 'missing')`);
-    const sig = p.params.map((q, j) => `_a${j}: ${pyType(q.type, scope)}`).join(', ');
+    const sig = p.params.map((q, j) => `_a${j}: ${callbackParamType(q, scope)}`).join(', ');
+    // An optional callback param left as None is not sent.
     const wire = `{${p.params.map((q, j) => `${str(q.wireName)}: ${encode(q.type, `_a${j}`, scope)}`).join(', ')}}`;
+    const absent = p.params.filter((q) => callbackParamType(q, scope).endsWith(' | None')).map((q) => str(q.wireName));
     const fn = `_call_${n}`;
     after.push(`        ${engine === 'async' ? 'async def' : 'def'} ${fn}(${sig}) -> ${resultType(p.result, scope)}:`);
-    if (request) after.push(`            return ${decoder(p.result, scope)}(${aw}${rt}.call_back(${proxy}, ${wire}), ${str(`${p.name} result`)})`);
-    else after.push(`            ${aw}${rt}.call_back(${proxy}, ${wire})`);
+    const sent = absent.length === 0 ? wire : `{_k: _x for _k, _x in ${wire}.items() if _x is not None or _k not in (${absent.join(', ')},)}`;
+    if (request) after.push(`            return ${decoder(p.result, scope)}(${aw}${rt}.call_back(${proxy}, ${sent}), ${str(`${p.name} result`)})`);
+    else after.push(`            ${aw}${rt}.call_back(${proxy}, ${sent})`);
     after.push(p.optional ? `        ${local} = None if ${proxy} is None else ${fn}` : `        ${local} = ${fn}`);
   });
   if (decode.length > 0) lines.push('        with _c.decoding():', ...decode);
@@ -287,7 +298,7 @@ function wrapperBody(s: ServiceDeclaration, member: Member, scope: TypeScope, en
     return lines;
   }
   lines.push('        with _c.raising():');
-  const type = m.kind === 'call' ? m.result.type : ({ kind: 'void' } as const);
+  const type: TypeRef = m.kind === 'call' && m.result.kind === 'value' ? m.result.type : { kind: 'void' };
   if (type.kind === 'void') {
     lines.push(`            ${aw}${call}`, '        return None');
   } else {
@@ -317,7 +328,11 @@ function emitRegister(s: ServiceDeclaration, members: readonly Member[], scope: 
     lines.push('', `    ${engine === 'async' ? 'async def' : 'def'} ${fn}(**_params: object) -> object:`);
     lines.push(...wrapperBody(s, member, scope, engine));
     const multipart = m.kind === 'call' && m.result.kind === 'stream' ? 'True' : 'False';
-    lines.push('', `    ${rt}.export(_reg, ${str(s.namespace)}, ${str(m.wireName)}, ${fn}, ${multipart}, ${m.auth === undefined ? 'None' : str(m.auth)})`);
+    const special = (m.params as readonly Param[]).flatMap((p) =>
+      p.kind === 'value' ? [] : [`${str(p.wireName)}: ${str(p.kind === 'stream' ? 'iterable' : p.result.kind === 'void' ? 'notification' : 'request')}`],
+    );
+    const tail = special.length > 0 ? `, {${special.join(', ')}}` : '';
+    lines.push('', `    ${rt}.export(_reg, ${str(s.namespace)}, ${str(m.wireName)}, ${fn}, ${multipart}, ${m.auth === undefined ? 'None' : str(m.auth)}${tail})`);
   }
   lines.push('    return _reg');
   return lines;

@@ -113,8 +113,14 @@ def iterable(items: AsyncIterable[object]) -> object:
     return IterableCallbackInfo(iter=cast(Any, aiter(items)))
 
 
-def export(register: FunctionRegister, namespace: str, target: str, fn: Callable[..., object], multipart: bool, auth: list[str] | None) -> None:
-    """Exports \`\`fn\`\` under the schema's wire name and namespace; the connection is injected for the call context."""
+def export(register: FunctionRegister, namespace: str, target: str, fn: Callable[..., object], multipart: bool, auth: list[str] | None,
+           special: dict[str, str] | None = None) -> None:
+    """Exports \`\`fn\`\` under the schema's wire name and namespace; the connection is injected for the call context.
+
+    \`\`special\`\` (callback and iterable params: \`\`notification\`\`, \`\`request\`\` or \`\`iterable\`\`) is kept on
+    \`\`fn.sparrow_special_params\`\` for tools that compare an export with the schema.
+    """
+    setattr(fn, 'sparrow_special_params', dict(special or {}))
     cast(Any, register).register_func(fn, target_name=target, namespace=namespace, auth_groups=auth, multipart_response=multipart,
                            injectable_params={CHANNEL_PARAM: AsyncMsgChannelInjector})
 
@@ -479,8 +485,14 @@ def iterable(items: Iterable[object]) -> object:
     return IterableCallbackInfo(iter=iter(items))
 
 
-def export(register: FunctionRegister, namespace: str, target: str, fn: Callable[..., object], multipart: bool, auth: list[str] | None) -> None:
-    """Exports \`\`fn\`\` under the schema's wire name and namespace; the connection is injected for the call context."""
+def export(register: FunctionRegister, namespace: str, target: str, fn: Callable[..., object], multipart: bool, auth: list[str] | None,
+           special: dict[str, str] | None = None) -> None:
+    """Exports \`\`fn\`\` under the schema's wire name and namespace; the connection is injected for the call context.
+
+    \`\`special\`\` (callback and iterable params: \`\`notification\`\`, \`\`request\`\` or \`\`iterable\`\`) is kept on
+    \`\`fn.sparrow_special_params\`\` for tools that compare an export with the schema.
+    """
+    setattr(fn, 'sparrow_special_params', dict(special or {}))
     cast(Any, register).register_func(fn, target_name=target, namespace=namespace, auth_groups=auth, multipart_response=multipart,
                            injectable_params={CHANNEL_PARAM: ThreadedMsgChannelInjector})
 

@@ -168,13 +168,18 @@ export function literal(t: TypeRef, value: ModelValue, scope: TypeScope): string
     case 'any':
     case 'void':
       return anyLiteral(value);
-    case 'list':
-      return `[${(value as readonly ModelValue[]).map((v) => literal(t.element, v, scope)).join(', ')}]`;
+    case 'list': {
+      const items = value as readonly ModelValue[];
+      // An empty literal says nothing of its items: `list[str]()` keeps the type for mypy.
+      if (items.length === 0) return `${pyType(t, scope)}()`;
+      return `[${items.map((v) => literal(t.element, v, scope)).join(', ')}]`;
+    }
     case 'tuple': {
       const items = (value as readonly ModelValue[]).map((v, i) => literal(t.elements[i] ?? { kind: 'any' }, v, scope));
       return `(${items.join(', ')}${items.length === 1 ? ',' : ''})`;
     }
     case 'map': {
+      if (Object.keys(value as object).length === 0) return `${pyType(t, scope)}()`;
       const entries = Object.entries(value as Record<string, ModelValue>).map(
         ([k, v]) => `${t.key.kind === 'int' ? k : pyString(k)}: ${literal(t.value, v, scope)}`,
       );

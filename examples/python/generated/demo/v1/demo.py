@@ -204,7 +204,7 @@ def register_demo(impl: DemoHandler, register: FunctionRegister | None = None, *
             _result = impl.demo_progress_update(_ctx, data=_p_data, progress=_p_progress)
         return _result
 
-    _rt.export(_reg, "", "demo_progress_update", _export_demo_progress_update, False, None)
+    _rt.export(_reg, "", "demo_progress_update", _export_demo_progress_update, False, None, {"progress": "notification"})
 
     def _export_demo_multipart_response(**_params: object) -> object:
         _ctx = _c.context_of(_params, "", "demo_multipart_response")
@@ -224,7 +224,7 @@ def register_demo(impl: DemoHandler, register: FunctionRegister | None = None, *
             _result = impl.demo_multipart_param(_ctx, data=_p_data)
         return _result
 
-    _rt.export(_reg, "", "demo_multipart_param", _export_demo_multipart_param, False, None)
+    _rt.export(_reg, "", "demo_multipart_param", _export_demo_multipart_param, False, None, {"data": "iterable"})
     return _reg
 
 
@@ -259,7 +259,7 @@ def register_demo_async(impl: AsyncDemoHandler, register: FunctionRegister | Non
             _result = await impl.demo_progress_update(_ctx, data=_p_data, progress=_p_progress)
         return _result
 
-    _aio.export(_reg, "", "demo_progress_update", _export_demo_progress_update, False, None)
+    _aio.export(_reg, "", "demo_progress_update", _export_demo_progress_update, False, None, {"progress": "notification"})
 
     async def _export_demo_multipart_response(**_params: object) -> object:
         _ctx = _c.context_of(_params, "", "demo_multipart_response")
@@ -279,7 +279,7 @@ def register_demo_async(impl: AsyncDemoHandler, register: FunctionRegister | Non
             _result = await impl.demo_multipart_param(_ctx, data=_p_data)
         return _result
 
-    _aio.export(_reg, "", "demo_multipart_param", _export_demo_multipart_param, False, None)
+    _aio.export(_reg, "", "demo_multipart_param", _export_demo_multipart_param, False, None, {"data": "iterable"})
     return _reg
 
 
@@ -297,7 +297,7 @@ class Point:
     y: float
     label: str | None = None
     """Shown next to the point when present."""
-    tags: list[str] = _dc.field(default_factory=lambda: [])
+    tags: list[str] = _dc.field(default_factory=lambda: list[str]())
     color: Color = Color.blue
 
     def to_wire(self) -> dict[str, object]:
@@ -319,7 +319,7 @@ class Point:
             x=_v.required(_fields, "x", _v.floating, path),
             y=_v.required(_fields, "y", _v.floating, path),
             label=_v.optional(_fields, "label", _v.string, path),
-            tags=_v.defaulted(_fields, "tags", _v.list_of(_v.string), path, lambda: []),
+            tags=_v.defaulted(_fields, "tags", _v.list_of(_v.string), path, lambda: list[str]()),
             color=_v.defaulted(_fields, "color", _v.enum_of(Color, "Color"), path, lambda: Color.blue),
         )
 
@@ -400,7 +400,7 @@ class Note:
     created_at: int
     """Milliseconds since the epoch; int64 travels exactly."""
     shape: Shape | None = None
-    meta: dict[str, str] = _dc.field(default_factory=lambda: {})
+    meta: dict[str, str] = _dc.field(default_factory=lambda: dict[str, str]())
 
     def to_wire(self) -> dict[str, object]:
         """The wire map: fields by wire name, absent optionals left out."""
@@ -422,7 +422,7 @@ class Note:
             text=_v.required(_fields, "text", _v.string, path),
             created_at=_v.required(_fields, "created_at", _v.int64, path),
             shape=_v.optional(_fields, "shape", shape_from_wire, path),
-            meta=_v.defaulted(_fields, "meta", _v.map_of(_v.string, _v.string), path, lambda: {}),
+            meta=_v.defaulted(_fields, "meta", _v.map_of(_v.string, _v.string), path, lambda: dict[str, str]()),
         )
 
 
@@ -794,7 +794,7 @@ def register_notes(impl: NotesHandler, register: FunctionRegister | None = None,
             _result = impl.pick_color(_ctx, choose=_p_choose)
         return int(_result)
 
-    _rt.export(_reg, "notes", "pick_color", _export_pick_color, False, None)
+    _rt.export(_reg, "notes", "pick_color", _export_pick_color, False, None, {"choose": "request"})
 
     def _export_list_all(**_params: object) -> object:
         _ctx = _c.context_of(_params, "notes", "list_all")
@@ -901,7 +901,7 @@ def register_notes_async(impl: AsyncNotesHandler, register: FunctionRegister | N
             _result = await impl.pick_color(_ctx, choose=_p_choose)
         return int(_result)
 
-    _aio.export(_reg, "notes", "pick_color", _export_pick_color, False, None)
+    _aio.export(_reg, "notes", "pick_color", _export_pick_color, False, None, {"choose": "request"})
 
     async def _export_list_all(**_params: object) -> object:
         _ctx = _c.context_of(_params, "notes", "list_all")
