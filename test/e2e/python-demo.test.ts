@@ -19,6 +19,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { entryPoints, exited, spawnArgv, stop, tsNodeArgv, waitForLines } from '../../examples/demo/processes.ts';
+import { Color, createNotesClient, Forbidden, NotFound, registerDemoClient } from '../../examples/generated/index.ts';
+import { ErrorCode, isSparrowError } from '../../runtime/index.ts';
+import { connectPeer } from '../../runtime/endpoint/node-endpoints.ts';
 import { generatePythonDemo, pythonDemoCommand, pythonMissing } from '../../scripts/python-env.ts';
 
 const inCi = process.env['CI'] === 'true';
@@ -104,6 +107,37 @@ describe('the Python demo server (generated) serves the TS demo client', () => {
         if (server === undefined) return;
         const code = await stop(server.child);
         assert.equal(code, 0, 'the Python demo server exits 0 on SIGTERM');
+      });
+
+      it('a generated TS client gets structs, unions, typed errors with their fields and InvalidParams from it', { timeout: 120_000 }, async (t) => {
+        if (!ready(t)) return;
+        for (const serialiser of ['j', 'm', 'c'] as const) {
+          const peer = await connectPeer(server!.urls.tcp, { serialiser });
+          try {
+            let confirm = false;
+            registerDemoClient(peer, { show: () => undefined, confirm: () => confirm, pingCount: () => undefined });
+            const notes = createNotesClient(peer, { timeoutMs: 10_000 });
+            const note = await notes.add({ text: 'from TS', shape: { $type: 'Circle', center: { x: 1, y: 2, tags: ['a'], color: Color.green }, radius: 3 } });
+            assert.equal(note.text, 'from TS');
+            assert.equal(note.shape?.$type, 'Circle');
+            assert.equal(typeof note.createdAt, 'bigint');
+            assert.equal(note.meta.get('by'), 'python');
+            await assert.rejects(notes.get_({ id: { value: 'missing' } }), (error: unknown) => error instanceof NotFound && error.fields.id === 'missing');
+            // @auth member, refused by the client's answer to a reverse call: the Python handler raises Forbidden.
+            await assert.rejects(notes.delete_({ id: note.id }), (error: unknown) => error instanceof Forbidden && error.fields.reason === 'the client did not confirm');
+            confirm = true;
+            await notes.delete_({ id: note.id });
+            // A request-style callback: the Python handler calls it and gets the TS answer.
+            assert.equal(await notes.pickColor({ choose: ({ options }) => options[2]! }), Color.blue);
+            await assert.rejects(
+              peer.call('add', { text: 5 }, { namespace: 'notes', timeoutMs: 10_000 }),
+              (error: unknown) => isSparrowError(error, ErrorCode.InvalidParams) && /params\.text: expected string/.test(error.message),
+            );
+          } finally {
+            peer.close();
+            await peer.closed;
+          }
+        }
       });
 
       it('every transport × serialiser: the seed calls pass, the Sparrow-only calls are skipped', { timeout: 300_000 }, async (t) => {

@@ -285,7 +285,7 @@ function wrapperBody(s: ServiceDeclaration, member: Member, scope: TypeScope, en
     const fn = `_call_${n}`;
     after.push(`        ${engine === 'async' ? 'async def' : 'def'} ${fn}(${sig}) -> ${resultType(p.result, scope)}:`);
     const sent = absent.length === 0 ? wire : `{_k: _x for _k, _x in ${wire}.items() if _x is not None or _k not in (${absent.join(', ')},)}`;
-    if (request) after.push(`            return ${decoder(p.result, scope)}(${aw}${rt}.call_back(${proxy}, ${sent}), ${str(`${p.name} result`)})`);
+    if (request) after.push(`            return ${decoder(p.result, scope)}(${aw}${rt}.call_back(${proxy}, ${sent}, True), ${str(`${p.name} result`)})`);
     else after.push(`            ${aw}${rt}.call_back(${proxy}, ${sent})`);
     after.push(p.optional ? `        ${local} = None if ${proxy} is None else ${fn}` : `        ${local} = ${fn}`);
   });

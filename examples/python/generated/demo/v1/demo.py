@@ -788,7 +788,7 @@ def register_notes(impl: NotesHandler, register: FunctionRegister | None = None,
             if _cb_choose is None:
                 raise _v.SchemaValueError("params.choose", 'missing')
         def _call_choose(_a0: list[Color]) -> Color:
-            return _v.enum_of(Color, "Color")(_rt.call_back(_cb_choose, {"options": [int(_i0) for _i0 in _a0]}), "choose result")
+            return _v.enum_of(Color, "Color")(_rt.call_back(_cb_choose, {"options": [int(_i0) for _i0 in _a0]}, True), "choose result")
         _p_choose = _call_choose
         with _c.raising():
             _result = impl.pick_color(_ctx, choose=_p_choose)
@@ -895,7 +895,7 @@ def register_notes_async(impl: AsyncNotesHandler, register: FunctionRegister | N
             if _cb_choose is None:
                 raise _v.SchemaValueError("params.choose", 'missing')
         async def _call_choose(_a0: list[Color]) -> Color:
-            return _v.enum_of(Color, "Color")(await _aio.call_back(_cb_choose, {"options": [int(_i0) for _i0 in _a0]}), "choose result")
+            return _v.enum_of(Color, "Color")(await _aio.call_back(_cb_choose, {"options": [int(_i0) for _i0 in _a0]}, True), "choose result")
         _p_choose = _call_choose
         with _c.raising():
             _result = await impl.pick_color(_ctx, choose=_p_choose)

@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 T = TypeVar('T')
 
 from sparrowrpc.asyncio import AsyncMsgChannelInjector, AsyncResponsePump
-from sparrowrpc.messages import IterableCallbackInfo, Notification, Request, RequestCallbackInfo, RequestType, ResponseType
+from sparrowrpc.messages import IterableCallbackInfo, Notification, Request, RequestCallbackInfo, ResponseType
 from sparrowrpc.registers import FunctionRegister
 
 from .common import CHANNEL_PARAM, ErrorTable, raising, revive, timeout_event, unknown_target
@@ -103,16 +103,23 @@ def callback_proxy(params: Mapping[str, object], name: str, request: bool) -> An
     proxy: Any = params.get(name)
     if proxy is None:
         return None
-    if request:
-        proxy.set_to_request(RequestType.NORMAL)
-    else:
+    if not request:
         proxy.set_to_notification()
     return proxy
 
 
-async def call_back(proxy: Any, params: dict[str, object]) -> object:
-    """Calls a callback param; a request-style one returns its wire result."""
-    return cast(object, await proxy(**params))
+async def call_back(proxy: Any, params: dict[str, object], request: bool = False) -> object:
+    """Calls a callback param; a request-style one returns its wire result.
+
+    A request goes out here, not through the proxy: the reference's proxy
+    sends a notification for ``RequestType.NORMAL`` (its value ``''`` is falsy).
+    """
+    if not request:
+        return cast(object, await proxy(**params))
+    message = Request(target=proxy._cb_param_name, callback_request_id=proxy._callback_request_id, params=params)
+    pump = _Pump(proxy._channel.get_proxy(), {}, False, None, ('callback', proxy._cb_param_name))
+    await pump.send_message(message, None)
+    return cast(object, await cast(Any, pump).__anext__())
 
 
 def pull(params: Mapping[str, object], name: str, decode: Decoder[Any], path: str) -> AsyncIterator[Any]:

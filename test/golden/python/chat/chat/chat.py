@@ -452,7 +452,7 @@ def register_chat_client(impl: ChatClientHandler, register: FunctionRegister | N
             if _cb_answer is None:
                 raise _v.SchemaValueError("params.answer", 'missing')
         def _call_answer(_a0: str) -> bool:
-            return _v.boolean(_rt.call_back(_cb_answer, {"choice": _a0}), "answer result")
+            return _v.boolean(_rt.call_back(_cb_answer, {"choice": _a0}, True), "answer result")
         _p_answer = _call_answer
         with _c.raising():
             _result = impl.ask(_ctx, question=_p_question, answer=_p_answer)
@@ -487,7 +487,7 @@ def register_chat_client_async(impl: AsyncChatClientHandler, register: FunctionR
             if _cb_answer is None:
                 raise _v.SchemaValueError("params.answer", 'missing')
         async def _call_answer(_a0: str) -> bool:
-            return _v.boolean(await _aio.call_back(_cb_answer, {"choice": _a0}), "answer result")
+            return _v.boolean(await _aio.call_back(_cb_answer, {"choice": _a0}, True), "answer result")
         _p_answer = _call_answer
         with _c.raising():
             _result = await impl.ask(_ctx, question=_p_question, answer=_p_answer)

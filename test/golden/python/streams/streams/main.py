@@ -760,7 +760,7 @@ def register_streams_server(impl: StreamsServerHandler, register: FunctionRegist
             if _cb_ask is None:
                 raise _v.SchemaValueError("params.ask", 'missing')
         def _call_ask(_a0: int) -> int:
-            return _v.int32(_rt.call_back(_cb_ask, {"i": _a0}), "ask result")
+            return _v.int32(_rt.call_back(_cb_ask, {"i": _a0}, True), "ask result")
         _p_ask = _call_ask
         with _c.raising():
             _result = impl.with_request_cb(_ctx, n=_p_n, ask=_p_ask)
@@ -853,7 +853,7 @@ def register_streams_server(impl: StreamsServerHandler, register: FunctionRegist
             if _cb_sink is None:
                 raise _v.SchemaValueError("params.sink", 'missing')
         def _call_sink(_a0: bytes) -> int:
-            return _v.int32(_rt.call_back(_cb_sink, {"data": _a0}), "sink result")
+            return _v.int32(_rt.call_back(_cb_sink, {"data": _a0}, True), "sink result")
         _p_sink = _call_sink
         with _c.raising():
             _result = impl.bytes_callback(_ctx, size=_p_size, sink=_p_sink)
@@ -997,7 +997,7 @@ def register_streams_server_async(impl: AsyncStreamsServerHandler, register: Fun
             if _cb_ask is None:
                 raise _v.SchemaValueError("params.ask", 'missing')
         async def _call_ask(_a0: int) -> int:
-            return _v.int32(await _aio.call_back(_cb_ask, {"i": _a0}), "ask result")
+            return _v.int32(await _aio.call_back(_cb_ask, {"i": _a0}, True), "ask result")
         _p_ask = _call_ask
         with _c.raising():
             _result = await impl.with_request_cb(_ctx, n=_p_n, ask=_p_ask)
@@ -1090,7 +1090,7 @@ def register_streams_server_async(impl: AsyncStreamsServerHandler, register: Fun
             if _cb_sink is None:
                 raise _v.SchemaValueError("params.sink", 'missing')
         async def _call_sink(_a0: bytes) -> int:
-            return _v.int32(await _aio.call_back(_cb_sink, {"data": _a0}), "sink result")
+            return _v.int32(await _aio.call_back(_cb_sink, {"data": _a0}, True), "sink result")
         _p_sink = _call_sink
         with _c.raising():
             _result = await impl.bytes_callback(_ctx, size=_p_size, sink=_p_sink)
@@ -1724,7 +1724,7 @@ def register_streams_client(impl: StreamsClientHandler, register: FunctionRegist
             if _cb_ask is None:
                 raise _v.SchemaValueError("params.ask", 'missing')
         def _call_ask(_a0: int) -> int:
-            return _v.int32(_rt.call_back(_cb_ask, {"i": _a0}), "ask result")
+            return _v.int32(_rt.call_back(_cb_ask, {"i": _a0}, True), "ask result")
         _p_ask = _call_ask
         with _c.raising():
             _result = impl.with_request_cb(_ctx, n=_p_n, ask=_p_ask)
@@ -1817,7 +1817,7 @@ def register_streams_client(impl: StreamsClientHandler, register: FunctionRegist
             if _cb_sink is None:
                 raise _v.SchemaValueError("params.sink", 'missing')
         def _call_sink(_a0: bytes) -> int:
-            return _v.int32(_rt.call_back(_cb_sink, {"data": _a0}), "sink result")
+            return _v.int32(_rt.call_back(_cb_sink, {"data": _a0}, True), "sink result")
         _p_sink = _call_sink
         with _c.raising():
             _result = impl.bytes_callback(_ctx, size=_p_size, sink=_p_sink)
@@ -1961,7 +1961,7 @@ def register_streams_client_async(impl: AsyncStreamsClientHandler, register: Fun
             if _cb_ask is None:
                 raise _v.SchemaValueError("params.ask", 'missing')
         async def _call_ask(_a0: int) -> int:
-            return _v.int32(await _aio.call_back(_cb_ask, {"i": _a0}), "ask result")
+            return _v.int32(await _aio.call_back(_cb_ask, {"i": _a0}, True), "ask result")
         _p_ask = _call_ask
         with _c.raising():
             _result = await impl.with_request_cb(_ctx, n=_p_n, ask=_p_ask)
@@ -2054,7 +2054,7 @@ def register_streams_client_async(impl: AsyncStreamsClientHandler, register: Fun
             if _cb_sink is None:
                 raise _v.SchemaValueError("params.sink", 'missing')
         async def _call_sink(_a0: bytes) -> int:
-            return _v.int32(await _aio.call_back(_cb_sink, {"data": _a0}), "sink result")
+            return _v.int32(await _aio.call_back(_cb_sink, {"data": _a0}, True), "sink result")
         _p_sink = _call_sink
         with _c.raising():
             _result = await impl.bytes_callback(_ctx, size=_p_size, sink=_p_sink)

@@ -461,7 +461,7 @@ def register_admin(impl: AdminHandler, register: FunctionRegister | None = None,
             if _cb_on_item is None:
                 raise _v.SchemaValueError("params.on_item", 'missing')
         def _call_filter(_a0: Drawable) -> bool:
-            return _v.boolean(_rt.call_back(_cb_filter, {"item": drawable_to_wire(_a0)}), "filter result")
+            return _v.boolean(_rt.call_back(_cb_filter, {"item": drawable_to_wire(_a0)}, True), "filter result")
         _p_filter = _call_filter
         def _call_on_item(_a0: Drawable) -> None:
             _rt.call_back(_cb_on_item, {"item": drawable_to_wire(_a0)})
@@ -568,7 +568,7 @@ def register_admin_async(impl: AsyncAdminHandler, register: FunctionRegister | N
             if _cb_on_item is None:
                 raise _v.SchemaValueError("params.on_item", 'missing')
         async def _call_filter(_a0: Drawable) -> bool:
-            return _v.boolean(await _aio.call_back(_cb_filter, {"item": drawable_to_wire(_a0)}), "filter result")
+            return _v.boolean(await _aio.call_back(_cb_filter, {"item": drawable_to_wire(_a0)}, True), "filter result")
         _p_filter = _call_filter
         async def _call_on_item(_a0: Drawable) -> None:
             await _aio.call_back(_cb_on_item, {"item": drawable_to_wire(_a0)})

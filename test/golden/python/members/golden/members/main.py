@@ -353,7 +353,7 @@ def register_everything(impl: EverythingHandler, register: FunctionRegister | No
             if _cb_question is None:
                 raise _v.SchemaValueError("params.question", 'missing')
         def _call_question(_a0: str, _a1: str | None) -> bool:
-            return _v.boolean(_rt.call_back(_cb_question, {_k: _x for _k, _x in {"text": _a0, "hint": _a1}.items() if _x is not None or _k not in ("hint",)}), "question result")
+            return _v.boolean(_rt.call_back(_cb_question, {_k: _x for _k, _x in {"text": _a0, "hint": _a1}.items() if _x is not None or _k not in ("hint",)}, True), "question result")
         _p_question = _call_question
         with _c.raising():
             _result = impl.ask(_ctx, question=_p_question)
@@ -462,7 +462,7 @@ def register_everything_async(impl: AsyncEverythingHandler, register: FunctionRe
             if _cb_question is None:
                 raise _v.SchemaValueError("params.question", 'missing')
         async def _call_question(_a0: str, _a1: str | None) -> bool:
-            return _v.boolean(await _aio.call_back(_cb_question, {_k: _x for _k, _x in {"text": _a0, "hint": _a1}.items() if _x is not None or _k not in ("hint",)}), "question result")
+            return _v.boolean(await _aio.call_back(_cb_question, {_k: _x for _k, _x in {"text": _a0, "hint": _a1}.items() if _x is not None or _k not in ("hint",)}, True), "question result")
         _p_question = _call_question
         with _c.raising():
             _result = await impl.ask(_ctx, question=_p_question)
