@@ -13,13 +13,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { compileSchemas } from '../../compiler/index.ts';
 import { emitDescriptor } from '../../compiler/emit/descriptor.ts';
-import { PYTHON, pythonEnv, pythonMissing, referencePaths, type ReferenceLayout } from '../../scripts/python-env.ts';
+import { emitPython } from '../../compiler/emit/python/index.ts';
+import { PYTHON, pythonDemoGenerated, pythonEnv, pythonMissing, referencePaths, repoRoot, type ReferenceLayout } from '../../scripts/python-env.ts';
 import { emitPythonCase, pythonCases, type PythonCase } from '../golden/python/cases.ts';
 
 const inCi = process.env['CI'] === 'true';
@@ -197,4 +198,16 @@ describe('sparrowc gen --target python: the descriptor is what the Python side r
       }
     });
   }
+});
+
+describe('examples/python/generated', () => {
+  it('is what sparrowc gen --target python makes of schemas/demo.sparrow today', () => {
+    const model = compileSchemas(['schemas/demo.sparrow'], { cwd: repoRoot }).model;
+    assert.ok(model);
+    const list = (dir: string, prefix = ''): string[] =>
+      existsSync(dir) ? readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? list(path.join(dir, n), `${prefix}${n}/`) : [`${prefix}${n}`])) : [];
+    const files = emitPython(model, { version: (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version });
+    assert.deepEqual(list(pythonDemoGenerated).filter((p) => !p.includes('__pycache__')).sort(), files.map((f) => f.path));
+    for (const file of files) assert.equal(readFileSync(path.join(pythonDemoGenerated, file.path), 'utf8'), file.content, `${file.path} is stale: run npm run demo:py-server once, or sparrowc gen --target python`);
+  });
 });
