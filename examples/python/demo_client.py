@@ -120,6 +120,25 @@ def is_reference_answer(error: BaseException) -> bool:
     return isinstance(error, CallerException) and type(error).__name__ == 'TargetNotFound'
 
 
+SPARROW_ONLY = ['notes.add', 'notes.get(missing)', 'notes.delete', 'notes.pick_color', 'notes.log', 'notes.changes', 'notes.put_blob + get_blob', 'notes.list']
+
+
+def sparrow_peer(features: object, report: Report) -> bool:
+    """Reports the ``#sys.features`` answer (or error); a reference peer gets the Sparrow-only calls skipped."""
+    if isinstance(features, BaseException):
+        if is_reference_answer(features):
+            report.call('#sys.features()', 'not found: a reference peer, no extensions', True)
+        else:
+            report.call('#sys.features()', failure(features), False)
+    else:
+        report.call('#sys.features()', f'{features!r} (a Sparrow peer)', isinstance(features, list))
+        if isinstance(features, list):
+            return True
+    for what in SPARROW_ONLY:
+        report.skip(what)
+    return False
+
+
 def circle() -> Circle:
     return Circle(center=Point(x=1, y=2, color=Color.green), radius=3)
 
@@ -184,19 +203,11 @@ def run_threaded(endpoint: Endpoint, serialiser: str, tag: str, report: Report) 
                        ('demo_multipart_response', multipart), ('demo_multipart_param', iterable_param)]:
         step(what, body)
 
-    sparrow_peer = False
     try:
-        features = channel.request(namespace='#sys').features()
-        sparrow_peer = isinstance(features, list)
-        report.call('#sys.features()', f'{features!r} (a Sparrow peer)', sparrow_peer)
+        features: object = channel.request(namespace='#sys').features()
     except Exception as error:
-        if is_reference_answer(error):
-            report.call('#sys.features()', 'not found: a reference peer, no extensions', True)
-        else:
-            report.call('#sys.features()', failure(error), False)
-    if not sparrow_peer:
-        for what in ['notes.add', 'notes.get(missing)', 'notes.delete', 'notes.pick_color', 'notes.log', 'notes.changes', 'notes.put_blob + get_blob', 'notes.list']:
-            report.skip(what)
+        features = error
+    if not sparrow_peer(features, report):
         return
 
     added: list[Note] = []
@@ -354,19 +365,11 @@ async def run_async(endpoint: Endpoint, serialiser: str, tag: str, report: Repor
                        ('demo_multipart_response', multipart), ('demo_multipart_param', iterable_param)]:
         await step(what, body)
 
-    sparrow_peer = False
     try:
-        features = await channel.request(namespace='#sys').features()
-        sparrow_peer = isinstance(features, list)
-        report.call('#sys.features()', f'{features!r} (a Sparrow peer)', sparrow_peer)
+        features: object = await channel.request(namespace='#sys').features()
     except Exception as error:
-        if is_reference_answer(error):
-            report.call('#sys.features()', 'not found: a reference peer, no extensions', True)
-        else:
-            report.call('#sys.features()', failure(error), False)
-    if not sparrow_peer:
-        for what in ['notes.add', 'notes.get(missing)', 'notes.delete', 'notes.pick_color', 'notes.log', 'notes.changes', 'notes.put_blob + get_blob', 'notes.list']:
-            report.skip(what)
+        features = error
+    if not sparrow_peer(features, report):
         return
 
     added: list[Note] = []
