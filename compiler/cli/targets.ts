@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type { TargetName, TargetOptions } from '../config/config.ts';
 import { DESCRIPTOR_SCHEMA_ID, emitDescriptor } from '../emit/descriptor.ts';
+import { emitPython } from '../emit/python/index.ts';
 import { emitTypeScript, type EmittedFile } from '../emit/typescript.ts';
 import type { SchemaModel } from '../model/model.ts';
 
@@ -37,7 +38,7 @@ function typeScriptOf(model: SchemaModel, { options, version }: TargetContext): 
   return emitTypeScript(model, { version, runtimeImport: options.runtimeImport ?? 'sparrow-rpc', importExtension: options.importExtension ?? 'js' });
 }
 
-/** Every target; `python` is filled in by its emitter. */
+/** Every target. */
 export const genTargets: Readonly<Record<TargetName, GenTarget>> = {
   ts: {
     emit: (model, context) => typeScriptOf(model, context),
@@ -55,6 +56,8 @@ export const genTargets: Readonly<Record<TargetName, GenTarget>> = {
     isGenerated: (file, text) => file.endsWith('.descriptor.json') && text.startsWith(`{\n  "$schema": "${DESCRIPTOR_SCHEMA_ID}"`),
   },
   python: {
+    // One package per schema package, plus `sparrowrpc_typed/` (compiler/emit/python).
+    emit: (model, { version }) => emitPython(model, { version }),
     isGenerated: (file, text) => file.endsWith('.py') && startsWithHeader('#')(text),
   },
 };
