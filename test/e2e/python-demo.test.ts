@@ -122,11 +122,11 @@ describe('the Python demo server (generated) serves the TS demo client', () => {
             assert.equal(note.shape?.$type, 'Circle');
             assert.equal(typeof note.createdAt, 'bigint');
             assert.equal(note.meta.get('by'), 'python');
-            await assert.rejects(notes.get_({ id: { value: 'missing' } }), (error: unknown) => error instanceof NotFound && error.fields.id === 'missing');
+            await assert.rejects(notes.get({ id: { value: 'missing' } }), (error: unknown) => error instanceof NotFound && error.fields.id === 'missing');
             // @auth member, refused by the client's answer to a reverse call: the Python handler raises Forbidden.
-            await assert.rejects(notes.delete_({ id: note.id }), (error: unknown) => error instanceof Forbidden && error.fields.reason === 'the client did not confirm');
+            await assert.rejects(notes.delete({ id: note.id }), (error: unknown) => error instanceof Forbidden && error.fields.reason === 'the client did not confirm');
             confirm = true;
-            await notes.delete_({ id: note.id });
+            await notes.delete({ id: note.id });
             // A request-style callback: the Python handler calls it and gets the TS answer.
             assert.equal(await notes.pickColor({ choose: ({ options }) => options[2]! }), Color.blue);
             await assert.rejects(
