@@ -45,13 +45,13 @@ describe('serialiser selection: codec', () => {
   it('JSON only: sending bytes is refused naming msgpack and where to get it', () => {
     assert.throws(
       () => encodeMessage({ kind: 'response', to: 1, multipart: false, ack: false, hasResult: true, result: { data: bytes } }, { layout: '0.1.2', serialiser: 'j' }, jsonOnly),
-      isUnsupported(/bytes.*msgpack serialiser \("m"\).*sparrow\/runtime\/msgpack/),
+      isUnsupported(/bytes.*msgpack serialiser \("m"\).*sparrow-rpc\/msgpack/),
     );
   });
 
   it('JSON only: a msgpack or CBOR format is refused naming the serialiser', () => {
     assert.throws(() => encodeMessage({ kind: 'ack', to: 1 }, { layout: '0.1.2', serialiser: 'm' }, jsonOnly), isUnsupported(/msgpack/));
-    assert.throws(() => encodeMessage({ kind: 'ack', to: 1 }, { layout: 'next', serialiser: 'c' }, jsonOnly), isUnsupported(/CBOR serialiser \("c"\).*sparrow\/runtime\/cbor/));
+    assert.throws(() => encodeMessage({ kind: 'ack', to: 1 }, { layout: 'next', serialiser: 'c' }, jsonOnly), isUnsupported(/CBOR serialiser \("c"\).*sparrow-rpc\/cbor/));
   });
 
   it('JSON only: a msgpack envelope is a clear unsupported error (the chain is dropped)', () => {
