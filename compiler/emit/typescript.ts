@@ -420,12 +420,15 @@ class ModuleEmitter {
       ...(closure.length === 0 ? ['  types: {},'] : ['  types: {', ...closure.map((q) => `    ${JSON.stringify(q)}: ${JSON.stringify(declDesc(this.model, q))},`), '  },']),
     ];
     const errorMap = errors.length === 0 ? '' : `, { ${errors.map((q) => `${JSON.stringify(q)}: ${this.ref(q, false)}`).join(', ')} }`;
+    // The peer parts the members need, imported only when used: a bundle then carries no streams or callbacks code it does not call.
+    const features = peerFeatures(s.members).map((name) => this.rt(name, false));
+    const featureList = features.length === 0 ? '' : `${errorMap === '' ? ', {}' : ''}, [${features.join(', ')}]`;
     this.push(
       ...docHead('Descriptor and error classes'),
       `export const ${names.definition}: ${this.rt('ServiceDefinition', true)}<${names.client}, ${names.implementation}> = ${this.rt('defineService', false)}(`,
       '  {',
       ...descriptor.map((l) => `  ${l}`),
-      `  }${errorMap},`,
+      `  }${errorMap}${featureList},`,
       ');',
       '',
     );
@@ -537,6 +540,13 @@ function paramDesc(p: Param): Record<string, unknown> {
   }
   if (p.optional) d['optional'] = true;
   return d;
+}
+
+/** The runtime's peer features a service's members need: streams for stream results and topics, callbacks for callback and stream params. */
+function peerFeatures(members: readonly ServiceMember[]): string[] {
+  const streams = members.some((m) => m.kind === 'topic' || (m.kind === 'call' && m.result.kind === 'stream'));
+  const callbacks = members.some((m) => m.kind !== 'topic' && m.params.some((p) => p.kind === 'callback' || p.kind === 'stream'));
+  return [...(streams ? ['streamsFeature'] : []), ...(callbacks ? ['callbacksFeature'] : [])];
 }
 
 function memberDesc(m: ServiceMember): Record<string, unknown> {
