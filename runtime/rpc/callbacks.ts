@@ -320,4 +320,4 @@ function endedError(call: IncomingCall, name: string): SparrowError {
  * Callback and iterable params, both sides. Give it to a peer made without
  * it (`PeerOptions.features`) or to a target that needs it (`ExportOptions.features`).
  */
-export const callbacksFeature = defineFeature('callbacks', [], (core) => new Callbacks(core));
+export const callbacksFeature = /* @__PURE__ */ defineFeature('callbacks', [], (core) => new Callbacks(core));

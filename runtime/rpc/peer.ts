@@ -19,7 +19,7 @@ export { callbacksFeature } from './callbacks.ts';
 export { streamsFeature } from './streams.ts';
 
 /** Every optional part of a peer: what `createPeer` and the Node endpoints give by default. */
-export const ALL_PEER_FEATURES: readonly PeerFeature[] = Object.freeze([streamsFeature, callbacksFeature]);
+export const ALL_PEER_FEATURES: readonly PeerFeature[] = /* @__PURE__ */ Object.freeze([streamsFeature, callbacksFeature]);
 
 /**
  * Creates the peer of one connection and starts reading from `link`.

@@ -76,4 +76,4 @@ class Streams implements StreamsPart, StreamOwner {
  * `batch` and `credit`). Give it to a peer made without it (`PeerOptions.features`)
  * or to a target that needs it (`ExportOptions.features`).
  */
-export const streamsFeature = defineFeature('streams', ['batch', 'credit'], (core) => new Streams(core));
+export const streamsFeature = /* @__PURE__ */ defineFeature('streams', ['batch', 'credit'], (core) => new Streams(core));

@@ -14,7 +14,7 @@ import type { Registration, Registry } from './types.ts';
  * name there (PROTOCOL.md decision 5); a peer without the streams part
  * reports only `cancel` and `describe`.
  */
-export const PEER_FEATURES: readonly string[] = Object.freeze(['batch', 'cancel', 'credit', 'describe']);
+export const PEER_FEATURES: readonly string[] = /* @__PURE__ */ Object.freeze(['batch', 'cancel', 'credit', 'describe']);
 
 /** The peer internals the system handlers reach. */
 export interface SystemHooks {
