@@ -30,6 +30,7 @@ import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import type { Params, SerialiserCode, ChainLayout } from '../../runtime/envelope/message.ts';
 import { connectOptionsOf } from '../../runtime/endpoint/node-endpoints.ts';
 import { openPeer } from '../../runtime/endpoint/open-peer.ts';
+import { ANSWERED_MULTIPART, ANSWERED_SINGLE } from '../../runtime/rpc/call-table.ts';
 import type { Logger } from '../../runtime/rpc/logger.ts';
 import type { Peer } from '../../runtime/rpc/peer.ts';
 import { SYSTEM_NAMESPACE } from '../../runtime/rpc/registry.ts';
@@ -213,8 +214,8 @@ export async function runCall(
         return report(CallExit.connection, `connection failed: ${e.message}`);
       case ErrorCode.ProtocolError:
         // The peer's wording names its own API; say it in the command's terms.
-        if (/multipart response/.test(e.message)) return report(CallExit.remoteError, `${what} answers with a multipart response: call it with --stream`);
-        if (/single response/.test(e.message)) return report(CallExit.remoteError, `${what} answers with a single response: call it without --stream`);
+        if (e.details === ANSWERED_MULTIPART) return report(CallExit.remoteError, `${what} answers with a multipart response: call it with --stream`);
+        if (e.details === ANSWERED_SINGLE) return report(CallExit.remoteError, `${what} answers with a single response: call it without --stream`);
         return report(CallExit.remoteError, `protocol error: ${e.message}`);
       default: {
         const remote = remoteCategory(e);
