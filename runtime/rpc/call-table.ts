@@ -10,9 +10,10 @@
  * executor; timeouts are a `deadline` per entry checked by the one sweep
  * timer, not a timer per call.
  */
-import { ErrorCode, SparrowError } from '../errors.ts';
-import type { MessageId, ResponseMessage } from '../envelope/message.ts';
+import { ErrorCode, SparrowError, fromWireError } from '../errors.ts';
+import type { AckMessage, ExceptionMessage, MessageId, ResponseMessage } from '../envelope/message.ts';
 import { IdTable } from './id-table.ts';
+import type { Logger } from './logger.ts';
 
 /** Default per-call timeout: 30 s. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -227,6 +228,39 @@ export class CallTable {
       entry.signal = undefined;
     }
     if (entry.locals !== undefined) entry.locals.close();
+  }
+
+  /**
+   * An answer to one of our requests: a response goes to its entry (which
+   * says whether it ended the request), an exception fails it, an ack is
+   * reported to `onAck`. Answers to ids not pending are dropped.
+   */
+  settle(message: ResponseMessage | ExceptionMessage | AckMessage, logger: Logger): void {
+    const entry = this.get(message.to);
+    if (entry === undefined) {
+      logger.debug(`${message.kind} for unknown request ${String(message.to)} dropped`);
+      return;
+    }
+    if (message.kind === 'response') {
+      if (entry.onResponse(message)) this.finish(entry);
+    } else if (message.kind === 'exception') {
+      this.finish(entry);
+      entry.fail(fromWireError(message.error));
+    } else if (entry.onAck !== undefined) {
+      // A repeated ack is harmless: report the first only.
+      if (entry.acked) return;
+      entry.acked = true;
+      try {
+        entry.onAck();
+      } catch (error) {
+        logger.warn('an onAck listener threw', error);
+      }
+    } else {
+      // The reference answers an unknown target with a bare ack and nothing
+      // else (§7.6): an ack nobody asked for means "target not found".
+      this.finish(entry);
+      entry.fail(new SparrowError(ErrorCode.TargetNotFound, `target ${entry.target} not found (the remote peer acknowledged a request that asked for no acknowledge)`));
+    }
   }
 
   /** Stops the sweep for good and removes every entry; returns them (the peer fails them). */

@@ -16,7 +16,7 @@
  * functions, and anything unexpected is logged and dropped.
  */
 import type { IncomingMessage, MessageId, MessageLink, NotificationMessage, Params, RequestMessage, WireFormat } from '../envelope/message.ts';
-import { ErrorCode, SparrowError, fromWireError } from '../errors.ts';
+import { ErrorCode, SparrowError } from '../errors.ts';
 import { CallTable, DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS, PendingCall, checkTimeout, type PendingEntry } from './call-table.ts';
 import { detectParamKind } from './guards.ts';
 import { DEFAULT_MAX_CONCURRENT_HANDLERS, Dispatcher } from './dispatcher.ts';
@@ -300,47 +300,12 @@ class PeerImpl implements Peer, PeerCore {
             this.dispatcher.onNotification(message);
           }
           break;
-        case 'response': {
-          // {p[m][f|t][a]: N, [i]} [result]
-          const entry = this.calls.get(message.to);
-          if (entry === undefined) this.logger.debug(`response to unknown request ${String(message.to)} dropped`);
-          else if (entry.onResponse(message)) this.calls.finish(entry);
+        case 'response':
+        case 'exception':
+        case 'ack':
+          // {p[m][f|t][a]: N, [i]} [result]; {x[a]: N, [i]} [{cat, type, msg, ...}]; {a: N}
+          this.calls.settle(message, this.logger);
           break;
-        }
-        case 'exception': {
-          // {x[a]: N, [i]} [{cat, type, msg, [details], [value], [data]}]
-          const entry = this.calls.get(message.to);
-          if (entry === undefined) {
-            this.logger.debug(`exception for unknown request ${String(message.to)} dropped`);
-          } else {
-            this.calls.finish(entry);
-            entry.fail(fromWireError(message.error));
-          }
-          break;
-        }
-        case 'ack': {
-          // {a: N}
-          const entry = this.calls.get(message.to);
-          if (entry === undefined) {
-            this.logger.debug(`acknowledge for unknown request ${String(message.to)} dropped`);
-          } else if (entry.onAck !== undefined) {
-            // A repeated ack is harmless: report the first only.
-            if (!entry.acked) {
-              entry.acked = true;
-              try {
-                entry.onAck();
-              } catch (error) {
-                this.logger.warn('an onAck listener threw', error);
-              }
-            }
-          } else {
-            // The reference answers an unknown target with a bare ack and nothing
-            // else (§7.6): an ack nobody asked for means "target not found".
-            this.calls.finish(entry);
-            entry.fail(new SparrowError(ErrorCode.TargetNotFound, `target ${entry.target} not found (the remote peer acknowledged a request that asked for no acknowledge)`));
-          }
-          break;
-        }
         default:
           this.logger.debug('message of unknown kind dropped', message);
       }
