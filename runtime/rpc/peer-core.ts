@@ -20,7 +20,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { CallTable, DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS, PendingCall, checkTimeout, type PendingEntry } from './call-table.ts';
 import { detectParamKind } from './guards.ts';
 import { DEFAULT_MAX_CONCURRENT_HANDLERS, Dispatcher } from './dispatcher.ts';
-import type { CallbacksPart, PeerCore, StreamsPart } from './features.ts';
+import type { CallbacksPart, Incoming, PeerCore, StreamsPart } from './features.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { Outbox } from './outbox.ts';
 import { SYSTEM_NAMESPACE, createRegistry } from './registry.ts';
@@ -61,8 +61,6 @@ function failedStream<T>(error: SparrowError): CallStream<T> {
     },
   };
 }
-
-type Incoming<M> = M & { format: WireFormat };
 
 class PeerImpl implements Peer, PeerCore {
   readonly remote: string;
