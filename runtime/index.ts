@@ -23,7 +23,8 @@ export {
 export * from './rpc/peer.ts';
 export * from './rpc/registry.ts';
 export * from './rpc/logger.ts';
-export { ResponseKindError, type CallStream } from './rpc/call-table.ts';
+export type { CallStream } from './rpc/types.ts';
+export { ResponseKindError } from './rpc/call-table.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';
 export { decodeChain, encodeMessage, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from './envelope/codec.ts';

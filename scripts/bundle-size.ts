@@ -1,51 +1,52 @@
 /**
- * `npm run size`: what Sparrow costs in a browser, bundled by esbuild for
- * the browser as examples/browser/serve.ts does — raw, minified and
- * gzipped (gzip -9 of the minified bundle):
+ * `npm run size`: what Sparrow costs in a browser. Three profiles, each a
+ * real page (examples/browser/size/) built from its own small schema and
+ * bundled by esbuild for the browser, minified; gzip -9 of the result.
  *
- * - the demo page as shipped (examples/browser/page.ts: JSON calls, plus
- *   msgpack for its bytes calls);
- * - a minimal JSON-only client: the browser runtime plus the generated demo
- *   client, calling the server and exporting DemoClient to it;
- * - the same client with msgpack (`serialisers: [msgpackSerialiser]`), what
- *   bytes over JSON cost (PROTOCOL.md decision 4).
+ * | profile                     | page                                  | schema                               |
+ * |-----------------------------|---------------------------------------|--------------------------------------|
+ * | `unary-json`                | size/unary.ts                         | schemas/size-unary.sparrow           |
+ * | `streams-callbacks-json`    | size/streams-callbacks.ts             | schemas/size-streams-callbacks.sparrow |
+ * | `streams-callbacks-msgpack` | size/streams-callbacks-msgpack.ts     | schemas/size-streams-callbacks.sparrow |
  *
- * Then the largest contributors to the minimal client, and runtime/rpc by file.
+ * Prints one line per profile, `<profile> <minified bytes> <gzipped bytes>`;
+ * `--json` prints the same as a JSON array; `--details` adds each profile's
+ * largest inputs (from esbuild's metafile).
  */
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 
-const pageEntry = fileURLToPath(new URL('../examples/browser/page.ts', import.meta.url));
-const examplesDir = fileURLToPath(new URL('../examples/', import.meta.url));
+/** The profiles and their page entries. */
+export const PROFILES = {
+  'unary-json': 'size/unary.ts',
+  'streams-callbacks-json': 'size/streams-callbacks.ts',
+  'streams-callbacks-msgpack': 'size/streams-callbacks-msgpack.ts',
+} as const;
 
-/** A minimal client: connect, call one method, export the callbacks the server may call. */
-export function minimalClient(withMsgpack: boolean): string {
-  return [
-    `import { connectWebSocketPeer } from 'sparrow-rpc';`,
-    withMsgpack ? `import { msgpackSerialiser } from 'sparrow-rpc/msgpack';` : '',
-    `import { createDemoClient, registerDemoClient } from './generated/index.ts';`,
-    `const peer = await connectWebSocketPeer(location.hash.slice(1)${withMsgpack ? ', { serialisers: [msgpackSerialiser] }' : ''});`,
-    `registerDemoClient(peer, { show: ({ message }) => console.log(message), confirm: () => true, pingCount: () => {} });`,
-    `console.log(await createDemoClient(peer).helloWorld({ name: 'size' }));`,
-  ].join('\n');
+export type Profile = keyof typeof PROFILES;
+
+/** The page entry of `profile`, as a path. */
+export function profileEntry(profile: Profile): string {
+  return fileURLToPath(new URL(`../examples/browser/${PROFILES[profile]}`, import.meta.url));
 }
 
-export interface Bundle {
-  code: Uint8Array;
-  metafile: Metafile;
+export interface ProfileSize {
+  profile: Profile;
+  minified: number;
+  gzipped: number;
 }
 
-/** Bundles the page (`entry: 'page'`) or a source text (resolved from examples/) for the browser. */
-export async function bundle(entry: 'page' | { source: string }, minify: boolean): Promise<Bundle> {
+/** Bundles `entry` minified for the browser, as a page would ship it. */
+export async function bundle(entry: string): Promise<{ code: Uint8Array; metafile: Metafile }> {
   const result = await build({
-    ...(entry === 'page' ? { entryPoints: [pageEntry] } : { stdin: { contents: entry.source, resolveDir: examplesDir, sourcefile: 'client.ts', loader: 'ts' as const } }),
+    entryPoints: [entry],
     bundle: true,
     platform: 'browser',
     format: 'esm',
     target: 'es2022',
     conditions: ['source'],
-    minify,
+    minify: true,
     write: false,
     metafile: true,
     logLevel: 'silent',
@@ -53,43 +54,34 @@ export async function bundle(entry: 'page' | { source: string }, minify: boolean
   return { code: result.outputFiles[0]!.contents, metafile: result.metafile };
 }
 
-const kB = (bytes: number): string => `${(bytes / 1024).toFixed(1)} kB`;
-const gzipped = (code: Uint8Array): number => gzipSync(code, { level: 9 }).byteLength;
+/** Bundles one profile and measures it. */
+export async function measure(profile: Profile): Promise<ProfileSize & { metafile: Metafile }> {
+  const { code, metafile } = await bundle(profileEntry(profile));
+  return { profile, minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength, metafile };
+}
 
-/** Minified bytes per input, grouped by `groupOf` (undefined: left out). */
-function contributors(metafile: Metafile, groupOf: (input: string) => string | undefined): [string, number][] {
+/** Minified bytes per input of a bundle, largest first. */
+export function contributors(metafile: Metafile): [string, number][] {
   const sizes = new Map<string, number>();
   for (const output of Object.values(metafile.outputs)) {
-    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-      const group = groupOf(input);
-      if (group !== undefined) sizes.set(group, (sizes.get(group) ?? 0) + bytesInOutput);
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) sizes.set(input, (sizes.get(input) ?? 0) + bytesInOutput);
+  }
+  return [...sizes].filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1]);
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const results = await Promise.all((Object.keys(PROFILES) as Profile[]).map((profile) => measure(profile)));
+  if (argv.includes('--json')) {
+    console.log(JSON.stringify(results.map(({ profile, minified, gzipped }) => ({ profile, minified, gzipped }))));
+    return;
+  }
+  for (const { profile, minified, gzipped } of results) console.log(`${profile} ${minified} ${gzipped}`);
+  if (argv.includes('--details')) {
+    for (const { profile, metafile } of results) {
+      console.log(`\n${profile}, largest inputs (minified bytes):`);
+      for (const [input, bytes] of contributors(metafile).slice(0, 15)) console.log(`  ${String(bytes).padStart(7)}  ${input}`);
     }
   }
-  return [...sizes].sort((a, b) => b[1] - a[1]);
 }
 
-const byOrigin = (input: string): string => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? /^(runtime\/[^/]+|examples\/[^/]+)/.exec(input)?.[1] ?? input;
-
-async function main(): Promise<void> {
-  const rows: Array<[string, 'page' | { source: string }]> = [
-    ['demo page as shipped (JSON + msgpack)', 'page'],
-    ['minimal client, JSON only', { source: minimalClient(false) }],
-    ['minimal client + msgpack', { source: minimalClient(true) }],
-  ];
-  console.log('Browser bundles (esbuild, platform browser; runtime + generated demo client)');
-  console.log(`  ${''.padEnd(40)} ${'raw'.padStart(9)} ${'minified'.padStart(9)} ${'gzipped'.padStart(9)}`);
-  let minimal: Bundle | undefined;
-  for (const [name, entry] of rows) {
-    const [raw, min] = await Promise.all([bundle(entry, false), bundle(entry, true)]);
-    if (minimal === undefined && typeof entry !== 'string') minimal = min;
-    console.log(`  ${name.padEnd(40)} ${kB(raw.code.byteLength).padStart(9)} ${kB(min.code.byteLength).padStart(9)} ${kB(gzipped(min.code)).padStart(9)}`);
-  }
-  console.log('');
-  console.log('Minimal JSON-only client, largest contributors (minified bytes):');
-  for (const [name, bytes] of contributors(minimal!.metafile, byOrigin).slice(0, 10)) console.log(`  ${kB(bytes).padStart(9)}  ${name}`);
-  console.log('');
-  console.log('  runtime/rpc by file:');
-  for (const [name, bytes] of contributors(minimal!.metafile, (input) => (input.startsWith('runtime/rpc/') ? input : undefined))) console.log(`  ${kB(bytes).padStart(9)}  ${name}`);
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));

@@ -5,7 +5,7 @@
  * behaviour in their own systems (grpc: contenders/bench.proto).
  */
 
-import { createClient as $createClient, defineService as $defineService, registerService as $registerService } from "../../runtime/index.ts";
+import { createClient as $createClient, defineService as $defineService, registerService as $registerService, streamsFeature as $streamsFeature } from "../../runtime/index.ts";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration } from "../../runtime/index.ts";
 
 /**
@@ -96,7 +96,7 @@ export const BenchService: $ServiceDefinition<BenchClient, BenchImplementation> 
     types: {
       "sparrow.bench.v1.Item": {"kind":"struct","name":"Item","fields":[{"name":"i","type":"int32"},{"name":"v","type":"float64"}]},
     },
-  },
+  }, {}, [$streamsFeature],
 );
 
 /**

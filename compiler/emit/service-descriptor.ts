@@ -116,3 +116,10 @@ export function typeClosure(model: SchemaModel, s: ServiceDeclaration): string[]
   }
   return [...seen].sort();
 }
+
+/** The runtime's peer features a service's members need: streams for stream results and topics, callbacks for callback and stream params. */
+export function peerFeatures(members: readonly ServiceMember[]): string[] {
+  const streams = members.some((m) => m.kind === 'topic' || (m.kind === 'call' && m.result.kind === 'stream'));
+  const callbacks = members.some((m) => m.kind !== 'topic' && m.params.some((p) => p.kind === 'callback' || p.kind === 'stream'));
+  return [...(streams ? ['streamsFeature'] : []), ...(callbacks ? ['callbacksFeature'] : [])];
+}

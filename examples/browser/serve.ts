@@ -67,12 +67,13 @@ export interface BrowserDemo {
 }
 
 /**
- * Bundles the page, then serves it at `http://127.0.0.1:<port>/` and the
+ * Bundles the page (`entry`, default page.ts; the size pages of
+ * `npm run size` are served the same way), then serves it at `http://127.0.0.1:<port>/` and the
  * demo services at `ws://127.0.0.1:<port2>/`. The page learns the WebSocket
  * URL from its own query string (`?peer=`), which the page URL carries.
  */
-export async function serveBrowserDemo(options: { port?: number } = {}): Promise<BrowserDemo> {
-  const [bundle, html] = await Promise.all([bundlePage(), readFile(pageHtml, 'utf8')]);
+export async function serveBrowserDemo(options: { port?: number; entry?: string } = {}): Promise<BrowserDemo> {
+  const [bundle, html] = await Promise.all([bundlePage(options.entry === undefined ? {} : { entry: options.entry }), readFile(pageHtml, 'utf8')]);
   const services = createDemoServices();
   const peers: PeerListener = await listenPeers('ws://127.0.0.1:0/', { registry: services.registry });
   const http = createServer((request: IncomingMessage, response: ServerResponse) => {

@@ -4,7 +4,7 @@
  * default namespace, plus services that exercise the rest of the language.
  */
 
-import { createClient as $createClient, defineService as $defineService, registerService as $registerService } from "sparrow-rpc";
+import { callbacksFeature as $callbacksFeature, createClient as $createClient, defineService as $defineService, registerService as $registerService, streamsFeature as $streamsFeature } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 import { Forbidden, NotFound } from "./demo-common.ts";
 import type { Id } from "./demo-common.ts";
@@ -88,7 +88,7 @@ export const DemoService: $ServiceDefinition<DemoClient, DemoImplementation> = $
       {"kind":"call","name":"demo_multipart_param","ts":"demoMultipartParam","params":[{"name":"data","kind":"stream","type":"int32"}],"result":"int32"},
     ],
     types: {},
-  },
+  }, {}, [$streamsFeature, $callbacksFeature],
 );
 
 /**
@@ -359,7 +359,7 @@ export const NotesService: $ServiceDefinition<NotesClient, NotesImplementation> 
       "demo.v1.Shape": {"kind":"union","name":"Shape","variants":{"Circle":"demo.v1.Circle","Square":"demo.v1.Square"}},
       "demo.v1.Square": {"kind":"struct","name":"Square","fields":[{"name":"corner","type":"demo.v1.Point"},{"name":"side","type":"float64"}]},
     },
-  }, { "demo.common.Forbidden": Forbidden, "demo.common.NotFound": NotFound },
+  }, { "demo.common.Forbidden": Forbidden, "demo.common.NotFound": NotFound }, [$streamsFeature, $callbacksFeature],
 );
 
 /**

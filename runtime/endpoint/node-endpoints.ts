@@ -5,11 +5,14 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { consoleLogger } from '../rpc/logger.ts';
-import type { Peer } from '../rpc/peer.ts';
+import { ALL_PEER_FEATURES, setDefaultPeerFeatures, type Peer } from '../rpc/peer.ts';
 import { createRegistry, type Registry } from '../rpc/registry.ts';
 import type { Listener, TlsOptions, Transport } from '../transport/transport.ts';
 import { connect, listen, type NodeConnectOptions, type NodeListenOptions } from '../transport/node/url.ts';
 import { checkSerialiser, openPeer, type OpenPeerOptions } from './open-peer.ts';
+
+// On Node every peer has every part: a server answers whatever the other side calls.
+setDefaultPeerFeatures(ALL_PEER_FEATURES);
 
 /**
  * Options of {@link connectPeer}. `timeoutMs` is the default timeout of every

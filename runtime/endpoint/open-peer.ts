@@ -7,7 +7,8 @@ import type { SparrowError } from '../errors.ts';
 import { serialisersOf } from '../envelope/codec.ts';
 import { createMessageLink, type MessageLinkOptions } from '../envelope/message-link.ts';
 import { missingSerialiser } from '../serialisation/serialiser.ts';
-import { createPeer, type Peer, type PeerOptions } from '../rpc/peer.ts';
+import { createCorePeer } from '../rpc/peer-core.ts';
+import type { Peer, PeerOptions } from '../rpc/types.ts';
 import type { Transport } from '../transport/transport.ts';
 import { connectWebSocket, type ConnectWebSocketOptions } from '../transport/websocket.ts';
 
@@ -33,8 +34,11 @@ export interface ConnectWebSocketPeerOptions extends OpenPeerOptions {
 }
 
 /**
- * Makes a peer over an open transport: `createMessageLink` + `createPeer` in
- * one call. The peer starts reading at once.
+ * Makes a peer over an open transport: `createMessageLink` + `createCorePeer`
+ * in one call. The peer starts reading at once. Its parts are
+ * `options.features`, else the platform's defaults: every part on Node (the
+ * Node endpoints set them), none in a browser bundle (a generated client or
+ * `registerService` adds what its schema uses).
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout,
  *   `unsupported` for a bad link limit or a `serialiser` not among `serialisers`.
  */
@@ -46,7 +50,7 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
   const link = createMessageLink(transport, linkOptions);
   try {
     checkSerialiser(options);
-    return createPeer(link, options);
+    return createCorePeer(link, options);
   } catch (error) {
     // A bad option must not leak the connection the caller handed over.
     transport.close();

@@ -1,31 +1,34 @@
 /**
- * Entries of the pending-call table: one per request this side sent and
- * still waits on, keyed by its id (PROTOCOL.md §7.1). The peer owns the
- * table and the lifecycle (timers, abort listeners, removal); an entry only
- * turns wire responses into what its caller sees.
+ * The table of outgoing calls: one entry per request this side sent and
+ * still waits on, keyed by its id (PROTOCOL.md §7.1), with the timeouts and
+ * the one sweep timer that enforces them. An entry only turns wire responses
+ * into what its caller sees; the table owns ids, deadlines, abort listeners
+ * and removal.
  *
  * Hot-path notes: an entry is one object that is also the abort listener
  * (`handleEvent`), so a call allocates no closures beyond its promise
- * executor; timeouts are a `deadline` per entry checked by the peer's one
- * sweep timer, not a timer per call.
+ * executor; timeouts are a `deadline` per entry checked by the one sweep
+ * timer, not a timer per call.
  */
-import { ErrorCode, SparrowError } from '../errors.ts';
-import type { ResponseMessage } from '../envelope/message.ts';
-import type { LocalSlot } from './callbacks.ts';
-import { nextMacrotask } from './macrotask.ts';
+import { ErrorCode, SparrowError, fromWireError } from '../errors.ts';
+import type { AckMessage, ExceptionMessage, MessageId, ResponseMessage } from '../envelope/message.ts';
+import { IdTable } from './id-table.ts';
+import type { Logger } from './logger.ts';
 
-/** What entries need from the peer that owns them. */
-export interface CallOwner {
-  onEntryAborted(entry: PendingEntry): void;
-  /**
-   * Removes the entry, settles it with `error` (or ends it cleanly when
-   * undefined) and tells the remote side with `#sys.cancel` when it
-   * supports that.
-   */
-  cancelEntry(entry: PendingEntry, error: SparrowError | undefined): void;
-  /** Grants the callee `n` more parts of the flow-controlled stream `entry` (`#sys.credit`). */
-  grantCredit(entry: PendingEntry, n: number): void;
-}
+/** Default per-call timeout: 30 s. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Default limit of requests this side may have pending at once. */
+export const DEFAULT_MAX_PENDING_CALLS = 10_000;
+/** setTimeout fires at once for delays above 2^31-1 ms: longer timeouts are clamped. */
+const MAX_TIMER_MS = 0x7fffffff;
+/**
+ * Timeouts: one sweep timer per peer instead of a timer per call (a
+ * setTimeout + clearTimeout per call was 4–5 % of busy time at 64 calls in
+ * flight). After a sweep the next one is at least this far away, so a
+ * timeout fires up to this late when deadlines are spread out (and never
+ * early); the sweep walks the pending table, so it must not run often.
+ */
+const SWEEP_MIN_INTERVAL_MS = 10;
 
 /**
  * The callee answered a plain call with a multipart response, or a stream
@@ -46,6 +49,32 @@ export class ResponseKindError extends SparrowError {
   }
 }
 
+/**
+ * A timeout in ms as the table keeps it: 0 = none (`0` or `Infinity`), else
+ * clamped to what a timer can wait.
+ * @throws SparrowError `invalid-params` for a negative or non-number timeout.
+ */
+export function checkTimeout(timeoutMs: number): number {
+  if (timeoutMs === Infinity || timeoutMs === 0) return 0;
+  if (!(timeoutMs > 0)) throw new SparrowError(ErrorCode.InvalidParams, `timeoutMs must be a positive number, 0 or Infinity (got ${String(timeoutMs)})`);
+  return Math.min(timeoutMs, MAX_TIMER_MS);
+}
+
+/** What entries need from the peer that owns them. */
+export interface CallOwner {
+  /**
+   * Removes the entry, settles it with `error` (or ends it cleanly when
+   * undefined) and tells the remote side with `#sys.cancel` when it
+   * supports that.
+   */
+  cancelEntry(entry: PendingEntry, error: SparrowError | undefined): void;
+}
+
+/** What a request keeps for the callee to reach with `c` (callbacks, iterables); released when the request ends. */
+export interface CallLocals {
+  close(): void;
+}
+
 /** State shared by every kind of pending request. */
 export abstract class PendingEntry {
   readonly owner: CallOwner;
@@ -55,8 +84,8 @@ export abstract class PendingEntry {
   /** 0 = no timeout. */
   timeoutMs = 0;
   /**
-   * When the call times out (`Date.now()` ms), checked by the peer's sweep;
-   * 0 = never. A stream's deadline follows `lastActivity` (idle timeout).
+   * When the call times out (`Date.now()` ms), checked by the table's sweep;
+   * 0 = never. A stream's deadline follows its last part (idle timeout).
    */
   deadline = 0;
   signal: AbortSignal | undefined = undefined;
@@ -64,7 +93,7 @@ export abstract class PendingEntry {
   onAck: (() => void) | undefined = undefined;
   acked = false;
   /** Callbacks and iterables this request declared, which the callee may reach with `c` (§7.8, §7.9). */
-  locals: Map<string, LocalSlot> | undefined = undefined;
+  locals: CallLocals | undefined = undefined;
 
   constructor(owner: CallOwner, target: string) {
     this.owner = owner;
@@ -77,10 +106,14 @@ export abstract class PendingEntry {
   abstract fail(error: SparrowError): void;
   /** The caller stopped reading (streams only): end without an error. */
   end(): void {}
+  /** The sweep is about to check `deadline` (a stream moves it with its last part). */
+  refreshDeadline(_now: number): void {}
 
   /** AbortSignal listener (EventListenerObject): the entry itself, so no closure per call. */
   handleEvent(): void {
-    this.owner.onEntryAborted(this);
+    const signal = this.signal;
+    if (signal === undefined) return;
+    this.owner.cancelEntry(this, new SparrowError(ErrorCode.Aborted, `${this.target} was aborted`, { cause: signal.reason }));
   }
 }
 
@@ -135,238 +168,149 @@ export class PendingCall extends PendingEntry {
   }
 }
 
-/** A payload-less pull of an iterable param (§7.9): resolves with the raw response so `pt`/`pf` can be told apart. */
-export class PendingPull extends PendingCall {
-  override onResponse(message: ResponseMessage): boolean {
-    this.resolve(message);
-    return true;
-  }
+/** Our ids are numbers; a peer that echoes them as strings still finds its call. */
+function ownId(id: MessageId): MessageId {
+  return typeof id === 'string' && id !== '' && !Number.isNaN(Number(id)) ? Number(id) : id;
 }
 
-/**
- * The caller's side of a multipart response (§7.7): an async iterator over
- * the parts. Parts that arrive before they are read wait in a buffer bounded
- * by `maxBuffer`.
- */
-export interface CallStream<T> extends AsyncIterableIterator<T, undefined, undefined> {
-  /**
-   * Stops the stream: further parts are ignored, a pending `next()` resolves
-   * as done, and the remote side is told with `#sys.cancel` when it
-   * supports that. Same as `return()`; idempotent.
-   */
-  cancel(): void;
-  /**
-   * The next item without waiting: its result when one is buffered (or
-   * `done` once the stream has ended cleanly), `undefined` when `next()`
-   * would have to wait (for a part, or for a credit grant to leave first) or
-   * is about to reject. Lets a wrapper hand over buffered items without a
-   * promise each.
-   */
-  tryNext(): IteratorResult<T, undefined> | undefined;
-}
+/** The pending requests of one peer, their ids and their timeouts. */
+export class CallTable {
+  private nextId = 1;
+  private readonly entries = new IdTable<PendingEntry>();
+  /** The one timeout timer (see SWEEP_MIN_INTERVAL_MS), armed only while an entry has a deadline. */
+  private sweepTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** When `sweepTimer` fires (ms since epoch); a new deadline before it re-arms the timer. */
+  private sweepAt = 0;
+  private stopped = false;
+  /** What a timeout does to an entry (the peer removes it, fails it and cancels it remotely). */
+  private readonly expire: (entry: PendingEntry, error: SparrowError) => void;
 
-type Waiter = { resolve: (result: IteratorResult<unknown, undefined>) => void; reject: (error: unknown) => void };
-
-const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
-
-export class PendingStream<T> extends PendingEntry implements CallStream<T> {
-  /** When the last part (or the request) was seen: the timeout of a stream is an idle timeout. */
-  lastActivity = 0;
-  /**
-   * Flow control (`#sys.credit`): the most items unread + still allowed in
-   * flight; 0 when the stream is not flow-controlled (the other side does
-   * not support `credit`, or the caller turned it off).
-   */
-  window = 0;
-  /** Items the callee may still send without another grant. */
-  outstanding = 0;
-  /** The callee was asked for batches (feature `batch`): every data part holds a list of items. */
-  batched = false;
-  /**
-   * A grant was just sent: the next read yields a macrotask first, so the
-   * grant leaves now (the transport writes once the microtask queue is
-   * empty) instead of after the consumer has drained the whole buffer; the
-   * callee then produces while this side consumes.
-   */
-  private yieldNext = false;
-  private readonly maxBuffer: number;
-  /**
-   * Unread items as a queue of chunks: a received batch is kept as it
-   * arrived (no copy per item); single parts are appended to the last chunk.
-   * Every chunk is an array this stream owns.
-   */
-  private chunks: (unknown[] | undefined)[] = [];
-  private chunkHead = 0;
-  /** Read position in `chunks[chunkHead]`. */
-  private index = 0;
-  private unread = 0;
-  private waiters: Waiter[] | undefined = undefined;
-  private finished = false;
-  private error: SparrowError | undefined = undefined;
-
-  constructor(owner: CallOwner, target: string, maxBuffer: number) {
-    super(owner, target);
-    this.maxBuffer = maxBuffer;
+  constructor(expire: (entry: PendingEntry, error: SparrowError) => void) {
+    this.expire = expire;
   }
 
-  onResponse(message: ResponseMessage): boolean {
-    if (this.timeoutMs > 0) this.lastActivity = Date.now();
-    if (!message.multipart) {
-      this.fail(new ResponseKindError(this.target, false));
-      return true;
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The entry answered by `id` (as the other side echoed it), if pending. */
+  get(id: MessageId): PendingEntry | undefined {
+    return this.entries.get(ownId(id));
+  }
+
+  /** True while `entry` is in the table. */
+  has(entry: PendingEntry): boolean {
+    return this.entries.get(entry.id) === entry;
+  }
+
+  /** The id of the next request (ids are own numbers in sequence, §7.1). */
+  takeId(): number {
+    return this.nextId++;
+  }
+
+  /**
+   * Adds `entry` under its id (from `takeId`), and arms its timeout
+   * (`timeoutMs` as `checkTimeout` returns it) and its abort listener.
+   */
+  add(entry: PendingEntry, timeoutMs: number, signal: AbortSignal | undefined): void {
+    this.entries.add(entry);
+    if (timeoutMs > 0) {
+      entry.timeoutMs = timeoutMs;
+      entry.deadline = Date.now() + timeoutMs;
+      // Usually the sweep is already armed for an earlier deadline: nothing to do.
+      if (this.sweepTimer === undefined || entry.deadline < this.sweepAt) this.armSweep(entry.deadline);
     }
-    if (message.final !== 'terminator') {
-      if (this.batched) {
-        if (!this.pushBatch(message.hasResult ? message.result : undefined)) return false;
-      } else {
-        if (this.outstanding > 0) this.outstanding--;
-        this.push(message.hasResult ? message.result : undefined);
+    if (signal !== undefined) {
+      entry.signal = signal;
+      signal.addEventListener('abort', entry);
+    }
+  }
+
+  /** Removes an entry from the table and releases what it holds. */
+  finish(entry: PendingEntry): void {
+    this.entries.delete(entry);
+    // The sweep timer stays armed: it disarms itself when it finds nothing to wait for.
+    entry.deadline = 0;
+    if (entry.signal !== undefined) {
+      entry.signal.removeEventListener('abort', entry);
+      entry.signal = undefined;
+    }
+    if (entry.locals !== undefined) entry.locals.close();
+  }
+
+  /**
+   * An answer to one of our requests: a response goes to its entry (which
+   * says whether it ended the request), an exception fails it, an ack is
+   * reported to `onAck`. Answers to ids not pending are dropped.
+   */
+  settle(message: ResponseMessage | ExceptionMessage | AckMessage, logger: Logger): void {
+    const entry = this.get(message.to);
+    if (entry === undefined) {
+      logger.debug(`${message.kind} for unknown request ${String(message.to)} dropped`);
+      return;
+    }
+    if (message.kind === 'response') {
+      if (entry.onResponse(message)) this.finish(entry);
+    } else if (message.kind === 'exception') {
+      this.finish(entry);
+      entry.fail(fromWireError(message.error));
+    } else if (entry.onAck !== undefined) {
+      // A repeated ack is harmless: report the first only.
+      if (entry.acked) return;
+      entry.acked = true;
+      try {
+        entry.onAck();
+      } catch (error) {
+        logger.warn('an onAck listener threw', error);
       }
+    } else {
+      // The reference answers an unknown target with a bare ack and nothing
+      // else (§7.6): an ack nobody asked for means "target not found".
+      this.finish(entry);
+      entry.fail(new SparrowError(ErrorCode.TargetNotFound, `target ${entry.target} not found (the remote peer acknowledged a request that asked for no acknowledge)`));
     }
-    if (message.final !== undefined) {
-      this.finished = true;
-      this.wakeDone();
-      return true;
+  }
+
+  /** Stops the sweep for good and removes every entry; returns them (the peer fails them). */
+  drain(): PendingEntry[] {
+    this.stopped = true;
+    if (this.sweepTimer !== undefined) {
+      clearTimeout(this.sweepTimer);
+      this.sweepTimer = undefined;
     }
-    if (this.unread > this.maxBuffer) {
-      this.owner.cancelEntry(this, new SparrowError(ErrorCode.LimitExceeded, `${this.target}: more than ${this.maxBuffer} unread parts buffered`));
-    }
-    return false;
+    const entries = this.entries.values();
+    for (const entry of entries) this.finish(entry);
+    return entries;
   }
 
-  fail(error: SparrowError): void {
-    if (this.finished || this.error !== undefined) return;
-    this.error = error;
-    const waiters = this.waiters;
-    if (waiters === undefined) return;
-    this.waiters = undefined;
-    this.finished = true;
-    for (const waiter of waiters) waiter.reject(error);
-  }
-
-  override end(): void {
-    this.finished = true;
-    this.chunks = [];
-    this.chunkHead = 0;
-    this.index = 0;
-    this.unread = 0;
-    this.wakeDone();
-  }
-
-  next(): Promise<IteratorResult<T, undefined>> {
-    if (this.yieldNext) {
-      this.yieldNext = false;
-      return new Promise((resolve) => nextMacrotask(() => resolve(this.next())));
-    }
-    if (this.unread > 0) return Promise.resolve({ done: false, value: this.take() as T });
-    if (this.error !== undefined && !this.finished) {
-      // Deliver the error once, after every part that came before it.
-      this.finished = true;
-      return Promise.reject(this.error);
-    }
-    if (this.finished) return Promise.resolve(DONE);
-    return new Promise<IteratorResult<unknown, undefined>>((resolve, reject) => {
-      (this.waiters ??= []).push({ resolve, reject });
-    }) as Promise<IteratorResult<T, undefined>>;
-  }
-
-  tryNext(): IteratorResult<T, undefined> | undefined {
-    if (this.yieldNext) return undefined;
-    if (this.unread > 0) return { done: false, value: this.take() as T };
-    // An error not yet delivered leaves `finished` false: next() rejects with it.
-    return this.finished ? DONE : undefined;
-  }
-
-  return(): Promise<IteratorResult<T, undefined>> {
-    this.cancel();
-    return Promise.resolve(DONE);
-  }
-
-  cancel(): void {
-    if (this.finished) return;
-    // cancelEntry ends this stream through end() (it is no-op when the entry already left the table).
-    this.owner.cancelEntry(this, undefined);
-    this.end();
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  /** The next unread item (there is one), then the credit check. */
-  private take(): unknown {
-    const chunk = this.chunks[this.chunkHead]!;
-    const value = chunk[this.index];
-    if (++this.index === chunk.length) {
-      this.index = 0;
-      this.chunks[this.chunkHead++] = undefined;
-      if (this.chunkHead === this.chunks.length) {
-        this.chunks.length = 0;
-        this.chunkHead = 0;
-      }
-    }
-    this.unread--;
-    if (this.window > 0) this.topUp();
-    return value;
-  }
-
-  private push(value: unknown): void {
-    const last = this.unread > 0 ? this.chunks[this.chunks.length - 1]! : undefined;
-    if (last === undefined) this.chunks.push([value]);
-    else last.push(value);
-    this.unread++;
-    if (this.waiters !== undefined) this.wake();
+  /** (Re-)arms the sweep timer to fire at `at` (ms since epoch). */
+  private armSweep(at: number): void {
+    if (this.sweepTimer !== undefined) clearTimeout(this.sweepTimer);
+    this.sweepAt = at;
+    this.sweepTimer = setTimeout(this.sweep, Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS));
   }
 
   /**
-   * A batched part: `[item, ...]`, at most the credit still outstanding. A
-   * part that breaks that (not a list, more items than granted) fails the
-   * stream with `protocol-error` after the items before it, and cancels it.
-   * Returns false when it did.
+   * The sweep timer: times out every entry whose deadline has passed, then
+   * re-arms for the earliest deadline left, or stays disarmed when none is
+   * left. An arrow property: bound once per table, not per arming.
    */
-  private pushBatch(items: unknown): boolean {
-    if (!Array.isArray(items) || items.length > this.outstanding) {
-      const what = Array.isArray(items) ? `a batch of ${items.length} items with ${this.outstanding} granted` : 'a batched part that is not a list';
-      this.owner.cancelEntry(this, new SparrowError(ErrorCode.ProtocolError, `${this.target} sent ${what}`));
-      return false;
+  private readonly sweep = (): void => {
+    this.sweepTimer = undefined;
+    if (this.stopped) return;
+    const now = Date.now();
+    let next = Infinity;
+    let expired: PendingEntry[] | undefined;
+    for (const entry of this.entries.values()) {
+      if (entry.deadline === 0) continue;
+      entry.refreshDeadline(now);
+      if (entry.deadline <= now) (expired ??= []).push(entry);
+      else if (entry.deadline < next) next = entry.deadline;
     }
-    const count = items.length;
-    if (count === 0) return true;
-    this.outstanding -= count;
-    // Unbatched, a null item arrives as a part without payload, read as undefined: the same here.
-    for (let k = 0; k < count; k++) if (items[k] === null) items[k] = undefined;
-    this.chunks.push(items);
-    this.unread += count;
-    if (this.waiters !== undefined) this.wake();
-    return true;
-  }
-
-  /** Hands buffered items to waiting `next()` calls (after they are counted, so the credit check sees them). */
-  private wake(): void {
-    const waiters = this.waiters!;
-    while (this.unread > 0 && waiters.length > 0) waiters.shift()!.resolve({ done: false, value: this.take() });
-    if (waiters.length === 0) this.waiters = undefined;
-  }
-
-  /**
-   * The consumer read an item: once unread + outstanding credit falls below
-   * half the window, grant the difference in one notification (one grant per
-   * window/2 items, not one per item).
-   */
-  private topUp(): void {
-    if (this.finished || this.error !== undefined) return;
-    const have = this.unread + this.outstanding;
-    if (have * 2 >= this.window) return;
-    const n = this.window - have;
-    this.outstanding += n;
-    this.owner.grantCredit(this, n);
-    this.yieldNext = true;
-  }
-
-  private wakeDone(): void {
-    const waiters = this.waiters;
-    if (waiters === undefined) return;
-    this.waiters = undefined;
-    for (const waiter of waiters) waiter.resolve(DONE);
-  }
+    // Settled outside the walk: expiring removes entries from the table.
+    if (expired !== undefined) {
+      for (const entry of expired) this.expire(entry, new SparrowError(ErrorCode.Timeout, `${entry.target} timed out after ${entry.timeoutMs} ms`));
+    }
+    if (next !== Infinity && this.sweepTimer === undefined) this.armSweep(Math.max(next, now + SWEEP_MIN_INTERVAL_MS));
+  };
 }

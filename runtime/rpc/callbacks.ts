@@ -1,5 +1,6 @@
 /**
- * Callback and iterable params (PROTOCOL.md §6, §7.8, §7.9), both sides.
+ * The callbacks feature: callback and iterable params (PROTOCOL.md §6,
+ * §7.8, §7.9), both sides.
  *
  * Caller side: functions and iterators among the params are taken out of the
  * params map, declared in the special part (`#cb`, `#icb`) and kept as
@@ -10,24 +11,21 @@
  * `AsyncIterable` bound to the incoming call; both stop working (with
  * `invalid-state`) once the call has ended, because the reference drops
  * callback messages for requests that are no longer pending.
- */
-import { ErrorCode, SparrowError } from '../errors.ts';
-import type { CallbackDeclarations, Params, RequestMessage, ResponseMessage } from '../envelope/message.ts';
-import type { IncomingCall } from './incoming-call.ts';
-import type { CallbackStyle, Handler } from './registry.ts';
-
-/**
- * How a caller passes one param (`CallOptions.paramKinds`):
- * - `value`: a plain value, serialised in the params map;
- * - `callback`: a function the callee may call back (`#cb`);
- * - `iterable`: an `Iterable` or `AsyncIterable` the callee pulls item by item (`#icb`).
  *
- * Without an explicit kind a param is a `callback` when it is a function, an
- * `iterable` when it is an async iterable or an iterator (an object with both
- * `next()` and `Symbol.iterator`, like a generator: the reference's rule),
- * else a `value`. Arrays, sets and maps are values unless said otherwise.
+ * A peer has it when made by `createPeer`, or when given `callbacksFeature`;
+ * generated code names it only for a schema with callback or stream params.
  */
-export type ParamKind = 'value' | 'callback' | 'iterable';
+import { ErrorCode, SparrowError, toWireError } from '../errors.ts';
+import type { CallbackDeclarations, NotificationMessage, Params, RequestMessage, ResponseMessage } from '../envelope/message.ts';
+import { PendingCall, type CallLocals } from './call-table.ts';
+import { defineFeature, type CallbacksPart, type Incoming, type PeerCore } from './features.ts';
+import { detectParamKind, isIterable, isThenable, openIterator } from './guards.ts';
+import type { IncomingCall } from './incoming-call.ts';
+import type { Logger } from './logger.ts';
+import { describeTarget } from './registry.ts';
+import type { CallbackStyle, Handler, NotifyCallback, ParamKind, RequestCallback } from './types.ts';
+
+export type { NotifyCallback, ParamKind, RequestCallback } from './types.ts';
 
 /** A caller-side function the callee may call back. */
 export interface CallbackSlot {
@@ -45,21 +43,31 @@ export interface IterableSlot {
 
 export type LocalSlot = CallbackSlot | IterableSlot;
 
-function detectKind(value: unknown): ParamKind {
-  if (typeof value === 'function') return 'callback';
-  if (typeof value === 'object' && value !== null) {
-    if (Symbol.asyncIterator in value) return 'iterable';
-    if (Symbol.iterator in value && typeof (value as { next?: unknown }).next === 'function') return 'iterable';
-  }
-  return 'value';
-}
-
-function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && (Symbol.asyncIterator in value || Symbol.iterator in value);
-}
-
 function kindOf(name: string, value: unknown, kinds: Readonly<Record<string, ParamKind>> | undefined): ParamKind {
-  return kinds !== undefined && Object.hasOwn(kinds, name) ? (kinds[name] as ParamKind) : detectKind(value);
+  return kinds !== undefined && Object.hasOwn(kinds, name) ? (kinds[name] as ParamKind) : detectParamKind(value);
+}
+
+/** The locals of one request, by param name; closing lets unfinished iterators clean up (generators run their `finally`). */
+class Locals extends Map<string, LocalSlot> implements CallLocals {
+  private readonly logger: Logger;
+
+  constructor(logger: Logger) {
+    super();
+    this.logger = logger;
+  }
+
+  close(): void {
+    for (const slot of this.values()) {
+      if (slot.kind !== 'iterable' || slot.done || slot.iterator === undefined) continue;
+      slot.done = true;
+      try {
+        const result = slot.iterator.return?.();
+        if (isThenable(result)) result.then(undefined, (error: unknown) => this.logger.debug('closing an iterable param failed', error));
+      } catch (error) {
+        this.logger.debug('closing an iterable param failed', error);
+      }
+    }
+  }
 }
 
 /**
@@ -72,7 +80,8 @@ export function prepareParams(
   message: RequestMessage,
   params: Params | undefined,
   kinds: Readonly<Record<string, ParamKind>> | undefined,
-): Map<string, LocalSlot> | undefined {
+  logger: Logger,
+): Map<string, LocalSlot> & CallLocals | undefined {
   if (params === undefined) return undefined;
   let plainCount = 0;
   let special = false;
@@ -87,7 +96,7 @@ export function prepareParams(
   }
   const plain: Params = {};
   const declarations: CallbackDeclarations = { callbacks: [], iterables: [] };
-  const locals = new Map<string, LocalSlot>();
+  const locals = new Locals(logger);
   for (const name in params) {
     const value = params[name];
     const kind = kindOf(name, value, kinds);
@@ -108,11 +117,6 @@ export function prepareParams(
   return locals;
 }
 
-/** Opens a caller-side iterable, async first. */
-export function openIterator(source: Iterable<unknown> | AsyncIterable<unknown>): Iterator<unknown> | AsyncIterator<unknown> {
-  return Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
-}
-
 /** What callee-side proxies need from the peer. */
 export interface CallbackChannel {
   /**
@@ -126,21 +130,11 @@ export interface CallbackChannel {
   pull(call: IncomingCall, name: string): Promise<ResponseMessage>;
 }
 
-/** A callee-side callback param in notification style: returns nothing. */
-export type NotifyCallback = (params?: Params) => void;
-/** A callee-side callback param in request style: resolves with what the caller's function returned. */
-export type RequestCallback = (params?: Params) => Promise<unknown>;
-
 /**
  * Replaces every declared callback and iterable name in `params` (the
  * decoded message's own map, which the peer owns) with its proxy.
  */
-export function bindDeclaredParams(
-  params: Params,
-  declarations: CallbackDeclarations,
-  call: IncomingCall,
-  channel: CallbackChannel,
-): Params {
+export function bindDeclaredParams(params: Params, declarations: CallbackDeclarations, call: IncomingCall, channel: CallbackChannel): Params {
   const styles = call.callbackStyles;
   for (const name of declarations.callbacks) {
     const style: CallbackStyle = styles !== undefined && Object.hasOwn(styles, name) ? (styles[name] as CallbackStyle) : 'notification';
@@ -212,3 +206,118 @@ class RemoteIterable implements AsyncIterableIterator<unknown, undefined, undefi
     return { done: false, value: response.hasResult ? response.result : undefined };
   }
 }
+
+/** A payload-less pull of an iterable param (§7.9): resolves with the raw response so `pt`/`pf` can be told apart. */
+class PendingPull extends PendingCall {
+  override onResponse(message: ResponseMessage): boolean {
+    this.resolve(message);
+    return true;
+  }
+}
+
+class Callbacks implements CallbacksPart, CallbackChannel {
+  private readonly core: PeerCore;
+
+  constructor(core: PeerCore) {
+    this.core = core;
+  }
+
+  prepare(message: RequestMessage, params: Params, kinds: Readonly<Record<string, ParamKind>> | undefined): CallLocals | undefined {
+    return prepareParams(message, params, kinds, this.core.logger);
+  }
+
+  bind(params: Params, declarations: CallbackDeclarations, call: IncomingCall): Params {
+    return bindDeclaredParams(params, declarations, call, this);
+  }
+
+  /** The slot `message` names among the locals of our pending call `c`. */
+  private slot(message: Incoming<RequestMessage> | Incoming<NotificationMessage>): LocalSlot | undefined {
+    const locals = this.core.calls.get(message.callbackOf!)?.locals as Locals | undefined;
+    return locals?.get(message.target);
+  }
+
+  /** {r: name, i: M, c: N} [params]: call a local function, or pull an iterable. */
+  onRequest(message: Incoming<RequestMessage>): void {
+    const slot = this.slot(message);
+    const outbox = this.core.outbox;
+    if (slot === undefined) {
+      const msg = `callback ${message.target} not found: request ${String(message.callbackOf)} is not pending or did not declare it`;
+      outbox.sendException(message.id, { cat: 'r', type: 'TargetNotFound', msg }, message.format);
+      return;
+    }
+    if (slot.kind === 'iterable') {
+      if (message.ack) outbox.sendAck(message.id, message.format);
+      void this.answerPull(slot, message);
+      return;
+    }
+    this.core.dispatcher.startRequest(message, slot.fn, '', false, undefined);
+  }
+
+  /** {n: name, c: N} [params] */
+  onNotification(message: Incoming<NotificationMessage>): void {
+    const slot = this.slot(message);
+    if (slot === undefined || slot.kind !== 'callback') {
+      // The reference drops these as "invalid request id" too (§7.8).
+      this.core.logger.debug(`callback notification ${message.target} for request ${String(message.callbackOf)} dropped`);
+      return;
+    }
+    this.core.dispatcher.startNotification(message, slot.fn, '');
+  }
+
+  /** Answers one pull of an iterable param (§7.9): {p: M} [item], {pt: M} at the end, {x: M} on error. */
+  private async answerPull(slot: IterableSlot, message: Incoming<RequestMessage>): Promise<void> {
+    const response: ResponseMessage = { kind: 'response', to: message.id, multipart: false, ack: false, hasResult: false };
+    try {
+      if (!slot.done) {
+        slot.iterator ??= openIterator(slot.source);
+        let step = slot.iterator.next();
+        if (isThenable(step)) step = await step;
+        if (step.done === true) {
+          slot.done = true;
+        } else if (step.value !== undefined && step.value !== null) {
+          response.hasResult = true;
+          response.result = step.value;
+        }
+      }
+    } catch (error) {
+      slot.done = true;
+      this.core.outbox.sendException(message.id, toWireError(error), message.format);
+      return;
+    }
+    if (slot.done) response.final = 'terminator';
+    this.core.outbox.sendResponse(response, message.format);
+  }
+
+  callbackNotify(call: IncomingCall, name: string, params: Params | undefined): void {
+    const core = this.core;
+    if (call.ended) throw endedError(call, name);
+    if (core.isClosed) throw core.closedError(name);
+    // {n: name, c: N} [params]
+    const message: NotificationMessage = { kind: 'notification', target: name, callbackOf: call.id!, params: params ?? {} };
+    if (!core.outbox.sendOrThrow(message, core.format, params)) throw core.outbox.tooBigError(name);
+  }
+
+  callbackRequest(call: IncomingCall, name: string, params: Params | undefined): Promise<unknown> {
+    if (call.ended) return Promise.reject(endedError(call, name));
+    const entry = new PendingCall(this.core, name);
+    this.core.request(entry, name, params, {}, call.id);
+    return entry.promise;
+  }
+
+  pull(call: IncomingCall, name: string): Promise<ResponseMessage> {
+    if (call.ended) return Promise.reject(endedError(call, name));
+    const entry = new PendingPull(this.core, name);
+    this.core.request(entry, name, undefined, {}, call.id);
+    return entry.promise as Promise<ResponseMessage>;
+  }
+}
+
+function endedError(call: IncomingCall, name: string): SparrowError {
+  return new SparrowError(ErrorCode.InvalidState, `callback ${name} of ${describeTarget(call.namespace, call.target)} used after the call ended`);
+}
+
+/**
+ * Callback and iterable params, both sides. Give it to a peer made without
+ * it (`PeerOptions.features`) or to a target that needs it (`ExportOptions.features`).
+ */
+export const callbacksFeature = /* @__PURE__ */ defineFeature('callbacks', [], (core) => new Callbacks(core));

@@ -4,8 +4,15 @@
  */
 import type { MessageId, WireFormat } from '../envelope/message.ts';
 import type { SparrowError } from '../errors.ts';
-import type { Peer } from './peer.ts';
-import type { CallbackStyle, CallContext } from './registry.ts';
+import type { CallbackStyle, CallContext, Peer } from './types.ts';
+
+/** Paces a multipart answer (flow control): fed by `#sys.credit` grants, woken when the call stops. */
+export interface CallPacer {
+  /** Adds credit (a `#sys.credit` grant) and resumes a waiting sender. */
+  grant(n: number): void;
+  /** The call stopped: a waiting sender resumes (and sees `silenced`). */
+  stop(): void;
+}
 
 export class IncomingCall implements CallContext {
   readonly peer: Peer;
@@ -24,15 +31,8 @@ export class IncomingCall implements CallContext {
    * the connection closed, or (silent requests) it was answered on delivery.
    */
   silenced = false;
-  /**
-   * Flow control of a multipart answer (`#sys.credit`): parts that may still
-   * be sent, or -1 when the caller did not ask for flow control.
-   */
-  credit = -1;
-  /** The caller asked for batched parts (`#sys.credit` with `batch: true`, feature `batch`). */
-  batch = false;
-  /** Set while the multipart sender waits for credit; a grant or an abort wakes it. */
-  creditWaiter: (() => void) | undefined = undefined;
+  /** Flow control of a multipart answer, when the caller asked for it (`#sys.credit`). */
+  pacer: CallPacer | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private abortReason: SparrowError | undefined = undefined;
 
@@ -71,20 +71,6 @@ export class IncomingCall implements CallContext {
     this.abortReason = reason;
     this.silenced = true;
     this.controller?.abort(reason);
-    this.wake();
-  }
-
-  /** Adds credit (a `#sys.credit` grant) and resumes a waiting sender. */
-  grant(n: number): void {
-    if (this.credit < 0) return;
-    this.credit += n;
-    this.wake();
-  }
-
-  private wake(): void {
-    const waiter = this.creditWaiter;
-    if (waiter === undefined) return;
-    this.creditWaiter = undefined;
-    waiter();
+    this.pacer?.stop();
   }
 }

@@ -5,13 +5,16 @@
  * reference looks up its system register first.
  */
 import type { MessageId } from '../envelope/message.ts';
-import { SYSTEM_NAMESPACE, attachedServiceDescriptors, type Registration, type Registry } from './registry.ts';
+import { SYSTEM_NAMESPACE, attachedServiceDescriptors } from './registry.ts';
+import type { Registration, Registry } from './types.ts';
 
 /**
- * Extension names this peer reports from `#sys.features`. A remote peer may
- * use an extension only after seeing its name here (PROTOCOL.md decision 5).
+ * Extension names a peer with every part (`createPeer`) reports from
+ * `#sys.features`. A remote peer may use an extension only after seeing its
+ * name there (PROTOCOL.md decision 5); a peer without the streams part
+ * reports only `cancel` and `describe`.
  */
-export const PEER_FEATURES: readonly string[] = Object.freeze(['batch', 'cancel', 'credit', 'describe']);
+export const PEER_FEATURES: readonly string[] = /* @__PURE__ */ Object.freeze(['batch', 'cancel', 'credit', 'describe']);
 
 /** The peer internals the system handlers reach. */
 export interface SystemHooks {
@@ -25,6 +28,8 @@ export interface SystemHooks {
   credit(id: MessageId, n: number, batch: boolean): void;
   /** The registries the peer serves, its own exports first (for `#sys.describe`). */
   registries?(): readonly Registry[];
+  /** The extension names to report (`#sys.features`), sorted; default `PEER_FEATURES`. */
+  features?(): readonly string[];
 }
 
 /** Every exported target once (the first registry wins, as in lookup), sorted by namespace then name. */
@@ -49,7 +54,7 @@ export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Reg
     // {r: "ping", s: "#sys"} → "pong"
     system('ping', () => 'pong'),
     // {r: "features", s: "#sys"} → ["batch", "cancel", "credit", "describe"]
-    system('features', () => [...PEER_FEATURES]),
+    system('features', () => [...(hooks.features?.() ?? PEER_FEATURES)]),
     // {r: "describe", s: "#sys"} → {services: [<descriptor>, ...], targets: [{namespace, name, multipart}, ...]}
     // `services`: what registerService attached to this peer and its registries;
     // `targets`: every exported target, schema or not, so tools can list a schema-less peer too.

@@ -6,11 +6,10 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import type { Params } from '../envelope/message.ts';
-import type { CallOptions, Peer } from '../rpc/peer.ts';
-import type { ParamKind } from '../rpc/callbacks.ts';
-import type { CallStream } from '../rpc/call-table.ts';
-import type { CallbackStyle, CallContext, ExportOptions, Handler } from '../rpc/registry.ts';
+import { isIterable, isThenable } from '../rpc/guards.ts';
+import { usePeerFeatures } from '../rpc/peer-core.ts';
 import { attachServiceDescriptor } from '../rpc/registry.ts';
+import type { CallbackStyle, CallContext, CallOptions, CallStream, ExportOptions, Handler, ParamKind, Peer, PeerFeature } from '../rpc/types.ts';
 import { createTopic, type TopicOptions } from '../rpc/topic.ts';
 import { decodeFields, decodeValue, encodeFields, encodeValue, invalid, type DecodeOptions } from './codec.ts';
 import { createDecoder, createEncoder, createFieldsDecoder } from './compiled-codec.ts';
@@ -25,13 +24,25 @@ import { SchemaError, type SchemaErrorClass } from './typed-error.ts';
 export interface ServiceDefinition<C = unknown, I = unknown> {
   readonly descriptor: ServiceDescriptor;
   readonly errors: Readonly<Record<string, SchemaErrorClass>>;
+  /**
+   * The peer parts the service's members need (`streamsFeature` for stream
+   * results and topics, `callbacksFeature` for callback and stream params):
+   * generated code lists only what the schema uses, so a bundle carries
+   * only those. `createClient` installs them on its peer, `registerService`
+   * on every peer that calls a member.
+   */
+  readonly features: readonly PeerFeature[];
   /** Type-level only; never set. */
   readonly types?: { readonly client: C; readonly implementation: I };
 }
 
 /** Builds a {@link ServiceDefinition}; used by generated code. */
-export function defineService<C, I>(descriptor: ServiceDescriptor, errors: Readonly<Record<string, SchemaErrorClass>> = {}): ServiceDefinition<C, I> {
-  return Object.freeze({ descriptor, errors });
+export function defineService<C, I>(
+  descriptor: ServiceDescriptor,
+  errors: Readonly<Record<string, SchemaErrorClass>> = {},
+  features: readonly PeerFeature[] = [],
+): ServiceDefinition<C, I> {
+  return Object.freeze({ descriptor, errors, features });
 }
 
 /** Per-call options of a generated client method. */
@@ -98,10 +109,6 @@ export interface ExportTarget {
   export(name: string, handler: Handler, options?: ExportOptions): () => void;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
 function isFunction(value: unknown): value is (...args: never[]) => unknown {
   return typeof value === 'function';
 }
@@ -118,10 +125,6 @@ function* mapSync<T, U>(source: Iterable<T>, map: (item: T) => U): Generator<U, 
 
 function mapIterable<T, U>(source: AsyncIterable<T> | Iterable<T>, map: (item: T) => U): AsyncIterable<U> | Iterable<U> {
   return Symbol.asyncIterator in source ? mapAsync(source, map) : mapSync(source as Iterable<T>, map);
-}
-
-function isIterable(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
-  return typeof value === 'object' && value !== null && (Symbol.asyncIterator in value || Symbol.iterator in value);
 }
 
 /** The qualified name of the error declaration whose schema name is `type`, preferring the member's `throws`. */
@@ -215,6 +218,7 @@ function valueArgsEncoder(params: readonly ParamDesc[], types: TypeTable, kinds:
  */
 export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unknown>, options: ClientOptions = {}): C {
   const { descriptor } = definition;
+  if (definition.features.length > 0) usePeerFeatures(peer, definition.features);
   const types = descriptor.types;
   const decodeOptions: DecodeOptions = options.strict === true ? { strict: true } : {};
   const validate = options.validate !== false;
@@ -521,15 +525,26 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
   const topics: Record<string, TopicPublisher<unknown>> = {};
   const impl = implementation as Record<string, unknown>;
 
-  const guard = async (member: MemberDesc, ctx: CallContext): Promise<void> => {
-    if (member.auth === undefined) return;
-    const allowed = options.authorize === undefined ? false : await options.authorize(ctx, member.auth);
-    if (!allowed) throw new SparrowError(ErrorCode.PermissionDenied, `${member.name} requires one of the groups: ${member.auth.join(', ')}`);
+  /** The `@auth` hook of a member with groups (the dispatcher runs it before anything else). */
+  const guardOf = (member: MemberDesc): ExportOptions['guard'] => {
+    const groups = member.auth;
+    if (groups === undefined) return undefined;
+    return async (ctx: CallContext): Promise<void> => {
+      const allowed = options.authorize === undefined ? false : await options.authorize(ctx, groups);
+      if (!allowed) throw new SparrowError(ErrorCode.PermissionDenied, `${member.name} requires one of the groups: ${groups.join(', ')}`);
+    };
+  };
+  const exportOptionsOf = (member: MemberDesc): ExportOptions => {
+    const exportOptions: ExportOptions = { namespace: descriptor.namespace };
+    const guard = guardOf(member);
+    if (guard !== undefined) exportOptions.guard = guard;
+    if (definition.features.length > 0) exportOptions.features = definition.features;
+    return exportOptions;
   };
 
   try {
     for (const member of descriptor.methods) {
-      const exportOptions: ExportOptions = { namespace: descriptor.namespace };
+      const exportOptions = exportOptionsOf(member);
       if (member.kind === 'topic') {
         const topic = createTopic<unknown>(options.topic ?? {});
         topics[tsKey(member)] = {
@@ -540,14 +555,7 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
           close: () => topic.close(),
         };
         exportOptions.multipart = true;
-        const handler: Handler =
-          member.auth === undefined
-            ? topic.handler
-            : async (params, ctx) => {
-                await guard(member, ctx);
-                return topic.handler(params, ctx);
-              };
-        removers.push(target.export(member.name, handler, exportOptions));
+        removers.push(target.export(member.name, topic.handler, exportOptions));
         removers.push(() => topic.close());
         continue;
       }
@@ -573,8 +581,12 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
       const rethrow = (error: unknown): never => {
         throw encodeThrown(definition, error);
       };
-      const runMember = (params: Params, ctx: CallContext): unknown => {
-        const args = decodeParams(member, params, types, decodeOptions, validate);
+      // The validation hook: the dispatcher runs it after the `@auth` guard, before the handler.
+      exportOptions.decodeParams = (params) => decodeParams(member, params, types, decodeOptions, validate);
+      // Synchronous when the implementation is: the peer then answers
+      // without a promise per call (the peer catches a synchronous throw
+      // exactly as a rejection).
+      const handler: Handler = (args, ctx) => {
         let result: unknown;
         try {
           result = run(args, ctx);
@@ -583,11 +595,6 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
         }
         return isThenable(result) ? Promise.resolve(result).then(answer, rethrow) : answer(result);
       };
-      // Synchronous when the implementation is: the peer then answers
-      // without a promise per call (the peer catches a synchronous throw
-      // exactly as a rejection). `@auth` members wait for the guard first.
-      const handler: Handler =
-        member.auth === undefined ? runMember : (params, ctx) => guard(member, ctx).then(() => runMember(params, ctx));
       removers.push(target.export(member.name, handler, exportOptions));
     }
     removers.push(attachServiceDescriptor(target, descriptor));

@@ -15,9 +15,61 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { bundlePage, serveBrowserDemo } from '../../examples/browser/serve.ts';
+import { profileEntry, type Profile } from '../../scripts/bundle-size.ts';
 
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const inCi = process.env['CI'] === 'true';
+
+/** Launches headless Chromium (or skips, or fails under CI=true, when it is missing) and runs `body` with a page. */
+async function withChromium(t: { skip(message: string): void }, body: (page: import('playwright-core').Page) => Promise<void>): Promise<void> {
+  if (!existsSync(chromiumPath)) {
+    if (inCi) assert.fail(`Chromium not found at ${chromiumPath} with CI=true: run scripts/install-system-deps.sh`);
+    t.skip(`Chromium not found at ${chromiumPath} (set CHROMIUM_PATH, or run scripts/install-system-deps.sh)`);
+    return;
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'sparrow-chromium-'));
+  let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    });
+    await body(context.pages()[0] ?? (await context.newPage()));
+  } finally {
+    await context?.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+describe('browser size pages (npm run size)', () => {
+  const pages: Array<[Profile, RegExp[]]> = [
+    ['unary-json', [/^ok hello_world → "Hello unary!"$/]],
+    ['streams-callbacks-json', [/^ok demo_progress_update → "Processed 2 items", progress Processing a, Processing b$/, /^ok demo_multipart_response\(up_to: 3\) → \[1,2\] \[2,5\] \[3,10\]$/, /^ok demo_multipart_param\(1, 10, 30, 3\) → 44$/]],
+  ];
+  for (const [profile, expected] of pages) {
+    it(`the ${profile} page runs its calls in headless Chromium`, { timeout: 60_000 }, async (t) => {
+      await withChromium(t, async (page) => {
+        const demo = await serveBrowserDemo({ entry: profileEntry(profile) });
+        try {
+          const pageErrors: string[] = [];
+          page.on('pageerror', (error) => pageErrors.push(error.message));
+          await page.goto(demo.pageUrl);
+          await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 15_000 });
+          const status = await page.textContent('#status');
+          const lines = await page.$$eval('#to-server li', (items) => items.map((item) => `${item.className} ${item.textContent ?? ''}`));
+          const shown = `status: ${status}\n${lines.join('\n')}\nerrors: ${pageErrors.join('; ')}`;
+          assert.equal(status, 'done', shown);
+          assert.deepEqual(pageErrors, [], shown);
+          assert.equal(lines.length, expected.length, shown);
+          expected.forEach((pattern, k) => assert.match(lines[k]!, pattern, shown));
+        } finally {
+          await demo.close();
+        }
+      });
+    });
+  }
+});
 
 describe('browser demo', () => {
   it('the page bundle is browser-safe: no ws, no node: modules, no Node transports', async () => {
@@ -32,58 +84,36 @@ describe('browser demo', () => {
   });
 
   it('calls in both directions in headless Chromium', { timeout: 60_000 }, async (t) => {
-    if (!existsSync(chromiumPath)) {
-      if (inCi) assert.fail(`Chromium not found at ${chromiumPath} with CI=true: run scripts/install-system-deps.sh`);
-      t.skip(`Chromium not found at ${chromiumPath} (set CHROMIUM_PATH, or run scripts/install-system-deps.sh)`);
-      return;
-    }
-    const demo = await serveBrowserDemo();
-    const profile = mkdtempSync(join(tmpdir(), 'sparrow-chromium-'));
-    let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
-    try {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: chromiumPath,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-dev-shm-usage',
-        ],
-      });
-      const page = context.pages()[0] ?? (await context.newPage());
-      const pageErrors: string[] = [];
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      await page.goto(demo.pageUrl);
-      await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await withChromium(t, async (page) => {
+      const demo = await serveBrowserDemo();
+      try {
+        const pageErrors: string[] = [];
+        page.on('pageerror', (error) => pageErrors.push(error.message));
+        await page.goto(demo.pageUrl);
+        await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 15_000 });
 
-      const status = await page.textContent('#status');
-      const toServer = await page.$$eval('#to-server li', (items) => items.map((item) => `${item.className} ${item.textContent ?? ''}`));
-      const fromServer = await page.$$eval('#from-server li', (items) => items.map((item) => `${item.className} ${item.textContent ?? ''}`));
-      const shown = `status: ${status}\npage → server:\n${toServer.join('\n')}\nserver → page:\n${fromServer.join('\n')}\nerrors: ${pageErrors.join('; ')}`;
+        const status = await page.textContent('#status');
+        const toServer = await page.$$eval('#to-server li', (items) => items.map((item) => `${item.className} ${item.textContent ?? ''}`));
+        const fromServer = await page.$$eval('#from-server li', (items) => items.map((item) => `${item.className} ${item.textContent ?? ''}`));
+        const shown = `status: ${status}\npage → server:\n${toServer.join('\n')}\nserver → page:\n${fromServer.join('\n')}\nerrors: ${pageErrors.join('; ')}`;
 
-      assert.equal(status, 'done', shown);
-      assert.deepEqual(pageErrors, [], shown);
-      const has = (lines: string[], pattern: RegExp): void => assert.ok(lines.some((line) => line.startsWith('ok ') && pattern.test(line)), `${pattern} in\n${shown}`);
-      // page → server
-      has(toServer, /hello_world\(name: "browser"\) → "Hello browser!"/);
-      has(toServer, /demo_multipart_response\(up_to: 3\) → \[1,2\] \[2,5\] \[3,10\]/);
-      has(toServer, /put_blob \+ get_blob.*65536 bytes.*sha256 [0-9a-f]{12}/);
-      has(toServer, /notes\.add/);
-      // server → page
-      has(fromServer, /client\.show ← .*during notes\.add/);
-      has(fromServer, /client\.confirm ← .* → true/);
-      has(fromServer, /client\.show ← .*outside any call/);
-      has(fromServer, /client\.ping_count ← \d+/);
-      assert.ok(![...toServer, ...fromServer].some((line) => line.startsWith('fail')), shown);
-    } finally {
-      await context?.close();
-      rmSync(profile, { recursive: true, force: true });
-      await demo.close();
-    }
+        assert.equal(status, 'done', shown);
+        assert.deepEqual(pageErrors, [], shown);
+        const has = (lines: string[], pattern: RegExp): void => assert.ok(lines.some((line) => line.startsWith('ok ') && pattern.test(line)), `${pattern} in\n${shown}`);
+        // page → server
+        has(toServer, /hello_world\(name: "browser"\) → "Hello browser!"/);
+        has(toServer, /demo_multipart_response\(up_to: 3\) → \[1,2\] \[2,5\] \[3,10\]/);
+        has(toServer, /put_blob \+ get_blob.*65536 bytes.*sha256 [0-9a-f]{12}/);
+        has(toServer, /notes\.add/);
+        // server → page
+        has(fromServer, /client\.show ← .*during notes\.add/);
+        has(fromServer, /client\.confirm ← .* → true/);
+        has(fromServer, /client\.show ← .*outside any call/);
+        has(fromServer, /client\.ping_count ← \d+/);
+        assert.ok(![...toServer, ...fromServer].some((line) => line.startsWith('fail')), shown);
+      } finally {
+        await demo.close();
+      }
+    });
   });
 });

@@ -120,7 +120,8 @@ describe('peer: #sys.credit flow control', () => {
     // Junk grants are ignored, not trusted.
     for (const n of [0, -1, 1.5, 'x', 2 ** 40]) client.notify('credit', { id: 7, n }, { namespace: '#sys' });
     await settle(5);
-    const early = (server as unknown as { earlyGrants: Map<unknown, number> }).earlyGrants;
+    // The streams part's credit ledger holds them (rpc/flow-control.ts).
+    const early = (server as unknown as { parts: { streams: { ledger: { early: Map<unknown, number> } } } }).parts.streams.ledger.early;
     assert.equal(early.size, 1024);
     assert.equal(early.has(7), false);
     assert.equal(server.activeHandlerCount, 0);

@@ -18,7 +18,7 @@ import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
 import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';
 import { createMemoryTransportPair } from '../../runtime/transport/memory.ts';
-import { bundle, minimalClient } from '../../scripts/bundle-size.ts';
+import { bundle, profileEntry, type Profile } from '../../scripts/bundle-size.ts';
 
 const jsonOnly = serialisersOf([]);
 const bytes = new Uint8Array([1, 2, 3]);
@@ -147,12 +147,13 @@ describe('serialiser selection: links and peers', () => {
 
 describe('serialiser selection: browser bundle', () => {
   it('the JSON-only client bundles neither msgpackr nor cbor-x; with msgpack, msgpackr only', async () => {
-    const packages = async (withMsgpack: boolean): Promise<string[]> => {
-      const { metafile } = await bundle({ source: minimalClient(withMsgpack) }, false);
+    const packages = async (profile: Profile): Promise<string[]> => {
+      const { metafile } = await bundle(profileEntry(profile));
       return Object.keys(metafile.inputs).filter((input) => /node_modules\/(msgpackr|cbor-x)\//.test(input));
     };
-    assert.deepEqual(await packages(false), []);
-    const withMsgpack = await packages(true);
+    assert.deepEqual(await packages('unary-json'), []);
+    assert.deepEqual(await packages('streams-callbacks-json'), []);
+    const withMsgpack = await packages('streams-callbacks-msgpack');
     assert.ok(withMsgpack.some((input) => input.includes('msgpackr/')));
     assert.ok(!withMsgpack.some((input) => input.includes('cbor-x/')));
   });

@@ -98,12 +98,17 @@ class SchemaError:
 @_dc.dataclass(frozen=True, slots=True, kw_only=True)
 class Record:
     __proto__: str | None = None
+    to_string: str | None = None
+    get: str = ""
 
     def to_wire(self) -> dict[str, object]:
         """The wire map: fields by wire name, absent optionals left out."""
         _wire: dict[str, object] = {}
         if self.__proto__ is not None:
             _wire["__proto__"] = self.__proto__
+        if self.to_string is not None:
+            _wire["to_string"] = self.to_string
+        _wire["get"] = self.get
         return _wire
 
     @classmethod
@@ -112,12 +117,15 @@ class Record:
         _fields = _v.fields_of(value, path)
         return cls(
             __proto__=_v.optional(_fields, "__proto__", _v.string, path),
+            to_string=_v.optional(_fields, "to_string", _v.string, path),
+            get=_v.defaulted(_fields, "get", _v.string, path, lambda: ""),
         )
 
 
 class Keywords(IntEnum):
     if_ = 1
     else_ = 2
+    constructor = 3
 
 
 class NamesClient:
@@ -151,6 +159,15 @@ class NamesClient:
         _result = _rt.call(self._channel, "Names", "import", _params, _callbacks, {}, self._timeout)
         return _v.enum_of(Keywords, "Keywords")(_result, 'result')
 
+    def get(self, *, in_: int, delete: str | None = None) -> Record:
+        _params: dict[str, object] = {}
+        _callbacks: dict[str, object] = {}
+        _params["in"] = in_
+        if delete is not None:
+            _params["delete"] = delete
+        _result = _rt.call(self._channel, "Names", "get", _params, _callbacks, {}, self._timeout)
+        return Record.from_wire(_result, 'result')
+
 
 class AsyncNamesClient:
     """The asyncio client of Names (namespace "Names")."""
@@ -183,6 +200,15 @@ class AsyncNamesClient:
         _result = await _aio.call(self._channel, "Names", "import", _params, _callbacks, {}, self._timeout)
         return _v.enum_of(Keywords, "Keywords")(_result, 'result')
 
+    async def get(self, *, in_: int, delete: str | None = None) -> Record:
+        _params: dict[str, object] = {}
+        _callbacks: dict[str, object] = {}
+        _params["in"] = in_
+        if delete is not None:
+            _params["delete"] = delete
+        _result = await _aio.call(self._channel, "Names", "get", _params, _callbacks, {}, self._timeout)
+        return Record.from_wire(_result, 'result')
+
 
 class NamesHandler(Protocol):
     """What a threaded server implements for Names; export it with register_names()."""
@@ -196,6 +222,9 @@ class NamesHandler(Protocol):
     def import_(self, ctx: _c.CallContext, /, *, x: Record) -> Keywords:
         ...
 
+    def get(self, ctx: _c.CallContext, /, *, in_: int, delete: str | None) -> Record:
+        ...
+
 
 class AsyncNamesHandler(Protocol):
     """What an asyncio server implements for Names; export it with register_names_async()."""
@@ -207,6 +236,9 @@ class AsyncNamesHandler(Protocol):
         ...
 
     async def import_(self, ctx: _c.CallContext, /, *, x: Record) -> Keywords:
+        ...
+
+    async def get(self, ctx: _c.CallContext, /, *, in_: int, delete: str | None) -> Record:
         ...
 
 
@@ -246,6 +278,17 @@ def register_names(impl: NamesHandler, register: FunctionRegister | None = None,
         return int(_result)
 
     _rt.export(_reg, "Names", "import", _export_import_, False, None)
+
+    def _export_get(**_params: object) -> object:
+        _ctx = _c.context_of(_params, "Names", "get")
+        with _c.decoding():
+            _p_in_ = _v.required(_params, "in", _v.int32, "params")
+            _p_delete = _v.optional(_params, "delete", _v.string, "params")
+        with _c.raising():
+            _result = impl.get(_ctx, in_=_p_in_, delete=_p_delete)
+        return _result.to_wire()
+
+    _rt.export(_reg, "Names", "get", _export_get, False, None)
     return _reg
 
 
@@ -285,6 +328,17 @@ def register_names_async(impl: AsyncNamesHandler, register: FunctionRegister | N
         return int(_result)
 
     _aio.export(_reg, "Names", "import", _export_import_, False, None)
+
+    async def _export_get(**_params: object) -> object:
+        _ctx = _c.context_of(_params, "Names", "get")
+        with _c.decoding():
+            _p_in_ = _v.required(_params, "in", _v.int32, "params")
+            _p_delete = _v.optional(_params, "delete", _v.string, "params")
+        with _c.raising():
+            _result = await impl.get(_ctx, in_=_p_in_, delete=_p_delete)
+        return _result.to_wire()
+
+    _aio.export(_reg, "Names", "get", _export_get, False, None)
     return _reg
 
 

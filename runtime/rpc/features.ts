@@ -1,0 +1,88 @@
+/**
+ * The seams between the peer's core and its optional parts (streams,
+ * callbacks): what the core asks of a part, and what a part may use of the
+ * core. Interfaces only, so the core can hold a part without importing it:
+ * a bundle whose code never names `streamsFeature` or `callbacksFeature`
+ * leaves their modules out.
+ */
+import type { CallbackDeclarations, IncomingMessage, MessageId, NotificationMessage, Params, RequestMessage, WireFormat } from '../envelope/message.ts';
+import type { SparrowError } from '../errors.ts';
+import type { CallLocals, CallTable, PendingEntry } from './call-table.ts';
+import type { IncomingCall } from './incoming-call.ts';
+import type { Logger } from './logger.ts';
+import type { Outbox } from './outbox.ts';
+import type { CallbackStyle, CallOptions, CallStream, Handler, ParamKind, Peer, PeerFeature, StreamOptions } from './types.ts';
+
+/** A decoded message with the format it arrived in. */
+export type Incoming<M extends IncomingMessage | RequestMessage | NotificationMessage> = M & { format: WireFormat };
+
+/** The streams part: multipart calls and answers, credit and batches. */
+export interface StreamsPart {
+  /** `Peer.callStream`. */
+  callStream<T>(target: string, params: Params | undefined, options: StreamOptions): CallStream<T>;
+  /** Sends what a multipart handler returned as parts, then the terminator. */
+  answer(call: IncomingCall, result: unknown): Promise<void>;
+  /** A request starts: takes the credit granted for it before it arrived (only a multipart answer is paced). */
+  claimGrant(call: IncomingCall, multipart: boolean): void;
+  /** `#sys.credit {id, n, [batch]}`. */
+  onCredit(id: MessageId, n: number, batch: boolean): void;
+}
+
+/** The callbacks part: callback and iterable params, on both sides. */
+export interface CallbacksPart {
+  /** Caller side: fills `message.params`/`declarations`; returns what the callee may reach with `c`. */
+  prepare(message: RequestMessage, params: Params, kinds: Readonly<Record<string, ParamKind>> | undefined): CallLocals | undefined;
+  /** Callee side: replaces every declared name in `params` with its proxy bound to `call`. */
+  bind(params: Params, declarations: CallbackDeclarations, call: IncomingCall): Params;
+  /** A request with `c`: the callee of our pending call calls back, or pulls an iterable. */
+  onRequest(message: Incoming<RequestMessage>): void;
+  /** A notification with `c`. */
+  onNotification(message: Incoming<NotificationMessage>): void;
+}
+
+/** What a part may ask of the dispatcher. */
+export interface DispatchApi {
+  /** Runs `handler` for a request and answers it (limits, ack, params checks included). */
+  startRequest(message: Incoming<RequestMessage>, handler: Handler, namespace: string, multipart: boolean, callbackStyles: Readonly<Record<string, CallbackStyle>> | undefined): void;
+  /** Runs `handler` for a notification (never answered). */
+  startNotification(message: Incoming<NotificationMessage>, handler: Handler, namespace: string): void;
+  /** The running call of the other side's request `id` (only calls that outlive a tick). */
+  incomingCall(id: MessageId): IncomingCall | undefined;
+}
+
+/** The peer's wiring, as its parts see it. */
+export interface PeerCore {
+  readonly peer: Peer;
+  readonly outbox: Outbox;
+  readonly calls: CallTable;
+  readonly dispatcher: DispatchApi;
+  readonly logger: Logger;
+  readonly maxStreamBuffer: number;
+  /** The format this side starts calls in (§8). */
+  readonly format: Readonly<WireFormat>;
+  readonly isClosed: boolean;
+  /** True once `remoteFeatures()` reported `extension`. */
+  remoteHas(extension: string): boolean;
+  /**
+   * Sends one request for `entry` and registers it; every failure settles
+   * the entry instead of throwing. `beforeSend` runs once the entry has its
+   * id, right before the request goes out.
+   */
+  request(
+    entry: PendingEntry,
+    target: string,
+    params: Params | undefined,
+    options: CallOptions | StreamOptions,
+    callbackOf: MessageId | undefined,
+    beforeSend?: (id: number) => void,
+  ): void;
+  /** `CallOwner.cancelEntry`. */
+  cancelEntry(entry: PendingEntry, error: SparrowError | undefined): void;
+  /** `connection-closed` for `target`, with the close's cause. */
+  closedError(target: string): SparrowError;
+}
+
+/** Defines a feature whose part is built by `install`. */
+export function defineFeature<P>(key: 'streams' | 'callbacks', extensions: readonly string[], install: (core: PeerCore) => P): PeerFeature {
+  return Object.freeze({ key, extensions: Object.freeze([...extensions]), install: install as (core: never) => unknown });
+}

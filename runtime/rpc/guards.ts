@@ -1,0 +1,30 @@
+/**
+ * The shape checks every part of rpc/ (and the schema glue) shares: one
+ * definition each of "a promise", "an iterable" and how one is opened.
+ */
+import type { ParamKind } from './types.ts';
+
+/** True for a promise or any object with a `then` method. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** True for an `Iterable` or `AsyncIterable` object (strings are not: they are values). */
+export function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && (Symbol.asyncIterator in value || Symbol.iterator in value);
+}
+
+/** Opens an iterable, async first. */
+export function openIterator(source: Iterable<unknown> | AsyncIterable<unknown>): Iterator<unknown> | AsyncIterator<unknown> {
+  return Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+}
+
+/** The kind of a param the caller gave no kind for (see `ParamKind`). */
+export function detectParamKind(value: unknown): ParamKind {
+  if (typeof value === 'function') return 'callback';
+  if (typeof value === 'object' && value !== null) {
+    if (Symbol.asyncIterator in value) return 'iterable';
+    if (Symbol.iterator in value && typeof (value as { next?: unknown }).next === 'function') return 'iterable';
+  }
+  return 'value';
+}

@@ -1,0 +1,79 @@
+/**
+ * The streams feature: multipart calls (`Peer.callStream`) and multipart
+ * answers, with flow control (`#sys.credit`) and batches. A peer has it
+ * when made by `createPeer`, or when given `streamsFeature`; generated code
+ * names it only for a schema with stream results or topics.
+ */
+import type { Params } from '../envelope/message.ts';
+import { defineFeature, type PeerCore, type StreamsPart } from './features.ts';
+import { CreditLedger, DEFAULT_STREAM_WINDOW, sendCredit } from './flow-control.ts';
+import type { IncomingCall } from './incoming-call.ts';
+import type { PendingEntry } from './call-table.ts';
+import { PendingStream, type StreamOwner } from './stream-reader.ts';
+import { StreamWriter } from './stream-writer.ts';
+import type { CallStream, StreamOptions } from './types.ts';
+
+class Streams implements StreamsPart, StreamOwner {
+  private readonly core: PeerCore;
+  private readonly writer: StreamWriter;
+  private readonly ledger: CreditLedger;
+
+  constructor(core: PeerCore) {
+    this.core = core;
+    this.writer = new StreamWriter(core.outbox);
+    this.ledger = new CreditLedger((id) => core.dispatcher.incomingCall(id));
+  }
+
+  callStream<T>(target: string, params: Params | undefined, options: StreamOptions): CallStream<T> {
+    const core = this.core;
+    const maxBuffer = options.maxBuffer ?? core.maxStreamBuffer;
+    const entry = new PendingStream<T>(this, target, maxBuffer);
+    if (core.remoteHas('credit')) {
+      const window = options.window ?? DEFAULT_STREAM_WINDOW;
+      // Infinity (or anything not ≥ 1) = no flow control; never more than the buffer may hold.
+      if (window >= 1 && window !== Infinity) {
+        entry.window = Math.min(Math.floor(window), maxBuffer);
+        // Batches only with flow control: the grant is where the caller opts in.
+        entry.batched = core.remoteHas('batch');
+      }
+    }
+    core.request(entry, target, params, options, undefined, (id) => {
+      if (entry.window === 0) return;
+      // The initial grant goes out first: one connection is ordered, so the
+      // callee knows the request is flow-controlled before it arrives.
+      entry.outstanding = entry.window;
+      sendCredit(core.outbox, core.format, id, entry.window, entry.batched);
+    });
+    if (entry.timeoutMs > 0) entry.lastActivity = entry.deadline - entry.timeoutMs;
+    return entry;
+  }
+
+  answer(call: IncomingCall, result: unknown): Promise<void> {
+    return this.writer.answer(call, result);
+  }
+
+  claimGrant(call: IncomingCall, multipart: boolean): void {
+    this.ledger.claim(call, multipart);
+  }
+
+  onCredit(id: PendingEntry['id'] | string, n: number, batch: boolean): void {
+    this.ledger.onCredit(id, n, batch);
+  }
+
+  cancelEntry(entry: PendingEntry, error: Parameters<PeerCore['cancelEntry']>[1]): void {
+    this.core.cancelEntry(entry, error);
+  }
+
+  grantCredit(entry: PendingEntry, n: number): void {
+    const core = this.core;
+    if (core.isClosed || !core.calls.has(entry)) return;
+    sendCredit(core.outbox, core.format, entry.id, n);
+  }
+}
+
+/**
+ * Multipart calls and answers, flow control and batches (extensions
+ * `batch` and `credit`). Give it to a peer made without it (`PeerOptions.features`)
+ * or to a target that needs it (`ExportOptions.features`).
+ */
+export const streamsFeature = /* @__PURE__ */ defineFeature('streams', ['batch', 'credit'], (core) => new Streams(core));

@@ -1,0 +1,285 @@
+/**
+ * The parts of rpc/ on their own, without a peer around them: the call
+ * table, the dispatcher, the outbox, flow control, the stream reader, and a
+ * peer made with no optional parts (what a browser bundle gets).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Message, ResponseMessage, WireFormat } from '../../runtime/envelope/message.ts';
+import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
+import { CallTable, ResponseKindError, PendingCall, checkTimeout, type PendingEntry } from '../../runtime/rpc/call-table.ts';
+import { Dispatcher } from '../../runtime/rpc/dispatcher.ts';
+import { Credit, CreditLedger } from '../../runtime/rpc/flow-control.ts';
+import { IncomingCall } from '../../runtime/rpc/incoming-call.ts';
+import { silentLogger } from '../../runtime/rpc/logger.ts';
+import { Outbox } from '../../runtime/rpc/outbox.ts';
+import { createCorePeer, usePeerFeatures } from '../../runtime/rpc/peer-core.ts';
+import { createRegistry } from '../../runtime/rpc/registry.ts';
+import { PendingStream, type StreamOwner } from '../../runtime/rpc/stream-reader.ts';
+import { streamsFeature } from '../../runtime/rpc/streams.ts';
+import { createSystemTargets } from '../../runtime/rpc/system-service.ts';
+import type { Peer, Registration } from '../../runtime/rpc/types.ts';
+import { eventually } from '../helpers/async-waits.ts';
+import { JSON_012, createMessageLinkPair, createScriptedRemote } from '../helpers/message-links.ts';
+
+/** A link that records what is sent (and throws for messages `reject` picks). */
+function recordingLink(reject: (message: Message) => boolean = () => false) {
+  const sent: Message[] = [];
+  return {
+    sent,
+    link: {
+      remote: 'test',
+      bufferedAmount: 0,
+      start() {},
+      send(message: Message) {
+        if (reject(message)) throw new Error('cannot encode');
+        sent.push(structuredClone(message));
+      },
+      drained: () => Promise.resolve(),
+      close() {},
+    },
+  };
+}
+
+const owner = { cancelled: [] as Array<[PendingEntry, SparrowError | undefined]>, cancelEntry(entry: PendingEntry, error: SparrowError | undefined) { this.cancelled.push([entry, error]); } };
+const single = (result: unknown): ResponseMessage => ({ kind: 'response', to: 1, multipart: false, ack: false, hasResult: true, result });
+
+describe('rpc parts: call table', () => {
+  it('hands out ids in sequence, finds entries by echoed string ids, and releases them', () => {
+    const table = new CallTable(() => {});
+    const a = new PendingCall(owner, 'a');
+    const b = new PendingCall(owner, 'b');
+    a.id = table.takeId();
+    table.add(a, 0, undefined);
+    b.id = table.takeId();
+    table.add(b, 0, undefined);
+    assert.deepEqual([a.id, b.id], [1, 2]);
+    assert.equal(table.get('2'), b);
+    let closed = 0;
+    a.locals = { close: () => void closed++ };
+    table.finish(a);
+    assert.equal(closed, 1);
+    assert.equal(table.has(a), false);
+    assert.equal(table.size, 1);
+    assert.deepEqual(table.drain(), [b]);
+    assert.equal(table.size, 0);
+  });
+
+  it('expires an entry through its sweep once its deadline passed', async () => {
+    const expired: Array<[string, string]> = [];
+    const table = new CallTable((entry, error) => {
+      table.finish(entry);
+      expired.push([entry.target, error.code]);
+    });
+    const entry = new PendingCall(owner, 'slow');
+    entry.promise.catch(() => {});
+    entry.id = table.takeId();
+    table.add(entry, checkTimeout(1), undefined);
+    await eventually(() => expired.length === 1, 'the sweep');
+    assert.deepEqual(expired, [['slow', ErrorCode.Timeout]]);
+  });
+
+  it('an abort reaches the owner as `aborted`', () => {
+    const table = new CallTable(() => {});
+    const controller = new AbortController();
+    const entry = new PendingCall(owner, 'aborted');
+    entry.id = table.takeId();
+    table.add(entry, 0, controller.signal);
+    owner.cancelled.length = 0;
+    controller.abort();
+    assert.equal(owner.cancelled.length, 1);
+    assert.equal(owner.cancelled[0]![1]?.code, ErrorCode.Aborted);
+  });
+
+  it('rejects timeouts that are not positive, 0 or Infinity', () => {
+    assert.equal(checkTimeout(Infinity), 0);
+    assert.throws(() => checkTimeout(-1), (error) => error instanceof SparrowError && error.code === ErrorCode.InvalidParams);
+  });
+
+  it('says with `details` which answer a plain call or a stream did not expect', async () => {
+    const call = new PendingCall(owner, 'c');
+    call.onResponse({ kind: 'response', to: 1, multipart: true, ack: false, hasResult: false });
+    await assert.rejects(call.promise, (error) => error instanceof ResponseKindError && error.code === ErrorCode.ProtocolError && error.multipart);
+    const stream = new PendingStream(owner as unknown as StreamOwner, 's', 10);
+    stream.onResponse(single(1));
+    await assert.rejects(stream.next(), (error) => error instanceof ResponseKindError && error.code === ErrorCode.ProtocolError && !error.multipart);
+  });
+});
+
+describe('rpc parts: outbox', () => {
+  it('estimates sizes on a link that does not measure, and answers too big with limit-exceeded', () => {
+    const { link, sent } = recordingLink();
+    const outbox = new Outbox(link, 100, silentLogger);
+    assert.equal(outbox.sendResponse(single('x'.repeat(200)), JSON_012), false);
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.kind, 'exception');
+    assert.equal((sent[0] as { error: { type: string } }).error.type, 'LimitExceeded');
+    assert.equal(outbox.sendResponse(single('small'), JSON_012), true);
+    assert.equal(outbox.measure(single([1, 2]), JSON_012, [1, 2]), 0);
+  });
+
+  it('falls back to the three reference keys when an exception data does not encode', () => {
+    const { link, sent } = recordingLink((message) => message.kind === 'exception' && 'data' in message.error);
+    new Outbox(link, 1000, silentLogger).sendException(1, { cat: 'e', type: 'T', msg: 'm', data: { x: 1 } }, JSON_012);
+    assert.deepEqual(sent, [{ kind: 'exception', to: 1, ack: false, error: { cat: 'e', type: 'T', msg: 'm' } }]);
+  });
+
+  it('sends nothing once closed', () => {
+    const { link, sent } = recordingLink();
+    const outbox = new Outbox(link, 1000, silentLogger);
+    outbox.closed = true;
+    outbox.sendAck(1, JSON_012);
+    assert.equal(outbox.sendResponse(single(1), JSON_012), false);
+    assert.deepEqual(sent, []);
+  });
+});
+
+describe('rpc parts: dispatcher', () => {
+  const format: WireFormat = JSON_012;
+  function dispatcher(registrations: (registry: ReturnType<typeof createRegistry>) => void, maxConcurrentHandlers = 10) {
+    const { link, sent } = recordingLink();
+    const registry = createRegistry();
+    registrations(registry);
+    const outbox = new Outbox(link, 1_000_000, silentLogger);
+    const system = createSystemTargets({ cancel: () => {}, credit: () => {} });
+    const d = new Dispatcher({ peer: {} as Peer, outbox, logger: silentLogger, system, registries: [registry], maxConcurrentHandlers, callerIdentity: 'me', parts: {}, use: () => {} });
+    const request = (target: string, params: Record<string, unknown> = {}, id = 1) =>
+      d.onRequest({ kind: 'request', id, target, requestType: 'normal', ack: false, params, format });
+    return { d, sent, request };
+  }
+
+  it('answers an unknown target with TargetNotFound and a known one with its result', () => {
+    const { sent, request } = dispatcher((r) => r.export('add', ({ a, b }) => (a as number) + (b as number)));
+    request('nope');
+    request('add', { a: 2, b: 3 }, 2);
+    assert.equal((sent[0] as { error: { type: string } }).error.type, 'TargetNotFound');
+    assert.deepEqual(sent[1], { kind: 'response', to: 2, multipart: false, ack: false, hasResult: true, result: 5 });
+  });
+
+  it('looks up #sys before the registries', () => {
+    const { sent, request } = dispatcher(() => {});
+    request('ping');
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.kind, 'exception');
+    const { d } = dispatcher(() => {});
+    assert.equal(d.lookup('#sys', 'ping')?.namespace, '#sys');
+  });
+
+  it('runs the @auth guard, then the validation hook, then the handler', async () => {
+    const order: string[] = [];
+    const { sent, request } = dispatcher((r) => {
+      r.export('open', (params) => (order.push('handler'), params['n']), {
+        guard: async (ctx) => void order.push(`guard ${String(ctx.callerIdentity)}`),
+        decodeParams: (params) => (order.push('decode'), { n: (params['n'] as number) * 10 }),
+      });
+      r.export('closed', () => order.push('never'), {
+        guard: () => {
+          throw new SparrowError(ErrorCode.PermissionDenied, 'no');
+        },
+      });
+    });
+    request('open', { n: 4 }, 1);
+    request('closed', {}, 2);
+    await eventually(() => sent.length === 2, 'both answers');
+    assert.deepEqual(order, ['guard me', 'decode', 'handler']);
+    const byId = new Map(sent.map((m) => [(m as { to: number }).to, m]));
+    assert.equal((byId.get(1) as ResponseMessage).result, 40);
+    assert.equal((byId.get(2) as { error: { type: string } }).error.type, 'PermissionDenied');
+  });
+
+  it('refuses beyond maxConcurrentHandlers, and multipart answers without the streams part', async () => {
+    const { sent, request, d } = dispatcher((r) => {
+      r.export('wait', () => new Promise(() => {}));
+      r.export('items', () => [1, 2], { multipart: true });
+    }, 1);
+    request('wait', {}, 1);
+    request('wait', {}, 2);
+    assert.equal(d.activeHandlerCount, 1);
+    assert.equal((sent[0] as { error: { type: string } }).error.type, 'LimitExceeded');
+    const other = dispatcher((r) => r.export('items', () => [1, 2], { multipart: true }));
+    other.request('items');
+    await eventually(() => other.sent.length === 1, 'the answer');
+    assert.match((other.sent[0] as { error: { msg: string } }).error.msg, /streams feature/);
+  });
+
+  it('cancels a running call by id (its signal aborts)', async () => {
+    let signal: AbortSignal | undefined;
+    const { d, request, sent } = dispatcher((r) => r.export('long', (_p, ctx) => ((signal = ctx.signal), new Promise(() => {}))));
+    request('long', {}, 7);
+    assert.ok(d.incomingCall(7) !== undefined);
+    d.cancel(7);
+    assert.equal(signal?.aborted, true);
+    assert.equal(d.incomingCall(7), undefined);
+    assert.deepEqual(sent, []);
+  });
+});
+
+describe('rpc parts: flow control', () => {
+  const call = (id: number) => new IncomingCall({} as Peer, 't', '', id, JSON_012, undefined, false, undefined);
+
+  it('holds early grants in a bounded table and paces only a multipart answer with them', () => {
+    const running = new Map<number, IncomingCall>();
+    const ledger = new CreditLedger((id) => running.get(id as number));
+    for (let id = 1; id <= 1100; id++) ledger.onCredit(id, 5, false);
+    const early = (ledger as unknown as { early: Map<unknown, unknown> }).early;
+    assert.equal(early.size, 1024);
+    assert.equal(early.has(1), false);
+    ledger.onCredit(1100, 3, true);
+    const multipart = call(1100);
+    ledger.claim(multipart, true);
+    assert.equal((multipart.pacer as Credit).credit, 8);
+    assert.equal((multipart.pacer as Credit).batch, false);
+    const plain = call(1099);
+    ledger.claim(plain, false);
+    assert.equal(plain.pacer, undefined);
+    assert.equal(early.has(1099), false);
+  });
+
+  it('a grant resumes a waiting sender; a stop does too', async () => {
+    const credit = new Credit(0, false);
+    const waited = credit.granted();
+    credit.grant(2);
+    await waited;
+    assert.equal(credit.credit, 2);
+    const again = credit.granted();
+    credit.stop();
+    await again;
+  });
+});
+
+describe('rpc parts: a peer without optional parts', () => {
+  it('calls and answers plainly, reports only cancel and describe, and refuses streams and callbacks', async () => {
+    const [a, b] = createMessageLinkPair();
+    const lean = createCorePeer(a, { logger: silentLogger });
+    const remote = createScriptedRemote(b);
+    remote.send({ kind: 'request', id: 1, target: 'features', namespace: '#sys', requestType: 'normal', ack: false });
+    const features = (await remote.next()) as ResponseMessage;
+    assert.deepEqual(features.result, ['cancel', 'describe']);
+    await assert.rejects(lean.call('f', { cb: () => {} }), (error) => error instanceof SparrowError && error.code === ErrorCode.Unsupported);
+    await assert.rejects(lean.callStream('s').next(), (error) => error instanceof SparrowError && error.code === ErrorCode.Unsupported);
+    remote.send({ kind: 'request', id: 2, target: 'x', requestType: 'normal', ack: false, declarations: { callbacks: ['cb'], iterables: [] } });
+    lean.export('x', () => 1);
+    const refused = (await remote.next()) as { kind: string; error: { type: string } };
+    assert.equal(refused.error.type, 'InvalidParams');
+    usePeerFeatures(lean, [streamsFeature]);
+    remote.send({ kind: 'request', id: 3, target: 'features', namespace: '#sys', requestType: 'normal', ack: false });
+    assert.deepEqual(((await remote.next()) as ResponseMessage).result, ['batch', 'cancel', 'credit', 'describe']);
+    lean.close();
+  });
+
+  it('installs the parts a registration needs when it is first called', async () => {
+    const [a, b] = createMessageLinkPair();
+    const registry = createRegistry();
+    registry.export('items', () => [1, 2], { multipart: true, features: [streamsFeature] });
+    const lean = createCorePeer(a, { logger: silentLogger, registry });
+    const remote = createScriptedRemote(b);
+    remote.send({ kind: 'request', id: 1, target: 'items', requestType: 'normal', ack: false });
+    const parts = [await remote.next(), await remote.next(), await remote.next()] as ResponseMessage[];
+    assert.deepEqual(parts.map((p) => [p.multipart, p.final, p.result]), [[true, undefined, 1], [true, undefined, 2], [true, 'terminator', undefined]]);
+    lean.close();
+  });
+});
+
+// Registration is part of the public contract: the hooks are optional fields.
+const _registration: Registration = { namespace: '', name: 'n', handler: () => 1, multipart: false, callbacks: undefined };
+void _registration;
