@@ -442,8 +442,9 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
   // ---------------------------------------------------------------- outgoing
 
   call<T = unknown>(target: string, params?: Params, options: CallOptions = {}): Promise<T> {
-    const entry = new PendingCall(this, target, options.mapResult, options.mapError);
-    this.send(entry, target, params, options, options.quiet === true ? 'quiet' : 'normal', options.timeoutMs, undefined);
+    const quiet = options.quiet === true;
+    const entry = new PendingCall(this, target, options.mapResult, options.mapError, quiet);
+    this.send(entry, target, params, options, quiet ? 'quiet' : 'normal', options.timeoutMs, undefined);
     return entry.promise as Promise<T>;
   }
 
