@@ -57,7 +57,7 @@ async function startTsServer(script: string, args: (dir: string) => string[], li
 
 async function runDriver(t: TestContext, reference: PythonReference, version: ReferenceVersion, engine: string, target: string, server: TsServer): Promise<CaseLine[]> {
   const spec = JSON.stringify({ connections: server.connections, serialisers: SERIALISERS });
-  const run = await runPython(reference, version, ['client_driver.py', engine, target, spec], { timeoutMs: 240_000 });
+  const run = await runPython(reference, version, ['client_driver.py', engine, target, spec], { timeoutMs: 900_000 });
   const lines = run.stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))

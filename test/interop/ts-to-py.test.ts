@@ -169,9 +169,10 @@ const CASES: Record<string, (c: Connection) => Promise<void>> = {
   },
   async 'large payload'({ peer, transport, serialiser }) {
     if (transport === 'ws') return; // see the ws-message-limit known bug
-    for (const mib of [1, 8]) {
+    // 8 MiB once per version × engine (tcp, msgpack): the reference reads 8 KiB at a time, so it is slow.
+    for (const mib of transport === 'tcp' && serialiser === 'm' ? [1, 8] : [1]) {
       const value = serialiser === 'j' ? bigText(mib) : bigBytes(mib);
-      const back = await peer.call('echo', { value });
+      const back = await peer.call('echo', { value }, { timeoutMs: 240_000 });
       assert.ok(typeof value === 'string' ? back === value : Buffer.from(back as Uint8Array).equals(value), `${mib} MiB round trip`);
     }
   },
@@ -205,7 +206,10 @@ const VALUES: Record<string, [value: unknown, python: string, only?: InteropSeri
   '-Infinity': [Number.NEGATIVE_INFINITY, 'float:-inf'],
   '-0': [-0, 'float:-0.0'],
   'undefined in a list': [[1, undefined, 2], '[int:1, None, int:2]'],
-  'lone surrogate': ['a\ud800b', "str:'a\\ufffdb'"],
+  // msgpack and CBOR need UTF-8, which has no lone surrogates: U+FFFD, as TextEncoder writes.
+  'lone surrogate': ['a\ud800b', "str:'a\\ufffdb'", ['m', 'c']],
+  // JSON escapes it (\ud800), which Python's json reads back exactly.
+  'lone surrogate over JSON': ['a\ud800b', "str:'a\\ud800b'", ['j']],
   'Map with int keys (CBOR)': [
     new Map<unknown, unknown>([
       [1, 'one'],
