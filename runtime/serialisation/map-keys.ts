@@ -17,23 +17,11 @@ const MAX_SCAN_DEPTH = 1024;
  * the careful path, which is correct for every input).
  */
 export function msgpackHasNonStringKeys(bytes: Uint8Array): boolean {
-  // Per open container: items left, and whether the next item is a map key.
-  const left: number[] = [1];
-  const inMap: boolean[] = [false];
-  const keyNext: boolean[] = [false];
+  const containers = new OpenContainers();
   let pos = 0;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  while (left.length > 0) {
-    const top = left.length - 1;
-    if (left[top] === 0) {
-      left.pop();
-      inMap.pop();
-      keyNext.pop();
-      continue;
-    }
-    left[top]!--;
-    const isKey = inMap[top]! && keyNext[top]!;
-    if (inMap[top]) keyNext[top] = !keyNext[top];
+  while (containers.more()) {
+    const isKey = containers.take();
     if (pos >= bytes.length) return true;
     const tag = bytes[pos++]!;
     let skip = 0;
@@ -76,31 +64,17 @@ export function msgpackHasNonStringKeys(bytes: Uint8Array): boolean {
     }
     if (isKey && !text) return true;
     pos += skip;
-    if (open >= 0) {
-      if (left.length > MAX_SCAN_DEPTH) return true;
-      left.push(open);
-      inMap.push(map);
-      keyNext.push(true);
-    }
+    if (open >= 0 && !containers.open(open, map)) return true;
   }
   return false;
 }
 
 /** As msgpackHasNonStringKeys, for CBOR (indefinite lengths and anything odd answer true). */
 export function cborHasNonStringKeys(bytes: Uint8Array): boolean {
-  const left: number[] = [1];
-  const inMap: boolean[] = [false];
-  const keyNext: boolean[] = [false];
+  const containers = new OpenContainers();
   let pos = 0;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  while (left.length > 0) {
-    const top = left.length - 1;
-    if (left[top] === 0) {
-      left.pop();
-      inMap.pop();
-      keyNext.pop();
-      continue;
-    }
+  while (containers.more()) {
     if (pos >= bytes.length) return true;
     const head = bytes[pos++]!;
     const major = head >> 5;
@@ -114,19 +88,48 @@ export function cborHasNonStringKeys(bytes: Uint8Array): boolean {
     else return true;
     // A tag wraps the next item, which takes the tag's place (keys included).
     if (major === 6) continue;
-    left[top]!--;
-    const isKey = inMap[top]! && keyNext[top]!;
-    if (inMap[top]) keyNext[top] = !keyNext[top];
-    if (isKey && major !== 3) return true;
+    if (containers.take() && major !== 3) return true;
     if (major === 2 || major === 3) pos += n;
-    else if (major === 4 || major === 5) {
-      if (left.length > MAX_SCAN_DEPTH) return true;
-      left.push(major === 5 ? n * 2 : n);
-      inMap.push(major === 5);
-      keyNext.push(true);
-    }
+    else if ((major === 4 || major === 5) && !containers.open(major === 5 ? n * 2 : n, major === 5)) return true;
   }
   return false;
+}
+
+/** The containers open during a scan: items left in each, and whether the next item of a map is a key. */
+class OpenContainers {
+  // The top level is one item in no map.
+  private readonly left: number[] = [1];
+  private readonly inMap: boolean[] = [false];
+  private readonly keyNext: boolean[] = [false];
+
+  /** Closes the finished containers; false when nothing is left to read. */
+  more(): boolean {
+    while (this.left.length > 0 && this.left[this.left.length - 1] === 0) {
+      this.left.pop();
+      this.inMap.pop();
+      this.keyNext.pop();
+    }
+    return this.left.length > 0;
+  }
+
+  /** Counts the next item off the innermost container; true when it is a map key. */
+  take(): boolean {
+    const top = this.left.length - 1;
+    this.left[top]!--;
+    if (!this.inMap[top]) return false;
+    const isKey = this.keyNext[top]!;
+    this.keyNext[top] = !isKey;
+    return isKey;
+  }
+
+  /** Opens a container of `items` items (keys and values for a map); false when too deep to follow. */
+  open(items: number, map: boolean): boolean {
+    if (this.left.length > MAX_SCAN_DEPTH) return false;
+    this.left.push(items);
+    this.inMap.push(map);
+    this.keyNext.push(true);
+    return true;
+  }
 }
 
 /**
