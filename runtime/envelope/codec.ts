@@ -14,7 +14,7 @@
  * markers, unknown flags or version, a bad payload) decoding throws and the
  * chain is dropped; the byte stream stays usable either way.
  */
-import { ErrorCode, SparrowError, toWireError, type WireError, type ErrorCategory } from '../errors.ts';
+import { ErrorCode, SparrowError, isSparrowError, toWireError, type WireError, type ErrorCategory } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
 import { EMPTY_PART, chainHeadSize, encodeChain, encodeChainPieces, encodeSmallChain, finishChainInPlace, joinChain, type ChainPart } from '../framing/chain-encoder.ts';
 import type { ChainBytes } from '../transport/transport.ts';
@@ -519,6 +519,30 @@ function decodeV050(
   if (payloadSerialiser === undefined && hasPayload(parts, first)) {
     return missingPayloadSerialiser(serialisers, envelope, kind, marker, value, payloadCode, format, options);
   }
+  try {
+    return decodeV050Message(envelope, parts, first, owned, maxDepth, options, marker, kind, value, payloadSerialiser, format);
+  } catch (error) {
+    // A payload this side cannot read (too deep, malformed): answered or failed like a missing serialiser, never dropped.
+    if (!isSparrowError(error) || (error.code !== ErrorCode.SerialisationError && error.code !== ErrorCode.LimitExceeded)) throw error;
+    // The caller sent what cannot be read: a caller error for a request (Python raises a CallerException).
+    const reason = kind !== 'r' || error.code === ErrorCode.LimitExceeded ? error : new SparrowError(ErrorCode.InvalidParams, `the params could not be decoded: ${error.message}`, { cause: error });
+    return undecodablePayload(serialisers, envelope, kind, marker, value, reason, format, options);
+  }
+}
+
+function decodeV050Message(
+  envelope: Record<string, unknown>,
+  parts: Uint8Array[],
+  first: number,
+  owned: number,
+  maxDepth: number,
+  options: DecodeChainOptions,
+  marker: string,
+  kind: string | undefined,
+  value: unknown,
+  payloadSerialiser: Serialiser | undefined,
+  format: WireFormat,
+): IncomingMessage {
   switch (kind) {
     case 'r': {
       const flags = flagBits(marker, 'aqs');
@@ -650,7 +674,20 @@ function missingPayloadSerialiser(
   format: WireFormat,
   options: DecodeChainOptions,
 ): IncomingMessage {
-  const error = missingSerialiser(payloadCode, `reading the payload of a "${marker}" message`);
+  return undecodablePayload(serialisers, envelope, kind, marker, value, missingSerialiser(payloadCode, `reading the payload of a "${marker}" message`), format, options);
+}
+
+/** As missingPayloadSerialiser, for any `error` that keeps a v050 payload from being read. */
+function undecodablePayload(
+  serialisers: SerialiserTable,
+  envelope: Record<string, unknown>,
+  kind: string | undefined,
+  marker: string,
+  value: unknown,
+  error: SparrowError,
+  format: WireFormat,
+  options: DecodeChainOptions,
+): IncomingMessage {
   const wire = toWireError(error);
   if (kind === 'p' || kind === 'x') {
     options.onWarning?.(error);

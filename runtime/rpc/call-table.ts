@@ -117,18 +117,24 @@ export abstract class PendingEntry {
   }
 }
 
-/** A request answered by one response: resolves with the result (`undefined` when the response has no result part). */
+/**
+ * A request answered by one response: resolves with the result; a response
+ * with no result part is the callee's None, so it resolves with `null`
+ * (`undefined` for a `quiet` call, which asks for no result).
+ */
 export class PendingCall extends PendingEntry {
   readonly promise: Promise<unknown>;
   protected resolve!: (value: unknown) => void;
   private reject!: (error: unknown) => void;
   private readonly mapResult: ((result: unknown) => unknown) | undefined;
   private readonly mapError: ((error: SparrowError) => unknown) | undefined;
+  private readonly missing: null | undefined;
 
-  constructor(owner: CallOwner, target: string, mapResult?: (result: unknown) => unknown, mapError?: (error: SparrowError) => unknown) {
+  constructor(owner: CallOwner, target: string, mapResult?: (result: unknown) => unknown, mapError?: (error: SparrowError) => unknown, quiet = false) {
     super(owner, target);
     this.mapResult = mapResult;
     this.mapError = mapError;
+    this.missing = quiet ? undefined : null;
     this.promise = new Promise<unknown>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -141,7 +147,7 @@ export class PendingCall extends PendingEntry {
       this.fail(new ResponseKindError(this.target, true));
       return true;
     }
-    const result = message.hasResult ? message.result : undefined;
+    const result = message.hasResult ? message.result : this.missing;
     if (this.mapResult === undefined) {
       this.resolve(result);
       return true;

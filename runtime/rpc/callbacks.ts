@@ -203,7 +203,7 @@ class RemoteIterable implements AsyncIterableIterator<unknown, undefined, undefi
       return DONE;
     }
     if (response.final === 'final') this.lastSeen = true;
-    return { done: false, value: response.hasResult ? response.result : undefined };
+    return { done: false, value: response.hasResult ? response.result : null };
   }
 }
 

@@ -167,7 +167,7 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   call<T = unknown>(target: string, params?: Params, options: CallOptions = {}): Promise<T> {
-    const entry = new PendingCall(this, target, options.mapResult, options.mapError);
+    const entry = new PendingCall(this, target, options.mapResult, options.mapError, options.quiet === true);
     this.request(entry, target, params, options, undefined);
     return entry.promise as Promise<T>;
   }

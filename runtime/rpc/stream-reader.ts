@@ -76,10 +76,10 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
     }
     if (message.final !== 'terminator') {
       if (this.batched) {
-        if (!this.pushBatch(message.hasResult ? message.result : undefined)) return false;
+        if (!this.pushBatch(message.hasResult ? message.result : null)) return false;
       } else {
         if (this.outstanding > 0) this.outstanding--;
-        this.push(message.hasResult ? message.result : undefined);
+        this.push(message.hasResult ? message.result : null);
       }
     }
     if (message.final !== undefined) {

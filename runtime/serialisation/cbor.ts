@@ -13,6 +13,8 @@ import { Decoder, Encoder } from 'cbor-x';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
+import { encodeExactCbor, needsExactEncoding } from './exact.ts';
+import { cborHasNonStringKeys, objectsForStringKeys } from './map-keys.ts';
 import { DEFAULT_MAX_DEPTH, LARGE_BYTES, type Serialiser } from './serialiser.ts';
 
 // A variable rather than a literal: `useTag259ForMaps` is missing from cbor-x's typings.
@@ -28,6 +30,8 @@ const encoder = /* @__PURE__ */ new Encoder(encoderOptions);
 const decoder = /* @__PURE__ */ new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: true });
 // For owned input: byte strings are views of it instead of copies (see Serialiser.decode).
 const viewDecoder = /* @__PURE__ */ new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: false });
+// For the rare value with a map keyed by something else than strings: every map a Map (see map-keys.ts).
+const mapDecoder = /* @__PURE__ */ new Decoder({ useRecords: false, mapsAsObjects: false, copyBuffers: true });
 
 /** The smallest input that can hold an 8-byte integer (0x1b/0x3b + 8 bytes). */
 const INT64_SIZE = 9;
@@ -38,6 +42,8 @@ export const cborSerialiser: Serialiser = {
   canCarryBytes: true,
   encode(value: unknown): Uint8Array {
     try {
+      // Wide integers, -0, lone surrogates and undefined: cbor-x would change them (exact.ts).
+      if (needsExactEncoding(value, true)) return encodeExactCbor(value);
       return encoder.encode(value) as Uint8Array;
     } catch (error) {
       throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as CBOR: ${(error as Error).message}`, { cause: error });
@@ -46,7 +52,7 @@ export const cborSerialiser: Serialiser = {
   decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH, owned = false): unknown {
     let value: unknown;
     try {
-      value = (owned ? viewDecoder : decoder).decode(plain(bytes));
+      value = cborHasNonStringKeys(bytes) ? objectsForStringKeys(mapDecoder.decode(plain(bytes))) : (owned ? viewDecoder : decoder).decode(plain(bytes));
     } catch (error) {
       if (isStackOverflow(error)) throw nestingError(maxDepth, error);
       throw new SparrowError(ErrorCode.SerialisationError, `invalid CBOR: ${(error as Error).message}`, { cause: error });

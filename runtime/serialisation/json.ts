@@ -24,30 +24,67 @@ const LONG_DIGITS = /\d{16}/;
 let bigintNonce = 0;
 
 /**
- * Serialises `value` as compact JSON text; bigints become bare integers.
+ * Serialises `value` as compact JSON text; bigints become bare integers,
+ * NaN and ±Infinity are written as Python's json writes them (`NaN`,
+ * `Infinity`, `-Infinity`), −0 as `-0.0`, and a `Map` as an object with
+ * its keys as strings (what Python's json does with int keys).
  * Does not look for bytes (callers that may hold bytes check first).
  *
  * @throws SparrowError `serialisation-error` for cycles and other values JSON.stringify refuses.
  */
 export function stringifyJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? 'null';
-  } catch (error) {
-    if (!(error instanceof TypeError) || !/bigint/i.test(error.message)) {
-      throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as JSON: ${(error as Error).message}`, { cause: error });
+  if (!needsReplacer(value, 0)) {
+    try {
+      return JSON.stringify(value) ?? 'null';
+    } catch (error) {
+      if (!(error instanceof TypeError) || !/bigint/i.test(error.message)) {
+        throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as JSON: ${(error as Error).message}`, { cause: error });
+      }
     }
   }
-  // Slow path, only for values holding a bigint: mark each one with a
-  // nonce-tagged string, then strip the quotes and the tag.
-  const tag = `\u0000sparrow-bigint-${(bigintNonce = (bigintNonce + 1) % 1e9)}:`;
+  // Slow path, only for values holding a bigint, a non-finite number, -0 or
+  // a Map: mark each such number with a nonce-tagged string, then strip the
+  // quotes and the tag.
+  const tag = `\u0000sparrow-number-${(bigintNonce = (bigintNonce + 1) % 1e9)}:`;
   let text: string;
   try {
-    text = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? tag + item.toString() : item)) ?? 'null';
+    text = JSON.stringify(value, (_key, item: unknown) => replaceForJson(item, tag)) ?? 'null';
   } catch (error) {
     throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as JSON: ${(error as Error).message}`, { cause: error });
   }
   const escapedTag = JSON.stringify(tag).slice(1, -1).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
-  return text.replace(new RegExp(`"${escapedTag}(-?\\d+)"`, 'g'), '$1');
+  return text.replace(new RegExp(`"${escapedTag}(-?\\d+|NaN|-?Infinity|-0\\.0)"`, 'g'), '$1');
+}
+
+function replaceForJson(item: unknown, tag: string): unknown {
+  switch (typeof item) {
+    case 'bigint':
+      return tag + item.toString();
+    case 'number':
+      if (Number.isNaN(item)) return `${tag}NaN`;
+      if (item === Number.POSITIVE_INFINITY) return `${tag}Infinity`;
+      if (item === Number.NEGATIVE_INFINITY) return `${tag}-Infinity`;
+      return Object.is(item, -0) ? `${tag}-0.0` : item;
+    default:
+      return item instanceof Map ? Object.fromEntries([...(item as Map<unknown, unknown>)].map(([key, entry]) => [String(key), entry])) : item;
+  }
+}
+
+/** Nesting this deep is left to JSON.stringify (which reports cycles its own way). */
+const MAX_WALK_DEPTH = 512;
+
+/** True when `value` holds a number JSON.stringify would write as null or 0 (NaN, ±Infinity, -0) or a Map (written as {}). */
+function needsReplacer(value: unknown, depth: number): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value) || Object.is(value, -0);
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || depth > MAX_WALK_DEPTH) return false;
+  if (value instanceof Map) return true;
+  if (Array.isArray(value)) {
+    for (let k = 0; k < value.length; k++) if (needsReplacer(value[k], depth + 1)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) if (needsReplacer(record[key], depth + 1)) return true;
+  return false;
 }
 
 /**

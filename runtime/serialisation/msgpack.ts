@@ -18,6 +18,8 @@ import { Packr, RESERVE_START_SPACE, REUSE_BUFFER_MODE, Unpackr } from 'msgpackr
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
+import { encodeExactMsgpack, needsExactEncoding } from './exact.ts';
+import { msgpackHasNonStringKeys, objectsForStringKeys } from './map-keys.ts';
 import { DEFAULT_MAX_DEPTH, LARGE_BYTES, MAX_HEADROOM, type PackedSpan, type Serialiser } from './serialiser.ts';
 
 export { MAX_HEADROOM, type PackedSpan };
@@ -27,6 +29,8 @@ const packr = /* @__PURE__ */ new Packr({ useRecords: false, variableMapSize: tr
 const unpackr = /* @__PURE__ */ new Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: true, int64AsType: 'auto' as 'bigint' });
 // For owned input: binary values are views of it, which saves a copy of every blob (half the receive cost of 1 MiB).
 const viewUnpackr = /* @__PURE__ */ new Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: false, int64AsType: 'auto' as 'bigint' });
+// For the rare value with a map keyed by something else than strings: every map a Map (see map-keys.ts).
+const mapUnpackr = /* @__PURE__ */ new Unpackr({ useRecords: false, mapsAsObjects: false, copyBuffers: true, int64AsType: 'auto' as 'bigint' });
 
 // msgpackr caches a DataView as a new property on the array it decodes: for a fresh view per
 // part that costs a DataView and a typed-array shape change on every call, about a third of
@@ -43,6 +47,8 @@ export const msgpackSerialiser: Serialiser = {
   canCarryBytes: true,
   encode(value: unknown): Uint8Array {
     try {
+      // Wide integers, -0 and lone surrogates: msgpackr would change them (exact.ts).
+      if (needsExactEncoding(value, false)) return encodeExactMsgpack(value);
       return packr.pack(value) as Uint8Array;
     } catch (error) {
       throw encodeError(error);
@@ -57,7 +63,9 @@ export const msgpackSerialiser: Serialiser = {
         const small = unpackSmall(bytes);
         if (small !== NOT_SMALL) return small;
       }
-      if (length > 0 && length <= SCRATCH_SIZE) {
+      if (msgpackHasNonStringKeys(bytes)) {
+        value = objectsForStringKeys(mapUnpackr.unpack(plain(bytes)));
+      } else if (length > 0 && length <= SCRATCH_SIZE) {
         // Small input: decoded from the reused scratch (copyBuffers, so nothing points into it).
         scratch.set(bytes);
         value = unpackr.unpack(scratch, length);
@@ -94,12 +102,14 @@ const span: PackedSpan = { buffer: /* @__PURE__ */ new Uint8Array(0), start: 0, 
  * buffer is replaced, never rewound), so bytes it returned are never
  * written again; the EOC byte is claimed by moving its position past it.
  * Returns undefined in the rare case the buffer has no byte left after the
- * value (the caller then encodes the usual way). The returned span is
+ * value, or when the value needs the exact encoder (the caller then encodes
+ * the usual way). The returned span is
  * reused by the next call.
  *
  * @throws SparrowError `serialisation-error` as `encode`.
  */
 export function packWithHeadroom(value: unknown, headroom: number): PackedSpan | undefined {
+  if (needsExactEncoding(value, false)) return undefined;
   let target: Uint8Array & { start?: number; end?: number };
   try {
     // REUSE_BUFFER_MODE: msgpackr returns its buffer with start/end instead of a fresh view.
@@ -186,7 +196,8 @@ function writeSmallScalar(value: unknown, out: Uint8Array, pos: number, limit: n
     case 'string':
       return writeAscii(out, pos, value, limit);
     case 'number': {
-      if (pos + 9 > limit) return -1;
+      // -0 passes the integer tests below but must stay a float: left to encode (exact.ts).
+      if (pos + 9 > limit || Object.is(value, -0)) return -1;
       if (value >>> 0 === value) {
         if (value < 0x80) out[pos++] = value;
         else if (value < 0x100) {
@@ -220,6 +231,8 @@ function writeSmallScalar(value: unknown, out: Uint8Array, pos: number, limit: n
           out[pos++] = value & 0xff;
         }
       } else {
+        // Wide integers are msgpackr's floats but Python's ints: left to encode (exact.ts).
+        if (Number.isInteger(value)) return -1;
         out[pos++] = 0xcb;
         float64Out[0] = value;
         for (let k = 7; k >= 0; k--) out[pos++] = float64OutBytes[k]!;

@@ -1,8 +1,9 @@
 /**
  * The serialiser contract (PROTOCOL.md §3): one value ⇄ one part's bytes.
  *
- * Decoded values use plain JS shapes whatever the codec: maps are plain
- * objects with string keys, arrays are arrays, binary is a plain
+ * Decoded values use plain JS shapes whatever the codec: maps with string
+ * keys are plain objects, maps with any other key (msgpack, CBOR) are a
+ * `Map` with the keys' own types, arrays are arrays, binary is a plain
  * `Uint8Array` (never a Node Buffer, never a view of transport memory that
  * gets reused; a view of an `owned` input is fine), and
  * integers beyond ±(2^53 − 1) are `bigint` (lossless int64).

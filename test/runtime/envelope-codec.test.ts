@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
-import { decodeChain, encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
+import { answerFor, decodeChain, encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
 import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';
@@ -223,13 +223,33 @@ describe('decodeChain: forgiving receiving (§14)', () => {
     ['list params', json('{"r":"a","i":1,"v":".5"}', '[1]'), ErrorCode.ProtocolError],
     ['three payload parts', json('{"r":"a","i":1,"v":".5"}', '{}', '{}', '{}'), ErrorCode.ProtocolError],
     ['an unknown l', json('{"r":"a","i":1,"v":".5","l":"q"}'), ErrorCode.ProtocolError],
-    ['deep nesting in the payload', json('{"p":1,"v":".5"}', '['.repeat(65) + ']'.repeat(65)), ErrorCode.LimitExceeded],
+    ['deep nesting in a notification payload', json('{"n":"a","v":".5"}', '['.repeat(65) + ']'.repeat(65)), ErrorCode.LimitExceeded],
   ];
   for (const [name, bytes, code] of rejects) {
     it(`rejects ${name} with ${code}`, () => {
       assert.throws(() => decodeChain(chainOf(bytes)), isCode(code));
     });
   }
+
+  it('turns a response payload it cannot read into an exception for the pending call (no call hangs)', () => {
+    const { message, warnings } = decode(json('{"p":1,"v":".5"}', '['.repeat(65) + ']'.repeat(65)));
+    assert.equal(message.kind, 'exception');
+    assert.equal((message as { error: { type: string } }).error.type, 'LimitExceeded');
+    assert.equal(warnings.length, 1);
+  });
+
+  it('answers a request whose params it cannot read with a typed error', () => {
+    let thrown: unknown;
+    try {
+      decodeChain(chainOf(json('{"r":"a","i":7,"v":".5"}', '['.repeat(65) + ']'.repeat(65))));
+    } catch (error) {
+      thrown = error;
+    }
+    assert.ok(isCode(ErrorCode.LimitExceeded)(thrown));
+    const answer = new TextDecoder().decode(answerFor(thrown));
+    assert.match(answer, /"x":7/);
+    assert.match(answer, /"cat":"r","type":"LimitExceeded"/);
+  });
 
   it('detects a HEAD chain with a stray prefix (the HEAD reader ignores the prefix)', () => {
     const { message, warnings } = decode(encodeChain('j', ['.5', 'm', fromHex('82a17001a176a22e35')]));

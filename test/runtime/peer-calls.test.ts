@@ -56,10 +56,10 @@ describe('peer: calls', () => {
     client.close();
   });
 
-  it('resolves undefined for a handler that returns nothing and sends no result part', async () => {
+  it('resolves null (the callee\'s None) for a handler that returns nothing and sends no result part', async () => {
     const { client, server, serverLink } = createPeerPair();
     server.export('nothing', () => undefined);
-    assert.equal(await client.call('nothing'), undefined);
+    assert.equal(await client.call('nothing'), null);
     const response = serverLink.sent.find((s) => s.message.kind === 'response')!.message;
     assert.deepEqual(response, { kind: 'response', to: 1, multipart: false, ack: false, hasResult: false });
     client.close();

@@ -285,7 +285,7 @@ describe('peer: format adoption (§8)', () => {
     assert.equal(pong.format.protocol, 'b');
     assert.deepEqual(peer.format, JSON_012);
     remote.send({ kind: 'response', to: 1, multipart: false, ack: false, hasResult: false });
-    assert.equal(await call, undefined);
+    assert.equal(await call, null);
     peer.close();
   });
 });

@@ -50,7 +50,7 @@ async function exercise(client: Peer, server: Peer): Promise<void> {
   assert.equal(await client.call('add', { a: 2, b: 3 }, { namespace: 'maths' }), 5);
   const value = { s: 'héllo ✓', n: -1.5, big: 2n ** 62n, list: [1, 'two', null, true], nested: { deep: [{}] }, bytes: Uint8Array.of(0, 1, 254, 255) };
   assert.deepEqual(await client.call('echo', { value }), value);
-  assert.equal(await client.call('echo', { value: null }), undefined);
+  assert.equal(await client.call('echo', { value: null }), null);
   await assert.rejects(client.call('not_found', { id: 'x' }), (e) => isSparrowError(e, 'callee-error') && e.remoteType === 'NotFound' && (e.data as { id: string }).id === 'x');
   await assert.rejects(client.call('bad'), (e) => isSparrowError(e, 'invalid-params'));
   await assert.rejects(client.call('nope'), (e) => isSparrowError(e, 'target-not-found'));

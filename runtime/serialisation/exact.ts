@@ -1,0 +1,277 @@
+/**
+ * Values the msgpack and CBOR libraries would send differently from how
+ * they were given (docs/interop.md, "Value rules"), and the small exact
+ * encoders that write those few values instead.
+ *
+ * msgpackr and cbor-x write an integral number beyond 32 bits as a float64,
+ * −0 as the integer 0, a lone surrogate as invalid UTF-8 (which kills a
+ * Python reader), and cbor-x writes `undefined` as `f7` (cbor2's
+ * `undefined`, not None). `needsExactEncoding` spots such a value with one
+ * walk; only then is the value written by `encodeExactMsgpack` /
+ * `encodeExactCbor`, which write every other value byte for byte as the
+ * library would, so ordinary traffic (and every captured vector) is unchanged.
+ */
+import { ErrorCode, SparrowError } from '../errors.ts';
+
+/** Nesting this deep is left to the library (which reports cycles and overflows its own way). */
+const MAX_WALK_DEPTH = 512;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const textEncoder = new TextEncoder();
+
+type WellFormed = { isWellFormed?(): boolean };
+
+/** True when `text` holds a lone surrogate (which has no UTF-8 form). */
+export function hasLoneSurrogate(text: string): boolean {
+  const check = (text as WellFormed).isWellFormed;
+  return check !== undefined ? !check.call(text) : LONE_SURROGATE.test(text);
+}
+
+/** True when `value` is an integral number the libraries would write as a float: beyond 32 bits, within ±(2^53 − 1). */
+export function isWideInteger(value: number): boolean {
+  return (value > 0xffffffff || value < -0x80000000) && Number.isInteger(value) && value <= MAX_SAFE && value >= -MAX_SAFE;
+}
+
+/**
+ * True when `value` holds something msgpackr (or, with `cbor`, cbor-x)
+ * would not write as given: a wide integer, −0, a lone surrogate, or (CBOR)
+ * `undefined`.
+ */
+export function needsExactEncoding(value: unknown, cbor: boolean): boolean {
+  return walk(value, cbor, 0);
+}
+
+function walk(value: unknown, cbor: boolean, depth: number): boolean {
+  switch (typeof value) {
+    case 'number':
+      return isWideInteger(value) || Object.is(value, -0);
+    case 'string':
+      return hasLoneSurrogate(value);
+    case 'undefined':
+      return cbor;
+    case 'object': {
+      if (value === null || ArrayBuffer.isView(value) || depth > MAX_WALK_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let k = 0; k < value.length; k++) if (walk(value[k], cbor, depth + 1)) return true;
+        return false;
+      }
+      if (value instanceof Map) {
+        for (const [key, item] of value) if (walk(key, cbor, depth + 1) || walk(item, cbor, depth + 1)) return true;
+        return false;
+      }
+      const record = value as Record<string, unknown>;
+      for (const key in record) if (walk(record[key], cbor, depth + 1) || hasLoneSurrogate(key)) return true;
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+/** A growable big-endian byte buffer. */
+class Writer {
+  bytes = new Uint8Array(256);
+  view = new DataView(this.bytes.buffer);
+  pos = 0;
+
+  room(size: number): void {
+    if (this.pos + size <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.pos + size));
+    grown.set(this.bytes.subarray(0, this.pos));
+    this.bytes = grown;
+    this.view = new DataView(grown.buffer);
+  }
+  u8(byte: number): void {
+    this.room(1);
+    this.bytes[this.pos++] = byte;
+  }
+  /** A head byte then `size` (1, 2, 4 or 8) big-endian bytes of `n`. */
+  head(first: number, size: 0 | 1 | 2 | 4 | 8, n: number | bigint): void {
+    this.room(1 + size);
+    this.bytes[this.pos++] = first;
+    if (size === 1) this.view.setUint8(this.pos, Number(n));
+    else if (size === 2) this.view.setUint16(this.pos, Number(n));
+    else if (size === 4) this.view.setUint32(this.pos, Number(n));
+    else if (size === 8) this.view.setBigUint64(this.pos, BigInt.asUintN(64, BigInt(n)));
+    this.pos += size;
+  }
+  float64(first: number, value: number): void {
+    this.room(9);
+    this.bytes[this.pos++] = first;
+    this.view.setFloat64(this.pos, value);
+    this.pos += 8;
+  }
+  raw(data: Uint8Array): void {
+    this.room(data.length);
+    this.bytes.set(data, this.pos);
+    this.pos += data.length;
+  }
+  done(): Uint8Array {
+    return this.bytes.slice(0, this.pos);
+  }
+}
+
+function refuse(what: string): never {
+  throw new SparrowError(ErrorCode.SerialisationError, `cannot encode ${what}`);
+}
+
+/** Entries of a plain object or a Map, for both encoders. */
+function entriesOf(value: object): [unknown, unknown][] {
+  if (value instanceof Map) return [...(value as Map<unknown, unknown>)];
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) refuse(`a ${value.constructor?.name ?? 'class'} instance`);
+  return Object.entries(value);
+}
+
+/**
+ * Writes `value` as msgpack the way Python's msgpack does for the values
+ * `needsExactEncoding` flags: integers as (u)int of the smallest width
+ * (positive ones unsigned), −0 as float64, text as UTF-8 with lone
+ * surrogates replaced by U+FFFD (as TextEncoder does); everything else as
+ * msgpackr would.
+ *
+ * @throws SparrowError `serialisation-error` for values msgpack cannot carry.
+ */
+export function encodeExactMsgpack(value: unknown): Uint8Array {
+  const out = new Writer();
+  writeMsgpack(out, value, 0);
+  return out.done();
+}
+
+function writeMsgpack(out: Writer, value: unknown, depth: number): void {
+  if (depth > MAX_WALK_DEPTH) refuse('a value nested this deep');
+  switch (typeof value) {
+    case 'undefined':
+      return out.u8(0xc0);
+    case 'boolean':
+      return out.u8(value ? 0xc3 : 0xc2);
+    case 'number':
+      if (!Number.isInteger(value) || Object.is(value, -0) || value > MAX_SAFE || value < -MAX_SAFE) return out.float64(0xcb, value);
+      return msgpackInteger(out, value);
+    case 'bigint':
+      if (value > 0xffffffffffffffffn || value < -(2n ** 63n)) refuse('an integer beyond 64 bits as msgpack');
+      return msgpackInteger(out, value >= -0x80000000n && value <= 0xffffffffn ? Number(value) : value);
+    case 'string': {
+      const bytes = textEncoder.encode(value);
+      const n = bytes.length;
+      if (n < 32) out.u8(0xa0 | n);
+      else if (n < 0x100) out.head(0xd9, 1, n);
+      else if (n < 0x10000) out.head(0xda, 2, n);
+      else out.head(0xdb, 4, n);
+      return out.raw(bytes);
+    }
+    case 'object': {
+      if (value === null) return out.u8(0xc0);
+      if (value instanceof Uint8Array) {
+        const n = value.length;
+        if (n < 0x100) out.head(0xc4, 1, n);
+        else if (n < 0x10000) out.head(0xc5, 2, n);
+        else out.head(0xc6, 4, n);
+        return out.raw(value);
+      }
+      if (Array.isArray(value)) {
+        const n = value.length;
+        if (n < 16) out.u8(0x90 | n);
+        else if (n < 0x10000) out.head(0xdc, 2, n);
+        else out.head(0xdd, 4, n);
+        for (const item of value) writeMsgpack(out, item, depth + 1);
+        return;
+      }
+      const entries = entriesOf(value);
+      const n = entries.length;
+      if (n < 16) out.u8(0x80 | n);
+      else if (n < 0x10000) out.head(0xde, 2, n);
+      else out.head(0xdf, 4, n);
+      for (const [key, item] of entries) {
+        writeMsgpack(out, key, depth + 1);
+        writeMsgpack(out, item, depth + 1);
+      }
+      return;
+    }
+    default:
+      return refuse(`a ${typeof value} as msgpack`);
+  }
+}
+
+function msgpackInteger(out: Writer, n: number | bigint): void {
+  if (typeof n === 'bigint') return n >= 0n ? out.head(0xcf, 8, n) : out.head(0xd3, 8, n);
+  if (n >= 0) {
+    if (n < 0x80) return out.u8(n);
+    if (n < 0x100) return out.head(0xcc, 1, n);
+    if (n < 0x10000) return out.head(0xcd, 2, n);
+    if (n <= 0xffffffff) return out.head(0xce, 4, n);
+    return out.head(0xcf, 8, n);
+  }
+  if (n >= -0x20) return out.u8(0x100 + n);
+  if (n >= -0x80) return out.head(0xd0, 1, n + 0x100);
+  if (n >= -0x8000) return out.head(0xd1, 2, n + 0x10000);
+  if (n >= -0x80000000) return out.head(0xd2, 4, n + 0x100000000);
+  return out.head(0xd3, 8, n);
+}
+
+/**
+ * Writes `value` as CBOR the way cbor2 does for the values
+ * `needsExactEncoding` flags: integers as major type 0/1 of the smallest
+ * width, −0 as float64, `undefined` as null (`f6`), text as UTF-8 with lone
+ * surrogates replaced by U+FFFD; everything else as cbor-x would.
+ *
+ * @throws SparrowError `serialisation-error` for values CBOR cannot carry here.
+ */
+export function encodeExactCbor(value: unknown): Uint8Array {
+  const out = new Writer();
+  writeCbor(out, value, 0);
+  return out.done();
+}
+
+/** Major type `major` with argument `n` in its shortest form. */
+function cborHead(out: Writer, major: number, n: number | bigint): void {
+  const type = major << 5;
+  if (typeof n === 'bigint') return out.head(type | 27, 8, n);
+  if (n < 24) return out.u8(type | n);
+  if (n < 0x100) return out.head(type | 24, 1, n);
+  if (n < 0x10000) return out.head(type | 25, 2, n);
+  if (n <= 0xffffffff) return out.head(type | 26, 4, n);
+  return out.head(type | 27, 8, n);
+}
+
+function writeCbor(out: Writer, value: unknown, depth: number): void {
+  if (depth > MAX_WALK_DEPTH) refuse('a value nested this deep');
+  switch (typeof value) {
+    case 'undefined':
+      return out.u8(0xf6);
+    case 'boolean':
+      return out.u8(value ? 0xf5 : 0xf4);
+    case 'number':
+      if (!Number.isInteger(value) || Object.is(value, -0) || value > MAX_SAFE || value < -MAX_SAFE) return out.float64(0xfb, value);
+      return value >= 0 ? cborHead(out, 0, value) : cborHead(out, 1, -1 - value);
+    case 'bigint':
+      if (value > 0xffffffffffffffffn || value < -(2n ** 64n)) refuse('an integer beyond 64 bits as CBOR');
+      if (value >= 0n) return cborHead(out, 0, value <= 0xffffffffn ? Number(value) : value);
+      return cborHead(out, 1, value >= -0x100000000n ? Number(-1n - value) : -1n - value);
+    case 'string': {
+      const bytes = textEncoder.encode(value);
+      cborHead(out, 3, bytes.length);
+      return out.raw(bytes);
+    }
+    case 'object': {
+      if (value === null) return out.u8(0xf6);
+      if (value instanceof Uint8Array) {
+        cborHead(out, 2, value.length);
+        return out.raw(value);
+      }
+      if (Array.isArray(value)) {
+        cborHead(out, 4, value.length);
+        for (const item of value) writeCbor(out, item, depth + 1);
+        return;
+      }
+      const entries = entriesOf(value);
+      cborHead(out, 5, entries.length);
+      for (const [key, item] of entries) {
+        writeCbor(out, key, depth + 1);
+        writeCbor(out, item, depth + 1);
+      }
+      return;
+    }
+    default:
+      return refuse(`a ${typeof value} as CBOR`);
+  }
+}
