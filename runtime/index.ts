@@ -1,5 +1,6 @@
 // Browser-safe runtime entry: re-exports only. Nothing here may import Node built-ins.
 export * from './errors.ts';
+export { installPlatform, neutralPlatform, type Platform } from './platform/platform.ts';
 export type * from './envelope/message.ts';
 export type * from './transport/transport.ts';
 export * from './framing/chain-decoder.ts';
@@ -27,9 +28,9 @@ export type { CallStream } from './rpc/call-table.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';
 export { decodeChain, encodeMessage, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from './envelope/codec.ts';
-export { createMessageLink, type MessageLinkOptions } from './envelope/message-link.ts';
+export { createMessageLink, type MessageLinkOptions } from './connection/message-link.ts';
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
-export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './endpoint/open-peer.ts';
+export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './connection/open-peer.ts';
 export * from './schema/descriptor.ts';
 export { decodeValue, decodeFields, encodeValue, encodeFields, modelValue, type DecodeOptions } from './schema/codec.ts';
 export { SchemaError, type SchemaErrorClass, type SchemaErrorOptions } from './schema/typed-error.ts';

@@ -28,8 +28,8 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import type { Params, SerialiserCode, ChainLayout } from '../../runtime/envelope/message.ts';
-import { connectOptionsOf } from '../../runtime/endpoint/node-endpoints.ts';
-import { openPeer } from '../../runtime/endpoint/open-peer.ts';
+import { connectOptionsOf } from '../../runtime/connection/node-endpoints.ts';
+import { openPeer } from '../../runtime/connection/open-peer.ts';
 import type { Logger } from '../../runtime/rpc/logger.ts';
 import type { Peer } from '../../runtime/rpc/peer.ts';
 import { SYSTEM_NAMESPACE } from '../../runtime/rpc/registry.ts';

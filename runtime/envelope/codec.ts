@@ -16,22 +16,20 @@
  */
 import { ErrorCode, SparrowError, toWireError, type WireError, type ErrorCategory } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
-import { EMPTY_PART, chainHeadSize, encodeChain, encodeChainPieces, encodeSmallChain, finishChainInPlace, joinChain, type ChainPart } from '../framing/chain-encoder.ts';
-import type { ChainBytes } from '../transport/transport.ts';
+import { EMPTY_PART, chainHeadSize, encodeChain, encodeChainPieces, encodeSmallChain, finishChainInPlace, type ChainPart } from '../framing/chain-encoder.ts';
+import { isSerialiserCode, joinChain, type ChainBytes } from '../wire.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
 import { jsonSerialiser, stringifyJson } from '../serialisation/json.ts';
 import {
   DEFAULT_MAX_DEPTH,
   MAX_HEADROOM,
-  isSerialiserCode,
   missingSerialiser,
   serialiserIn,
   serialiserTable,
   type Serialiser,
   type SerialiserTable,
 } from '../serialisation/serialiser.ts';
-// All three; a browser bundle gets defaults-browser.ts (JSON only) instead, by package.json's "browser" map.
-import { defaultSerialisers } from '../serialisation/defaults.ts';
+import { platform } from '../platform/platform.ts';
 import { decodeBasic, encodeBasic } from './basic.ts';
 import { idOf } from './ids.ts';
 import type {
@@ -55,8 +53,15 @@ export interface DecodeChainOptions {
    * clear; the message is still returned. Must not throw.
    */
   onWarning?: (warning: SparrowError) => void;
-  /** The serialisers to read with (default: the platform's, see `defaultSerialisers`). */
+  /** The serialisers to read with (default: the platform's, see `Platform.defaultSerialisers`). */
   serialisers?: SerialiserTable;
+  /**
+   * Sends an answer the codec wrote for a chain it refuses: a request whose
+   * payload serialiser this side lacks gets its exception this way (PROTOCOL
+   * decision 3: no call hangs) just before decodeChain throws. Without it
+   * no answer is written.
+   */
+  reply?: (chain: ChainBytes) => void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -78,7 +83,7 @@ const MAX_PART_HEADER = 9;
  * when undefined.
  */
 export function serialisersOf(serialisers: readonly Serialiser[] | undefined): SerialiserTable {
-  return serialisers === undefined ? defaultSerialisers : serialiserTable(jsonSerialiser, serialisers);
+  return serialisers === undefined ? platform().defaultSerialisers : serialiserTable(jsonSerialiser, serialisers);
 }
 
 function protocolError(message: string, cause?: unknown): SparrowError {
@@ -91,7 +96,7 @@ function protocolError(message: string, cause?: unknown): SparrowError {
  * Encodes one message as one chain in one buffer: `encodeMessagePieces`,
  * joined. Throws as encodeMessagePieces.
  */
-export function encodeMessage(message: Message, format: WireFormat, serialisers: SerialiserTable = defaultSerialisers): Uint8Array {
+export function encodeMessage(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers): Uint8Array {
   return joinChain(encodeMessagePieces(message, format, serialisers));
 }
 
@@ -113,7 +118,7 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
  *   `invalid-params` for a message that would break the wire rules (an
  *   empty target, a non-map params value).
  */
-export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = defaultSerialisers): ChainBytes {
+export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers): ChainBytes {
   const envelopeCode = format.serialiser;
   const protocol = format.protocol ?? V050;
   if (protocol === 'b') {
@@ -352,7 +357,7 @@ function wireErrorToSend(error: WireError): Record<string, unknown> {
  *   none of these means the byte stream is broken.
  */
 export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): IncomingMessage {
-  const serialisers = options.serialisers ?? defaultSerialisers;
+  const serialisers = options.serialisers ?? platform().defaultSerialisers;
   const parts = chain.parts;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   let layout: ChainLayout;
@@ -599,25 +604,13 @@ function hasPayload(parts: Uint8Array[], first: number): boolean {
   return false;
 }
 
-/** Encoded answers for requests that could not be read, keyed by the error decodeChain threw. */
-const answers = new WeakMap<object, Uint8Array>();
-
-/**
- * The exception to send back for a chain decodeChain refused with `error`,
- * when there is one: a request whose payload serialiser this side lacks
- * (PROTOCOL decision 3: no call hangs). Undefined for every other error.
- */
-export function answerFor(error: unknown): Uint8Array | undefined {
-  return typeof error === 'object' && error !== null ? answers.get(error) : undefined;
-}
-
 /**
  * A v050 message whose payload is in a serialiser this side lacks (`l` or
  * the envelope code). The envelope was read, so nothing hangs:
  * - a response or exception becomes an exception carrying the `unsupported`
  *   error, so the pending call fails at once with it;
- * - a request throws that error with an answer attached (see answerFor),
- *   which the link sends back in the envelope's serialiser;
+ * - a request gets an exception in the envelope's serialiser, handed to
+ *   `options.reply`, then the error is thrown;
  * - anything else throws it (the chain is dropped, reported as non-fatal).
  */
 function missingPayloadSerialiser(
@@ -638,13 +631,16 @@ function missingPayloadSerialiser(
     if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
     return message;
   }
-  if (kind === 'r' && envelope.i !== undefined && !marker.includes('s')) {
+  const reply = options.reply;
+  if (reply !== undefined && kind === 'r' && envelope.i !== undefined && !marker.includes('s')) {
     const answerFormat: WireFormat = { layout: format.layout, serialiser: format.serialiser, protocol: V050 };
+    let answer: ChainBytes | undefined;
     try {
-      answers.set(error, encodeMessage({ kind: 'exception', to: idOf(envelope.i, 'i'), ack: false, error: wire }, answerFormat, serialisers));
+      answer = encodeMessagePieces({ kind: 'exception', to: idOf(envelope.i, 'i'), ack: false, error: wire }, answerFormat, serialisers);
     } catch {
       // No answer then; the error is still reported.
     }
+    if (answer !== undefined) reply(answer);
   }
   throw error;
 }

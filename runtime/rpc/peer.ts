@@ -346,22 +346,10 @@ function checkLimit(name: string, value: number | undefined, fallback: number): 
 
 type Incoming<M extends Message> = M & { format: WireFormat };
 
-/**
- * A link that checks the encoded size itself (`createMessageLink`'s does):
- * `send` with `maxBytes` returns -1 and sends nothing when the message is
- * longer. With it the peer never walks a value to estimate its size.
- */
-interface SizeCheckingLink {
-  readonly checksSize: true;
-  send(message: Message, format: WireFormat, maxBytes: number): number;
-}
-
 class PeerImpl implements Peer, CallOwner, CallbackChannel {
   readonly remote: string;
   readonly closed: Promise<void>;
   private readonly link: MessageLink;
-  /** `link` when it checks sizes itself; otherwise payloads are estimated before sending (`fits`). */
-  private readonly sizedLink: SizeCheckingLink | undefined;
   private readonly logger: Logger;
   private readonly own: Registry = createRegistry();
   private readonly shared: Registry | undefined;
@@ -396,7 +384,6 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
 
   constructor(link: MessageLink, options: PeerOptions) {
     this.link = link;
-    this.sizedLink = (link as { checksSize?: unknown }).checksSize === true ? (link as unknown as SizeCheckingLink) : undefined;
     this.remote = link.remote;
     this.logger = options.logger ?? consoleLogger;
     this.shared = options.registry;
@@ -1066,15 +1053,8 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
     let length: number;
     let failure: unknown;
     try {
-      if (this.sizedLink !== undefined) {
-        length = this.sizedLink.send(part, call.format, this.maxMessageBytes);
-      } else if (this.fits(items)) {
-        this.link.send(part, call.format);
-        // Not measured: the batch size stays where it is.
-        length = 0;
-      } else {
-        length = -1;
-      }
+      // 0 from a link that cannot measure: the batch size stays where it is.
+      length = this.link.send(part, call.format, this.maxMessageBytes);
     } catch (error) {
       length = -1;
       failure = error;
@@ -1238,16 +1218,13 @@ class PeerImpl implements Peer, CallOwner, CallbackChannel {
 
   /**
    * Sends a message whose `payload` is subject to `maxMessageBytes`; returns
-   * false, sending nothing, when it is over. A size-checking link measures
-   * the encoded message exactly (no walk over the value: that walk was
-   * 1.3 % of a streaming server's samples); other links get the estimate.
+   * false, sending nothing, when it is over. The link measures the encoded
+   * message exactly (no walk over the value: that walk was 1.3 % of a
+   * streaming server's samples).
    * Throws what the encoder throws.
    */
   private transmit(message: Message, format: WireFormat, payload: unknown): boolean {
-    if (this.sizedLink !== undefined) return this.sizedLink.send(message, format, this.maxMessageBytes) >= 0;
-    if (payload !== undefined && !this.fits(payload)) return false;
-    this.link.send(message, format);
-    return true;
+    return this.link.send(message, format, this.maxMessageBytes) >= 0;
   }
 
   private runListener(listener: () => void): void {

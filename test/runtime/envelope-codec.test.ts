@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { decodeChain, encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
 import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';
-import { encodeChain, joinChain } from '../../runtime/framing/chain-encoder.ts';
+import { encodeChain } from '../../runtime/framing/chain-encoder.ts';
+import { joinChain } from '../../runtime/wire.ts';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
 import { jsonSerialiser } from '../../runtime/serialisation/json.ts';
 import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';

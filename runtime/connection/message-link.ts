@@ -18,11 +18,11 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
-import { chainLength } from '../framing/chain-encoder.ts';
 import type { Transport, TransportHandlers } from '../transport/transport.ts';
-import { answerFor, decodeChain, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from './codec.ts';
-import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from './message.ts';
+import { decodeChain, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from '../envelope/codec.ts';
+import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from '../envelope/message.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
+import { chainLength, type ChainBytes } from '../wire.ts';
 
 /** Receiver limits of a link. */
 export interface MessageLinkOptions {
@@ -54,7 +54,13 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     // Bound once per link, not per message.
     this.decoder = new ChainDecoder(this.onChain.bind(this), options.limits);
     this.serialisers = serialisersOf(options.serialisers);
-    this.decodeOptions = { maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH, onWarning: this.onWarning.bind(this), serialisers: this.serialisers };
+    this.decodeOptions = {
+      maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+      onWarning: this.onWarning.bind(this),
+      serialisers: this.serialisers,
+      // A request in a serialiser this side lacks is answered with the error (no call hangs).
+      reply: this.reply.bind(this),
+    };
   }
 
   get remote(): string {
@@ -71,18 +77,7 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     this.transport.start(this);
   }
 
-  /**
-   * Marks a link whose `send` takes a size limit (see below), so a peer can
-   * check the exact encoded size instead of estimating it beforehand.
-   */
-  readonly checksSize = true;
-
-  /**
-   * Encodes and queues `message`. With `maxBytes`, a message whose encoded
-   * chain is longer is not sent and -1 is returned (the encoder knows the
-   * exact length, so nobody has to walk the value to estimate it first).
-   * @returns the encoded length in bytes, or -1 when over `maxBytes`.
-   */
+  /** MessageLink.send. */
   send(message: Message, format: WireFormat, maxBytes?: number): number {
     // Pieces, not one buffer: a large bytes payload reaches the transport uncopied.
     const chain = encodeMessagePieces(message, format, this.serialisers);
@@ -131,9 +126,6 @@ class WireMessageLink implements MessageLink, TransportHandlers {
       message = decodeChain(chain, this.decodeOptions);
     } catch (error) {
       handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), false);
-      // A request in a serialiser this side lacks: answer it with the error (no call hangs).
-      const answer = answerFor(error);
-      if (answer !== undefined && !this.dead) this.transport.send(answer);
       return;
     }
     try {
@@ -141,6 +133,10 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     } catch (error) {
       handlers.onProtocolError(new SparrowError(ErrorCode.InvalidState, `onMessage threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }), false);
     }
+  }
+
+  private reply(chain: ChainBytes): void {
+    if (!this.dead) this.transport.send(chain);
   }
 
   private onWarning(warning: SparrowError): void {
