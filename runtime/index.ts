@@ -3,14 +3,13 @@ export * from './errors.ts';
 export { installPlatform, neutralPlatform, type Platform } from './platform/platform.ts';
 export type * from './envelope/message.ts';
 export type * from './transport/transport.ts';
-export * from './framing/chain-decoder.ts';
-export * from './framing/chain-encoder.ts';
+// Framing and the envelope codec are internals (the link uses them): only the link's limits are public.
+export { DEFAULT_CHAIN_LIMITS, type ChainLimits } from './framing/chain-decoder.ts';
 export type * from './serialisation/serialiser.ts';
 export { DEFAULT_MAX_DEPTH, isSerialiserCode } from './serialisation/serialiser.ts';
-export { jsonSerialiser, parseJson, stringifyJson } from './serialisation/json.ts';
+export { jsonSerialiser } from './serialisation/json.ts';
 // msgpack and CBOR are separate entries (`sparrow/runtime/msgpack`, `sparrow/runtime/cbor`),
 // so a page that uses only JSON bundles neither msgpackr nor cbor-x.
-export { containsBytes } from './serialisation/bytes.ts';
 export {
   connectWebSocket,
   createWebSocketTransport,
@@ -27,7 +26,6 @@ export * from './rpc/logger.ts';
 export type { CallStream } from './rpc/call-table.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';
-export { decodeChain, encodeMessage, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from './envelope/codec.ts';
 export { createMessageLink, type MessageLinkOptions } from './connection/message-link.ts';
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
 export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './connection/open-peer.ts';
