@@ -19,7 +19,7 @@
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
 import type { Transport, TransportHandlers } from '../transport/transport.ts';
-import { decodeChain, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from '../envelope/codec.ts';
+import { createEnvelopeWriter, decodeChain, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from '../envelope/codec.ts';
 import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from '../envelope/message.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { chainLength, type ChainBytes } from '../wire.ts';
@@ -48,6 +48,8 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   private readonly serialisers: SerialiserTable;
   private handlers: MessageLinkHandlers | undefined;
   private dead = false;
+  /** This link's encoder state (not shared with other links). */
+  private readonly writer = createEnvelopeWriter();
 
   constructor(transport: Transport, options: MessageLinkOptions) {
     this.transport = transport;
@@ -80,7 +82,7 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   /** MessageLink.send. */
   send(message: Message, format: WireFormat, maxBytes?: number): number {
     // Pieces, not one buffer: a large bytes payload reaches the transport uncopied.
-    const chain = encodeMessagePieces(message, format, this.serialisers);
+    const chain = encodeMessagePieces(message, format, this.serialisers, this.writer);
     const length = chainLength(chain);
     if (maxBytes !== undefined && length > maxBytes) return -1;
     this.transport.send(chain);

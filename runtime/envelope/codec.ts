@@ -109,7 +109,8 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
  * bound for a serialiser that cannot carry them (JSON) is written with
  * msgpack and named by `l: "m"` (decision 4); `format.payloadSerialiser`
  * forces a payload serialiser.
- * `serialisers` are the ones this side has (default: the platform's).
+ * `serialisers` are the ones this side has (default: the platform's);
+ * `writer` is the sending link's state (see createEnvelopeWriter).
  *
  * @throws SparrowError `serialisation-error` when a value cannot be encoded;
  *   `unsupported` naming the serialiser when the format (or bytes over a
@@ -118,7 +119,7 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
  *   `invalid-params` for a message that would break the wire rules (an
  *   empty target, a non-map params value).
  */
-export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers): ChainBytes {
+export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers, writer?: EnvelopeWriter): ChainBytes {
   const envelopeCode = format.serialiser;
   const protocol = format.protocol ?? V050;
   if (protocol === 'b') {
@@ -216,7 +217,7 @@ export function encodeMessagePieces(message: Message, format: WireFormat, serial
   }
   const envelopeBytes =
     message.kind === 'response' && message.multipart && message.final === undefined && !message.ack && message.id === undefined && payloadCode === envelopeCode && envelopeCode !== 'j'
-      ? partEnvelope(serialisers, envelopeCode, message.to, envelope)
+      ? partEnvelope(serialisers, envelopeCode, message.to, envelope, writer)
       : encodeEnvelope(serialisers, envelopeCode, envelope);
   if (envelopeBytes === flatEnvelope) {
     // The envelope sits in packFlatMap's scratch until frame copies it; a payload's toJSON
@@ -270,7 +271,11 @@ function encodeValue(serialisers: SerialiserTable, code: SerialiserCode, value: 
   return code === 'j' ? stringifyJson(value) : serialiserIn(serialisers, code).encode(value);
 }
 
-/** The last envelope encodeFlatMap wrote (a view of its scratch), and whether a frame still needs it. */
+/**
+ * The last envelope encodeFlatMap wrote (a view of its scratch), and whether a frame still needs it.
+ * Module-wide on purpose, unlike the writer state below: it guards the serialiser's scratch, which
+ * every link shares, so a payload's toJSON encoding on another link must see it too.
+ */
 let flatEnvelope: Uint8Array | undefined;
 let flatEnvelopeBusy = false;
 
@@ -285,22 +290,35 @@ function encodeEnvelope(serialisers: SerialiserTable, code: SerialiserCode, enve
   return serialiser.encode(envelope);
 }
 
-/** The last stream part envelope ({pm: N, v}) written, per serialiser: a stream sends the same one per item. */
-let partSerialiser: Serialiser | undefined;
-let partTo: MessageId | undefined;
-let partBytes: Uint8Array = EMPTY;
+/**
+ * What one link's encoder keeps between messages (see createEnvelopeWriter):
+ * the last stream part envelope ({pm: N, v}) it wrote, since a stream sends
+ * the same one per item. Per link, so streams on two links do not evict
+ * each other's.
+ */
+export interface EnvelopeWriter {
+  partSerialiser: Serialiser | undefined;
+  partTo: MessageId | undefined;
+  partBytes: Uint8Array;
+}
 
-/** A stream part's envelope, encoded once per stream (and serialiser) rather than once per item. */
-function partEnvelope(serialisers: SerialiserTable, code: SerialiserCode, to: MessageId, envelope: Record<string, unknown>): ChainPart {
+/** A link's encoder state, for `encodeMessagePieces`' `writer`. */
+export function createEnvelopeWriter(): EnvelopeWriter {
+  return { partSerialiser: undefined, partTo: undefined, partBytes: EMPTY };
+}
+
+/** A stream part's envelope, encoded once per stream (and serialiser) rather than once per item, when there is a writer to keep it. */
+function partEnvelope(serialisers: SerialiserTable, code: SerialiserCode, to: MessageId, envelope: Record<string, unknown>, writer: EnvelopeWriter | undefined): ChainPart {
+  if (writer === undefined) return encodeEnvelope(serialisers, code, envelope);
   const serialiser = serialiserIn(serialisers, code);
-  if (serialiser === partSerialiser && to === partTo) return partBytes;
+  if (serialiser === writer.partSerialiser && to === writer.partTo) return writer.partBytes;
   const bytes = encodeEnvelope(serialisers, code, envelope);
   if (typeof bytes === 'string') return bytes;
   // A copy: encodeEnvelope may hand back a scratch view that the next call overwrites.
-  partBytes = bytes.slice();
-  partSerialiser = serialiser;
-  partTo = to;
-  return partBytes;
+  writer.partBytes = bytes.slice();
+  writer.partSerialiser = serialiser;
+  writer.partTo = to;
+  return writer.partBytes;
 }
 
 function hasKeys(record: object): boolean {
