@@ -64,7 +64,20 @@ export interface SparrowErrorOptions {
   details?: string;
 }
 
-/** The error every Sparrow API rejects or throws with. */
+/**
+ * Marks SparrowError's prototype. A registered symbol is the same in every
+ * copy of the package (two versions in one bundle, a library pinning its
+ * own), so `instanceof SparrowError` holds for an error from either copy.
+ */
+const BRAND = Symbol.for('sparrow-rpc.SparrowError');
+
+/**
+ * The error every Sparrow API rejects or throws with.
+ *
+ * `error instanceof SparrowError` is true for a SparrowError made by any
+ * copy of the package (by a brand, see `Symbol.hasInstance`); for its
+ * subclasses `instanceof` is the usual prototype check.
+ */
 export class SparrowError extends Error {
   override readonly name: string = 'SparrowError';
   readonly code: ErrorCode;
@@ -82,13 +95,31 @@ export class SparrowError extends Error {
     this.details = options.details;
   }
 
-  /** Wraps anything thrown into a SparrowError, keeping the original as `cause`. */
+  /** True for a SparrowError of any copy of the package (the brand on its prototype chain); subclasses check their prototype. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== SparrowError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
+  /**
+   * Wraps anything thrown into a SparrowError, keeping the original as
+   * `cause` (and its `name` as `remoteType`). A SparrowError is returned as
+   * it is; an `AbortError` (an aborted signal's reason, a DOMException)
+   * becomes `aborted` and a `TimeoutError` (`AbortSignal.timeout`)
+   * becomes `timeout`; anything else gets `fallback`.
+   */
   static from(reason: unknown, fallback: ErrorCode = ErrorCode.CalleeError): SparrowError {
     if (reason instanceof SparrowError) return reason;
-    if (reason instanceof Error) return new SparrowError(fallback, reason.message, { cause: reason, remoteType: reason.name });
+    if (typeof reason === 'object' && reason !== null && typeof (reason as { name?: unknown }).name === 'string') {
+      const { name, message } = reason as { name: string; message?: unknown };
+      const code = name === 'AbortError' ? ErrorCode.Aborted : name === 'TimeoutError' ? ErrorCode.Timeout : reason instanceof Error ? fallback : undefined;
+      if (code !== undefined) return new SparrowError(code, typeof message === 'string' ? message : String(reason), { cause: reason, remoteType: name });
+    }
     return new SparrowError(fallback, String(reason), { cause: reason });
   }
 }
+
+Object.defineProperty(SparrowError.prototype, BRAND, { value: true });
 
 /** True when `value` is a SparrowError, optionally with the given code. */
 export function isSparrowError(value: unknown, code?: ErrorCode): value is SparrowError {

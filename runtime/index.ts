@@ -1,15 +1,16 @@
 // Browser-safe runtime entry: re-exports only. Nothing here may import Node built-ins.
 export * from './errors.ts';
+export { installPlatform, neutralPlatform, type Platform } from './platform/platform.ts';
 export type * from './envelope/message.ts';
 export type * from './transport/transport.ts';
-export * from './framing/chain-decoder.ts';
-export * from './framing/chain-encoder.ts';
+// Framing and the envelope codec are internals (the link uses them): only the link's limits are public.
+export { DEFAULT_CHAIN_LIMITS, type ChainLimits } from './framing/chain-decoder.ts';
 export type * from './serialisation/serialiser.ts';
 export { DEFAULT_MAX_DEPTH, isSerialiserCode } from './serialisation/serialiser.ts';
+// The JSON text helpers (`$bytes`, 64-bit integers) are what sparrowc call reads and prints params with.
 export { jsonSerialiser, parseJson, stringifyJson } from './serialisation/json.ts';
 // msgpack and CBOR are separate entries (`sparrow-rpc/msgpack`, `sparrow-rpc/cbor`),
 // so a page that uses only JSON bundles neither msgpackr nor cbor-x.
-export { containsBytes } from './serialisation/bytes.ts';
 export {
   connectWebSocket,
   createWebSocketTransport,
@@ -27,12 +28,13 @@ export type { CallStream } from './rpc/types.ts';
 export { ResponseKindError } from './rpc/call-table.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';
-export { decodeChain, encodeMessage, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from './envelope/codec.ts';
-export { createMessageLink, type MessageLinkOptions } from './envelope/message-link.ts';
+export { createMessageLink, type MessageLinkOptions } from './connection/message-link.ts';
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
-export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './endpoint/open-peer.ts';
-export { createMemoryPeers, type MemoryPeers, type MemoryPeersOptions } from './endpoint/memory-peers.ts';
+export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './connection/open-peer.ts';
+export { createMemoryPeers, type MemoryPeers, type MemoryPeersOptions } from './connection/memory-peers.ts';
 export { createMemoryTransportPair, type MemoryTransportOptions } from './transport/memory.ts';
+// The integer ranges the schema's int types allow; the compiler checks constants against the same table.
+export { INT_RANGES } from './schema/int-ranges.ts';
 export * from './schema/descriptor.ts';
 export { decodeValue, decodeFields, encodeValue, encodeFields, modelValue, type DecodeOptions } from './schema/codec.ts';
 export { SchemaError, type SchemaErrorClass, type SchemaErrorOptions } from './schema/typed-error.ts';

@@ -1,5 +1,8 @@
 // Node entry: everything in the browser-safe entry plus the Node transports.
+// First: installs Node's platform (every serialiser by default, setImmediate, Buffer memory).
+import './platform/node.ts';
 export * from './index.ts';
+export { nodePlatform } from './platform/node.ts';
 // Node bundles every serialiser anyway (and links default to all three).
 export { msgpackSerialiser } from './serialisation/msgpack.ts';
 export { cborSerialiser } from './serialisation/cbor.ts';
@@ -12,4 +15,4 @@ export { connectWs, listenWs, DEFAULT_MAX_MESSAGE_BYTES, type WsOptions } from '
 export { connectTls, listenTls } from './transport/node/tls.ts';
 export { connectStdio, listenStdio, parseCommandLine, type StdioStreams } from './transport/node/stdio.ts';
 export type { NodeConnectOptions, NodeListenOptions } from './transport/node/url.ts';
-export { connectPeer, listenPeers, connectOptionsOf, type ConnectPeerOptions, type ListenPeersOptions, type PeerListener } from './endpoint/node-endpoints.ts';
+export { connectPeer, listenPeers, connectOptionsOf, type ConnectPeerOptions, type ListenPeersOptions, type PeerListener } from './connection/node-endpoints.ts';

@@ -2,26 +2,27 @@
  * The built-in type names and integer ranges. Built-in names are reserved as
  * type names: no declaration may be called `list` or `int32`.
  */
+import { INT_RANGES } from 'sparrow-rpc';
 import type { IntType, IntTypeName, TypeRef } from '../model/model.ts';
 
-function intType(name: IntTypeName, min: bigint, max: bigint): IntType {
-  return { kind: 'int', name, min: min.toString(), max: max.toString(), bigint: name === 'int64' || name === 'uint64' };
+/** An integer type with its range from the runtime's table, the one the value codecs check against. */
+function intType(name: IntTypeName): IntType {
+  const range = INT_RANGES[name];
+  return { kind: 'int', name, min: range.min.toString(), max: range.max.toString(), bigint: range.big };
 }
-
-const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Types written as a bare name. */
 export const scalarTypes: ReadonlyMap<string, TypeRef> = new Map<string, TypeRef>([
   ['bool', { kind: 'bool' }],
-  ['int8', intType('int8', -128n, 127n)],
-  ['int16', intType('int16', -32768n, 32767n)],
-  ['int32', intType('int32', -2147483648n, 2147483647n)],
-  ['uint8', intType('uint8', 0n, 255n)],
-  ['uint16', intType('uint16', 0n, 65535n)],
-  ['uint32', intType('uint32', 0n, 4294967295n)],
-  ['int', intType('int', -maxSafe, maxSafe)],
-  ['int64', intType('int64', -(2n ** 63n), 2n ** 63n - 1n)],
-  ['uint64', intType('uint64', 0n, 2n ** 64n - 1n)],
+  ['int8', intType('int8')],
+  ['int16', intType('int16')],
+  ['int32', intType('int32')],
+  ['uint8', intType('uint8')],
+  ['uint16', intType('uint16')],
+  ['uint32', intType('uint32')],
+  ['int', intType('int')],
+  ['int64', intType('int64')],
+  ['uint64', intType('uint64')],
   ['float32', { kind: 'float', name: 'float32' }],
   ['float64', { kind: 'float', name: 'float64' }],
   ['string', { kind: 'string' }],

@@ -16,22 +16,20 @@
  */
 import { ErrorCode, SparrowError, isSparrowError, toWireError, type WireError, type ErrorCategory } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
-import { EMPTY_PART, chainHeadSize, encodeChain, encodeChainPieces, encodeSmallChain, finishChainInPlace, joinChain, type ChainPart } from '../framing/chain-encoder.ts';
-import type { ChainBytes } from '../transport/transport.ts';
+import { EMPTY_PART, chainHeadSize, encodeChain, encodeChainPieces, encodeSmallChain, finishChainInPlace, type ChainPart } from '../framing/chain-encoder.ts';
+import { isSerialiserCode, joinChain, type ChainBytes } from '../wire.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
 import { jsonSerialiser, stringifyJson } from '../serialisation/json.ts';
 import {
   DEFAULT_MAX_DEPTH,
   MAX_HEADROOM,
-  isSerialiserCode,
   missingSerialiser,
   serialiserIn,
   serialiserTable,
   type Serialiser,
   type SerialiserTable,
 } from '../serialisation/serialiser.ts';
-// All three; a browser bundle gets defaults-browser.ts (JSON only) instead, by package.json's "browser" map.
-import { defaultSerialisers } from '../serialisation/defaults.ts';
+import { platform } from '../platform/platform.ts';
 import { decodeBasic, encodeBasic } from './basic.ts';
 import { idOf } from './ids.ts';
 import type {
@@ -55,8 +53,15 @@ export interface DecodeChainOptions {
    * clear; the message is still returned. Must not throw.
    */
   onWarning?: (warning: SparrowError) => void;
-  /** The serialisers to read with (default: the platform's, see `defaultSerialisers`). */
+  /** The serialisers to read with (default: the platform's, see `Platform.defaultSerialisers`). */
   serialisers?: SerialiserTable;
+  /**
+   * Sends an answer the codec wrote for a chain it refuses: a request whose
+   * payload serialiser this side lacks gets its exception this way (PROTOCOL
+   * decision 3: no call hangs) just before decodeChain throws. Without it
+   * no answer is written.
+   */
+  reply?: (chain: ChainBytes) => void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -78,7 +83,7 @@ const MAX_PART_HEADER = 9;
  * when undefined.
  */
 export function serialisersOf(serialisers: readonly Serialiser[] | undefined): SerialiserTable {
-  return serialisers === undefined ? defaultSerialisers : serialiserTable(jsonSerialiser, serialisers);
+  return serialisers === undefined ? platform().defaultSerialisers : serialiserTable(jsonSerialiser, serialisers);
 }
 
 function protocolError(message: string, cause?: unknown): SparrowError {
@@ -91,7 +96,7 @@ function protocolError(message: string, cause?: unknown): SparrowError {
  * Encodes one message as one chain in one buffer: `encodeMessagePieces`,
  * joined. Throws as encodeMessagePieces.
  */
-export function encodeMessage(message: Message, format: WireFormat, serialisers: SerialiserTable = defaultSerialisers): Uint8Array {
+export function encodeMessage(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers): Uint8Array {
   return joinChain(encodeMessagePieces(message, format, serialisers));
 }
 
@@ -104,7 +109,8 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
  * bound for a serialiser that cannot carry them (JSON) is written with
  * msgpack and named by `l: "m"` (decision 4); `format.payloadSerialiser`
  * forces a payload serialiser.
- * `serialisers` are the ones this side has (default: the platform's).
+ * `serialisers` are the ones this side has (default: the platform's);
+ * `writer` is the sending link's state (see createEnvelopeWriter).
  *
  * @throws SparrowError `serialisation-error` when a value cannot be encoded;
  *   `unsupported` naming the serialiser when the format (or bytes over a
@@ -113,7 +119,7 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
  *   `invalid-params` for a message that would break the wire rules (an
  *   empty target, a non-map params value).
  */
-export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = defaultSerialisers): ChainBytes {
+export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers, writer?: EnvelopeWriter): ChainBytes {
   const envelopeCode = format.serialiser;
   const protocol = format.protocol ?? V050;
   if (protocol === 'b') {
@@ -211,7 +217,7 @@ export function encodeMessagePieces(message: Message, format: WireFormat, serial
   }
   const envelopeBytes =
     message.kind === 'response' && message.multipart && message.final === undefined && !message.ack && message.id === undefined && payloadCode === envelopeCode && envelopeCode !== 'j'
-      ? partEnvelope(serialisers, envelopeCode, message.to, envelope)
+      ? partEnvelope(serialisers, envelopeCode, message.to, envelope, writer)
       : encodeEnvelope(serialisers, envelopeCode, envelope);
   if (envelopeBytes === flatEnvelope) {
     // The envelope sits in packFlatMap's scratch until frame copies it; a payload's toJSON
@@ -265,7 +271,11 @@ function encodeValue(serialisers: SerialiserTable, code: SerialiserCode, value: 
   return code === 'j' ? stringifyJson(value) : serialiserIn(serialisers, code).encode(value);
 }
 
-/** The last envelope encodeFlatMap wrote (a view of its scratch), and whether a frame still needs it. */
+/**
+ * The last envelope encodeFlatMap wrote (a view of its scratch), and whether a frame still needs it.
+ * Module-wide on purpose, unlike the writer state below: it guards the serialiser's scratch, which
+ * every link shares, so a payload's toJSON encoding on another link must see it too.
+ */
 let flatEnvelope: Uint8Array | undefined;
 let flatEnvelopeBusy = false;
 
@@ -280,22 +290,35 @@ function encodeEnvelope(serialisers: SerialiserTable, code: SerialiserCode, enve
   return serialiser.encode(envelope);
 }
 
-/** The last stream part envelope ({pm: N, v}) written, per serialiser: a stream sends the same one per item. */
-let partSerialiser: Serialiser | undefined;
-let partTo: MessageId | undefined;
-let partBytes: Uint8Array = EMPTY;
+/**
+ * What one link's encoder keeps between messages (see createEnvelopeWriter):
+ * the last stream part envelope ({pm: N, v}) it wrote, since a stream sends
+ * the same one per item. Per link, so streams on two links do not evict
+ * each other's.
+ */
+export interface EnvelopeWriter {
+  partSerialiser: Serialiser | undefined;
+  partTo: MessageId | undefined;
+  partBytes: Uint8Array;
+}
 
-/** A stream part's envelope, encoded once per stream (and serialiser) rather than once per item. */
-function partEnvelope(serialisers: SerialiserTable, code: SerialiserCode, to: MessageId, envelope: Record<string, unknown>): ChainPart {
+/** A link's encoder state, for `encodeMessagePieces`' `writer`. */
+export function createEnvelopeWriter(): EnvelopeWriter {
+  return { partSerialiser: undefined, partTo: undefined, partBytes: EMPTY };
+}
+
+/** A stream part's envelope, encoded once per stream (and serialiser) rather than once per item, when there is a writer to keep it. */
+function partEnvelope(serialisers: SerialiserTable, code: SerialiserCode, to: MessageId, envelope: Record<string, unknown>, writer: EnvelopeWriter | undefined): ChainPart {
+  if (writer === undefined) return encodeEnvelope(serialisers, code, envelope);
   const serialiser = serialiserIn(serialisers, code);
-  if (serialiser === partSerialiser && to === partTo) return partBytes;
+  if (serialiser === writer.partSerialiser && to === writer.partTo) return writer.partBytes;
   const bytes = encodeEnvelope(serialisers, code, envelope);
   if (typeof bytes === 'string') return bytes;
   // A copy: encodeEnvelope may hand back a scratch view that the next call overwrites.
-  partBytes = bytes.slice();
-  partSerialiser = serialiser;
-  partTo = to;
-  return partBytes;
+  writer.partBytes = bytes.slice();
+  writer.partSerialiser = serialiser;
+  writer.partTo = to;
+  return writer.partBytes;
 }
 
 function hasKeys(record: object): boolean {
@@ -352,7 +375,7 @@ function wireErrorToSend(error: WireError): Record<string, unknown> {
  *   none of these means the byte stream is broken.
  */
 export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): IncomingMessage {
-  const serialisers = options.serialisers ?? defaultSerialisers;
+  const serialisers = options.serialisers ?? platform().defaultSerialisers;
   const parts = chain.parts;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   let layout: ChainLayout;
@@ -625,34 +648,19 @@ function hasPayload(parts: Uint8Array[], first: number): boolean {
   return false;
 }
 
-/** Encoded answers for requests that could not be read, keyed by the error decodeChain threw. */
-const answers = new WeakMap<object, Uint8Array>();
-
 /**
- * The exception to send back for a chain decodeChain refused with `error`,
- * when there is one: a request whose payload serialiser this side lacks
- * (PROTOCOL decision 3: no call hangs). Undefined for every other error.
+ * A chain whose envelope is in a serialiser this side lacks. Its id cannot
+ * be read, so it cannot be answered, and the sender writes every later
+ * message the same way: the link closes the connection on it (the sender's
+ * calls fail at once instead of timing out).
  */
-/**
- * True for the error of a chain whose envelope is in a serialiser this side
- * lacks. Its id cannot be read, so it cannot be answered, and the sender
- * writes every later message the same way: the link closes the connection
- * (the sender's calls fail at once instead of timing out).
- */
-export function isUnreadableEnvelope(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && unreadableEnvelopes.has(error);
+export class UnreadableEnvelopeError extends SparrowError {
+  override readonly name: string = 'UnreadableEnvelopeError';
 }
 
-const unreadableEnvelopes = new WeakSet<object>();
-
-function unreadableEnvelope(code: SerialiserCode): SparrowError {
-  const error = missingSerialiser(code, 'reading this chain\'s envelope');
-  unreadableEnvelopes.add(error);
-  return error;
-}
-
-export function answerFor(error: unknown): Uint8Array | undefined {
-  return typeof error === 'object' && error !== null ? answers.get(error) : undefined;
+function unreadableEnvelope(code: SerialiserCode): UnreadableEnvelopeError {
+  const missing = missingSerialiser(code, 'reading this chain\'s envelope');
+  return new UnreadableEnvelopeError(missing.code, missing.message);
 }
 
 /**
@@ -660,8 +668,8 @@ export function answerFor(error: unknown): Uint8Array | undefined {
  * the envelope code). The envelope was read, so nothing hangs:
  * - a response or exception becomes an exception carrying the `unsupported`
  *   error, so the pending call fails at once with it;
- * - a request throws that error with an answer attached (see answerFor),
- *   which the link sends back in the envelope's serialiser;
+ * - a request gets an exception in the envelope's serialiser, handed to
+ *   `options.reply`, then the error is thrown;
  * - anything else throws it (the chain is dropped, reported as non-fatal).
  */
 function missingPayloadSerialiser(
@@ -695,13 +703,16 @@ function undecodablePayload(
     if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
     return message;
   }
-  if (kind === 'r' && envelope.i !== undefined && !marker.includes('s')) {
+  const reply = options.reply;
+  if (reply !== undefined && kind === 'r' && envelope.i !== undefined && !marker.includes('s')) {
     const answerFormat: WireFormat = { layout: format.layout, serialiser: format.serialiser, protocol: V050 };
+    let answer: ChainBytes | undefined;
     try {
-      answers.set(error, encodeMessage({ kind: 'exception', to: idOf(envelope.i, 'i'), ack: false, error: wire }, answerFormat, serialisers));
+      answer = encodeMessagePieces({ kind: 'exception', to: idOf(envelope.i, 'i'), ack: false, error: wire }, answerFormat, serialisers);
     } catch {
       // No answer then; the error is still reported.
     }
+    if (answer !== undefined) reply(answer);
   }
   throw error;
 }

@@ -7,11 +7,9 @@
  */
 import type { WireError } from '../errors.ts';
 
-/** Serialiser codes as they appear on the wire (PROTOCOL.md §3). */
-export type SerialiserCode = 'j' | 'm' | 'c';
+import type { ChainLayout, SerialiserCode } from '../wire.ts';
 
-/** The two chain layouts (PROTOCOL.md decision 1, §12). */
-export type ChainLayout = '0.1.2' | 'next';
+export type { ChainLayout, SerialiserCode } from '../wire.ts';
 
 /** Message ids: Python sends positive ints; any scalar is accepted (§7.1, §14). */
 export type MessageId = number | string;
@@ -125,8 +123,16 @@ export interface MessageLinkHandlers {
 export interface MessageLink {
   readonly remote: string;
   start(handlers: MessageLinkHandlers): void;
-  /** Encodes and queues one message in the given format. */
-  send(message: Message, format: WireFormat): void;
+  /**
+   * Encodes and queues one message in the given format. With `maxBytes`, a
+   * message whose encoded chain is longer is not sent and -1 is returned:
+   * the encoder knows the exact length, so nobody walks the value to
+   * estimate it first.
+   * @returns the encoded length in bytes, or -1 when over `maxBytes`.
+   * @throws what the envelope codec throws (`serialisation-error`,
+   *   `invalid-params`, `unsupported`); nothing is sent then.
+   */
+  send(message: Message, format: WireFormat, maxBytes?: number): number;
   readonly bufferedAmount: number;
   drained(): Promise<void>;
   close(): void;

@@ -26,6 +26,7 @@
  * the part, instead of twice).
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { platform } from '../platform/platform.ts';
 
 /** Receiver limits (PROTOCOL.md §1, reference transport defaults). */
 export interface ChainLimits {
@@ -90,21 +91,18 @@ const S_DATA = 3;
 
 const EMPTY_PART = new Uint8Array(0);
 
-/** Node's Buffer when there is one; the decoder stays browser-safe by never importing it. */
-const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
 /** From this size on a part is allocated uninitialised where the platform allows (see allocatePart). */
 const UNINITIALISED_PART_BYTES = 64 * 1024;
 
 /**
- * Memory for a part that spans chunks. A large one is uninitialised on
- * Node (a zero-filled 1 MiB part cost a memset per blob, and the blob bench
- * ran 1.2-1.3 GB/s instead of 1.5-1.7): safe, because a part is handed out
- * only once every byte of it has been written. A plain Uint8Array either way.
+ * Memory for a part that spans chunks. A large one is uninitialised where
+ * the platform allows (Node: a zero-filled 1 MiB part cost a memset per
+ * blob, and the blob bench ran 1.2-1.3 GB/s instead of 1.5-1.7): safe,
+ * because a part is handed out only once every byte of it has been
+ * written. A plain Uint8Array either way.
  */
 function allocatePart(size: number): Uint8Array {
-  if (size < UNINITIALISED_PART_BYTES || NodeBuffer === undefined) return new Uint8Array(size);
-  const memory = NodeBuffer.allocUnsafeSlow(size);
-  return new Uint8Array(memory.buffer, memory.byteOffset, size);
+  return size < UNINITIALISED_PART_BYTES ? new Uint8Array(size) : platform().allocateUninitialised(size);
 }
 
 /** Resolves user-supplied partial limits against the defaults. */

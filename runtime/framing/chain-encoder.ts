@@ -265,23 +265,3 @@ export function encodeChainPieces(prefix: string, head: readonly ChainPart[], he
   out.set(header, pos);
   return [out, body, EOC_PIECE];
 }
-
-/** Total length of a chain given whole or in pieces. */
-export function chainLength(chain: Uint8Array | readonly Uint8Array[]): number {
-  if (chain instanceof Uint8Array) return chain.length;
-  let length = 0;
-  for (const piece of chain) length += piece.length;
-  return length;
-}
-
-/** A chain given whole or in pieces, as one array (the array itself when whole; a fresh one otherwise). */
-export function joinChain(chain: Uint8Array | readonly Uint8Array[]): Uint8Array {
-  if (chain instanceof Uint8Array) return chain;
-  const out = new Uint8Array(chainLength(chain));
-  let pos = 0;
-  for (const piece of chain) {
-    out.set(piece, pos);
-    pos += piece.length;
-  }
-  return out;
-}

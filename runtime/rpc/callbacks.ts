@@ -294,7 +294,7 @@ class Callbacks implements CallbacksPart, CallbackChannel {
     if (core.isClosed) throw core.closedError(name);
     // {n: name, c: N} [params]
     const message: NotificationMessage = { kind: 'notification', target: name, callbackOf: call.id!, params: params ?? {} };
-    if (!core.outbox.sendOrThrow(message, core.format, params)) throw core.outbox.tooBigError(name);
+    if (!core.outbox.sendOrThrow(message, core.format)) throw core.outbox.tooBigError(name);
   }
 
   callbackRequest(call: IncomingCall, name: string, params: Params | undefined): Promise<unknown> {

@@ -8,52 +8,6 @@ import type { Message, MessageId, MessageLink, ResponseMessage, WireFormat } fro
 import { ErrorCode, SparrowError, toWireError, type WireError } from '../errors.ts';
 import type { Logger } from './logger.ts';
 
-/**
- * A link that checks the encoded size itself (`createMessageLink`'s does):
- * `send` with `maxBytes` returns -1 and sends nothing when the message is
- * longer. With it the peer never walks a value to estimate its size.
- */
-interface SizeCheckingLink {
-  readonly checksSize: true;
-  send(message: Message, format: WireFormat, maxBytes: number): number;
-}
-
-/**
- * A cheap upper-bound-ish estimate of a value's encoded size: bytes and
- * strings at their length, a few bytes per other item. Stops as soon as it
- * passes `budget`; does not allocate. Deeper than `depth` levels the codec's
- * nesting limit rejects the value anyway.
- */
-export function estimateSize(value: object, budget: number, depth: number): number {
-  if (ArrayBuffer.isView(value)) return value.byteLength + 9;
-  if (value instanceof ArrayBuffer) return value.byteLength + 9;
-  if (depth <= 0) return 0;
-  let size = 5;
-  if (Array.isArray(value)) {
-    for (let k = 0; k < value.length && size <= budget; k++) size += itemSize(value[k], budget - size, depth);
-    return size;
-  }
-  if (value instanceof Map) {
-    for (const [key, item] of value) {
-      size += itemSize(key, budget - size, depth) + itemSize(item, budget - size, depth);
-      if (size > budget) break;
-    }
-    return size;
-  }
-  const record = value as Record<string, unknown>;
-  for (const key in record) {
-    size += key.length + 1 + itemSize(record[key], budget - size, depth);
-    if (size > budget) break;
-  }
-  return size;
-}
-
-function itemSize(item: unknown, budget: number, depth: number): number {
-  if (typeof item === 'string') return item.length + 5;
-  if (typeof item === 'object' && item !== null) return estimateSize(item, budget, depth - 1);
-  return 9;
-}
-
 /** The sending side of one peer. */
 export class Outbox {
   readonly link: MessageLink;
@@ -61,46 +15,36 @@ export class Outbox {
   /** Set once the peer closed: nothing more goes out. */
   closed = false;
   private readonly logger: Logger;
-  /** `link` when it checks sizes itself; otherwise payloads are estimated before sending (`fits`). */
-  private readonly sizedLink: SizeCheckingLink | undefined;
 
   constructor(link: MessageLink, maxMessageBytes: number, logger: Logger) {
     this.link = link;
     this.maxMessageBytes = maxMessageBytes;
     this.logger = logger;
-    this.sizedLink = (link as { checksSize?: unknown }).checksSize === true ? (link as unknown as SizeCheckingLink) : undefined;
   }
 
   /**
-   * Sends a message whose `payload` is subject to `maxMessageBytes`; returns
-   * false, sending nothing, when it is over. A size-checking link measures
-   * the encoded message exactly (no walk over the value: that walk was
-   * 1.3 % of a streaming server's samples); other links get the estimate.
-   * Throws what the encoder throws.
+   * Sends a message subject to `maxMessageBytes`; returns false, sending
+   * nothing, when it is over. The link measures the encoded message exactly
+   * (no walk over the value: that walk was 1.3 % of a streaming server's
+   * samples). Throws what the encoder throws.
    */
-  transmit(message: Message, format: WireFormat, payload: unknown): boolean {
-    if (this.sizedLink !== undefined) return this.sizedLink.send(message, format, this.maxMessageBytes) >= 0;
-    if (payload !== undefined && !this.fits(payload)) return false;
-    this.link.send(message, format);
-    return true;
+  transmit(message: Message, format: WireFormat): boolean {
+    return this.link.send(message, format, this.maxMessageBytes) >= 0;
   }
 
   /**
-   * `transmit` for a payload whose encoded length is worth knowing (a
-   * batch): the length when measured, 0 when sent unmeasured, -1 when over
-   * the limit (nothing sent). Throws what the encoder throws.
+   * `transmit` for a message whose encoded length is worth knowing (a
+   * batch): the length (0 from a link that cannot measure), -1 when over the
+   * limit (nothing sent). Throws what the encoder throws.
    */
-  measure(message: Message, format: WireFormat, payload: unknown): number {
-    if (this.sizedLink !== undefined) return this.sizedLink.send(message, format, this.maxMessageBytes);
-    if (!this.fits(payload)) return -1;
-    this.link.send(message, format);
-    return 0;
+  measure(message: Message, format: WireFormat): number {
+    return this.link.send(message, format, this.maxMessageBytes);
   }
 
   /** `transmit`, with encoding errors thrown as `serialisation-error`. Returns false when too big (nothing sent). */
-  sendOrThrow(message: Message, format: WireFormat, payload: unknown): boolean {
+  sendOrThrow(message: Message, format: WireFormat): boolean {
     try {
-      return this.transmit(message, format, payload);
+      return this.transmit(message, format);
     } catch (error) {
       throw SparrowError.from(error, ErrorCode.SerialisationError);
     }
@@ -114,7 +58,7 @@ export class Outbox {
   sendResponse(response: ResponseMessage, format: WireFormat): boolean {
     if (this.closed) return false;
     try {
-      if (this.transmit(response, format, response.hasResult ? response.result : undefined)) return true;
+      if (this.transmit(response, format)) return true;
       this.sendTooBig(response.to, format);
       return false;
     } catch (error) {
@@ -163,11 +107,4 @@ export class Outbox {
     return new SparrowError(ErrorCode.LimitExceeded, `${what}: payload larger than ${this.maxMessageBytes} bytes (the receiver's chain limit); split it or stream it`);
   }
 
-  /** True when `value`'s estimated encoded size is within `maxMessageBytes` (links that do not check sizes). Scalars cost one typeof. */
-  private fits(value: unknown): boolean {
-    if (typeof value !== 'object' || value === null) {
-      return typeof value !== 'string' || value.length <= this.maxMessageBytes;
-    }
-    return estimateSize(value, this.maxMessageBytes, 64) <= this.maxMessageBytes;
-  }
 }

@@ -182,7 +182,7 @@ class PeerImpl implements Peer, PeerCore {
     // {n: target, [s: namespace]} [params]: always with a params part (§6: Python requires it).
     const message: NotificationMessage = { kind: 'notification', target, params: params ?? {} };
     if (options.namespace !== undefined && options.namespace !== '') message.namespace = options.namespace;
-    if (!this.outbox.sendOrThrow(message, this.channelFormat, params)) throw this.outbox.tooBigError(target);
+    if (!this.outbox.sendOrThrow(message, this.channelFormat)) throw this.outbox.tooBigError(target);
   }
 
   remoteFeatures(): Promise<ReadonlySet<string>> {
@@ -249,7 +249,7 @@ class PeerImpl implements Peer, PeerCore {
     this.calls.add(entry, timeout, signal);
     try {
       beforeSend?.(id);
-      if (!this.outbox.transmit(message, this.channelFormat, message.params)) {
+      if (!this.outbox.transmit(message, this.channelFormat)) {
         this.calls.finish(entry);
         entry.fail(this.outbox.tooBigError(target));
       }

@@ -189,7 +189,7 @@ export class StreamWriter {
     let length: number;
     let failure: unknown;
     try {
-      length = outbox.measure(part, call.format, items);
+      length = outbox.measure(part, call.format);
     } catch (error) {
       length = -1;
       failure = error;

@@ -13,6 +13,8 @@
  *   does not validate: the receiving side does.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { isPlainObject } from '../values.ts';
+import { INT_RANGES as SHARED_INT_RANGES } from './int-ranges.ts';
 import { tsKey, type DeclDesc, type FieldDesc, type StructDesc, type TypeDesc, type TypeTable } from './descriptor.ts';
 
 /** Options of {@link decodeValue}. */
@@ -29,17 +31,10 @@ interface IntRange {
   readonly big: boolean;
 }
 
-const INT_RANGES: Readonly<Record<string, IntRange>> = {
-  int8: { min: -128, max: 127, big: false },
-  int16: { min: -32768, max: 32767, big: false },
-  int32: { min: -2147483648, max: 2147483647, big: false },
-  uint8: { min: 0, max: 255, big: false },
-  uint16: { min: 0, max: 65535, big: false },
-  uint32: { min: 0, max: 4294967295, big: false },
-  int: { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, big: false },
-  int64: { min: -(2n ** 63n), max: 2n ** 63n - 1n, big: true },
-  uint64: { min: 0n, max: 2n ** 64n - 1n, big: true },
-};
+/** The shared table (int-ranges.ts), with number bounds where they fit: a number is compared with numbers. */
+const INT_RANGES: Readonly<Record<string, IntRange>> = Object.fromEntries(
+  Object.entries(SHARED_INT_RANGES).map(([name, range]) => [name, range.big ? range : { min: Number(range.min), max: Number(range.max), big: false }]),
+);
 
 /** The `invalid-params` error for a value at `path`. */
 export function invalid(path: string, message: string): SparrowError {
@@ -53,10 +48,6 @@ function describeValue(value: unknown): string {
   if (typeof value === 'number' && !Number.isInteger(value)) return `number ${value}`;
   if (typeof value === 'number' || typeof value === 'bigint') return `integer ${value}`;
   return typeof value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof Map);
 }
 
 function lookup(types: TypeTable, name: string, path: string): DeclDesc {

@@ -11,6 +11,8 @@
  * never disagree on what is valid or on what an error says.
  */
 import { decodeFields, decodeValue, encodeValue, type DecodeOptions } from './codec.ts';
+import { isPlainObject } from '../values.ts';
+import { INT_RANGES } from './int-ranges.ts';
 import { tsKey, type FieldDesc, type TypeDesc, type TypeTable } from './descriptor.ts';
 
 /** "Not accepted here: ask decodeValue." */
@@ -19,19 +21,12 @@ type Check = (value: unknown) => unknown;
 
 const identity = (value: unknown): unknown => value;
 
-const INT_BOUNDS: Readonly<Record<string, readonly [number, number]>> = {
-  int8: [-128, 127],
-  int16: [-32768, 32767],
-  int32: [-2147483648, 2147483647],
-  uint8: [0, 255],
-  uint16: [0, 65535],
-  uint32: [0, 4294967295],
-  int: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-};
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof Map);
-}
+/** The number-valued integer types (int-ranges.ts) as [min, max]: int64 and uint64 go through decodeValue. */
+const INT_BOUNDS: Readonly<Record<string, readonly [number, number]>> = Object.fromEntries(
+  Object.entries(INT_RANGES)
+    .filter(([, range]) => !range.big)
+    .map(([name, range]) => [name, [Number(range.min), Number(range.max)] as const]),
+);
 
 /**
  * A decoder equivalent to `decodeValue(type, value, types, path, options)`.

@@ -3,13 +3,13 @@
  * Importing this module bundles msgpackr and cbor-x; browser code passes
  * only the serialisers it needs instead (see `MessageLinkOptions.serialisers`).
  */
-import type { SerialiserCode } from '../envelope/message.ts';
+import type { SerialiserCode } from '../wire.ts';
 import { cborSerialiser } from './cbor.ts';
 import { jsonSerialiser } from './json.ts';
 import { msgpackSerialiser } from './msgpack.ts';
 import { serialiserTable, type Serialiser, type SerialiserTable } from './serialiser.ts';
 
-export { isSerialiserCode } from './serialiser.ts';
+export { isSerialiserCode } from '../wire.ts';
 
 /** `j`, `m` and `c`. */
 export const allSerialisers: SerialiserTable = /* @__PURE__ */ serialiserTable(jsonSerialiser, [msgpackSerialiser, cborSerialiser]);

@@ -8,7 +8,7 @@
  * gets reused; a view of an `owned` input is fine), and
  * integers beyond ±(2^53 − 1) are `bigint` (lossless int64).
  */
-import type { SerialiserCode } from '../envelope/message.ts';
+import { isSerialiserCode, type SerialiserCode } from '../wire.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 
 /** Default limit on nesting of maps and arrays in a decoded value. */
@@ -99,10 +99,7 @@ export interface SerialiserTable {
 
 const NAMES: Readonly<Record<SerialiserCode, string>> = { j: 'JSON', m: 'msgpack', c: 'CBOR' };
 
-/** True when `code` names a serialiser (`j`, `m` or `c`). */
-export function isSerialiserCode(code: unknown): code is SerialiserCode {
-  return code === 'j' || code === 'm' || code === 'c';
-}
+export { isSerialiserCode };
 
 /**
  * A table of `json` plus `serialisers` (later entries win for the same code).

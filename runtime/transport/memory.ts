@@ -4,7 +4,7 @@
  * process. Delivery is asynchronous (a microtask later), as on a socket, and
  * a chunking function can split the bytes to exercise incremental decoding.
  */
-import { joinChain } from '../framing/chain-encoder.ts';
+import { joinChain } from '../wire.ts';
 import type { ChainBytes, Transport, TransportHandlers } from './transport.ts';
 
 export interface MemoryTransportOptions {

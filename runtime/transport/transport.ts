@@ -8,13 +8,9 @@
  * feeds every chunk to one incremental chain decoder.
  */
 
-/**
- * One chain for `Transport.send`: a single array, or pieces whose
- * concatenation is the chain. Pieces let a large binary payload travel as
- * the caller gave it, between the chain's head and its end byte, with no
- * copy (see `encodeMessagePieces`).
- */
-export type ChainBytes = Uint8Array | readonly Uint8Array[];
+import type { ChainBytes } from '../wire.ts';
+
+export type { ChainBytes } from '../wire.ts';
 
 /** Handlers a transport calls; set once, before any data can arrive. */
 export interface TransportHandlers {

@@ -6,7 +6,7 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { guardConnect } from './connect-guard.ts';
-import { joinChain } from '../framing/chain-encoder.ts';
+import { joinChain } from '../wire.ts';
 import type { ChainBytes, ConnectOptions, Transport, TransportHandlers } from './transport.ts';
 
 /** WebSocket readyState values (the same in browsers and in `ws`). */
@@ -154,7 +154,7 @@ class WebSocketTransport implements Transport {
   }
 
   start(handlers: TransportHandlers): void {
-    if (this.#handlers !== undefined) throw new Error('Transport already started');
+    if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'transport already started');
     this.#handlers = handlers;
     // Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer): the receiver may keep views.
     for (const bytes of this.#early.splice(0)) handlers.onData(bytes, true);

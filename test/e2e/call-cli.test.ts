@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { connectPeer } from '../../runtime/endpoint/node-endpoints.ts';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
+import { connectPeer } from '../../runtime/connection/node-endpoints.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { projectRoot, runSparrowc, type CliResult } from '../helpers/cli.ts';

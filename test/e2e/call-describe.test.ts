@@ -10,7 +10,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { formatDescriptor } from '../../compiler/cli/call-listing.ts';
-import { createMessageLink } from '../../runtime/envelope/message-link.ts';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
+import { createMessageLink } from '../../runtime/connection/message-link.ts';
 import type { IncomingMessage, MessageLink } from '../../runtime/envelope/message.ts';
 import { listen } from '../../runtime/transport/node/url.ts';
 import type { Listener } from '../../runtime/transport/transport.ts';

@@ -7,8 +7,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { connectPeer, listenPeers } from '../../runtime/endpoint/node-endpoints.ts';
-import { connectWebSocketPeer } from '../../runtime/endpoint/open-peer.ts';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
+import { connectPeer, listenPeers } from '../../runtime/connection/node-endpoints.ts';
+import { connectWebSocketPeer } from '../../runtime/connection/open-peer.ts';
 import { ErrorCode, isSparrowError } from '../../runtime/errors.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
 import type { WebSocketConstructor } from '../../runtime/transport/websocket.ts';

@@ -11,7 +11,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connectPeer } from '../../runtime/endpoint/node-endpoints.ts';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
+import { connectPeer } from '../../runtime/connection/node-endpoints.ts';
 import { entryPoints, exited, projectRoot, spawnArgv, stdioServerUrl, stop, tsNodeArgv, waitForLines } from '../../examples/demo/processes.ts';
 import { runSparrowc } from '../helpers/cli.ts';
 import { freePort } from '../helpers/free-port.ts';

@@ -21,7 +21,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { entryPoints, exited, spawnArgv, stop, tsNodeArgv, waitForLines } from '../../examples/demo/processes.ts';
 import { Color, createNotesClient, Forbidden, NotFound, registerDemoClient } from '../../examples/generated/index.ts';
 import { ErrorCode, isSparrowError } from '../../runtime/index.ts';
-import { connectPeer } from '../../runtime/endpoint/node-endpoints.ts';
+import { connectPeer } from '../../runtime/connection/node-endpoints.ts';
 import { generatePythonDemo, pythonDemoCommand, pythonMissing } from '../../scripts/python-env.ts';
 
 const inCi = process.env['CI'] === 'true';

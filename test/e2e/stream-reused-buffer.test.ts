@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMessageLink } from '../../runtime/envelope/message-link.ts';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
+import { createMessageLink } from '../../runtime/connection/message-link.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { createPeer, type Peer } from '../../runtime/rpc/peer.ts';
 import { connect, listen } from '../../runtime/transport/node/url.ts';

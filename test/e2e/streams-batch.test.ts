@@ -6,9 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import type { ChainLayout, IncomingMessage, SerialiserCode } from '../../runtime/envelope/message.ts';
-import { createMessageLink } from '../../runtime/envelope/message-link.ts';
-import { joinChain } from '../../runtime/framing/chain-encoder.ts';
+import { createMessageLink } from '../../runtime/connection/message-link.ts';
+import { joinChain } from '../../runtime/wire.ts';
 import { isSparrowError } from '../../runtime/errors.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { DEFAULT_STREAM_WINDOW, createPeer, type Peer, type PeerOptions } from '../../runtime/rpc/peer.ts';

@@ -15,8 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import type { ChainLayout, SerialiserCode } from '../../runtime/envelope/message.ts';
-import { createMessageLink } from '../../runtime/envelope/message-link.ts';
+import { createMessageLink } from '../../runtime/connection/message-link.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { createPeer, type Peer } from '../../runtime/rpc/peer.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';

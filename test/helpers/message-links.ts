@@ -4,6 +4,8 @@
  * functions or shared references cannot leak through, as on a real wire),
  * tagged with the format it was sent in.
  */
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import type { IncomingMessage, Message, MessageLink, MessageLinkHandlers, WireFormat } from '../../runtime/envelope/message.ts';
 import type { SparrowError } from '../../runtime/errors.ts';
 
@@ -29,14 +31,16 @@ export class TestLink implements MessageLink {
     if (this.isClosed) handlers.onClose(this.closeError);
   }
 
-  send(message: Message, format: WireFormat): void {
-    if (this.isClosed) return;
+  /** No codec underneath, so no encoded length: `maxBytes` is not checked here (links over a codec check it). */
+  send(message: Message, format: WireFormat, _maxBytes?: number): number {
+    if (this.isClosed) return 0;
     // structuredClone throws on functions, like a serialiser would.
     const copy = structuredClone(message) as IncomingMessage;
     copy.format = { ...format };
     this.sent.push({ message: structuredClone(message), format: { ...format } });
     const other = this.other;
     queueMicrotask(() => other?.receive(copy));
+    return 0;
   }
 
   drained(): Promise<void> {

@@ -2,6 +2,8 @@
  * Two peers over an in-memory message link pair, with a logger that records
  * instead of printing, for the peer tests.
  */
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { createPeer, type Peer, type PeerOptions } from '../../runtime/rpc/peer.ts';
 import type { Logger } from '../../runtime/rpc/logger.ts';
 import { createMessageLinkPair, type TestLink } from './message-links.ts';

@@ -3,6 +3,8 @@
  * captured against), exported on a Sparrow registry with the same names,
  * params and results, so a Sparrow peer can stand in for it.
  */
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { SparrowError } from '../../runtime/errors.ts';
 import type { NotifyCallback } from '../../runtime/rpc/callbacks.ts';
 import { createRegistry, type Registry } from '../../runtime/rpc/registry.ts';

@@ -5,6 +5,8 @@
  * after it.
  */
 import { after, before } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import type { Peer } from '../../runtime/rpc/peer.ts';
 
 /** Both ends of one connection to a `SharedListener`. */

@@ -4,6 +4,8 @@
  * matrix over every transport, serialiser and layout, in both directions.
  */
 import assert from 'node:assert/strict';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { isSparrowError } from '../../runtime/errors.ts';
 import type { Peer } from '../../runtime/rpc/peer.ts';
 import { eventually, settlesAtOnce, sleep, take } from './async-waits.ts';

@@ -8,6 +8,8 @@
  *
  * No Node test imports here: the fixture process loads this file too.
  */
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { ErrorCode, SparrowError, isSparrowError } from '../../runtime/errors.ts';
 import type { Params } from '../../runtime/envelope/message.ts';
 import type { NotifyCallback, RequestCallback } from '../../runtime/rpc/callbacks.ts';

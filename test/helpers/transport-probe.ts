@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { bytePattern } from './byte-pattern.ts';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import type { Listener, Transport } from '../../runtime/transport/transport.ts';
 
 /** What one side of a connection saw. */

@@ -5,6 +5,8 @@
  * sent, decoded, plus the wire format a vector's name stands for.
  */
 import assert from 'node:assert/strict';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { decodeChain } from '../../runtime/envelope/codec.ts';
 import type { IncomingMessage, WireFormat } from '../../runtime/envelope/message.ts';
 import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
-import { answerFor, decodeChain, encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
+import { decodeChain, encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
 import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';
-import { encodeChain, joinChain } from '../../runtime/framing/chain-encoder.ts';
+import { encodeChain } from '../../runtime/framing/chain-encoder.ts';
+import { joinChain } from '../../runtime/wire.ts';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
 import { jsonSerialiser } from '../../runtime/serialisation/json.ts';
 import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';
@@ -240,13 +243,15 @@ describe('decodeChain: forgiving receiving (§14)', () => {
 
   it('answers a request whose params it cannot read with a typed error', () => {
     let thrown: unknown;
+    const replies: Uint8Array[] = [];
     try {
-      decodeChain(chainOf(json('{"r":"a","i":7,"v":".5"}', '['.repeat(65) + ']'.repeat(65))));
+      decodeChain(chainOf(json('{"r":"a","i":7,"v":".5"}', '['.repeat(65) + ']'.repeat(65))), { reply: (chain) => replies.push(joinChain(chain)) });
     } catch (error) {
       thrown = error;
     }
     assert.ok(isCode(ErrorCode.LimitExceeded)(thrown));
-    const answer = new TextDecoder().decode(answerFor(thrown));
+    assert.equal(replies.length, 1);
+    const answer = new TextDecoder().decode(replies[0]);
     assert.match(answer, /"x":7/);
     assert.match(answer, /"cat":"r","type":"LimitExceeded"/);
   });

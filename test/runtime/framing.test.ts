@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { ChainDecoder, DEFAULT_CHAIN_LIMITS, type Chain, type ChainLimits } from '../../runtime/framing/chain-decoder.ts';
-import { chainLength, encodeChain as encodeChainDirect, encodeChainPieces, joinChain, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
+import { encodeChain as encodeChainDirect, encodeChainPieces, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
+import { chainLength, joinChain } from '../../runtime/wire.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
 

@@ -10,7 +10,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMessageLink } from '../../runtime/envelope/message-link.ts';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
+import { createMessageLink } from '../../runtime/connection/message-link.ts';
 import { createPeer } from '../../runtime/rpc/peer.ts';
 import { createMemoryTransportPair } from '../../runtime/transport/memory.ts';
 import { createReferenceServerClient, type ReferenceServerClient } from '../golden/cases/streams-reference/expected/main.ts';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMessageLink, type MessageLinkOptions } from '../../runtime/envelope/message-link.ts';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
+import { createMessageLink, type MessageLinkOptions } from '../../runtime/connection/message-link.ts';
 import type { IncomingMessage, Message, MessageLink, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, type SparrowError } from '../../runtime/errors.ts';
 import { encodeChain } from '../../runtime/framing/chain-encoder.ts';

@@ -7,9 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { encodeMessage } from '../../runtime/envelope/codec.ts';
 import type { Message, NotificationMessage, RequestMessage, ResponseMessage, WireFormat } from '../../runtime/envelope/message.ts';
-import { createMessageLink } from '../../runtime/envelope/message-link.ts';
+import { createMessageLink } from '../../runtime/connection/message-link.ts';
 import { isSparrowError } from '../../runtime/errors.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { createPeer } from '../../runtime/rpc/peer.ts';

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { isSparrowError } from '../../runtime/errors.ts';
 import type { NotificationMessage, RequestMessage } from '../../runtime/envelope/message.ts';
 import { DEFAULT_STREAM_WINDOW } from '../../runtime/rpc/peer.ts';

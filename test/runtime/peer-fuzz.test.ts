@@ -34,7 +34,9 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { decode as cborDecode, encode as cborEncode } from 'cbor-x';
 import { pack, unpack } from 'msgpackr';
-import { connectPeer } from '../../runtime/endpoint/node-endpoints.ts';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
+import { connectPeer } from '../../runtime/connection/node-endpoints.ts';
 import { SparrowError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/rpc/logger.ts';
 import { readStdoutLines, spawnFixture } from '../helpers/fixture-process.ts';

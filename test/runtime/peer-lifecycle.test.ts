@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { SparrowError, isSparrowError } from '../../runtime/errors.ts';
 import type { WireFormat } from '../../runtime/envelope/message.ts';
 import { createPeer } from '../../runtime/rpc/peer.ts';

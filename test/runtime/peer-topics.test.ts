@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { isSparrowError } from '../../runtime/errors.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
 import { createTopic } from '../../runtime/rpc/topic.ts';

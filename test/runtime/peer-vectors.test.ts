@@ -9,8 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import type { IncomingMessage, Params } from '../../runtime/envelope/message.ts';
-import { createMessageLink } from '../../runtime/envelope/message-link.ts';
+import { createMessageLink } from '../../runtime/connection/message-link.ts';
 import { isSparrowError } from '../../runtime/errors.ts';
 import { createPeer, type Peer } from '../../runtime/rpc/peer.ts';
 import { createMemoryTransportPair } from '../../runtime/transport/memory.ts';

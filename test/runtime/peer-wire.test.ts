@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import type { ChainLayout, Params, SerialiserCode } from '../../runtime/envelope/message.ts';
-import { createMessageLink } from '../../runtime/envelope/message-link.ts';
+import { createMessageLink } from '../../runtime/connection/message-link.ts';
 import { SparrowError, isSparrowError } from '../../runtime/errors.ts';
 import type { NotifyCallback, RequestCallback } from '../../runtime/rpc/callbacks.ts';
 import { createPeer, type Peer } from '../../runtime/rpc/peer.ts';

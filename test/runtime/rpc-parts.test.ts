@@ -31,9 +31,13 @@ function recordingLink(reject: (message: Message) => boolean = () => false) {
       remote: 'test',
       bufferedAmount: 0,
       start() {},
-      send(message: Message) {
+      // Measures as a real link does, by the JSON text's length; -1 (nothing sent) when over maxBytes.
+      send(message: Message, _format: WireFormat, maxBytes?: number): number {
         if (reject(message)) throw new Error('cannot encode');
+        const length = JSON.stringify(message).length;
+        if (maxBytes !== undefined && length > maxBytes) return -1;
         sent.push(structuredClone(message));
+        return length;
       },
       drained: () => Promise.resolve(),
       close() {},
@@ -107,7 +111,7 @@ describe('rpc parts: call table', () => {
 });
 
 describe('rpc parts: outbox', () => {
-  it('estimates sizes on a link that does not measure, and answers too big with limit-exceeded', () => {
+  it('sends under the link\'s measured limit, and answers too big with limit-exceeded', () => {
     const { link, sent } = recordingLink();
     const outbox = new Outbox(link, 100, silentLogger);
     assert.equal(outbox.sendResponse(single('x'.repeat(200)), JSON_012), false);
@@ -115,7 +119,8 @@ describe('rpc parts: outbox', () => {
     assert.equal(sent[0]!.kind, 'exception');
     assert.equal((sent[0] as { error: { type: string } }).error.type, 'LimitExceeded');
     assert.equal(outbox.sendResponse(single('small'), JSON_012), true);
-    assert.equal(outbox.measure(single([1, 2]), JSON_012, [1, 2]), 0);
+    assert.equal(outbox.measure(single([1, 2]), JSON_012), JSON.stringify(single([1, 2])).length);
+    assert.equal(outbox.measure(single('y'.repeat(200)), JSON_012), -1);
   });
 
   it('falls back to the three reference keys when an exception data does not encode', () => {

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { decodeFields, decodeValue, encodeValue, type DecodeOptions } from '../../runtime/schema/codec.ts';
 import { createDecoder, createEncoder, createFieldsDecoder } from '../../runtime/schema/compiled-codec.ts';
 import type { FieldDesc, TypeDesc, TypeTable } from '../../runtime/schema/descriptor.ts';

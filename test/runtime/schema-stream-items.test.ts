@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMessageLink, createPeer, isSparrowError, silentLogger, type Peer } from 'sparrow-rpc';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { createMemoryTransportPair } from '../../runtime/transport/memory.ts';
 import { eventually } from '../helpers/async-waits.ts';
 import { createStreamsServerClient } from '../golden/cases/streams/expected/main.ts';

@@ -8,10 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { decodeChain, encodeMessage, serialisersOf } from '../../runtime/envelope/codec.ts';
-import { createMessageLink } from '../../runtime/envelope/message-link.ts';
+import { createMessageLink } from '../../runtime/connection/message-link.ts';
 import type { IncomingMessage } from '../../runtime/envelope/message.ts';
-import { openPeer } from '../../runtime/endpoint/open-peer.ts';
+import { openPeer } from '../../runtime/connection/open-peer.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';

@@ -3,6 +3,8 @@ import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { isSparrowError } from '../../runtime/errors.ts';
 import { parseCommandLine } from '../../runtime/transport/node/stdio.ts';
 import { connect } from '../../runtime/transport/node/url.ts';

@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { isSparrowError } from '../../runtime/errors.ts';
 import { connect, listen } from '../../runtime/transport/node/url.ts';
 import { describeTransportConformance } from '../helpers/transport-probe.ts';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+// Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
+import '../../runtime/platform/node.ts';
 import { isSparrowError } from '../../runtime/errors.ts';
 import { connect, listen } from '../../runtime/transport/node/url.ts';
 import { withTimeout } from '../helpers/transport-probe.ts';

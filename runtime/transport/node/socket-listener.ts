@@ -1,12 +1,51 @@
 /**
  * Accept loop shared by the tcp, unix and tls listeners: wraps each accepted
  * socket as a Transport and remembers it, so closing the listener closes
- * every connection it accepted.
+ * every connection it accepted. tcp and tls also share binding a host and
+ * port (`listenOnPort`).
  */
-import type { Server } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { ErrorCode, SparrowError } from '../../errors.ts';
 import type { Listener, Transport } from '../transport.ts';
-import type { StreamTransport } from './stream.ts';
+import { createSocketTransport, type StreamTransport } from './stream.ts';
+
+/** Formats host and port for a URL or a log line (IPv6 in brackets). */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** host:port of the other end of an accepted socket. */
+export function remoteOf(socket: Socket): string {
+  return formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+}
+
+/**
+ * Binds a tcp or tls `server` on `host:port` (port 0 picks a free port; the
+ * listener's `url` reports it) and serves its sockets, taken at `event`.
+ * Rejects with `connection-failed` when the address cannot be bound.
+ */
+export async function listenOnPort(
+  scheme: 'tcp' | 'tls',
+  server: Server,
+  host: string,
+  port: number,
+  event: ServeSocketsOptions['event'],
+  onConnection: (transport: Transport) => void,
+): Promise<Listener> {
+  try {
+    await bindServer(server, () => server.listen({ host, port }));
+  } catch (cause) {
+    throw new SparrowError(ErrorCode.ConnectionFailed, `Cannot listen on ${scheme}://${formatHostPort(host, port)}: ${(cause as Error).message}`, { cause });
+  }
+  const address = server.address() as AddressInfo;
+  return serveSockets(`${scheme}://${formatHostPort(host, address.port)}`, {
+    server,
+    event,
+    wrap: (socket) => createSocketTransport(socket, scheme, remoteOf(socket as Socket)),
+    onConnection,
+  });
+}
 
 /** Options for {@link serveSockets}. */
 export interface ServeSocketsOptions {

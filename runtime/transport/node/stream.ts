@@ -22,6 +22,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Duplex, Readable, Writable } from 'node:stream';
+import { ErrorCode, SparrowError } from '../../errors.ts';
 import type { ChainBytes, Transport, TransportHandlers } from '../transport.ts';
 import { FIRST_EARLY_FLUSH_WRITES } from './cork.ts';
 
@@ -93,7 +94,7 @@ export class StreamTransport implements Transport {
   }
 
   start(handlers: TransportHandlers): void {
-    if (this.#handlers !== undefined) throw new Error('Transport already started');
+    if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'transport already started');
     this.#handlers = handlers;
     if (this.#finished) {
       this.#reportClose();

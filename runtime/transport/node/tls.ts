@@ -7,9 +7,8 @@ import tls from 'node:tls';
 import { ErrorCode, SparrowError } from '../../errors.ts';
 import { guardConnect } from '../connect-guard.ts';
 import type { ConnectOptions, Listener, ListenOptions, TlsOptions, Transport } from '../transport.ts';
-import { bindServer, serveSockets } from './socket-listener.ts';
 import { createSocketTransport } from './stream.ts';
-import { formatHostPort, remoteOf } from './tcp.ts';
+import { formatHostPort, listenOnPort } from './socket-listener.ts';
 
 /** TlsOptions as node:tls takes them (PEM text or Buffers). */
 export interface NodeTlsMaterial {
@@ -76,18 +75,7 @@ export function connectTls(host: string, port: number, options: ConnectOptions =
 export async function listenTls(host: string, port: number, onConnection: (transport: Transport) => void, options: ListenOptions = {}): Promise<Listener> {
   const url = `tls://${formatHostPort(host, port)}`;
   const server = tls.createServer({ ...serverTlsOptions(url, options), noDelay: true });
-  try {
-    await bindServer(server, () => server.listen({ host, port }));
-  } catch (cause) {
-    throw new SparrowError(ErrorCode.ConnectionFailed, `Cannot listen on ${url}: ${(cause as Error).message}`, { cause });
-  }
   // A failed handshake only concerns that client; without a listener Node would just destroy it too.
   server.on('tlsClientError', () => {});
-  const address = server.address() as net.AddressInfo;
-  return serveSockets(`tls://${formatHostPort(host, address.port)}`, {
-    server,
-    event: 'secureConnection',
-    wrap: (socket) => createSocketTransport(socket, 'tls', remoteOf(socket as net.Socket)),
-    onConnection,
-  });
+  return listenOnPort('tls', server, host, port, 'secureConnection', onConnection);
 }

@@ -13,7 +13,7 @@ import type { ConnectOptions, Listener, ListenOptions, Transport } from '../tran
 import { createWebSocketTransport, openWebSocketTransport, type WebSocketTransportOptions } from '../websocket.ts';
 import { corkPerTick } from './cork.ts';
 import { CLOSE_GRACE_MS } from './stream.ts';
-import { formatHostPort } from './tcp.ts';
+import { formatHostPort } from './socket-listener.ts';
 import { serverTlsOptions, tlsMaterial } from './tls.ts';
 
 /**

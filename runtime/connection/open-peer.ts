@@ -5,7 +5,7 @@
  */
 import type { SparrowError } from '../errors.ts';
 import { serialisersOf } from '../envelope/codec.ts';
-import { createMessageLink, type MessageLinkOptions } from '../envelope/message-link.ts';
+import { createMessageLink, type MessageLinkOptions } from './message-link.ts';
 import { missingSerialiser } from '../serialisation/serialiser.ts';
 import { createCorePeer } from '../rpc/peer-core.ts';
 import type { Peer, PeerOptions } from '../rpc/types.ts';

@@ -21,11 +21,11 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
-import { chainLength } from '../framing/chain-encoder.ts';
 import type { Transport, TransportHandlers } from '../transport/transport.ts';
-import { answerFor, decodeChain, isUnreadableEnvelope, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from './codec.ts';
-import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from './message.ts';
+import { UnreadableEnvelopeError, createEnvelopeWriter, decodeChain, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from '../envelope/codec.ts';
+import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from '../envelope/message.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
+import { chainLength, type ChainBytes } from '../wire.ts';
 
 /** Receiver limits of a link. */
 export interface MessageLinkOptions {
@@ -51,13 +51,21 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   private readonly serialisers: SerialiserTable;
   private handlers: MessageLinkHandlers | undefined;
   private dead = false;
+  /** This link's encoder state (not shared with other links). */
+  private readonly writer = createEnvelopeWriter();
 
   constructor(transport: Transport, options: MessageLinkOptions) {
     this.transport = transport;
     // Bound once per link, not per message.
     this.decoder = new ChainDecoder(this.onChain.bind(this), options.limits);
     this.serialisers = serialisersOf(options.serialisers);
-    this.decodeOptions = { maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH, onWarning: this.onWarning.bind(this), serialisers: this.serialisers };
+    this.decodeOptions = {
+      maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+      onWarning: this.onWarning.bind(this),
+      serialisers: this.serialisers,
+      // A request in a serialiser this side lacks is answered with the error (no call hangs).
+      reply: this.reply.bind(this),
+    };
   }
 
   get remote(): string {
@@ -74,21 +82,10 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     this.transport.start(this);
   }
 
-  /**
-   * Marks a link whose `send` takes a size limit (see below), so a peer can
-   * check the exact encoded size instead of estimating it beforehand.
-   */
-  readonly checksSize = true;
-
-  /**
-   * Encodes and queues `message`. With `maxBytes`, a message whose encoded
-   * chain is longer is not sent and -1 is returned (the encoder knows the
-   * exact length, so nobody has to walk the value to estimate it first).
-   * @returns the encoded length in bytes, or -1 when over `maxBytes`.
-   */
+  /** MessageLink.send. */
   send(message: Message, format: WireFormat, maxBytes?: number): number {
     // Pieces, not one buffer: a large bytes payload reaches the transport uncopied.
-    const chain = encodeMessagePieces(message, format, this.serialisers);
+    const chain = encodeMessagePieces(message, format, this.serialisers, this.writer);
     const length = chainLength(chain);
     if (maxBytes !== undefined && length > maxBytes) return -1;
     this.transport.send(chain);
@@ -133,17 +130,14 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     try {
       message = decodeChain(chain, this.decodeOptions);
     } catch (error) {
-      if (isUnreadableEnvelope(error)) {
-        // Nothing from this sender can be read or answered (see isUnreadableEnvelope): end the connection now.
+      if (error instanceof UnreadableEnvelopeError) {
+        // Nothing from this sender can be read or answered (see UnreadableEnvelopeError): end the connection now.
         this.dead = true;
         handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), true);
         this.transport.close();
         return;
       }
       handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), false);
-      // A request in a serialiser this side lacks: answer it with the error (no call hangs).
-      const answer = answerFor(error);
-      if (answer !== undefined && !this.dead) this.transport.send(answer);
       return;
     }
     try {
@@ -151,6 +145,10 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     } catch (error) {
       handlers.onProtocolError(new SparrowError(ErrorCode.InvalidState, `onMessage threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }), false);
     }
+  }
+
+  private reply(chain: ChainBytes): void {
+    if (!this.dead) this.transport.send(chain);
   }
 
   private onWarning(warning: SparrowError): void {

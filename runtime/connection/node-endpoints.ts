@@ -3,6 +3,8 @@
  * make one peer per accepted connection. Every scheme of `connect`/`listen`
  * works (tcp, unix, tls, ws, wss, stdio).
  */
+// Node only: Node's platform (every serialiser by default), as the Node entry installs it.
+import '../platform/node.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { consoleLogger } from '../rpc/logger.ts';
 import { ALL_PEER_FEATURES, setDefaultPeerFeatures, type Peer } from '../rpc/peer.ts';

@@ -1,0 +1,48 @@
+/**
+ * The wire's shared vocabulary, at the bottom of the runtime: every layer
+ * may import it and it imports nothing. It holds the names two layers must
+ * agree on without depending on each other: serialiser codes (serialisation
+ * and the envelope), chain layouts, and a chain as the pieces a transport
+ * carries (framing writes them, transports send them).
+ *
+ * Browser-safe: Uint8Array only.
+ */
+
+/** Serialiser codes as they appear on the wire (PROTOCOL.md §3). */
+export type SerialiserCode = 'j' | 'm' | 'c';
+
+/** The two chain layouts (PROTOCOL.md decision 1, §12). */
+export type ChainLayout = '0.1.2' | 'next';
+
+/**
+ * One chain for `Transport.send`: a single array, or pieces whose
+ * concatenation is the chain. Pieces let a large binary payload travel as
+ * the caller gave it, between the chain's head and its end byte, with no
+ * copy (see `encodeMessagePieces`).
+ */
+export type ChainBytes = Uint8Array | readonly Uint8Array[];
+
+/** True when `code` names a serialiser (`j`, `m` or `c`). */
+export function isSerialiserCode(code: unknown): code is SerialiserCode {
+  return code === 'j' || code === 'm' || code === 'c';
+}
+
+/** Total length of a chain given whole or in pieces. */
+export function chainLength(chain: ChainBytes): number {
+  if (chain instanceof Uint8Array) return chain.length;
+  let length = 0;
+  for (const piece of chain) length += piece.length;
+  return length;
+}
+
+/** A chain given whole or in pieces, as one array (the array itself when whole; a fresh one otherwise). */
+export function joinChain(chain: ChainBytes): Uint8Array {
+  if (chain instanceof Uint8Array) return chain;
+  const out = new Uint8Array(chainLength(chain));
+  let pos = 0;
+  for (const piece of chain) {
+    out.set(piece, pos);
+    pos += piece.length;
+  }
+  return out;
+}
