@@ -26,7 +26,7 @@ export function runSparrowc(args: readonly string[], options: { cwd?: string; in
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`sparrowc ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, options.timeoutMs ?? 30_000);
+    }, options.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

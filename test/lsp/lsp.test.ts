@@ -39,7 +39,7 @@ describe('sparrowc lsp --stdio', () => {
 
   /** Waits until the latest diagnostics published for `file` satisfy `ok` (bounded). */
   const diagnosticsFor = async (file: string, ok: (d: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams> => {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 120_000;
     for (;;) {
       const found = (diagnostics.get(uri(file)) ?? []).at(-1);
       if (found !== undefined && ok(found)) return found;
