@@ -140,10 +140,7 @@ describe('runtime import direction (docs/runtime.md, Layers)', () => {
     assert.deepEqual(cyclesAmong(files.filter((file) => layerOf(file) !== 'rpc/')), []);
   });
 
-  // TODO(rpc-cycles): rpc/ is being split by the rt-rpc branch (issue 12), which removes the
-  // peer ↔ registry ↔ incoming-call ↔ callbacks ↔ call-table cycles. Until it is merged this
-  // check runs and reports as a todo; remove the `todo` option once it passes on main.
-  it('no import cycle between the files of rpc/', { todo: 'rpc-cycles: removed by the rt-rpc branch' }, () => {
+  it('no import cycle between the files of rpc/', () => {
     assert.deepEqual(cyclesAmong(files.filter((file) => layerOf(file) === 'rpc/')), []);
   });
 });
