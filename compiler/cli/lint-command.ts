@@ -14,7 +14,8 @@ import { compileSchemas } from '../compile.ts';
 import { formatDiagnostic } from '../diagnostics/format.ts';
 import { lintModel } from '../lint/lint.ts';
 import { toPortableRelative } from '../source/read-files.ts';
-import { ConfigError, isUnder, readLintConfig } from './project-config.ts';
+import { ConfigError } from '../config/config.ts';
+import { isUnder, readLintConfig } from './project-config.ts';
 
 /** Where the command writes; a seam for tests. */
 export interface LintIo {
@@ -30,7 +31,7 @@ export async function runLint(files: readonly string[], io: LintIo = { stdout: p
     config = readLintConfig(io.cwd);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    io.stderr.write(`sparrowc lint: ${error.message}\n`);
+    io.stderr.write(`${error.problems.map((problem) => `sparrowc lint: ${problem}`).join('\n')}\n`);
     return 2;
   }
   const root = config.root ?? io.cwd;

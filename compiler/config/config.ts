@@ -29,10 +29,13 @@ export interface GenerateEntry {
   readonly options: TargetOptions;
 }
 
-/** `lint`, for `sparrowc lint`. */
+/** `lint`, for `sparrowc lint`; paths as written (relative to the config's folder). */
 export interface LintConfig {
-  readonly rules: Readonly<Record<string, 'off' | 'warn' | 'error'>>;
+  /** A rule on (true) or off (false), by id. */
+  readonly rules: Readonly<Record<string, boolean>>;
+  readonly memberCase: 'snake_case' | 'camelCase';
   readonly ignore: readonly string[];
+  readonly ignoreOnly: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A checked config; every path is absolute. */
@@ -71,18 +74,13 @@ function configSchema(): JsonSchema {
 }
 
 /**
- * Reads and checks the config at `file` (relative paths in it resolve
- * against its folder); messages name it `displayName` (default: `file`).
- * @throws ConfigError `not-found`, `unreadable`, `invalid-json` (with
- * line:col) or `invalid` (every schema violation, each with its JSON path and
- * line:col; unknown keys included).
+ * Reads `file` and checks it against `schema`; returns the parsed value.
+ * @throws ConfigError as {@link loadConfig} describes
  */
-export function loadConfig(file: string, displayName: string = file): SparrowConfig {
-  const absolute = path.resolve(file);
-  const name = displayName;
+function readChecked(file: string, name: string, checkedAgainst: JsonSchema): unknown {
   let text: string;
   try {
-    text = readFileSync(absolute, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(code === 'ENOENT' ? 'not-found' : 'unreadable', [`${name}: ${code === 'ENOENT' ? 'no such file' : String(error)}`]);
@@ -94,7 +92,7 @@ export function loadConfig(file: string, displayName: string = file): SparrowCon
     if (!(error instanceof JsonSyntaxError)) throw error;
     throw new ConfigError('invalid-json', [`${name}:${error.location.line}:${error.location.column}: ${error.message}`]);
   }
-  const problems = checkJsonSchema(configSchema(), parsed.value);
+  const problems = checkJsonSchema(checkedAgainst, parsed.value);
   if (problems.length > 0) {
     throw new ConfigError(
       'invalid',
@@ -104,13 +102,43 @@ export function loadConfig(file: string, displayName: string = file): SparrowCon
       }),
     );
   }
-  // Checked against the schema above, so the casts only name what it guarantees.
-  const raw = parsed.value as { inputs: string[]; generate: { target: TargetName; out: string; options?: TargetOptions }[]; lint?: Partial<LintConfig> };
+  return parsed.value;
+}
+
+type RawLint = Partial<{ -readonly [K in keyof LintConfig]: LintConfig[K] }>;
+
+function lintOf(raw: RawLint | undefined): LintConfig {
+  return { rules: raw?.rules ?? {}, memberCase: raw?.memberCase ?? 'snake_case', ignore: raw?.ignore ?? [], ignoreOnly: raw?.ignoreOnly ?? {} };
+}
+
+/**
+ * Reads and checks the config at `file` (relative paths in it resolve
+ * against its folder); messages name it `displayName` (default: `file`).
+ * @throws ConfigError `not-found`, `unreadable`, `invalid-json` (with
+ * line:col) or `invalid` (every schema violation, each with its JSON path and
+ * line:col; unknown keys included).
+ */
+export function loadConfig(file: string, displayName: string = file): SparrowConfig {
+  const absolute = path.resolve(file);
+  // Checked against the schema, so the cast only names what it guarantees.
+  const raw = readChecked(absolute, displayName, configSchema()) as { inputs: string[]; generate: { target: TargetName; out: string; options?: TargetOptions }[]; lint?: RawLint };
   const dir = path.dirname(absolute);
   return {
     file: absolute,
     inputs: raw.inputs.map((input) => path.resolve(dir, input)),
     generate: raw.generate.map((entry) => ({ target: entry.target, out: path.resolve(dir, entry.out), options: entry.options ?? {} })),
-    lint: { rules: raw.lint?.rules ?? {}, ignore: raw.lint?.ignore ?? [] },
+    lint: lintOf(raw.lint),
   };
+}
+
+/**
+ * The `lint` section of the config at `file`, checked against the same
+ * schema; the file may hold only that section (`inputs` and `generate` are
+ * what `gen` needs, not `lint`). Defaults where the section is absent.
+ * @throws ConfigError as {@link loadConfig}
+ */
+export function loadLintConfig(file: string, displayName: string = file): LintConfig {
+  const { required: _required, ...anySection } = configSchema();
+  const raw = readChecked(path.resolve(file), displayName, anySection) as { lint?: RawLint };
+  return lintOf(raw.lint);
 }

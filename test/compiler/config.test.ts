@@ -52,12 +52,12 @@ describe('sparrow.json', () => {
   });
 
   it('loads a valid file and resolves its paths against its folder', () => {
-    const dir = tempProject({ 'sub/sparrow.json': config({ $schema: '../x.json', inputs: ['a.sparrow'], generate: [{ target: 'ts', out: 'gen', options: { importExtension: 'ts' } }], lint: { rules: { naming: 'warn' }, ignore: ['old/*.sparrow'] } }) });
+    const dir = tempProject({ 'sub/sparrow.json': config({ $schema: '../x.json', inputs: ['a.sparrow'], generate: [{ target: 'ts', out: 'gen', options: { importExtension: 'ts' } }], lint: { rules: { 'member-documented': false }, ignore: ['old/*.sparrow'] } }) });
     try {
       const loaded = loadConfig(path.join(dir, 'sub/sparrow.json'));
       assert.deepEqual(loaded.inputs, [path.join(dir, 'sub/a.sparrow')]);
       assert.deepEqual(loaded.generate, [{ target: 'ts', out: path.join(dir, 'sub/gen'), options: { importExtension: 'ts' } }]);
-      assert.deepEqual(loaded.lint, { rules: { naming: 'warn' }, ignore: ['old/*.sparrow'] });
+      assert.deepEqual(loaded.lint, { rules: { 'member-documented': false }, memberCase: 'snake_case', ignore: ['old/*.sparrow'], ignoreOnly: {} });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -79,8 +79,8 @@ describe('sparrow.json', () => {
             'sparrow.json:5:5: $.generate[1] misses the required key "target"',
             'sparrow.json:5:7: $.generate[1].out must be a string, not an integer',
             'sparrow.json:5:52: $.generate[1].options.extra unknown key "extra" (expected one of: runtimeImport, importExtension)',
-            'sparrow.json:7:24: $.lint.rules.a must be one of "off", "warn", "error", not "loud"',
-            'sparrow.json:7:39: $.lint.ignored unknown key "ignored" (expected one of: rules, ignore)',
+            'sparrow.json:7:24: $.lint.rules.a must be a boolean, not a string',
+            'sparrow.json:7:39: $.lint.ignored unknown key "ignored" (expected one of: rules, memberCase, ignore, ignoreOnly)',
             'sparrow.json:8:3: $.plugins unknown key "plugins" (expected one of: $schema, inputs, generate, lint)',
           ]);
           return true;
