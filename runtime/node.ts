@@ -17,3 +17,4 @@ export { connectStdio, listenStdio, parseCommandLine, type StdioStreams } from '
 export type { NodeConnectOptions, NodeListenOptions } from './transport/node/url.ts';
 export { connectPeer, listenPeers, connectOptionsOf, type ConnectPeerOptions, type ListenPeersOptions, type PeerListener } from './connection/node-endpoints.ts';
 export { spawnWorkerPeer, serveParent, type SpawnWorkerPeerOptions, type ServeParentOptions, type WorkerPeer } from './connection/worker-peers.ts';
+export { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from './connection/worker-pool.ts';
