@@ -249,7 +249,9 @@ export function acceptMessagePort(port: MessagePortLike, options: MessagePortTra
  * Rejects with `connection-failed` when the other side fails, exits or
  * does not announce itself within `timeoutMs` (default 10 000), `aborted`
  * when the signal fires. The port is left open on failure (a worker is the
- * caller's to terminate).
+ * caller's to terminate). The transport stops listening once it has closed:
+ * keep an `error` listener of your own on a Node `Worker`, or a later
+ * failure of the thread is thrown in yours (`spawnWorkerPeer` does).
  */
 export function connectMessagePort(port: MessagePortLike, options: ConnectMessagePortOptions = {}): Promise<Transport> {
   const transportOptions: MessagePortTransportOptions = {};

@@ -54,7 +54,7 @@ const token = (): string => `w${process.pid}-${++tokens}`;
 
 describe('worker peers: everything over worker_threads', () => {
   for (const serialiser of ['j', 'm', 'c'] as SerialiserCode[]) {
-    it(`serialiser ${serialiser}: calls both ways, stream with credit, iterable param, callbacks, cancellation, typed error, bytes`, TIMEOUT, async () => {
+    it(`serialiser ${serialiser}: calls both ways, stream with credit, iterable param, callbacks, cancellation, typed error, topic, bytes`, TIMEOUT, async () => {
       const peer = await spawn({ serialiser }, { serialiser });
       registerClientSide(peer);
       const api = createStreamsServerClient(peer);
@@ -109,6 +109,18 @@ describe('worker peers: everything over worker_threads', () => {
           (error) => error instanceof StoppedAt && error.fields.after === 3,
         );
         assert.deepEqual(items, [0, 1, 2]);
+
+        // A topic the worker publishes reaches the parent's subscriber, in order.
+        const room = token();
+        const news: number[] = [];
+        const unsubscribe = api.news.subscribe((value) => {
+          if (value.room === room) news.push(value.seq);
+        });
+        await eventually(async () => (await api.subscribers()) === 1, 'the subscription reached the worker');
+        assert.equal(await api.broadcast({ room, from: 1, to: 5 }), 5);
+        await eventually(() => news.length === 5, 'five values');
+        assert.deepEqual(news, [1, 2, 3, 4, 5]);
+        unsubscribe();
 
         // Bytes, large ones transferred: the caller's own array stays usable (never detached).
         const big = bytePattern(4 * MIB, 3);
