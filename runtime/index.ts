@@ -21,6 +21,14 @@ export {
   type WebSocketLike,
   type WebSocketTransportOptions,
 } from './transport/websocket.ts';
+export {
+  acceptMessagePort,
+  connectMessagePort,
+  DEFAULT_TRANSFER_THRESHOLD,
+  type ConnectMessagePortOptions,
+  type MessagePortLike,
+  type MessagePortTransportOptions,
+} from './transport/message-port.ts';
 export * from './rpc/peer.ts';
 export * from './rpc/registry.ts';
 export * from './rpc/logger.ts';

@@ -35,7 +35,7 @@ export interface TransportHandlers {
 
 /** One open connection. */
 export interface Transport {
-  /** URL scheme: tcp, unix, ws, wss, tls, stdio, memory. */
+  /** URL scheme: tcp, unix, ws, wss, tls, stdio, memory, worker, message-port. */
   readonly scheme: string;
   /** Human-readable description of the other end, for logs and errors. */
   readonly remote: string;
