@@ -1,10 +1,10 @@
-// Bundles the client and vscode-languageclient into one CommonJS file, so the
+// Bundles the client and vscode-languageclient into one CommonJS file (.cjs: the package is ESM, VS Code require()s its main), so the
 // .vsix ships no node_modules (`vsce package --no-dependencies`).
 import { build } from 'esbuild';
 
 await build({
   entryPoints: ['src/extension.ts'],
-  outfile: 'dist/extension.js',
+  outfile: 'dist/extension.cjs',
   bundle: true,
   platform: 'node',
   format: 'cjs',
