@@ -119,7 +119,7 @@ describe('pack and install (sparrow-rpc + sparrowc from their tarballs)', { time
   it('installs the runtime without the compiler\'s dependencies', () => {
     const lock = JSON.parse(readFileSync(inProject('package-lock.json'), 'utf8')) as { packages: Record<string, { dependencies?: Record<string, string> }> };
     assert.deepEqual(Object.keys(lock.packages['node_modules/sparrow-rpc']?.dependencies ?? {}).sort(), ['cbor-x', 'msgpackr', 'ws']);
-    assert.deepEqual(Object.keys(lock.packages['node_modules/sparrowc']?.dependencies ?? {}).sort(), ['chevrotain', 'commander', 'sparrow-rpc', 'ts-morph']);
+    assert.deepEqual(Object.keys(lock.packages['node_modules/sparrowc']?.dependencies ?? {}).sort(), ['chevrotain', 'commander', 'sparrow-rpc', 'ts-morph', 'vscode-languageserver', 'vscode-languageserver-textdocument']);
   });
 
   it('npx sparrowc --help and --version', async () => {
