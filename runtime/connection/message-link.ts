@@ -22,7 +22,8 @@
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
 import type { Transport, TransportHandlers } from '../transport/transport.ts';
-import { UnreadableEnvelopeError, createEnvelopeWriter, decodeChain, encodeMessagePieces, serialisersOf, type DecodeChainOptions } from '../envelope/codec.ts';
+import { createEnvelopeWriter, encodeMessagePieces, serialisersOf } from '../envelope/codec.ts';
+import { UnreadableEnvelopeError, decodeChain, type DecodeChainOptions } from '../envelope/decode.ts';
 import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from '../envelope/message.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { chainLength, type ChainBytes } from '../wire.ts';

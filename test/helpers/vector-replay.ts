@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
-import { decodeChain } from '../../runtime/envelope/codec.ts';
+import { decodeChain } from '../../runtime/envelope/decode.ts';
 import type { IncomingMessage, WireFormat } from '../../runtime/envelope/message.ts';
 import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import type { Transport } from '../../runtime/transport/transport.ts';

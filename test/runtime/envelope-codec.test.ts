@@ -3,7 +3,8 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
-import { decodeChain, encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
+import { encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
+import { decodeChain } from '../../runtime/envelope/decode.ts';
 import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
-import { decodeChain, encodeMessage } from '../../runtime/envelope/codec.ts';
+import { encodeMessage } from '../../runtime/envelope/codec.ts';
+import { decodeChain } from '../../runtime/envelope/decode.ts';
 import type { ChainLayout, IncomingMessage, SerialiserCode, WireFormat } from '../../runtime/envelope/message.ts';
 import type { WireError } from '../../runtime/errors.ts';
 import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
-import { decodeChain, encodeMessage, serialisersOf } from '../../runtime/envelope/codec.ts';
+import { encodeMessage, serialisersOf } from '../../runtime/envelope/codec.ts';
+import { decodeChain } from '../../runtime/envelope/decode.ts';
 import { createMessageLink } from '../../runtime/connection/message-link.ts';
 import type { IncomingMessage } from '../../runtime/envelope/message.ts';
 import { openPeer } from '../../runtime/connection/open-peer.ts';
