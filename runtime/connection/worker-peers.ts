@@ -105,5 +105,9 @@ export interface ServeParentOptions extends OpenPeerOptions {
 export function serveParent(options: ServeParentOptions = {}): Peer {
   if (parentPort === null) throw new SparrowError(ErrorCode.InvalidState, 'serveParent() runs only inside a worker thread');
   const transportOptions = options.transferThreshold === undefined ? { scheme: 'worker', remote: 'parent' } : { scheme: 'worker', remote: 'parent', transferThreshold: options.transferThreshold };
-  return openPeer(acceptMessagePort(parentPort, transportOptions), options);
+  const peer = openPeer(acceptMessagePort(parentPort, transportOptions), options);
+  // Both ends are Sparrow: learning the parent's features at once lets this side cancel what it
+  // stops early (a subscription left with `break`) and pace its streams by credit.
+  void peer.remoteFeatures();
+  return peer;
 }

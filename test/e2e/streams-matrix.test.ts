@@ -1,7 +1,7 @@
 /**
  * Streams, cancellation, callbacks, iterable params, nested calls, topics
  * and binary data end to end (issue 5): every transport (tcp, unix, ws,
- * stdio with a child process) × serialiser (j, m, c) × layout (0.1.2,
+ * stdio with a child process, a worker thread over its MessagePort) × serialiser (j, m, c) × layout (0.1.2,
  * next), in both directions where both sides are in this process.
  *
  * One listener per transport serves every combination; the scenarios of a
@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
@@ -24,6 +24,7 @@ import { createPeer, type Peer } from '../../runtime/rpc/peer.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
 import { connect, listen } from '../../runtime/transport/node/url.ts';
 import type { Listener, Transport } from '../../runtime/transport/transport.ts';
+import { spawnWorkerPeer } from '../../runtime/connection/worker-peers.ts';
 import { fixtureStdioUrl } from '../helpers/fixture-process.ts';
 import { SharedListener, openPeersAtOnce, type ConnectedPeers } from '../helpers/shared-peers.ts';
 import { SCENARIOS, type ScenarioContext } from '../helpers/stream-scenarios.ts';
@@ -33,6 +34,8 @@ const SERIALISERS: SerialiserCode[] = ['j', 'm', 'c'];
 const LAYOUTS: ChainLayout[] = ['0.1.2', 'next'];
 const FIXTURE = fileURLToPath(new URL('../fixtures/streams-peer.ts', import.meta.url));
 const TIMEOUT = { timeout: 30_000 };
+/** A TypeScript worker on Node 20: the runtime's sources, and tsx registered inside the worker (see worker-peers.test.ts). */
+const WORKER_BOOTSTRAP = new URL('../fixtures/tsx-worker.mjs', import.meta.url);
 
 /** A peer over `transport` that exports the scenario targets too. */
 function createTargetPeer(transport: Transport, serialiser: SerialiserCode, layout: ChainLayout): Peer {
@@ -85,23 +88,42 @@ describe('streams matrix', () => {
     });
   }
 
-  describe('stdio (child process)', () => {
-    // Start every child at once: their start-up (loading tsx) is the slow part.
-    const combinations = SERIALISERS.flatMap((serialiser) => LAYOUTS.map((layout) => ({ serialiser, layout })));
-    const child = openPeersAtOnce(combinations, async ({ serialiser, layout }) => {
-      const peer = createTargetPeer(await connect(fixtureStdioUrl(FIXTURE, ['stdio'])), serialiser, layout);
-      await peer.remoteFeatures();
-      return peer;
-    });
-    for (const combination of combinations) {
-      const { serialiser, layout } = combination;
-      describe(`${serialiser} ${layout}`, { concurrency: true }, () => {
-        let client: Peer;
-        before(async () => {
-          client = await child(combination);
-        });
-        describeScenarios('connector → child listener', () => client, () => ({}));
+  // The callee runs elsewhere (a child process, a worker thread): one peer per combination, all started at once
+  // (their start-up, loading tsx, is the slow part), and the scenarios call it from here.
+  const combinations = SERIALISERS.flatMap((serialiser) => LAYOUTS.map((layout) => ({ serialiser, layout })));
+  const describeRemoteCallee = (title: string, label: string, open: (serialiser: SerialiserCode, layout: ChainLayout) => Promise<Peer>): void => {
+    describe(title, () => {
+      const callee = openPeersAtOnce(combinations, async ({ serialiser, layout }) => {
+        const peer = await open(serialiser, layout);
+        await peer.remoteFeatures();
+        return peer;
       });
-    }
+      for (const combination of combinations) {
+        const { serialiser, layout } = combination;
+        describe(`${serialiser} ${layout}`, { concurrency: true }, () => {
+          let client: Peer;
+          before(async () => {
+            client = await callee(combination);
+          });
+          describeScenarios(label, () => client, () => ({}));
+        });
+      }
+    });
+  };
+
+  describeRemoteCallee('stdio (child process)', 'connector → child listener', async (serialiser, layout) =>
+    createTargetPeer(await connect(fixtureStdioUrl(FIXTURE, ['stdio'])), serialiser, layout));
+
+  describeRemoteCallee('worker (worker thread)', 'parent → worker', async (serialiser, layout) => {
+    const peer = await spawnWorkerPeer(WORKER_BOOTSTRAP, {
+      serialiser,
+      layout,
+      logger: silentLogger,
+      connectTimeoutMs: 30_000,
+      worker: { execArgv: ['--conditions=source'], workerData: { entry: pathToFileURL(FIXTURE).href } },
+    });
+    // The worker calls back into the parent's targets too (callbacks, nested calls).
+    exportStreamTargets(peer);
+    return peer;
   });
 });

@@ -1,12 +1,13 @@
 /**
  * createWorkerPool over real worker_threads (test/fixtures/worker-streams-peer.ts):
  * calls spread over every worker, a killed worker fails only its own calls
- * and is replaced, and close() leaves no thread running.
+ * and is replaced, a topic the parent publishes reaches every worker
+ * (replacements too), and close() leaves no thread running.
  */
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
-import { ErrorCode, createWorkerPool, isSparrowError, silentLogger, type WorkerPool, type WorkerPoolOptions } from 'sparrow-rpc/node';
+import { ErrorCode, createRegistry, createTopic, createWorkerPool, isSparrowError, silentLogger, type WorkerPool, type WorkerPoolOptions } from 'sparrow-rpc/node';
 import { createStreamsServerClient } from '../golden/cases/streams/expected/main.ts';
 import { eventually } from '../helpers/async-waits.ts';
 
@@ -66,6 +67,33 @@ describe('createWorkerPool', () => {
       assert.deepEqual(new Set(answered), new Set(threads), 'calls after the replacement reach both workers');
     } finally {
       await workers.close();
+    }
+  });
+
+  it("a topic the parent publishes reaches every worker's subscriber, a replacement worker's too", TIMEOUT, async () => {
+    // The pool's registry is every worker peer's: a topic exported on it fans out across the pool.
+    const registry = createRegistry();
+    const news = createTopic<number>();
+    registry.export('parent.news', news.handler, { multipart: true });
+    const workers = await pool({ size: 3, registry });
+    try {
+      const collectFromEach = async (values: number[]): Promise<unknown[][]> => {
+        const collecting = workers.peers.map((peer) => peer.call<unknown[]>('test.collect', { topic: 'parent.news', count: values.length }));
+        await eventually(() => news.subscriberCount === workers.peers.length, 'every worker subscribed');
+        for (const value of values) news.publish(value);
+        return Promise.all(collecting);
+      };
+      assert.deepEqual(await collectFromEach([1, 2, 3]), [[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+
+      const killed = workers.peers[0]!;
+      void killed.call('test.crash').catch(() => {});
+      await killed.closed;
+      await eventually(() => workers.peers.length === 3 && !workers.peers.includes(killed), 'the replacement serves', 30_000);
+      await eventually(() => news.subscriberCount === 0, 'the finished subscriptions ended');
+      assert.deepEqual(await collectFromEach([4, 5]), [[4, 5], [4, 5], [4, 5]]);
+    } finally {
+      await workers.close();
+      news.close();
     }
   });
 
