@@ -40,6 +40,7 @@ export { createMessageLink, type MessageLinkOptions } from './connection/message
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
 export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './connection/open-peer.ts';
 export { createMemoryPeers, type MemoryPeers, type MemoryPeersOptions } from './connection/memory-peers.ts';
+export { connectPortPeer, servePort, type ConnectPortPeerOptions, type ServePortOptions } from './connection/port-peers.ts';
 export { createMemoryTransportPair, type MemoryTransportOptions } from './transport/memory.ts';
 // The integer ranges the schema's int types allow; the compiler checks constants against the same table.
 export { INT_RANGES } from './schema/int-ranges.ts';

@@ -20,6 +20,12 @@ import { createDemoServices } from '../demo/services.ts';
 
 const pageEntry = fileURLToPath(new URL('./page.ts', import.meta.url));
 const pageHtml = fileURLToPath(new URL('./index.html', import.meta.url));
+const workerPageHtml = fileURLToPath(new URL('./worker/index.html', import.meta.url));
+/** The worker page's scripts, by path. */
+const workerScripts: Record<string, string> = {
+  '/worker-page.js': fileURLToPath(new URL('./worker/page.ts', import.meta.url)),
+  '/worker.js': fileURLToPath(new URL('./worker/worker.ts', import.meta.url)),
+};
 
 /** The bundled page script and what went into it. */
 export interface PageBundle {
@@ -62,6 +68,8 @@ export interface BrowserDemo {
   readonly pageUrl: string;
   /** The WebSocket URL the page connects to. */
   readonly peerUrl: string;
+  /** The Web Worker page (no WebSocket: it calls a service in its own worker). */
+  readonly workerPageUrl: string;
   /** Stops the HTTP server and closes every peer. */
   close(): Promise<void>;
 }
@@ -76,14 +84,28 @@ export async function serveBrowserDemo(options: { port?: number; entry?: string 
   const [bundle, html] = await Promise.all([bundlePage(options.entry === undefined ? {} : { entry: options.entry }), readFile(pageHtml, 'utf8')]);
   const services = createDemoServices();
   const peers: PeerListener = await listenPeers('ws://127.0.0.1:0/', { registry: services.registry });
+  const bundled = new Map<string, Promise<string>>();
+  const workerScript = (path: string): Promise<string> | undefined => {
+    const entry = workerScripts[path];
+    if (entry === undefined) return undefined;
+    let code = bundled.get(path);
+    if (code === undefined) bundled.set(path, (code = bundlePage({ entry }).then((result) => result.code)));
+    return code;
+  };
   const http = createServer((request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const send = (type: string, body: string): void => void response.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' }).end(body);
+    const script = workerScript(path);
     if (request.method !== 'GET') {
       response.writeHead(405).end();
     } else if (path === '/') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+      send('text/html', html);
     } else if (path === '/page.js') {
-      response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(bundle.code);
+      send('text/javascript', bundle.code);
+    } else if (path === '/worker.html') {
+      readFile(workerPageHtml, 'utf8').then((body) => send('text/html', body), (error: unknown) => response.writeHead(500).end(String(error)));
+    } else if (script !== undefined) {
+      script.then((code) => send('text/javascript', code), (error: unknown) => response.writeHead(500).end(String(error)));
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     }
@@ -102,6 +124,7 @@ export async function serveBrowserDemo(options: { port?: number; entry?: string 
   let closed: Promise<void> | undefined;
   return {
     pageUrl: `http://127.0.0.1:${port}/?peer=${encodeURIComponent(peers.url)}`,
+    workerPageUrl: `http://127.0.0.1:${port}/worker.html`,
     peerUrl: peers.url,
     close() {
       closed ??= (async () => {
@@ -121,6 +144,7 @@ async function main(argv: readonly string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number');
   const demo = await serveBrowserDemo({ port });
   console.log(`open ${demo.pageUrl}`);
+  console.log(`  or ${demo.workerPageUrl} (a generated service in a Web Worker)`);
   console.log(`(WebSocket peers at ${demo.peerUrl}; Ctrl-C stops)`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -16,26 +16,20 @@ import '../platform/node.ts';
 import { parentPort, Worker, type WorkerOptions } from 'node:worker_threads';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { ALL_PEER_FEATURES, setDefaultPeerFeatures, type Peer } from '../rpc/peer.ts';
-import { acceptMessagePort, connectMessagePort, type ConnectMessagePortOptions } from '../transport/message-port.ts';
-import { openPeer, checkSerialiser, type OpenPeerOptions } from './open-peer.ts';
+import { checkSerialiser } from './open-peer.ts';
+import { connectPortPeer, servePort, type ConnectPortPeerOptions, type ServePortOptions } from './port-peers.ts';
 
 // On Node every peer has every part: a worker answers whatever its parent calls, and back.
 setDefaultPeerFeatures(ALL_PEER_FEATURES);
 
-/** Options of {@link spawnWorkerPeer}: the peer's, the worker's and the start-up limits. */
-export interface SpawnWorkerPeerOptions extends OpenPeerOptions {
+/** Options of {@link spawnWorkerPeer}: a port peer's (`connectTimeoutMs`, `signal`, `transferThreshold`…), plus the worker's. */
+export interface SpawnWorkerPeerOptions extends Omit<ConnectPortPeerOptions, 'scheme' | 'remote'> {
   /**
    * Passed to `new Worker(url, worker)`: `workerData`, `env`,
    * `resourceLimits`, and `execArgv` — a worker written in TypeScript needs
    * a loader, e.g. `{ execArgv: ['--import', 'tsx'] }`.
    */
   worker?: WorkerOptions;
-  /** `connection-failed` when the worker has not called `serveParent` within this many ms (default 10 000). */
-  connectTimeoutMs?: number;
-  /** Abort starting (the worker is terminated). */
-  signal?: AbortSignal;
-  /** Chains of at least this many bytes are transferred rather than cloned (default 16 KiB; see transport/message-port.ts). */
-  transferThreshold?: number;
 }
 
 /** The parent's peer of one worker; closing it terminates the worker. */
@@ -58,28 +52,17 @@ export interface WorkerPeer extends Peer {
  */
 export async function spawnWorkerPeer(url: URL | string, options: SpawnWorkerPeerOptions = {}): Promise<WorkerPeer> {
   checkSerialiser(options);
-  const worker = new Worker(url, options.worker);
+  const { worker: workerOptions, ...peerOptions } = options;
+  const worker = new Worker(url, workerOptions);
   // Failures reach the peer through the transport; without a listener of its own an
   // 'error' after the peer closed would be thrown in this thread.
   worker.on('error', () => {});
-  const connectOptions: ConnectMessagePortOptions = { scheme: 'worker', remote: `worker ${worker.threadId} (${String(url)})` };
-  if (options.connectTimeoutMs !== undefined) connectOptions.timeoutMs = options.connectTimeoutMs;
-  if (options.signal !== undefined) connectOptions.signal = options.signal;
-  if (options.transferThreshold !== undefined) connectOptions.transferThreshold = options.transferThreshold;
   let peer: Peer;
   try {
-    const transport = await connectMessagePort(worker, connectOptions);
-    peer = openPeer(transport, options);
+    peer = await connectPortPeer(worker, { scheme: 'worker', remote: `worker ${worker.threadId} (${String(url)})`, ...peerOptions });
   } catch (error) {
     void worker.terminate();
     throw error;
-  }
-  try {
-    // Both ends are Sparrow: learning the features now paces streams by credit from the first call.
-    await peer.remoteFeatures();
-  } catch (error) {
-    peer.close();
-    throw new SparrowError(ErrorCode.ConnectionFailed, `${peer.remote} did not answer #sys.features`, { cause: error });
   }
   // However the peer ends, the thread ends with it (it may hold handles of its own).
   void peer.closed.then(() => worker.terminate());
@@ -87,11 +70,8 @@ export async function spawnWorkerPeer(url: URL | string, options: SpawnWorkerPee
   return peer as WorkerPeer;
 }
 
-/** Options of {@link serveParent}: the peer's, plus the transfer threshold. */
-export interface ServeParentOptions extends OpenPeerOptions {
-  /** Chains of at least this many bytes are transferred rather than cloned (default 16 KiB). */
-  transferThreshold?: number;
-}
+/** Options of {@link serveParent}: a served port peer's (the peer's, plus `transferThreshold`). */
+export type ServeParentOptions = Omit<ServePortOptions, 'scheme' | 'remote'>;
 
 /**
  * In a worker thread: the peer talking to the parent that spawned it with
@@ -104,10 +84,5 @@ export interface ServeParentOptions extends OpenPeerOptions {
  */
 export function serveParent(options: ServeParentOptions = {}): Peer {
   if (parentPort === null) throw new SparrowError(ErrorCode.InvalidState, 'serveParent() runs only inside a worker thread');
-  const transportOptions = options.transferThreshold === undefined ? { scheme: 'worker', remote: 'parent' } : { scheme: 'worker', remote: 'parent', transferThreshold: options.transferThreshold };
-  const peer = openPeer(acceptMessagePort(parentPort, transportOptions), options);
-  // Both ends are Sparrow: learning the parent's features at once lets this side cancel what it
-  // stops early (a subscription left with `break`) and pace its streams by credit.
-  void peer.remoteFeatures();
-  return peer;
+  return servePort(parentPort, { scheme: 'worker', remote: 'parent', ...options });
 }

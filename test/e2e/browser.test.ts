@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { bundlePage, serveBrowserDemo } from '../../examples/browser/serve.ts';
@@ -69,6 +70,42 @@ describe('browser size pages (npm run size)', () => {
       });
     });
   }
+});
+
+describe('browser Web Worker page', () => {
+  it('calls a generated service in a Web Worker: a call, a callback, a stream result and a stream param', { timeout: 60_000 }, async (t) => {
+    await withChromium(t, async (page) => {
+      const demo = await serveBrowserDemo();
+      try {
+        const pageErrors: string[] = [];
+        page.on('pageerror', (error) => pageErrors.push(error.message));
+        await page.goto(demo.workerPageUrl);
+        await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 15_000 });
+        const status = await page.textContent('#status');
+        const lines = await page.$$eval('#to-server li', (items) => items.map((item) => `${item.className} ${item.textContent ?? ''}`));
+        const shown = `status: ${status}\n${lines.join('\n')}\nerrors: ${pageErrors.join('; ')}`;
+        assert.equal(status, 'done', shown);
+        assert.deepEqual(pageErrors, [], shown);
+        assert.deepEqual(lines, [
+          'ok hello_world(name: "worker") → "Hello worker!"',
+          'ok demo_progress_update → "Processed 2 items", progress Processing a, Processing b',
+          'ok demo_multipart_response(up_to: 3) → [1,2] [2,5] [3,10]',
+          'ok demo_multipart_param(1, 10, 30, 3) → 44',
+        ], shown);
+      } finally {
+        await demo.close();
+      }
+    });
+  });
+
+  it('the worker and its page bundle browser-safe', async () => {
+    for (const entry of ['page.ts', 'worker.ts']) {
+      const { metafile } = await bundlePage({ entry: fileURLToPath(new URL(`../../examples/browser/worker/${entry}`, import.meta.url)) });
+      const inputs = Object.keys(metafile.inputs);
+      assert.ok(inputs.some((input) => input.endsWith('runtime/connection/port-peers.ts')), `${entry} bundles the port peers`);
+      assert.deepEqual(inputs.filter((input) => /node_modules\/(ws|msgpackr|cbor-x)\/|^node:|runtime\/transport\/node\//.test(input)), [], entry);
+    }
+  });
 });
 
 describe('browser demo', () => {
