@@ -168,8 +168,10 @@ class MessagePortTransport implements Transport {
       const out = chain instanceof Uint8Array ? chain.slice() : joinChain(chain);
       this.#post(out, [out.buffer as ArrayBuffer]);
     } else {
-      // Cloned by postMessage: a single array may be posted as it is.
-      this.#post(joinChain(chain));
+      // Cloned by postMessage, which clones a view's whole ArrayBuffer: a view into a larger
+      // buffer (the encoder's slab) is cut to its own bytes first.
+      const bytes = joinChain(chain);
+      this.#post(bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
     }
   }
 

@@ -91,6 +91,23 @@ describe('MessagePort transport', () => {
     assert.deepEqual([...(posted[1]!.message as Uint8Array).subarray(1998, 2002)], [1, 1, 2, 2]);
   });
 
+  it('clones a small chain that is a view into a larger buffer as its own bytes only', () => {
+    // postMessage clones a view's whole ArrayBuffer: posting a 5-byte view of a 64 KiB slab would copy 64 KiB.
+    const posted: unknown[] = [];
+    const port: MessagePortLike = { postMessage: (message) => void posted.push(message), on: () => {}, off: () => {} };
+    const transport = acceptMessagePort(port);
+    posted.length = 0; // the ready signal
+    const slab = new Uint8Array(64 * 1024);
+    slab.set([1, 2, 3, 4, 5], 100);
+    transport.send(slab.subarray(100, 105));
+    const whole = new Uint8Array([6, 7]);
+    transport.send(whole);
+    const [cut, asIs] = posted as Uint8Array[];
+    assert.equal(cut!.buffer.byteLength, 5, 'only the chain is cloned, not the slab');
+    assert.deepEqual([...cut!], [1, 2, 3, 4, 5]);
+    assert.equal(asIs, whole, 'an array that is its whole buffer is posted as it is');
+  });
+
   it('works over a DOM-shaped port (addEventListener, start, MessageEvent data)', async () => {
     const [a, b] = await pair(domShaped);
     const got = collect(b);
