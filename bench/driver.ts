@@ -11,7 +11,7 @@
  *
  *   node --conditions=source --import tsx bench/driver.ts [names...] [options]
  *
- * names: contender names (see --list) or groups: raw, sparrow, peers, compiler.
+ * names: contender names (see --list) or groups: raw, sparrow, peers, workers, compiler.
  * Options: --quick, --rounds N, --json FILE, --cpu-prof DIR, --only S,..., --list, --help.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -20,7 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CONTENDERS, type ContenderEntry } from './contenders/index.ts';
+import { CONTENDERS, WORKER_ROWS, type ContenderEntry } from './contenders/index.ts';
+import { POOL_ROUNDS, aggregatePool, runPoolRound, type PoolRound } from './lib/pool-row.ts';
 import { COMPILER_METHODS, runCompilerRound, type CompilerRound } from './lib/compiler-row.ts';
 import {
   TARGET_ROW,
@@ -38,7 +39,7 @@ import { SCENARIOS, type DriverMessage, type HostMessage, type RoundOutcome, typ
 
 const USAGE = `usage: npm run bench -- [names...] [--quick] [--rounds N] [--json FILE] [--cpu-prof DIR] [--only S,...] [--list]
 
-  names        contenders (see --list) or groups: raw, sparrow, peers, compiler (default: all)
+  names        contenders (see --list) or groups: raw, sparrow, peers, workers, compiler, pool (default: all)
   --quick      short smoke run (1 round, shorter scenarios; figures not comparable with a full run)
   --rounds N   round-robin rounds (default 3, or 1 with --quick)
   --json FILE  also write every figure, every round and the ratios as JSON
@@ -103,16 +104,18 @@ const GROUPS: Record<string, (c: ContenderEntry) => boolean> = {
   raw: (c) => c.group === 'raw',
   sparrow: (c) => c.group === 'sparrow',
   peers: (c) => c.group === 'peer',
+  workers: (c) => (WORKER_ROWS as readonly string[]).includes(c.name),
 };
 const wanted = positionals.length === 0 ? ['all', 'compiler'] : positionals;
 for (const name of wanted) {
-  if (name !== 'compiler' && GROUPS[name] === undefined && !CONTENDERS.some((c) => c.name === name)) {
+  if (name !== 'compiler' && name !== 'pool' && GROUPS[name] === undefined && !CONTENDERS.some((c) => c.name === name)) {
     console.error(`unknown contender or group: ${name}\n${USAGE}`);
     process.exit(2);
   }
 }
 const selected = CONTENDERS.filter((c) => wanted.some((w) => w === c.name || GROUPS[w]?.(c) === true));
 const withCompiler = wanted.includes('compiler') || wanted.includes('all');
+const withPool = wanted.includes('workers') || wanted.includes('all') || wanted.includes('pool');
 
 // ---------- child processes ----------
 
@@ -215,6 +218,7 @@ async function runRound(entry: ContenderEntry, round: number): Promise<RoundOutc
 const started = Date.now();
 const perContender = new Map<string, RoundOutcome[]>(selected.map((c) => [c.name, []]));
 const compilerRounds: CompilerRound[] = [];
+const poolRounds: PoolRound[] = [];
 
 for (let round = 1; round <= rounds; round++) {
   // Each round starts one row later, so no row always runs first (right after start-up or the compiler row).
@@ -232,14 +236,24 @@ for (let round = 1; round <= rounds; round++) {
     compilerRounds.push(await runCompilerRound(COMPILER_TIMEOUT_MS));
     process.stderr.write(` ${((Date.now() - t0) / 1e3).toFixed(1)} s\n`);
   }
+  if (withPool) {
+    process.stderr.write(`round ${round}/${rounds}: worker pool ...`);
+    const t0 = Date.now();
+    poolRounds.push(await runPoolRound(quick ? 500 : 2000));
+    process.stderr.write(` ${((Date.now() - t0) / 1e3).toFixed(1)} s\n`);
+  }
 }
 
 const cols = columns(config.depth, config.streamItems);
 const rows: Aggregate[] = selected.map((c) => aggregate(c.name, c.group, perContender.get(c.name) ?? []));
 const raw = rows.find((r) => r.name === 'raw-tcp' && r.scenarios !== undefined);
-const ratios = ratiosToRaw(rows, raw, cols);
+// The worker rows have their own limit, raw-port (below).
+const ratios = ratiosToRaw(rows.filter((r) => !(WORKER_ROWS as readonly string[]).includes(r.name)), raw, cols);
 const targets = checkTargets(rows, ratios, cols);
 const compiler = withCompiler ? aggregateCompiler(COMPILER_METHODS, compilerRounds) : undefined;
+const pool = poolRounds.length > 0 ? aggregatePool(poolRounds) : undefined;
+const rawPort = rows.find((r) => r.name === 'raw-port' && r.scenarios !== undefined);
+const workerRatios = rawPort === undefined ? {} : ratiosToRaw(rows.filter((r) => r.name === 'worker+msgpack'), rawPort, cols);
 
 const cpu = os.cpus();
 const machine = {
@@ -275,6 +289,18 @@ if (targets.length > 0) {
   out.push(`Targets for ${TARGET_ROW}:`);
   for (const t of targets) out.push(`- ${t.met === undefined ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.detail}`);
 }
+if (Object.keys(workerRatios).length > 0) {
+  out.push('', 'worker+msgpack divided by raw-port of the same run:', '', ratioTable(workerRatios, cols, 'raw-port'));
+}
+if (pool !== undefined) {
+  out.push(
+    '',
+    markdownTable(
+      [`worker pool (CPU-bound calls, ${POOL_ROUNDS / 1e6} M xorshift steps each)`, 'size 1 calls/s', 'size 2 calls/s', 'speedup'],
+      [['createWorkerPool', pool.size1.toFixed(0), pool.size2.toFixed(0), `${pool.speedup.toFixed(2)}×`]],
+    ),
+  );
+}
 if (compiler !== undefined) {
   out.push('');
   const cell = (c: typeof compiler.check): string => (c.seconds === undefined ? c.status : c.seconds.toFixed(2));
@@ -304,6 +330,8 @@ if (options.json !== undefined) {
     ratiosToRawTcp: ratios,
     targets,
     compiler: compiler === undefined ? undefined : { ...compiler, rounds: compilerRounds },
+    ratiosToRawPort: workerRatios,
+    pool: pool === undefined ? undefined : { ...pool, rounds: poolRounds },
   };
   writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   console.error(`wrote ${options.json}`);

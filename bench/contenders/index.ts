@@ -4,6 +4,7 @@
  * touches a peer's dependencies.
  */
 import type { Contender } from '../lib/types.ts';
+import type { WorkerRow } from './worker-protocol.ts';
 
 /** raw: the yardstick; sparrow: the project, with ratios to raw-tcp; peer: other Node.js RPC systems. */
 export type ContenderGroup = 'raw' | 'sparrow' | 'peer';
@@ -33,6 +34,17 @@ const sparrow = (scheme: 'tcp' | 'unix' | 'ws', serialiser: 'msgpack' | 'json' |
   load: async () => (await import('./sparrow.ts')).createSparrowContender({ scheme, serialiser }),
 });
 
+/** A row whose server is a worker thread of the client process (contenders/worker.ts). */
+const worker = (name: WorkerRow, group: ContenderGroup, notes: string): ContenderEntry => ({
+  name,
+  group,
+  notes,
+  load: async () => (await import('./worker.ts')).createWorkerContender(name),
+});
+
+/** The worker rows, also selectable together as the group `workers`. */
+export const WORKER_ROWS: readonly WorkerRow[] = ['raw-port', 'worker+msgpack', 'comlink'];
+
 /** All contenders, in table order. */
 export const CONTENDERS: readonly ContenderEntry[] = [
   raw('raw-tcp', 'tcp', 'length-prefixed frames over TCP on 127.0.0.1, no serialisation (the limit)'),
@@ -42,6 +54,8 @@ export const CONTENDERS: readonly ContenderEntry[] = [
   sparrow('tcp', 'cbor', 'Sparrow over TCP, CBOR'),
   sparrow('unix', 'msgpack', 'Sparrow over a Unix socket, msgpack'),
   sparrow('ws', 'msgpack', 'Sparrow over a WebSocket (ws) on 127.0.0.1, msgpack'),
+  worker('raw-port', 'raw', 'bare postMessage of plain objects to a worker thread, answered by id (the limit of the worker rows)'),
+  worker('worker+msgpack', 'sparrow', 'Sparrow to a worker thread over its MessagePort (spawnWorkerPeer), msgpack'),
   {
     name: 'grpc',
     group: 'peer',
@@ -66,6 +80,7 @@ export const CONTENDERS: readonly ContenderEntry[] = [
     notes: "Cap'n Web over ws (JSON-based)",
     load: async () => (await import('./capnweb.ts')).createCapnwebContender(),
   },
+  worker('comlink', 'peer', 'Comlink 4 to a worker thread (Node adapter); stream as a proxied callback per item'),
 ];
 
 /** The entry called `name`, or undefined. */

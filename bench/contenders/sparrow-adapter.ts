@@ -18,7 +18,7 @@
 // Relative paths rather than `sparrow-rpc/node`: bench/ has its own
 // package.json, which hides the root package from Node's self-reference
 // (hence also `sparrowc gen --runtime-import ../../runtime/index.ts`, see README).
-import { connect, createMessageLink, createPeer, createRegistry, listen, type Peer, type SerialiserCode } from '../../runtime/node.ts';
+import { connect, createMessageLink, createPeer, createRegistry, listen, type Peer, type Registry, type SerialiserCode } from '../../runtime/node.ts';
 import { createBenchClient, createBenchClientClient, registerBench, registerBenchClient } from '../generated/index.ts';
 
 /** The serialisers a Sparrow row can use (wire codes m, j, c). */
@@ -55,7 +55,7 @@ export interface BenchListener {
 }
 
 /** Wire codes of the serialisers. */
-const SERIALISER_CODES: Record<SerialiserName, SerialiserCode> = { msgpack: 'm', json: 'j', cbor: 'c' };
+export const SERIALISER_CODES: Record<SerialiserName, SerialiserCode> = { msgpack: 'm', json: 'j', cbor: 'c' };
 /** The bench schema's wire namespaces: a service's name unless `@namespace` says otherwise. */
 const BENCH = { namespace: 'Bench' } as const;
 const BENCH_CLIENT = { namespace: 'BenchClient' } as const;
@@ -72,12 +72,8 @@ const API: Api = ((): Api => {
 /** Client and registration options of the generated code. */
 const GENERATED_OPTIONS = { validate: API !== 'novalidate' } as const;
 
-/**
- * Serves `implementation` on `url` (`tcp://127.0.0.1:0`, `unix:///…`,
- * `ws://127.0.0.1:0/`); every accepted connection gets its own peer, all
- * sharing one registry.
- */
-export async function serveBench(url: string, serialiser: SerialiserName, implementation: BenchImplementation): Promise<BenchListener> {
+/** The `Bench` service over `implementation`, as a registry every peer of a server shares. */
+export function createBenchRegistry(implementation: BenchImplementation): Registry {
   const registry = createRegistry();
   if (API === 'schemaless') {
     registry.export('add', ({ a, b }) => implementation.add(a as number, b as number), BENCH);
@@ -104,6 +100,16 @@ export async function serveBench(url: string, serialiser: SerialiserName, implem
       GENERATED_OPTIONS,
     );
   }
+  return registry;
+}
+
+/**
+ * Serves `implementation` on `url` (`tcp://127.0.0.1:0`, `unix:///…`,
+ * `ws://127.0.0.1:0/`); every accepted connection gets its own peer, all
+ * sharing one registry.
+ */
+export async function serveBench(url: string, serialiser: SerialiserName, implementation: BenchImplementation): Promise<BenchListener> {
+  const registry = createBenchRegistry(implementation);
   const peers = new Set<Peer>();
   const listener = await listen(url, (transport) => {
     const peer = createPeer(createMessageLink(transport), { registry, serialiser: SERIALISER_CODES[serialiser] });
@@ -125,6 +131,11 @@ export async function connectBench(url: string, serialiser: SerialiserName, echo
   // What a real client does once after connecting: learn whether the server
   // takes `cancel` and `credit`; from then on streams are flow-controlled.
   await peer.remoteFeatures();
+  return benchRemoteOver(peer, echo);
+}
+
+/** The `Bench` service through `peer` (connected, features known), exporting `BenchClient.echo` on it. */
+export function benchRemoteOver(peer: Peer, echo: (i: number) => number): BenchRemote {
   const close = async (): Promise<void> => {
     peer.close();
     await peer.closed;

@@ -18,7 +18,8 @@ export interface SparrowVariant {
   serialiser: SerialiserName;
 }
 
-function createImplementation(): BenchImplementation {
+/** What every Sparrow row's server computes (the worker row's too). */
+export function createImplementation(): BenchImplementation {
   let blobBytes = new Uint8Array(0);
   return {
     add: (a, b) => a + b,

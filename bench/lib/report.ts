@@ -145,8 +145,8 @@ export function ratiosToRaw(rows: readonly Aggregate[], raw: Aggregate | undefin
   return ratios;
 }
 
-/** The ratio table: one row per Sparrow row, `×raw` per column. */
-export function ratioTable(ratios: Ratios, cols: readonly Column[]): string {
+/** The ratio table: one row per Sparrow row, `×raw` per column (`limit` names the raw row). */
+export function ratioTable(ratios: Ratios, cols: readonly Column[], limit = 'raw-tcp'): string {
   const body = Object.entries(ratios).map(([name, entry]) => [
     name,
     ...cols.map((c) => {
@@ -154,7 +154,7 @@ export function ratioTable(ratios: Ratios, cols: readonly Column[]): string {
       return r === undefined ? '-' : `${r.toFixed(2)}×`;
     }),
   ]);
-  return markdownTable(['×raw-tcp', ...cols.map((c) => `${c.header} ${c.better === 'higher' ? '↑' : '↓'}`)], body);
+  return markdownTable([`×${limit}`, ...cols.map((c) => `${c.header} ${c.better === 'higher' ? '↑' : '↓'}`)], body);
 }
 
 /** One of the issue's targets for tcp+msgpack. */

@@ -16,6 +16,8 @@ const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const ROW = 'tcp+msgpack';
 
 interface BenchJson {
+  ratiosToRawPort?: Record<string, Record<string, number | undefined>>;
+  pool?: { size1: number; size2: number; speedup: number };
   results: {
     name: string;
     scenarios?: Record<string, { status: string; rate?: number; p50?: number; p99?: number }>;
@@ -63,6 +65,26 @@ describe('bench smoke', () => {
       assert.ok(Number.isFinite(row.scenarios['seq']?.p50) && Number.isFinite(row.scenarios['seq']?.p99));
       assert.ok((row.serverRssMiB ?? 0) > 0 && (row.clientRssMiB ?? 0) > 0);
       assert.match(output, new RegExp(`\\| ${ROW.replace('+', '\\+')} `));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs --quick on the worker rows (raw-port, worker+msgpack) and the pool row, with ratios to raw-port', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sparrow-bench-smoke-'));
+    try {
+      const json = path.join(dir, 'bench.json');
+      const { code, output } = await runDriver(['--quick', '--rounds', '1', 'raw-port', 'worker+msgpack', 'pool', '--json', json], 90_000);
+      assert.equal(code, 0, output);
+      const report = JSON.parse(readFileSync(json, 'utf8')) as BenchJson;
+      for (const name of ['raw-port', 'worker+msgpack']) {
+        const row = report.results.find((r) => r.name === name);
+        assert.ok(row?.scenarios !== undefined, `${name} has figures\n${output}`);
+        assert.deepEqual(Object.entries(row.scenarios).filter(([, figures]) => !(figures.status === 'ok' && (figures.rate ?? 0) > 0)), [], output);
+      }
+      assert.ok((report.ratiosToRawPort?.['worker+msgpack']?.['seq'] ?? 0) > 0, 'worker+msgpack is divided by raw-port');
+      assert.ok(report.pool !== undefined && report.pool.size1 > 0 && report.pool.size2 > 0 && report.pool.speedup > 0, output);
+      assert.match(output, /\| createWorkerPool /);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
