@@ -3,47 +3,28 @@
  * registration of an implementation with validation, `@auth`, typed errors,
  * callbacks, iterable params, multipart results and topics — all driven by a
  * {@link ServiceDescriptor}, so generated code only declares types.
+ *
+ * This file wires members to the peer; its parts are the definition
+ * (definition.ts), params (service-params.ts), typed errors
+ * (service-errors.ts) and streams and topics (service-streams.ts).
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import type { Params } from '../envelope/message.ts';
 import { isIterable, isThenable } from '../rpc/guards.ts';
 import { usePeerFeatures } from '../rpc/peer-core.ts';
 import { attachServiceDescriptor } from '../rpc/registry.ts';
-import type { CallbackStyle, CallContext, CallOptions, CallStream, ExportOptions, Handler, ParamKind, Peer, PeerFeature } from '../rpc/types.ts';
+import type { CallbackStyle, CallContext, CallOptions, ExportOptions, Handler, ParamKind, Peer } from '../rpc/types.ts';
 import { createTopic, type TopicOptions } from '../rpc/topic.ts';
-import { decodeFields, decodeValue, encodeFields, encodeValue, invalid, type DecodeOptions } from './codec.ts';
-import { createDecoder, createEncoder, createFieldsDecoder } from './compiled-codec.ts';
-import { tsKey, type CallDesc, type FieldDesc, type MemberDesc, type ParamDesc, type ServiceDescriptor, type TopicDesc, type TypeTable } from './descriptor.ts';
-import { SchemaError, type SchemaErrorClass } from './typed-error.ts';
+import { encodeValue, type DecodeOptions } from './codec.ts';
+import { createDecoder, createEncoder } from './compiled-codec.ts';
+import type { ServiceDefinition } from './definition.ts';
+import { tsKey, type CallDesc, type MemberDesc } from './descriptor.ts';
+import { encodeThrown, reviveError } from './service-errors.ts';
+import { decodeParams, encodeArgs, isFunction, valueArgsEncoder } from './service-params.ts';
+import { DecodedStream, encodeStream, topicSubscriber } from './service-streams.ts';
 
-/**
- * A service as generated code hands it to the glue: the JSON-able
- * descriptor plus the generated error classes (by qualified name). `C` and
- * `I` are the generated client and implementation types (phantom).
- */
-export interface ServiceDefinition<C = unknown, I = unknown> {
-  readonly descriptor: ServiceDescriptor;
-  readonly errors: Readonly<Record<string, SchemaErrorClass>>;
-  /**
-   * The peer parts the service's members need (`streamsFeature` for stream
-   * results and topics, `callbacksFeature` for callback and stream params):
-   * generated code lists only what the schema uses, so a bundle carries
-   * only those. `createClient` installs them on its peer, `registerService`
-   * on every peer that calls a member.
-   */
-  readonly features: readonly PeerFeature[];
-  /** Type-level only; never set. */
-  readonly types?: { readonly client: C; readonly implementation: I };
-}
-
-/** Builds a {@link ServiceDefinition}; used by generated code. */
-export function defineService<C, I>(
-  descriptor: ServiceDescriptor,
-  errors: Readonly<Record<string, SchemaErrorClass>> = {},
-  features: readonly PeerFeature[] = [],
-): ServiceDefinition<C, I> {
-  return Object.freeze({ descriptor, errors, features });
-}
+export { defineService, type ServiceDefinition } from './definition.ts';
+export type { TopicSubscriber } from './service-streams.ts';
 
 /** Per-call options of a generated client method. */
 export interface ClientCallOptions {
@@ -60,15 +41,6 @@ export interface ClientOptions {
   validate?: boolean;
   /** Reject unknown fields in results instead of ignoring them. */
   strict?: boolean;
-}
-
-/** The caller side of a topic. */
-export interface TopicSubscriber<T> {
-  /**
-   * Subscribes; `handler` gets each published value. Returns the unsubscribe
-   * function. `onError` gets the failure that ended the subscription, if any.
-   */
-  subscribe(handler: (value: T) => void, options?: { onError?: (error: SparrowError) => void }): () => void;
 }
 
 /** The exporter side of a topic. */
@@ -107,106 +79,6 @@ export interface RegisterOptions {
 /** Anything with `export`: a `Peer` or a `Registry`. */
 export interface ExportTarget {
   export(name: string, handler: Handler, options?: ExportOptions): () => void;
-}
-
-function isFunction(value: unknown): value is (...args: never[]) => unknown {
-  return typeof value === 'function';
-}
-
-async function* mapAsync<T, U>(source: AsyncIterable<T> | Iterable<T>, map: (item: T) => U): AsyncGenerator<U, undefined, undefined> {
-  for await (const item of source) yield map(item);
-  return undefined;
-}
-
-function* mapSync<T, U>(source: Iterable<T>, map: (item: T) => U): Generator<U, undefined, undefined> {
-  for (const item of source) yield map(item);
-  return undefined;
-}
-
-function mapIterable<T, U>(source: AsyncIterable<T> | Iterable<T>, map: (item: T) => U): AsyncIterable<U> | Iterable<U> {
-  return Symbol.asyncIterator in source ? mapAsync(source, map) : mapSync(source as Iterable<T>, map);
-}
-
-/** The qualified name of the error declaration whose schema name is `type`, preferring the member's `throws`. */
-function findErrorName(descriptor: ServiceDescriptor, throws: readonly string[] | undefined, type: string): string | undefined {
-  const candidates = [...(throws ?? []), ...Object.keys(descriptor.types)];
-  return candidates.find((q) => {
-    const decl = descriptor.types[q];
-    return decl?.kind === 'error' && decl.name === type;
-  });
-}
-
-/**
- * Turns a remote callee error whose type is a schema error into the
- * generated class; anything else is returned unchanged.
- */
-function reviveError(definition: ServiceDefinition, member: CallDesc | undefined, error: unknown): unknown {
-  if (!(error instanceof SparrowError) || error.code !== ErrorCode.CalleeError || error.remoteType === undefined || error instanceof SchemaError) return error;
-  const name = findErrorName(definition.descriptor, member?.throws, error.remoteType);
-  const Class = name === undefined ? undefined : definition.errors[name];
-  const decl = name === undefined ? undefined : definition.descriptor.types[name];
-  if (Class === undefined || decl === undefined || decl.kind !== 'error') return error;
-  let fields: Record<string, unknown>;
-  try {
-    fields = decodeFields(decl.fields, error.data ?? {}, definition.descriptor.types, 'data');
-  } catch {
-    // Malformed fields: keep the generic callee error rather than invent values.
-    return error;
-  }
-  const options = { cause: error, ...(error.details === undefined ? {} : { details: error.details }) };
-  return new (Class as unknown as new (f: unknown, m: string, o: unknown) => SchemaError)(fields, error.message, options);
-}
-
-/** The wire params of a call from TS args, with callbacks and iterables wrapped. */
-function encodeArgs(params: readonly ParamDesc[], args: Record<string, unknown> | undefined, types: TypeTable, kinds: Record<string, ParamKind>): Params {
-  const wire: Params = {};
-  if (args === undefined) return wire;
-  for (const param of params) {
-    const value = args[tsKey(param)];
-    if (value === undefined) continue;
-    if (param.kind === 'stream') {
-      kinds[param.name] = 'iterable';
-      wire[param.name] = isIterable(value) ? mapIterable(value, (item) => encodeValue(param.type, item, types)) : value;
-    } else if (param.kind === 'callback') {
-      kinds[param.name] = 'callback';
-      const fields = param.params ?? [];
-      const result = param.result ?? 'void';
-      wire[param.name] = isFunction(value)
-        ? async (cbArgs?: Params) => {
-            const decoded = decodeFields(fields, cbArgs ?? {}, types, '');
-            const answer: unknown = await (value as (a: unknown) => unknown)(decoded);
-            return result === 'void' ? undefined : encodeValue(result, answer, types);
-          }
-        : value;
-    } else {
-      kinds[param.name] = 'value';
-      wire[param.name] = encodeValue(param.type, value, types);
-    }
-  }
-  return wire;
-}
-
-/**
- * encodeArgs for a member whose params are all plain values, built once:
- * the kinds are recorded now, and each param gets its built encoder.
- * Undefined when a param is a stream or a callback (encodeArgs then).
- */
-function valueArgsEncoder(params: readonly ParamDesc[], types: TypeTable, kinds: Record<string, ParamKind>): ((args: Record<string, unknown> | undefined) => Params) | undefined {
-  if (params.some((param) => param.kind !== undefined)) return undefined;
-  for (const param of params) kinds[param.name] = 'value';
-  const names = params.map((param) => param.name);
-  const keys = params.map((param) => tsKey(param));
-  const encoders = params.map((param) => createEncoder(param.type, types));
-  const count = params.length;
-  return (args) => {
-    const wire: Params = {};
-    if (args === undefined) return wire;
-    for (let k = 0; k < count; k++) {
-      const value = args[keys[k]!];
-      if (value !== undefined) wire[names[k]!] = encoders[k]!(value);
-    }
-    return wire;
-  };
 }
 
 /**
@@ -279,223 +151,6 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
     }
   }
   return Object.freeze(client) as C;
-}
-
-const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
-
-/**
- * A generated client's stream result: the call's items, decoded as they are
- * read. An item that fails validation ends the stream: the callee is told to
- * stop, and no later item is yielded. Items already buffered are handed over
- * at once (`tryNext`): one resolved promise per item, no async function or
- * `then` chain.
- */
-class DecodedStream implements AsyncIterableIterator<unknown, undefined, undefined> {
-  private readonly stream: CallStream<unknown>;
-  private readonly decode: (item: unknown) => unknown;
-  private readonly revive: (error: unknown) => unknown;
-  private invalidItem = false;
-
-  constructor(stream: CallStream<unknown>, decode: (item: unknown) => unknown, revive: (error: unknown) => unknown) {
-    this.stream = stream;
-    this.decode = decode;
-    this.revive = revive;
-  }
-
-  next(): Promise<IteratorResult<unknown, undefined>> {
-    if (this.invalidItem) return Promise.resolve(DONE);
-    const ready = this.stream.tryNext();
-    if (ready === undefined) return this.stream.next().then(this.onStep, this.onError);
-    if (ready.done === true) return Promise.resolve(ready);
-    try {
-      return Promise.resolve({ done: false, value: this.decode(ready.value) });
-    } catch (error) {
-      return Promise.reject(this.invalid(error));
-    }
-  }
-
-  return(): Promise<IteratorResult<unknown, undefined>> {
-    this.stream.cancel();
-    return Promise.resolve(DONE);
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  private readonly onStep = (step: IteratorResult<unknown, undefined>): IteratorResult<unknown, undefined> => {
-    if (step.done === true) return step;
-    try {
-      return { done: false, value: this.decode(step.value) };
-    } catch (error) {
-      throw this.invalid(error);
-    }
-  };
-
-  private readonly onError = (error: unknown): never => {
-    throw this.revive(error);
-  };
-
-  private invalid(error: unknown): unknown {
-    this.invalidItem = true;
-    this.stream.cancel();
-    return error;
-  }
-}
-
-function topicSubscriber(peer: Peer, namespace: string, member: TopicDesc, decode: (value: unknown) => unknown): TopicSubscriber<unknown> {
-  return {
-    subscribe(handler, options = {}) {
-      // A subscription stays open as long as it is wanted: no idle timeout.
-      const stream = peer.callStream(member.name, {}, { namespace, timeoutMs: 0 });
-      let stopped = false;
-      void (async () => {
-        try {
-          for await (const value of stream) handler(decode(value) as never);
-        } catch (error) {
-          if (!stopped) options.onError?.(SparrowError.from(error));
-        }
-      })();
-      return () => {
-        stopped = true;
-        stream.cancel();
-      };
-    },
-  };
-}
-
-/** The value params of a member's params (computed once per member, not per call). */
-const VALUE_FIELDS = new WeakMap<readonly ParamDesc[], FieldDesc[]>();
-
-/** Built params decoders, per member's value fields (see decodeParams). */
-const PARAMS_DECODERS = new WeakMap<readonly FieldDesc[], (value: Params) => Record<string, unknown>>();
-
-/** Decodes a call's wire params for the implementation: values validated, streams and callbacks wrapped. */
-function decodeParams(member: CallDesc | { params: readonly ParamDesc[] }, params: Params, types: TypeTable, options: DecodeOptions, validate: boolean): Record<string, unknown> {
-  let valueFields = VALUE_FIELDS.get(member.params);
-  if (valueFields === undefined) {
-    valueFields = member.params.filter((param) => param.kind === undefined);
-    VALUE_FIELDS.set(member.params, valueFields);
-  }
-  if (validate && options.strict !== true && valueFields.length === member.params.length) {
-    // Only plain values (the common case): their decoded fields are the args, by a decoder built once.
-    let decode = PARAMS_DECODERS.get(valueFields);
-    if (decode === undefined) {
-      decode = createFieldsDecoder(valueFields, types, options);
-      PARAMS_DECODERS.set(valueFields, decode);
-    }
-    return decode(params);
-  }
-  const args: Record<string, unknown> = {};
-  for (const param of member.params) {
-    if (param.kind === undefined) continue;
-    const value = params[param.name];
-    if (value === undefined || value === null) {
-      if (param.optional !== true) throw invalid('', `missing required param ${param.name}`);
-      continue;
-    }
-    if (param.kind === 'stream') {
-      if (!isIterable(value)) throw invalid(param.name, 'expected an iterable param');
-      args[tsKey(param)] = validate ? mapAsync(value, (item) => decodeValue(param.type, item, types, `${param.name}[]`, options)) : value;
-    } else {
-      if (!isFunction(value)) throw invalid(param.name, 'expected a callback param');
-      const result = param.result ?? 'void';
-      args[tsKey(param)] = (cbArgs?: Record<string, unknown>): unknown => {
-        const answer = (value as (p: Params) => unknown)(encodeFields(param.params ?? [], cbArgs ?? {}, types));
-        if (result === 'void') return undefined;
-        return (answer as Promise<unknown>).then((v) => (validate ? decodeValue(result, v, types, `${param.name}()`, options) : v));
-      };
-    }
-  }
-  if (!validate) {
-    for (const field of valueFields) if (Object.hasOwn(params, field.name)) args[tsKey(field)] = params[field.name];
-    return args;
-  }
-  const known = options.strict === true ? { ...options, strict: false } : options;
-  Object.assign(args, decodeFields(valueFields, params, types, '', known));
-  if (options.strict === true) {
-    for (const name of Object.keys(params)) if (!member.params.some((p) => p.name === name)) throw invalid('', `unknown param ${name}`);
-  }
-  return args;
-}
-
-/** A thrown generated error becomes a wire error with its fields in `data`; anything else goes as is. */
-function encodeThrown(definition: ServiceDefinition, error: unknown): unknown {
-  if (!(error instanceof SchemaError) || error.remoteType === undefined) return error;
-  const name = findErrorName(definition.descriptor, undefined, error.remoteType);
-  const decl = name === undefined ? undefined : definition.descriptor.types[name];
-  if (decl === undefined || decl.kind !== 'error') return error;
-  const data = encodeFields(decl.fields, error.fields as Record<string, unknown>, definition.descriptor.types);
-  return new SparrowError(ErrorCode.CalleeError, error.message, {
-    remoteType: error.remoteType,
-    data,
-    cause: error,
-    ...(error.details === undefined ? {} : { details: error.details }),
-  });
-}
-
-/**
- * A multipart result in wire form, synchronous when the source is: the
- * peer then sends a sync source's items in one loop without an await per
- * item (an async wrapper around a sync generator doubled the streaming
- * server's CPU per item).
- */
-function encodeStream(definition: ServiceDefinition, source: AsyncIterable<unknown> | Iterable<unknown>, map: (item: unknown) => unknown): AsyncIterable<unknown> | Iterable<unknown> {
-  return Symbol.asyncIterator in source ? encodeStreamAsync(definition, source, map) : encodeStreamSync(definition, source as Iterable<unknown>, map);
-}
-
-function encodeStreamSync(definition: ServiceDefinition, source: Iterable<unknown>, map: (item: unknown) => unknown): Iterable<unknown> {
-  return new EncodedIterator(definition, source[Symbol.iterator](), map);
-}
-
-/**
- * A sync source's items in wire form. A hand-written iterator rather than a
- * generator: no generator resume per item on the streaming server's hot
- * path. `return()` reaches the source (a generator's `finally` runs when
- * the stream is cancelled); a generated error it throws travels typed.
- */
-class EncodedIterator implements IterableIterator<unknown, undefined, undefined> {
-  private readonly definition: ServiceDefinition;
-  private readonly source: Iterator<unknown>;
-  private readonly map: (item: unknown) => unknown;
-
-  constructor(definition: ServiceDefinition, source: Iterator<unknown>, map: (item: unknown) => unknown) {
-    this.definition = definition;
-    this.source = source;
-    this.map = map;
-  }
-
-  /** One result object for every item: the peer reads `value` before it pulls again (one allocation less per item). */
-  private readonly step: { done: false; value: unknown } = { done: false, value: undefined };
-
-  next(): IteratorResult<unknown, undefined> {
-    try {
-      const step = this.source.next();
-      if (step.done === true) return { done: true, value: undefined };
-      this.step.value = this.map(step.value);
-      return this.step;
-    } catch (error) {
-      throw encodeThrown(this.definition, error);
-    }
-  }
-  return(): IteratorResult<unknown, undefined> {
-    this.source.return?.();
-    return { done: true, value: undefined };
-  }
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-}
-
-/** A generated error thrown mid-stream still travels typed. */
-async function* encodeStreamAsync(definition: ServiceDefinition, source: AsyncIterable<unknown> | Iterable<unknown>, map: (item: unknown) => unknown): AsyncGenerator<unknown, undefined, undefined> {
-  try {
-    for await (const item of source) yield map(item);
-  } catch (error) {
-    throw encodeThrown(definition, error);
-  }
-  return undefined;
 }
 
 /**
