@@ -10,13 +10,14 @@
  * forwarding SIGINT/SIGTERM and the exit code.
  *
  * The reference is used in place from `../shared/reference/python` (or
- * `$SPARROW_PYTHON_REFERENCE`); nothing is installed.
+ * `$SPARROW_PYTHON_REFERENCE`); nothing is installed. This file is the one
+ * place that knows where the interpreter and the reference are: the interop
+ * tests (test/helpers/python-reference.ts) run Python through it too.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateOnce } from '../compiler/cli/gen-command.ts';
 
 /** The repository root. */
 export const repoRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -32,15 +33,15 @@ export function referenceRoot(): string {
   return process.env['SPARROW_PYTHON_REFERENCE'] ?? path.resolve(repoRoot, '../shared/reference/python');
 }
 
-/** The reference's source folders for `layout`: sparrowrpc, binarychain, websockets. */
-export function referencePaths(layout: ReferenceLayout = '0.1.2'): string[] {
-  const root = referenceRoot();
+/** The reference's source folders for `layout` (under `root`): sparrowrpc, binarychain, websockets. */
+export function referencePaths(layout: ReferenceLayout = '0.1.2', root = referenceRoot()): string[] {
   return [path.join(root, layout === 'next' ? 'sparrowrpc-head' : 'sparrowrpc-0.1.2', 'src'), path.join(root, 'binarychain', 'src'), path.join(root, 'websockets', 'src')];
 }
 
-/** The environment that runs Python with `extra` folders and the reference on its path. */
-export function pythonEnv(layout: ReferenceLayout, extra: readonly string[] = []): NodeJS.ProcessEnv {
-  return { ...process.env, PYTHONPATH: [...extra, ...referencePaths(layout)].join(path.delimiter), PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
+/** The environment that runs Python with `extra` folders and the reference (under `root`) on its path. */
+export function pythonEnv(layout: ReferenceLayout, extra: readonly string[] = [], root = referenceRoot()): NodeJS.ProcessEnv {
+  // No __pycache__ written into the shared reference.
+  return { ...process.env, PYTHONPATH: [...extra, ...referencePaths(layout, root)].join(path.delimiter), PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
 }
 
 /**
@@ -63,6 +64,8 @@ export const pythonDemoGenerated = path.join(pythonDemoDir, 'generated');
 
 /** Regenerates the Python demo package from schemas/demo.sparrow; throws on a schema error. */
 export async function generatePythonDemo(): Promise<void> {
+  // Loaded here, not at the top: the interop tests use this file's paths without the compiler.
+  const { generateOnce } = await import('../compiler/cli/gen-command.ts');
   const sink = { write: () => true } as unknown as NodeJS.WritableStream;
   const plan = { inputs: [path.join(repoRoot, 'schemas', 'demo.sparrow')], generate: [{ target: 'python', out: pythonDemoGenerated, options: {} }] } as const;
   const result = await generateOnce(plan, { stdout: sink, stderr: sink, cwd: repoRoot });

@@ -5,7 +5,7 @@
  * and waiting for their sockets.
  *
  * The reference is used in place, from `../shared/reference/python/` beside
- * the project (or SPARROW_PY_REFERENCE): `sparrowrpc-0.1.2/` (layout 0.1.2)
+ * the project (or SPARROW_PYTHON_REFERENCE), located by scripts/python-env.ts: `sparrowrpc-0.1.2/` (layout 0.1.2)
  * and `sparrowrpc-head/` (layout next), with `binarychain/` and
  * `websockets/` on PYTHONPATH. The interpreter is /usr/bin/python3 (or
  * SPARROW_PYTHON) with Debian's python3-msgpack and python3-cbor2, never the
@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { PYTHON, pythonEnv as referencePythonEnv, referenceRoot } from '../../scripts/python-env.ts';
 import { freePort } from './free-port.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,15 +44,15 @@ export interface PythonReference {
 }
 
 const HOW_TO_ENABLE =
-  'run scripts/install-system-deps.sh (Debian python3 with python3-msgpack, python3-cbor2, python3-pytest) and put the reference sources at ../shared/reference/python (or set SPARROW_PY_REFERENCE)';
+  'run scripts/install-system-deps.sh (Debian python3 with python3-msgpack, python3-cbor2, python3-pytest) and put the reference sources at ../shared/reference/python (or set SPARROW_PYTHON_REFERENCE)';
 
 let found: PythonReference | string | undefined;
 
 /** The interpreter and reference, or why they are missing (checked once per process). */
 export function findPythonReference(): PythonReference | string {
   if (found !== undefined) return found;
-  const python = process.env['SPARROW_PYTHON'] ?? '/usr/bin/python3';
-  const root = process.env['SPARROW_PY_REFERENCE'] ?? path.resolve(projectRoot, '../shared/reference/python');
+  const python = PYTHON;
+  const root = referenceRoot();
   if (!existsSync(python)) return (found = `no ${python}`);
   for (const folder of ['sparrowrpc-0.1.2', 'sparrowrpc-head', 'binarychain', 'websockets']) {
     if (!existsSync(path.join(root, folder))) return (found = `no reference folder ${path.join(root, folder)}`);
@@ -78,9 +79,7 @@ export function requirePythonReference(t: TestContext): PythonReference | undefi
 
 /** The environment that runs `version` of the reference (and our drivers) in place. */
 export function pythonEnv(reference: PythonReference, version: ReferenceVersion, extraPath: readonly string[] = []): NodeJS.ProcessEnv {
-  const paths = [path.join(reference.root, version.folder, 'src'), path.join(reference.root, 'binarychain/src'), path.join(reference.root, 'websockets/src'), ...extraPath];
-  // No __pycache__ written into the shared reference.
-  return { ...process.env, PYTHONPATH: paths.join(path.delimiter), PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
+  return referencePythonEnv(version.layout, extraPath, reference.root);
 }
 
 /** The reference tests folder of `version` (its listening servers and pytest suite). */
