@@ -32,6 +32,12 @@ export interface NatsTopicOptions extends TopicOptions {
 export interface NatsTopic<T> extends Topic<T> {
   /** The NATS subject the values travel on. */
   readonly subject: string;
+  /**
+   * Resolves once the NATS server has taken every value published so far
+   * (and this member has been handed its own copies of them). `publish`
+   * never needs it; it is for a publisher about to exit.
+   */
+  flush(): Promise<void>;
   /** Ends the local subscriptions and leaves NATS; resolves once the NATS connection is closed. */
   close(): Promise<void>;
 }
@@ -84,6 +90,9 @@ export async function connectNatsTopic<T>(url: string, name: string, options: Na
       } catch (cause) {
         throw new SparrowError(ErrorCode.ConnectionClosed, `topic ${subject}: the NATS connection is closed`, { cause });
       }
+    },
+    flush() {
+      return nc.flush();
     },
     close() {
       closed ??= (async () => {
