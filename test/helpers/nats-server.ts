@@ -42,6 +42,8 @@ export interface NatsNode {
   /** `127.0.0.1:<port>`, for nats:// URLs. */
   readonly address: string;
   readonly process: ChildProcess;
+  /** Resolves once the server's log has `count` lines matching `line` (rejects after 15 s). */
+  waitForLog(line: RegExp, count: number): Promise<void>;
   /** SIGKILLs the node (no goodbye to its clients) and waits for it to exit. */
   kill(): Promise<void>;
   /** SIGTERMs the node and waits for it to exit. */
@@ -61,30 +63,41 @@ export async function startNatsNode(binary: string, options: NatsNodeOptions = {
   const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), ...(options.args ?? [])], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = options.readyLine ?? /Server is ready/;
+  let log = '';
+  let onLog: (() => void) | undefined;
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (log.length < 200_000) log += chunk.toString();
+    onLog?.();
+  });
   await new Promise<void>((resolve, reject) => {
-    let log = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`nats-server did not start within 15 s:\n${log}`));
     }, 15_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      if (log.length < 20_000) log += chunk.toString();
-      if (ready.test(log)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    onLog = () => {
+      if (!ready.test(log)) return;
+      clearTimeout(timer);
+      onLog = undefined;
+      resolve();
+    };
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`nats-server exited with ${String(code)} before it was ready:\n${log}`));
     });
   });
-  child.stderr!.resume();
+  const waitForLog = async (line: RegExp, count: number): Promise<void> => {
+    const global = new RegExp(line.source, 'g');
+    const deadline = Date.now() + 15_000;
+    while ((log.match(global)?.length ?? 0) < count) {
+      if (Date.now() > deadline) throw new Error(`nats-server logged ${line} fewer than ${count} times:\n${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
   const end = async (signal: NodeJS.Signals): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
-  return { port, address: `127.0.0.1:${port}`, process: child, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+  return { port, address: `127.0.0.1:${port}`, process: child, waitForLog, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
 }
 
 /** Starts `size` nodes joined by cluster routes on loopback, and resolves once every route is up. */
@@ -99,5 +112,7 @@ export async function startNatsCluster(binary: string, size: number): Promise<Na
       }),
     ),
   );
+  // Each node has a route to every other one: only then does interest (a queue group) reach the whole cluster.
+  await Promise.all(nodes.map((node) => node.waitForLog(/Route connection created/, size - 1)));
   return nodes;
 }
