@@ -83,8 +83,8 @@ export async function connectNatsTopic<T>(url: string, name: string, options: Na
       return local.subscriberCount;
     },
     publish(value: T) {
-      // A copy: the encoder reuses its buffer, and NATS sends on a later microtask.
-      const bytes = msgpackSerialiser.encode(value).slice();
+      // A copy (msgpackr returns a Buffer, whose slice() would be a view): the encoder reuses its buffer, and NATS sends on a later microtask.
+      const bytes = new Uint8Array(msgpackSerialiser.encode(value));
       try {
         nc.publish(subject, bytes);
       } catch (cause) {

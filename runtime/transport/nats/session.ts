@@ -168,7 +168,7 @@ export class NatsSession implements Transport {
     }
     if (data.length === 0) return; // keepalive
     // The NATS client hands out views of its read buffer: not ours to keep.
-    if (this.#handlers === undefined) this.#early.push(data.slice());
+    if (this.#handlers === undefined) this.#early.push(new Uint8Array(data));
     else this.#handlers.onData(data, false);
   }
 
