@@ -6,6 +6,9 @@
  * other transports share runs in the streams matrix (test/e2e).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { isSparrowError } from '../../runtime/errors.ts';
@@ -19,6 +22,7 @@ import { assertSameBytes, cachedBytePattern } from '../helpers/byte-pattern.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { natsServerOrSkip, startNatsNode, type NatsNode } from '../helpers/nats-server.ts';
 import { readStdoutLines, spawnFixture } from '../helpers/fixture-process.ts';
+import { createTestCertificate } from '../helpers/tls-certs.ts';
 
 const MIB = 1024 * 1024;
 const MEMBER = fileURLToPath(new URL('../fixtures/nats-member.ts', import.meta.url));
@@ -115,6 +119,28 @@ describe('the NATS transport', 'skip' in nats ? { skip: nats.skip } : {}, () => 
       await members.close();
     } finally {
       await guarded.stop();
+    }
+  });
+
+  it('speaks TLS to NATS with the nats.tls option, and refuses a server it cannot trust', TIMEOUT, async () => {
+    const certificate = createTestCertificate('localhost');
+    const dir = mkdtempSync(join(tmpdir(), 'sparrow-nats-tls-'));
+    writeFileSync(join(dir, 'cert.pem'), certificate.cert);
+    writeFileSync(join(dir, 'key.pem'), certificate.key);
+    const secure = await startNatsNode((nats as { path: string }).path, { args: ['--tls', '--tlscert', join(dir, 'cert.pem'), '--tlskey', join(dir, 'key.pem')] });
+    try {
+      const service = `nats://${secure.address}/secure`;
+      const tls = { ca: certificate.cert };
+      const members = await listenPeers(service, { logger: silentLogger, nats: { tls } });
+      members.registry.export('echo', ({ value }) => value);
+      const peer = await open(service, { nats: { tls } });
+      assert.equal(await peer.call('echo', { value: 'over tls' }), 'over tls');
+      peer.close();
+      await assert.rejects(open(service, { connectTimeoutMs: 5_000 }), (e) => isSparrowError(e, 'connection-failed'));
+      await members.close();
+    } finally {
+      await secure.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
