@@ -20,6 +20,7 @@
 import { headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { ErrorCode, SparrowError } from '../../errors.ts';
 import { chainLength, joinChain, type ChainBytes } from '../../wire.ts';
+import { HandlerSlot } from '../handler-slot.ts';
 import type { Transport, TransportHandlers } from '../transport.ts';
 
 /** The header that marks a clean close. */
@@ -55,10 +56,8 @@ export class NatsSession implements Transport {
   readonly #keepaliveMisses: number;
   readonly #onEnd: (() => void) | undefined;
   #outbox: string | undefined;
-  #handlers: TransportHandlers | undefined;
-  #early: Uint8Array[] = [];
+  readonly #slot = new HandlerSlot();
   #finished = false;
-  #closeError: Error | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #sentSinceTick = false;
   #heardSinceTick = true;
@@ -86,10 +85,7 @@ export class NatsSession implements Transport {
   }
 
   start(handlers: TransportHandlers): void {
-    if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'transport already started');
-    this.#handlers = handlers;
-    for (const bytes of this.#early.splice(0)) handlers.onData(bytes, true);
-    if (this.#finished) handlers.onClose(this.#closeError);
+    this.#slot.start(handlers);
   }
 
   send(chain: ChainBytes): void {
@@ -168,8 +164,7 @@ export class NatsSession implements Transport {
     }
     if (data.length === 0) return; // keepalive
     // The NATS client hands out views of its read buffer: not ours to keep.
-    if (this.#handlers === undefined) this.#early.push(new Uint8Array(data));
-    else this.#handlers.onData(data, false);
+    this.#slot.data(data, false);
   }
 
   #startKeepalive(): void {
@@ -206,7 +201,6 @@ export class NatsSession implements Transport {
   #finish(error: Error | undefined): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#closeError = error;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     try {
       this.#subscription.unsubscribe();
@@ -214,7 +208,7 @@ export class NatsSession implements Transport {
       // Closed connections have no subscriptions left.
     }
     this.#onEnd?.();
-    this.#handlers?.onClose(error);
+    this.#slot.close(error);
   }
 }
 
