@@ -22,7 +22,8 @@ import { natsServerOrSkip, startNatsCluster, type NatsNode } from '../helpers/na
 
 const MEMBER = fileURLToPath(new URL('../fixtures/nats-member.ts', import.meta.url));
 const TIMEOUT = { timeout: 90_000 };
-const SESSIONS_PER_NODE = 8;
+// 36 sessions over 3 members: the chance that random queue-group picks miss one is about 3 × (2/3)^36 ≈ 1e-6.
+const SESSIONS_PER_NODE = 12;
 const nats = natsServerOrSkip();
 
 /** A client session and where it is attached. */
