@@ -6,6 +6,8 @@
  * other transports share runs in the streams matrix (test/e2e).
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ import { assertSameBytes, cachedBytePattern } from '../helpers/byte-pattern.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { natsServerOrSkip, startNatsNode, type NatsNode } from '../helpers/nats-server.ts';
 import { readStdoutLines, spawnFixture } from '../helpers/fixture-process.ts';
+import { projectRoot } from '../helpers/cli.ts';
 import { createTestCertificate } from '../helpers/tls-certs.ts';
 
 const MIB = 1024 * 1024;
@@ -49,6 +52,23 @@ describe('nats:// URLs', () => {
     refuses('nats:///svc', /No NATS server/);
     refuses('nats://h:99999/svc', /Bad NATS port/);
     refuses('nats://u:hunter2@h:x/svc', /Bad NATS server/);
+  });
+});
+
+describe('without the optional NATS client', () => {
+  it('other schemes work, and a nats:// URL fails with unsupported saying what to install', { timeout: 60_000 }, async () => {
+    const script = [
+      "const { connect, listen } = await import('./runtime/transport/node/url.ts');",
+      "const listener = await listen('tcp://127.0.0.1:0', (t) => t.close());",
+      "const transport = await connect(listener.url); transport.close(); await listener.close();",
+      "try { await connect('nats://127.0.0.1:4222/svc'); console.log('connected?'); } catch (e) { console.log(e.code + ': ' + e.message); }",
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', '--import', './test/fixtures/without-nats-client.mjs', '--input-type=module', '-e', script],
+      { cwd: projectRoot, timeout: 50_000 },
+    );
+    assert.equal(stdout.trim(), 'unsupported: nats:// URLs need the NATS client: npm install @nats-io/transport-node');
   });
 });
 
