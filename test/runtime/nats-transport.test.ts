@@ -230,9 +230,19 @@ describe('the NATS transport', 'skip' in nats ? { skip: nats.skip } : {}, () => 
     memberA.registry.export('news', a.handler, { multipart: true });
     memberB.registry.export('news', b.handler, { multipart: true });
     try {
-      const subscribers = [await open(service), await open(service), await open(service), await open(service)];
+      memberA.registry.export('who', () => 'A');
+      memberB.registry.export('who', () => 'B');
+      // NATS picks the member of each session at random: open sessions until both members have one (bounded).
+      const byMember = new Map<string, Peer[]>();
+      for (let i = 0; i < 40 && !(byMember.has('A') && byMember.has('B')); i++) {
+        const peer = await open(service);
+        const who = await peer.call<string>('who');
+        byMember.set(who, [...(byMember.get(who) ?? []), peer]);
+      }
+      const subscribers = [...byMember.values()].flat();
+      assert.ok(byMember.has('A') && byMember.has('B'), 'sessions with both members');
       const streams = subscribers.map((peer) => peer.callStream<number>('news'));
-      await eventually(() => a.subscriberCount + b.subscriberCount === 4, 'four subscriptions');
+      await eventually(() => a.subscriberCount + b.subscriberCount === subscribers.length, 'every subscription');
       assert.ok(a.subscriberCount > 0 && b.subscriberCount > 0, `both members have subscribers (${a.subscriberCount}, ${b.subscriberCount})`);
       for (let i = 0; i < 5; i++) assert.equal((i % 2 === 0 ? a : b).publish(i), undefined, 'publish returns at once');
       for (const stream of streams) {
