@@ -284,6 +284,14 @@ if (Object.keys(ratios).length > 0) {
     out.push(ratioTable(ratios, cols));
   }
 }
+// The NATS row's own limit: the NATS client's request/reply through the same kind of nats-server.
+const rawNats = rows.find((r) => r.name === 'raw-nats' && r.scenarios !== undefined);
+const natsRow = rows.filter((r) => r.name === 'nats+msgpack' && r.scenarios !== undefined);
+if (rawNats !== undefined && natsRow.length > 0) {
+  const natsRatios = ratiosToRaw(natsRow, rawNats, cols);
+  out.push('', 'nats+msgpack divided by raw-nats of the same run (goal: seq and pipelined ≥ 0.8×):', '');
+  out.push(ratioTable(natsRatios, cols, 'raw-nats'));
+}
 if (targets.length > 0) {
   out.push('');
   out.push(`Targets for ${TARGET_ROW}:`);

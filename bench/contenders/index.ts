@@ -27,7 +27,7 @@ const raw = (name: string, scheme: 'tcp' | 'unix', notes: string): ContenderEntr
   load: async () => (await import('./raw.ts')).createRawContender(scheme),
 });
 
-const sparrow = (scheme: 'tcp' | 'unix' | 'ws', serialiser: 'msgpack' | 'json' | 'cbor', notes: string): ContenderEntry => ({
+const sparrow = (scheme: 'tcp' | 'unix' | 'ws' | 'nats', serialiser: 'msgpack' | 'json' | 'cbor', notes: string): ContenderEntry => ({
   name: `${scheme}+${serialiser}`,
   group: 'sparrow',
   notes,
@@ -54,6 +54,13 @@ export const CONTENDERS: readonly ContenderEntry[] = [
   sparrow('tcp', 'cbor', 'Sparrow over TCP, CBOR'),
   sparrow('unix', 'msgpack', 'Sparrow over a Unix socket, msgpack'),
   sparrow('ws', 'msgpack', 'Sparrow over a WebSocket (ws) on 127.0.0.1, msgpack'),
+  sparrow('nats', 'msgpack', 'Sparrow over a NATS session (a nats-server on 127.0.0.1 in the middle), msgpack'),
+  {
+    name: 'raw-nats',
+    group: 'raw',
+    notes: "the NATS client's own request/reply through the same nats-server, raw float64/bytes payloads (the limit of nats+msgpack)",
+    load: async () => (await import('./raw-nats.ts')).createRawNatsContender(),
+  },
   worker('raw-port', 'raw', 'bare postMessage of plain objects to a worker thread, answered by id (the limit of the worker rows)'),
   worker('worker+msgpack', 'sparrow', 'Sparrow to a worker thread over its MessagePort (spawnWorkerPeer), msgpack'),
   {

@@ -1,16 +1,18 @@
 /**
  * The Sparrow rows: one contender parametrised by transport scheme and
- * serialiser (tcp+msgpack, tcp+json, tcp+cbor, unix+msgpack, ws+msgpack).
+ * serialiser (tcp+msgpack, tcp+json, tcp+cbor, unix+msgpack, ws+msgpack,
+ * nats+msgpack).
  *
  * This file holds the behaviour (what the server computes, what the client
  * counts); `sparrow-adapter.ts` holds the wiring to Sparrow's API.
  */
+import { startBenchNats } from '../lib/nats-server.ts';
 import { tempSocketPath } from '../lib/temp-socket.ts';
 import type { Contender } from '../lib/types.ts';
 import { connectBench, serveBench, type BenchImplementation, type Item, type SerialiserName } from './sparrow-adapter.ts';
 
 /** The transports a Sparrow row can run over. */
-export type SparrowScheme = 'tcp' | 'unix' | 'ws';
+export type SparrowScheme = 'tcp' | 'unix' | 'ws' | 'nats';
 
 /** One Sparrow row's parameters. */
 export interface SparrowVariant {
@@ -48,6 +50,18 @@ export function createSparrowContender({ scheme, serialiser }: SparrowVariant): 
   return {
     async startServer() {
       const implementation = createImplementation();
+      if (scheme === 'nats') {
+        // The row's own nats-server, between the client and this member.
+        const nats = await startBenchNats();
+        const listener = await serveBench(`nats://${nats.address}/bench`, serialiser, implementation);
+        return {
+          address: listener.url,
+          async close() {
+            await listener.close();
+            await nats.stop();
+          },
+        };
+      }
       if (scheme !== 'unix') {
         const listener = await serveBench(`${scheme}://127.0.0.1:0${scheme === 'ws' ? '/' : ''}`, serialiser, implementation);
         return { address: listener.url, close: () => listener.close() };

@@ -116,7 +116,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command('call')
     .description('call a target on any Sparrow peer and print the result as JSON (no target: list what the peer exports)')
-    .argument('<url>', 'tcp://host:port, unix:/path, tls://host:port, ws://host:port/, wss://…, or stdio:<command line>')
+    .argument('<url>', 'tcp://host:port, unix:/path, tls://host:port, ws://host:port/, wss://…, nats://host:port/<service>, or stdio:<command line>')
     .argument('[target]', 'a name as the listing prints it (notes.get, #sys.ping); with --namespace, the target name as written')
     .argument('[params-json]', 'named params as a JSON object, "-" to read it from stdin; bytes as {"$bytes": "<base64>"}')
     .option('--namespace <ns>', 'namespace of the target', '')

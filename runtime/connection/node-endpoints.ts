@@ -1,7 +1,7 @@
 /**
  * Peer endpoints on Node: connect a peer to a URL, or listen at a URL and
  * make one peer per accepted connection. Every scheme of `connect`/`listen`
- * works (tcp, unix, tls, ws, wss, stdio).
+ * works (tcp, unix, tls, ws, wss, stdio, nats).
  */
 // Node only: Node's platform (every serialiser by default), as the Node entry installs it.
 import '../platform/node.ts';
@@ -10,6 +10,7 @@ import { consoleLogger } from '../rpc/logger.ts';
 import { ALL_PEER_FEATURES, setDefaultPeerFeatures, type Peer } from '../rpc/peer.ts';
 import { createRegistry, type Registry } from '../rpc/registry.ts';
 import type { Listener, TlsOptions, Transport } from '../transport/transport.ts';
+import type { NatsOptions } from '../transport/nats/options.ts';
 import { connect, listen, type NodeConnectOptions, type NodeListenOptions } from '../transport/node/url.ts';
 import { checkSerialiser, openPeer, type OpenPeerOptions } from './open-peer.ts';
 
@@ -29,6 +30,8 @@ export interface ConnectPeerOptions extends OpenPeerOptions {
   signal?: AbortSignal;
   /** WebSocket only: larger incoming messages close the connection. */
   maxMessageBytes?: number;
+  /** `nats://` only: TLS, credentials and session settings (docs/nats.md). */
+  nats?: NatsOptions;
 }
 
 /**
@@ -53,6 +56,7 @@ export function connectOptionsOf(url: string, options: ConnectPeerOptions): Node
   if (options.connectTimeoutMs !== undefined) out.timeoutMs = options.connectTimeoutMs;
   if (options.signal !== undefined) out.signal = options.signal;
   if (options.maxMessageBytes !== undefined) out.maxMessageBytes = options.maxMessageBytes;
+  if (options.nats !== undefined) out.nats = options.nats;
   out.onProtocolError = protocolErrorReporter(url, options);
   return out;
 }
@@ -72,6 +76,8 @@ export interface ListenPeersOptions extends OpenPeerOptions {
   tls?: TlsOptions;
   /** WebSocket only: larger incoming messages close the connection. */
   maxMessageBytes?: number;
+  /** `nats://` only: TLS, credentials and session settings (docs/nats.md). */
+  nats?: NatsOptions;
 }
 
 /** A listening endpoint that makes one peer per accepted connection. */
@@ -134,6 +140,7 @@ export async function listenPeers(url: string, options: ListenPeersOptions = {})
   const listenOptions: NodeListenOptions = {};
   if (options.tls !== undefined) listenOptions.tls = options.tls;
   if (options.maxMessageBytes !== undefined) listenOptions.maxMessageBytes = options.maxMessageBytes;
+  if (options.nats !== undefined) listenOptions.nats = options.nats;
   listenOptions.onProtocolError = protocolErrorReporter(url, options);
   const listener: Listener = await listen(url, accept, listenOptions);
 

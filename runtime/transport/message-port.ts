@@ -25,6 +25,7 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { guardConnect } from './connect-guard.ts';
+import { HandlerSlot } from './handler-slot.ts';
 import { chainLength, joinChain } from '../wire.ts';
 import type { ChainBytes, ConnectOptions, Transport, TransportHandlers } from './transport.ts';
 
@@ -98,8 +99,7 @@ class MessagePortTransport implements Transport {
   readonly remote: string;
   readonly #port: MessagePortLike;
   readonly #transferThreshold: number;
-  #handlers: TransportHandlers | undefined;
-  #early: Uint8Array[] = [];
+  readonly #slot = new HandlerSlot();
   #finished = false;
   #closeError: Error | undefined;
   #ready = false;
@@ -155,10 +155,7 @@ class MessagePortTransport implements Transport {
   }
 
   start(handlers: TransportHandlers): void {
-    if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'transport already started');
-    this.#handlers = handlers;
-    for (const bytes of this.#early.splice(0)) handlers.onData(bytes, true);
-    if (this.#finished) handlers.onClose(this.#closeError);
+    this.#slot.start(handlers);
   }
 
   send(chain: ChainBytes): void {
@@ -204,8 +201,7 @@ class MessagePortTransport implements Transport {
     const bytes = bytesOf(data);
     if (bytes !== undefined) {
       // Every message arrives as fresh memory (cloned or transferred): owned.
-      if (this.#handlers === undefined) this.#early.push(bytes);
-      else this.#handlers.onData(bytes, true);
+      this.#slot.data(bytes, true);
       return;
     }
     const kind = controlOf(data);
@@ -227,7 +223,7 @@ class MessagePortTransport implements Transport {
     const settle = this.#onReady;
     this.#onReady = undefined;
     settle?.(error ?? new SparrowError(ErrorCode.ConnectionClosed, `${this.remote} closed before it was ready`));
-    this.#handlers?.onClose(error);
+    this.#slot.close(error);
   }
 }
 

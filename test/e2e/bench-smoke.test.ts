@@ -5,47 +5,13 @@
  * so this passes without `npm --prefix bench ci`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runBenchDriver as runDriver, type BenchJson } from '../helpers/bench-driver.ts';
 
-const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const ROW = 'tcp+msgpack';
-
-interface BenchJson {
-  ratiosToRawPort?: Record<string, Record<string, number | undefined>>;
-  pool?: { size1: number; size2: number; speedup: number };
-  results: {
-    name: string;
-    scenarios?: Record<string, { status: string; rate?: number; p50?: number; p99?: number }>;
-    serverRssMiB?: number;
-    clientRssMiB?: number;
-    failures: string[];
-  }[];
-}
-
-function runDriver(args: readonly string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'bench/driver.ts', ...args], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bench driver timed out after ${timeoutMs} ms\n${output}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
 
 describe('bench smoke', () => {
   it(`runs --quick on ${ROW} and reports a figure for every scenario`, async () => {

@@ -1,8 +1,10 @@
 /**
  * Streams, cancellation, callbacks, iterable params, nested calls, topics
  * and binary data end to end (issue 5): every transport (tcp, unix, ws,
- * stdio with a child process, a worker thread over its MessagePort) × serialiser (j, m, c) × layout (0.1.2,
- * next), in both directions where both sides are in this process.
+ * nats through a nats-server of the test's own, stdio with a child
+ * process, a worker thread over its MessagePort) × serialiser (j, m, c) ×
+ * layout (0.1.2, next), in both directions where both sides are in this
+ * process.
  *
  * One listener per transport serves every combination; the scenarios of a
  * combination share its connection and run concurrently (which also makes
@@ -29,6 +31,7 @@ import { fixtureStdioUrl } from '../helpers/fixture-process.ts';
 import { SharedListener, openPeersAtOnce, type ConnectedPeers } from '../helpers/shared-peers.ts';
 import { SCENARIOS, type ScenarioContext } from '../helpers/stream-scenarios.ts';
 import { exportStreamTargets } from '../helpers/stream-targets.ts';
+import { natsServerOrSkip, startNatsNode, type NatsNode } from '../helpers/nats-server.ts';
 
 const SERIALISERS: SerialiserCode[] = ['j', 'm', 'c'];
 const LAYOUTS: ChainLayout[] = ['0.1.2', 'next'];
@@ -54,18 +57,30 @@ describe('streams matrix', () => {
   const socketDir = mkdtempSync(join(tmpdir(), 'sparrow-streams-'));
   after(() => rmSync(socketDir, { recursive: true, force: true }));
 
-  const transports: Record<string, string> = {
-    tcp: 'tcp://127.0.0.1:0',
-    unix: `unix:${join(socketDir, 'matrix.sock')}`,
-    ws: 'ws://127.0.0.1:0/',
+  const transports: Record<string, () => string> = {
+    tcp: () => 'tcp://127.0.0.1:0',
+    unix: () => `unix:${join(socketDir, 'matrix.sock')}`,
+    ws: () => 'ws://127.0.0.1:0/',
   };
+  for (const [scheme, url] of Object.entries(transports)) describeTransport(scheme, url);
 
-  for (const [scheme, url] of Object.entries(transports)) {
+  // nats: a session through a real nats-server (skipped with a message outside CI when there is none).
+  const nats = natsServerOrSkip();
+  describe('nats', 'skip' in nats ? { skip: nats.skip } : {}, () => {
+    let node: NatsNode | undefined;
+    before(async () => {
+      if ('path' in nats) node = await startNatsNode(nats.path);
+    });
+    describeTransport('nats', () => `nats://${node!.address}/matrix`);
+    after(() => node?.stop());
+  });
+
+  function describeTransport(scheme: string, url: () => string): void {
     describe(scheme, () => {
       const shared = new SharedListener<Listener>();
       const registry = createRegistry();
       exportStreamTargets(registry);
-      before(() => shared.start((onPeer) => listen(url, (transport) => onPeer(createPeer(createMessageLink(transport), { registry, logger: silentLogger })))));
+      before(() => shared.start((onPeer) => listen(url(), (transport) => onPeer(createPeer(createMessageLink(transport), { registry, logger: silentLogger })))));
       const connectPair = (serialiser: SerialiserCode, layout: ChainLayout) =>
         shared.connect(async (address) => createTargetPeer(await connect(address), serialiser, layout));
       after(() => shared.listener.close());

@@ -9,6 +9,9 @@
  * | `ws://host:port/path` | WebSocket (`ws` package) | WebSocket on an http server; any path accepted |
  * | `wss://host:port/path` | WebSocket over TLS | the same on an https server |
  * | `stdio:<command line>` / `stdio:` | spawn the command, talk over its stdin/stdout | one connection on our own stdin/stdout |
+ * | `nats://[cred@]host[:port][,…]/<service>` | a session with one member of the service (`options.nats`) | join the service's queue group |
+ *
+ * `nats://` loads the optional NATS client (`@nats-io/transport-node`) on first use.
  */
 import { ErrorCode, SparrowError } from '../../errors.ts';
 import type { ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
@@ -17,11 +20,12 @@ import { connectStdio, listenStdio } from './stdio.ts';
 import { connectTls, listenTls } from './tls.ts';
 import { connectUnix, listenUnix } from './unix.ts';
 import { connectWs, listenWs, type WsOptions } from './ws.ts';
+import type { NatsTransportOptions } from '../nats/options.ts';
 
 /** Options of {@link connect}: the common ConnectOptions plus WebSocket settings. */
-export type NodeConnectOptions = ConnectOptions & WsOptions;
+export type NodeConnectOptions = ConnectOptions & WsOptions & NatsTransportOptions;
 /** Options of {@link listen}: the common ListenOptions plus WebSocket settings. */
-export type NodeListenOptions = ListenOptions & WsOptions;
+export type NodeListenOptions = ListenOptions & WsOptions & NatsTransportOptions;
 
 /**
  * Opens a connection to `url`.
@@ -48,6 +52,8 @@ export async function connect(url: string, options: NodeConnectOptions = {}): Pr
       return connectWs(url, options);
     case 'stdio':
       return connectStdio(url.slice('stdio:'.length), options);
+    case 'nats':
+      return (await loadNats()).connectNats(url, options);
     default:
       throw unsupportedScheme(url, scheme);
   }
@@ -79,8 +85,26 @@ export async function listen(url: string, onConnection: (transport: Transport) =
     case 'stdio':
       if (url !== 'stdio:') throw new SparrowError(ErrorCode.Unsupported, `A stdio listener serves this process's own stdin/stdout: use "stdio:", not ${url}`);
       return listenStdio(onConnection);
+    case 'nats':
+      return (await loadNats()).listenNats(url, onConnection, options);
     default:
       throw unsupportedScheme(url, scheme);
+  }
+}
+
+/**
+ * The NATS transport, loaded when a `nats://` URL is first used: its client
+ * is an optional peer dependency, so the other schemes never need it.
+ * @throws SparrowError `unsupported` saying what to install when it is missing.
+ */
+async function loadNats(): Promise<typeof import('../nats/endpoints.ts')> {
+  try {
+    return await import('../nats/endpoints.ts');
+  } catch (cause) {
+    if ((cause as { code?: unknown } | null)?.code === 'ERR_MODULE_NOT_FOUND' && /@nats-io/.test(String(cause))) {
+      throw new SparrowError(ErrorCode.Unsupported, 'nats:// URLs need the NATS client: npm install @nats-io/transport-node', { cause });
+    }
+    throw cause;
   }
 }
 
