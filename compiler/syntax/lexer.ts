@@ -3,7 +3,7 @@
  * build-ast, and lexical diagnostics (invalid characters, unterminated
  * strings and comments). Never throws.
  */
-import { Lexer, type IToken } from 'chevrotain';
+import { Lexer, type IToken } from './chevrotain.ts';
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { SourceFile } from '../source/source-file.ts';
 import { allTokens, UnterminatedString } from './tokens.ts';
