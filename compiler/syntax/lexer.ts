@@ -25,7 +25,7 @@ let lexer: Lexer | undefined;
 
 /** The one lexer instance, built on first use (building validates the token set). */
 function getLexer(): Lexer {
-  lexer ??= new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+  lexer ??= new Lexer(allTokens, { positionTracking: 'onlyOffset', ensureOptimizations: false });
   return lexer;
 }
 
