@@ -94,6 +94,7 @@ class Checker {
   private readonly constInProgress = new Set<string>();
   /** Member uses by file and offset: a value may be checked more than once. */
   private readonly memberUses = new Map<string, MemberReference>();
+  private readonly relativePaths = new Map<LoadedFile, string>();
   /** The declaration being checked: references to itself don't warn about deprecation. */
   private current: DeclSymbol | undefined;
 
@@ -539,7 +540,13 @@ class Checker {
   }
 
   private relativePath(file: LoadedFile): string {
-    return toPortableRelative(this.baseDir, file.source.absolutePath) || path.basename(file.source.absolutePath);
+    // Asked for every located model element: computed once per file.
+    let relative = this.relativePaths.get(file);
+    if (relative === undefined) {
+      relative = toPortableRelative(this.baseDir, file.source.absolutePath) || path.basename(file.source.absolutePath);
+      this.relativePaths.set(file, relative);
+    }
+    return relative;
   }
 
   private report<C extends DiagnosticCode>(code: C, file: LoadedFile, range: TextRange, ...params: keyof DiagnosticParams<C> extends never ? [] : [DiagnosticParams<C>]): void {

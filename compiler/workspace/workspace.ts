@@ -4,7 +4,7 @@
  * disk), then ask for diagnostics, symbols, definitions and references.
  * Each open document is compiled as its own entry (with everything it
  * imports); a file's parse is cached by its text, so an edit re-parses only
- * the edited file.
+ * the edited file, and within it only the edited statement.
  */
 import { readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { readFileFromDisk, type ReadFile } from '../source/read-files.ts';
 import type { LoadedFile } from '../source/load-files.ts';
 import type { SourceFile, TextRange } from '../source/source-file.ts';
 import type { DeclarationNode, FieldNode, Identifier, StatementNode } from '../syntax/ast.ts';
+import { reparseSchema } from '../syntax/incremental.ts';
 import { parseSchema, type ParseResult } from '../syntax/parse.ts';
 
 /** A place in a file. */
@@ -100,7 +101,8 @@ export function createWorkspace(options: WorkspaceOptions = {}): Workspace {
   const parse = (source: SourceFile): ParseResult => {
     const cached = parses.get(source.absolutePath);
     if (cached !== undefined && cached.text === source.text) return cached.result;
-    const result = parseSchema(source);
+    // After an edit only the edited statement is parsed again (syntax/incremental.ts).
+    const result = cached === undefined ? parseSchema(source) : reparseSchema(cached.text, cached.result, source);
     parses.set(source.absolutePath, { text: source.text, result });
     return result;
   };
