@@ -3,7 +3,7 @@
  * edit falls inside one statement (or the comments and blank lines before
  * it), only that stretch of text is lexed and parsed again; the statements
  * before it are reused as they are and those after it are reused with their
- * offsets moved. Anything less simple (an edit across statements, touching a
+ * ranges moved. Anything less simple (an edit across statements, touching a
  * statement's last character, or any diagnostic before or after) is a full
  * parse, so the result is always what {@link parseSchema} would give.
  *
@@ -16,11 +16,14 @@ import { buildAst } from './build-ast.ts';
 import { lex } from './lexer.ts';
 import { parseSchema, type ParseResult } from './parse.ts';
 import { parseTokens } from './parser.ts';
-import { createSourceFile, type SourceFile, type TextRange } from '../source/source-file.ts';
+import { createSourceFile, type SourceFile } from '../source/source-file.ts';
 
 /**
  * The parse of `source`, reusing `previous` (the parse of `previousText`)
  * where an edit left statements untouched. Same result as `parseSchema(source)`.
+ * Takes `previous` over: the statements after the edit move in place, so the
+ * caller must use only the result from then on (the workspace replaces its
+ * cached parse, and every compilation made from it, on each edit).
  */
 export function reparseSchema(previousText: string, previous: ParseResult, source: SourceFile): ParseResult {
   return reparseStatement(previousText, previous, source) ?? parseSchema(source);
@@ -67,7 +70,11 @@ function reparseStatement(previousText: string, previous: ParseResult, source: S
   const built = buildAst(source, parsed.csts, lexed.tokens, lexed.docComments);
   if (built.diagnostics.length > 0 || built.ast.statements.length !== 1) return undefined;
 
-  const after = statements.slice(index + 1).map((s) => shifted(s, delta));
+  const after = statements.slice(index + 1);
+  if (delta !== 0) {
+    const moved = new Set<object>();
+    for (const statement of after) shiftInPlace(statement, delta, moved);
+  }
   const ast: SchemaFileNode = { statements: [...statements.slice(0, index), ...built.ast.statements, ...after] };
   return lazyTokens(ast, source);
 }
@@ -78,20 +85,29 @@ function shiftToken(token: IToken, by: number): void {
   if (token.endOffset !== undefined) token.endOffset += by;
 }
 
-/** A copy of an AST node with every range (the only objects holding numbers: a `start` and an `end`) moved by `delta`. */
-function shifted<T>(node: T, delta: number): T {
-  if (typeof node !== 'object' || node === null) return node;
+/**
+ * Moves every range in `node` by `delta`, in place: the ranges are the only
+ * objects holding a numeric `start` (and an `end`). In place because copying
+ * the statements after an edit near the top of a large file cost more than
+ * the rest of the re-parse, most of it in garbage collection. `moved` keeps
+ * a range shared by two nodes from moving twice.
+ */
+function shiftInPlace(node: unknown, delta: number, moved: Set<object>): void {
+  if (typeof node !== 'object' || node === null) return;
   if (Array.isArray(node)) {
-    const items = new Array<unknown>(node.length);
-    for (let k = 0; k < node.length; k++) items[k] = shifted(node[k], delta);
-    return items as T;
+    for (let k = 0; k < node.length; k++) shiftInPlace(node[k], delta, moved);
+    return;
   }
   const record = node as Record<string, unknown>;
-  const start = record['start'];
-  if (typeof start === 'number') return { start: start + delta, end: (record as unknown as TextRange).end + delta } as T;
-  const copy: Record<string, unknown> = {};
-  for (const key in record) copy[key] = shifted(record[key], delta);
-  return copy as T;
+  if (typeof record['start'] === 'number') {
+    if (moved.has(record)) return;
+    moved.add(record);
+    const range = record as { start: number; end: number };
+    range.start += delta;
+    range.end += delta;
+    return;
+  }
+  for (const key in record) shiftInPlace(record[key], delta, moved);
 }
 
 /** A result whose tokens and comments (wanted by the formatter and semantic tokens only) are lexed on first use. */

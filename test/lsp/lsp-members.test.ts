@@ -5,14 +5,13 @@
  * generated TypeScript.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type Hover, type Location, type ProtocolConnection, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver-protocol/node';
-import { projectRoot } from '../helpers/cli.ts';
+import type { Hover, Location, ProtocolConnection, TextEdit, WorkspaceEdit } from 'vscode-languageserver-protocol/node';
+import { positionOf as at, spawnLanguageServer, type LanguageServerProcess } from '../helpers/lsp-server.ts';
 
 const common = 'package common\n\n/// A level.\nenum Level { low = 1, high = 2 }\n\n/// A point.\nstruct Point {\n  x: float64\n  level: Level = Level.low\n}\n';
 const api = 'package api\n\nimport "common.sparrow"\n\nservice Mover {\n  /// Moves.\n  move(to: common.Point, level: common.Level = common.Level.low): common.Point\n}\n';
@@ -25,7 +24,7 @@ describe('sparrowc lsp: members, files not open, generated TypeScript on hover',
   const apiPath = path.join(dir, 'api.sparrow');
   const usePath = path.join(dir, 'more', 'use.sparrow');
   const uri = (p: string): string => pathToFileURL(p).toString();
-  let child: ChildProcess;
+  let server: LanguageServerProcess | undefined;
   let connection: ProtocolConnection;
 
   before(async () => {
@@ -33,8 +32,8 @@ describe('sparrowc lsp: members, files not open, generated TypeScript on hover',
     writeFileSync(apiPath, api);
     mkdirSync(path.dirname(usePath));
     writeFileSync(usePath, use);
-    child = spawn(process.execPath, [path.join(projectRoot, 'bin/sparrowc.js'), 'lsp', '--stdio'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
-    connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    server = spawnLanguageServer(dir);
+    connection = server.connection;
     connection.listen();
     await connection.sendRequest('initialize', { processId: process.pid, rootUri: null, workspaceFolders: [{ uri: uri(dir), name: 'fixture' }], capabilities: {} });
     await connection.sendNotification('initialized', {});
@@ -43,27 +42,10 @@ describe('sparrowc lsp: members, files not open, generated TypeScript on hover',
   });
 
   after(async () => {
-    if (connection !== undefined) {
-      await connection.sendRequest('shutdown').catch(() => undefined);
-      await connection.sendNotification('exit').catch(() => undefined);
-      connection.dispose();
-    }
-    if (child !== undefined && child.exitCode === null) {
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => resolve(clearTimeout(timer)));
-      });
-    }
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const at = (text: string, needle: string, nth = 0): { line: number; character: number } => {
-    let index = -1;
-    for (let i = 0; i <= nth; i++) index = text.indexOf(needle, index + 1);
-    assert.ok(index >= 0, `${needle} in text`);
-    const before = text.slice(0, index).split('\n');
-    return { line: before.length - 1, character: (before.at(-1) ?? '').length };
-  };
   const place = (file: string, p: { line: number; character: number }): string => `${path.basename(file)}:${p.line}:${p.character}`;
   const places = (locations: Location[]): string[] => locations.map((l) => `${path.basename(new URL(l.uri).pathname)}:${l.range.start.line}:${l.range.start.character}`).sort();
 
