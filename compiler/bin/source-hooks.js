@@ -34,11 +34,15 @@ export async function load(url, context, next) {
   } catch {
     esbuild ??= await import('esbuild');
     source = esbuild.transformSync(text, { loader: 'ts', format: 'esm', target: 'node20', sourcefile: file }).code;
-    mkdirSync(cacheDir, { recursive: true });
-    // Write then rename: processes running in parallel never read a half-written file.
-    const temporary = `${cached}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    writeFileSync(temporary, source);
-    renameSync(temporary, cached);
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      // Write then rename: processes running in parallel never read a half-written file.
+      const temporary = `${cached}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+      writeFileSync(temporary, source);
+      renameSync(temporary, cached);
+    } catch {
+      // A read-only checkout still runs, only without the cache.
+    }
   }
   return { format: 'module', source, shortCircuit: true };
 }
