@@ -9,7 +9,7 @@ import type { SchemaModel } from './model/model.ts';
 import { readFileFromDisk, type ReadFile } from './source/read-files.ts';
 import { checkFiles } from './check/checker.ts';
 import { loadFiles, type LoadedFile, type LoadOptions } from './source/load-files.ts';
-import type { NameReference } from './check/resolve-names.ts';
+import type { MemberReference, NameReference } from './check/resolve-names.ts';
 
 /** The project's system schema, the one file allowed to declare `#sys`. */
 export const systemSchemaPath: string = fileURLToPath(new URL('../schemas/sys.sparrow', import.meta.url));
@@ -52,6 +52,7 @@ export function compileSchemas(paths: readonly string[], options: CompileOptions
 export interface CompiledProgram extends CompileResult {
   readonly files: readonly LoadedFile[];
   readonly references: readonly NameReference[];
+  readonly memberReferences: readonly MemberReference[];
 }
 
 /** {@link compileSchemas} for tools: also returns the loaded files and every resolved name. */
@@ -69,7 +70,7 @@ export function compileProgram(paths: readonly string[], options: CompileOptions
   const diagnostics = [...loaded.diagnostics, ...checked.diagnostics].sort(
     (a, b) => (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line || a.column - b.column || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
   );
-  return { model: hasErrors(diagnostics) ? undefined : checked.model, diagnostics: Object.freeze(diagnostics), files: loaded.files, references: checked.references };
+  return { model: hasErrors(diagnostics) ? undefined : checked.model, diagnostics: Object.freeze(diagnostics), files: loaded.files, references: checked.references, memberReferences: checked.memberReferences };
 }
 
 /**

@@ -46,6 +46,7 @@ export { createMemoryTransportPair, type MemoryTransportOptions } from './transp
 export { INT_RANGES } from './schema/int-ranges.ts';
 export * from './schema/descriptor.ts';
 export { decodeValue, decodeFields, encodeValue, encodeFields, modelValue, type DecodeOptions } from './schema/codec.ts';
+export { WireFloat } from './values.ts';
 export { SchemaError, type SchemaErrorClass, type SchemaErrorOptions } from './schema/typed-error.ts';
 export {
   createClient,

@@ -27,7 +27,7 @@ import {
 import { toPortableRelative } from '../source/read-files.ts';
 import type { TextRange } from '../source/source-file.ts';
 import type { EnumNode, FieldNode, Identifier, MemberNode, ServiceNode, StructNode, TypeNode } from '../syntax/ast.ts';
-import { resolveNames, type DeclSymbol, type NameTable, type NameReference } from './resolve-names.ts';
+import { resolveNames, type DeclSymbol, type NameTable, type MemberReference, type NameReference } from './resolve-names.ts';
 import { readAttributes, type AttributeTarget, type AttributeValues } from './attributes.ts';
 import { printType } from '../model/print-type.ts';
 import { enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
@@ -74,6 +74,8 @@ export interface CheckResult {
   readonly diagnostics: Diagnostic[];
   /** Every name that resolved to a declaration, in the order met (for editors: definitions, references, rename). */
   readonly references: readonly NameReference[];
+  /** Every use of an enum member or field in a value, each place once (for editors). */
+  readonly memberReferences: readonly MemberReference[];
 }
 
 export function checkFiles(files: readonly LoadedFile[], baseDir: string, options: CheckOptions): CheckResult {
@@ -90,6 +92,9 @@ class Checker {
   private readonly enumCache = new Map<string, EnumMember[]>();
   private readonly constCache = new Map<string, { type: TypeRef; value: ModelValue } | undefined>();
   private readonly constInProgress = new Set<string>();
+  /** Member uses by file and offset: a value may be checked more than once. */
+  private readonly memberUses = new Map<string, MemberReference>();
+  private readonly relativePaths = new Map<LoadedFile, string>();
   /** The declaration being checked: references to itself don't warn about deprecation. */
   private current: DeclSymbol | undefined;
 
@@ -132,7 +137,7 @@ class Checker {
     }
     const sorted = Object.fromEntries([...declarations.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const model: SchemaModel = { formatVersion: MODEL_FORMAT_VERSION, files: schemaFiles, declarations: sorted };
-    return { model: deepFreeze(model), diagnostics: this.diagnostics, references: this.names.references() };
+    return { model: deepFreeze(model), diagnostics: this.diagnostics, references: this.names.references(), memberReferences: [...this.memberUses.values()] };
   }
 
   // ---- declarations ----
@@ -489,6 +494,9 @@ class Checker {
         const symbol = this.names.lookup(file, name);
         return symbol && { qualifiedName: symbol.qualifiedName, kind: symbol.node.kind };
       },
+      useMember: (owner, member, range) => {
+        this.memberUses.set(`${file.source.absolutePath}\u0000${range.start}`, { file, range, owner, member });
+      },
       resolveConst: (name) => {
         const symbol = this.names.lookup(file, name);
         if (symbol === undefined || symbol.node.kind !== 'const') return undefined;
@@ -532,7 +540,13 @@ class Checker {
   }
 
   private relativePath(file: LoadedFile): string {
-    return toPortableRelative(this.baseDir, file.source.absolutePath) || path.basename(file.source.absolutePath);
+    // Asked for every located model element: computed once per file.
+    let relative = this.relativePaths.get(file);
+    if (relative === undefined) {
+      relative = toPortableRelative(this.baseDir, file.source.absolutePath) || path.basename(file.source.absolutePath);
+      this.relativePaths.set(file, relative);
+    }
+    return relative;
   }
 
   private report<C extends DiagnosticCode>(code: C, file: LoadedFile, range: TextRange, ...params: keyof DiagnosticParams<C> extends never ? [] : [DiagnosticParams<C>]): void {

@@ -27,6 +27,21 @@ export interface NameReference {
   readonly symbol: DeclSymbol;
 }
 
+/**
+ * A use of a member of a declaration: an enum member named in a value
+ * (`Kind.low`), or a struct or error field named as a key of an object value
+ * (`{ id: 1 }` typed as a struct). For editors: references and rename of members.
+ */
+export interface MemberReference {
+  readonly file: LoadedFile;
+  /** The member's name as written (the last part of `Kind.low`, the key of `{ id: 1 }`). */
+  readonly range: TextRange;
+  /** The qualified name of the enum, struct or error. */
+  readonly owner: string;
+  /** The member's name in the schema. */
+  readonly member: string;
+}
+
 /** The findings name resolution reports. */
 export type ReportName = (
   code: 'reserved-name' | 'duplicate-name' | 'import-name-clash',

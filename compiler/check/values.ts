@@ -6,7 +6,7 @@
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { DiagnosticParams } from '../diagnostics/messages.ts';
 import type { IntType, ModelValue, TypeRef } from '../model/model.ts';
-import type { SourceFile } from '../source/source-file.ts';
+import type { SourceFile, TextRange } from '../source/source-file.ts';
 import type { QualifiedName, ValueNode } from '../syntax/ast.ts';
 import { printType } from '../model/print-type.ts';
 
@@ -29,6 +29,8 @@ export interface ValueContext {
   resolveDeclaration(name: QualifiedName): { readonly qualifiedName: string; readonly kind: string } | undefined;
   /** A reference as a const: its type and checked value, if it resolves to a valid const. */
   resolveConst(name: QualifiedName): { readonly type: TypeRef; readonly value: ModelValue } | undefined;
+  /** Records a use of `member` of the declaration `owner` at `range` (editors: references, rename). */
+  useMember(owner: string, member: string, range: TextRange): void;
 }
 
 const float32Max = 3.4028234663852886e38;
@@ -125,6 +127,7 @@ function checkDeclared(type: Extract<TypeRef, { kind: 'ref' }>, node: ValueNode,
       continue;
     }
     given.add(field.name);
+    context.useMember(type.target, field.name, entry.key.range);
     const value = checkValue(field.type, entry.value, field.omittable, context);
     if (value === undefined) ok = false;
     else setEntry(result, field.wireName, value);
@@ -141,7 +144,11 @@ function checkReference(type: TypeRef, name: QualifiedName, context: ValueContex
     const owner = name.parts.length === 1 ? undefined : context.resolveDeclaration({ ...name, parts: name.parts.slice(0, -1), text: name.parts.slice(0, -1).map((p) => p.text).join('.') });
     if (name.parts.length === 1 || owner?.qualifiedName === type.target) {
       const member = members.find((m) => m.name === memberName);
-      if (member !== undefined) return member.value;
+      if (member !== undefined) {
+        const written = name.parts.at(-1);
+        if (written !== undefined) context.useMember(type.target, memberName, written.range);
+        return member.value;
+      }
       if (name.parts.length > 1 || context.resolveConst(name) === undefined) return mismatch({ messageId: 'unknown-member', type: type.target, member: memberName });
     }
   }

@@ -69,8 +69,22 @@ export function toCamelCase(name: string): string {
  */
 export type TsNameStyle = 'type' | 'member' | 'enum-member' | 'constant';
 
+// Every check names every declaration, member and param again (a language server: on every edit), from few distinct names.
+const tsNameCache = new Map<string, string>();
+const TS_NAME_CACHE_LIMIT = 100_000;
+
 /** Applies the case rule and the reserved-word suffix (no clash handling). */
 export function toTsName(name: string, style: TsNameStyle): string {
+  const key = `${style}\u0000${name}`;
+  const cached = tsNameCache.get(key);
+  if (cached !== undefined) return cached;
+  if (tsNameCache.size >= TS_NAME_CACHE_LIMIT) tsNameCache.clear();
+  const tsName = computeTsName(name, style);
+  tsNameCache.set(key, tsName);
+  return tsName;
+}
+
+function computeTsName(name: string, style: TsNameStyle): string {
   const converted = style === 'type' ? toPascalCase(name) : style === 'member' ? toCamelCase(name) : name;
   // 'constant' and 'enum-member' keep the schema's spelling.
   const safe = converted === '' ? '_' : converted;

@@ -15,7 +15,7 @@
  * refuses (throws `FormatError`) rather than return text that means
  * something else.
  */
-import type { IToken } from 'chevrotain';
+import type { IToken } from '../syntax/chevrotain.ts';
 import type { Diagnostic } from '../diagnostics/diagnostic.ts';
 import { hasErrors } from '../diagnostics/diagnostic.ts';
 import { createSourceFile, type SourceFile } from '../source/source-file.ts';

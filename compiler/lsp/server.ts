@@ -5,7 +5,7 @@
  * open document whenever any document changes, so an edit in an imported
  * file shows up in the files that import it before anything is saved.
  */
-import { TextDocumentSyncKind, TextDocuments, type Connection } from 'vscode-languageserver';
+import { TextDocumentSyncKind, TextDocuments, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createWorkspace, type Workspace } from '../workspace/workspace.ts';
 import { completion } from './completion.ts';
@@ -22,7 +22,14 @@ export function startLanguageServer(connection: Connection): Workspace {
   const workspace = createWorkspace();
   const documents = new TextDocuments(TextDocument);
 
-  connection.onInitialize(() => ({
+  connection.onInitialize((params) => {
+    // References and rename also search the schemas on disk under the workspace folders, open or not.
+    const folders = (params.workspaceFolders ?? []).map((f) => f.uri);
+    if (folders.length === 0 && params.rootUri !== null) folders.push(params.rootUri);
+    workspace.setFolders(folders.flatMap((uri) => uriToPath(uri) ?? []));
+    return initializeResult;
+  });
+  const initializeResult: InitializeResult = {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Full,
       hoverProvider: true,
@@ -36,7 +43,7 @@ export function startLanguageServer(connection: Connection): Workspace {
       semanticTokensProvider: { legend: semanticTokensLegend, full: true },
     },
     serverInfo: { name: 'sparrowc' },
-  }));
+  };
 
   const publish = (): void => {
     for (const p of workspace.documents()) {

@@ -4,7 +4,7 @@
  * integers), attaches `///` doc comments and reports separator and literal
  * diagnostics. Never throws.
  */
-import type { CstNode, IToken } from 'chevrotain';
+import type { CstNode, IToken } from './chevrotain.ts';
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { SourceFile, TextRange } from '../source/source-file.ts';
 import type {

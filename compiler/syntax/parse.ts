@@ -6,7 +6,7 @@ import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts'
 import type { SourceFile } from '../source/source-file.ts';
 import type { SchemaFileNode } from './ast.ts';
 import { buildAst } from './build-ast.ts';
-import type { IToken } from 'chevrotain';
+import type { IToken } from './chevrotain.ts';
 import { lex } from './lexer.ts';
 import { parseTokens } from './parser.ts';
 

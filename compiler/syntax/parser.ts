@@ -8,7 +8,7 @@
  * is optional here, and build-ast reports two members on one line with no
  * separator (`missing-separator`). That keeps the grammar LL(3).
  */
-import { CstParser, EOF, tokenMatcher, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from './chevrotain.ts';
 import {
   allTokens,
   At,

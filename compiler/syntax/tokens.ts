@@ -4,7 +4,7 @@
  * name is expected (a field may be called `stream`, a method `topic`); the
  * pattern of chevrotain's GraphQL example.
  */
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type TokenType } from './chevrotain.ts';
 
 /** Any identifier, keywords included (abstract category). */
 export const Name = createToken({ name: 'Name', pattern: Lexer.NA, label: 'a name' });

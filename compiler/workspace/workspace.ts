@@ -4,8 +4,9 @@
  * disk), then ask for diagnostics, symbols, definitions and references.
  * Each open document is compiled as its own entry (with everything it
  * imports); a file's parse is cached by its text, so an edit re-parses only
- * the edited file.
+ * the edited file, and within it only the edited statement.
  */
+import { readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { compileProgram, type CompiledProgram } from '../compile.ts';
 import type { DeclSymbol } from '../check/resolve-names.ts';
@@ -14,6 +15,7 @@ import { readFileFromDisk, type ReadFile } from '../source/read-files.ts';
 import type { LoadedFile } from '../source/load-files.ts';
 import type { SourceFile, TextRange } from '../source/source-file.ts';
 import type { DeclarationNode, FieldNode, Identifier, StatementNode } from '../syntax/ast.ts';
+import { reparseSchema } from '../syntax/incremental.ts';
 import { parseSchema, type ParseResult } from '../syntax/parse.ts';
 
 /** A place in a file. */
@@ -43,6 +45,8 @@ export interface NamedTarget {
   readonly node: StatementNode | FieldNode | { readonly kind: 'member'; readonly doc: string | undefined; readonly range: TextRange };
   /** The names beside it that a rename must not take (siblings, or declarations in scope). */
   readonly siblings: readonly string[];
+  /** For an enum member, a struct or error field or a service member: its declaration and name (values elsewhere may name the first two). */
+  readonly member?: { readonly owner: string; readonly name: string };
 }
 
 /** Documents in memory over a compiler. */
@@ -62,8 +66,14 @@ export interface Workspace {
   /** The declaration, member, field or param named at `offset`. */
   targetAt(path: string, offset: number): NamedTarget | undefined;
   definition(path: string, offset: number): WorkspaceLocation | undefined;
-  /** Every place naming what `offset` names (the declaration included), across the open documents' compilations. */
+  /**
+   * Every place naming what `offset` names (the declaration included), across
+   * the compilations of the open documents and of every schema on disk under
+   * the workspace folders.
+   */
   references(path: string, offset: number): WorkspaceLocation[];
+  /** The folders whose `.sparrow` files (open or not) references and rename search. */
+  setFolders(folders: readonly string[]): void;
 }
 
 /** Options for {@link createWorkspace}. */
@@ -72,6 +82,10 @@ export interface WorkspaceOptions {
   readonly readFile?: ReadFile;
   /** Folder diagnostics are relative to. Defaults to `/`. */
   readonly root?: string;
+  /** Workspace folders (see {@link Workspace.setFolders}). */
+  readonly folders?: readonly string[];
+  /** Lists the `.sparrow` files under a folder. Defaults to a walk of the disk. */
+  readonly listSchemas?: (folder: string) => readonly string[];
 }
 
 /** Creates an empty workspace. */
@@ -81,11 +95,14 @@ export function createWorkspace(options: WorkspaceOptions = {}): Workspace {
   const open = new Map<string, string>();
   const parses = new Map<string, { text: string; result: ParseResult }>();
   let programs = new Map<string, CompiledProgram>();
+  let folders = (options.folders ?? []).map((f) => path.resolve(root, f));
+  const listSchemas = options.listSchemas ?? listSchemasOnDisk;
 
   const parse = (source: SourceFile): ParseResult => {
     const cached = parses.get(source.absolutePath);
     if (cached !== undefined && cached.text === source.text) return cached.result;
-    const result = parseSchema(source);
+    // After an edit only the edited statement is parsed again (syntax/incremental.ts).
+    const result = cached === undefined ? parseSchema(source) : reparseSchema(cached.text, cached.result, source);
     parses.set(source.absolutePath, { text: source.text, result });
     return result;
   };
@@ -106,6 +123,12 @@ export function createWorkspace(options: WorkspaceOptions = {}): Workspace {
     const file = fileOf(compiled, path.resolve(root, p));
     if (file === undefined) return undefined;
     const inside = (r: TextRange): boolean => offset >= r.start && offset <= r.end;
+    const memberUse = compiled.memberReferences.find((r) => r.file === file && inside(r.range));
+    if (memberUse !== undefined) {
+      const owner = compiled.files.flatMap((f) => f.ast.statements.map((s) => ({ f, s }))).find(({ f, s }) => s.kind !== 'package' && s.kind !== 'import' && qualify(f, s.name.text) === memberUse.owner);
+      const part = owner === undefined || owner.s.kind === 'package' || owner.s.kind === 'import' ? undefined : partsOf(owner.s, memberUse.owner).find((x) => x.member?.name === memberUse.member);
+      if (owner !== undefined && part !== undefined) return { name: part.name, file: owner.f, declaration: undefined, node: part.node, siblings: part.siblings, ...(part.member === undefined ? {} : { member: part.member }) };
+    }
     const reference = compiled.references.find((r) => r.file === file && inside(r.range));
     const declarationNames = (f: LoadedFile): string[] => f.ast.statements.flatMap((s) => (s.kind === 'package' || s.kind === 'import' ? [] : [s.name.text]));
     if (reference !== undefined) {
@@ -116,9 +139,9 @@ export function createWorkspace(options: WorkspaceOptions = {}): Workspace {
       if (statement.kind === 'package' || statement.kind === 'import') continue;
       const symbol = [...compiled.references.map((r) => r.symbol)].find((s) => s.node === statement) ?? findSymbol(compiled, statement);
       if (inside(statement.name.range)) return { name: statement.name, file, declaration: symbol, node: statement, siblings: declarationNames(file) };
-      const parts = partsOf(statement);
+      const parts = partsOf(statement, qualify(file, statement.name.text));
       for (const part of parts) {
-        if (inside(part.name.range)) return { name: part.name, file, declaration: undefined, node: part.node, siblings: part.siblings };
+        if (inside(part.name.range)) return { name: part.name, file, declaration: undefined, node: part.node, siblings: part.siblings, ...(part.member === undefined ? {} : { member: part.member }) };
       }
     }
     return undefined;
@@ -128,9 +151,17 @@ export function createWorkspace(options: WorkspaceOptions = {}): Workspace {
     const out = new Map<string, WorkspaceLocation>();
     const add = (p: string, range: TextRange): void => void out.set(`${p}\u0000${range.start}`, { path: p, range });
     add(target.file.source.absolutePath, target.name.range);
+    const entries = new Set([...open.keys(), target.file.source.absolutePath, ...folders.flatMap((f) => listSchemas(f))]);
+    const member = target.member;
+    if (member !== undefined) {
+      for (const entry of entries) {
+        for (const use of program(entry).memberReferences) {
+          if (use.owner === member.owner && use.member === member.name) add(use.file.source.absolutePath, use.range);
+        }
+      }
+    }
     if (target.declaration !== undefined) {
       const qualifiedName = target.declaration.qualifiedName;
-      const entries = new Set([...open.keys(), target.file.source.absolutePath]);
       for (const entry of entries) {
         for (const reference of program(entry).references) {
           if (reference.symbol.qualifiedName !== qualifiedName || reference.symbol.file.source.absolutePath !== target.file.source.absolutePath) continue;
@@ -154,6 +185,9 @@ export function createWorkspace(options: WorkspaceOptions = {}): Workspace {
     close(p) {
       open.delete(path.resolve(root, p));
       programs = new Map();
+    },
+    setFolders(list) {
+      folders = list.map((f) => path.resolve(root, f));
     },
     documents: () => [...open.keys()],
     text: (p) => textOf(path.resolve(root, p)),
@@ -190,31 +224,57 @@ function findSymbol(compiled: CompiledProgram, node: DeclarationNode): DeclSymbo
   return { node, file, qualifiedName: file.packageName === '' ? node.name.text : `${file.packageName}.${node.name.text}`, deprecated: undefined };
 }
 
-/** Members, fields, params and enum members of a declaration, each with the names beside it. */
-function partsOf(statement: DeclarationNode): { name: Identifier; node: NamedTarget['node']; siblings: string[] }[] {
-  const out: { name: Identifier; node: NamedTarget['node']; siblings: string[] }[] = [];
-  const fields = (list: readonly FieldNode[]): void => {
+const qualify = (file: LoadedFile, name: string): string => (file.packageName === '' ? name : `${file.packageName}.${name}`);
+
+/** The `.sparrow` files under `folder` (node_modules, dist and hidden folders left out), at most 5,000. */
+function listSchemasOnDisk(folder: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (found.length >= 5000) return;
+      if (entry.name.startsWith('.') || entry.name === 'node_modules' || entry.name === 'dist') continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && entry.name.endsWith('.sparrow')) found.push(full);
+    }
+  };
+  walk(folder);
+  return found.sort();
+}
+
+type Part = { name: Identifier; node: NamedTarget['node']; siblings: string[]; member?: { owner: string; name: string } };
+
+/** Members, fields, params and enum members of a declaration (`owner`, qualified), each with the names beside it. */
+function partsOf(statement: DeclarationNode, owner: string): Part[] {
+  const out: Part[] = [];
+  const fields = (list: readonly FieldNode[], ofDeclaration: boolean): void => {
     const names = list.map((f) => f.name.text);
     for (const f of list) {
-      out.push({ name: f.name, node: f, siblings: names });
-      if (f.type.kind === 'callback') fields(f.type.params);
+      out.push({ name: f.name, node: f, siblings: names, ...(ofDeclaration ? { member: { owner, name: f.name.text } } : {}) });
+      if (f.type.kind === 'callback') fields(f.type.params, false);
     }
   };
   switch (statement.kind) {
     case 'struct':
     case 'error':
-      fields(statement.fields);
+      fields(statement.fields, true);
       break;
     case 'enum': {
       const names = statement.members.map((m) => m.name.text);
-      for (const m of statement.members) out.push({ name: m.name, node: { kind: 'member', doc: m.doc, range: m.range }, siblings: names });
+      for (const m of statement.members) out.push({ name: m.name, node: { kind: 'member', doc: m.doc, range: m.range }, siblings: names, member: { owner, name: m.name.text } });
       break;
     }
     case 'service': {
       const names = statement.members.map((m) => m.name.text);
       for (const m of statement.members) {
-        out.push({ name: m.name, node: { kind: 'member', doc: m.doc, range: m.range }, siblings: names });
-        if (m.kind !== 'topic') fields(m.params);
+        out.push({ name: m.name, node: { kind: 'member', doc: m.doc, range: m.range }, siblings: names, member: { owner, name: m.name.text } });
+        if (m.kind !== 'topic') fields(m.params, false);
       }
       break;
     }

@@ -9,11 +9,12 @@
  *   (rejected when `strict`); struct keys are renamed to their TS names;
  *   int64/uint64 become `bigint`; maps become `Map`s with typed keys.
  * - `encode` (TS → wire) renames keys back, turns `Map`s into string-keyed
- *   objects and leaves absent fields absent. It trusts the static types and
+ *   objects, marks integral floats to be written as floats (`WireFloat`)
+ *   and leaves absent fields absent. It trusts the static types and
  *   does not validate: the receiving side does.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
-import { isPlainObject } from '../values.ts';
+import { floatOnWire, isPlainObject } from '../values.ts';
 import { INT_RANGES as SHARED_INT_RANGES } from './int-ranges.ts';
 import { tsKey, type DeclDesc, type FieldDesc, type StructDesc, type TypeDesc, type TypeTable } from './descriptor.ts';
 
@@ -218,7 +219,8 @@ export function encodeValue(type: TypeDesc, value: unknown, types: TypeTable): u
   if (value === undefined || value === null) return value;
   if (typeof type === 'string') {
     if (INT_RANGES[type] !== undefined || type === 'bool' || type === 'string' || type === 'bytes' || type === 'any' || type === 'void') return value;
-    if (type === 'float32' || type === 'float64') return value;
+    // An integral float is written as a float, as the schema says (values.ts WireFloat).
+    if (type === 'float32' || type === 'float64') return floatOnWire(value);
     const decl = types[type];
     if (decl === undefined || decl.kind === 'enum' || typeof value !== 'object') return value;
     if (decl.kind === 'union') {

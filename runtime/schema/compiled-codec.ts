@@ -11,7 +11,7 @@
  * never disagree on what is valid or on what an error says.
  */
 import { decodeFields, decodeValue, encodeValue, type DecodeOptions } from './codec.ts';
-import { isPlainObject } from '../values.ts';
+import { floatOnWire, isPlainObject } from '../values.ts';
 import { INT_RANGES } from './int-ranges.ts';
 import { tsKey, type FieldDesc, type TypeDesc, type TypeTable } from './descriptor.ts';
 
@@ -250,8 +250,10 @@ function compileEncode(type: TypeDesc, types: TypeTable, built: Map<string, Enco
     const element = compileEncode(type[1], types, built);
     return (value) => (Array.isArray(value) ? value.map((item: unknown) => element(item)) : value);
   }
+  // An integral float is written as a float, as the schema says (values.ts WireFloat).
+  if (type === 'float32' || type === 'float64') return floatOnWire;
   const decl = types[type];
-  // Scalars, enums and unknown names travel as they are.
+  // Other scalars, enums and unknown names travel as they are.
   if (decl === undefined || decl.kind === 'enum' || INT_BOUNDS[type] !== undefined) return identity;
   if (decl.kind === 'union') return (value) => encodeValue(type, value, types);
   const known = built.get(type);

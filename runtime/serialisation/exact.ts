@@ -6,12 +6,14 @@
  * msgpackr and cbor-x write an integral number beyond 32 bits as a float64,
  * −0 as the integer 0, a lone surrogate as invalid UTF-8 (which kills a
  * Python reader), and cbor-x writes `undefined` as `f7` (cbor2's
- * `undefined`, not None). `needsExactEncoding` spots such a value with one
- * walk; only then is the value written by `encodeExactMsgpack` /
- * `encodeExactCbor`, which write every other value byte for byte as the
+ * `undefined`, not None). A schema float that is integral comes marked as a
+ * `WireFloat` (values.ts), which only these encoders write (as a float64).
+ * `needsExactEncoding` spots such a value with one walk; only then is the
+ * value written by `encodeExactMsgpack` / `encodeExactCbor`, which write every other value byte for byte as the
  * library would, so ordinary traffic (and every captured vector) is unchanged.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { isWireFloat } from '../values.ts';
 
 /** Nesting this deep is left to the library (which reports cycles and overflows its own way). */
 const MAX_WALK_DEPTH = 512;
@@ -34,8 +36,8 @@ export function isWideInteger(value: number): boolean {
 
 /**
  * True when `value` holds something msgpackr (or, with `cbor`, cbor-x)
- * would not write as given: a wide integer, −0, a lone surrogate, or (CBOR)
- * `undefined`.
+ * would not write as given: a wide integer, −0, a lone surrogate, a
+ * `WireFloat`, or (CBOR) `undefined`.
  */
 export function needsExactEncoding(value: unknown, cbor: boolean): boolean {
   return walk(value, cbor, 0);
@@ -51,6 +53,7 @@ function walk(value: unknown, cbor: boolean, depth: number): boolean {
       return cbor;
     case 'object': {
       if (value === null || ArrayBuffer.isView(value) || depth > MAX_WALK_DEPTH) return false;
+      if (isWireFloat(value)) return true;
       if (Array.isArray(value)) {
         for (let k = 0; k < value.length; k++) if (walk(value[k], cbor, depth + 1)) return true;
         return false;
@@ -161,6 +164,7 @@ function writeMsgpack(out: Writer, value: unknown, depth: number): void {
     }
     case 'object': {
       if (value === null) return out.u8(0xc0);
+      if (isWireFloat(value)) return out.float64(0xcb, value.value);
       if (value instanceof Uint8Array) {
         const n = value.length;
         if (n < 0x100) out.head(0xc4, 1, n);
@@ -254,6 +258,7 @@ function writeCbor(out: Writer, value: unknown, depth: number): void {
     }
     case 'object': {
       if (value === null) return out.u8(0xf6);
+      if (isWireFloat(value)) return out.float64(0xfb, value.value);
       if (value instanceof Uint8Array) {
         cborHead(out, 2, value.length);
         return out.raw(value);

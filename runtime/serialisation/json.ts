@@ -16,6 +16,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { containsBytes } from './bytes.ts';
 import { checkDecoded, nestingError } from './depth.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser } from './serialiser.ts';
+import { isWireFloat } from '../values.ts';
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -26,8 +27,8 @@ let bigintNonce = 0;
 /**
  * Serialises `value` as compact JSON text; bigints become bare integers,
  * NaN and ±Infinity are written as Python's json writes them (`NaN`,
- * `Infinity`, `-Infinity`), −0 as `-0.0`, and a `Map` as an object with
- * its keys as strings (what Python's json does with int keys).
+ * `Infinity`, `-Infinity`), −0 as `-0.0`, a `WireFloat` as `2.0`, and a
+ * `Map` as an object with its keys as strings (what Python's json does with int keys).
  * Does not look for bytes (callers that may hold bytes check first).
  *
  * @throws SparrowError `serialisation-error` for cycles and other values JSON.stringify refuses.
@@ -53,7 +54,7 @@ export function stringifyJson(value: unknown): string {
     throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as JSON: ${(error as Error).message}`, { cause: error });
   }
   const escapedTag = JSON.stringify(tag).slice(1, -1).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
-  return text.replace(new RegExp(`"${escapedTag}(-?\\d+|NaN|-?Infinity|-0\\.0)"`, 'g'), '$1');
+  return text.replace(new RegExp(`"${escapedTag}(-?\\d+(?:\\.0)?|NaN|-?Infinity|-0\\.0)"`, 'g'), '$1');
 }
 
 function replaceForJson(item: unknown, tag: string): unknown {
@@ -66,6 +67,8 @@ function replaceForJson(item: unknown, tag: string): unknown {
       if (item === Number.NEGATIVE_INFINITY) return `${tag}-Infinity`;
       return Object.is(item, -0) ? `${tag}-0.0` : item;
     default:
+      // A schema float that is integral (values.ts): `2.0`, so Python reads a float.
+      if (typeof item === 'object' && item !== null && isWireFloat(item)) return `${tag}${item.value}.0`;
       return item instanceof Map ? Object.fromEntries([...(item as Map<unknown, unknown>)].map(([key, entry]) => [String(key), entry])) : item;
   }
 }
@@ -77,7 +80,7 @@ const MAX_WALK_DEPTH = 512;
 function needsReplacer(value: unknown, depth: number): boolean {
   if (typeof value === 'number') return !Number.isFinite(value) || Object.is(value, -0);
   if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || depth > MAX_WALK_DEPTH) return false;
-  if (value instanceof Map) return true;
+  if (value instanceof Map || isWireFloat(value)) return true;
   if (Array.isArray(value)) {
     for (let k = 0; k < value.length; k++) if (needsReplacer(value[k], depth + 1)) return true;
     return false;

@@ -44,9 +44,9 @@ for (const folder of ['runtime', 'compiler']) {
     });
 
     it('imports only its declared dependencies, itself and Node built-ins', () => {
-      // bin/from-source.js runs the sources in a checkout, where tsx is a devDependency of the repository.
+      // bin/source-hooks.js runs the sources in a checkout, where esbuild is a devDependency of the repository.
       // A peer dependency is declared too (the runtime's optional NATS client, loaded only by sparrow-rpc/nats).
-      const allowed = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies ?? {}), manifest.name, ...(folder === 'compiler' ? ['tsx'] : [])]);
+      const allowed = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies ?? {}), manifest.name, ...(folder === 'compiler' ? ['esbuild'] : [])]);
       const undeclared = files.flatMap((file) =>
         importsOf(file)
           .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:') && !allowed.has(packageOf(specifier)))

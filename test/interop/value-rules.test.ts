@@ -9,6 +9,8 @@ import { describe, it } from 'node:test';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
 import { jsonSerialiser } from '../../runtime/serialisation/json.ts';
 import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';
+import { encodeValue } from '../../runtime/schema/codec.ts';
+import { createEncoder } from '../../runtime/schema/compiled-codec.ts';
 import { describeValue } from './values.ts';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -44,6 +46,28 @@ describe('value rules: what goes on the wire', () => {
     assert.equal(text(jsonSerialiser.encode([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0])), '[NaN,Infinity,-Infinity,-0.0,0]');
     assert.equal(text(jsonSerialiser.encode(new Map<unknown, unknown>([[1, 'a'], ['b', 2n ** 64n]]))), '{"1":"a","b":18446744073709551616}');
     assert.deepEqual(jsonSerialiser.decode(new TextEncoder().encode('[NaN, Infinity, -Infinity, -0.0]')), [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0]);
+  });
+});
+
+describe('value rules: a schema float is written as a float', () => {
+  const types = { 'p.R': { kind: 'struct', name: 'R', fields: [{ name: 'x', type: 'float64' }, { name: 'n', type: 'int32' }] } } as const;
+  for (const [name, encode] of [
+    ['encodeValue', (value: unknown) => encodeValue('p.R', value, types)],
+    ['createEncoder', createEncoder('p.R', types)],
+  ] as const) {
+    it(`${name}: an integral float64 goes out as 2.0, an int32 beside it as 2, in every serialiser`, () => {
+      const wire = encode({ x: 2, n: 2 });
+      assert.equal(hex(msgpackSerialiser.encode(wire)), '82a178cb4000000000000000a16e02');
+      assert.equal(hex(cborSerialiser.encode(wire)), 'a26178fb4000000000000000616e02');
+      assert.equal(text(jsonSerialiser.encode(wire)), '{"x":2.0,"n":2}');
+      // A non-integral float is left to the library, as before.
+      assert.equal(text(jsonSerialiser.encode(encode({ x: 2.5, n: 1 }))), '{"x":2.5,"n":1}');
+    });
+  }
+
+  it('keeps -0 and large integral floats floats, and lists of floats', () => {
+    assert.equal(text(jsonSerialiser.encode(encodeValue(['list', 'float64'], [-0, 1e21, 3, -4], types))), '[-0.0,1e+21,3.0,-4.0]');
+    assert.equal(hex(msgpackSerialiser.encode(encodeValue(['list', 'float64'], [2 ** 40], types))), '91cb4270000000000000');
   });
 });
 

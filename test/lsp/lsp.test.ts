@@ -1,28 +1,24 @@
 /** `sparrowc lsp --stdio` spoken to over real LSP JSON-RPC, one feature per test, on a fixture workspace. */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import {
-  createProtocolConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type CompletionItem,
-  type DocumentSymbol,
-  type FoldingRange,
-  type Hover,
-  type Location,
-  type ProtocolConnection,
-  type PublishDiagnosticsParams,
-  type SemanticTokens,
-  type TextEdit,
-  type WorkspaceEdit,
+import type {
+  CompletionItem,
+  DocumentSymbol,
+  FoldingRange,
+  Hover,
+  Location,
+  ProtocolConnection,
+  PublishDiagnosticsParams,
+  SemanticTokens,
+  TextEdit,
+  WorkspaceEdit,
 } from 'vscode-languageserver-protocol/node';
 import { compileSchemas } from '../../compiler/compile.ts';
-import { projectRoot } from '../helpers/cli.ts';
+import { positionOf as at, spawnLanguageServer, type LanguageServerProcess } from '../helpers/lsp-server.ts';
 
 const common = 'package common\n\n/// An identifier.\nstruct Id {\n  value: int64\n}\n\nerror NotFound {\n  id: Id\n}\n';
 const api = 'package api\n\nimport "common.sparrow"\n\n/// Notes.\nservice Notes {\n  /// One note.\n  get(id: common.Id): string throws common.NotFound\n  put(id: Missing,   text: string): void\n}\n';
@@ -32,7 +28,7 @@ describe('sparrowc lsp --stdio', () => {
   const commonPath = path.join(dir, 'common.sparrow');
   const apiPath = path.join(dir, 'api.sparrow');
   const uri = (p: string): string => pathToFileURL(p).toString();
-  let child: ChildProcess;
+  let server: LanguageServerProcess | undefined;
   let connection: ProtocolConnection;
   const diagnostics = new Map<string, PublishDiagnosticsParams[]>();
   const waiters: (() => void)[] = [];
@@ -54,8 +50,8 @@ describe('sparrowc lsp --stdio', () => {
   before(async () => {
     writeFileSync(commonPath, common);
     writeFileSync(apiPath, 'package api\n');
-    child = spawn(process.execPath, [path.join(projectRoot, 'bin/sparrowc.js'), 'lsp', '--stdio'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
-    connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    server = spawnLanguageServer(dir);
+    connection = server.connection;
     connection.onNotification('textDocument/publishDiagnostics', (params: PublishDiagnosticsParams) => {
       diagnostics.set(params.uri, [...(diagnostics.get(params.uri) ?? []), params]);
       waiters.splice(0).forEach((w) => w());
@@ -72,27 +68,9 @@ describe('sparrowc lsp --stdio', () => {
   });
 
   after(async () => {
-    if (connection !== undefined) {
-      await connection.sendRequest('shutdown').catch(() => undefined);
-      await connection.sendNotification('exit').catch(() => undefined);
-      connection.dispose();
-    }
-    if (child !== undefined && child.exitCode === null) {
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => resolve(clearTimeout(timer)));
-      });
-    }
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  const at = (text: string, needle: string, nth = 0): { line: number; character: number } => {
-    let index = -1;
-    for (let i = 0; i <= nth; i++) index = text.indexOf(needle, index + 1);
-    assert.ok(index >= 0, `${needle} in text`);
-    const before = text.slice(0, index).split('\n');
-    return { line: before.length - 1, character: (before.at(-1) ?? '').length };
-  };
 
   it('diagnostics for unsaved text, with the codes and ranges of sparrowc check', async () => {
     // `Missing` is declared nowhere: check reports unknown-type there.
