@@ -50,7 +50,8 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
   const link = createMessageLink(transport, linkOptions);
   try {
     checkSerialiser(options);
-    return createCorePeer(link, options);
+    // What the transport knows about an accepted connection is what `authenticate` gets.
+    return createCorePeer(link, transport.facts === undefined || options.connection !== undefined ? options : { ...options, connection: transport.facts });
   } catch (error) {
     // A bad option must not leak the connection the caller handed over.
     transport.close();
