@@ -47,7 +47,16 @@ export interface ConnectPeerOptions extends OpenPeerOptions {
  * peer option.
  */
 export async function connectPeer(url: string, options: ConnectPeerOptions = {}): Promise<Peer> {
-  const transport = await connect(url, connectOptionsOf(url, options));
+  return openSessionPeer(await connect(url, connectOptionsOf(url, options)), options);
+}
+
+/**
+ * `openPeer` for the connecting side of a transport you opened yourself,
+ * with the session part, and the handshake `connectPeer` makes (features,
+ * then the credential in `#sys.hello`). Rejects as `connectPeer` does
+ * after connecting; the transport is closed on failure.
+ */
+export async function openSessionPeer(transport: Transport, options: OpenPeerOptions = {}): Promise<Peer> {
   const peer = openPeer(transport, withSession(options));
   try {
     await peerSession(peer)?.ready();
