@@ -371,6 +371,8 @@ class PeerImpl implements Peer, PeerCore {
     }
     this.logger.error(`protocol error from ${this.remote}, closing: ${error.message}`, ...details);
     if (this.closeReason !== undefined) return;
+    // Said only to a peer that listed close-reason; the link closes the transport after this returns.
+    this.parts.session?.sendReason(error.code, error.message);
     this.finalize(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} closed after a protocol error: ${error.message}`, { cause: error }));
     this.link.close();
   }
