@@ -62,7 +62,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const token = values.token ?? randomBytes(12).toString('base64url');
   // On stderr: stdout carries only the `listening on` lines (and is the wire for stdio:).
-  if (values.token === undefined) console.error(`demo:server: @auth members need the token ${token} (demo:client --token ${token})`);
+  // A stdio server's one client is its parent, which could not read it anyway.
+  if (values.token === undefined && !overStdio) console.error(`demo:server: @auth members need the token ${token} (demo:client --token ${token})`);
   const services = createDemoServices();
   const listeners: PeerListener[] = [];
   let finished!: () => void;
