@@ -19,6 +19,7 @@ import type { AuthenticateRequest, Identity } from '../../runtime/rpc/types.ts';
 import { listen } from '../../runtime/transport/node/url.ts';
 import { originAllowed } from '../../runtime/transport/node/ws.ts';
 import { readStdoutLines, spawnFixture } from '../helpers/fixture-process.ts';
+import { createMessageLinkPair } from '../helpers/message-links.ts';
 import { createTestCertificate } from '../helpers/tls-certs.ts';
 
 /** A logger that keeps every line, to assert what was (and was not) logged. */
@@ -55,6 +56,13 @@ function whoamiRegistry() {
 }
 
 describe('session: features and hello', () => {
+  it('fails closed: authenticate, credentials or heartbeatMs on a peer without the session part is refused', () => {
+    for (const options of [{ authenticate: () => ({ subject: 'x', groups: [] }) }, { credentials: 't' }, { heartbeatMs: 1000 }]) {
+      const [link] = createMessageLinkPair();
+      assert.throws(() => createPeer(link, { logger: silentLogger, ...options }), (error) => isSparrowError(error, 'invalid-params') && /sessionFeature/.test(error.message));
+    }
+  });
+
   it('lists heartbeat, hello and close-reason besides the peer extensions', async () => {
     const listener = await serve('tcp://127.0.0.1:0');
     const client = await connectPeer(listener.url, { logger: silentLogger });
