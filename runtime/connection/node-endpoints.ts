@@ -13,7 +13,7 @@ import { createRegistry, type Registry } from '../rpc/registry.ts';
 import { CloseCode, sessionFeature } from '../rpc/session.ts';
 import type { Listener, TlsOptions, Transport } from '../transport/transport.ts';
 import { connect, listen, type NodeConnectOptions, type NodeListenOptions } from '../transport/node/url.ts';
-import { checkSerialiser, openPeer, type OpenPeerOptions } from './open-peer.ts';
+import { checkSerialiser, greetPeer, openPeer, type OpenPeerOptions } from './open-peer.ts';
 
 // On Node every peer has every part: a server answers whatever the other side calls.
 setDefaultPeerFeatures(ALL_PEER_FEATURES);
@@ -57,14 +57,7 @@ export async function connectPeer(url: string, options: ConnectPeerOptions = {})
  * after connecting; the transport is closed on failure.
  */
 export async function openSessionPeer(transport: Transport, options: OpenPeerOptions = {}): Promise<Peer> {
-  const peer = openPeer(transport, withSession(options));
-  try {
-    await peerSession(peer)?.ready();
-  } catch (error) {
-    peer.close();
-    throw error;
-  }
-  return peer;
+  return greetPeer(openPeer(transport, withSession(options)));
 }
 
 /** The Node endpoints give every peer the session part (features, hello, heartbeat, close reasons). */
