@@ -264,7 +264,7 @@ describe('session: describe, errors and close', () => {
     }
   });
 
-  it('closes gracefully: peers that listed close-reason hear it, and a call in flight still finishes', async () => {
+  it('closes gracefully: stops accepting, peers that listed close-reason hear it, and a call in flight still finishes', async () => {
     const registry = createRegistry();
     let release!: () => void;
     const started = new Promise<void>((resolve) => registry.export('slow', () => (resolve(), new Promise((r) => (release = () => r('finished'))))));
@@ -278,6 +278,10 @@ describe('session: describe, errors and close', () => {
     // The server said it is going away; the call is still answered before the connection ends.
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(client.isClosed, false);
+    // It stops accepting: a connection made now is closed at once (before the call in flight is done).
+    const late = await connectPeer(listener.url, { logger: silentLogger });
+    await late.closed;
+    assert.equal(client.isClosed, false);
     release();
     assert.equal(await call, 'finished');
     await closing;
@@ -287,19 +291,23 @@ describe('session: describe, errors and close', () => {
 });
 
 describe('session: heartbeat', () => {
-  it('fails a pending call with connection-closed before its own timeout when the server process is frozen (SIGSTOP)', async (t) => {
+  it('fails a pending call and stream with connection-closed before their own timeouts when the server process is frozen (SIGSTOP)', async (t) => {
     if (process.platform === 'win32') return t.skip('SIGSTOP is POSIX only');
     const child = spawnFixture('test/fixtures/call-test-server.ts', ['tcp://127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const [url] = await readStdoutLines(child, 1, 30_000);
       const client = await connectPeer(url!, { logger: silentLogger, heartbeatMs: 100 });
       assert.deepEqual(await client.call('echo', { a: 1 }), { a: 1 });
+      // A stream in flight: its first part came, the next is far away.
+      const stream = client.callStream<number>('tick', { n: 2, gapMs: 600_000 }, { timeoutMs: 120_000 });
+      assert.deepEqual(await stream.next(), { done: false, value: 1 });
       child.kill('SIGSTOP');
       // The call's own timeout is far beyond two heartbeat intervals: only the heartbeat can end it first.
       const outcome = await client.call('echo', { a: 2 }, { timeoutMs: 120_000 }).catch((error: unknown) => error);
       assert.ok(isSparrowError(outcome, 'connection-closed'), String(outcome));
       assert.match(outcome.message, /heartbeat/);
       assert.equal(client.isClosed, true);
+      await assert.rejects(stream.next(), (error) => isSparrowError(error, 'connection-closed'));
     } finally {
       child.kill('SIGCONT');
       child.kill('SIGKILL');
