@@ -32,7 +32,9 @@ export {
 export * from './rpc/peer.ts';
 export * from './rpc/registry.ts';
 export * from './rpc/logger.ts';
-export type { CallStream } from './rpc/types.ts';
+export type { CallStream, Identity, Authenticate, AuthenticateRequest, CallContext } from './rpc/types.ts';
+export { sessionFeature, SESSION_EXTENSIONS, CloseCode } from './rpc/session.ts';
+export type { ConnectionFacts, PeerCertificate, UpgradeRequest, CertificateName } from './wire.ts';
 export { ResponseKindError } from './rpc/call-table.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';

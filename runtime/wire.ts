@@ -46,3 +46,38 @@ export function joinChain(chain: ChainBytes): Uint8Array {
   }
   return out;
 }
+
+/** The subject or issuer of a certificate: its fields by short name (`CN`, `O`, …). */
+export type CertificateName = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** A verified TLS client certificate, as a listener saw it (mTLS). */
+export interface PeerCertificate {
+  readonly subject: CertificateName;
+  readonly issuer: CertificateName;
+  /** SHA-256 fingerprint, colon-separated hex. */
+  readonly fingerprint256: string;
+}
+
+/** The HTTP request that opened a WebSocket connection. */
+export interface UpgradeRequest {
+  /** The request target (path and query), as sent. */
+  readonly url: string;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The `Origin` header (browsers send it), when present. */
+  readonly origin: string | undefined;
+}
+
+/**
+ * What the transport of an accepted connection knows about the other end:
+ * what a listener's `authenticate` hook receives besides the credential.
+ * Shared vocabulary: transports fill it, the peer's session reads it.
+ */
+export interface ConnectionFacts {
+  /** The remote IP address (tcp, tls, ws, wss). */
+  readonly remoteAddress?: string;
+  /** The client certificate a tls/wss listener with `ca` verified. */
+  readonly peerCertificate?: PeerCertificate;
+  /** ws/wss: the upgrade request. */
+  readonly request?: UpgradeRequest;
+}

@@ -31,7 +31,7 @@
  * compiler's chevrotain or ts-morph, so the command starts fast.
  */
 import { readFile } from 'node:fs/promises';
-import { ErrorCode, SparrowError, SYSTEM_NAMESPACE, connect, connectOptionsOf, openPeer, silentLogger } from 'sparrow-rpc/node';
+import { ErrorCode, SparrowError, SYSTEM_NAMESPACE, connect, connectOptionsOf, openPeer, openSessionPeer, silentLogger } from 'sparrow-rpc/node';
 import type { ChainLayout, Logger, Params, Peer, SerialiserCode, TlsOptions, Transport } from 'sparrow-rpc/node';
 import { descriptorDocument } from './call-descriptor-json.ts';
 import { renderDescribe, type DescribeFormat } from './call-describe.ts';
@@ -57,6 +57,8 @@ export interface CallCommandOptions {
   readonly ca?: string;
   readonly cert?: string;
   readonly key?: string;
+  /** Credential for the listener's `authenticate` (`#sys.hello`). */
+  readonly token?: string;
 }
 
 const SERIALISER_CODES: Readonly<Record<CallCommandOptions['serializer'], SerialiserCode>> = { json: 'j', msgpack: 'm', cbor: 'c' };
@@ -132,7 +134,15 @@ export async function runCall(
       if (interrupted) return report(CallExit.interrupted, 'interrupted');
       return report(CallExit.connection, `connection failed: ${messageOf(error)}`);
     }
-    peer = openPeer(transport, { serialiser: SERIALISER_CODES[options.serializer], layout: options.layout, timeoutMs, logger });
+    const peerOptions = { serialiser: SERIALISER_CODES[options.serializer], layout: options.layout, timeoutMs, logger };
+    if (options.token === undefined) peer = openPeer(transport, peerOptions);
+    else {
+      try {
+        peer = await openSessionPeer(transport, { ...peerOptions, credentials: options.token });
+      } catch (error) {
+        return await fail(error, { phase: 'mid-call', what: `${SYSTEM_NAMESPACE}.hello`, timeoutMs });
+      }
+    }
     if (interrupted) peer.close();
     const openedPeer = peer;
 

@@ -130,6 +130,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--ca <file>', 'PEM file of the CA to trust (tls://, wss://)')
     .option('--cert <file>', 'PEM file of a client certificate')
     .option('--key <file>', 'PEM file of the client certificate\'s key')
+    .option('--token <token>', 'credential sent in #sys.hello, to a peer that lists the hello extension (else not sent, with a warning)')
     .addHelpText('after', '\nExit status: 0 done; 1 the peer answered with an error; 2 connection failed or lost, timeout, or a usage error; 130 interrupted.')
     .showHelpAfterError('hint: sparrowc call --help shows every option')
     .action(async (url: string, target: string | undefined, params: string | undefined, options: CallCommandOptions) => {

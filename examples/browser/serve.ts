@@ -82,8 +82,8 @@ export interface BrowserDemo {
  */
 export async function serveBrowserDemo(options: { port?: number; entry?: string } = {}): Promise<BrowserDemo> {
   const [bundle, html] = await Promise.all([bundlePage(options.entry === undefined ? {} : { entry: options.entry }), readFile(pageHtml, 'utf8')]);
-  const services = createDemoServices();
-  const peers: PeerListener = await listenPeers('ws://127.0.0.1:0/', { registry: services.registry });
+  // The page has no login: every caller of this local demo may use @auth("admin") members.
+  const services = createDemoServices({ authorize: (_ctx, groups) => groups.includes('admin') });
   const bundled = new Map<string, Promise<string>>();
   const workerScript = (path: string): Promise<string> | undefined => {
     const entry = workerScripts[path];
@@ -116,11 +116,19 @@ export async function serveBrowserDemo(options: { port?: number; entry?: string 
       http.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
   } catch (error) {
-    await peers.close();
     services.close();
     throw error;
   }
   const { port } = http.address() as AddressInfo;
+  let peers: PeerListener;
+  try {
+    // The page comes from another port: its origin is named (same-host origins pass anyway, others are refused).
+    peers = await listenPeers('ws://127.0.0.1:0/', { registry: services.registry, allowedOrigins: [`http://127.0.0.1:${port}`] });
+  } catch (error) {
+    http.close();
+    services.close();
+    throw error;
+  }
   let closed: Promise<void> | undefined;
   return {
     pageUrl: `http://127.0.0.1:${port}/?peer=${encodeURIComponent(peers.url)}`,

@@ -109,6 +109,10 @@ async function step(report: Reporter, what: string, body: () => Promise<void>): 
 export interface DemoCallOptions {
   /** Tag of this run: topic values and notes carry it, so runs against one server in parallel never mix. */
   tag: string;
+  /** `demo:client --token`: `peer` sent it in `#sys.hello`. */
+  token?: string | undefined;
+  /** A second connection to the same server without the token: the refused half of the token pair. */
+  withoutToken?: (() => Promise<Peer>) | undefined;
 }
 
 /**
@@ -127,6 +131,20 @@ export function exportDemoClient(peer: Peer): ClientInbox {
     pingCount: ({ count }) => inbox.push({ kind: 'ping_count', count }),
   });
   return inbox;
+}
+
+/** Calls notes.delete over a new connection without the token: true when refused with permission-denied, else what happened. */
+async function refusedWithoutToken(open: () => Promise<Peer>, id: Note['id']): Promise<true | string> {
+  const bare = await open();
+  try {
+    await createNotesClient(bare, { timeoutMs: CALL_TIMEOUT_MS }).delete({ id });
+    return 'it was deleted';
+  } catch (error) {
+    return isSparrowError(error, ErrorCode.PermissionDenied) ? true : String(error);
+  } finally {
+    bare.close();
+    await bare.closed;
+  }
 }
 
 /** Runs every call pattern against `peer` and reports each one. */
@@ -200,6 +218,8 @@ export async function runDemoCalls(peer: Peer, inbox: ClientInbox, report: Repor
     'notes.put_blob + get_blob',
     'notes.list()',
   ];
+  const listsHello = Array.isArray(features) && features.includes('hello');
+  if (options.token !== undefined && !listsHello) report.note('  – the token pair (refused without it, accepted with it) skipped: the peer does not list hello');
   if (!sparrowPeer) {
     for (const what of extras) report.skipped(what, 'skipped (reference peer)');
     return;
@@ -233,12 +253,22 @@ export async function runDemoCalls(peer: Peer, inbox: ClientInbox, report: Repor
 
   await step(report, 'notes.delete(id)', async () => {
     if (added === undefined) throw new Error('no note to delete (notes.add failed)');
+    // The token pair, first half: the same call over a connection without the token is refused before it runs.
+    const refusal = options.token !== undefined && listsHello && options.withoutToken !== undefined ? await refusedWithoutToken(options.withoutToken, added.id) : undefined;
     inbox.confirmAnswer = true;
-    await notes.delete({ id: added.id }, perCall);
+    try {
+      await notes.delete({ id: added.id }, perCall);
+    } catch (error) {
+      if (options.token !== undefined || !isSparrowError(error, ErrorCode.PermissionDenied)) throw error;
+      report.skipped(`notes.delete(id)  @auth`, 'skipped (the server wants its token for @auth members: demo:client --token <t>)');
+      return;
+    }
     const yes = inbox.drain();
     const confirmed = yes.some((e) => e.kind === 'confirm' && e.answer);
     report.call(`notes.delete(id: "${added.id.value}")  @auth`, 'deleted once the client confirmed', confirmed);
     for (const event of yes) report.detail(`${describeEvent(event)}  while notes.delete was pending`);
+    if (refusal === true) report.detail('without the token the same call was refused: permission-denied');
+    else if (refusal !== undefined) report.call('notes.delete(id) without the token  @auth', `expected permission-denied, got ${refusal}`, false);
 
     // The same again, declined this time: the server throws the schema's Forbidden.
     const second = await notes.add({ text: `second note (${options.tag})` }, perCall);

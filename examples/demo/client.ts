@@ -8,6 +8,11 @@
  *
  * `--matrix` runs the calls once per serialiser × layout, each over a new
  * connection, and prints one line per combination.
+ *
+ * `--token <t>` sends the demo server's token (`#sys.hello`) so that
+ * `@auth` members work, and, when the peer lists `hello`, checks the pair
+ * "refused without the token, accepted with it". Without it `@auth`
+ * members refused for want of the token are reported as skipped.
  */
 import { parseArgs } from 'node:util';
 import { connectPeer, type Peer } from 'sparrow-rpc/node';
@@ -15,7 +20,7 @@ import { layoutOf, LAYOUTS, serialiserCode, SERIALISERS, UsageError, type Layout
 import { exportDemoClient, runDemoCalls } from './calls.ts';
 import { createReporter, wantsColor, type Reporter } from './output.ts';
 
-const USAGE = 'usage: demo:client --connect <url> [--serializer json|msgpack|cbor] [--layout 0.1.2|next] [--matrix]';
+const USAGE = 'usage: demo:client --connect <url> [--serializer json|msgpack|cbor] [--layout 0.1.2|next] [--matrix] [--token <t>]';
 const CONNECT_TIMEOUT_MS = 5_000;
 
 const color = wantsColor(process.stdout);
@@ -28,17 +33,18 @@ function describeUrl(url: string): string {
 }
 
 /** Connects with one serialiser and layout, runs every call, and closes (waiting for a stdio child to exit). */
-async function runOnce(url: string, serializer: string, layout: Layout, report: Reporter): Promise<void> {
+async function runOnce(url: string, serializer: string, layout: Layout, report: Reporter, token: string | undefined): Promise<void> {
   let peer: Peer;
+  const options = { serialiser: serialiserCode(serializer), layout, connectTimeoutMs: CONNECT_TIMEOUT_MS };
   try {
-    peer = await connectPeer(url, { serialiser: serialiserCode(serializer), layout, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    peer = await connectPeer(url, token === undefined ? options : { ...options, credentials: token });
   } catch (error) {
     report.call(`connect ${describeUrl(url)}`, error instanceof Error ? error.message : String(error), false);
     return;
   }
   try {
     const inbox = exportDemoClient(peer);
-    await runDemoCalls(peer, inbox, report, { tag: `${process.pid}-${serializer}-${layout}` });
+    await runDemoCalls(peer, inbox, report, { tag: `${process.pid}-${serializer}-${layout}`, token, withoutToken: () => connectPeer(url, options) });
   } finally {
     peer.close();
     await peer.closed;
@@ -58,6 +64,7 @@ async function main(argv: readonly string[]): Promise<number> {
       serializer: { type: 'string', default: 'json' },
       layout: { type: 'string', default: '0.1.2' },
       matrix: { type: 'boolean', default: false },
+      token: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -74,7 +81,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!values.matrix) {
     const report = createReporter(write, { color });
     report.heading(`${describeUrl(url)} · ${values.serializer} · layout ${layout}`);
-    await runOnce(url, values.serializer, layout, report);
+    await runOnce(url, values.serializer, layout, report, values.token);
     report.note(`  ${summary(report)}`);
     return report.failed === 0 ? 0 : 1;
   }
@@ -85,7 +92,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const serializer of Object.keys(SERIALISERS)) {
     for (const each of LAYOUTS) {
       const report = createReporter(write, { color, quiet: true });
-      await runOnce(url, serializer, each, report);
+      await runOnce(url, serializer, each, report, values.token);
       const what = `${serializer.padEnd(7)} · layout ${each}`;
       const failures = report.failures.length > 0 ? ` — failed: ${report.failures.join(', ')}` : '';
       heading.call(what, `${summary(report)}${failures}`, report.failed === 0);

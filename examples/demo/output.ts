@@ -7,8 +7,8 @@
 
 /** Width of the "what was called" column; longer calls push the arrow right rather than wrap. */
 const CALL_WIDTH = 46;
-/** Results longer than this are cut with an ellipsis so one call stays one line. */
-const RESULT_WIDTH = 72;
+/** Results longer than this are cut with an ellipsis so one call stays one line (wide enough for the #sys.features list). */
+const RESULT_WIDTH = 96;
 
 /** The ANSI styles the demo uses. */
 interface Styles {

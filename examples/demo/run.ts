@@ -11,6 +11,7 @@
  * stopped with SIGTERM (and must exit 0), and the temp dir of the Unix
  * socket is removed.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,8 @@ const color = wantsColor(process.stdout);
 const bold = (text: string): string => (color ? `\x1b[1m${text}\x1b[22m` : text);
 const children = new Set<ChildProcess>();
 const socketDir = mkdtempSync(join(tmpdir(), 'sparrow-demo-'));
+/** The server's token for `@auth` members, handed to every client run. */
+const token = randomBytes(12).toString('base64url');
 
 /** Last resort: whatever happens, leave no process and no socket file behind. */
 function cleanUpNow(): void {
@@ -48,7 +51,7 @@ deadline.unref();
 
 /** Runs the demo client with `args`; its output goes straight to ours (a terminal stays a terminal). */
 async function runClient(args: readonly string[]): Promise<boolean> {
-  const child = spawnArgv(tsNodeArgv(entryPoints.client, args), { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawnArgv(tsNodeArgv(entryPoints.client, [...args, '--token', token]), { stdio: ['ignore', 'inherit', 'inherit'] });
   children.add(child);
   const timer = setTimeout(() => {
     console.error(`demo: client ${args.join(' ')} did not finish within ${CLIENT_TIMEOUT_MS / 1000} s`);
@@ -63,7 +66,7 @@ async function runClient(args: readonly string[]): Promise<boolean> {
 async function main(): Promise<number> {
   console.log(bold('Sparrow demo: schemas/demo.sparrow, a server process and a client process per run'));
   const server = spawnArgv(
-    tsNodeArgv(entryPoints.server, ['--listen', 'tcp://127.0.0.1:0', '--listen', `unix:${join(socketDir, 'demo.sock')}`, '--listen', 'ws://127.0.0.1:0/']),
+    tsNodeArgv(entryPoints.server, ['--listen', 'tcp://127.0.0.1:0', '--listen', `unix:${join(socketDir, 'demo.sock')}`, '--listen', 'ws://127.0.0.1:0/', '--token', token]),
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   children.add(server);
@@ -76,7 +79,7 @@ async function main(): Promise<number> {
     ['--connect', tcp!],
     ['--connect', unix!],
     ['--connect', ws!],
-    ['--connect', stdioServerUrl()],
+    ['--connect', stdioServerUrl(['--token', token])],
     ['--connect', tcp!, '--matrix'],
   ];
   const results: boolean[] = [];

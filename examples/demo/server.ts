@@ -12,13 +12,31 @@
  * A listener adopts each caller's serialiser and layout; `--serializer`
  * only sets the format of reverse calls made before the caller called
  * anything.
+ *
+ * `--token <t>`: the credential a client must send (`#sys.hello`,
+ * `connectPeer(url, { credentials })`, `sparrowc call --token`) to use
+ * `@auth("admin")` members; a client without one is anonymous (the seed's
+ * functions and the other members work), a wrong one is refused. Without
+ * `--token` one is generated and printed on stderr.
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { listenPeers, type Peer, type PeerListener } from 'sparrow-rpc/node';
+import { ErrorCode, SparrowError, listenPeers, type Authenticate, type Peer, type PeerListener } from 'sparrow-rpc/node';
 import { serialiserCode, UsageError } from './args.ts';
 import { createDemoServices } from './services.ts';
 
-const USAGE = 'usage: demo:server --listen <url> [--listen <url>…] [--serializer json|msgpack|cbor]';
+const USAGE = 'usage: demo:server --listen <url> [--listen <url>…] [--serializer json|msgpack|cbor] [--token <t>]';
+
+/** No credential: anonymous (no groups); the token: the demo's admin; anything else: refused. */
+function tokenAuthenticate(token: string): Authenticate {
+  const expected = Buffer.from(token);
+  return ({ credentials }) => {
+    if (credentials === undefined) return { subject: 'anonymous', groups: [] };
+    const given = Buffer.from(typeof credentials === 'string' ? credentials : '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new SparrowError(ErrorCode.PermissionDenied, 'wrong token');
+    return { subject: 'demo-admin', groups: ['admin'] };
+  };
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
@@ -26,6 +44,7 @@ async function main(argv: readonly string[]): Promise<number> {
     options: {
       listen: { type: 'string', multiple: true },
       serializer: { type: 'string' },
+      token: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -41,6 +60,10 @@ async function main(argv: readonly string[]): Promise<number> {
   // With stdio, stdout is the wire: nothing else may be written there.
   const overStdio = urls[0] === 'stdio:';
 
+  const token = values.token ?? randomBytes(12).toString('base64url');
+  // On stderr: stdout carries only the `listening on` lines (and is the wire for stdio:).
+  // A stdio server's one client is its parent, which could not read it anyway.
+  if (values.token === undefined && !overStdio) console.error(`demo:server: @auth members need the token ${token} (demo:client --token ${token})`);
   const services = createDemoServices();
   const listeners: PeerListener[] = [];
   let finished!: () => void;
@@ -66,6 +89,9 @@ async function main(argv: readonly string[]): Promise<number> {
       const listener = await listenPeers(url, {
         registry: services.registry,
         serialiser,
+        authenticate: tokenAuthenticate(token),
+        // Calls in flight get a moment to finish on SIGTERM (within the 3 s exit bound above).
+        closeGraceMs: 1_000,
         // One connection is all a stdio server ever gets: its end is the server's end.
         ...(overStdio ? { onPeer: (peer: Peer) => void peer.closed.then(stop) } : {}),
       });

@@ -10,7 +10,7 @@
  * during a call (`add` → `show`, `delete` → `confirm`) and outside any call
  * (after a `log` notification).
  */
-import { createRegistry, type CallContext, type Peer, type Registry, type ServiceRegistration } from 'sparrow-rpc';
+import { createRegistry, type Peer, type RegisterOptions, type Registry, type ServiceRegistration } from 'sparrow-rpc';
 import {
   Color,
   createDemoClientClient,
@@ -151,8 +151,12 @@ async function callBackLater(client: DemoClientClient, line: string, count: numb
   }
 }
 
-/** Creates the registry with `Demo` and `Notes`. */
-export function createDemoServices(): DemoServices {
+/**
+ * Creates the registry with `Demo` and `Notes`. `@auth("admin")` members
+ * (notes.delete) check the caller's identity groups, as the listener's
+ * `authenticate` set them, unless `options.authorize` says otherwise.
+ */
+export function createDemoServices(options: Pick<RegisterOptions, 'authorize'> = {}): DemoServices {
   const registry = createRegistry();
   // One typed client per connection, made on first use.
   const clients = new WeakMap<Peer, DemoClientClient>();
@@ -166,9 +170,7 @@ export function createDemoServices(): DemoServices {
   notesRegistration = registerNotes(
     registry,
     createNotes(clientOf, () => notesRegistration!.topics),
-    // The demo has no login, so every caller may use @auth("admin") members;
-    // a real server decides from ctx.callerIdentity (set by the transport or a handshake).
-    { authorize: (_ctx: CallContext, groups) => groups.includes('admin') },
+    options.authorize === undefined ? {} : { authorize: options.authorize },
   );
   return {
     registry,

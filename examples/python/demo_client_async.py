@@ -9,7 +9,7 @@ from typing import Any
 
 from demo.common import Forbidden, Id, NotFound
 from demo.v1 import AsyncDemoClient, AsyncNotesClient, Circle, Color, Note, register_demo_client_async
-from demo_client_common import BLOB_SIZE, CALL_TIMEOUT, EVENT_TIMEOUT, FRUIT, AsyncInbox, Inbox, Report, circle, failure, sparrow_peer
+from demo_client_common import BLOB_SIZE, CALL_TIMEOUT, EVENT_TIMEOUT, FRUIT, TOKEN_SKIP, AsyncInbox, Inbox, Report, circle, failure, is_token_refusal, sparrow_peer
 from demo_urls import Endpoint
 from sparrowrpc.registers import FunctionRegister
 from sparrowrpc_typed import create_engine
@@ -40,7 +40,10 @@ async def run_async(endpoint: Endpoint, serialiser: str, tag: str, report: Repor
         try:
             await body()
         except Exception as error:
-            report.call(what, failure(error), False)
+            if is_token_refusal(error):
+                report.skip(what, TOKEN_SKIP)
+            else:
+                report.call(what, failure(error), False)
 
     async def ping() -> None:
         answer = await channel.request(namespace='#sys').ping()

@@ -29,9 +29,9 @@ class Report:
             self.failed += 1
         print(f'  {"✓" if ok else "✗"} {what:<46} → {detail}', flush=True)
 
-    def skip(self, what: str) -> None:
+    def skip(self, what: str, reason: str = 'reference peer') -> None:
         self.skipped += 1
-        print(f'  – {what:<46}   skipped (reference peer)', flush=True)
+        print(f'  – {what:<46}   skipped ({reason})', flush=True)
 
 
 class Inbox:
@@ -97,6 +97,14 @@ def failure(error: BaseException) -> str:
 def is_reference_answer(error: BaseException) -> bool:
     """A reference peer has no #sys.features: not-found (or the bare acknowledge the generated pump reads so)."""
     return isinstance(error, CallerException) and type(error).__name__ == 'TargetNotFound'
+
+
+def is_token_refusal(error: BaseException) -> bool:
+    """A Sparrow server that wants its token for @auth members: the reference runtime cannot send a credential."""
+    return isinstance(error, CallerException) and type(error).__name__ == 'PermissionDenied'
+
+
+TOKEN_SKIP = 'the server wants its token for @auth members; a Python client cannot send one'
 
 
 SPARROW_ONLY = ['notes.add', 'notes.get(missing)', 'notes.delete', 'notes.pick_color', 'notes.log', 'notes.changes', 'notes.put_blob + get_blob', 'notes.list']

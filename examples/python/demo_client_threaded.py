@@ -10,7 +10,7 @@ from typing import Any
 
 from demo.common import Forbidden, Id, NotFound
 from demo.v1 import Circle, Color, DemoClient, Note, NotesClient, register_demo_client
-from demo_client_common import BLOB_SIZE, CALL_TIMEOUT, EVENT_TIMEOUT, FRUIT, Inbox, Report, ThreadedInbox, circle, failure, sparrow_peer
+from demo_client_common import BLOB_SIZE, CALL_TIMEOUT, EVENT_TIMEOUT, FRUIT, TOKEN_SKIP, Inbox, Report, ThreadedInbox, circle, failure, is_token_refusal, sparrow_peer
 from demo_urls import Endpoint
 from sparrowrpc.registers import FunctionRegister
 from sparrowrpc_typed import create_engine
@@ -41,7 +41,10 @@ def run_threaded(endpoint: Endpoint, serialiser: str, tag: str, report: Report) 
         try:
             body()
         except Exception as error:
-            report.call(what, failure(error), False)
+            if is_token_refusal(error):
+                report.skip(what, TOKEN_SKIP)
+            else:
+                report.call(what, failure(error), False)
 
     def ping() -> None:
         answer = channel.request(namespace='#sys').ping()

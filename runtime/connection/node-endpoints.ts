@@ -8,11 +8,13 @@ import '../platform/node.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { consoleLogger } from '../rpc/logger.ts';
 import { ALL_PEER_FEATURES, setDefaultPeerFeatures, type Peer } from '../rpc/peer.ts';
+import { peerSession } from '../rpc/peer-core.ts';
 import { createRegistry, type Registry } from '../rpc/registry.ts';
+import { CloseCode, sessionFeature } from '../rpc/session.ts';
 import type { Listener, TlsOptions, Transport } from '../transport/transport.ts';
 import type { NatsOptions } from '../transport/nats/options.ts';
 import { connect, listen, type NodeConnectOptions, type NodeListenOptions } from '../transport/node/url.ts';
-import { checkSerialiser, openPeer, type OpenPeerOptions } from './open-peer.ts';
+import { checkSerialiser, greetPeer, openPeer, type OpenPeerOptions } from './open-peer.ts';
 
 // On Node every peer has every part: a server answers whatever the other side calls.
 setDefaultPeerFeatures(ALL_PEER_FEATURES);
@@ -35,15 +37,35 @@ export interface ConnectPeerOptions extends OpenPeerOptions {
 }
 
 /**
- * Connects to `url` and returns the peer over the new connection.
+ * Connects to `url` and returns the peer over the new connection. With
+ * `credentials` or `heartbeatMs` it first asks `#sys.features`, then sends
+ * the credential in `#sys.hello` when the other side lists `hello` (a
+ * reference peer is sent nothing else; credentials it cannot take are
+ * logged once as a warning and not sent).
  *
  * Rejects with `unsupported` (unknown scheme, malformed URL),
  * `connection-failed` (refused, untrusted certificate, command not found,
- * timed out), `aborted`, and `invalid-params` for a bad peer option.
+ * timed out), `aborted`, `permission-denied` when the listener's
+ * `authenticate` refused the credential, and `invalid-params` for a bad
+ * peer option.
  */
 export async function connectPeer(url: string, options: ConnectPeerOptions = {}): Promise<Peer> {
-  const transport = await connect(url, connectOptionsOf(url, options));
-  return openPeer(transport, options);
+  return openSessionPeer(await connect(url, connectOptionsOf(url, options)), options);
+}
+
+/**
+ * `openPeer` for the connecting side of a transport you opened yourself,
+ * with the session part, and the handshake `connectPeer` makes (features,
+ * then the credential in `#sys.hello`). Rejects as `connectPeer` does
+ * after connecting; the transport is closed on failure.
+ */
+export async function openSessionPeer(transport: Transport, options: OpenPeerOptions = {}): Promise<Peer> {
+  return greetPeer(openPeer(transport, withSession(options)));
+}
+
+/** The Node endpoints give every peer the session part (features, hello, heartbeat, close reasons). */
+function withSession<T extends OpenPeerOptions>(options: T): T {
+  return { ...options, features: [...(options.features ?? ALL_PEER_FEATURES), sessionFeature] };
 }
 
 /**
@@ -78,6 +100,18 @@ export interface ListenPeersOptions extends OpenPeerOptions {
   maxMessageBytes?: number;
   /** `nats://` only: TLS, credentials and session settings (docs/nats.md). */
   nats?: NatsOptions;
+  /**
+   * ws/wss only: origins whose web pages may connect besides the listener's
+   * own host (loopback names count as one host); `['*']` admits any. A
+   * request with another `Origin` is refused with HTTP 403.
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * `close()` waits this long for calls in flight (both ways) to finish
+   * after telling peers that list `close-reason` it is going away. Default 0:
+   * close at once.
+   */
+  closeGraceMs?: number;
 }
 
 /** A listening endpoint that makes one peer per accepted connection. */
@@ -88,7 +122,11 @@ export interface PeerListener {
   readonly registry: Registry;
   /** The peers currently connected; a peer leaves the set when it closes. */
   readonly peers: ReadonlySet<Peer>;
-  /** Stops accepting, closes every peer, and resolves once the listener and its connections are gone. Idempotent. */
+  /**
+   * Stops accepting, tells peers that list `close-reason` it is going
+   * away, waits up to `closeGraceMs` for calls in flight, closes every peer,
+   * and resolves once the listener and its connections are gone. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -102,7 +140,7 @@ export interface PeerListener {
  */
 export async function listenPeers(url: string, options: ListenPeersOptions = {}): Promise<PeerListener> {
   const registry = options.registry ?? createRegistry();
-  const peerOptions: OpenPeerOptions = { ...options, registry };
+  const peerOptions: OpenPeerOptions = withSession({ ...options, registry });
   const logger = options.logger ?? consoleLogger;
   const onPeer = options.onPeer;
   const peers = new Set<Peer>();
@@ -124,6 +162,8 @@ export async function listenPeers(url: string, options: ListenPeersOptions = {})
     }
     peers.add(peer);
     void peer.closed.then(() => peers.delete(peer));
+    // A side with a heartbeat asks the other side's features (a reference client just answers not-found).
+    if (options.heartbeatMs !== undefined) peerSession(peer)?.ready(false).catch((error: unknown) => logger.debug(`no features from ${peer.remote}`, error));
     if (onPeer === undefined) return;
     const fail = (error: unknown): void => {
       logger.error(`onPeer failed for ${peer.remote}; closing that connection`, error);
@@ -141,6 +181,7 @@ export async function listenPeers(url: string, options: ListenPeersOptions = {})
   if (options.tls !== undefined) listenOptions.tls = options.tls;
   if (options.maxMessageBytes !== undefined) listenOptions.maxMessageBytes = options.maxMessageBytes;
   if (options.nats !== undefined) listenOptions.nats = options.nats;
+  if (options.allowedOrigins !== undefined) listenOptions.allowedOrigins = options.allowedOrigins;
   listenOptions.onProtocolError = protocolErrorReporter(url, options);
   const listener: Listener = await listen(url, accept, listenOptions);
 
@@ -152,6 +193,7 @@ export async function listenPeers(url: string, options: ListenPeersOptions = {})
     close() {
       closed ??= (async () => {
         closing = true;
+        await drainPeers(peers, options.closeGraceMs ?? 0);
         const all = [...peers];
         for (const peer of all) peer.close();
         await Promise.all([listener.close(), ...all.map((peer) => peer.closed)]);
@@ -159,6 +201,17 @@ export async function listenPeers(url: string, options: ListenPeersOptions = {})
       return closed;
     },
   };
+}
+
+/** How often a graceful close looks whether the calls in flight are done. */
+const DRAIN_POLL_MS = 10;
+
+/** Graceful close: peers that list `close-reason` hear "going away"; then calls in flight get up to `graceMs` to finish. */
+async function drainPeers(peers: ReadonlySet<Peer>, graceMs: number): Promise<void> {
+  for (const peer of peers) peerSession(peer)?.sendReason(CloseCode.GoingAway, 'the listener is closing');
+  const deadline = Date.now() + graceMs;
+  const busy = (): boolean => [...peers].some((peer) => peer.activeHandlerCount > 0 || peer.pendingCount > 0);
+  while (Date.now() < deadline && busy()) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
 }
 
 /** Text frames on a WebSocket are dropped; say so through the peer's logger rather than the console. */
@@ -175,6 +228,7 @@ function checkPeerOptions(options: OpenPeerOptions): void {
   positive('maxPendingCalls', options.maxPendingCalls);
   positive('maxConcurrentHandlers', options.maxConcurrentHandlers);
   positive('maxStreamBuffer', options.maxStreamBuffer);
+  positive('heartbeatMs', options.heartbeatMs);
   const timeout = options.timeoutMs;
   if (timeout !== undefined && timeout !== 0 && timeout !== Infinity && !(timeout > 0)) {
     throw new SparrowError(ErrorCode.InvalidParams, `timeoutMs must be a positive number, 0 or Infinity (got ${String(timeout)})`);

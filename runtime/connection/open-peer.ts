@@ -7,7 +7,7 @@ import type { SparrowError } from '../errors.ts';
 import { serialisersOf } from '../envelope/codec.ts';
 import { createMessageLink, type MessageLinkOptions } from './message-link.ts';
 import { missingSerialiser } from '../serialisation/serialiser.ts';
-import { createCorePeer } from '../rpc/peer-core.ts';
+import { createCorePeer, peerSession } from '../rpc/peer-core.ts';
 import type { Peer, PeerOptions } from '../rpc/types.ts';
 import type { Transport } from '../transport/transport.ts';
 import { connectWebSocket, type ConnectWebSocketOptions } from '../transport/websocket.ts';
@@ -50,7 +50,8 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
   const link = createMessageLink(transport, linkOptions);
   try {
     checkSerialiser(options);
-    return createCorePeer(link, options);
+    // What the transport knows about an accepted connection is what `authenticate` gets.
+    return createCorePeer(link, transport.facts === undefined || options.connection !== undefined ? options : { ...options, connection: transport.facts });
   } catch (error) {
     // A bad option must not leak the connection the caller handed over.
     transport.close();
@@ -64,8 +65,9 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
  * reported to `options.logger` (when given) and dropped.
  *
  * Rejects with `connection-failed` (refused, timed out), `aborted`,
- * `unsupported` when there is no WebSocket class, and the errors of
- * {@link openPeer} for bad options.
+ * `unsupported` when there is no WebSocket class, `permission-denied` when
+ * the listener refused `credentials` (given with `features` including
+ * `sessionFeature`), and the errors of {@link openPeer} for bad options.
  */
 export async function connectWebSocketPeer(url: string, options: ConnectWebSocketPeerOptions = {}): Promise<Peer> {
   const connectOptions: ConnectWebSocketOptions = {};
@@ -75,7 +77,24 @@ export async function connectWebSocketPeer(url: string, options: ConnectWebSocke
   const logger = options.logger;
   if (logger !== undefined) connectOptions.onProtocolError = (error: SparrowError) => logger.warn(`message from ${url} dropped: ${error.message}`, error);
   const transport = await connectWebSocket(url, connectOptions);
-  return openPeer(transport, options);
+  // With `features: [sessionFeature]` and `credentials`: the same handshake as connectPeer (features, then #sys.hello).
+  return greetPeer(openPeer(transport, options));
+}
+
+/**
+ * The connecting side's session handshake (`#sys.features`, then the
+ * credential in `#sys.hello`) for a peer with the session part; nothing for
+ * one without. Resolves with the peer; on failure closes it and rejects
+ * (`permission-denied` when the listener refused the credential).
+ */
+export async function greetPeer(peer: Peer): Promise<Peer> {
+  try {
+    await peerSession(peer)?.ready();
+  } catch (error) {
+    peer.close();
+    throw error;
+  }
+  return peer;
 }
 
 /**

@@ -10,14 +10,14 @@
  * try/catch or async functions, and a failure becomes the answer.
  */
 import type { MessageId, NotificationMessage, Params, RequestMessage, ResponseMessage } from '../envelope/message.ts';
-import { ErrorCode, SparrowError, toWireError } from '../errors.ts';
+import { ErrorCode, SparrowError, toWireError, type WireError } from '../errors.ts';
 import type { CallbacksPart, DispatchApi, Incoming, StreamsPart } from './features.ts';
 import { isThenable } from './guards.ts';
 import { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
 import type { Outbox } from './outbox.ts';
 import { SYSTEM_NAMESPACE, describeTarget } from './registry.ts';
-import type { CallbackStyle, CallContext, Handler, Peer, PeerFeature, Registration, Registry } from './types.ts';
+import type { CallbackStyle, CallContext, Handler, Identity, Peer, PeerFeature, Registration, Registry } from './types.ts';
 
 /** Default limit of handlers running at once for the other side. */
 export const DEFAULT_MAX_CONCURRENT_HANDLERS = 1_000;
@@ -33,6 +33,10 @@ export interface DispatcherOptions {
   readonly registries: readonly Registry[];
   readonly maxConcurrentHandlers: number;
   readonly callerIdentity: unknown;
+  /** Who the other side is now (set by the session once it authenticated). */
+  identity?(): Identity | undefined;
+  /** False: exceptions that are not `SparrowError`s are answered with a generic message and an id (`PeerOptions.exposeErrors`). */
+  readonly exposeErrors?: boolean;
   /** The optional parts the peer has now (read at each use: parts are installed late). */
   readonly parts: { readonly streams?: StreamsPart | undefined; readonly callbacks?: CallbacksPart | undefined };
   /** Installs what a registration needs before it runs. */
@@ -134,7 +138,8 @@ export class Dispatcher implements DispatchApi {
       return;
     }
     if (message.ack) this.outbox.sendAck(message.id, message.format);
-    const call = new IncomingCall(this.options.peer, message.target, namespace, message.id, message.format, this.options.callerIdentity, message.requestType === 'quiet', callbackStyles);
+    const { options } = this;
+    const call = new IncomingCall(options.peer, message.target, namespace, message.id, message.format, options.callerIdentity, message.requestType === 'quiet', callbackStyles, options.identity?.());
     if (message.requestType === 'silent') {
       // What the reference intends (§7.4; its own implementation sends nothing):
       // an empty response on delivery, then run the handler with no answer.
@@ -157,7 +162,8 @@ export class Dispatcher implements DispatchApi {
       this.logger.warn(`notification ${describeTarget(namespace, message.target)} dropped: ${this.options.maxConcurrentHandlers} handlers are running`);
       return;
     }
-    const call = new IncomingCall(this.options.peer, message.target, namespace, undefined, message.format, this.options.callerIdentity, false, undefined);
+    const { options } = this;
+    const call = new IncomingCall(options.peer, message.target, namespace, undefined, message.format, options.callerIdentity, false, undefined, options.identity?.());
     this.active++;
     void this.runNotification(call, handler, params, hooks);
   }
@@ -240,7 +246,7 @@ export class Dispatcher implements DispatchApi {
   private answerError(call: IncomingCall, error: unknown): void {
     if (call.silenced) return;
     this.logger.debug(`handler ${describeTarget(call.namespace, call.target)} failed`, error);
-    this.outbox.sendException(call.id!, toWireError(error), call.format);
+    this.outbox.sendException(call.id!, this.options.exposeErrors !== false || error instanceof SparrowError ? toWireError(error) : hiddenError(error, call, this.logger), call.format);
   }
 
   private end(call: IncomingCall): void {
@@ -262,6 +268,19 @@ export class Dispatcher implements DispatchApi {
       this.active--;
     }
   }
+}
+
+let hiddenErrorCount = 0;
+
+/**
+ * `exposeErrors: false`: an exception that is not a typed error may hold
+ * server details (paths, SQL); the caller gets a generic message with an
+ * id, and the log gets the exception under the same id.
+ */
+function hiddenError(error: unknown, call: IncomingCall, logger: Logger): WireError {
+  const id = `${Date.now().toString(36)}-${(++hiddenErrorCount).toString(36)}`;
+  logger.error(`handler ${describeTarget(call.namespace, call.target)} failed (error id ${id})`, error);
+  return { cat: 'e', type: 'Error', msg: `internal error (id ${id})` };
 }
 
 /** The validation hook, then the handler. */

@@ -11,7 +11,7 @@ import type { CallLocals, CallTable, PendingEntry } from './call-table.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
 import type { Outbox } from './outbox.ts';
-import type { CallbackStyle, CallOptions, CallStream, Handler, ParamKind, Peer, PeerFeature, StreamOptions } from './types.ts';
+import type { CallbackStyle, CallOptions, CallStream, Handler, Identity, ParamKind, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
 
 /** A decoded message with the format it arrived in. */
 export type Incoming<M extends IncomingMessage | RequestMessage | NotificationMessage> = M & { format: WireFormat };
@@ -40,6 +40,29 @@ export interface CallbacksPart {
   onNotification(message: Incoming<NotificationMessage>): void;
 }
 
+/** The session part (session.ts): features, hello and authentication, heartbeat, close reasons. */
+export interface SessionPart {
+  /** Who the other side is (see `CallContext.identity`). */
+  readonly identity: Identity | undefined;
+  /** The reason the other side gave before closing (`#sys.close`), if any. */
+  readonly remoteReason: string | undefined;
+  /** Every incoming message passes here first: false when the session took it (held, answered or consumed). */
+  admit(message: IncomingMessage): boolean;
+  /**
+   * The handshake, once: `#sys.features` (when `credentials` or
+   * `heartbeatMs` is set), the heartbeat, then, when `sayHello` (the
+   * connecting side), `#sys.hello`. Rejects with `permission-denied` when
+   * `authenticate` refused the credential.
+   */
+  ready(sayHello?: boolean): Promise<void>;
+  /** True once the other side listed `extension` (in `#sys.features` or its `#sys.hello`). */
+  remoteListed(extension: string): boolean;
+  /** Tells the other side why, when it listed `close-reason`; nothing otherwise. */
+  sendReason(code: string, message: string): void;
+  /** `sendReason`, then closes the connection with `message` as the close's cause. */
+  closeWithReason(code: string, message: string): void;
+}
+
 /** What a part may ask of the dispatcher. */
 export interface DispatchApi {
   /** Runs `handler` for a request and answers it (limits, ack, params checks included). */
@@ -61,6 +84,14 @@ export interface PeerCore {
   /** The format this side starts calls in (§8). */
   readonly format: Readonly<WireFormat>;
   readonly isClosed: boolean;
+  /** The options the peer was made with (the session part reads its settings here). */
+  readonly options: PeerOptions;
+  /** This side's extension names, as `#sys.features` reports them. */
+  extensions(): string[];
+  /** Routes an incoming message as if it had just arrived (the session releases what it held). */
+  deliver(message: IncomingMessage): void;
+  /** Closes the connection now: pending calls, streams and callbacks fail with `connection-closed` carrying `reason`. */
+  terminate(reason: SparrowError): void;
   /** True once `remoteFeatures()` reported `extension`. */
   remoteHas(extension: string): boolean;
   /**
@@ -83,6 +114,6 @@ export interface PeerCore {
 }
 
 /** Defines a feature whose part is built by `install`. */
-export function defineFeature<P>(key: 'streams' | 'callbacks', extensions: readonly string[], install: (core: PeerCore) => P): PeerFeature {
+export function defineFeature<P>(key: 'streams' | 'callbacks' | 'session', extensions: readonly string[], install: (core: PeerCore) => P): PeerFeature {
   return Object.freeze({ key, extensions: Object.freeze([...extensions]), install: install as (core: never) => unknown });
 }

@@ -1,8 +1,9 @@
 /**
  * The shape checks every part of rpc/ (and the schema glue) shares: one
- * definition each of "a promise", "an iterable" and how one is opened.
+ * definition each of "a promise", "an iterable", how one is opened, and
+ * whether an identity is in a member's `@auth` groups.
  */
-import type { ParamKind } from './types.ts';
+import type { Identity, ParamKind } from './types.ts';
 
 /** True for a promise or any object with a `then` method. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -27,4 +28,15 @@ export function detectParamKind(value: unknown): ParamKind {
     if (Symbol.iterator in value && typeof (value as { next?: unknown }).next === 'function') return 'iterable';
   }
   return 'value';
+}
+
+/**
+ * May a caller with `identity` call a member with these `@auth` groups (the
+ * default rule of `registerService`)? No groups: anyone; an empty list: any
+ * identity; else one group in common.
+ */
+export function inGroups(identity: Identity | undefined, groups: readonly string[] | undefined): boolean {
+  if (groups === undefined) return true;
+  if (identity === undefined) return false;
+  return groups.length === 0 || groups.some((group) => identity.groups.includes(group));
 }

@@ -4,7 +4,7 @@
  */
 import type { MessageId, WireFormat } from '../envelope/message.ts';
 import type { SparrowError } from '../errors.ts';
-import type { CallbackStyle, CallContext, Peer } from './types.ts';
+import type { CallbackStyle, CallContext, Identity, Peer } from './types.ts';
 
 /** Paces a multipart answer (flow control): fed by `#sys.credit` grants, woken when the call stops. */
 export interface CallPacer {
@@ -21,6 +21,7 @@ export class IncomingCall implements CallContext {
   readonly id: MessageId | undefined;
   readonly format: WireFormat;
   readonly callerIdentity: unknown;
+  readonly identity: Identity | undefined;
   /** `rq`: answer without a result part (§7.4). */
   readonly quiet: boolean;
   readonly callbackStyles: Readonly<Record<string, CallbackStyle>> | undefined;
@@ -45,13 +46,15 @@ export class IncomingCall implements CallContext {
     callerIdentity: unknown,
     quiet: boolean,
     callbackStyles: Readonly<Record<string, CallbackStyle>> | undefined,
+    identity?: Identity,
   ) {
     this.peer = peer;
     this.target = target;
     this.namespace = namespace;
     this.id = id;
     this.format = format;
-    this.callerIdentity = callerIdentity;
+    this.identity = identity;
+    this.callerIdentity = callerIdentity ?? identity;
     this.quiet = quiet;
     this.callbackStyles = callbackStyles;
   }

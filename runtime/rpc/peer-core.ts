@@ -20,12 +20,12 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { CallTable, DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS, PendingCall, checkTimeout, type PendingEntry } from './call-table.ts';
 import { detectParamKind } from './guards.ts';
 import { DEFAULT_MAX_CONCURRENT_HANDLERS, Dispatcher } from './dispatcher.ts';
-import type { CallbacksPart, Incoming, PeerCore, StreamsPart } from './features.ts';
+import type { CallbacksPart, Incoming, PeerCore, SessionPart, StreamsPart } from './features.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { Outbox } from './outbox.ts';
 import { SYSTEM_NAMESPACE, createRegistry } from './registry.ts';
 import { createSystemTargets } from './system-service.ts';
-import type { CallOptions, CallStream, ExportOptions, Handler, NotifyOptions, Peer, PeerFeature, PeerOptions, Registry, StreamOptions } from './types.ts';
+import type { CallOptions, CallStream, ExportOptions, Handler, Identity, NotifyOptions, Peer, PeerFeature, PeerOptions, Registry, StreamOptions } from './types.ts';
 
 /** Default limit of unread multipart parts buffered per stream. */
 export const DEFAULT_MAX_STREAM_BUFFER = 10_000;
@@ -72,7 +72,8 @@ class PeerImpl implements Peer, PeerCore {
   readonly logger: Logger;
   readonly maxStreamBuffer: number;
   /** The optional parts installed so far, by key. */
-  readonly parts: { streams?: StreamsPart; callbacks?: CallbacksPart } = {};
+  readonly parts: { streams?: StreamsPart; callbacks?: CallbacksPart; session?: SessionPart } = {};
+  readonly options: PeerOptions;
   private readonly link: MessageLink;
   private readonly own: Registry = createRegistry();
   private readonly defaultTimeoutMs: number;
@@ -87,6 +88,7 @@ class PeerImpl implements Peer, PeerCore {
 
   constructor(link: MessageLink, options: PeerOptions) {
     this.link = link;
+    this.options = options;
     this.remote = link.remote;
     this.logger = options.logger ?? consoleLogger;
     this.defaultTimeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -101,6 +103,8 @@ class PeerImpl implements Peer, PeerCore {
       credit: (id, n, batch) => this.parts.streams?.onCredit(id, n, batch),
       registries: () => registries,
       features: () => this.extensions(),
+      describe: options.describe !== false,
+      identity: () => this.identity,
     });
     this.dispatcher = new Dispatcher({
       peer: this,
@@ -110,10 +114,16 @@ class PeerImpl implements Peer, PeerCore {
       registries,
       maxConcurrentHandlers: checkLimit('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS),
       callerIdentity: options.callerIdentity,
+      identity: () => this.identity,
+      exposeErrors: options.exposeErrors !== false,
       parts: this.parts,
       use: (features) => this.use(features),
     });
     if (options.features !== undefined) this.use(options.features);
+    // Fail closed: an `authenticate` hook nobody runs would let everyone in.
+    if ((options.authenticate !== undefined || options.credentials !== undefined || options.heartbeatMs !== undefined) && this.parts.session === undefined) {
+      throw new SparrowError(ErrorCode.InvalidParams, 'authenticate, credentials and heartbeatMs need the session part (give the peer sessionFeature, or use the Node endpoints)');
+    }
     this.closed = new Promise<void>((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -151,9 +161,14 @@ class PeerImpl implements Peer, PeerCore {
     }
   }
 
+  /** Who the other side is (the session part's verdict). */
+  get identity(): Identity | undefined {
+    return this.parts.session?.identity;
+  }
+
   /** `#sys.features`: the core's extensions plus the installed parts', sorted. */
-  private extensions(): string[] {
-    const names = ['cancel', 'describe'];
+  extensions(): string[] {
+    const names = this.options.describe === false ? ['cancel'] : ['cancel', 'describe'];
     for (const feature of this.installed) names.push(...feature.extensions);
     return [...new Set(names)].sort();
   }
@@ -205,8 +220,7 @@ class PeerImpl implements Peer, PeerCore {
 
   close(): void {
     if (this.closeReason !== undefined) return;
-    this.finalize(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} was closed by this side`));
-    this.link.close();
+    this.terminate(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} was closed by this side`));
   }
 
   request(
@@ -278,8 +292,20 @@ class PeerImpl implements Peer, PeerCore {
     return new SparrowError(ErrorCode.ConnectionClosed, `${target}: ${reason?.message ?? 'connection closed'}`, reason?.cause === undefined ? {} : { cause: reason.cause });
   }
 
+  deliver(message: IncomingMessage): void {
+    this.receive(message);
+  }
+
+  terminate(reason: SparrowError): void {
+    if (this.closeReason !== undefined) return;
+    this.finalize(reason);
+    this.link.close();
+  }
+
   private receive(message: IncomingMessage): void {
     if (this.closeReason !== undefined) return;
+    // The session may hold a request until the other side is authenticated.
+    if (this.parts.session !== undefined && !this.parts.session.admit(message)) return;
     try {
       switch (message.kind) {
         case 'request':
@@ -345,12 +371,15 @@ class PeerImpl implements Peer, PeerCore {
     }
     this.logger.error(`protocol error from ${this.remote}, closing: ${error.message}`, ...details);
     if (this.closeReason !== undefined) return;
+    // Said only to a peer that listed close-reason; the link closes the transport after this returns.
+    this.parts.session?.sendReason(error.code, error.message);
     this.finalize(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} closed after a protocol error: ${error.message}`, { cause: error }));
     this.link.close();
   }
 
   private onLinkClose(error?: Error): void {
-    const message = error === undefined ? `connection to ${this.remote} closed` : `connection to ${this.remote} broke: ${error.message}`;
+    const said = this.parts.session?.remoteReason;
+    const message = error === undefined ? `connection to ${this.remote} closed${said === undefined ? '' : ` (${said})`}` : `connection to ${this.remote} broke: ${error.message}`;
     this.finalize(new SparrowError(ErrorCode.ConnectionClosed, message, error === undefined ? {} : { cause: error }));
   }
 
@@ -423,4 +452,9 @@ export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Pe
  */
 export function usePeerFeatures(peer: Peer, features: readonly PeerFeature[]): void {
   if (peer instanceof PeerImpl) peer.use(features);
+}
+
+/** The session part of a peer made here with `sessionFeature` (session.ts), else undefined. */
+export function peerSession(peer: Peer): SessionPart | undefined {
+  return peer instanceof PeerImpl ? peer.parts.session : undefined;
 }

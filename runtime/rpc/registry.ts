@@ -37,6 +37,7 @@ class MapRegistry implements Registry {
       callbacks: options.callbacks,
       guard: options.guard,
       decodeParams: options.decodeParams,
+      auth: options.auth,
       features: options.features,
     };
     targets.set(name, registration);

@@ -6,7 +6,8 @@
  */
 import type { MessageId } from '../envelope/message.ts';
 import { SYSTEM_NAMESPACE, attachedServiceDescriptors } from './registry.ts';
-import type { Registration, Registry } from './types.ts';
+import { inGroups } from './guards.ts';
+import type { Identity, Registration, Registry } from './types.ts';
 
 /**
  * Extension names a peer with every part (`createPeer`) reports from
@@ -30,18 +31,31 @@ export interface SystemHooks {
   registries?(): readonly Registry[];
   /** The extension names to report (`#sys.features`), sorted; default `PEER_FEATURES`. */
   features?(): readonly string[];
+  /** False: no `#sys.describe` (answered not-found). Default true. */
+  describe?: boolean;
+  /** Who the caller is: `#sys.describe` lists only what it may call. */
+  identity?(): Identity | undefined;
+}
+
+/** A service descriptor without the members the caller may not call (descriptors are opaque here: only `methods[].auth` is read). */
+function visibleService(descriptor: unknown, identity: Identity | undefined): unknown {
+  const methods = (descriptor as { methods?: unknown }).methods;
+  if (!Array.isArray(methods)) return descriptor;
+  return { ...(descriptor as object), methods: methods.filter((member: { auth?: readonly string[] }) => inGroups(identity, member.auth)) };
 }
 
 /** Every exported target once (the first registry wins, as in lookup), sorted by namespace then name. */
-function describeTargets(registries: readonly Registry[]): { namespace: string; name: string; multipart: boolean }[] {
-  const seen = new Map<string, { namespace: string; name: string; multipart: boolean }>();
+function describeTargets(registries: readonly Registry[], identity: Identity | undefined): { namespace: string; name: string; multipart: boolean }[] {
+  const seen = new Map<string, { namespace: string; name: string; multipart: boolean } | undefined>();
   for (const registry of registries) {
-    for (const { namespace, name, multipart } of registry.entries()) {
+    for (const { namespace, name, multipart, auth } of registry.entries()) {
       const key = `${namespace}\u0000${name}`;
-      if (!seen.has(key)) seen.set(key, { namespace, name, multipart });
+      // A hidden first registration still hides what it shadows.
+      if (!seen.has(key)) seen.set(key, inGroups(identity, auth) ? { namespace, name, multipart } : undefined);
     }
   }
-  return [...seen.values()].sort((a, b) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1));
+  const visible = [...seen.values()].filter((target) => target !== undefined);
+  return visible.sort((a, b) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1));
 }
 
 function system(name: string, handler: Registration['handler']): [string, Registration] {
@@ -50,7 +64,7 @@ function system(name: string, handler: Registration['handler']): [string, Regist
 
 /** The `#sys` targets of one peer, by name. */
 export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Registration> {
-  return new Map([
+  const targets = new Map([
     // {r: "ping", s: "#sys"} → "pong"
     system('ping', () => 'pong'),
     // {r: "features", s: "#sys"} → ["batch", "cancel", "credit", "describe"]
@@ -60,9 +74,11 @@ export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Reg
     // `targets`: every exported target, schema or not, so tools can list a schema-less peer too.
     system('describe', (_params, ctx) => {
       const registries = hooks.registries?.() ?? [];
+      const identity = hooks.identity?.();
+      const services = [...attachedServiceDescriptors(ctx.peer), ...registries.flatMap((r) => attachedServiceDescriptors(r))];
       return {
-        services: [...attachedServiceDescriptors(ctx.peer), ...registries.flatMap((r) => attachedServiceDescriptors(r))],
-        targets: describeTargets(registries),
+        services: services.map((descriptor) => visibleService(descriptor, identity)),
+        targets: describeTargets(registries, identity),
       };
     }),
     // {n: "cancel", s: "#sys"} [{id: N}]: unknown or finished ids are ignored
@@ -82,4 +98,6 @@ export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Reg
       return undefined;
     }),
   ]);
+  if (hooks.describe === false) targets.delete('describe');
+  return targets;
 }

@@ -6,6 +6,7 @@
  */
 import type { MessageId, Params, SerialiserCode, ChainLayout, WireFormat } from '../envelope/message.ts';
 import type { SparrowError } from '../errors.ts';
+import type { ConnectionFacts } from '../wire.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -35,6 +36,31 @@ export type NotifyCallback = (params?: Params) => void;
 /** A callee-side callback param in request style: resolves with what the caller's function returned. */
 export type RequestCallback = (params?: Params) => Promise<unknown>;
 
+/** Who the other side of a connection is, as `authenticate` (or a TLS client certificate) established. */
+export interface Identity {
+  /** The user or service, e.g. a user name or a certificate's CN. */
+  readonly subject: string;
+  /** What `@auth("group")` members are checked against. */
+  readonly groups: readonly string[];
+}
+
+/** What a listener's `authenticate` hook is given for one connection. */
+export interface AuthenticateRequest extends ConnectionFacts {
+  /** The other end, for logs. */
+  readonly remote: string;
+  /** What the client sent in `#sys.hello` (`connectPeer`'s `credentials`); `undefined` when it sent none. */
+  readonly credentials: unknown;
+}
+
+/**
+ * Decides who the other side of a connection is: returns its identity, or
+ * throws (rejects) to refuse the connection. A refusal answers the waiting
+ * requests with `permission-denied` and closes the connection; a thrown
+ * `SparrowError`'s message is the reason the client is told, any other
+ * exception gives a generic reason.
+ */
+export type Authenticate = (request: AuthenticateRequest) => Identity | Promise<Identity>;
+
 /**
  * What a handler receives besides its params. One object per incoming call;
  * `signal` is created on first access so that handlers that never look at it
@@ -57,7 +83,13 @@ export interface CallContext {
   readonly id: MessageId | undefined;
   /** The wire format the call arrived in (the response uses it too). */
   readonly format: WireFormat;
-  /** Whatever `PeerOptions.callerIdentity` said about the other side (for example the authenticated user). */
+  /**
+   * Who the caller is: what `authenticate` returned for this connection,
+   * else the subject (CN) of its verified TLS client certificate, else
+   * `undefined`. `@auth("group")` members check its `groups`.
+   */
+  readonly identity: Identity | undefined;
+  /** `PeerOptions.callerIdentity` when set, else `identity` (kept for older handlers; prefer `identity`). */
   readonly callerIdentity: unknown;
 }
 
@@ -90,6 +122,8 @@ export interface ExportOptions {
    * (after `guard`); throw `invalid-params` to refuse the call.
    */
   decodeParams?: (params: Params, ctx: CallContext) => Params;
+  /** The `@auth` groups `guard` checks: `#sys.describe` lists the target only to callers in one of them. */
+  auth?: readonly string[];
   /**
    * Peer features this target needs (`streamsFeature` for a multipart
    * target, `callbacksFeature` for callback or iterable params): a peer
@@ -108,6 +142,7 @@ export interface Registration {
   readonly callbacks: Readonly<Record<string, CallbackStyle>> | undefined;
   readonly guard?: ((ctx: CallContext) => void | Promise<void>) | undefined;
   readonly decodeParams?: ((params: Params, ctx: CallContext) => Params) | undefined;
+  readonly auth?: readonly string[] | undefined;
   readonly features?: readonly PeerFeature[] | undefined;
 }
 
@@ -172,8 +207,33 @@ export interface PeerOptions {
   maxMessageBytes?: number;
   /** Where diagnostics go. Default: warnings and errors to the console. */
   logger?: Logger;
-  /** Passed to every handler as `ctx.callerIdentity` (who the other side is, as the transport or an auth hook established). */
+  /** Passed to every handler as `ctx.callerIdentity` (older API: prefer `authenticate` and `ctx.identity`). */
   callerIdentity?: unknown;
+  /**
+   * Session (docs/security.md): establishes `ctx.identity` for the other
+   * side. Requests other than `#sys.features`, `#sys.ping` and `#sys.hello`
+   * wait until it has run, on `#sys.hello` or on the first other request.
+   */
+  authenticate?: Authenticate;
+  /** Session: the credential sent in `#sys.hello`, only to a peer whose `#sys.features` lists `hello`. */
+  credentials?: unknown;
+  /**
+   * Session: sends `#sys.ping` every `heartbeatMs` to a peer whose
+   * `#sys.features` lists `heartbeat`, and closes the connection when it
+   * stays silent two intervals (pending calls fail with `connection-closed`).
+   * Default: off.
+   */
+  heartbeatMs?: number;
+  /** What the transport knows about the other end (set by the endpoints; read by `authenticate`). */
+  connection?: ConnectionFacts | undefined;
+  /**
+   * Answer exceptions that are not `SparrowError`s with their message
+   * (default true, as the reference does). `false`: the caller gets a generic
+   * message with an id, and the exception is logged here with that id.
+   */
+  exposeErrors?: boolean;
+  /** Answer `#sys.describe` (default true; it lists only what the caller may call). */
+  describe?: boolean;
   /**
    * The optional parts this peer has from the start (`streamsFeature`,
    * `callbacksFeature`). `createPeer` and the Node endpoints give every

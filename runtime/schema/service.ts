@@ -10,7 +10,7 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import type { Params } from '../envelope/message.ts';
-import { isIterable, isThenable } from '../rpc/guards.ts';
+import { inGroups, isIterable, isThenable } from '../rpc/guards.ts';
 import { usePeerFeatures } from '../rpc/peer-core.ts';
 import { attachServiceDescriptor } from '../rpc/registry.ts';
 import type { CallbackStyle, CallContext, CallOptions, ExportOptions, Handler, ParamKind, Peer } from '../rpc/types.ts';
@@ -64,8 +64,9 @@ export interface ServiceRegistration<T = Record<string, TopicPublisher<unknown>>
 /** Options of {@link registerService}. */
 export interface RegisterOptions {
   /**
-   * Decides whether the caller may use a member that has `@auth` groups
-   * (fail closed: without a hook such members answer `permission-denied`).
+   * Decides whether the caller may use a member that has `@auth` groups.
+   * Default: the caller's `ctx.identity` is in one of the groups (no
+   * identity: refused with `permission-denied`). Give a hook for other rules.
    */
   authorize?: (ctx: CallContext, groups: readonly string[]) => boolean | Promise<boolean>;
   /** Validate incoming params (default true). */
@@ -158,7 +159,8 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
  * shared by many peers) under the service's namespace.
  *
  * Before user code runs: `@auth` members are refused with
- * `permission-denied` unless `options.authorize` allows (fail closed), and
+ * `permission-denied` unless the caller's identity is in one of their
+ * groups (or `options.authorize` allows: fail closed), and
  * params are validated (`invalid-params`, cat r `InvalidParams`). Results
  * are converted to the wire form; a thrown generated error travels typed.
  * Topics are exported as multipart subscriptions; publish through the
@@ -185,7 +187,7 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
     const groups = member.auth;
     if (groups === undefined) return undefined;
     return async (ctx: CallContext): Promise<void> => {
-      const allowed = options.authorize === undefined ? false : await options.authorize(ctx, groups);
+      const allowed = options.authorize === undefined ? inGroups(ctx.identity, groups) : await options.authorize(ctx, groups);
       if (!allowed) throw new SparrowError(ErrorCode.PermissionDenied, `${member.name} requires one of the groups: ${groups.join(', ')}`);
     };
   };
@@ -193,6 +195,7 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
     const exportOptions: ExportOptions = { namespace: descriptor.namespace };
     const guard = guardOf(member);
     if (guard !== undefined) exportOptions.guard = guard;
+    if (member.auth !== undefined) exportOptions.auth = member.auth;
     if (definition.features.length > 0) exportOptions.features = definition.features;
     return exportOptions;
   };

@@ -8,9 +8,9 @@
  * feeds every chunk to one incremental chain decoder.
  */
 
-import type { ChainBytes } from '../wire.ts';
+import type { ChainBytes, ConnectionFacts } from '../wire.ts';
 
-export type { ChainBytes } from '../wire.ts';
+export type { ChainBytes, ConnectionFacts } from '../wire.ts';
 
 /** Handlers a transport calls; set once, before any data can arrive. */
 export interface TransportHandlers {
@@ -39,6 +39,8 @@ export interface Transport {
   readonly scheme: string;
   /** Human-readable description of the other end, for logs and errors. */
   readonly remote: string;
+  /** Accepted connections: what the transport knows about the other end (address, client certificate, upgrade request). */
+  readonly facts?: ConnectionFacts | undefined;
   /**
    * Installs the handlers. Data arriving before this call is buffered and
    * delivered when it is made.

@@ -7,7 +7,7 @@
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { guardConnect } from './connect-guard.ts';
 import { joinChain } from '../wire.ts';
-import type { ChainBytes, ConnectOptions, Transport, TransportHandlers } from './transport.ts';
+import type { ChainBytes, ConnectionFacts, ConnectOptions, Transport, TransportHandlers } from './transport.ts';
 
 /** WebSocket readyState values (the same in browsers and in `ws`). */
 const CONNECTING = 0;
@@ -51,6 +51,8 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export interface WebSocketTransportOptions {
   /** Describes the other end (default: the socket's url, or "websocket"). */
   remote?: string;
+  /** What a listener knows about the other end (see `Transport.facts`). */
+  facts?: ConnectionFacts;
   /** Scheme reported by the transport (default `ws`). */
   scheme?: string;
   /**
@@ -119,6 +121,7 @@ function binaryOf(data: unknown): Uint8Array | undefined {
 class WebSocketTransport implements Transport {
   readonly scheme: string;
   readonly remote: string;
+  readonly facts: ConnectionFacts | undefined;
   readonly #socket: WebSocketLike;
   readonly #onProtocolError: (error: SparrowError) => void;
   readonly #beforeSend: (() => void) | undefined;
@@ -138,6 +141,7 @@ class WebSocketTransport implements Transport {
     this.scheme = options.scheme ?? 'ws';
     const url = (socket as { url?: unknown }).url;
     this.remote = options.remote ?? (typeof url === 'string' && url !== '' ? url : 'websocket');
+    this.facts = options.facts;
     this.#onProtocolError = options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`));
     this.#beforeSend = options.beforeSend;
     // Browsers default to Blob, which is read asynchronously and could reorder chains.

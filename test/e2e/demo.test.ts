@@ -45,9 +45,12 @@ async function runEntry(entry: string, args: readonly string[], timeoutMs: numbe
   return { code, stdout, stderr, ms: performance.now() - started };
 }
 
-/** Starts `demo:server` with the given listen URLs and waits for its `listening on` lines. */
+/** The token the servers of these tests require for `@auth` members (`--token`). */
+const TOKEN = 'demo-test-token';
+
+/** Starts `demo:server` with the given listen URLs (and `--token TOKEN`) and waits for its `listening on` lines. */
 async function startServer(urls: readonly string[], extra: readonly string[] = []): Promise<{ child: ChildProcess; urls: string[] }> {
-  const child = spawnArgv(tsNodeArgv(entryPoints.server, [...urls.flatMap((url) => ['--listen', url]), ...extra]), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawnArgv(tsNodeArgv(entryPoints.server, [...urls.flatMap((url) => ['--listen', url]), '--token', TOKEN, ...extra]), { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const listening = await waitForLines(child, /^listening on (\S+)$/, urls.length, 5_000);
     child.stdout!.resume();
@@ -144,12 +147,26 @@ describe('demo:server and demo:client as separate processes', { concurrency: tru
 
   for (const [serializer, layout] of [['json', '0.1.2'], ['msgpack', 'next'], ['cbor', '0.1.2']] as const) {
     it(`demo:client over tcp with --serializer ${serializer} --layout ${layout}: every call passes, exit 0`, { timeout: 30_000 }, async () => {
-      const run = await runEntry(entryPoints.client, ['--connect', server.urls[0]!, '--serializer', serializer, '--layout', layout], 20_000);
+      const run = await runEntry(entryPoints.client, ['--connect', server.urls[0]!, '--serializer', serializer, '--layout', layout, '--token', TOKEN], 20_000);
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
       assert.match(run.stdout, new RegExp(`· ${serializer} · layout ${layout.replace('.', '\\.')}`));
       assertFullRun(run.stdout, `${serializer}/${layout}`);
+      assert.match(run.stdout, /without the token the same call was refused: permission-denied/);
     });
   }
+
+  it('demo:client without --token: the @auth member is skipped with a hint, everything else passes', { timeout: 30_000 }, async () => {
+    const run = await runEntry(entryPoints.client, ['--connect', server.urls[0]!], 20_000);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /– notes\.delete\(id\) +@auth.* skipped \(the server wants its token for @auth members: demo:client --token <t>\)/);
+    assert.match(run.stdout, /14 calls: 14 ✓, 0 ✗, 1 skipped/);
+  });
+
+  it('demo:client with a wrong --token fails to connect, exit 1', { timeout: 30_000 }, async () => {
+    const run = await runEntry(entryPoints.client, ['--connect', server.urls[0]!, '--token', 'wrong'], 20_000);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /✗ connect tcp:.*wrong token/);
+  });
 
   // One combination at a time (its calls run together): twelve at once would start ~50 processes on 2 cores.
   describe('sparrowc call against the demo server, every transport × serialiser', { concurrency: 1 }, () => {
@@ -256,10 +273,23 @@ describe('demo:client against a reference-like peer', () => {
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
       for (const pattern of CALL_LINES.slice(0, 8)) assert.match(run.stdout, pattern);
       assert.match(run.stdout, /✓ #sys\.features\(\) +→ not found: a reference peer, no extensions/);
+      assert.doesNotMatch(run.stdout, /token pair/, 'no --token, no pair to mention');
       for (const name of ['notes.add', 'notes.get', 'notes.delete', 'notes.pick_color', 'notes.log', 'notes.changes', 'notes.put_blob', 'notes.list']) {
         assert.match(run.stdout, new RegExp(`– ${name.replace('.', '\\.')}.* skipped \\(reference peer\\)`));
       }
       assert.match(run.stdout, /7 calls: 7 ✓, 0 ✗, 8 skipped/);
+    } finally {
+      await reference.close();
+    }
+  });
+
+  it('with --token: says it skipped the token pair, and warns once that the token was not sent', { timeout: 20_000 }, async () => {
+    const reference = await listenReferenceDemoPeer();
+    try {
+      const run = await runEntry(entryPoints.client, ['--connect', reference.url, '--token', TOKEN], 15_000);
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, /the token pair \(refused without it, accepted with it\) skipped: the peer does not list hello/);
+      assert.equal(run.stderr.match(/credentials not sent/g)?.length, 1, run.stderr);
     } finally {
       await reference.close();
     }

@@ -169,6 +169,9 @@ describe('the Python demo server (generated) serves the TS demo client', () => {
   });
 });
 
+/** A full run of the Python demo client against the TS demo server: every call but the @auth one, which needs the server's token. */
+const TOKEN_RUN = /– notes\.delete +skipped \(the server wants its token for @auth members; a Python client cannot send one\)[\s\S]*14 calls: 14 ✓, 0 ✗, 1 skipped/;
+
 describe('the generated Python demo client passes against the TS demo server', () => {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   before(async () => {
@@ -182,7 +185,7 @@ describe('the generated Python demo client passes against the TS demo server', (
   });
 
   for (const engine of ['threaded', 'asyncio'] as const) {
-    it(`${engine}: every transport × serialiser, all 16 calls`, { timeout: 300_000 }, async (t) => {
+    it(`${engine}: every transport × serialiser, every call (notes.delete skipped: no token)`, { timeout: 300_000 }, async (t) => {
       if (!ready(t)) return;
       const combos = TRANSPORTS.flatMap((transport) => SERIALISERS.map((serializer) => ({ transport, serializer })));
       const runs = await inPairs(
@@ -193,7 +196,8 @@ describe('the generated Python demo client passes against the TS demo server', (
       );
       const failed = combos.flatMap((combo, i) => {
         const run = runs[i]!;
-        const ok = run.code === 0 && /16 calls: 16 ✓, 0 ✗/.test(run.stdout) && /✓ notes\.get\(id="missing"\)\s+→ raised NotFound\(id='missing'\)/.test(run.stdout);
+        // The demo server wants its token for @auth members, which a Python (reference runtime) client cannot send: notes.delete is skipped.
+        const ok = run.code === 0 && TOKEN_RUN.test(run.stdout) && /✓ notes\.get\(id="missing"\)\s+→ raised NotFound\(id='missing'\)/.test(run.stdout);
         return ok ? [] : [`${combo.transport} ${combo.serializer}: exit ${run.code}\n${run.stdout}`];
       });
       assert.deepEqual(failed, []);
@@ -205,7 +209,7 @@ describe('the generated Python demo client passes against the TS demo server', (
     const { argv, env } = pythonDemoCommand('client', ['--connect', server!.urls.ws, '--serializer', 'cbor', '--layout', 'next', '--async']);
     const run = await runToEnd(argv, env, 90_000);
     assert.equal(run.code, 0, run.stdout);
-    assert.match(run.stdout, /16 calls: 16 ✓, 0 ✗/);
+    assert.match(run.stdout, TOKEN_RUN);
   });
 
   it('a usage error exits 2 with the usage line', { timeout: 60_000 }, async (t) => {

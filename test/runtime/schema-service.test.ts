@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  ALL_PEER_FEATURES,
   SchemaError,
   createClient,
   createRegistry,
   defineService,
   isSparrowError,
   registerService,
+  sessionFeature,
+  type PeerOptions,
   type ServiceDescriptor,
   type SchemaErrorOptions,
 } from 'sparrow-rpc';
@@ -70,8 +73,8 @@ interface Client {
 
 const Things = defineService<Client, unknown>(descriptor, { 't.NotFound': NotFound });
 
-function setup(authorize?: () => boolean) {
-  const pair = createPeerPair();
+function setup(authorize?: () => boolean, server?: PeerOptions) {
+  const pair = createPeerPair(server === undefined ? {} : { server });
   const logged: string[] = [];
   const registration = registerService<{ changes: { publish(item: Item): void } }>(
     pair.server,
@@ -141,6 +144,14 @@ describe('schema service glue', () => {
     await assert.rejects(setup().client.reset(), (e: unknown) => isSparrowError(e, 'permission-denied'));
     await assert.rejects(setup(() => false).client.reset(), (e: unknown) => isSparrowError(e, 'permission-denied'));
     await setup(() => true).client.reset();
+  });
+
+  it('@auth admits, by default, a caller whose identity is in one of the groups', async () => {
+    const as = (groups: string[]): PeerOptions => ({ features: [...ALL_PEER_FEATURES, sessionFeature], authenticate: () => ({ subject: 'ann', groups }) });
+    await setup(undefined, as(['staff', 'admin'])).client.reset();
+    await assert.rejects(setup(undefined, as(['staff'])).client.reset(), (e: unknown) => isSparrowError(e, 'permission-denied'));
+    // A hook replaces the group rule.
+    await assert.rejects(setup(() => false, as(['admin'])).client.reset(), (e: unknown) => isSparrowError(e, 'permission-denied'));
   });
 
   it('stream results, stream params and both callback styles', async () => {

@@ -7,6 +7,8 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ErrorCode, SparrowError } from '../../errors.ts';
+import type { TLSSocket } from 'node:tls';
+import type { ConnectionFacts, PeerCertificate } from '../../wire.ts';
 import type { Listener, Transport } from '../transport.ts';
 import { createSocketTransport, type StreamTransport } from './stream.ts';
 
@@ -42,12 +44,30 @@ export async function listenOnPort(
   return serveSockets(`${scheme}://${formatHostPort(host, address.port)}`, {
     server,
     event,
-    wrap: (socket) => createSocketTransport(socket, scheme, remoteOf(socket as Socket)),
+    wrap: (socket) => {
+      const transport = createSocketTransport(socket, scheme, remoteOf(socket as Socket));
+      transport.facts = socketFacts(socket as Socket);
+      return transport;
+    },
     onConnection,
   });
 }
 
 /** Options for {@link serveSockets}. */
+/** The remote address, and for TLS the client certificate the handshake verified (none without `ca`). */
+export function socketFacts(socket: Socket): ConnectionFacts {
+  const facts: { remoteAddress?: string; peerCertificate?: PeerCertificate } = {};
+  if (socket.remoteAddress !== undefined) facts.remoteAddress = socket.remoteAddress;
+  const tlsSocket = socket as Partial<TLSSocket>;
+  if (typeof tlsSocket.getPeerCertificate === 'function' && tlsSocket.authorized === true) {
+    const certificate = tlsSocket.getPeerCertificate();
+    if (certificate !== null && typeof certificate === 'object' && certificate.subject !== undefined) {
+      facts.peerCertificate = { subject: { ...certificate.subject }, issuer: { ...certificate.issuer }, fingerprint256: certificate.fingerprint256 };
+    }
+  }
+  return facts;
+}
+
 export interface ServeSocketsOptions {
   /** The listening server. */
   server: Server;

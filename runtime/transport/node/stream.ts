@@ -23,7 +23,7 @@
 import { Buffer } from 'node:buffer';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { ErrorCode, SparrowError } from '../../errors.ts';
-import type { ChainBytes, Transport, TransportHandlers } from '../transport.ts';
+import type { ChainBytes, ConnectionFacts, Transport, TransportHandlers } from '../transport.ts';
 import { FIRST_EARLY_FLUSH_WRITES } from './cork.ts';
 
 /** Chains at least this long skip the gather copy. */
@@ -59,6 +59,8 @@ export interface StreamTransportOptions {
 export class StreamTransport implements Transport {
   readonly scheme: string;
   readonly remote: string;
+  /** Set by the listener that accepted the socket. */
+  facts: ConnectionFacts | undefined = undefined;
   readonly #readable: Readable;
   readonly #writable: Writable;
   readonly #shutdown: () => void;

@@ -9,11 +9,11 @@ import https from 'node:https';
 import type net from 'node:net';
 import type { WebSocket } from 'ws';
 import { ErrorCode, SparrowError } from '../../errors.ts';
-import type { ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
+import type { ConnectionFacts, ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
 import { createWebSocketTransport, openWebSocketTransport, type WebSocketTransportOptions } from '../websocket.ts';
 import { corkPerTick } from './cork.ts';
 import { CLOSE_GRACE_MS } from './stream.ts';
-import { formatHostPort } from './socket-listener.ts';
+import { formatHostPort, socketFacts } from './socket-listener.ts';
 import { serverTlsOptions, tlsMaterial } from './tls.ts';
 
 /**
@@ -32,6 +32,51 @@ export interface WsOptions {
   maxMessageBytes?: number;
   /** Told about dropped text frames. Default: `console.warn`. */
   onProtocolError?: (error: SparrowError) => void;
+  /**
+   * Listener only: origins (`https://app.example:8443`) whose pages may
+   * connect, besides pages of the listener's own host; `['*']` admits every
+   * origin. A request without `Origin` (not a browser) is always admitted;
+   * any other is refused with HTTP 403.
+   */
+  allowedOrigins?: readonly string[];
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '']);
+
+/** Loopback names count as one host; a wildcard listener's own host is loopback. */
+function hostKey(hostname: string): string {
+  const name = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (LOOPBACK_NAMES.has(name) || name.startsWith('127.') || name === '0.0.0.0' || name === '::' || name.endsWith('.localhost')) return 'loopback';
+  return name;
+}
+
+/**
+ * The Origin check of a ws listener: no Origin (not a browser), an origin on
+ * the listener's own host, or one of `allowed` (`*`: any).
+ */
+export function originAllowed(origin: string | undefined, listenerHost: string, allowed: readonly string[] = []): boolean {
+  if (origin === undefined) return true;
+  if (allowed.includes('*')) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    // `null` (sandboxed frames, file: pages) and garbage name no host: only an explicit entry admits them.
+    return allowed.includes(origin);
+  }
+  if (hostKey(parsed.hostname) === hostKey(listenerHost)) return true;
+  return allowed.some((entry) => {
+    try {
+      return new URL(entry).origin === parsed.origin;
+    } catch {
+      return entry === origin;
+    }
+  });
+}
+
+/** The facts of an accepted WebSocket connection (for `authenticate`). */
+function upgradeFacts(request: http.IncomingMessage): ConnectionFacts {
+  return { ...socketFacts(request.socket), request: { url: request.url ?? '/', headers: { ...request.headers }, origin: request.headers.origin } };
 }
 
 /**
@@ -80,12 +125,21 @@ export async function listenWs(url: string, onConnection: (transport: Transport)
     response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('WebSocket only\n');
   });
   const { WebSocketServer } = await loadWs();
-  const wss = new WebSocketServer({ server, perMessageDeflate: false, maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  const allowedOrigins = options.allowedOrigins ?? [];
+  const wss = new WebSocketServer({
+    server,
+    perMessageDeflate: false,
+    maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    // Any web page may open a WebSocket to localhost: the browser's Origin is what tells them apart.
+    verifyClient: (info: { origin: string | undefined }, done: (result: boolean, code?: number, message?: string) => void) =>
+      done(originAllowed(info.origin, host, allowedOrigins), 403, 'Origin not allowed'),
+  });
   const open = new Set<Transport>();
   wss.on('connection', (socket: WebSocket, request: http.IncomingMessage) => {
     const transportOptions: WebSocketTransportOptions = {
       scheme,
       remote: formatHostPort(request.socket.remoteAddress ?? '?', request.socket.remotePort ?? 0),
+      facts: upgradeFacts(request),
     };
     if (options.onProtocolError !== undefined) transportOptions.onProtocolError = options.onProtocolError;
     transportOptions.beforeSend = corkPerTick(request.socket);
