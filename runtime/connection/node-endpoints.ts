@@ -6,7 +6,11 @@
 // Node only: Node's platform (every serialiser by default), as the Node entry installs it.
 import '../platform/node.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { DEFAULT_CHAIN_LIMITS } from '../framing/chain-decoder.ts';
 import { consoleLogger } from '../rpc/logger.ts';
+import { LISTENER_LOG_LINES, createLogLimiter, type LogLimiter } from '../rpc/log-limit.ts';
+import { closeConnection, connectionClose } from './connection-close.ts';
+import { LISTENER_LINK_DEFAULTS } from './link-limits.ts';
 import { ALL_PEER_FEATURES, setDefaultPeerFeatures, type Peer } from '../rpc/peer.ts';
 import { createRegistry, type Registry } from '../rpc/registry.ts';
 import type { Listener, TlsOptions, Transport } from '../transport/transport.ts';
@@ -52,7 +56,8 @@ export function connectOptionsOf(url: string, options: ConnectPeerOptions): Node
   if (options.tls !== undefined) out.tls = options.tls;
   if (options.connectTimeoutMs !== undefined) out.timeoutMs = options.connectTimeoutMs;
   if (options.signal !== undefined) out.signal = options.signal;
-  if (options.maxMessageBytes !== undefined) out.maxMessageBytes = options.maxMessageBytes;
+  // ws buffers a whole message before the chain decoder sees it: cap it at the chain limit.
+  out.maxMessageBytes = options.maxMessageBytes ?? options.limits?.maxChainSize ?? DEFAULT_CHAIN_LIMITS.maxChainSize;
   out.onProtocolError = protocolErrorReporter(url, options);
   return out;
 }
@@ -70,9 +75,19 @@ export interface ListenPeersOptions extends OpenPeerOptions {
   onPeer?: (peer: Peer) => void | Promise<void>;
   /** TLS material for `tls://` and `wss://` (`cert` and `key`; with `ca`, client certificates are required). */
   tls?: TlsOptions;
-  /** WebSocket only: larger incoming messages close the connection. */
+  /**
+   * WebSocket only: larger incoming messages close the connection (1009).
+   * Default: the chain limit (`limits.maxChainSize`, 10 MiB).
+   */
   maxMessageBytes?: number;
+  /** Most connections open at once; one more is closed as soon as it is accepted. Default DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number;
+  /** Most connections open at once from one remote address. Default 0 (off: load tests come from one loopback address). */
+  maxConnectionsPerAddress?: number;
 }
+
+/** Default most connections a listener holds at once. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /** A listening endpoint that makes one peer per accepted connection. */
 export interface PeerListener {
@@ -96,17 +111,33 @@ export interface PeerListener {
  */
 export async function listenPeers(url: string, options: ListenPeersOptions = {}): Promise<PeerListener> {
   const registry = options.registry ?? createRegistry();
-  const peerOptions: OpenPeerOptions = { ...options, registry };
+  // One log budget for the listener, which every connection's own budget draws on.
+  const protocolLogLimiter = options.protocolLogLimiter ?? createLogLimiter(LISTENER_LOG_LINES);
+  // A server faces unknown clients: its connections get deadlines and an output budget unless told otherwise.
+  const peerOptions: OpenPeerOptions = { ...LISTENER_LINK_DEFAULTS, ...definedOnly(options), registry, protocolLogLimiter };
   const logger = options.logger ?? consoleLogger;
   const onPeer = options.onPeer;
   const peers = new Set<Peer>();
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const maxPerAddress = options.maxConnectionsPerAddress ?? 0;
+  const perAddress = new Map<string, number>();
   let closing = false;
   // Bad limits should fail the listen call, not every connection later.
   checkPeerOptions(peerOptions);
+  if (!(maxConnections >= 1)) throw new SparrowError(ErrorCode.InvalidParams, 'maxConnections must be a positive number');
+  if (!(maxPerAddress >= 0)) throw new SparrowError(ErrorCode.InvalidParams, 'maxConnectionsPerAddress must be 0 (off) or a positive number');
 
   const accept = (transport: Transport): void => {
     if (closing) {
       transport.close();
+      return;
+    }
+    const address = addressOf(transport.remote);
+    const fromAddress = perAddress.get(address) ?? 0;
+    if (peers.size >= maxConnections || (maxPerAddress > 0 && fromAddress >= maxPerAddress)) {
+      const which = peers.size >= maxConnections ? `${maxConnections} connections` : `${maxPerAddress} connections from ${address}`;
+      if (protocolLogLimiter.allow()) logger.warn(`refused ${transport.remote}: the listener holds ${which}`);
+      closeConnection(transport, connectionClose('too-many-connections', `the listener holds ${which}`));
       return;
     }
     let peer: Peer;
@@ -117,7 +148,13 @@ export async function listenPeers(url: string, options: ListenPeersOptions = {})
       return;
     }
     peers.add(peer);
-    void peer.closed.then(() => peers.delete(peer));
+    perAddress.set(address, fromAddress + 1);
+    void peer.closed.then(() => {
+      peers.delete(peer);
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left > 0) perAddress.set(address, left);
+      else perAddress.delete(address);
+    });
     if (onPeer === undefined) return;
     const fail = (error: unknown): void => {
       logger.error(`onPeer failed for ${peer.remote}; closing that connection`, error);
@@ -133,8 +170,9 @@ export async function listenPeers(url: string, options: ListenPeersOptions = {})
 
   const listenOptions: NodeListenOptions = {};
   if (options.tls !== undefined) listenOptions.tls = options.tls;
-  if (options.maxMessageBytes !== undefined) listenOptions.maxMessageBytes = options.maxMessageBytes;
-  listenOptions.onProtocolError = protocolErrorReporter(url, options);
+  // ws buffers a whole message before the chain decoder sees it: cap it at the chain limit.
+  listenOptions.maxMessageBytes = options.maxMessageBytes ?? options.limits?.maxChainSize ?? DEFAULT_CHAIN_LIMITS.maxChainSize;
+  listenOptions.onProtocolError = protocolErrorReporter(url, { ...options, protocolLogLimiter });
   const listener: Listener = await listen(url, accept, listenOptions);
 
   let closed: Promise<void> | undefined;
@@ -154,10 +192,26 @@ export async function listenPeers(url: string, options: ListenPeersOptions = {})
   };
 }
 
-/** Text frames on a WebSocket are dropped; say so through the peer's logger rather than the console. */
+/** Text frames on a WebSocket are dropped; say so through the peer's logger rather than the console, one rate-limited line each. */
 function protocolErrorReporter(url: string, options: OpenPeerOptions): (error: SparrowError) => void {
   const logger = options.logger ?? consoleLogger;
-  return (error) => logger.warn(`message from ${url} dropped: ${error.message}`, error);
+  const limiter: LogLimiter = options.protocolLogLimiter ?? createLogLimiter();
+  return (error) => {
+    if (limiter.allow()) logger.warn(`message from ${url} dropped: ${error.message}`);
+  };
+}
+
+/** The address part of a transport's `remote` (host:port, [v6]:port, or a path for unix sockets). */
+function addressOf(remote: string): string {
+  const match = /^(.*):\d+$/.exec(remote);
+  return match === null ? remote : match[1]!;
+}
+
+/** `options` without its undefined fields, so they do not hide the listener defaults. */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(options) as (keyof T)[]) if (options[key] !== undefined) out[key] = options[key];
+  return out;
 }
 
 function checkPeerOptions(options: OpenPeerOptions): void {
