@@ -44,11 +44,55 @@ registry.export('keep', (params) => {
   return kept.length;
 });
 registry.export('big', (params) => 'x'.repeat(Number(params.bytes)));
-registry.export('slow', (params) => new Promise((resolve) => setTimeout(() => resolve(params.ms), Number(params.ms))));
+// Handlers in flight: the kill-the-peer trials check that every one of them ends (its finally runs).
+let active = 0;
+registry.export('slow', async (params) => {
+  active++;
+  try {
+    return await new Promise((resolve) => setTimeout(() => resolve(params.ms), Number(params.ms)));
+  } finally {
+    active--;
+  }
+});
+registry.export(
+  'count',
+  async function* (params) {
+    active++;
+    try {
+      for (let k = 0; k < Number(params.n); k++) {
+        yield k;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    } finally {
+      active--;
+    }
+  },
+  { multipart: true },
+);
+registry.export('callMe', async (params) => {
+  active++;
+  try {
+    const cb = params.cb as (k: number) => Promise<unknown>;
+    for (let k = 0; k < Number(params.n); k++) await cb(k);
+    return params.n;
+  } finally {
+    active--;
+  }
+});
+registry.export('consume', async (params) => {
+  active++;
+  try {
+    let sum = 0;
+    for await (const item of params.items as AsyncIterable<number>) sum += item;
+    return sum;
+  } finally {
+    active--;
+  }
+});
 registry.export('sample', () => {
   const rss = process.memoryUsage.rss();
   if (rss > peak) peak = rss;
-  return { rss, peak, peers: tcp.peers.size + ws.peers.size };
+  return { rss, peak, peers: tcp.peers.size + ws.peers.size, active, heap: process.memoryUsage().heapUsed };
 }, { namespace: 'stats' });
 registry.export('reset', () => {
   kept.length = 0;

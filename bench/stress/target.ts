@@ -17,6 +17,9 @@ export interface ServerSample {
   rss: number;
   peak: number;
   peers: number;
+  /** Handlers in flight. */
+  active: number;
+  heap: number;
 }
 
 /** A running stress server. */
