@@ -176,10 +176,13 @@ export const ATTACKS: readonly Attack[] = [
     async run(target, scale) {
       const count = scale === 'full' ? 300 : 30;
       const clients = await openMany(target.tcp, count);
-      const chain = Buffer.from([0x6a, 0x81, 0x20, ...Buffer.alloc(0x20, 0x20), 0xff]);
+      // A real call first (past the handshake deadline), then a chain that never ends, one byte at a time.
+      for (const [k, client] of clients.entries()) client.request(k, 'echo', { value: k });
+      await Promise.all(clients.map((client, k) => client.answer(k)));
+      const chain = Buffer.from([0x6a, 0x83, 0x10, 0x00, 0x00]);
       let index = 0;
       const drip = setInterval(() => {
-        const byte = chain.subarray(index % chain.length, (index % chain.length) + 1);
+        const byte = index < chain.length ? chain.subarray(index, index + 1) : Buffer.from([0x20]);
         index++;
         for (const client of clients) client.send(byte);
       }, scale === 'full' ? 1000 : 50);
@@ -187,7 +190,7 @@ export const ATTACKS: readonly Attack[] = [
       clearInterval(drip);
       const left = clients.filter((c) => !c.isClosed).length;
       closeAll(clients);
-      return { held: closed, detail: closed ? `${count} dripping sockets closed by the partial-chain deadline` : `${left} of ${count} still open` };
+      return { held: closed, detail: closed ? `${count} dripping sockets closed by the partial-chain deadline after ${index} bytes each` : `${left} of ${count} still open` };
     },
   },
   {

@@ -6,7 +6,8 @@
  * Every value counts one: a scalar, a map, an array, and each map key. The
  * scan reads container headers (msgpack array/map lengths, CBOR counts) and
  * stops as soon as the declared counts pass the budget, so a hostile header
- * costs nothing. JSON is counted by its separators outside strings.
+ * costs nothing. JSON is counted by its brackets and separators outside
+ * strings.
  *
  * A value takes at least one byte in every serialiser, so a part no longer
  * than the budget can never breach it: callers skip the scan then, and small
@@ -122,19 +123,28 @@ function cborOver(bytes: Uint8Array, max: number): boolean {
   return false;
 }
 
-/** True when the JSON text holds more than `max` values: one per `,` `:` `[` `{` outside strings, plus the top one. */
+/**
+ * True when the JSON text holds more than `max` values. Outside strings:
+ * the top value, plus one for the first item of every non-empty `[` or `{`
+ * (a key), one per `,` (the next item or key) and one per `:` (a value).
+ */
 function jsonOver(bytes: Uint8Array, max: number): boolean {
   let count = 1;
   let inString = false;
-  for (let pos = 0; pos < bytes.length; pos++) {
+  const end = bytes.length;
+  for (let pos = 0; pos < end; pos++) {
     const byte = bytes[pos]!;
     if (inString) {
       if (byte === 0x5c) pos++; // the escaped byte cannot end the string
       else if (byte === 0x22) inString = false;
     } else if (byte === 0x22) {
       inString = true;
-    } else if (byte === 0x2c || byte === 0x3a || byte === 0x5b || byte === 0x7b) {
+    } else if (byte === 0x2c || byte === 0x3a) {
       if (++count > max) return true;
+    } else if (byte === 0x5b || byte === 0x7b) {
+      let next = pos + 1;
+      while (next < end && (bytes[next] === 0x20 || bytes[next] === 0x0a || bytes[next] === 0x0d || bytes[next] === 0x09)) next++;
+      if (next < end && bytes[next] !== 0x5d && bytes[next] !== 0x7d && ++count > max) return true;
     }
   }
   return false;
