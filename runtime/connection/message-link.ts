@@ -6,9 +6,11 @@
  * - a framing error or a breached chain limit is fatal: the byte stream can
  *   no longer be trusted, so the link reports it (`fatal: true`) and closes
  *   the transport; onClose follows from the transport;
- * - a chain whose envelope is in a serialiser this link lacks is fatal too:
- *   its id cannot be read, so it cannot be answered, and every later chain
- *   from that sender will be the same;
+ * - a chain whose envelope cannot be read is fatal too (no message in any
+ *   layout, such as an empty chain or an unknown prefix; an envelope in a
+ *   serialiser this link lacks or over the decode budget): its id cannot
+ *   be read, so it cannot be answered, and such a sender is broken or
+ *   hostile;
  * - a well-framed chain that is not a valid message (bad envelope, unknown
  *   marker, undecodable payload, nesting too deep) is reported with
  *   `fatal: false` and dropped; the link keeps going;
