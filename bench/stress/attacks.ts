@@ -87,9 +87,16 @@ export const ATTACKS: readonly Attack[] = [
       const client = await RawClient.open(target.tcp);
       client.socket.pause();
       for (let id = 1; id <= count; id++) client.request(id, 'big', { bytes });
-      const cut = await eventually(async () => (await target.peers()) <= before, 20_000);
+      // Unread for a while: the server must hold back (backpressure) or cut the reader, not pile replies up.
+      await new Promise((resolve) => setTimeout(resolve, scale === 'full' ? 5000 : 1500));
+      const cut = (await target.peers()) <= before;
+      client.socket.resume();
+      // Read now: held back requests are answered, none lost (unless the reader was cut).
+      let answered = 0;
+      if (!cut) for (let id = 1; id <= count; id++) if ((await client.answer(id, 30_000))?.kind === 'response') answered++;
       client.destroy();
-      return { held: cut, detail: cut ? `slow consumer cut (${count} × ${bytes / MiB} MiB asked)` : 'connection kept with replies piling up' };
+      const held = cut || answered === count;
+      return { held, detail: cut ? `slow consumer cut (${count} × ${bytes / MiB} MiB asked)` : `held back by backpressure, then ${answered} of ${count} answered once read` };
     },
   },
   {

@@ -50,6 +50,7 @@ const RUNS: readonly { name: string; run(server: StressServer): Promise<AttackRe
       const before = await server.peers();
       const kinds = ['mid-call', 'mid-stream', 'mid-callback', 'mid-iterable'] as const;
       const counts = { 'mid-call': 0, 'mid-stream': 0, 'mid-callback': 0, 'mid-iterable': 0 };
+      const outcomes: Record<string, number> = {};
       const deadline = Date.now() + 180_000;
       let trials = 0;
       for (; trials < 1000 && Date.now() < deadline; trials += 10) {
@@ -66,10 +67,12 @@ const RUNS: readonly { name: string; run(server: StressServer): Promise<AttackRe
           else {
             pending.push(peer.call('consume', { items: (async function* () { for (let k = 0; ; k++) { yield k; await new Promise((resolve) => setTimeout(resolve, 1)); } })() }));
           }
+          // Tally how each operation ended (handled at once: a rejection must not wait for the kill).
+          const ended = pending.map((operation) => operation.then(() => 'ok', (error: unknown) => (error as { code?: string }).code ?? 'other'));
           await new Promise((resolve) => setTimeout(resolve, killAfter));
           peer.close();
           // Every pending operation settles (with connection-closed) once the peer is gone.
-          await Promise.allSettled(pending);
+          for (const outcome of await Promise.all(ended)) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
         }));
       }
       const settled = await eventually(async () => {
@@ -78,8 +81,8 @@ const RUNS: readonly { name: string; run(server: StressServer): Promise<AttackRe
       }, 30_000);
       const sample = await server.sample();
       return {
-        held: settled && trials >= 1000,
-        detail: `${trials} trials (${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}); server handlers left ${sample.active}, connections ${sample.peers - before}`,
+        held: settled && trials >= 1000 && Object.keys(outcomes).every((outcome) => outcome === 'ok' || outcome === 'connection-closed'),
+        detail: `${trials} trials (${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}); caller saw ${JSON.stringify(outcomes)}; server handlers left ${sample.active}, connections ${sample.peers - before}`,
       };
     },
   },

@@ -72,8 +72,8 @@ registry.export(
 registry.export('callMe', async (params) => {
   active++;
   try {
-    const cb = params.cb as (k: number) => Promise<unknown>;
-    for (let k = 0; k < Number(params.n); k++) await cb(k);
+    const cb = params.cb as (params: { k: number }) => Promise<unknown>;
+    for (let k = 0; k < Number(params.n); k++) await cb({ k });
     return params.n;
   } finally {
     active--;

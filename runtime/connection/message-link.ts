@@ -68,6 +68,8 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   private watchdog: LinkWatchdog | undefined;
   /** Reading stopped until the output drains (outputSoftBytes). */
   private paused = false;
+  /** Chains that arrived while paused (at most what one read held: the transport is paused too). */
+  private readonly backlog: Chain[] = [];
   /** Bytes of the unfinished chain counted against `limits.inputBudget`. */
   private heldInput = 0;
   // Counters the watchdog compares between checks (see WatchedLink).
@@ -113,7 +115,7 @@ class WireMessageLink implements MessageLink, TransportHandlers {
 
   /** WatchedLink.busy. */
   busy(): boolean {
-    return this.handlers?.isBusy?.() ?? false;
+    return this.backlog.length > 0 || (this.handlers?.isBusy?.() ?? false);
   }
 
   /** WatchedLink.expire. */
@@ -141,14 +143,21 @@ class WireMessageLink implements MessageLink, TransportHandlers {
       this.giveUp(connectionClose('slow-consumer', `${this.transport.remote} left ${buffered} bytes unread (output hard mark ${hard})`));
       return;
     }
-    if (soft > 0 && buffered > soft && !this.paused && this.transport.pause !== undefined) {
+    if (soft > 0 && buffered > soft && !this.paused) {
       this.paused = true;
-      this.transport.pause();
+      this.transport.pause?.();
       void this.transport.drained().then(() => {
         this.paused = false;
-        if (!this.dead) this.transport.resume?.();
+        if (this.dead) return;
+        this.deliverBacklog();
+        if (!this.paused) this.transport.resume?.();
       });
     }
+  }
+
+  /** Chains held back while paused, in order, until paused again. */
+  private deliverBacklog(): void {
+    while (this.backlog.length > 0 && !this.paused && !this.dead) this.deliver(this.backlog.shift()!);
   }
 
   drained(): Promise<void> {
@@ -218,8 +227,17 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   private onChain(chain: Chain): void {
     // A chain after one that made the link give up, in the same chunk.
     if (this.dead) return;
-    const handlers = this.handlers!;
     this.chainCount++;
+    if (this.paused) {
+      // Backpressure: requests already read wait until the output drains (their parts copied: the chunk may be reused).
+      this.backlog.push({ prefix: chain.prefix, parts: chain.parts.map((part) => part.slice()), owned: (1 << Math.min(chain.parts.length, 30)) - 1 });
+      return;
+    }
+    this.deliver(chain);
+  }
+
+  private deliver(chain: Chain): void {
+    const handlers = this.handlers!;
     let message;
     try {
       message = decodeChain(chain, this.decodeOptions);
