@@ -18,6 +18,8 @@ export interface StressTarget {
   ws: string;
   /** Connections the server holds now. */
   peers(): Promise<number>;
+  /** The server's RSS peak since the row started. */
+  peak(): Promise<number>;
   /** Bytes the server has logged so far. */
   logBytes(): number;
 }
@@ -29,6 +31,12 @@ export interface AttackResult {
   held: boolean;
   /** What was seen, one short phrase. */
   detail: string;
+  /**
+   * The server's RSS peak at the end of the hostile phase, when the row goes
+   * on with a legitimate one (reading back what was held) whose garbage is
+   * not the attack's: the harness judges this one.
+   */
+  hostilePeak?: number;
 }
 
 export interface Attack {
@@ -90,13 +98,14 @@ export const ATTACKS: readonly Attack[] = [
       // Unread for a while: the server must hold back (backpressure) or cut the reader, not pile replies up.
       await new Promise((resolve) => setTimeout(resolve, scale === 'full' ? 5000 : 1500));
       const cut = (await target.peers()) <= before;
+      const hostilePeak = await target.peak();
       client.socket.resume();
       // Read now: held back requests are answered, none lost (unless the reader was cut).
       let answered = 0;
       if (!cut) for (let id = 1; id <= count; id++) if ((await client.answer(id, 30_000))?.kind === 'response') answered++;
       client.destroy();
       const held = cut || answered === count;
-      return { held, detail: cut ? `slow consumer cut (${count} × ${bytes / MiB} MiB asked)` : `held back by backpressure, then ${answered} of ${count} answered once read` };
+      return { held, hostilePeak, detail: cut ? `slow consumer cut (${count} × ${bytes / MiB} MiB asked)` : `held back by backpressure while unread, then ${answered} of ${count} answered once read` };
     },
   },
   {

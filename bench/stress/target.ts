@@ -103,6 +103,7 @@ export async function startStressServer(options: Record<string, unknown> = {}): 
     sample,
     // The probe is one of the peers: attacks compare with the count before them.
     peers: async () => (await sample()).peers,
+    peak: async () => (await sample()).peak,
     reset: () => probe.call<number>('reset', {}, { namespace: 'stats' }),
     async stop() {
       probe.close();
