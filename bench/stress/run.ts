@@ -12,6 +12,7 @@
  * rows whose name contains it.
  */
 import { connectPeer, type Peer } from '../../runtime/node.ts';
+import { createRandom } from '../../test/helpers/seeded-random.ts';
 import { ATTACKS, type AttackResult } from './attacks.ts';
 import { RawClient } from './raw-client.ts';
 import { startProbe, startStressServer, type StressServer } from './target.ts';
@@ -19,18 +20,6 @@ import { startProbe, startStressServer, type StressServer } from './target.ts';
 const MiB = 1024 * 1024;
 const HELD_RSS = 64 * MiB;
 const only = process.env.STRESS_ONLY;
-
-/** A seeded generator (mulberry32): the same trials every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -46,7 +35,7 @@ const RUNS: readonly { name: string; run(server: StressServer): Promise<AttackRe
   {
     name: '1,000 seeded kill-the-peer trials (mid-call, mid-stream, mid-callback, mid-iterable-param)',
     async run(server) {
-      const random = seeded(13);
+      const random = createRandom(13);
       const before = await server.peers();
       const kinds = ['mid-call', 'mid-stream', 'mid-callback', 'mid-iterable'] as const;
       const counts = { 'mid-call': 0, 'mid-stream': 0, 'mid-callback': 0, 'mid-iterable': 0 };
@@ -113,7 +102,7 @@ const RUNS: readonly { name: string; run(server: StressServer): Promise<AttackRe
   {
     name: '1,000,000 mutated chains at a live listener',
     async run(server) {
-      const random = seeded(7);
+      const random = createRandom(7);
       const base = [
         // j {"r":"echo","i":1,"v":".5"} {}
         Uint8Array.from([0x6a, 0x81, 0x1b, ...new TextEncoder().encode('{"r":"echo","i":1,"v":".5"}'), 0x81, 0x02, 0x7b, 0x7d, 0xff]),

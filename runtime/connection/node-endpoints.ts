@@ -113,8 +113,10 @@ export async function listenPeers(url: string, options: ListenPeersOptions = {})
   const registry = options.registry ?? createRegistry();
   // One log budget for the listener, which every connection's own budget draws on.
   const protocolLogLimiter = options.protocolLogLimiter ?? createLogLimiter(LISTENER_LOG_LINES);
-  // A server faces unknown clients: its connections get deadlines and an output budget unless told otherwise.
-  const peerOptions: OpenPeerOptions = { ...LISTENER_LINK_DEFAULTS, ...definedOnly(options), registry, protocolLogLimiter };
+  // A network server faces unknown clients: its connections get deadlines and an output budget unless told
+  // otherwise. stdio serves the one process that spawned it, which may stay quiet as long as it likes.
+  const serverDefaults = url.startsWith('stdio:') ? {} : LISTENER_LINK_DEFAULTS;
+  const peerOptions: OpenPeerOptions = { ...serverDefaults, ...definedOnly(options), registry, protocolLogLimiter };
   const logger = options.logger ?? consoleLogger;
   const onPeer = options.onPeer;
   const peers = new Set<Peer>();
