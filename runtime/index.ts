@@ -39,6 +39,11 @@ export { ResponseKindError } from './rpc/call-table.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';
 export { createMessageLink, type MessageLinkOptions } from './connection/message-link.ts';
+// Budgets and deadlines of a connection (docs/runtime.md, "Budgets and limits").
+export { createSharedBudget, LISTENER_LINK_DEFAULTS, DEFAULT_GLOBAL_INPUT_BYTES, DEFAULT_PARTIAL_CHAIN_TIMEOUT_MS, type LinkLimitOptions, type SharedBudget } from './connection/link-limits.ts';
+export type { ConnectionClose, ConnectionCloseCode } from './connection/connection-close.ts';
+export { DEFAULT_MAX_ELEMENTS } from './serialisation/budget.ts';
+export { createLogLimiter, CONNECTION_LOG_LINES, LISTENER_LOG_LINES, LOG_WINDOW_MS, type LogLimiter } from './rpc/log-limit.ts';
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
 export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './connection/open-peer.ts';
 export { createMemoryPeers, type MemoryPeers, type MemoryPeersOptions } from './connection/memory-peers.ts';

@@ -15,6 +15,6 @@ export { connectWs, listenWs, DEFAULT_MAX_MESSAGE_BYTES, type WsOptions } from '
 export { connectTls, listenTls } from './transport/node/tls.ts';
 export { connectStdio, listenStdio, parseCommandLine, type StdioStreams } from './transport/node/stdio.ts';
 export type { NodeConnectOptions, NodeListenOptions } from './transport/node/url.ts';
-export { connectPeer, listenPeers, connectOptionsOf, openSessionPeer, type ConnectPeerOptions, type ListenPeersOptions, type PeerListener } from './connection/node-endpoints.ts';
+export { connectPeer, listenPeers, connectOptionsOf, openSessionPeer, DEFAULT_MAX_CONNECTIONS, type ConnectPeerOptions, type ListenPeersOptions, type PeerListener } from './connection/node-endpoints.ts';
 export { spawnWorkerPeer, serveParent, type SpawnWorkerPeerOptions, type ServeParentOptions, type WorkerPeer } from './connection/worker-peers.ts';
 export { createWorkerPool, type WorkerPool, type WorkerPoolOptions } from './connection/worker-pool.ts';

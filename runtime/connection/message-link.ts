@@ -6,9 +6,11 @@
  * - a framing error or a breached chain limit is fatal: the byte stream can
  *   no longer be trusted, so the link reports it (`fatal: true`) and closes
  *   the transport; onClose follows from the transport;
- * - a chain whose envelope is in a serialiser this link lacks is fatal too:
- *   its id cannot be read, so it cannot be answered, and every later chain
- *   from that sender will be the same;
+ * - a chain whose envelope cannot be read is fatal too (no message in any
+ *   layout, such as an empty chain or an unknown prefix; an envelope in a
+ *   serialiser this link lacks or over the decode budget): its id cannot
+ *   be read, so it cannot be answered, and such a sender is broken or
+ *   hostile;
  * - a well-framed chain that is not a valid message (bad envelope, unknown
  *   marker, undecodable payload, nesting too deep) is reported with
  *   `fatal: false` and dropped; the link keeps going;
@@ -18,6 +20,10 @@
  * - an exception thrown by onMessage is reported with `fatal: false` (code
  *   `invalid-state`, the exception as cause) so a handler bug never
  *   desynchronises the decoder.
+ *
+ * Every close the link decides (fatal errors, budgets, deadlines; see
+ * link-limits.ts) goes through closeConnection with its reason, after the
+ * handlers' `onClosing`.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
@@ -27,13 +33,17 @@ import { UnreadableEnvelopeError, decodeChain, type DecodeChainOptions } from '.
 import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from '../envelope/message.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { chainLength, type ChainBytes } from '../wire.ts';
+import { closeConnection, closeForError, connectionClose, type ConnectionClose } from './connection-close.ts';
+import { LinkWatchdog, resolveLinkLimits, type LinkLimitOptions, type LinkLimits } from './link-limits.ts';
 
-/** Receiver limits of a link. */
-export interface MessageLinkOptions {
+/** Receiver limits, budgets and deadlines of a link. */
+export interface MessageLinkOptions extends LinkLimitOptions {
   /** Chain limits; missing fields take the reference defaults (10 MiB part and chain, 10 parts). */
   limits?: Partial<ChainLimits>;
   /** Nesting limit for decoded values (default DEFAULT_MAX_DEPTH = 64). */
   maxDepth?: number;
+  /** Decode budget: most values in one part of a message (default DEFAULT_MAX_ELEMENTS = 1,000,000). */
+  maxElements?: number;
   /**
    * The serialisers this link reads and writes besides JSON, which is always
    * there, e.g. `[msgpackSerialiser]` (from `sparrow-rpc/msgpack`).
@@ -54,14 +64,28 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   private dead = false;
   /** This link's encoder state (not shared with other links). */
   private readonly writer = createEnvelopeWriter();
+  private readonly limits: LinkLimits;
+  private watchdog: LinkWatchdog | undefined;
+  /** Reading stopped until the output drains (outputSoftBytes). */
+  private paused = false;
+  /** Chains that arrived while paused (at most what one read held: the transport is paused too). */
+  private readonly backlog: Chain[] = [];
+  /** Bytes of the unfinished chain counted against `limits.inputBudget`. */
+  private heldInput = 0;
+  // Counters the watchdog compares between checks (see WatchedLink).
+  inputCount = 0;
+  chainCount = 0;
+  sendCount = 0;
 
   constructor(transport: Transport, options: MessageLinkOptions) {
     this.transport = transport;
     // Bound once per link, not per message.
     this.decoder = new ChainDecoder(this.onChain.bind(this), options.limits);
     this.serialisers = serialisersOf(options.serialisers);
+    this.limits = resolveLinkLimits(options);
     this.decodeOptions = {
       maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+      ...(options.maxElements === undefined ? {} : { maxElements: options.maxElements }),
       onWarning: this.onWarning.bind(this),
       serialisers: this.serialisers,
       // A request in a serialiser this side lacks is answered with the error (no call hangs).
@@ -80,7 +104,23 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   start(handlers: MessageLinkHandlers): void {
     if (this.handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'message link already started');
     this.handlers = handlers;
+    this.watchdog = new LinkWatchdog(this, this.limits);
     this.transport.start(this);
+  }
+
+  /** WatchedLink.atChainBoundary. */
+  get atChainBoundary(): boolean {
+    return this.decoder.idle;
+  }
+
+  /** WatchedLink.busy. */
+  busy(): boolean {
+    return this.backlog.length > 0 || (this.handlers?.isBusy?.() ?? false);
+  }
+
+  /** WatchedLink.expire. */
+  expire(code: 'handshake-timeout' | 'partial-chain-timeout' | 'idle-timeout', message: string): void {
+    this.giveUp(connectionClose(code, `${this.transport.remote}: ${message}`));
   }
 
   /** MessageLink.send. */
@@ -90,7 +130,34 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     const length = chainLength(chain);
     if (maxBytes !== undefined && length > maxBytes) return -1;
     this.transport.send(chain);
+    this.sendCount++;
+    if (this.limits.outputHardBytes > 0 || this.limits.outputSoftBytes > 0) this.checkOutput();
     return length;
+  }
+
+  /** The output budget: past the soft mark stop reading until drained; past the hard mark give up on the reader. */
+  private checkOutput(): void {
+    const buffered = this.transport.bufferedAmount;
+    const { outputSoftBytes: soft, outputHardBytes: hard } = this.limits;
+    if (hard > 0 && buffered > hard) {
+      this.giveUp(connectionClose('slow-consumer', `${this.transport.remote} left ${buffered} bytes unread (output hard mark ${hard})`));
+      return;
+    }
+    if (soft > 0 && buffered > soft && !this.paused) {
+      this.paused = true;
+      this.transport.pause?.();
+      void this.transport.drained().then(() => {
+        this.paused = false;
+        if (this.dead) return;
+        this.deliverBacklog();
+        if (!this.paused) this.transport.resume?.();
+      });
+    }
+  }
+
+  /** Chains held back while paused, in order, until paused again. */
+  private deliverBacklog(): void {
+    while (this.backlog.length > 0 && !this.paused && !this.dead) this.deliver(this.backlog.shift()!);
   }
 
   drained(): Promise<void> {
@@ -104,13 +171,44 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   /** TransportHandlers.onData. */
   onData(bytes: Uint8Array, owned?: boolean): void {
     if (this.dead) return;
+    this.inputCount++;
     try {
       this.decoder.push(bytes, owned === true);
     } catch (error) {
-      this.dead = true;
-      this.handlers!.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), true);
-      this.transport.close();
+      if (!this.dead) this.giveUp(closeForError(SparrowError.from(error, ErrorCode.ProtocolError)));
+      return;
     }
+    // The bytes this connection holds in an unfinished chain, against the budget shared with the others.
+    const held = this.decoder.pendingBytes;
+    if (held !== this.heldInput) {
+      const budget = this.limits.inputBudget;
+      budget.held += held - this.heldInput;
+      this.heldInput = held;
+      if (budget.held > budget.maxBytes) {
+        this.giveUp(connectionClose('global-budget', `unfinished chains of all connections hold more than ${budget.maxBytes} bytes; closing ${this.transport.remote}, which holds ${held}`));
+      }
+    }
+  }
+
+  /**
+   * The one place the link closes the connection on its own: after the
+   * handlers' last word (`onClosing`), through closeConnection with the
+   * reason, then reported as a fatal protocol error.
+   */
+  private giveUp(close: ConnectionClose): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.release();
+    const handlers = this.handlers!;
+    closeConnection(this.transport, close, handlers.onClosing === undefined ? undefined : (c) => handlers.onClosing!(c.code, c.error));
+    handlers.onProtocolError(close.error, true);
+  }
+
+  /** Stops the deadlines and gives back the shared input budget. */
+  private release(): void {
+    this.watchdog?.stop();
+    this.limits.inputBudget.held -= this.heldInput;
+    this.heldInput = 0;
   }
 
   /** TransportHandlers.receiveBuffer: a large part's rest, which a transport may read straight into. */
@@ -121,11 +219,24 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   /** TransportHandlers.onClose. */
   onClose(error?: Error): void {
     this.dead = true;
+    this.release();
     if (error === undefined) this.handlers!.onClose();
     else this.handlers!.onClose(error);
   }
 
   private onChain(chain: Chain): void {
+    // A chain after one that made the link give up, in the same chunk.
+    if (this.dead) return;
+    this.chainCount++;
+    if (this.paused) {
+      // Backpressure: requests already read wait until the output drains (their parts copied: the chunk may be reused).
+      this.backlog.push({ prefix: chain.prefix, parts: chain.parts.map((part) => part.slice()), owned: (1 << Math.min(chain.parts.length, 30)) - 1 });
+      return;
+    }
+    this.deliver(chain);
+  }
+
+  private deliver(chain: Chain): void {
     const handlers = this.handlers!;
     let message;
     try {
@@ -133,9 +244,7 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     } catch (error) {
       if (error instanceof UnreadableEnvelopeError) {
         // Nothing from this sender can be read or answered (see UnreadableEnvelopeError): end the connection now.
-        this.dead = true;
-        handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), true);
-        this.transport.close();
+        this.giveUp(closeForError(error));
         return;
       }
       handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), false);

@@ -6,7 +6,11 @@
 // Node only: Node's platform (every serialiser by default), as the Node entry installs it.
 import '../platform/node.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { DEFAULT_CHAIN_LIMITS } from '../framing/chain-decoder.ts';
 import { consoleLogger } from '../rpc/logger.ts';
+import { LISTENER_LOG_LINES, createLogLimiter, type LogLimiter } from '../rpc/log-limit.ts';
+import { closeConnection, connectionClose } from './connection-close.ts';
+import { LISTENER_LINK_DEFAULTS } from './link-limits.ts';
 import { ALL_PEER_FEATURES, setDefaultPeerFeatures, type Peer } from '../rpc/peer.ts';
 import { peerSession } from '../rpc/peer-core.ts';
 import { createRegistry, type Registry } from '../rpc/registry.ts';
@@ -77,7 +81,8 @@ export function connectOptionsOf(url: string, options: ConnectPeerOptions): Node
   if (options.tls !== undefined) out.tls = options.tls;
   if (options.connectTimeoutMs !== undefined) out.timeoutMs = options.connectTimeoutMs;
   if (options.signal !== undefined) out.signal = options.signal;
-  if (options.maxMessageBytes !== undefined) out.maxMessageBytes = options.maxMessageBytes;
+  // ws buffers a whole message before the chain decoder sees it: cap it at the chain limit.
+  out.maxMessageBytes = options.maxMessageBytes ?? options.limits?.maxChainSize ?? DEFAULT_CHAIN_LIMITS.maxChainSize;
   if (options.nats !== undefined) out.nats = options.nats;
   out.onProtocolError = protocolErrorReporter(url, options);
   return out;
@@ -96,7 +101,10 @@ export interface ListenPeersOptions extends OpenPeerOptions {
   onPeer?: (peer: Peer) => void | Promise<void>;
   /** TLS material for `tls://` and `wss://` (`cert` and `key`; with `ca`, client certificates are required). */
   tls?: TlsOptions;
-  /** WebSocket only: larger incoming messages close the connection. */
+  /**
+   * WebSocket only: larger incoming messages close the connection (1009).
+   * Default: the chain limit (`limits.maxChainSize`, 10 MiB).
+   */
   maxMessageBytes?: number;
   /** `nats://` only: TLS, credentials and session settings (docs/nats.md). */
   nats?: NatsOptions;
@@ -112,7 +120,14 @@ export interface ListenPeersOptions extends OpenPeerOptions {
    * close at once.
    */
   closeGraceMs?: number;
+  /** Most connections open at once; one more is closed as soon as it is accepted. Default DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number;
+  /** Most connections open at once from one remote address. Default 0 (off: load tests come from one loopback address). */
+  maxConnectionsPerAddress?: number;
 }
+
+/** Default most connections a listener holds at once. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /** A listening endpoint that makes one peer per accepted connection. */
 export interface PeerListener {
@@ -140,17 +155,35 @@ export interface PeerListener {
  */
 export async function listenPeers(url: string, options: ListenPeersOptions = {}): Promise<PeerListener> {
   const registry = options.registry ?? createRegistry();
-  const peerOptions: OpenPeerOptions = withSession({ ...options, registry });
+  // One log budget for the listener, which every connection's own budget draws on.
+  const protocolLogLimiter = options.protocolLogLimiter ?? createLogLimiter(LISTENER_LOG_LINES);
+  // A network server faces unknown clients: its connections get deadlines and an output budget unless told
+  // otherwise. stdio serves the one process that spawned it, which may stay quiet as long as it likes.
+  const serverDefaults = url.startsWith('stdio:') ? {} : LISTENER_LINK_DEFAULTS;
+  const peerOptions: OpenPeerOptions = withSession({ ...serverDefaults, ...definedOnly(options), registry, protocolLogLimiter });
   const logger = options.logger ?? consoleLogger;
   const onPeer = options.onPeer;
   const peers = new Set<Peer>();
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const maxPerAddress = options.maxConnectionsPerAddress ?? 0;
+  const perAddress = new Map<string, number>();
   let closing = false;
   // Bad limits should fail the listen call, not every connection later.
   checkPeerOptions(peerOptions);
+  if (!(maxConnections >= 1)) throw new SparrowError(ErrorCode.InvalidParams, 'maxConnections must be a positive number');
+  if (!(maxPerAddress >= 0)) throw new SparrowError(ErrorCode.InvalidParams, 'maxConnectionsPerAddress must be 0 (off) or a positive number');
 
   const accept = (transport: Transport): void => {
     if (closing) {
       transport.close();
+      return;
+    }
+    const address = addressOf(transport.remote);
+    const fromAddress = perAddress.get(address) ?? 0;
+    if (peers.size >= maxConnections || (maxPerAddress > 0 && fromAddress >= maxPerAddress)) {
+      const which = peers.size >= maxConnections ? `${maxConnections} connections` : `${maxPerAddress} connections from ${address}`;
+      if (protocolLogLimiter.allow()) logger.warn(`refused ${transport.remote}: the listener holds ${which}`);
+      closeConnection(transport, connectionClose('too-many-connections', `the listener holds ${which}`));
       return;
     }
     let peer: Peer;
@@ -161,7 +194,13 @@ export async function listenPeers(url: string, options: ListenPeersOptions = {})
       return;
     }
     peers.add(peer);
-    void peer.closed.then(() => peers.delete(peer));
+    perAddress.set(address, fromAddress + 1);
+    void peer.closed.then(() => {
+      peers.delete(peer);
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left > 0) perAddress.set(address, left);
+      else perAddress.delete(address);
+    });
     // A side with a heartbeat asks the other side's features (a reference client just answers not-found).
     if (options.heartbeatMs !== undefined) peerSession(peer)?.ready(false).catch((error: unknown) => logger.debug(`no features from ${peer.remote}`, error));
     if (onPeer === undefined) return;
@@ -179,10 +218,11 @@ export async function listenPeers(url: string, options: ListenPeersOptions = {})
 
   const listenOptions: NodeListenOptions = {};
   if (options.tls !== undefined) listenOptions.tls = options.tls;
-  if (options.maxMessageBytes !== undefined) listenOptions.maxMessageBytes = options.maxMessageBytes;
+  // ws buffers a whole message before the chain decoder sees it: cap it at the chain limit.
+  listenOptions.maxMessageBytes = options.maxMessageBytes ?? options.limits?.maxChainSize ?? DEFAULT_CHAIN_LIMITS.maxChainSize;
+  listenOptions.onProtocolError = protocolErrorReporter(url, { ...options, protocolLogLimiter });
   if (options.nats !== undefined) listenOptions.nats = options.nats;
   if (options.allowedOrigins !== undefined) listenOptions.allowedOrigins = options.allowedOrigins;
-  listenOptions.onProtocolError = protocolErrorReporter(url, options);
   const listener: Listener = await listen(url, accept, listenOptions);
 
   let closed: Promise<void> | undefined;
@@ -214,10 +254,26 @@ async function drainPeers(peers: ReadonlySet<Peer>, graceMs: number): Promise<vo
   while (Date.now() < deadline && busy()) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
 }
 
-/** Text frames on a WebSocket are dropped; say so through the peer's logger rather than the console. */
+/** Text frames on a WebSocket are dropped; say so through the peer's logger rather than the console, one rate-limited line each. */
 function protocolErrorReporter(url: string, options: OpenPeerOptions): (error: SparrowError) => void {
   const logger = options.logger ?? consoleLogger;
-  return (error) => logger.warn(`message from ${url} dropped: ${error.message}`, error);
+  const limiter: LogLimiter = options.protocolLogLimiter ?? createLogLimiter();
+  return (error) => {
+    if (limiter.allow()) logger.warn(`message from ${url} dropped: ${error.message}`);
+  };
+}
+
+/** The address part of a transport's `remote` (host:port, [v6]:port, or a path for unix sockets). */
+function addressOf(remote: string): string {
+  const match = /^(.*):\d+$/.exec(remote);
+  return match === null ? remote : match[1]!;
+}
+
+/** `options` without its undefined fields, so they do not hide the listener defaults. */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(options) as (keyof T)[]) if (options[key] !== undefined) out[key] = options[key];
+  return out;
 }
 
 function checkPeerOptions(options: OpenPeerOptions): void {

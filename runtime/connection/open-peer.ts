@@ -19,6 +19,9 @@ import { connectWebSocket, type ConnectWebSocketOptions } from '../transport/web
  */
 export type OpenPeerOptions = PeerOptions & MessageLinkOptions;
 
+/** The link's budgets and deadlines (LinkLimitOptions) among a peer's options. */
+const LINK_LIMIT_KEYS = ['outputSoftBytes', 'outputHardBytes', 'handshakeTimeoutMs', 'partialChainTimeoutMs', 'idleTimeoutMs', 'inputBudget'] as const satisfies readonly (keyof MessageLinkOptions)[];
+
 /**
  * Options of {@link connectWebSocketPeer}. `timeoutMs` is the peer's call
  * timeout (as everywhere in `PeerOptions`); the connection attempt has its
@@ -47,6 +50,11 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
   if (options.limits !== undefined) linkOptions.limits = options.limits;
   if (options.maxDepth !== undefined) linkOptions.maxDepth = options.maxDepth;
   if (options.serialisers !== undefined) linkOptions.serialisers = options.serialisers;
+  if (options.maxElements !== undefined) linkOptions.maxElements = options.maxElements;
+  for (const key of LINK_LIMIT_KEYS) {
+    const value = options[key];
+    if (value !== undefined) (linkOptions as Record<string, unknown>)[key] = value;
+  }
   const link = createMessageLink(transport, linkOptions);
   try {
     checkSerialiser(options);

@@ -15,6 +15,7 @@ import type { Chain } from '../framing/chain-decoder.ts';
 import { isSerialiserCode, type ChainBytes } from '../wire.ts';
 import { DEFAULT_MAX_DEPTH, missingSerialiser, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
+import { DEFAULT_MAX_ELEMENTS, checkElementBudget } from '../serialisation/budget.ts';
 import { decodeBasic } from './basic.ts';
 import { V050, encodeMessagePieces, protocolError } from './codec.ts';
 import { idOf } from './ids.ts';
@@ -24,6 +25,12 @@ import type { CallbackDeclarations, ChainLayout, IncomingMessage, MessageId, Par
 export interface DecodeChainOptions {
   /** Nesting limit for every decoded value (default DEFAULT_MAX_DEPTH). */
   maxDepth?: number;
+  /**
+   * Decode budget: most values in one part (default DEFAULT_MAX_ELEMENTS),
+   * checked on the bytes before decoding. A request over it is answered with
+   * `limit-exceeded` like one nested too deep.
+   */
+  maxElements?: number;
   /**
    * Called for oddities the reference would reject but whose meaning is
    * clear; the message is still returned. Must not throw.
@@ -70,20 +77,28 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     envelopeIndex = 2;
     if (chain.prefix !== '') options.onWarning?.(protocolError(`HEAD-layout chain with a non-empty prefix ${JSON.stringify(chain.prefix)} (ignored)`));
   } else if (chain.prefix === '') {
-    if (parts.length === 0) throw protocolError('empty chain');
-    throw protocolError('chain with an empty prefix but no protocol tag and serialiser code in parts 0 and 1');
+    // Not a message at all (garbage such as a run of 0xff is a run of empty chains): nothing to answer, close.
+    if (parts.length === 0) throw notAMessage('empty chain');
+    throw notAMessage('chain with an empty prefix but no protocol tag and serialiser code in parts 0 and 1');
   } else if (isSerialiserCode(chain.prefix)) {
     layout = '0.1.2';
     envelopeCode = chain.prefix;
     envelopeIndex = 0;
   } else {
-    throw protocolError(`unknown serialiser code ${JSON.stringify(chain.prefix)} in the chain prefix`);
+    throw notAMessage(`unknown serialiser code ${JSON.stringify(chain.prefix)} in the chain prefix`);
   }
 
   const envelopePart = parts[envelopeIndex];
-  if (envelopePart === undefined || envelopePart.length === 0) throw protocolError('chain has no envelope');
+  if (envelopePart === undefined || envelopePart.length === 0) throw notAMessage('chain has no envelope');
   const envelopeSerialiser = serialisers[envelopeCode];
   if (envelopeSerialiser === undefined) throw unreadableEnvelope(envelopeCode);
+  const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  try {
+    checkElementBudget(envelopeCode, envelopePart, maxElements);
+  } catch (error) {
+    // An envelope too big to read has no readable id: nothing can be answered, as for an unknown serialiser.
+    throw new UnreadableEnvelopeError(ErrorCode.LimitExceeded, `envelope: ${(error as Error).message}`);
+  }
   const envelope = envelopeSerialiser.decode(envelopePart, maxDepth);
   if (!isMap(envelope)) throw protocolError('the envelope is not a map');
 
@@ -108,7 +123,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     const message = decodeBasic(envelope);
     return { ...message, format: { layout, serialiser: envelopeCode, protocol: 'b' } };
   }
-  return decodeV050(serialisers, envelope, parts, envelopeIndex + 1, chain.owned ?? 0, layout, envelopeCode, maxDepth, options);
+  return decodeV050(serialisers, envelope, parts, envelopeIndex + 1, chain.owned ?? 0, layout, envelopeCode, maxDepth, options, maxElements);
 }
 
 /** The v050 formats without a payload override, one frozen object each: shared by every message read in them. */
@@ -188,6 +203,7 @@ function decodeV050(
   envelopeCode: SerialiserCode,
   maxDepth: number,
   options: DecodeChainOptions,
+  maxElements: number,
 ): IncomingMessage {
   let marker: string | undefined;
   let extra: string[] | undefined;
@@ -221,12 +237,13 @@ function decodeV050(
     return missingPayloadSerialiser(serialisers, envelope, kind, marker, value, payloadCode, format, options);
   }
   try {
+    if (payloadSerialiser !== undefined) for (let k = first; k < parts.length; k++) checkElementBudget(payloadSerialiser.code, parts[k]!, maxElements);
     return decodeV050Message(envelope, parts, first, owned, maxDepth, options, marker, kind, value, payloadSerialiser, format);
   } catch (error) {
     // A payload this side cannot read (too deep, malformed): answered or failed like a missing serialiser, never dropped.
-    if (!isSparrowError(error) || (error.code !== ErrorCode.SerialisationError && error.code !== ErrorCode.LimitExceeded)) throw error;
+    if (!isSparrowError(error) || (error.code !== ErrorCode.SerialisationError && error.code !== ErrorCode.LimitExceeded && error.code !== ErrorCode.InvalidParams)) throw error;
     // The caller sent what cannot be read: a caller error for a request (Python raises a CallerException).
-    const reason = kind !== 'r' || error.code === ErrorCode.LimitExceeded ? error : new SparrowError(ErrorCode.InvalidParams, `the params could not be decoded: ${error.message}`, { cause: error });
+    const reason = kind !== 'r' || error.code !== ErrorCode.SerialisationError ? error : new SparrowError(ErrorCode.InvalidParams, `the params could not be decoded: ${error.message}`, { cause: error });
     return undecodablePayload(serialisers, envelope, kind, marker, value, reason, format, options);
   }
 }
@@ -327,13 +344,19 @@ function hasPayload(parts: Uint8Array[], first: number): boolean {
 }
 
 /**
- * A chain whose envelope is in a serialiser this side lacks. Its id cannot
- * be read, so it cannot be answered, and the sender writes every later
- * message the same way: the link closes the connection on it (the sender's
- * calls fail at once instead of timing out).
+ * A chain whose envelope cannot be read: no message in any layout (an empty
+ * chain, an unknown prefix), an envelope in a serialiser this side lacks,
+ * or one over the decode budget. Its id cannot be read, so it cannot be
+ * answered, and such a sender is broken or hostile: the link closes the
+ * connection on it (the sender's calls fail at once instead of timing out).
  */
 export class UnreadableEnvelopeError extends SparrowError {
   override readonly name: string = 'UnreadableEnvelopeError';
+}
+
+/** A chain that is no message in any layout: `protocol-error`, fatal to the connection. */
+function notAMessage(message: string): UnreadableEnvelopeError {
+  return new UnreadableEnvelopeError(ErrorCode.ProtocolError, message);
 }
 
 function unreadableEnvelope(code: SerialiserCode): UnreadableEnvelopeError {
@@ -420,16 +443,17 @@ function addAddressing(message: { namespace?: string; node?: string; callbackOf?
 }
 
 function paramsOf(value: unknown): Params {
-  if (!isMap(value)) throw protocolError('params are not a map of name to value');
+  // A caller error (answered with invalid-params), not a broken chain.
+  if (!isMap(value)) throw new SparrowError(ErrorCode.InvalidParams, 'params are not a map of name to value');
   return value;
 }
 
 function declarationsOf(value: unknown): CallbackDeclarations {
-  if (!isMap(value)) throw protocolError('the callback declarations part is not a map');
+  if (!isMap(value)) throw new SparrowError(ErrorCode.InvalidParams, 'the callback declarations part is not a map');
   const cb = value['#cb'];
   const icb = value['#icb'];
   if ((cb !== undefined && cb !== null && !isMap(cb)) || (icb !== undefined && icb !== null && !isMap(icb))) {
-    throw protocolError('"#cb" and "#icb" must be maps');
+    throw new SparrowError(ErrorCode.InvalidParams, '"#cb" and "#icb" must be maps');
   }
   return { callbacks: cb ? Object.keys(cb) : [], iterables: icb ? Object.keys(icb) : [] };
 }

@@ -114,6 +114,17 @@ export interface MessageLinkHandlers {
   onProtocolError(error: import('../errors.ts').SparrowError, fatal: boolean): void;
   /** The underlying transport closed (error: it broke). Called exactly once. */
   onClose(error?: Error): void;
+  /**
+   * Optional: whether calls, streams, callbacks or subscriptions are in
+   * flight. A busy link is never closed for being idle.
+   */
+  isBusy?(): boolean;
+  /**
+   * Optional: the link is about to close the connection on its own
+   * (`code` is a ConnectionCloseCode, `error` says why); the last moment to
+   * send something, e.g. a close-reason message to a peer that listed it.
+   */
+  onClosing?(code: string, error: import('../errors.ts').SparrowError): void;
 }
 
 /**

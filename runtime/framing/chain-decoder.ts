@@ -160,6 +160,11 @@ export class ChainDecoder {
     return this.state === S_PREFIX && this.prefix === '' && this.parts.length === 0;
   }
 
+  /** Bytes the unfinished chain holds or has reserved (declared part lengths count in full); 0 at a chain boundary. */
+  get pendingBytes(): number {
+    return this.error === undefined ? this.chainSize : 0;
+  }
+
   /**
    * The unfilled rest of the part being assembled when it is at least
    * `min` bytes long, else undefined. A transport may read the next bytes

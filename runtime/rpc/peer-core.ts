@@ -22,6 +22,9 @@ import { detectParamKind } from './guards.ts';
 import { DEFAULT_MAX_CONCURRENT_HANDLERS, Dispatcher } from './dispatcher.ts';
 import type { CallbacksPart, Incoming, PeerCore, SessionPart, StreamsPart } from './features.ts';
 import { consoleLogger, type Logger } from './logger.ts';
+import { createLogLimiter, type LogLimiter } from './log-limit.ts';
+import { checkDecoded } from '../serialisation/depth.ts';
+import { DEFAULT_MAX_DEPTH } from '../serialisation/serialiser.ts';
 import { Outbox } from './outbox.ts';
 import { SYSTEM_NAMESPACE, createRegistry } from './registry.ts';
 import { createSystemTargets } from './system-service.ts';
@@ -85,12 +88,14 @@ class PeerImpl implements Peer, PeerCore {
   private closeReason: SparrowError | undefined = undefined;
   private closeListeners: Set<(reason: SparrowError) => void> | undefined = undefined;
   private resolveClosed!: () => void;
+  private readonly protocolLog: LogLimiter;
 
   constructor(link: MessageLink, options: PeerOptions) {
     this.link = link;
     this.options = options;
     this.remote = link.remote;
     this.logger = options.logger ?? consoleLogger;
+    this.protocolLog = createLogLimiter(undefined, undefined, options.protocolLogLimiter);
     this.defaultTimeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.maxPendingCalls = checkLimit('maxPendingCalls', options.maxPendingCalls, DEFAULT_MAX_PENDING_CALLS);
     this.maxStreamBuffer = checkLimit('maxStreamBuffer', options.maxStreamBuffer, DEFAULT_MAX_STREAM_BUFFER);
@@ -132,6 +137,10 @@ class PeerImpl implements Peer, PeerCore {
       onMessage: (message) => this.receive(message),
       onProtocolError: (error, fatal) => this.onProtocolError(error, fatal),
       onClose: (error) => this.onLinkClose(error),
+      // Never cut for idleness while calls, handlers (streams, subscriptions, callbacks) are in flight.
+      isBusy: () => this.calls.size > 0 || this.dispatcher.activeHandlerCount > 0,
+      // The link's last word before it closes on its own: the reason, to a peer that listed close-reason.
+      onClosing: (code, error) => this.parts.session?.sendReason(code, error.message),
     });
   }
 
@@ -258,6 +267,12 @@ class PeerImpl implements Peer, PeerCore {
       } catch (error) {
         return entry.fail(SparrowError.from(error, ErrorCode.InvalidParams));
       }
+      try {
+        // The receiver's nesting limit, checked here: a call it would refuse fails locally, with its code.
+        checkDecoded(params, DEFAULT_MAX_DEPTH, false);
+      } catch (error) {
+        return entry.fail(SparrowError.from(error, ErrorCode.LimitExceeded));
+      }
     }
     entry.onAck = options.onAck;
     this.calls.add(entry, timeout, signal);
@@ -363,18 +378,26 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   private onProtocolError(error: SparrowError, fatal: boolean): void {
-    // One line per problem: the stack of a decoding error only points into the decoder; a cause (a handler's exception) is kept.
-    const details = error.cause === undefined ? [] : [error];
-    if (!fatal) {
-      this.logger.warn(`message from ${this.remote} dropped: ${error.message}`, ...details);
-      return;
-    }
-    this.logger.error(`protocol error from ${this.remote}, closing: ${error.message}`, ...details);
+    this.logProtocolError(error, fatal);
+    if (!fatal) return;
     if (this.closeReason !== undefined) return;
-    // Said only to a peer that listed close-reason; the link closes the transport after this returns.
-    this.parts.session?.sendReason(error.code, error.message);
     this.finalize(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} closed after a protocol error: ${error.message}`, { cause: error }));
     this.link.close();
+  }
+
+  /**
+   * One line per problem, rate-limited (the other side controls how many
+   * there are), without a stack: a decoding error's stack only points into
+   * the decoder. Only a handler's exception (`invalid-state` from onMessage)
+   * keeps its details.
+   */
+  private logProtocolError(error: SparrowError, fatal: boolean): void {
+    if (!this.protocolLog.allow()) return;
+    const suppressed = this.protocolLog.takeSuppressed();
+    const more = suppressed > 0 ? ` (${suppressed} similar lines suppressed)` : '';
+    const details = error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : [];
+    if (fatal) this.logger.error(`protocol error from ${this.remote}, closing: ${error.message}${more}`, ...details);
+    else this.logger.warn(`message from ${this.remote} dropped: ${error.message}${more}`, ...details);
   }
 
   private onLinkClose(error?: Error): void {

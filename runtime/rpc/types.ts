@@ -8,6 +8,7 @@ import type { MessageId, Params, SerialiserCode, ChainLayout, WireFormat } from 
 import type { SparrowError } from '../errors.ts';
 import type { ConnectionFacts } from '../wire.ts';
 import type { Logger } from './logger.ts';
+import type { LogLimiter } from './log-limit.ts';
 
 /**
  * How the callee's proxy for a callback param calls back (PROTOCOL.md §7.8):
@@ -207,6 +208,13 @@ export interface PeerOptions {
   maxMessageBytes?: number;
   /** Where diagnostics go. Default: warnings and errors to the console. */
   logger?: Logger;
+  /**
+   * Rate limit of the lines logged about what the other side sent wrong
+   * (one line each, no stack). Default: CONNECTION_LOG_LINES per
+   * LOG_WINDOW_MS for this peer; a listener chains its peers' limiters to
+   * one of its own (LISTENER_LOG_LINES).
+   */
+  protocolLogLimiter?: LogLimiter;
   /** Passed to every handler as `ctx.callerIdentity` (older API: prefer `authenticate` and `ctx.identity`). */
   callerIdentity?: unknown;
   /**

@@ -62,7 +62,7 @@ export function msgpackHasNonStringKeys(bytes: Uint8Array): boolean {
         default: return true;
       }
     }
-    if (isKey && !text) return true;
+    if (isKey && (!text || isProtoKey(bytes, pos, skip))) return true;
     pos += skip;
     if (open >= 0 && !containers.open(open, map)) return true;
   }
@@ -88,11 +88,24 @@ export function cborHasNonStringKeys(bytes: Uint8Array): boolean {
     else return true;
     // A tag wraps the next item, which takes the tag's place (keys included).
     if (major === 6) continue;
-    if (containers.take() && major !== 3) return true;
+    if (containers.take() && (major !== 3 || isProtoKey(bytes, pos, n))) return true;
     if (major === 2 || major === 3) pos += n;
     else if ((major === 4 || major === 5) && !containers.open(major === 5 ? n * 2 : n, major === 5)) return true;
   }
   return false;
+}
+
+const PROTO = [0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f]; // "__proto__"
+
+/**
+ * True when the key text at `bytes[pos, pos + length)` is "__proto__":
+ * the plain-object decoders rename it (`__proto_`), so such a value takes
+ * the careful path, which keeps it as an own data property as JSON does.
+ */
+function isProtoKey(bytes: Uint8Array, pos: number, length: number): boolean {
+  if (length !== 9) return false;
+  for (let k = 0; k < 9; k++) if (bytes[pos + k] !== PROTO[k]) return false;
+  return true;
 }
 
 /** The containers open during a scan: items left in each, and whether the next item of a map is a key. */

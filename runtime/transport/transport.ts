@@ -59,8 +59,30 @@ export interface Transport {
   readonly bufferedAmount: number;
   /** Resolves when the send queue has drained (at once if it is empty or the transport is closed). */
   drained(): Promise<void>;
-  /** Closes the connection. Idempotent; onClose follows. */
-  close(): void;
+  /**
+   * Closes the connection. Idempotent; onClose follows. `reason`, when this
+   * side gives up on the peer, is carried where the transport can (the
+   * WebSocket close code); see CloseReason.
+   */
+  close(reason?: CloseReason): void;
+  /** Optional: stop reading incoming bytes until `resume` (backpressure; the OS buffers meanwhile). */
+  pause?(): void;
+  /** Optional: read again after `pause`. */
+  resume?(): void;
+}
+
+/**
+ * Why this side closes a connection. On WebSocket `kind` picks the close
+ * code: `protocol-error` 1002, `too-big` 1009, `policy` 1008 (a deadline, a
+ * connection limit, a slow consumer). Byte-stream transports have no place
+ * for it; the peer is just closed.
+ */
+export interface CloseReason {
+  kind: 'protocol-error' | 'too-big' | 'policy';
+  /** Short text for the close frame (cut to 123 bytes). */
+  message: string;
+  /** Drop what is still queued instead of flushing it first (a consumer that does not read). */
+  abort?: boolean;
 }
 
 /** A listening endpoint. */

@@ -7,7 +7,7 @@
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { guardConnect } from './connect-guard.ts';
 import { joinChain } from '../wire.ts';
-import type { ChainBytes, ConnectionFacts, ConnectOptions, Transport, TransportHandlers } from './transport.ts';
+import type { ChainBytes, CloseReason, ConnectionFacts, ConnectOptions, Transport, TransportHandlers } from './transport.ts';
 
 /** WebSocket readyState values (the same in browsers and in `ws`). */
 const CONNECTING = 0;
@@ -35,6 +35,9 @@ export interface WebSocketLike {
   readonly bufferedAmount: number;
   send(data: Uint8Array<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
+  /** `ws` only: stop and restart reading (backpressure). */
+  pause?(): void;
+  resume?(): void;
   // The event parameters are `any` because the DOM and `ws` type their events differently;
   // the transport reads them through WebSocketEventLike.
   addEventListener?(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
@@ -116,6 +119,16 @@ function binaryOf(data: unknown): Uint8Array | undefined {
     return out;
   }
   return undefined;
+}
+
+/** WebSocket close codes (RFC 6455 §7.4.1) for why this side closes. */
+const CLOSE_CODES: Readonly<Record<CloseReason['kind'], number>> = { 'protocol-error': 1002, 'too-big': 1009, policy: 1008 };
+
+/** A close frame's reason is at most 123 bytes of UTF-8. */
+function closeText(message: string): string {
+  let text = message.length > 123 ? message.slice(0, 123) : message;
+  while (new TextEncoder().encode(text).length > 123) text = text.slice(0, -1);
+  return text;
 }
 
 class WebSocketTransport implements Transport {
@@ -200,16 +213,25 @@ class WebSocketTransport implements Transport {
     });
   }
 
-  close(): void {
+  close(reason?: CloseReason): void {
     if (this.#closing || this.#finished) return;
     this.#closing = true;
     this.#queued = [];
     this.#queuedBytes = 0;
     try {
-      this.#socket.close(1000);
+      if (reason === undefined) this.#socket.close(1000);
+      else this.#socket.close(CLOSE_CODES[reason.kind], closeText(reason.message));
     } catch {
       // A socket that is already going away may throw; the close event still follows.
     }
+  }
+
+  pause(): void {
+    this.#socket.pause?.();
+  }
+
+  resume(): void {
+    if (!this.#closing && !this.#finished) this.#socket.resume?.();
   }
 
   #sendNow(chain: Uint8Array): void {

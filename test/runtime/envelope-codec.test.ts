@@ -224,7 +224,7 @@ describe('decodeChain: forgiving receiving (§14)', () => {
     ['a request without i', json('{"r":"a","v":".5"}'), ErrorCode.ProtocolError],
     ['a non-string target', json('{"r":5,"i":1,"v":".5"}'), ErrorCode.ProtocolError],
     ['a null id', json('{"p":null,"v":".5"}'), ErrorCode.ProtocolError],
-    ['list params', json('{"r":"a","i":1,"v":".5"}', '[1]'), ErrorCode.ProtocolError],
+    ['list params', json('{"r":"a","i":1,"v":".5"}', '[1]'), ErrorCode.InvalidParams],
     ['three payload parts', json('{"r":"a","i":1,"v":".5"}', '{}', '{}', '{}'), ErrorCode.ProtocolError],
     ['an unknown l', json('{"r":"a","i":1,"v":".5","l":"q"}'), ErrorCode.ProtocolError],
     ['deep nesting in a notification payload', json('{"n":"a","v":".5"}', '['.repeat(65) + ']'.repeat(65)), ErrorCode.LimitExceeded],

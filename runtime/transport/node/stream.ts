@@ -23,7 +23,7 @@
 import { Buffer } from 'node:buffer';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { ErrorCode, SparrowError } from '../../errors.ts';
-import type { ChainBytes, ConnectionFacts, Transport, TransportHandlers } from '../transport.ts';
+import type { ChainBytes, CloseReason, ConnectionFacts, Transport, TransportHandlers } from '../transport.ts';
 import { FIRST_EARLY_FLUSH_WRITES } from './cork.ts';
 
 /** Chains at least this long skip the gather copy. */
@@ -49,6 +49,8 @@ export interface StreamTransportOptions {
    * reports the final closure through `finish`.
    */
   shutdown(): void;
+  /** Tears the connection down at once, dropping what is queued (a consumer that does not read). Default: shutdown. */
+  abort?(): void;
 }
 
 /**
@@ -64,6 +66,7 @@ export class StreamTransport implements Transport {
   readonly #readable: Readable;
   readonly #writable: Writable;
   readonly #shutdown: () => void;
+  readonly #abort: () => void;
   readonly #reader: StaticReader | undefined;
   #handlers: TransportHandlers | undefined;
   #pending: Uint8Array[] = [];
@@ -85,6 +88,7 @@ export class StreamTransport implements Transport {
     this.#readable = options.readable;
     this.#writable = options.writable;
     this.#shutdown = options.shutdown;
+    this.#abort = options.abort ?? options.shutdown;
     this.#reader = options.reader;
     // 'drain' only fires after a write returned false; the write callbacks cover the rest.
     this.#writable.on('drain', this.#checkDrained);
@@ -151,8 +155,16 @@ export class StreamTransport implements Transport {
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
-  close(): void {
+  close(reason?: CloseReason): void {
     if (this.#closing || this.#finished) return;
+    if (reason?.abort === true) {
+      // A slow consumer: what it did not read is dropped, not flushed.
+      this.#closing = true;
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#abort();
+      return;
+    }
     // Chains sent earlier in this tick still go out, ahead of the end of stream.
     this.#flush();
     this.#closing = true;
@@ -162,6 +174,14 @@ export class StreamTransport implements Transport {
       else this.#readable.on('data', () => {});
     }
     this.#shutdown();
+  }
+
+  pause(): void {
+    this.#readable.pause();
+  }
+
+  resume(): void {
+    if (!this.#closing && !this.#finished) this.#readable.resume();
   }
 
   /**
@@ -313,6 +333,9 @@ export function createSocketTransport(socket: Duplex, scheme: string, remote: st
       // The other side may never answer our end of stream; do not wait forever.
       graceTimer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
       graceTimer.unref();
+    },
+    abort() {
+      socket.destroy();
     },
   });
   socket.on('error', (cause: Error) => {

@@ -1,0 +1,88 @@
+/**
+ * The one way this side gives up on a connection: a framing error, a
+ * breached limit or budget, a missed deadline, a refused connection. Every
+ * such close goes through `closeConnection` with a typed reason, so the
+ * reason reaches the wire the same way everywhere (the WebSocket close
+ * code today; a close-reason message to peers that list it, through the
+ * `before` hook, once the link's owner provides one).
+ *
+ * Browser-safe.
+ */
+import { ErrorCode, SparrowError } from '../errors.ts';
+import type { CloseReason, Transport } from '../transport/transport.ts';
+
+/** Why this side closes a connection (closed set). */
+export type ConnectionCloseCode =
+  /** Framing or a chain that is no message: the byte stream cannot be trusted. */
+  | 'protocol-error'
+  /** A chain, part or message over a receiver limit. */
+  | 'too-big'
+  /** Unsent output over the hard mark: the peer does not read. */
+  | 'slow-consumer'
+  /** Too many bytes held by unfinished chains across all connections. */
+  | 'global-budget'
+  /** No complete chain within the handshake deadline. */
+  | 'handshake-timeout'
+  /** A started chain did not finish within the partial-chain deadline. */
+  | 'partial-chain-timeout'
+  /** No bytes and no work in flight for the idle timeout. */
+  | 'idle-timeout'
+  /** The listener (or the remote address) is at its connection limit. */
+  | 'too-many-connections';
+
+/** A close decided by this side: the reason and the error pending operations fail with. */
+export interface ConnectionClose {
+  code: ConnectionCloseCode;
+  /** `protocol-error`, `limit-exceeded` or `timeout`, with a one-line message. */
+  error: SparrowError;
+}
+
+const TRANSPORT_KIND: Readonly<Record<ConnectionCloseCode, CloseReason['kind']>> = {
+  'protocol-error': 'protocol-error',
+  'too-big': 'too-big',
+  'slow-consumer': 'policy',
+  'global-budget': 'policy',
+  'handshake-timeout': 'policy',
+  'partial-chain-timeout': 'policy',
+  'idle-timeout': 'policy',
+  'too-many-connections': 'policy',
+};
+
+const ERROR_CODE: Readonly<Record<ConnectionCloseCode, ErrorCode>> = {
+  'protocol-error': ErrorCode.ProtocolError,
+  'too-big': ErrorCode.LimitExceeded,
+  'slow-consumer': ErrorCode.LimitExceeded,
+  'global-budget': ErrorCode.LimitExceeded,
+  'handshake-timeout': ErrorCode.Timeout,
+  'partial-chain-timeout': ErrorCode.Timeout,
+  'idle-timeout': ErrorCode.Timeout,
+  'too-many-connections': ErrorCode.LimitExceeded,
+};
+
+/** A ConnectionClose for `code` with `message` (error code from the reason). */
+export function connectionClose(code: ConnectionCloseCode, message: string): ConnectionClose {
+  return { code, error: new SparrowError(ERROR_CODE[code], message) };
+}
+
+/**
+ * The close for a fatal receive error: `limit-exceeded` is `too-big`,
+ * anything else `protocol-error`.
+ */
+export function closeForError(error: SparrowError): ConnectionClose {
+  return { code: error.code === ErrorCode.LimitExceeded ? 'too-big' : 'protocol-error', error };
+}
+
+/**
+ * Closes `transport` for `close`. `before` runs first and may still send
+ * (the place for a close-reason message to a peer that listed the
+ * feature); what it throws is ignored. A slow consumer is cut without
+ * flushing what it did not read.
+ */
+export function closeConnection(transport: Transport, close: ConnectionClose, before?: (close: ConnectionClose) => void): void {
+  try {
+    before?.(close);
+  } catch {
+    // The close must happen whatever the hook does.
+  }
+  transport.close({ kind: TRANSPORT_KIND[close.code], message: `${close.code}: ${close.error.message}`, abort: close.code === 'slow-consumer' });
+}

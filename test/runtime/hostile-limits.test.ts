@@ -1,0 +1,161 @@
+/**
+ * Connection budgets and deadlines, unit by unit (the attack slice in
+ * test/stress/ runs them end to end): the decode budget scan, the sender's
+ * depth check, idle deadlines that spare work in flight, connection caps,
+ * the shared input budget, and __proto__ in every serialiser.
+ */
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import '../../runtime/platform/node.ts';
+import { ErrorCode, isSparrowError } from '../../runtime/errors.ts';
+import { checkElementBudget } from '../../runtime/serialisation/budget.ts';
+import { jsonSerialiser } from '../../runtime/serialisation/json.ts';
+import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';
+import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
+import { connectPeer, listenPeers } from '../../runtime/connection/node-endpoints.ts';
+import { createSharedBudget } from '../../runtime/connection/link-limits.ts';
+import { createLogLimiter } from '../../runtime/rpc/log-limit.ts';
+import { silentLogger } from '../../runtime/rpc/logger.ts';
+
+const isCode = (code: string) => (error: unknown) => isSparrowError(error) && error.code === code;
+
+function socketClosed(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
+
+function rawConnect(url: string): Promise<net.Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: hostname, port: Number(port) }, () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+
+describe('decode budget', () => {
+  const serialisers = [jsonSerialiser, msgpackSerialiser, cborSerialiser];
+  for (const serialiser of serialisers) {
+    it(`${serialiser.code}: counts values before decoding, at and over the budget`, () => {
+      const at = serialiser.encode({ list: Array.from({ length: 40 }, () => ({})) }); // 1 + 1 + 1 + 40 values = 43
+      assert.doesNotThrow(() => checkElementBudget(serialiser.code, at, 43));
+      assert.throws(() => checkElementBudget(serialiser.code, at, 42), isCode(ErrorCode.LimitExceeded));
+    });
+  }
+  it('JSON: separators inside strings do not count', () => {
+    const text = new TextEncoder().encode(JSON.stringify({ s: ',,,,[[[{{{::'.repeat(20) }));
+    assert.doesNotThrow(() => checkElementBudget('j', text, 3));
+  });
+  it('msgpack: a hostile array header breaches before anything is read', () => {
+    assert.throws(() => checkElementBudget('m', Uint8Array.of(0xdd, 0x00, 0xa0, 0x00, 0x00, 0x80, 0x80), 4), isCode(ErrorCode.LimitExceeded));
+  });
+  it('CBOR: a hostile array header breaches before anything is read', () => {
+    assert.throws(() => checkElementBudget('c', Uint8Array.of(0x9a, 0x00, 0xa0, 0x00, 0x00, 0xa0, 0xa0), 4), isCode(ErrorCode.LimitExceeded));
+  });
+});
+
+describe('__proto__ keys', () => {
+  for (const serialiser of [jsonSerialiser, msgpackSerialiser, cborSerialiser]) {
+    it(`${serialiser.code}: decode as an own data property, never the prototype`, () => {
+      const value = JSON.parse('{"__proto__": {"polluted": true}, "nested": [{"__proto__": 1}]}') as Record<string, unknown>;
+      const decoded = serialiser.decode(serialiser.encode(value)) as Record<string, unknown>;
+      assert.equal(Object.getPrototypeOf(decoded), Object.prototype);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(decoded, '__proto__')?.value, { polluted: true });
+      assert.equal((decoded as { polluted?: unknown }).polluted, undefined);
+      assert.equal(Object.getOwnPropertyDescriptor((decoded.nested as object[])[0]!, '__proto__')?.value, 1);
+    });
+  }
+});
+
+describe('connection limits', () => {
+  it('the sender refuses params deeper than the receiver accepts, locally, with limit-exceeded', async () => {
+    const listener = await listenPeers('tcp://127.0.0.1:0', { logger: silentLogger });
+    listener.registry.export('echo', (params) => params.value);
+    const client = await connectPeer(listener.url, { logger: silentLogger });
+    try {
+      let deep: unknown = 1;
+      for (let k = 0; k < 80; k++) deep = [deep];
+      await assert.rejects(client.call('echo', { value: deep }), isCode(ErrorCode.LimitExceeded));
+      assert.equal(await client.call('echo', { value: 'still fine' }), 'still fine');
+    } finally {
+      client.close();
+      await listener.close();
+    }
+  });
+
+  it('idle connections are closed, but never one with a call in flight', async () => {
+    const listener = await listenPeers('tcp://127.0.0.1:0', { idleTimeoutMs: 150, logger: silentLogger });
+    let release!: () => void;
+    listener.registry.export('hold', () => new Promise<string>((resolve) => (release = () => resolve('done'))));
+    const busy = await connectPeer(listener.url, { logger: silentLogger, timeoutMs: 0 });
+    const idle = await connectPeer(listener.url, { logger: silentLogger });
+    try {
+      const held = busy.call('hold');
+      // The idle one goes; the busy one, silent as well, stays while its call is in flight.
+      await idle.closed;
+      assert.equal(busy.isClosed, false);
+      release();
+      assert.equal(await held, 'done');
+      await busy.closed;
+    } finally {
+      busy.close();
+      idle.close();
+      await listener.close();
+    }
+  });
+
+  it('a listener refuses connections beyond maxConnections and maxConnectionsPerAddress', async () => {
+    for (const options of [{ maxConnections: 2 }, { maxConnectionsPerAddress: 2 }]) {
+      const listener = await listenPeers('tcp://127.0.0.1:0', { ...options, logger: silentLogger });
+      listener.registry.export('echo', (params) => params.value);
+      const a = await connectPeer(listener.url, { logger: silentLogger });
+      const b = await connectPeer(listener.url, { logger: silentLogger });
+      try {
+        assert.equal(await b.call('echo', { value: 1 }), 1);
+        const refused = await rawConnect(listener.url);
+        await socketClosed(refused);
+        a.close();
+        // A place is free again once the listener has seen the close.
+        while (listener.peers.size >= 2) await new Promise((resolve) => setTimeout(resolve, 10));
+        const c = await connectPeer(listener.url, { logger: silentLogger });
+        assert.equal(await c.call('echo', { value: 3 }), 3);
+        c.close();
+      } finally {
+        a.close();
+        b.close();
+        await listener.close();
+      }
+    }
+  });
+
+  it('unfinished chains share one input budget: the connection that breaches it is closed', async () => {
+    const inputBudget = createSharedBudget(3.5 * 1024 * 1024);
+    const listener = await listenPeers('tcp://127.0.0.1:0', { inputBudget, logger: silentLogger });
+    try {
+      // Each declares a 1 MiB part and sends a few bytes of it.
+      const start = Uint8Array.of(0x6a, 0x83, 0x10, 0x00, 0x00, 0x20, 0x20);
+      const sockets = await Promise.all([1, 2, 3, 4].map(() => rawConnect(listener.url)));
+      const closed = sockets.map((socket) => {
+        let done = false;
+        void socketClosed(socket).then(() => (done = true));
+        return () => done;
+      });
+      for (const socket of sockets) {
+        socket.write(start);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+      while (!closed[3]!()) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(closed.map((isClosed) => isClosed()), [false, false, false, true]);
+      for (const socket of sockets) socket.destroy();
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('the log limiter lets a few lines through per window and counts the rest', () => {
+    const listener = createLogLimiter(3);
+    const a = createLogLimiter(2, undefined, listener);
+    const b = createLogLimiter(2, undefined, listener);
+    assert.deepEqual([a.allow(), a.allow(), a.allow(), b.allow(), b.allow()], [true, true, false, true, false]);
+    assert.equal(a.takeSuppressed() + b.takeSuppressed() >= 2, true);
+  });
+});
