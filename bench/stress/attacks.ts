@@ -5,12 +5,15 @@
  * never a time. The harness (run.ts) adds the server's RSS and a probe's
  * latency around each; the test slice (test/stress/) runs the small scale.
  *
- * More rows (the authentication attacks of issue 13 §8) are added to
- * ATTACKS the same way.
+ * More rows are added to ATTACKS the same way.
  */
 import { Buffer } from 'node:buffer';
 import { WebSocket } from 'ws';
+import { ErrorCode, connectPeer, isSparrowError, silentLogger } from '../../runtime/node.ts';
 import { RawClient, answerOf, serialiserFor } from './raw-client.ts';
+
+/** The credential server.ts's `authenticate` takes for the `admin` group; any other caller is anonymous. */
+export const STRESS_ADMIN_TOKEN = 'stress-admin-token';
 
 /** The listener under attack and what the harness knows about it. */
 export interface StressTarget {
@@ -283,6 +286,37 @@ export const ATTACKS: readonly Attack[] = [
       client.destroy();
       const polluted = ({} as Record<string, unknown>).polluted !== undefined;
       return { held: held && !polluted, detail: seen.join(' ') };
+    },
+  },
+  {
+    item: 8,
+    name: 'anonymous caller on an @auth member, and #sys.describe',
+    async run(target) {
+      const anonymous = await connectPeer(target.tcp, { logger: silentLogger });
+      const admin = await connectPeer(target.tcp, { logger: silentLogger, credentials: STRESS_ADMIN_TOKEN });
+      try {
+        const refused = await anonymous.call('admin_only').then(
+          () => false,
+          (error: unknown) => isSparrowError(error, ErrorCode.PermissionDenied),
+        );
+        const listed = JSON.stringify(await anonymous.call('describe', undefined, { namespace: '#sys' }));
+        const allowed = (await admin.call('admin_only')) === 'done';
+        const wrongToken = await connectPeer(target.tcp, { logger: silentLogger, credentials: 'not-the-token' }).then(
+          (peer) => {
+            peer.close();
+            return false;
+          },
+          (error: unknown) => isSparrowError(error, ErrorCode.PermissionDenied),
+        );
+        const hidden = !listed.includes('admin_only') && listed.includes('echo');
+        return {
+          held: refused && hidden && allowed && wrongToken,
+          detail: `anonymous ${refused ? 'refused' : 'ADMITTED'}, describe ${hidden ? 'hides' : 'SHOWS'} it, admin ${allowed ? 'admitted' : 'refused'}, wrong token ${wrongToken ? 'refused' : 'ADMITTED'}`,
+        };
+      } finally {
+        anonymous.close();
+        admin.close();
+      }
     },
   },
 ];

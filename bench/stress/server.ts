@@ -9,13 +9,17 @@
  *   and answers how many it holds (the last 16 are kept);
  * - `big(bytes)` → a string of that many bytes (a large answer);
  * - `slow(ms)` → answers after `ms`;
- * - `stats.sample()` → {rss, peak, peers}; `stats.reset()` starts a new peak.
+ * - `stats.sample()` → {rss, peak, peers}; `stats.reset()` starts a new peak;
+ * - `admin_only()` → "done", for the `admin` group only: `authenticate`
+ *   gives that group to the credential STRESS_ADMIN_TOKEN, refuses any other
+ *   credential, and makes a caller without one anonymous.
  *
  * Options (argv, JSON): the listener's limits, e.g.
  * `{"handshakeTimeoutMs": 300}` (the test slice shortens the deadlines).
  * Logs go to stderr, one line per entry, so a harness can count them.
  */
-import { listenPeers, type ListenPeersOptions, type Logger } from '../../runtime/node.ts';
+import { SparrowError, ErrorCode, listenPeers, type Authenticate, type ListenPeersOptions, type Logger } from '../../runtime/node.ts';
+import { STRESS_ADMIN_TOKEN } from './attacks.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Partial<ListenPeersOptions>;
 
@@ -33,11 +37,18 @@ const sampler = setInterval(() => {
 }, 10);
 sampler.unref();
 
+const authenticate: Authenticate = ({ credentials }) => {
+  if (credentials === undefined) return { subject: 'anonymous', groups: [] };
+  if (credentials === STRESS_ADMIN_TOKEN) return { subject: 'admin', groups: ['admin'] };
+  throw new SparrowError(ErrorCode.PermissionDenied, 'unknown token');
+};
+
 const kept: unknown[] = [];
-const tcp = await listenPeers('tcp://127.0.0.1:0', { ...options, logger });
-const ws = await listenPeers('ws://127.0.0.1:0/', { ...options, logger, registry: tcp.registry });
+const tcp = await listenPeers('tcp://127.0.0.1:0', { ...options, logger, authenticate });
+const ws = await listenPeers('ws://127.0.0.1:0/', { ...options, logger, authenticate, registry: tcp.registry });
 const registry = tcp.registry;
 registry.export('echo', (params) => params.value);
+registry.export('admin_only', () => 'done', { auth: ['admin'] });
 registry.export('keep', (params) => {
   kept.push(params);
   if (kept.length > 16) kept.shift();

@@ -5,7 +5,8 @@
  * also has its own (see `Peer.export`).
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
-import type { ExportOptions, Handler, Registration, Registry } from './types.ts';
+import { inGroups } from './guards.ts';
+import type { CallContext, ExportOptions, Handler, Registration, Registry } from './types.ts';
 
 export type { CallbackStyle, CallContext, ExportOptions, Handler, Registration, Registry } from './types.ts';
 
@@ -35,7 +36,8 @@ class MapRegistry implements Registry {
       handler,
       multipart: options.multipart ?? false,
       callbacks: options.callbacks,
-      guard: options.guard,
+      // `auth` without a guard of its own is enforced, not only listed: fail closed.
+      guard: options.guard ?? (options.auth === undefined ? undefined : groupGuard(describeTarget(namespace, name), options.auth)),
       decodeParams: options.decodeParams,
       auth: options.auth,
       features: options.features,
@@ -53,6 +55,13 @@ class MapRegistry implements Registry {
   *entries(): IterableIterator<Registration> {
     for (const targets of this.namespaces.values()) yield* targets.values();
   }
+}
+
+/** Refuses a caller whose identity is in none of `groups` (`permission-denied`). */
+function groupGuard(target: string, groups: readonly string[]): (ctx: CallContext) => void {
+  return (ctx) => {
+    if (!inGroups(ctx.identity, groups)) throw new SparrowError(ErrorCode.PermissionDenied, `${target} requires one of the groups: ${groups.join(', ')}`);
+  };
 }
 
 /** Creates an empty registry, to share between peers via `PeerOptions.registry`. */

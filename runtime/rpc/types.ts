@@ -123,7 +123,11 @@ export interface ExportOptions {
    * (after `guard`); throw `invalid-params` to refuse the call.
    */
   decodeParams?: (params: Params, ctx: CallContext) => Params;
-  /** The `@auth` groups `guard` checks: `#sys.describe` lists the target only to callers in one of them. */
+  /**
+   * The `@auth` groups: without a `guard` of its own, a caller whose
+   * `ctx.identity` is in none of them is refused with `permission-denied`;
+   * `#sys.describe` lists the target only to callers in one of them.
+   */
   auth?: readonly string[];
   /**
    * Peer features this target needs (`streamsFeature` for a multipart
