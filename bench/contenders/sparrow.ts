@@ -8,8 +8,8 @@
  */
 import { startBenchNats } from '../lib/nats-server.ts';
 import { tempSocketPath } from '../lib/temp-socket.ts';
-import type { Contender } from '../lib/types.ts';
-import { connectBench, serveBench, type BenchImplementation, type Item, type SerialiserName } from './sparrow-adapter.ts';
+import type { BenchClient, Contender } from '../lib/types.ts';
+import { connectBench, serveBench, type BenchImplementation, type BenchRemote, type Item, type SerialiserName } from './sparrow-adapter.ts';
 
 /** The transports a Sparrow row can run over. */
 export type SparrowScheme = 'tcp' | 'unix' | 'ws' | 'nats';
@@ -45,6 +45,21 @@ export function createImplementation(): BenchImplementation {
   };
 }
 
+/** What the scenarios call, over the `Bench` service (the stream counted as it arrives). */
+export function benchClientOf(remote: BenchRemote): BenchClient {
+  return {
+    add: (a, b) => remote.add(a, b),
+    blob: (size) => remote.blob(size),
+    async stream(n) {
+      let count = 0;
+      for await (const _item of remote.stream(n)) count++;
+      return count;
+    },
+    callbacks: (n, maxMs) => remote.callbacks(n, maxMs),
+    close: () => remote.close(),
+  };
+}
+
 /** A Sparrow row for the given transport and serialiser. */
 export function createSparrowContender({ scheme, serialiser }: SparrowVariant): Contender {
   return {
@@ -77,19 +92,6 @@ export function createSparrowContender({ scheme, serialiser }: SparrowVariant): 
       };
     },
 
-    async connect(address) {
-      const remote = await connectBench(address, serialiser, (i) => i);
-      return {
-        add: (a, b) => remote.add(a, b),
-        blob: (size) => remote.blob(size),
-        async stream(n) {
-          let count = 0;
-          for await (const _item of remote.stream(n)) count++;
-          return count;
-        },
-        callbacks: (n, maxMs) => remote.callbacks(n, maxMs),
-        close: () => remote.close(),
-      };
-    },
+    connect: async (address) => benchClientOf(await connectBench(address, serialiser, (i) => i)),
   };
 }

@@ -14,6 +14,7 @@ import { spawnWorkerPeer } from '../../runtime/node.ts';
 import { importPeerDependency } from '../lib/peer-deps.ts';
 import type { BenchClient, Contender } from '../lib/types.ts';
 import { benchRemoteOver } from './sparrow-adapter.ts';
+import { benchClientOf } from './sparrow.ts';
 import type { ComlinkModule, NodeAdapterModule, RawReply, RawRequest, WorkerRow } from './worker-protocol.ts';
 
 const BOOTSTRAP = new URL('../lib/tsx-worker.mjs', import.meta.url);
@@ -35,18 +36,7 @@ export function createWorkerContender(row: WorkerRow): Contender {
 
 async function connectSparrow(): Promise<BenchClient> {
   const peer = await spawnWorkerPeer(BOOTSTRAP, { serialiser: 'm', connectTimeoutMs: 30_000, worker: benchWorkerOptions('worker+msgpack') });
-  const remote = benchRemoteOver(peer, (i) => i);
-  return {
-    add: (a, b) => remote.add(a, b),
-    blob: (size) => remote.blob(size),
-    async stream(n) {
-      let count = 0;
-      for await (const _item of remote.stream(n)) count++;
-      return count;
-    },
-    callbacks: (n, maxMs) => remote.callbacks(n, maxMs),
-    close: () => remote.close(),
-  };
+  return benchClientOf(benchRemoteOver(peer, (i) => i));
 }
 
 /** Starts a worker and resolves once it posted `{ ready: true }`. */

@@ -43,6 +43,26 @@ async function withChromium(t: { skip(message: string): void }, body: (page: imp
   }
 }
 
+/** What a page showed once its status left "starting": the status, its `#to-server` lines (`ok …`/`fail …`) and its errors. */
+interface PageRun {
+  status: string | null;
+  lines: string[];
+  errors: string[];
+  /** All of it, for assertion messages. */
+  shown: string;
+}
+
+/** Opens `url` and waits for the page's status to say done or failed. */
+async function runPage(page: import('playwright-core').Page, url: string): Promise<PageRun> {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 15_000 });
+  const status = await page.textContent('#status');
+  const lines = await page.$$eval('#to-server li', (items) => items.map((item) => `${item.className} ${item.textContent ?? ''}`));
+  return { status, lines, errors, shown: `status: ${status}\n${lines.join('\n')}\nerrors: ${errors.join('; ')}` };
+}
+
 describe('browser size pages (npm run size)', () => {
   const pages: Array<[Profile, RegExp[]]> = [
     ['unary-json', [/^ok hello_world → "Hello unary!"$/]],
@@ -53,15 +73,9 @@ describe('browser size pages (npm run size)', () => {
       await withChromium(t, async (page) => {
         const demo = await serveBrowserDemo({ entry: profileEntry(profile) });
         try {
-          const pageErrors: string[] = [];
-          page.on('pageerror', (error) => pageErrors.push(error.message));
-          await page.goto(demo.pageUrl);
-          await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 15_000 });
-          const status = await page.textContent('#status');
-          const lines = await page.$$eval('#to-server li', (items) => items.map((item) => `${item.className} ${item.textContent ?? ''}`));
-          const shown = `status: ${status}\n${lines.join('\n')}\nerrors: ${pageErrors.join('; ')}`;
+          const { status, lines, errors, shown } = await runPage(page, demo.pageUrl);
           assert.equal(status, 'done', shown);
-          assert.deepEqual(pageErrors, [], shown);
+          assert.deepEqual(errors, [], shown);
           assert.equal(lines.length, expected.length, shown);
           expected.forEach((pattern, k) => assert.match(lines[k]!, pattern, shown));
         } finally {
@@ -77,15 +91,9 @@ describe('browser Web Worker page', () => {
     await withChromium(t, async (page) => {
       const demo = await serveBrowserDemo();
       try {
-        const pageErrors: string[] = [];
-        page.on('pageerror', (error) => pageErrors.push(error.message));
-        await page.goto(demo.workerPageUrl);
-        await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 15_000 });
-        const status = await page.textContent('#status');
-        const lines = await page.$$eval('#to-server li', (items) => items.map((item) => `${item.className} ${item.textContent ?? ''}`));
-        const shown = `status: ${status}\n${lines.join('\n')}\nerrors: ${pageErrors.join('; ')}`;
+        const { status, lines, errors, shown } = await runPage(page, demo.workerPageUrl);
         assert.equal(status, 'done', shown);
-        assert.deepEqual(pageErrors, [], shown);
+        assert.deepEqual(errors, [], shown);
         assert.deepEqual(lines, [
           'ok hello_world(name: "worker") → "Hello worker!"',
           'ok demo_progress_update → "Processed 2 items", progress Processing a, Processing b',
