@@ -19,7 +19,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
 import { encodeExactMsgpack, needsExactEncoding } from './exact.ts';
-import { msgpackHasNonStringKeys, objectsForStringKeys } from './map-keys.ts';
+import { NON_STRING_KEYS, msgpackShape, objectsForStringKeys } from './map-keys.ts';
 import { DEFAULT_MAX_DEPTH, LARGE_BYTES, MAX_HEADROOM, type PackedSpan, type Serialiser } from './serialiser.ts';
 
 export { MAX_HEADROOM, type PackedSpan };
@@ -63,21 +63,25 @@ export const msgpackSerialiser: Serialiser = {
         const small = unpackSmall(bytes);
         if (small !== NOT_SMALL) return small;
       }
-      if (msgpackHasNonStringKeys(bytes)) {
+      const shape = msgpackShape(bytes);
+      if (shape === NON_STRING_KEYS) {
         value = objectsForStringKeys(mapUnpackr.unpack(plain(bytes)));
-      } else if (length > 0 && length <= SCRATCH_SIZE) {
+        // Each level of nesting costs at least one byte, so short input needs no walk.
+        return bytes.length > maxDepth ? checkDecoded(value, maxDepth, false) : value;
+      }
+      // The scan measured the nesting: too deep is refused before msgpackr recurses into it, and no walk follows.
+      if (shape > maxDepth) throw nestingError(maxDepth);
+      if (length > 0 && length <= SCRATCH_SIZE) {
         // Small input: decoded from the reused scratch (copyBuffers, so nothing points into it).
         scratch.set(bytes);
-        value = unpackr.unpack(scratch, length);
-      } else {
-        value = (owned ? viewUnpackr : unpackr).unpack(plain(bytes));
+        return unpackr.unpack(scratch, length);
       }
+      return (owned ? viewUnpackr : unpackr).unpack(plain(bytes));
     } catch (error) {
+      if (error instanceof SparrowError) throw error;
       if (isStackOverflow(error)) throw nestingError(maxDepth, error);
       throw new SparrowError(ErrorCode.SerialisationError, `invalid msgpack: ${(error as Error).message}`, { cause: error });
     }
-    // Each level of nesting costs at least one byte, so short input needs no walk.
-    return bytes.length > maxDepth ? checkDecoded(value, maxDepth, false) : value;
   },
   encodeWithHeadroom: packWithHeadroom,
   encodeBytesHeader: packBytesHeader,

@@ -9,6 +9,7 @@ import { containsBytes } from '../../runtime/serialisation/bytes.ts';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
 import { jsonSerialiser, parseJson, stringifyJson } from '../../runtime/serialisation/json.ts';
 import { NOT_SMALL, msgpackSerialiser, packFlatMap, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
+import { NON_STRING_KEYS, msgpackShape } from '../../runtime/serialisation/map-keys.ts';
 import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
 import { createRandom } from '../helpers/seeded-random.ts';
 import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
@@ -130,6 +131,49 @@ describe('nesting depth', () => {
     // The codecs still work afterwards.
     assert.deepEqual(msgpackSerialiser.decode(fromHex('91 01')), [1]);
     assert.deepEqual(cborSerialiser.decode(fromHex('81 01')), [1]);
+  });
+});
+
+describe('msgpackShape (one scan: nesting and non-string keys)', () => {
+  const packr = new Packr({ useRecords: false, variableMapSize: true });
+  const deep = (depth: number, leaf: unknown): unknown => {
+    let value = leaf;
+    for (let k = 0; k < depth; k++) value = k % 2 === 0 ? [value] : { k: value };
+    return value;
+  };
+
+  it('measures the nesting the decoded value has, counting empty containers and ext values as a level', () => {
+    for (const depth of [0, 1, 2, 7, 63, 64, 65]) {
+      assert.equal(msgpackShape(packr.pack(deep(depth, 1))), depth, `depth ${depth}`);
+      assert.equal(msgpackShape(packr.pack(deep(depth, []))), depth + 1, `depth ${depth} + an empty array`);
+      assert.equal(msgpackShape(packr.pack(deep(depth, new Date(0)))), depth + 1, `depth ${depth} + a timestamp ext`);
+    }
+    // A wide array of flat maps (a stream batch) nests two deep.
+    assert.equal(msgpackShape(packr.pack(Array.from({ length: 300 }, (_, i) => ({ i, v: i * 2 })))), 2);
+  });
+
+  it('answers NON_STRING_KEYS for int or bytes keys, and for truncated input', () => {
+    assert.equal(msgpackShape(fromHex('81 01 02')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('91 81 c4 01 61 02')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('81 a1 61 81 02 03')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('81 a1 61 92 01')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('dc ff')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('c4')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('81 a1 61 c0')), 1);
+  });
+
+  it('lets the decoder refuse deep nesting at the limit exactly, with int keys too', () => {
+    const at = packr.pack(deep(64, 1));
+    const over = packr.pack(deep(65, 1));
+    assert.deepEqual(msgpackSerialiser.decode(at, 64), new Unpackr({ useRecords: false }).unpack(at));
+    assert.throws(() => msgpackSerialiser.decode(over, 64), isCode(ErrorCode.LimitExceeded));
+    const intKeys = (depth: number) => {
+      let value: unknown = 1;
+      for (let k = 0; k < depth; k++) value = new Map([[k, value]]);
+      return value;
+    };
+    assert.doesNotThrow(() => msgpackSerialiser.decode(packr.pack(intKeys(64)), 64));
+    assert.throws(() => msgpackSerialiser.decode(packr.pack(intKeys(65)), 64), isCode(ErrorCode.LimitExceeded));
   });
 });
 
