@@ -85,7 +85,6 @@ export const msgpackSerialiser: Serialiser = {
   },
   encodeWithHeadroom: packWithHeadroom,
   encodeBytesHeader: packBytesHeader,
-  encodeFlatMap: packFlatMap,
   writeSmall,
 };
 
@@ -150,19 +149,6 @@ function packBytesHeader(value: unknown): Uint8Array | undefined {
   bytesHeader[3] = (length >>> 8) & 0xff;
   bytesHeader[4] = length & 0xff;
   return bytesHeader;
-}
-
-const flatScratch = /* @__PURE__ */ new Uint8Array(256);
-
-/**
- * Packs a small flat map (an envelope) exactly as the packer would, without
- * a Packr call: a view of a scratch array, valid until the next call, or
- * undefined when the map is not small and flat (see writeSmall) or would not
- * fit (the caller then uses `encode`).
- */
-export function packFlatMap(record: Record<string, unknown>): Uint8Array | undefined {
-  const end = writeSmall(record, flatScratch, 0, flatScratch.length);
-  return end < 0 ? undefined : flatScratch.subarray(0, end);
 }
 
 /**

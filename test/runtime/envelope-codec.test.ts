@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
-import { encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
+import { createEnvelopeWriter, encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
 import { decodeChain } from '../../runtime/envelope/decode.ts';
 import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
@@ -398,20 +398,27 @@ describe('encodeMessage: small msgpack messages written in place', () => {
     }
   });
 
-  it('takes the small path for calls and answers (consecutive chains sit back to back in one slab)', () => {
+  it('takes the small path for calls and answers (consecutive chains of one link sit back to back in its slab)', () => {
     const format: WireFormat = { layout: '0.1.2', serialiser: 'm' };
+    const writer = createEnvelopeWriter();
+    const other = createEnvelopeWriter();
     for (const message of [messages[0]!, messages[7]!, messages[9]!]) {
-      const first = encodeMessage(message, format);
-      const second = encodeMessage(message, format);
+      const first = encodeMessage(message, format, undefined, writer);
+      const elsewhere = encodeMessage(message, format, undefined, other);
+      const second = encodeMessage(message, format, undefined, writer);
       assert.equal(second.buffer, first.buffer);
       assert.equal(second.byteOffset, first.byteOffset + first.length);
+      // Writer state is per link: another link's chains never land in this link's slab.
+      assert.notEqual(elsewhere.buffer, first.buffer);
+      assert.equal(toHex(elsewhere), toHex(first));
     }
   });
 
   it('hands out chains that later messages never overwrite', () => {
     const format: WireFormat = { layout: '0.1.2', serialiser: 'm' };
     // Enough to fill several slabs.
-    const kept = Array.from({ length: 5000 }, (_, k) => ({ k, bytes: encodeMessage({ kind: 'response', to: k, multipart: false, ack: false, hasResult: true, result: k * 0.5 }, format) }));
+    const writer = createEnvelopeWriter();
+    const kept = Array.from({ length: 5000 }, (_, k) => ({ k, bytes: encodeMessage({ kind: 'response', to: k, multipart: false, ack: false, hasResult: true, result: k * 0.5 }, format, undefined, writer) }));
     for (const { k, bytes } of kept) {
       const message = decodeChain(decodeOne(bytes)) as IncomingMessage & { to: unknown; result: unknown };
       assert.deepEqual([message.to, message.result], [k, k * 0.5]);

@@ -8,7 +8,7 @@ import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import { containsBytes } from '../../runtime/serialisation/bytes.ts';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
 import { jsonSerialiser, parseJson, stringifyJson } from '../../runtime/serialisation/json.ts';
-import { NOT_SMALL, msgpackSerialiser, packFlatMap, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
+import { NOT_SMALL, msgpackSerialiser, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
 import { NON_STRING_KEYS, msgpackShape } from '../../runtime/serialisation/map-keys.ts';
 import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
 import { createRandom } from '../helpers/seeded-random.ts';
@@ -177,8 +177,15 @@ describe('msgpackShape (one scan: nesting and non-string keys)', () => {
   });
 });
 
-describe('packFlatMap', () => {
-  it('writes the same bytes as the msgpack serialiser, or declines', () => {
+/** A flat map as the envelope codec writes it into a link's scratch: writeSmall's bytes, or undefined when it declines. */
+function packFlatMap(record: Record<string, unknown>): Uint8Array | undefined {
+  const out = new Uint8Array(256);
+  const end = writeSmall(record, out, 0, out.length);
+  return end < 0 ? undefined : out.subarray(0, end);
+}
+
+describe('writeSmall', () => {
+  it('writes a flat map (an envelope) as the msgpack serialiser does, or declines', () => {
     const values: unknown[] = ['', 'pm', 'x'.repeat(31), 'x'.repeat(32), 'é', 0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, -1, -0x20, -0x21, 0.5, -0, true, false, null, undefined, 10n, {}, []];
     for (const value of values) {
       for (const record of [{ pm: value, v: '.5' }, { r: 'add', i: value }, { [String(value).slice(0, 40)]: 1 }]) {
