@@ -24,9 +24,11 @@ import { CONTENDERS, type ContenderEntry } from './contenders/index.ts';
 import { COMPILER_METHODS, runCompilerRound, type CompilerRound } from './lib/compiler-row.ts';
 import {
   TARGET_ROW,
+  WS_TARGET_ROW,
   aggregate,
   aggregateCompiler,
   checkTargets,
+  checkWsTargets,
   columns,
   figuresTable,
   markdownTable,
@@ -43,7 +45,7 @@ const USAGE = `usage: npm run bench -- [names...] [--quick] [--rounds N] [--json
   --rounds N   round-robin rounds (default 3, or 1 with --quick)
   --json FILE  also write every figure, every round and the ratios as JSON
   --cpu-prof DIR  write a V8 CPU profile of every server and client process into DIR
-  --only S,... run only these scenarios (seq, pipelined, blob, stream, callback); the rest show n/a
+  --only S,... run only these scenarios (seq, pipelined, blob, stream, callback, many); the rest show n/a
   --list       list the contenders and exit`;
 
 const { values: options, positionals } = parseArgs({
@@ -87,6 +89,9 @@ const config: ScenarioConfig = {
   depth: 64,
   blobSize: 1 << 20,
   streamItems: quick ? 20_000 : 100_000,
+  // 500 × 100 is issue 17's figure; the smoke run only checks that every row can hold many connections.
+  connections: quick ? 50 : 500,
+  callsPerConnection: quick ? 20 : 100,
   scenarioTimeoutMs: 30_000,
   ...(only === undefined ? {} : { only }),
 };
@@ -234,11 +239,14 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
-const cols = columns(config.depth, config.streamItems);
+const cols = columns(config.depth, config.streamItems, config.connections, config.callsPerConnection);
 const rows: Aggregate[] = selected.map((c) => aggregate(c.name, c.group, perContender.get(c.name) ?? []));
 const raw = rows.find((r) => r.name === 'raw-tcp' && r.scenarios !== undefined);
 const ratios = ratiosToRaw(rows, raw, cols);
-const targets = checkTargets(rows, ratios, cols);
+const rawWs = rows.find((r) => r.name === 'raw-ws' && r.scenarios !== undefined);
+// The ws rows against the ws limit too: divided by raw-tcp they would hide what the ws layer itself costs.
+const wsRatios = rawWs === undefined ? {} : ratiosToRaw(rows.filter((r) => r.name.startsWith('ws+')), rawWs, cols);
+const targets = [...checkTargets(rows, ratios, cols), ...checkWsTargets(wsRatios)];
 const compiler = withCompiler ? aggregateCompiler(COMPILER_METHODS, compilerRounds) : undefined;
 
 const cpu = os.cpus();
@@ -270,9 +278,12 @@ if (Object.keys(ratios).length > 0) {
     out.push(ratioTable(ratios, cols));
   }
 }
+if (Object.keys(wsRatios).length > 0) {
+  out.push('', 'The WebSocket rows divided by raw-ws of the same run:', '', ratioTable(wsRatios, cols, 'raw-ws'));
+}
 if (targets.length > 0) {
   out.push('');
-  out.push(`Targets for ${TARGET_ROW}:`);
+  out.push(`Targets (${TARGET_ROW} against raw-tcp, ${WS_TARGET_ROW} against raw-ws):`);
   for (const t of targets) out.push(`- ${t.met === undefined ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.detail}`);
 }
 if (compiler !== undefined) {
@@ -302,6 +313,7 @@ if (options.json !== undefined) {
     rounds: Object.fromEntries(perContender),
     results: rows,
     ratiosToRawTcp: ratios,
+    ratiosToRawWs: wsRatios,
     targets,
     compiler: compiler === undefined ? undefined : { ...compiler, rounds: compilerRounds },
   };

@@ -157,10 +157,12 @@ function writePartHeader(out: Uint8Array, pos: number, size: number): number {
   return pos;
 }
 
-/** Small chains are written back to back into slabs of this size (per link: 500 links hold 8 MiB at most). */
+/** Small chains are written back to back into slabs of at most this size (per link: 500 busy links hold 8 MiB). */
 const SLAB_BYTES = 16 * 1024;
 /** The most bytes one small chain may take. */
 const MAX_SMALL_CHAIN = 1024;
+/** A link's first slab. */
+const FIRST_SLAB_BYTES = 2 * MAX_SMALL_CHAIN;
 
 /**
  * Where one sender's small chains are written (see encodeSmallChain): a
@@ -200,7 +202,8 @@ export type SmallValueWriter = (value: unknown, out: Uint8Array, pos: number, li
  */
 export function encodeSmallChain(slab: ChainSlab, prefix: string, head: readonly Uint8Array[], first: unknown, rest: readonly unknown[] | undefined, write: SmallValueWriter): Uint8Array | undefined {
   if (slab.used + MAX_SMALL_CHAIN > slab.bytes.length) {
-    slab.bytes = new Uint8Array(SLAB_BYTES);
+    // A link's slabs grow from 2 KiB to SLAB_BYTES: a link that sends little holds little (500 links).
+    slab.bytes = new Uint8Array(Math.min(Math.max(slab.bytes.length * 2, FIRST_SLAB_BYTES), SLAB_BYTES));
     slab.buffer = slab.bytes.buffer;
     slab.used = 0;
   }
