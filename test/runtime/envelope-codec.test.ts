@@ -398,6 +398,24 @@ describe('encodeMessage: small msgpack messages written in place', () => {
     }
   });
 
+  it('writes JSON messages in place too, exactly as the general path (JSON.stringify) does', () => {
+    const { writeSmall: _json, ...generalJson } = jsonSerialiser;
+    const jsonMessages: Message[] = [
+      ...messages,
+      { kind: 'request', id: 11, target: 'say', requestType: 'normal', ack: false, params: { text: 'a "quoted" \\ line\n', n: -0, big: 2 ** 60, f: 1e-7, u: undefined } },
+      { kind: 'request', id: 12, target: 'add', requestType: 'normal', ack: false, params: { a: 123456789, b: -0.000001, c: 1e21, d: 0x7fffffff + 1 } },
+      { kind: 'response', to: 7, multipart: false, ack: false, hasResult: true, result: Number.NaN },
+      { kind: 'response', to: 7, multipart: false, ack: false, hasResult: true, result: '\u007f~ ' },
+    ];
+    for (const layout of ['0.1.2', 'next'] as const) {
+      const format: WireFormat = { layout, serialiser: 'j' };
+      for (const message of jsonMessages) {
+        const fast = encodeMessage(message, format).slice();
+        assert.equal(toHex(fast), toHex(encodeMessage(message, format, { j: generalJson, m: general })), `${layout} ${JSON.stringify(message)}`);
+      }
+    }
+  });
+
   it('takes the small path for calls and answers (consecutive chains of one link sit back to back in its slab)', () => {
     const format: WireFormat = { layout: '0.1.2', serialiser: 'm' };
     const writer = createEnvelopeWriter();

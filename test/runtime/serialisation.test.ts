@@ -7,7 +7,7 @@ import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import { containsBytes } from '../../runtime/serialisation/bytes.ts';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
-import { jsonSerialiser, parseJson, stringifyJson } from '../../runtime/serialisation/json.ts';
+import { jsonSerialiser, parseJson, stringifyJson, writeSmallJson } from '../../runtime/serialisation/json.ts';
 import { NOT_SMALL, msgpackSerialiser, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
 import { NON_STRING_KEYS, msgpackShape } from '../../runtime/serialisation/map-keys.ts';
 import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
@@ -217,6 +217,30 @@ describe('writeSmall', () => {
     assert.equal(writeSmall('x'.repeat(40), out, 0, 41), -1);
     assert.equal(writeSmall('x'.repeat(40), out, 0, 42), 42);
     assert.equal(writeSmall(Object.fromEntries(Array.from({ length: 16 }, (_, k) => [`k${k}`, k])), out, 0, out.length), -1);
+  });
+});
+
+describe('writeSmallJson', () => {
+  it('writes what JSON.stringify writes for scalars and flat maps of them, or declines', () => {
+    const values: unknown[] = ['', 'add', 'x'.repeat(40), 'é', 'a"b', 'a\\b', 'tab\t', '\u007f', ' ~', 0, 1, -1, 7, 1023, 1024, 2 ** 31, -(2 ** 31), 2 ** 53, 2 ** 60, 0.5, -1.25, 1e-7, 1e21, 1e300, -0, Number.NaN, Infinity, true, false, null, undefined, 10n, [], [1], {}, { a: 1 }, new Uint8Array(1), new Map(), new Date(0)];
+    let written = 0;
+    const out = new Uint8Array(512);
+    for (const value of values) {
+      for (const candidate of [value, { r: 'add', i: value, v: '.5' }, { [String(value).slice(0, 20)]: 1 }]) {
+        const end = writeSmallJson(candidate, out, 3, out.length);
+        if (end < 0) continue;
+        written++;
+        assert.equal(new TextDecoder().decode(out.subarray(3, end)), stringifyJson(candidate), String(value));
+      }
+    }
+    assert.ok(written >= 40, `wrote ${written}`);
+    // Declines what stringifyJson writes its own way, and anything without room.
+    for (const odd of [-0, Number.NaN, undefined, 10n, { u: undefined }, { n: { a: 1 } }, 'é', 'a"b']) assert.equal(writeSmallJson(odd, out, 0, out.length), -1, String(odd));
+    assert.equal(writeSmallJson('abc', out, 0, 4), -1);
+    assert.equal(writeSmallJson('abc', out, 0, 5), 5);
+    assert.equal(writeSmallJson({ a: 1 }, out, 0, 6), -1);
+    assert.equal(writeSmallJson({ a: 1 }, out, 0, 7), 7);
+    assert.equal(writeSmallJson(Object.fromEntries(Array.from({ length: 16 }, (_, k) => [`k${k}`, k])), out, 0, out.length), -1);
   });
 });
 
