@@ -7,7 +7,7 @@ import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import { containsBytes } from '../../runtime/serialisation/bytes.ts';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
-import { jsonSerialiser, parseJson, stringifyJson, writeSmallJson } from '../../runtime/serialisation/json.ts';
+import { NOT_SMALL_JSON, jsonSerialiser, parseJson, readSmallJson, stringifyJson, writeSmallJson } from '../../runtime/serialisation/json.ts';
 import { NOT_SMALL, msgpackSerialiser, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
 import { NON_STRING_KEYS, msgpackShape } from '../../runtime/serialisation/map-keys.ts';
 import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
@@ -241,6 +241,37 @@ describe('writeSmallJson', () => {
     assert.equal(writeSmallJson({ a: 1 }, out, 0, 6), -1);
     assert.equal(writeSmallJson({ a: 1 }, out, 0, 7), 7);
     assert.equal(writeSmallJson(Object.fromEntries(Array.from({ length: 16 }, (_, k) => [`k${k}`, k])), out, 0, out.length), -1);
+  });
+});
+
+describe('readSmallJson', () => {
+  it('reads scalars and flat objects as JSON.parse does, compact or spaced as Python writes them, and declines the rest', () => {
+    const texts = [
+      '{"r":"add","i":7,"v":".5","s":"Bench"}', '{"r": "add", "i": 7, "v": ".5"}', '{}', '{"a":1.5,"b":-2}', '{"a":-0,"b":0,"c":-0.0}',
+      '{"a":1e3,"b":1E-3,"c":-1.25e+2,"d":123456789012345}', '{"t":true,"f":false,"n":null}', '"text"', '42', '-7', '0.1', 'true', 'null',
+      '{"a":1,"a":2}', '{"1":1,"b":2,"0":3}', '""', '{"":""}',
+    ];
+    for (const text of texts) assert.deepEqual(readSmallJson(utf8(text)), JSON.parse(text), text);
+    assert.ok(Object.is(readSmallJson(utf8('-0')), -0));
+    const declined = [
+      '{"a":{"b":1}}', '[1]', '{"a":"\\n"}', '{"é":1}', '{"a":1234567890123456}', 'NaN', '-Infinity', '{"__proto__":1}', ' {"a":1}', '{"a":1} ',
+      '{"a" :1}', '{"a":01}', '{"a":1.}', '{"a":.5}', '{"a":1e}', '{"a":1,}', '{"a":1', '"abc', 'tru', 'nul', '', '{"a":1}x', '{ "a":1}', '{"a":  1}',
+    ];
+    for (const text of declined) assert.equal(readSmallJson(utf8(text)), NOT_SMALL_JSON, text);
+  });
+
+  it('never disagrees with the full parser on mutated envelopes', () => {
+    const next = createRandom(17);
+    const int = (low: number, high: number): number => low + Math.floor(next() * (high - low));
+    const seeds = ['{"r":"add","i":7,"v":".5","s":"Bench"}', '{"p":12,"v":".5"}', '{"a":1.5,"b":-2}', '{"x": 3, "type": "ValueError", "msg": "bad"}'];
+    for (let round = 0; round < 3000; round++) {
+      const bytes = utf8(seeds[round % seeds.length]!);
+      for (let k = int(1, 4); k > 0; k--) bytes[int(0, bytes.length)] = int(0x20, 0x7f);
+      const small = readSmallJson(bytes);
+      if (small === NOT_SMALL_JSON) continue;
+      assert.deepEqual(small, jsonSerialiser.decode(new Uint8Array(bytes).subarray(0), 64), new TextDecoder().decode(bytes));
+      assert.deepEqual(small, JSON.parse(new TextDecoder().decode(bytes)), new TextDecoder().decode(bytes));
+    }
   });
 });
 
