@@ -14,7 +14,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
 import { encodeExactCbor, needsExactEncoding } from './exact.ts';
-import { cborHasNonStringKeys, objectsForStringKeys } from './map-keys.ts';
+import { NON_STRING_KEYS, cborShape, objectsForStringKeys } from './map-keys.ts';
 import { DEFAULT_MAX_DEPTH, LARGE_BYTES, type Serialiser } from './serialiser.ts';
 
 // A variable rather than a literal: `useTag259ForMaps` is missing from cbor-x's typings.
@@ -51,12 +51,19 @@ export const cborSerialiser: Serialiser = {
   },
   decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH, owned = false): unknown {
     let value: unknown;
+    let shape: number;
     try {
-      value = cborHasNonStringKeys(bytes) ? objectsForStringKeys(mapDecoder.decode(plain(bytes))) : (owned ? viewDecoder : decoder).decode(plain(bytes));
+      shape = cborShape(bytes);
+      if (shape === NON_STRING_KEYS) value = objectsForStringKeys(mapDecoder.decode(plain(bytes)));
+      else if (shape > maxDepth) throw nestingError(maxDepth);
+      else value = (owned ? viewDecoder : decoder).decode(plain(bytes));
     } catch (error) {
+      if (error instanceof SparrowError) throw error;
       if (isStackOverflow(error)) throw nestingError(maxDepth, error);
       throw new SparrowError(ErrorCode.SerialisationError, `invalid CBOR: ${(error as Error).message}`, { cause: error });
     }
+    // The scan measured the nesting and saw no 8-byte integer or tag: nothing left to check or turn back.
+    if (shape >= 0) return value;
     return bytes.length >= INT64_SIZE || bytes.length > maxDepth ? checkDecoded(value, maxDepth, true) : value;
   },
   encodeBytesHeader,

@@ -9,7 +9,7 @@ import { containsBytes } from '../../runtime/serialisation/bytes.ts';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
 import { NOT_SMALL_JSON, jsonSerialiser, parseJson, readSmallJson, stringifyJson, writeSmallJson } from '../../runtime/serialisation/json.ts';
 import { NOT_SMALL, msgpackSerialiser, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
-import { NON_STRING_KEYS, msgpackShape } from '../../runtime/serialisation/map-keys.ts';
+import { CBOR_NEEDS_WALK, NON_STRING_KEYS, cborShape, msgpackShape } from '../../runtime/serialisation/map-keys.ts';
 import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
 import { createRandom } from '../helpers/seeded-random.ts';
 import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
@@ -183,6 +183,37 @@ function packFlatMap(record: Record<string, unknown>): Uint8Array | undefined {
   const end = writeSmall(record, out, 0, out.length);
   return end < 0 ? undefined : out.subarray(0, end);
 }
+
+describe('cborShape (one scan: nesting, non-string keys, values that need the walk)', () => {
+  const encode = (value: unknown) => cborSerialiser.encode(value);
+  const deep = (depth: number, leaf: unknown): unknown => {
+    let value = leaf;
+    for (let k = 0; k < depth; k++) value = k % 2 === 0 ? [value] : { k: value };
+    return value;
+  };
+
+  it('measures nesting, and sends 8-byte integers, tags and odd input to the careful paths', () => {
+    for (const depth of [0, 1, 2, 7, 64, 65]) {
+      assert.equal(cborShape(encode(deep(depth, 1))), depth, `depth ${depth}`);
+      assert.equal(cborShape(encode(deep(depth, []))), depth + 1, `depth ${depth} + an empty array`);
+    }
+    assert.equal(cborShape(encode(Array.from({ length: 300 }, (_, i) => ({ i, v: i * 0.5, s: 'x' })))), 2);
+    assert.equal(cborShape(encode({ big: 2 ** 40 })), CBOR_NEEDS_WALK);
+    assert.equal(cborShape(encode({ wide: 2 ** 31, f: 0.1 })), 1);
+    assert.equal(cborShape(fromHex('a1 61 61 1b 00 00 00 00 00 00 00 01')), CBOR_NEEDS_WALK);
+    assert.equal(cborShape(fromHex('c1 1a 00 00 00 01')), CBOR_NEEDS_WALK);
+    assert.equal(cborShape(fromHex('a1 01 02')), NON_STRING_KEYS);
+    assert.equal(cborShape(fromHex('9f 01 ff')), NON_STRING_KEYS);
+    assert.equal(cborShape(fromHex('82 01')), NON_STRING_KEYS);
+  });
+
+  it('lets the decoder refuse deep nesting at the limit exactly and still turn 8-byte integers back into numbers', () => {
+    assert.doesNotThrow(() => cborSerialiser.decode(encode(deep(64, 1)), 64));
+    assert.throws(() => cborSerialiser.decode(encode(deep(65, 1)), 64), isCode(ErrorCode.LimitExceeded));
+    assert.deepEqual(cborSerialiser.decode(fromHex('a1 61 61 1b 00 00 00 00 00 00 00 01')), { a: 1 });
+    assert.deepEqual(cborSerialiser.decode(fromHex('a1 61 61 1b 00 20 00 00 00 00 00 00')), { a: 2n ** 53n });
+  });
+});
 
 describe('writeSmall', () => {
   it('writes a flat map (an envelope) as the msgpack serialiser does, or declines', () => {
