@@ -398,6 +398,17 @@ describe('encodeMessage: small msgpack messages written in place', () => {
     }
   });
 
+  it('writes CBOR messages in place too, exactly as the general path (cbor-x) does', () => {
+    const { writeSmall: _cbor, ...generalCbor } = cborSerialiser;
+    for (const layout of ['0.1.2', 'next'] as const) {
+      const format: WireFormat = { layout, serialiser: 'c' };
+      for (const message of [...messages, { kind: 'request', id: 13, target: 'add', requestType: 'normal', ack: false, params: { a: -(2 ** 32), b: 2 ** 32 - 1, c: 0.25, d: -0 } } as Message]) {
+        const fast = encodeMessage(message, format).slice();
+        assert.equal(toHex(fast), toHex(encodeMessage(message, format, { j: jsonSerialiser, m: general, c: generalCbor })), `${layout} ${JSON.stringify(message)}`);
+      }
+    }
+  });
+
   it('writes JSON messages in place too, exactly as the general path (JSON.stringify) does', () => {
     const { writeSmall: _json, ...generalJson } = jsonSerialiser;
     const jsonMessages: Message[] = [

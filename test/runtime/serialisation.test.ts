@@ -6,7 +6,7 @@ import '../../runtime/platform/node.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import { containsBytes } from '../../runtime/serialisation/bytes.ts';
-import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
+import { cborSerialiser, writeSmallCbor } from '../../runtime/serialisation/cbor.ts';
 import { NOT_SMALL_JSON, jsonSerialiser, parseJson, readSmallJson, stringifyJson, writeSmallJson } from '../../runtime/serialisation/json.ts';
 import { NOT_SMALL, msgpackSerialiser, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
 import { CBOR_NEEDS_WALK, NON_STRING_KEYS, cborShape, msgpackShape } from '../../runtime/serialisation/map-keys.ts';
@@ -248,6 +248,26 @@ describe('writeSmall', () => {
     assert.equal(writeSmall('x'.repeat(40), out, 0, 41), -1);
     assert.equal(writeSmall('x'.repeat(40), out, 0, 42), 42);
     assert.equal(writeSmall(Object.fromEntries(Array.from({ length: 16 }, (_, k) => [`k${k}`, k])), out, 0, out.length), -1);
+  });
+});
+
+describe('writeSmallCbor', () => {
+  it('writes the bytes the CBOR serialiser writes for scalars and flat maps, or declines', () => {
+    const values: unknown[] = ['', 'add', 'x'.repeat(23), 'x'.repeat(24), 'x'.repeat(255), 'x'.repeat(256), 'é', 0, 1, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -1, -24, -25, -256, -257, -(2 ** 31), -(2 ** 32), -(2 ** 32) - 1, 0.5, -2.5, 0.1, 1e300, -0, Number.NaN, Infinity, true, false, null, undefined, 10n, [], {}, { a: 1 }, new Uint8Array(1)];
+    let written = 0;
+    const out = new Uint8Array(600);
+    for (const value of values) {
+      for (const candidate of [value, { r: 'add', i: value, v: '.5' }, { [String(value).slice(0, 30)]: 1 }]) {
+        const end = writeSmallCbor(candidate, out, 3, out.length);
+        if (end < 0) continue;
+        written++;
+        assert.equal(toHex(out.subarray(3, end)), toHex(cborSerialiser.encode(candidate)), String(value));
+      }
+    }
+    assert.ok(written >= 60, `wrote ${written}`);
+    for (const odd of [-0, Number.NaN, undefined, 2 ** 40, 'é', { u: undefined }, { n: { a: 1 } }]) assert.equal(writeSmallCbor(odd, out, 0, out.length), -1, String(odd));
+    assert.equal(writeSmallCbor('abc', out, 0, 4), -1);
+    assert.equal(writeSmallCbor('abc', out, 0, 5), 4);
   });
 });
 
