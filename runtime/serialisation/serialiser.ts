@@ -47,10 +47,10 @@ export interface Serialiser {
   // The envelope codec (`frame` in envelope/codec.ts) is their one caller.
 
   /**
-   * Small values in place (msgpack): writes `value` at `out[pos]`, never at
-   * or past `limit`, when it is small and flat (a scalar or a flat map of
-   * scalars). Returns the end. The codec writes whole small chains, and the
-   * envelopes of larger ones, this way.
+   * Small values in place (msgpack, JSON, CBOR): writes `value` at
+   * `out[pos]`, never at or past `limit`, when it is small and flat (a
+   * scalar or a flat map of scalars). Returns the end. The codec writes
+   * whole small chains, and the envelopes of larger ones, this way.
    */
   writeSmall?(value: unknown, out: Uint8Array, pos: number, limit: number): number;
   /**
