@@ -16,6 +16,7 @@ import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
 import { encodeExactCbor, needsExactEncoding } from './exact.ts';
 import { NON_STRING_KEYS, cborShape, objectsForStringKeys } from './map-keys.ts';
 import { DEFAULT_MAX_DEPTH, LARGE_BYTES, type Serialiser } from './serialiser.ts';
+import { writeSmallMap } from './small-values.ts';
 
 // A variable rather than a literal: `useTag259ForMaps` is missing from cbor-x's typings.
 const encoderOptions = {
@@ -87,18 +88,11 @@ const float64OutBytes = /* @__PURE__ */ new Uint8Array(float64Out.buffer);
  */
 export function writeSmallCbor(value: unknown, out: Uint8Array, pos: number, limit: number): number {
   if (typeof value !== 'object' || value === null) return writeCborScalar(value, out, pos, limit);
-  if (Object.getPrototypeOf(value) !== Object.prototype || pos >= limit) return -1;
-  const head = pos++;
-  let count = 0;
-  for (const key in value) {
-    if (++count > 15) return -1;
-    pos = writeCborAscii(out, pos, key, limit);
-    if (pos < 0) return -1;
-    pos = writeCborScalar((value as Record<string, unknown>)[key], out, pos, limit);
-    if (pos < 0) return -1;
-  }
-  out[head] = 0xa0 | count;
-  return pos;
+  return writeSmallMap(value, out, pos, limit, 0xa0, writeCborKey, writeCborScalar);
+}
+
+function writeCborKey(key: unknown, out: Uint8Array, pos: number, limit: number): number {
+  return writeCborAscii(out, pos, key as string, limit);
 }
 
 function writeCborScalar(value: unknown, out: Uint8Array, pos: number, limit: number): number {

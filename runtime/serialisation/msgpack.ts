@@ -21,6 +21,7 @@ import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
 import { encodeExactMsgpack, needsExactEncoding } from './exact.ts';
 import { NON_STRING_KEYS, msgpackShape, objectsForStringKeys } from './map-keys.ts';
 import { DEFAULT_MAX_DEPTH, LARGE_BYTES, MAX_HEADROOM, type PackedSpan, type Serialiser } from './serialiser.ts';
+import { writeSmallMap } from './small-values.ts';
 
 export { MAX_HEADROOM, type PackedSpan };
 
@@ -162,18 +163,11 @@ function packBytesHeader(value: unknown): Uint8Array | undefined {
  */
 export function writeSmall(value: unknown, out: Uint8Array, pos: number, limit: number): number {
   if (typeof value !== 'object' || value === null) return writeSmallScalar(value, out, pos, limit);
-  if (Object.getPrototypeOf(value) !== Object.prototype || pos >= limit) return -1;
-  const head = pos++;
-  let count = 0;
-  for (const key in value) {
-    if (++count > 15) return -1;
-    pos = writeAscii(out, pos, key, limit);
-    if (pos < 0) return -1;
-    pos = writeSmallScalar((value as Record<string, unknown>)[key], out, pos, limit);
-    if (pos < 0) return -1;
-  }
-  out[head] = 0x80 | count;
-  return pos;
+  return writeSmallMap(value, out, pos, limit, 0x80, writeAsciiKey, writeSmallScalar);
+}
+
+function writeAsciiKey(key: unknown, out: Uint8Array, pos: number, limit: number): number {
+  return writeAscii(out, pos, key as string, limit);
 }
 
 // Big-endian float64 bytes are written from this little-endian scratch (no DataView per value).
