@@ -25,15 +25,18 @@ import { POOL_ROUNDS, aggregatePool, runPoolRound, type PoolRound } from './lib/
 import { COMPILER_METHODS, runCompilerRound, type CompilerRound } from './lib/compiler-row.ts';
 import {
   TARGET_ROW,
+  WS_TARGET_ROW,
   aggregate,
   aggregateCompiler,
   checkTargets,
+  checkWsTargets,
   columns,
   figuresTable,
   markdownTable,
   ratioTable,
   ratiosToRaw,
   type Aggregate,
+  type Ratios,
 } from './lib/report.ts';
 import { SCENARIOS, type DriverMessage, type HostMessage, type RoundOutcome, type ScenarioConfig, type ScenarioName } from './lib/types.ts';
 
@@ -44,7 +47,7 @@ const USAGE = `usage: npm run bench -- [names...] [--quick] [--rounds N] [--json
   --rounds N   round-robin rounds (default 3, or 1 with --quick)
   --json FILE  also write every figure, every round and the ratios as JSON
   --cpu-prof DIR  write a V8 CPU profile of every server and client process into DIR
-  --only S,... run only these scenarios (seq, pipelined, blob, stream, callback); the rest show n/a
+  --only S,... run only these scenarios (seq, pipelined, blob, stream, callback, many); the rest show n/a
   --list       list the contenders and exit`;
 
 const { values: options, positionals } = parseArgs({
@@ -88,6 +91,9 @@ const config: ScenarioConfig = {
   depth: 64,
   blobSize: 1 << 20,
   streamItems: quick ? 20_000 : 100_000,
+  // 500 × 100 is issue 17's figure; the smoke run only checks that every row can hold many connections.
+  connections: quick ? 50 : 500,
+  callsPerConnection: quick ? 20 : 100,
   scenarioTimeoutMs: 30_000,
   ...(only === undefined ? {} : { only }),
 };
@@ -244,16 +250,25 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
-const cols = columns(config.depth, config.streamItems);
+const cols = columns(config.depth, config.streamItems, config.connections, config.callsPerConnection);
 const rows: Aggregate[] = selected.map((c) => aggregate(c.name, c.group, perContender.get(c.name) ?? []));
 const raw = rows.find((r) => r.name === 'raw-tcp' && r.scenarios !== undefined);
 // The worker rows have their own limit, raw-port (below).
 const ratios = ratiosToRaw(rows.filter((r) => !(WORKER_ROWS as readonly string[]).includes(r.name)), raw, cols);
-const targets = checkTargets(rows, ratios, cols);
+/** The rows named by `mine` divided by their own limit row of the same run, when both ran. */
+const ratiosToLimit = (limit: string, mine: (name: string) => boolean): Ratios => {
+  const base = rows.find((r) => r.name === limit && r.scenarios !== undefined);
+  return base === undefined ? {} : ratiosToRaw(rows.filter((r) => mine(r.name) && r.scenarios !== undefined), base, cols);
+};
+// The ws rows against the ws limit too: divided by raw-tcp they would hide what the ws layer itself costs.
+const wsRatios = ratiosToLimit('raw-ws', (name) => name.startsWith('ws+'));
+// The NATS row against the NATS client's own request/reply through the same kind of nats-server.
+const natsRatios = ratiosToLimit('raw-nats', (name) => name === 'nats+msgpack');
+// The worker row against bare postMessage over the same kind of port.
+const workerRatios = ratiosToLimit('raw-port', (name) => name === 'worker+msgpack');
+const targets = [...checkTargets(rows, ratios, cols), ...checkWsTargets(wsRatios)];
 const compiler = withCompiler ? aggregateCompiler(COMPILER_METHODS, compilerRounds) : undefined;
 const pool = poolRounds.length > 0 ? aggregatePool(poolRounds) : undefined;
-const rawPort = rows.find((r) => r.name === 'raw-port' && r.scenarios !== undefined);
-const workerRatios = rawPort === undefined ? {} : ratiosToRaw(rows.filter((r) => r.name === 'worker+msgpack'), rawPort, cols);
 
 const cpu = os.cpus();
 const machine = {
@@ -284,21 +299,18 @@ if (Object.keys(ratios).length > 0) {
     out.push(ratioTable(ratios, cols));
   }
 }
-// The NATS row's own limit: the NATS client's request/reply through the same kind of nats-server.
-const rawNats = rows.find((r) => r.name === 'raw-nats' && r.scenarios !== undefined);
-const natsRow = rows.filter((r) => r.name === 'nats+msgpack' && r.scenarios !== undefined);
-if (rawNats !== undefined && natsRow.length > 0) {
-  const natsRatios = ratiosToRaw(natsRow, rawNats, cols);
-  out.push('', 'nats+msgpack divided by raw-nats of the same run (goal: seq and pipelined ≥ 0.8×):', '');
-  out.push(ratioTable(natsRatios, cols, 'raw-nats'));
+const limitTables: [string, string, Ratios][] = [
+  ['raw-ws', 'The WebSocket rows', wsRatios],
+  ['raw-nats', 'nats+msgpack (goal: seq and pipelined ≥ 0.8×)', natsRatios],
+  ['raw-port', 'worker+msgpack (goal: seq and pipelined ≥ 0.8×)', workerRatios],
+];
+for (const [limit, what, limitRatios] of limitTables) {
+  if (Object.keys(limitRatios).length > 0) out.push('', `${what} divided by ${limit} of the same run:`, '', ratioTable(limitRatios, cols, limit));
 }
 if (targets.length > 0) {
   out.push('');
-  out.push(`Targets for ${TARGET_ROW}:`);
+  out.push(`Targets (${TARGET_ROW} against raw-tcp, ${WS_TARGET_ROW} against raw-ws):`);
   for (const t of targets) out.push(`- ${t.met === undefined ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.detail}`);
-}
-if (Object.keys(workerRatios).length > 0) {
-  out.push('', 'worker+msgpack divided by raw-port of the same run:', '', ratioTable(workerRatios, cols, 'raw-port'));
 }
 if (pool !== undefined) {
   out.push(
@@ -336,6 +348,8 @@ if (options.json !== undefined) {
     rounds: Object.fromEntries(perContender),
     results: rows,
     ratiosToRawTcp: ratios,
+    ratiosToRawWs: wsRatios,
+    ratiosToRawNats: natsRatios,
     targets,
     compiler: compiler === undefined ? undefined : { ...compiler, rounds: compilerRounds },
     ratiosToRawPort: workerRatios,

@@ -20,7 +20,7 @@ export interface ContenderEntry {
   load(): Promise<Contender>;
 }
 
-const raw = (name: string, scheme: 'tcp' | 'unix', notes: string): ContenderEntry => ({
+const raw = (name: string, scheme: 'tcp' | 'unix' | 'ws', notes: string): ContenderEntry => ({
   name,
   group: 'raw',
   notes,
@@ -49,6 +49,7 @@ export const WORKER_ROWS: readonly WorkerRow[] = ['raw-port', 'worker+msgpack', 
 export const CONTENDERS: readonly ContenderEntry[] = [
   raw('raw-tcp', 'tcp', 'length-prefixed frames over TCP on 127.0.0.1, no serialisation (the limit)'),
   raw('raw-unix', 'unix', 'the same over a Unix socket'),
+  raw('raw-ws', 'ws', 'the same frames as WebSocket messages (ws) on 127.0.0.1: the limit of the ws rows'),
   sparrow('tcp', 'msgpack', 'Sparrow over TCP, msgpack'),
   sparrow('tcp', 'json', 'Sparrow over TCP, JSON envelope (bytes in a msgpack payload, never base64)'),
   sparrow('tcp', 'cbor', 'Sparrow over TCP, CBOR'),

@@ -30,6 +30,8 @@ export function createWorkerContender(row: WorkerRow): Contender {
   return {
     // Nothing to serve from the server process: the client starts its own worker.
     startServer: async () => ({ address: 'worker:', close: async () => {} }),
+    // Every connect starts a worker of its own: 500 connections would be 500 threads, not one server's load.
+    sharedServer: false,
     connect: () => (row === 'worker+msgpack' ? connectSparrow() : row === 'raw-port' ? connectRaw() : connectComlink()),
   };
 }

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     if (message.type !== 'run') return;
     void (async () => {
       const client = await contender.connect(message.address);
-      const scenarios = await runScenarios(client, message.config);
+      const scenarios = await runScenarios(client, message.config, contender, message.address);
       await withGrace(client.close());
       await send({ type: 'results', scenarios, rssMiB: peakRssMiB() });
       process.exit(0);

@@ -83,7 +83,8 @@ export function formatCount(value: number): string {
 }
 
 /** The table's columns, left to right. */
-export function columns(depth: number, streamItems: number): Column[] {
+export function columns(depth: number, streamItems: number, connections = 500, callsPerConnection = 100): Column[] {
+  const crowd = `${connections}×${callsPerConnection}`;
   return [
     { key: 'seq', header: 'seq calls/s', better: 'higher', value: rateOf('seq'), format: formatCount },
     { key: 'p50', header: 'p50 µs', better: 'lower', value: rateOf('seq', 'p50'), format: (v) => v.toFixed(0) },
@@ -92,6 +93,9 @@ export function columns(depth: number, streamItems: number): Column[] {
     { key: 'blob', header: '1 MiB blob MiB/s', better: 'higher', value: rateOf('blob'), format: (v) => v.toFixed(0) },
     { key: 'stream', header: `stream items/s (${formatCount(streamItems)})`, better: 'higher', value: rateOf('stream'), format: formatCount },
     { key: 'callback', header: 'callback calls/s', better: 'higher', value: rateOf('callback'), format: formatCount },
+    { key: 'many', header: `many conns (${crowd}) calls/s`, better: 'higher', value: rateOf('many'), format: formatCount },
+    { key: 'manyP50', header: 'many p50 µs', better: 'lower', value: rateOf('many', 'p50'), format: (v) => v.toFixed(0) },
+    { key: 'manyP99', header: 'many p99 µs', better: 'lower', value: rateOf('many', 'p99'), format: (v) => v.toFixed(0) },
     { key: 'serverRss', header: 'server RSS MiB', better: 'lower', value: (r) => r.serverRssMiB, format: (v) => v.toFixed(0) },
     { key: 'clientRss', header: 'client RSS MiB', better: 'lower', value: (r) => r.clientRssMiB, format: (v) => v.toFixed(0) },
   ];
@@ -99,7 +103,9 @@ export function columns(depth: number, streamItems: number): Column[] {
 
 /** What a cell shows when there is no figure. */
 function missingCell(row: Aggregate, column: Column): string {
-  const scenario = SCENARIOS.find((s) => column.key === s || ((column.key === 'p50' || column.key === 'p99') && s === 'seq'));
+  const scenario = SCENARIOS.find(
+    (s) => column.key === s || ((column.key === 'p50' || column.key === 'p99') && s === 'seq') || ((column.key === 'manyP50' || column.key === 'manyP99') && s === 'many'),
+  );
   const state = scenario === undefined ? undefined : row.scenarios?.[scenario];
   if (state?.status === 'na') return 'n/a';
   if (state?.status === 'error') return 'ERR';
@@ -145,8 +151,8 @@ export function ratiosToRaw(rows: readonly Aggregate[], raw: Aggregate | undefin
   return ratios;
 }
 
-/** The ratio table: one row per Sparrow row, `×raw` per column (`limit` names the raw row). */
-export function ratioTable(ratios: Ratios, cols: readonly Column[], limit = 'raw-tcp'): string {
+/** The ratio table: one row per Sparrow row, `×<base>` per column. */
+export function ratioTable(ratios: Ratios, cols: readonly Column[], base = 'raw-tcp'): string {
   const body = Object.entries(ratios).map(([name, entry]) => [
     name,
     ...cols.map((c) => {
@@ -154,7 +160,7 @@ export function ratioTable(ratios: Ratios, cols: readonly Column[], limit = 'raw
       return r === undefined ? '-' : `${r.toFixed(2)}×`;
     }),
   ]);
-  return markdownTable([`×${limit}`, ...cols.map((c) => `${c.header} ${c.better === 'higher' ? '↑' : '↓'}`)], body);
+  return markdownTable([`×${base}`, ...cols.map((c) => `${c.header} ${c.better === 'higher' ? '↑' : '↓'}`)], body);
 }
 
 /** One of the issue's targets for tcp+msgpack. */
@@ -176,6 +182,26 @@ const RATIO_TARGETS: readonly { key: string; label: string; atLeast?: number; at
 
 /** The row the targets are stated for. */
 export const TARGET_ROW = 'tcp+msgpack';
+
+/** Issue 17's targets for the ws row against raw-ws (what Sparrow costs on top of the ws layer). */
+const WS_TARGETS: readonly { key: string; label: string; atLeast: number }[] = [
+  { key: 'pipelined', label: 'pipelined', atLeast: 0.75 },
+  { key: 'blob', label: '1 MiB blob', atLeast: 0.75 },
+];
+
+/** The ws row the raw-ws targets are stated for. */
+export const WS_TARGET_ROW = 'ws+msgpack';
+
+/** Checks ws+msgpack against raw-ws of the same run (`wsRatios`: ratiosToRaw of the ws rows to raw-ws). */
+export function checkWsTargets(wsRatios: Ratios): TargetResult[] {
+  const ratio = wsRatios[WS_TARGET_ROW];
+  if (ratio === undefined) return [];
+  return WS_TARGETS.map(({ key, label, atLeast }) => {
+    const r = ratio[key];
+    const target = `${WS_TARGET_ROW} ${label} ≥ ${atLeast.toFixed(2)}× raw-ws`;
+    return r === undefined ? { target, met: undefined, detail: 'no figure' } : { target, met: r >= atLeast, detail: `${r.toFixed(2)}×` };
+  });
+}
 
 /** Checks the issue's targets for tcp+msgpack against raw-tcp and the peers of the same run. */
 export function checkTargets(rows: readonly Aggregate[], ratios: Ratios, cols: readonly Column[]): TargetResult[] {

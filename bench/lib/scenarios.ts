@@ -3,7 +3,7 @@
  * Every loop is bounded both in count and in time, so a run always ends.
  */
 import { quantile } from './stats.ts';
-import type { BenchClient, ScenarioConfig, ScenarioFigures, ScenarioName, ScenarioOutcome } from './types.ts';
+import type { Address, BenchClient, Contender, ScenarioConfig, ScenarioFigures, ScenarioName, ScenarioOutcome } from './types.ts';
 
 const now = (): number => performance.now();
 
@@ -93,6 +93,45 @@ async function callback(client: BenchClient, ms: number, maxCalls: number, timeo
   return { rate: (calls / (now() - start)) * 1e3 };
 }
 
+/** Connections are opened this many at a time (Node's default listen backlog is 511). */
+const CONNECT_BATCH = 100;
+
+/**
+ * Many connections at once: `connections` clients, each making
+ * `callsPerConnection` sequential `add` calls, all clients at the same time.
+ * Calls/s over the whole run (connecting excluded), p50/p99 of every call's
+ * round trip in µs. What a server with many mostly idle clients pays per
+ * connection (buffers, per-link state) shows here, not in the
+ * one-connection scenarios.
+ */
+async function many(contender: Contender, address: Address, connections: number, callsPerConnection: number): Promise<ScenarioFigures> {
+  const clients: BenchClient[] = [];
+  try {
+    while (clients.length < connections) {
+      const batch = Math.min(CONNECT_BATCH, connections - clients.length);
+      clients.push(...(await Promise.all(Array.from({ length: batch }, () => contender.connect(address)))));
+    }
+    const latencies = new Float64Array(connections * callsPerConnection);
+    let index = 0;
+    const start = now();
+    await Promise.all(
+      clients.map(async (client, c) => {
+        for (let k = 0; k < callsPerConnection; k++) {
+          const sent = now();
+          const sum = await client.add(c, k);
+          latencies[index++] = now() - sent;
+          if (sum !== c + k) throw new Error(`add returned ${sum}, expected ${c + k}`);
+        }
+      }),
+    );
+    const elapsed = now() - start;
+    const sorted = latencies.sort();
+    return { rate: (index / elapsed) * 1e3, p50: quantile(sorted, 0.5) * 1e3, p99: quantile(sorted, 0.99) * 1e3 };
+  } finally {
+    await Promise.all(clients.map((client) => client.close().catch(() => {})));
+  }
+}
+
 /** Warms up once, then measures once; any failure becomes an error outcome, so one scenario cannot sink the others. */
 async function measureOnce(warm: () => Promise<unknown>, run: () => Promise<ScenarioFigures>): Promise<ScenarioOutcome> {
   try {
@@ -103,8 +142,8 @@ async function measureOnce(warm: () => Promise<unknown>, run: () => Promise<Scen
   }
 }
 
-/** Runs every scenario in table order against `client`. */
-export async function runScenarios(client: BenchClient, c: ScenarioConfig): Promise<Record<ScenarioName, ScenarioOutcome>> {
+/** Runs every scenario in table order against `client` (many-connections opens its own clients of `contender` at `address`). */
+export async function runScenarios(client: BenchClient, c: ScenarioConfig, contender: Contender, address: Address): Promise<Record<ScenarioName, ScenarioOutcome>> {
   const skipped = (name: ScenarioName): boolean => c.only !== undefined && !c.only.includes(name);
   const measure = (name: ScenarioName, warm: () => Promise<unknown>, run: () => Promise<ScenarioFigures>): Promise<ScenarioOutcome> =>
     skipped(name) ? Promise.resolve({ status: 'na' }) : measureOnce(warm, run);
@@ -129,5 +168,13 @@ export async function runScenarios(client: BenchClient, c: ScenarioConfig): Prom
           () => callback(client, c.warmMs, 5_000, c.scenarioTimeoutMs),
           () => callback(client, c.ms, 200_000, c.scenarioTimeoutMs),
         );
-  return { seq, pipelined: pipe, blob: bulk, stream: items, callback: calls };
+  const crowd: ScenarioOutcome =
+    contender.sharedServer === false
+      ? { status: 'na' }
+      : await measure(
+          'many',
+          () => many(contender, address, Math.min(c.connections, 20), Math.min(c.callsPerConnection, 10)),
+          () => many(contender, address, c.connections, c.callsPerConnection),
+        );
+  return { seq, pipelined: pipe, blob: bulk, stream: items, callback: calls, many: crowd };
 }

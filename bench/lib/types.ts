@@ -43,6 +43,8 @@ export interface BenchClient {
 export interface Contender {
   startServer(): Promise<BenchServer>;
   connect(address: Address): Promise<BenchClient>;
+  /** False when each `connect` starts a server of its own (the worker rows): many-connections is then n/a. */
+  readonly sharedServer?: boolean;
 }
 
 /** The knobs of one client run, chosen by the driver. */
@@ -59,20 +61,23 @@ export interface ScenarioConfig {
   streamItems: number;
   /** The stream and callback scenarios fail after this long. */
   scenarioTimeoutMs: number;
+  /** Client connections of the many-connections scenario, and sequential calls on each. */
+  connections: number;
+  callsPerConnection: number;
   /** Run only these scenarios (the rest report n/a); all when absent. For profiling one scenario. */
   only?: ScenarioName[];
 }
 
 /** The names of the scenarios, in table order. */
-export const SCENARIOS = ['seq', 'pipelined', 'blob', 'stream', 'callback'] as const;
+export const SCENARIOS = ['seq', 'pipelined', 'blob', 'stream', 'callback', 'many'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** One scenario's figures: `rate` always (calls/s, MiB/s or items/s), latencies for seq. */
 export interface ScenarioFigures {
   rate: number;
-  /** Median round-trip time in µs (seq only). */
+  /** Median round-trip time in µs (seq and many). */
   p50?: number;
-  /** 99th-percentile round-trip time in µs (seq only). */
+  /** 99th-percentile round-trip time in µs (seq and many). */
   p99?: number;
 }
 

@@ -7,7 +7,7 @@
  * per chain. The receiving side is decode.ts.
  */
 import { ErrorCode, SparrowError, type WireError } from '../errors.ts';
-import { EMPTY_PART, chainHeadSize, encodeChain, encodeChainPieces, encodeSmallChain, finishChainInPlace, type ChainPart } from '../framing/chain-encoder.ts';
+import { EMPTY_PART, chainHeadSize, createChainSlab, encodeChain, encodeChainPieces, encodeSmallChain, finishChainInPlace, type ChainPart, type ChainSlab } from '../framing/chain-encoder.ts';
 import { joinChain, type ChainBytes } from '../wire.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
 import { jsonSerialiser, stringifyJson } from '../serialisation/json.ts';
@@ -23,9 +23,12 @@ const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charC
 /** HEAD layout part 0 and part 1 (PROTOCOL.md §4.2), shared and never mutated. */
 const VERSION_PART = { '.5': ascii('.5'), b: ascii('b') } as const;
 const CODE_PART: Readonly<Record<SerialiserCode, Uint8Array>> = { j: ascii('j'), m: ascii('m'), c: ascii('c') };
-/** The head parts of a small msgpack chain in each layout (§4.1: none, the prefix says "m"; §4.2: ".5", "m"). */
+/** The head parts of a chain: none in 0.1.2 (the prefix names the serialiser, §4.1); protocol and serialiser parts in "next" (§4.2). */
 const NO_HEAD: readonly Uint8Array[] = [];
-const NEXT_HEAD_M: readonly Uint8Array[] = [VERSION_PART['.5'], CODE_PART.m];
+const HEADS: Readonly<Record<'.5' | 'b', Readonly<Record<SerialiserCode, readonly Uint8Array[]>>>> = {
+  '.5': { j: [VERSION_PART['.5'], CODE_PART.j], m: [VERSION_PART['.5'], CODE_PART.m], c: [VERSION_PART['.5'], CODE_PART.c] },
+  b: { j: [VERSION_PART.b, CODE_PART.j], m: [VERSION_PART.b, CODE_PART.m], c: [VERSION_PART.b, CODE_PART.c] },
+};
 
 /** The longest part header: SOP and up to 8 length bytes (PROTOCOL.md §1). */
 const MAX_PART_HEADER = 9;
@@ -49,8 +52,8 @@ export function protocolError(message: string, cause?: unknown): SparrowError {
  * Encodes one message as one chain in one buffer: `encodeMessagePieces`,
  * joined. Throws as encodeMessagePieces.
  */
-export function encodeMessage(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers): Uint8Array {
-  return joinChain(encodeMessagePieces(message, format, serialisers));
+export function encodeMessage(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers, writer?: EnvelopeWriter): Uint8Array {
+  return joinChain(encodeMessagePieces(message, format, serialisers, writer));
 }
 
 /**
@@ -63,7 +66,13 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
  * msgpack and named by `l: "m"` (decision 4); `format.payloadSerialiser`
  * forces a payload serialiser.
  * `serialisers` are the ones this side has (default: the platform's);
- * `writer` is the sending link's state (see createEnvelopeWriter).
+ * `writer` is the sending link's state (see createEnvelopeWriter; default:
+ * a fresh one).
+ *
+ * It reads top to bottom: the message becomes an envelope and payload
+ * values (`partsOf`), then `frame` writes them, taking the serialiser's
+ * optional hooks where they apply (see `Serialiser`: each writes the bytes
+ * `encode` would, or declines).
  *
  * @throws SparrowError `serialisation-error` when a value cannot be encoded;
  *   `unsupported` naming the serialiser when the format (or bytes over a
@@ -72,16 +81,30 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
  *   `invalid-params` for a message that would break the wire rules (an
  *   empty target, a non-map params value).
  */
-export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers, writer?: EnvelopeWriter): ChainBytes {
-  const envelopeCode = format.serialiser;
+export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers, writer: EnvelopeWriter = createEnvelopeWriter()): ChainBytes {
   const protocol = format.protocol ?? V050;
+  const envelopeCode = format.serialiser;
+  let envelope: unknown;
+  let payload: unknown[] | undefined;
+  let payloadCode = envelopeCode;
   if (protocol === 'b') {
-    const envelope = encodeBasic(message, format.layout);
-    return frame(serialisers, format.layout, 'b', envelopeCode, encodeValue(serialisers, envelopeCode, envelope), undefined, envelopeCode);
+    envelope = encodeBasic(message, format.layout);
+  } else {
+    const parts = partsOf(message);
+    payload = parts.payload;
+    payloadCode = payloadCodeOf(format, serialisers, payload);
+    // Written whenever it differs, payload or not, as HEAD does (Python's
+    // replies keep the request's `l`); never `l: null`, never on acks.
+    if (payloadCode !== envelopeCode && message.kind !== 'ack') parts.envelope.l = payloadCode;
+    envelope = parts.envelope;
   }
+  // A stream part's envelope ({pm: N, v}) is the same for every item: its bytes are kept per link.
+  const streamPart = message.kind === 'response' && message.multipart && message.final === undefined && !message.ack && message.id === undefined && payloadCode === envelopeCode;
+  return frame(writer, serialisers, format.layout, protocol, envelopeCode, envelope, streamPart ? message.to : undefined, payload, payloadCode);
+}
 
-  // Keys are added in the order Python writes them (§5.2); parsers do not
-  // care, but it keeps our bytes comparable with the captures.
+/** The v050 envelope of a message (keys in the order Python writes them, §5.2: parsers do not care, but our bytes stay comparable with the captures) and its payload values. */
+function partsOf(message: Message): { envelope: Record<string, unknown>; payload: unknown[] | undefined } {
   const envelope: Record<string, unknown> = {};
   let payload: unknown[] | undefined;
   switch (message.kind) {
@@ -146,132 +169,140 @@ export function encodeMessagePieces(message: Message, format: WireFormat, serial
       break;
     }
   }
-
-  let payloadCode = format.payloadSerialiser ?? envelopeCode;
-  if (payload !== undefined && !serialiserIn(serialisers, payloadCode).canCarryBytes) {
-    for (const value of payload) {
-      if (containsBytes(value)) {
-        serialiserIn(serialisers, 'm', 'sending bytes in a JSON message (PROTOCOL.md decision 4)');
-        payloadCode = 'm';
-        break;
-      }
-    }
-  }
-  // Written whenever it differs, payload or not, as HEAD does (Python's
-  // replies keep the request's `l`); never `l: null`, never on acks.
-  if (payloadCode !== envelopeCode && message.kind !== 'ack') envelope.l = payloadCode;
-  if (envelopeCode === 'm' && payloadCode === 'm') {
-    // Nearly every message: a flat envelope and small flat values, written straight into place.
-    // The same bytes `frame` would write, without the envelope scratch, msgpackr or a chain buffer of its own.
-    const write = serialisers.m?.writeSmall;
-    const next = format.layout === 'next';
-    const chain = write === undefined ? undefined : encodeSmallChain(next ? '' : 'm', next ? NEXT_HEAD_M : NO_HEAD, envelope, payload, write);
-    if (chain !== undefined) return chain;
-  }
-  const envelopeBytes =
-    message.kind === 'response' && message.multipart && message.final === undefined && !message.ack && message.id === undefined && payloadCode === envelopeCode && envelopeCode !== 'j'
-      ? partEnvelope(serialisers, envelopeCode, message.to, envelope, writer)
-      : encodeEnvelope(serialisers, envelopeCode, envelope);
-  if (envelopeBytes === flatEnvelope) {
-    // The envelope sits in packFlatMap's scratch until frame copies it; a payload's toJSON
-    // that encodes another message meanwhile must not reuse that scratch.
-    flatEnvelopeBusy = true;
-    try {
-      return frame(serialisers, format.layout, V050, envelopeCode, envelopeBytes, payload, payloadCode);
-    } finally {
-      flatEnvelopeBusy = false;
-    }
-  }
-  return frame(serialisers, format.layout, V050, envelopeCode, envelopeBytes, payload, payloadCode);
+  return { envelope, payload };
 }
 
+/** The payload's serialiser: the format's, unless bytes must leave a serialiser that cannot carry them (then msgpack, decision 4). */
+function payloadCodeOf(format: WireFormat, serialisers: SerialiserTable, payload: unknown[] | undefined): SerialiserCode {
+  const code = format.payloadSerialiser ?? format.serialiser;
+  if (payload === undefined || serialiserIn(serialisers, code).canCarryBytes) return code;
+  for (const value of payload) {
+    if (containsBytes(value)) {
+      serialiserIn(serialisers, 'm', 'sending bytes in a JSON message (PROTOCOL.md decision 4)');
+      return 'm';
+    }
+  }
+  return code;
+}
+
+/**
+ * Writes the chain: the layout's head, the envelope, the payload parts.
+ * The first hook that applies writes it, else the general path does:
+ * 1. every part small and flat, in a serialiser with `writeSmall`: the
+ *    whole chain straight into the link's slab (nearly every message);
+ * 2. one payload that is a large `Uint8Array`, in a serialiser with
+ *    `encodeBytesHeader`: the caller's array goes out uncopied (a blob);
+ * 3. one payload, in a serialiser with `encodeWithHeadroom`: packed with
+ *    room for the head in front, so it is never copied again (a 1 MiB
+ *    blob: 220 -> 120 µs per encode);
+ * 4. the general path: each part encoded, then joined into one buffer.
+ */
 function frame(
+  writer: EnvelopeWriter,
   serialisers: SerialiserTable,
   layout: ChainLayout,
   protocol: '.5' | 'b',
   envelopeCode: SerialiserCode,
-  envelope: ChainPart,
+  envelope: unknown,
+  streamTo: MessageId | undefined,
   payload: unknown[] | undefined,
   payloadCode: SerialiserCode,
 ): ChainBytes {
-  const parts: ChainPart[] = layout === 'next' ? [VERSION_PART[protocol], CODE_PART[envelopeCode], envelope] : [envelope];
-  if (payload !== undefined && payload.length === 1) {
-    // A large bare bytes value (a blob result) goes out as the caller's array, uncopied.
-    const header = serialisers[payloadCode]?.encodeBytesHeader?.(payload[0]);
-    if (header !== undefined) return encodeChainPieces(layout === 'next' ? '' : envelopeCode, parts, header, payload[0] as Uint8Array);
+  const prefix = layout === 'next' ? '' : envelopeCode;
+  const head = layout === 'next' ? HEADS[protocol][envelopeCode] : NO_HEAD;
+  const envelopeSerialiser = serialiserIn(serialisers, envelopeCode);
+  const payloadSerialiser = payloadCode === envelopeCode ? envelopeSerialiser : serialiserIn(serialisers, payloadCode);
+
+  const writeSmall = envelopeSerialiser.writeSmall;
+  if (writeSmall !== undefined && payloadSerialiser === envelopeSerialiser) {
+    const chain = encodeSmallChain(writer.slab, prefix, head, envelope, payload, writeSmall);
+    if (chain !== undefined) return chain;
   }
-  const withHeadroom = payload !== undefined && payload.length === 1 && typeof envelope !== 'string' ? serialisers[payloadCode]?.encodeWithHeadroom : undefined;
+
+  const only = payload !== undefined && payload.length === 1 ? payload[0] : NO_VALUE;
+  const header = only === NO_VALUE ? undefined : payloadSerialiser.encodeBytesHeader?.(only);
+  const envelopeBytes = envelopePart(writer, envelopeSerialiser, envelope, streamTo);
+  if (header !== undefined) return encodeChainPieces(prefix, [...head, envelopeBytes], header, only as Uint8Array);
+
+  const withHeadroom = only === NO_VALUE || typeof envelopeBytes === 'string' ? undefined : payloadSerialiser.encodeWithHeadroom;
   if (withHeadroom !== undefined) {
-    // The usual message: one msgpack payload, packed with room for the head in front, so
-    // the payload is never copied again (a 1 MiB blob: 220 -> 120 µs per encode).
-    const head = parts as Uint8Array[];
-    const prefix = layout === 'next' ? '' : envelopeCode;
-    const headSize = chainHeadSize(prefix, head);
+    const parts = [...head, envelopeBytes as Uint8Array];
+    const headSize = chainHeadSize(prefix, parts);
     const headroom = headSize + MAX_PART_HEADER;
-    if (headroom <= MAX_HEADROOM) {
-      const span = withHeadroom(payload![0], headroom);
-      if (span !== undefined) return finishChainInPlace(span.buffer, span.start, span.end, headroom, prefix, head, headSize);
+    // The envelope may sit in the writer's scratch: a payload's toJSON that encodes another message on this link must not reuse it.
+    writer.envelopeBusy = true;
+    try {
+      const span = headroom <= MAX_HEADROOM ? withHeadroom(only, headroom) : undefined;
+      if (span !== undefined) return finishChainInPlace(span.buffer, span.start, span.end, headroom, prefix, parts, headSize);
+    } finally {
+      writer.envelopeBusy = false;
     }
   }
+
+  const parts: ChainPart[] = [...head, envelopeBytes];
   if (payload !== undefined) {
-    for (const value of payload) parts.push(value === EMPTY_PART ? EMPTY : encodeValue(serialisers, payloadCode, value));
+    writer.envelopeBusy = true;
+    try {
+      for (const value of payload) parts.push(value === EMPTY_PART ? EMPTY : encodeValue(payloadSerialiser, value));
+    } finally {
+      writer.envelopeBusy = false;
+    }
   }
-  return encodeChain(layout === 'next' ? '' : envelopeCode, parts);
+  return encodeChain(prefix, parts);
 }
+
+/** No payload value (undefined and null are values). */
+const NO_VALUE: unique symbol = Symbol('no-value');
 
 /** JSON stays text so the chain encoder writes it straight into the chain buffer. */
-function encodeValue(serialisers: SerialiserTable, code: SerialiserCode, value: unknown): ChainPart {
-  return code === 'j' ? stringifyJson(value) : serialiserIn(serialisers, code).encode(value);
+function encodeValue(serialiser: Serialiser, value: unknown): ChainPart {
+  return serialiser.code === 'j' ? stringifyJson(value) : serialiser.encode(value);
 }
 
 /**
- * The last envelope encodeFlatMap wrote (a view of its scratch), and whether a frame still needs it.
- * Module-wide on purpose, unlike the writer state below: it guards the serialiser's scratch, which
- * every link shares, so a payload's toJSON encoding on another link must see it too.
+ * The envelope's bytes: a stream part's from the writer's cache (one
+ * encode per stream, not per item), a small flat one written by
+ * `writeSmall` into the writer's scratch, else `encode`.
  */
-let flatEnvelope: Uint8Array | undefined;
-let flatEnvelopeBusy = false;
-
-/** An envelope: msgpack ones are written by hand when they are flat and small (they nearly always are). */
-function encodeEnvelope(serialisers: SerialiserTable, code: SerialiserCode, envelope: Record<string, unknown>): ChainPart {
-  if (code === 'j') return stringifyJson(envelope);
-  const serialiser = serialiserIn(serialisers, code);
-  if (serialiser.encodeFlatMap !== undefined && !flatEnvelopeBusy) {
-    const bytes = serialiser.encodeFlatMap(envelope);
-    if (bytes !== undefined) return (flatEnvelope = bytes);
+function envelopePart(writer: EnvelopeWriter, serialiser: Serialiser, envelope: unknown, streamTo: MessageId | undefined): ChainPart {
+  if (streamTo !== undefined && serialiser === writer.partSerialiser && streamTo === writer.partTo) return writer.partBytes;
+  let bytes: ChainPart;
+  const writeSmall = serialiser.writeSmall;
+  const end = writeSmall === undefined || writer.envelopeBusy ? -1 : writeSmall(envelope, writer.scratch, 0, writer.scratch.length);
+  if (end >= 0) bytes = writer.scratch.subarray(0, end);
+  else bytes = encodeValue(serialiser, envelope);
+  if (streamTo !== undefined && typeof bytes !== 'string') {
+    // A copy: the scratch is overwritten by the next message.
+    writer.partBytes = bytes = bytes.slice();
+    writer.partSerialiser = serialiser;
+    writer.partTo = streamTo;
   }
-  return serialiser.encode(envelope);
+  return bytes;
 }
 
 /**
- * What one link's encoder keeps between messages (see createEnvelopeWriter):
- * the last stream part envelope ({pm: N, v}) it wrote, since a stream sends
- * the same one per item. Per link, so streams on two links do not evict
- * each other's.
+ * What one link's encoder keeps between messages (see createEnvelopeWriter),
+ * per link so that links never share writer state: the slab small chains
+ * are written into, the scratch a larger message's envelope is written
+ * into, and the last stream part envelope ({pm: N, v}) it wrote, since a
+ * stream sends the same one per item.
  */
 export interface EnvelopeWriter {
+  readonly slab: ChainSlab;
+  readonly scratch: Uint8Array;
+  /** The scratch holds an envelope a chain still needs. */
+  envelopeBusy: boolean;
   partSerialiser: Serialiser | undefined;
   partTo: MessageId | undefined;
   partBytes: Uint8Array;
 }
 
+/** Largest envelope written into the writer's scratch (larger ones are encoded). */
+const ENVELOPE_SCRATCH_BYTES = 256;
+
 /** A link's encoder state, for `encodeMessagePieces`' `writer`. */
 export function createEnvelopeWriter(): EnvelopeWriter {
-  return { partSerialiser: undefined, partTo: undefined, partBytes: EMPTY };
-}
-
-/** A stream part's envelope, encoded once per stream (and serialiser) rather than once per item, when there is a writer to keep it. */
-function partEnvelope(serialisers: SerialiserTable, code: SerialiserCode, to: MessageId, envelope: Record<string, unknown>, writer: EnvelopeWriter | undefined): ChainPart {
-  if (writer === undefined) return encodeEnvelope(serialisers, code, envelope);
-  const serialiser = serialiserIn(serialisers, code);
-  if (serialiser === writer.partSerialiser && to === writer.partTo) return writer.partBytes;
-  const bytes = encodeEnvelope(serialisers, code, envelope);
-  if (typeof bytes === 'string') return bytes;
-  // A copy: encodeEnvelope may hand back a scratch view that the next call overwrites.
-  writer.partBytes = bytes.slice();
-  writer.partSerialiser = serialiser;
-  writer.partTo = to;
-  return writer.partBytes;
+  return { slab: createChainSlab(), scratch: new Uint8Array(ENVELOPE_SCRATCH_BYTES), envelopeBusy: false, partSerialiser: undefined, partTo: undefined, partBytes: EMPTY };
 }
 
 function hasKeys(record: object): boolean {

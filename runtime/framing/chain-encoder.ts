@@ -30,11 +30,6 @@ export function lengthByteCount(length: number): number {
   return n;
 }
 
-// Scratch for sizes of the parts of the chain being written; chains have
-// few parts and encoding is synchronous, so one module-level array is safe.
-const sizes: number[] = [];
-const encodedText: (Uint8Array | undefined)[] = [];
-
 /**
  * Serialises a chain: ASCII `prefix`, then each part with its SOP header,
  * then EOC. Returns a fresh buffer holding exactly the chain.
@@ -45,6 +40,9 @@ const encodedText: (Uint8Array | undefined)[] = [];
 export function encodeChain(prefix: string, parts: readonly ChainPart[]): Uint8Array {
   let total = prefix.length + 1;
   const count = parts.length;
+  // A chain has a few parts: two small arrays per chain, no state shared between callers.
+  const sizes = new Array<number>(count);
+  const encodedText = new Array<Uint8Array | undefined>(count);
   for (let k = 0; k < count; k++) {
     const part = parts[k]!;
     let size: number;
@@ -159,14 +157,30 @@ function writePartHeader(out: Uint8Array, pos: number, size: number): number {
   return pos;
 }
 
-/** Small chains are written back to back into slabs of this size. */
-const SLAB_BYTES = 64 * 1024;
+/** Small chains are written back to back into slabs of at most this size (per link: 500 busy links hold 8 MiB). */
+const SLAB_BYTES = 16 * 1024;
 /** The most bytes one small chain may take. */
 const MAX_SMALL_CHAIN = 1024;
-let slab = new Uint8Array(SLAB_BYTES);
-// Kept beside the slab: reading `.buffer` per chain costs about as much as the view.
-let slabBuffer = slab.buffer;
-let slabUsed = 0;
+/** A link's first slab. */
+const FIRST_SLAB_BYTES = 2 * MAX_SMALL_CHAIN;
+
+/**
+ * Where one sender's small chains are written (see encodeSmallChain): a
+ * slab that only moves forward and is replaced, never rewound, when full.
+ * One per link (createChainSlab), so no two links share writer state.
+ */
+export interface ChainSlab {
+  bytes: Uint8Array;
+  // Kept beside the slab: reading `.buffer` per chain costs about as much as the view.
+  buffer: ArrayBufferLike;
+  used: number;
+}
+
+/** An empty slab; its memory is allocated by the first small chain. */
+export function createChainSlab(): ChainSlab {
+  const bytes = new Uint8Array(0);
+  return { bytes, buffer: bytes.buffer, used: 0 };
+}
 
 /** A zero-length part among encodeSmallChain's values (and the codec's "no params" before a callback part). */
 export const EMPTY_PART: unique symbol = Symbol('empty-part');
@@ -178,22 +192,23 @@ export type SmallValueWriter = (value: unknown, out: Uint8Array, pos: number, li
  * A chain whose parts are all small, written in place: ASCII `prefix`,
  * the `head` parts as they are, then `first` and each of `rest` written by
  * `write` (EMPTY_PART: a zero-length part), each under 256 bytes. The
- * chain goes into a shared 64 KiB slab, so a message is encoded with no
- * buffer of its own and no copy. Bytes handed out are never written again
- * (the slab only moves forward and a full one is replaced, not rewound),
- * so a chain stays valid for as long as anyone holds it. Undefined, with
- * nothing kept, when a value declines or the chain would pass 1 KiB.
+ * chain goes into `slab`, so a message is encoded with no buffer of its
+ * own and no copy. Bytes handed out are never written again (the slab only
+ * moves forward and a full one is replaced, not rewound), so a chain stays
+ * valid for as long as anyone holds it. Undefined, with nothing kept, when
+ * a value declines or the chain would pass 1 KiB.
  *
  * @throws SparrowError `protocol-error` when the prefix is not ASCII.
  */
-export function encodeSmallChain(prefix: string, head: readonly Uint8Array[], first: unknown, rest: readonly unknown[] | undefined, write: SmallValueWriter): Uint8Array | undefined {
-  if (slabUsed + MAX_SMALL_CHAIN > slab.length) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabBuffer = slab.buffer;
-    slabUsed = 0;
+export function encodeSmallChain(slab: ChainSlab, prefix: string, head: readonly Uint8Array[], first: unknown, rest: readonly unknown[] | undefined, write: SmallValueWriter): Uint8Array | undefined {
+  if (slab.used + MAX_SMALL_CHAIN > slab.bytes.length) {
+    // A link's slabs grow from 2 KiB to SLAB_BYTES: a link that sends little holds little (500 links).
+    slab.bytes = new Uint8Array(Math.min(Math.max(slab.bytes.length * 2, FIRST_SLAB_BYTES), SLAB_BYTES));
+    slab.buffer = slab.bytes.buffer;
+    slab.used = 0;
   }
-  const out = slab;
-  const start = slabUsed;
+  const out = slab.bytes;
+  const start = slab.used;
   // One byte stays free for EOC.
   const limit = start + MAX_SMALL_CHAIN - 1;
   let pos = start;
@@ -213,8 +228,8 @@ export function encodeSmallChain(prefix: string, head: readonly Uint8Array[], fi
   }
   if (pos < 0) return undefined;
   out[pos++] = EOC;
-  slabUsed = pos;
-  return new Uint8Array(slabBuffer, start, pos - start);
+  slab.used = pos;
+  return new Uint8Array(slab.buffer, start, pos - start);
 }
 
 /** One part of encodeSmallChain: SOP with one length byte, then the value (or SOP alone for EMPTY_PART). -1 to decline. */

@@ -22,11 +22,12 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const textEncoder = new TextEncoder();
 
 type WellFormed = { isWellFormed?(): boolean };
+/** Whether the engine has String.prototype.isWellFormed (Node 20 does), looked up once rather than per string. */
+const HAS_WELL_FORMED = typeof (String.prototype as WellFormed).isWellFormed === 'function';
 
 /** True when `text` holds a lone surrogate (which has no UTF-8 form). */
 export function hasLoneSurrogate(text: string): boolean {
-  const check = (text as WellFormed).isWellFormed;
-  return check !== undefined ? !check.call(text) : LONE_SURROGATE.test(text);
+  return HAS_WELL_FORMED ? !(text as WellFormed).isWellFormed!() : LONE_SURROGATE.test(text);
 }
 
 /** True when `value` is an integral number the libraries would write as a float: beyond 32 bits, within ±(2^53 − 1). */
@@ -46,7 +47,9 @@ export function needsExactEncoding(value: unknown, cbor: boolean): boolean {
 function walk(value: unknown, cbor: boolean, depth: number): boolean {
   switch (typeof value) {
     case 'number':
-      return isWideInteger(value) || Object.is(value, -0);
+      // Most numbers are int32: only -0 among them needs the exact encoder.
+      if ((value | 0) === value) return value === 0 && 1 / value < 0;
+      return isWideInteger(value);
     case 'string':
       return hasLoneSurrogate(value);
     case 'undefined':

@@ -19,8 +19,9 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
 import { encodeExactMsgpack, needsExactEncoding } from './exact.ts';
-import { msgpackHasNonStringKeys, objectsForStringKeys } from './map-keys.ts';
+import { NON_STRING_KEYS, msgpackShape, objectsForStringKeys } from './map-keys.ts';
 import { DEFAULT_MAX_DEPTH, LARGE_BYTES, MAX_HEADROOM, type PackedSpan, type Serialiser } from './serialiser.ts';
+import { writeSmallMap } from './small-values.ts';
 
 export { MAX_HEADROOM, type PackedSpan };
 
@@ -63,25 +64,28 @@ export const msgpackSerialiser: Serialiser = {
         const small = unpackSmall(bytes);
         if (small !== NOT_SMALL) return small;
       }
-      if (msgpackHasNonStringKeys(bytes)) {
+      const shape = msgpackShape(bytes);
+      if (shape === NON_STRING_KEYS) {
         value = objectsForStringKeys(mapUnpackr.unpack(plain(bytes)));
-      } else if (length > 0 && length <= SCRATCH_SIZE) {
+        // Each level of nesting costs at least one byte, so short input needs no walk.
+        return bytes.length > maxDepth ? checkDecoded(value, maxDepth, false) : value;
+      }
+      // The scan measured the nesting: too deep is refused before msgpackr recurses into it, and no walk follows.
+      if (shape > maxDepth) throw nestingError(maxDepth);
+      if (length > 0 && length <= SCRATCH_SIZE) {
         // Small input: decoded from the reused scratch (copyBuffers, so nothing points into it).
         scratch.set(bytes);
-        value = unpackr.unpack(scratch, length);
-      } else {
-        value = (owned ? viewUnpackr : unpackr).unpack(plain(bytes));
+        return unpackr.unpack(scratch, length);
       }
+      return (owned ? viewUnpackr : unpackr).unpack(plain(bytes));
     } catch (error) {
+      if (error instanceof SparrowError) throw error;
       if (isStackOverflow(error)) throw nestingError(maxDepth, error);
       throw new SparrowError(ErrorCode.SerialisationError, `invalid msgpack: ${(error as Error).message}`, { cause: error });
     }
-    // Each level of nesting costs at least one byte, so short input needs no walk.
-    return bytes.length > maxDepth ? checkDecoded(value, maxDepth, false) : value;
   },
   encodeWithHeadroom: packWithHeadroom,
   encodeBytesHeader: packBytesHeader,
-  encodeFlatMap: packFlatMap,
   writeSmall,
 };
 
@@ -148,19 +152,6 @@ function packBytesHeader(value: unknown): Uint8Array | undefined {
   return bytesHeader;
 }
 
-const flatScratch = /* @__PURE__ */ new Uint8Array(256);
-
-/**
- * Packs a small flat map (an envelope) exactly as the packer would, without
- * a Packr call: a view of a scratch array, valid until the next call, or
- * undefined when the map is not small and flat (see writeSmall) or would not
- * fit (the caller then uses `encode`).
- */
-export function packFlatMap(record: Record<string, unknown>): Uint8Array | undefined {
-  const end = writeSmall(record, flatScratch, 0, flatScratch.length);
-  return end < 0 ? undefined : flatScratch.subarray(0, end);
-}
-
 /**
  * Writes what unpackSmall reads, byte for byte as msgpackr packs it (with
  * this module's options), without msgpackr's per-call set-up: a scalar
@@ -172,18 +163,11 @@ export function packFlatMap(record: Record<string, unknown>): Uint8Array | undef
  */
 export function writeSmall(value: unknown, out: Uint8Array, pos: number, limit: number): number {
   if (typeof value !== 'object' || value === null) return writeSmallScalar(value, out, pos, limit);
-  if (Object.getPrototypeOf(value) !== Object.prototype || pos >= limit) return -1;
-  const head = pos++;
-  let count = 0;
-  for (const key in value) {
-    if (++count > 15) return -1;
-    pos = writeAscii(out, pos, key, limit);
-    if (pos < 0) return -1;
-    pos = writeSmallScalar((value as Record<string, unknown>)[key], out, pos, limit);
-    if (pos < 0) return -1;
-  }
-  out[head] = 0x80 | count;
-  return pos;
+  return writeSmallMap(value, out, pos, limit, 0x80, writeAsciiKey, writeSmallScalar);
+}
+
+function writeAsciiKey(key: unknown, out: Uint8Array, pos: number, limit: number): number {
+  return writeAscii(out, pos, key as string, limit);
 }
 
 // Big-endian float64 bytes are written from this little-endian scratch (no DataView per value).

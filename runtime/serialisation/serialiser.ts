@@ -38,34 +38,33 @@ export interface Serialiser {
    *   trailing bytes; `limit-exceeded` when nesting is deeper than `maxDepth`.
    */
   decode(bytes: Uint8Array, maxDepth?: number, owned?: boolean): unknown;
+  // Hooks. One rule for all three: each is optional, belongs to the
+  // serialiser that offers it, writes exactly the bytes `encode` would
+  // write for the same value (the codec's tests compare them), and declines
+  // (undefined, or -1) for any value it does not take, the envelope codec
+  // then taking `encode`. What each returns is valid until the next call on
+  // the same serialiser (or, for writeSmall, lives in the caller's memory).
+  // The envelope codec (`frame` in envelope/codec.ts) is their one caller.
+
   /**
-   * Optional fast path for the envelope codec: packs `value` with `headroom`
-   * free bytes in front and one after, in the codec's own buffer, so the
-   * chain head is written in front instead of copying the payload (msgpack).
-   * The span is reused by the next call; undefined means "use encode".
+   * Small values in place (msgpack, JSON, CBOR): writes `value` at
+   * `out[pos]`, never at or past `limit`, when it is small and flat (a
+   * scalar or a flat map of scalars). Returns the end. The codec writes
+   * whole small chains, and the envelopes of larger ones, this way.
    */
-  encodeWithHeadroom?(value: unknown, headroom: number): PackedSpan | undefined;
+  writeSmall?(value: unknown, out: Uint8Array, pos: number, limit: number): number;
   /**
-   * Optional fast path for large binary payloads: when `value` is one
-   * `Uint8Array` of at least LARGE_BYTES, the bytes that precede it in its
-   * encoding (so the encoding is this header, then the value's bytes as
-   * they are), letting the codec send the value without copying it. A view
-   * of a scratch array valid until the next call; undefined means "use
-   * encode".
+   * Large binary payloads uncopied: when `value` is one `Uint8Array` of at
+   * least LARGE_BYTES, the bytes that precede it in its encoding (so the
+   * encoding is this header, then the value's bytes as they are).
    */
   encodeBytesHeader?(value: unknown): Uint8Array | undefined;
   /**
-   * Optional fast path for envelopes: a small flat map written without the
-   * library (msgpack). A view of a scratch array valid until the next call;
-   * undefined means "use encode".
+   * Other payloads copied once: packs `value` with `headroom` free bytes in
+   * front and one after, in the serialiser's own buffer, so the chain head
+   * is written in front instead of copying the payload (msgpack).
    */
-  encodeFlatMap?(record: Record<string, unknown>): Uint8Array | undefined;
-  /**
-   * Optional fast path for small messages: writes `value` at `out[pos]`,
-   * never at or past `limit`, when it is small and flat (msgpack: a scalar or
-   * a flat map of scalars). Returns the end, or -1 for "use encode".
-   */
-  writeSmall?(value: unknown, out: Uint8Array, pos: number, limit: number): number;
+  encodeWithHeadroom?(value: unknown, headroom: number): PackedSpan | undefined;
 }
 
 /**

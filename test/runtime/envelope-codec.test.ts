@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
-import { encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
+import { createEnvelopeWriter, encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
 import { decodeChain } from '../../runtime/envelope/decode.ts';
 import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
@@ -398,20 +398,56 @@ describe('encodeMessage: small msgpack messages written in place', () => {
     }
   });
 
-  it('takes the small path for calls and answers (consecutive chains sit back to back in one slab)', () => {
+  it('writes CBOR messages in place too, exactly as the general path (cbor-x) does', () => {
+    const { writeSmall: _cbor, ...generalCbor } = cborSerialiser;
+    for (const layout of ['0.1.2', 'next'] as const) {
+      const format: WireFormat = { layout, serialiser: 'c' };
+      for (const message of [...messages, { kind: 'request', id: 13, target: 'add', requestType: 'normal', ack: false, params: { a: -(2 ** 32), b: 2 ** 32 - 1, c: 0.25, d: -0 } } as Message]) {
+        const fast = encodeMessage(message, format).slice();
+        assert.equal(toHex(fast), toHex(encodeMessage(message, format, { j: jsonSerialiser, m: general, c: generalCbor })), `${layout} ${JSON.stringify(message)}`);
+      }
+    }
+  });
+
+  it('writes JSON messages in place too, exactly as the general path (JSON.stringify) does', () => {
+    const { writeSmall: _json, ...generalJson } = jsonSerialiser;
+    const jsonMessages: Message[] = [
+      ...messages,
+      { kind: 'request', id: 11, target: 'say', requestType: 'normal', ack: false, params: { text: 'a "quoted" \\ line\n', n: -0, big: 2 ** 60, f: 1e-7, u: undefined } },
+      { kind: 'request', id: 12, target: 'add', requestType: 'normal', ack: false, params: { a: 123456789, b: -0.000001, c: 1e21, d: 0x7fffffff + 1 } },
+      { kind: 'response', to: 7, multipart: false, ack: false, hasResult: true, result: Number.NaN },
+      { kind: 'response', to: 7, multipart: false, ack: false, hasResult: true, result: '\u007f~ ' },
+    ];
+    for (const layout of ['0.1.2', 'next'] as const) {
+      const format: WireFormat = { layout, serialiser: 'j' };
+      for (const message of jsonMessages) {
+        const fast = encodeMessage(message, format).slice();
+        assert.equal(toHex(fast), toHex(encodeMessage(message, format, { j: generalJson, m: general })), `${layout} ${JSON.stringify(message)}`);
+      }
+    }
+  });
+
+  it('takes the small path for calls and answers (consecutive chains of one link sit back to back in its slab)', () => {
     const format: WireFormat = { layout: '0.1.2', serialiser: 'm' };
+    const writer = createEnvelopeWriter();
+    const other = createEnvelopeWriter();
     for (const message of [messages[0]!, messages[7]!, messages[9]!]) {
-      const first = encodeMessage(message, format);
-      const second = encodeMessage(message, format);
+      const first = encodeMessage(message, format, undefined, writer);
+      const elsewhere = encodeMessage(message, format, undefined, other);
+      const second = encodeMessage(message, format, undefined, writer);
       assert.equal(second.buffer, first.buffer);
       assert.equal(second.byteOffset, first.byteOffset + first.length);
+      // Writer state is per link: another link's chains never land in this link's slab.
+      assert.notEqual(elsewhere.buffer, first.buffer);
+      assert.equal(toHex(elsewhere), toHex(first));
     }
   });
 
   it('hands out chains that later messages never overwrite', () => {
     const format: WireFormat = { layout: '0.1.2', serialiser: 'm' };
     // Enough to fill several slabs.
-    const kept = Array.from({ length: 5000 }, (_, k) => ({ k, bytes: encodeMessage({ kind: 'response', to: k, multipart: false, ack: false, hasResult: true, result: k * 0.5 }, format) }));
+    const writer = createEnvelopeWriter();
+    const kept = Array.from({ length: 5000 }, (_, k) => ({ k, bytes: encodeMessage({ kind: 'response', to: k, multipart: false, ack: false, hasResult: true, result: k * 0.5 }, format, undefined, writer) }));
     for (const { k, bytes } of kept) {
       const message = decodeChain(decodeOne(bytes)) as IncomingMessage & { to: unknown; result: unknown };
       assert.deepEqual([message.to, message.result], [k, k * 0.5]);

@@ -6,9 +6,10 @@ import '../../runtime/platform/node.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import { containsBytes } from '../../runtime/serialisation/bytes.ts';
-import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
-import { jsonSerialiser, parseJson, stringifyJson } from '../../runtime/serialisation/json.ts';
-import { NOT_SMALL, msgpackSerialiser, packFlatMap, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
+import { cborSerialiser, writeSmallCbor } from '../../runtime/serialisation/cbor.ts';
+import { NOT_SMALL_JSON, jsonSerialiser, parseJson, readSmallJson, stringifyJson, writeSmallJson } from '../../runtime/serialisation/json.ts';
+import { NOT_SMALL, msgpackSerialiser, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
+import { CBOR_NEEDS_WALK, NON_STRING_KEYS, cborShape, msgpackShape } from '../../runtime/serialisation/map-keys.ts';
 import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
 import { createRandom } from '../helpers/seeded-random.ts';
 import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
@@ -133,8 +134,89 @@ describe('nesting depth', () => {
   });
 });
 
-describe('packFlatMap', () => {
-  it('writes the same bytes as the msgpack serialiser, or declines', () => {
+describe('msgpackShape (one scan: nesting and non-string keys)', () => {
+  const packr = new Packr({ useRecords: false, variableMapSize: true });
+  const deep = (depth: number, leaf: unknown): unknown => {
+    let value = leaf;
+    for (let k = 0; k < depth; k++) value = k % 2 === 0 ? [value] : { k: value };
+    return value;
+  };
+
+  it('measures the nesting the decoded value has, counting empty containers and ext values as a level', () => {
+    for (const depth of [0, 1, 2, 7, 63, 64, 65]) {
+      assert.equal(msgpackShape(packr.pack(deep(depth, 1))), depth, `depth ${depth}`);
+      assert.equal(msgpackShape(packr.pack(deep(depth, []))), depth + 1, `depth ${depth} + an empty array`);
+      assert.equal(msgpackShape(packr.pack(deep(depth, new Date(0)))), depth + 1, `depth ${depth} + a timestamp ext`);
+    }
+    // A wide array of flat maps (a stream batch) nests two deep.
+    assert.equal(msgpackShape(packr.pack(Array.from({ length: 300 }, (_, i) => ({ i, v: i * 2 })))), 2);
+  });
+
+  it('answers NON_STRING_KEYS for int or bytes keys, and for truncated input', () => {
+    assert.equal(msgpackShape(fromHex('81 01 02')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('91 81 c4 01 61 02')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('81 a1 61 81 02 03')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('81 a1 61 92 01')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('dc ff')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('c4')), NON_STRING_KEYS);
+    assert.equal(msgpackShape(fromHex('81 a1 61 c0')), 1);
+  });
+
+  it('lets the decoder refuse deep nesting at the limit exactly, with int keys too', () => {
+    const at = packr.pack(deep(64, 1));
+    const over = packr.pack(deep(65, 1));
+    assert.deepEqual(msgpackSerialiser.decode(at, 64), new Unpackr({ useRecords: false }).unpack(at));
+    assert.throws(() => msgpackSerialiser.decode(over, 64), isCode(ErrorCode.LimitExceeded));
+    const intKeys = (depth: number) => {
+      let value: unknown = 1;
+      for (let k = 0; k < depth; k++) value = new Map([[k, value]]);
+      return value;
+    };
+    assert.doesNotThrow(() => msgpackSerialiser.decode(packr.pack(intKeys(64)), 64));
+    assert.throws(() => msgpackSerialiser.decode(packr.pack(intKeys(65)), 64), isCode(ErrorCode.LimitExceeded));
+  });
+});
+
+/** A flat map as the envelope codec writes it into a link's scratch: writeSmall's bytes, or undefined when it declines. */
+function packFlatMap(record: Record<string, unknown>): Uint8Array | undefined {
+  const out = new Uint8Array(256);
+  const end = writeSmall(record, out, 0, out.length);
+  return end < 0 ? undefined : out.subarray(0, end);
+}
+
+describe('cborShape (one scan: nesting, non-string keys, values that need the walk)', () => {
+  const encode = (value: unknown) => cborSerialiser.encode(value);
+  const deep = (depth: number, leaf: unknown): unknown => {
+    let value = leaf;
+    for (let k = 0; k < depth; k++) value = k % 2 === 0 ? [value] : { k: value };
+    return value;
+  };
+
+  it('measures nesting, and sends 8-byte integers, tags and odd input to the careful paths', () => {
+    for (const depth of [0, 1, 2, 7, 64, 65]) {
+      assert.equal(cborShape(encode(deep(depth, 1))), depth, `depth ${depth}`);
+      assert.equal(cborShape(encode(deep(depth, []))), depth + 1, `depth ${depth} + an empty array`);
+    }
+    assert.equal(cborShape(encode(Array.from({ length: 300 }, (_, i) => ({ i, v: i * 0.5, s: 'x' })))), 2);
+    assert.equal(cborShape(encode({ big: 2 ** 40 })), CBOR_NEEDS_WALK);
+    assert.equal(cborShape(encode({ wide: 2 ** 31, f: 0.1 })), 1);
+    assert.equal(cborShape(fromHex('a1 61 61 1b 00 00 00 00 00 00 00 01')), CBOR_NEEDS_WALK);
+    assert.equal(cborShape(fromHex('c1 1a 00 00 00 01')), CBOR_NEEDS_WALK);
+    assert.equal(cborShape(fromHex('a1 01 02')), NON_STRING_KEYS);
+    assert.equal(cborShape(fromHex('9f 01 ff')), NON_STRING_KEYS);
+    assert.equal(cborShape(fromHex('82 01')), NON_STRING_KEYS);
+  });
+
+  it('lets the decoder refuse deep nesting at the limit exactly and still turn 8-byte integers back into numbers', () => {
+    assert.doesNotThrow(() => cborSerialiser.decode(encode(deep(64, 1)), 64));
+    assert.throws(() => cborSerialiser.decode(encode(deep(65, 1)), 64), isCode(ErrorCode.LimitExceeded));
+    assert.deepEqual(cborSerialiser.decode(fromHex('a1 61 61 1b 00 00 00 00 00 00 00 01')), { a: 1 });
+    assert.deepEqual(cborSerialiser.decode(fromHex('a1 61 61 1b 00 20 00 00 00 00 00 00')), { a: 2n ** 53n });
+  });
+});
+
+describe('writeSmall', () => {
+  it('writes a flat map (an envelope) as the msgpack serialiser does, or declines', () => {
     const values: unknown[] = ['', 'pm', 'x'.repeat(31), 'x'.repeat(32), 'é', 0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, -1, -0x20, -0x21, 0.5, -0, true, false, null, undefined, 10n, {}, []];
     for (const value of values) {
       for (const record of [{ pm: value, v: '.5' }, { r: 'add', i: value }, { [String(value).slice(0, 40)]: 1 }]) {
@@ -166,6 +248,81 @@ describe('packFlatMap', () => {
     assert.equal(writeSmall('x'.repeat(40), out, 0, 41), -1);
     assert.equal(writeSmall('x'.repeat(40), out, 0, 42), 42);
     assert.equal(writeSmall(Object.fromEntries(Array.from({ length: 16 }, (_, k) => [`k${k}`, k])), out, 0, out.length), -1);
+  });
+});
+
+describe('writeSmallCbor', () => {
+  it('writes the bytes the CBOR serialiser writes for scalars and flat maps, or declines', () => {
+    const values: unknown[] = ['', 'add', 'x'.repeat(23), 'x'.repeat(24), 'x'.repeat(255), 'x'.repeat(256), 'é', 0, 1, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -1, -24, -25, -256, -257, -(2 ** 31), -(2 ** 32), -(2 ** 32) - 1, 0.5, -2.5, 0.1, 1e300, -0, Number.NaN, Infinity, true, false, null, undefined, 10n, [], {}, { a: 1 }, new Uint8Array(1)];
+    let written = 0;
+    const out = new Uint8Array(600);
+    for (const value of values) {
+      for (const candidate of [value, { r: 'add', i: value, v: '.5' }, { [String(value).slice(0, 30)]: 1 }]) {
+        const end = writeSmallCbor(candidate, out, 3, out.length);
+        if (end < 0) continue;
+        written++;
+        assert.equal(toHex(out.subarray(3, end)), toHex(cborSerialiser.encode(candidate)), String(value));
+      }
+    }
+    assert.ok(written >= 60, `wrote ${written}`);
+    for (const odd of [-0, Number.NaN, undefined, 2 ** 40, 'é', { u: undefined }, { n: { a: 1 } }]) assert.equal(writeSmallCbor(odd, out, 0, out.length), -1, String(odd));
+    assert.equal(writeSmallCbor('abc', out, 0, 4), -1);
+    assert.equal(writeSmallCbor('abc', out, 0, 5), 4);
+  });
+});
+
+describe('writeSmallJson', () => {
+  it('writes what JSON.stringify writes for scalars and flat maps of them, or declines', () => {
+    const values: unknown[] = ['', 'add', 'x'.repeat(40), 'é', 'a"b', 'a\\b', 'tab\t', '\u007f', ' ~', 0, 1, -1, 7, 1023, 1024, 2 ** 31, -(2 ** 31), 2 ** 53, 2 ** 60, 0.5, -1.25, 1e-7, 1e21, 1e300, -0, Number.NaN, Infinity, true, false, null, undefined, 10n, [], [1], {}, { a: 1 }, new Uint8Array(1), new Map(), new Date(0)];
+    let written = 0;
+    const out = new Uint8Array(512);
+    for (const value of values) {
+      for (const candidate of [value, { r: 'add', i: value, v: '.5' }, { [String(value).slice(0, 20)]: 1 }]) {
+        const end = writeSmallJson(candidate, out, 3, out.length);
+        if (end < 0) continue;
+        written++;
+        assert.equal(new TextDecoder().decode(out.subarray(3, end)), stringifyJson(candidate), String(value));
+      }
+    }
+    assert.ok(written >= 40, `wrote ${written}`);
+    // Declines what stringifyJson writes its own way, and anything without room.
+    for (const odd of [-0, Number.NaN, undefined, 10n, { u: undefined }, { n: { a: 1 } }, 'é', 'a"b']) assert.equal(writeSmallJson(odd, out, 0, out.length), -1, String(odd));
+    assert.equal(writeSmallJson('abc', out, 0, 4), -1);
+    assert.equal(writeSmallJson('abc', out, 0, 5), 5);
+    assert.equal(writeSmallJson({ a: 1 }, out, 0, 6), -1);
+    assert.equal(writeSmallJson({ a: 1 }, out, 0, 7), 7);
+    assert.equal(writeSmallJson(Object.fromEntries(Array.from({ length: 16 }, (_, k) => [`k${k}`, k])), out, 0, out.length), -1);
+  });
+});
+
+describe('readSmallJson', () => {
+  it('reads scalars and flat objects as JSON.parse does, compact or spaced as Python writes them, and declines the rest', () => {
+    const texts = [
+      '{"r":"add","i":7,"v":".5","s":"Bench"}', '{"r": "add", "i": 7, "v": ".5"}', '{}', '{"a":1.5,"b":-2}', '{"a":-0,"b":0,"c":-0.0}',
+      '{"a":1e3,"b":1E-3,"c":-1.25e+2,"d":123456789012345}', '{"t":true,"f":false,"n":null}', '"text"', '42', '-7', '0.1', 'true', 'null',
+      '{"a":1,"a":2}', '{"1":1,"b":2,"0":3}', '""', '{"":""}',
+    ];
+    for (const text of texts) assert.deepEqual(readSmallJson(utf8(text)), JSON.parse(text), text);
+    assert.ok(Object.is(readSmallJson(utf8('-0')), -0));
+    const declined = [
+      '{"a":{"b":1}}', '[1]', '{"a":"\\n"}', '{"é":1}', '{"a":1234567890123456}', 'NaN', '-Infinity', '{"__proto__":1}', ' {"a":1}', '{"a":1} ',
+      '{"a" :1}', '{"a":01}', '{"a":1.}', '{"a":.5}', '{"a":1e}', '{"a":1,}', '{"a":1', '"abc', 'tru', 'nul', '', '{"a":1}x', '{ "a":1}', '{"a":  1}',
+    ];
+    for (const text of declined) assert.equal(readSmallJson(utf8(text)), NOT_SMALL_JSON, text);
+  });
+
+  it('never disagrees with the full parser on mutated envelopes', () => {
+    const next = createRandom(17);
+    const int = (low: number, high: number): number => low + Math.floor(next() * (high - low));
+    const seeds = ['{"r":"add","i":7,"v":".5","s":"Bench"}', '{"p":12,"v":".5"}', '{"a":1.5,"b":-2}', '{"x": 3, "type": "ValueError", "msg": "bad"}'];
+    for (let round = 0; round < 3000; round++) {
+      const bytes = utf8(seeds[round % seeds.length]!);
+      for (let k = int(1, 4); k > 0; k--) bytes[int(0, bytes.length)] = int(0x20, 0x7f);
+      const small = readSmallJson(bytes);
+      if (small === NOT_SMALL_JSON) continue;
+      assert.deepEqual(small, jsonSerialiser.decode(new Uint8Array(bytes).subarray(0), 64), new TextDecoder().decode(bytes));
+      assert.deepEqual(small, JSON.parse(new TextDecoder().decode(bytes)), new TextDecoder().decode(bytes));
+    }
   });
 });
 
