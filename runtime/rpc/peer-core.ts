@@ -20,6 +20,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { CallTable, DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS, PendingCall, checkTimeout, type PendingEntry } from './call-table.ts';
 import { detectParamKind } from './guards.ts';
 import { DEFAULT_MAX_CONCURRENT_HANDLERS, Dispatcher } from './dispatcher.ts';
+import { InterceptorChain, interceptCall, interceptNotify, interceptStream } from './interceptors.ts';
 import type { CallbacksPart, Incoming, PeerCore, StreamsPart } from './features.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { Outbox } from './outbox.ts';
@@ -78,6 +79,8 @@ class PeerImpl implements Peer, PeerCore {
   private readonly defaultTimeoutMs: number;
   private readonly maxPendingCalls: number;
   private readonly installed = new Set<PeerFeature>();
+  /** `PeerOptions.interceptors`; undefined when none (the plain path then costs one comparison). */
+  private readonly interceptors: InterceptorChain | undefined;
   private channelFormat: WireFormat;
   private remoteFeatureSet: Promise<ReadonlySet<string>> | undefined = undefined;
   private remoteExtensions: ReadonlySet<string> = new Set();
@@ -95,6 +98,7 @@ class PeerImpl implements Peer, PeerCore {
     this.outbox = new Outbox(link, checkLimit('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES), this.logger);
     this.calls = new CallTable((entry, error) => this.cancelEntry(entry, error));
     this.channelFormat = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
+    this.interceptors = InterceptorChain.of(options.interceptors);
     const registries = options.registry === undefined ? [this.own] : [this.own, options.registry];
     const system = createSystemTargets({
       cancel: (id) => this.dispatcher.cancel(id),
@@ -110,6 +114,7 @@ class PeerImpl implements Peer, PeerCore {
       registries,
       maxConcurrentHandlers: checkLimit('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS),
       callerIdentity: options.callerIdentity,
+      interceptors: this.interceptors,
       parts: this.parts,
       use: (features) => this.use(features),
     });
@@ -167,17 +172,35 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   call<T = unknown>(target: string, params?: Params, options: CallOptions = {}): Promise<T> {
+    const chain = this.interceptors;
+    if (chain !== undefined) return interceptCall(chain, this, target, params, options.namespace, (p) => this.directCall(target, p, options)) as Promise<T>;
+    return this.directCall<T>(target, params, options);
+  }
+
+  private directCall<T>(target: string, params: Params | undefined, options: CallOptions): Promise<T> {
     const entry = new PendingCall(this, target, options.mapResult, options.mapError, options.quiet === true);
     this.request(entry, target, params, options, undefined);
     return entry.promise as Promise<T>;
   }
 
   callStream<T = unknown>(target: string, params?: Params, options: StreamOptions = {}): CallStream<T> {
+    const chain = this.interceptors;
+    if (chain !== undefined) return interceptStream(chain, this, this.logger, target, params, options.namespace, (p) => this.directStream<T>(target, p, options));
+    return this.directStream<T>(target, params, options);
+  }
+
+  private directStream<T>(target: string, params: Params | undefined, options: StreamOptions): CallStream<T> {
     const streams = this.parts.streams;
     return streams === undefined ? failedStream(unsupported(target, 'streams')) : streams.callStream<T>(target, params, options);
   }
 
   notify(target: string, params?: Params, options: NotifyOptions = {}): void {
+    const chain = this.interceptors;
+    if (chain !== undefined) return interceptNotify(chain, this, this.logger, target, params, options.namespace, (p) => this.directNotify(target, p, options));
+    this.directNotify(target, params, options);
+  }
+
+  private directNotify(target: string, params: Params | undefined, options: NotifyOptions): void {
     if (this.closeReason !== undefined) throw this.closedError(target);
     // {n: target, [s: namespace]} [params]: always with a params part (§6: Python requires it).
     const message: NotificationMessage = { kind: 'notification', target, params: params ?? {} };
