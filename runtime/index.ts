@@ -32,13 +32,20 @@ export {
 export * from './rpc/peer.ts';
 export * from './rpc/registry.ts';
 export * from './rpc/logger.ts';
-export type { CallStream } from './rpc/types.ts';
+export type { CallStream, InterceptedCall, InterceptedKind, Interceptor, InterceptorNext } from './rpc/types.ts';
 export { ResponseKindError } from './rpc/call-table.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';
 export { createMessageLink, type MessageLinkOptions } from './connection/message-link.ts';
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
 export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './connection/open-peer.ts';
+export {
+  createReconnectingPeer,
+  type ReconnectEvents,
+  type ReconnectOptions,
+  type ReconnectingPeer,
+  type ReconnectingPeerOptions,
+} from './connection/reconnecting-peer.ts';
 export { createMemoryPeers, type MemoryPeers, type MemoryPeersOptions } from './connection/memory-peers.ts';
 export { createMemoryTransportPair, type MemoryTransportOptions } from './transport/memory.ts';
 // The integer ranges the schema's int types allow; the compiler checks constants against the same table.

@@ -12,6 +12,7 @@ import { createRegistry, type Registry } from '../rpc/registry.ts';
 import type { Listener, TlsOptions, Transport } from '../transport/transport.ts';
 import { connect, listen, type NodeConnectOptions, type NodeListenOptions } from '../transport/node/url.ts';
 import { checkSerialiser, openPeer, type OpenPeerOptions } from './open-peer.ts';
+import { createReconnectingPeer, type ReconnectOptions, type ReconnectingPeer } from './reconnecting-peer.ts';
 
 // On Node every peer has every part: a server answers whatever the other side calls.
 setDefaultPeerFeatures(ALL_PEER_FEATURES);
@@ -29,18 +30,41 @@ export interface ConnectPeerOptions extends OpenPeerOptions {
   signal?: AbortSignal;
   /** WebSocket only: larger incoming messages close the connection. */
   maxMessageBytes?: number;
+  /**
+   * Connect again after a drop, with this backoff: the peer is then a
+   * {@link ReconnectingPeer} (see `createReconnectingPeer`). `signal` and
+   * `connectTimeoutMs` apply to every attempt except that `signal` only
+   * aborts the first. Default: no reconnect.
+   */
+  reconnect?: ReconnectOptions;
 }
 
 /**
- * Connects to `url` and returns the peer over the new connection.
+ * Connects to `url` and returns the peer over the new connection. With
+ * `reconnect`, the peer survives drops: it connects again with backoff,
+ * exports again and resubscribes (see `createReconnectingPeer`); only the
+ * first connection's failure rejects here.
  *
  * Rejects with `unsupported` (unknown scheme, malformed URL),
  * `connection-failed` (refused, untrusted certificate, command not found,
- * timed out), `aborted`, and `invalid-params` for a bad peer option.
+ * timed out), `aborted`, and `invalid-params` for a bad peer or reconnect option.
  */
+export async function connectPeer(url: string, options: ConnectPeerOptions & { reconnect: ReconnectOptions }): Promise<ReconnectingPeer>;
+export async function connectPeer(url: string, options?: ConnectPeerOptions): Promise<Peer>;
 export async function connectPeer(url: string, options: ConnectPeerOptions = {}): Promise<Peer> {
-  const transport = await connect(url, connectOptionsOf(url, options));
-  return openPeer(transport, options);
+  const reconnect = options.reconnect;
+  const first = openPeer(await connect(url, connectOptionsOf(url, options)), options);
+  if (reconnect === undefined) return first;
+  // Later attempts are not the caller's to abort: `close()` stops them.
+  const { signal: _signal, ...again } = options;
+  const next = async (): Promise<Peer> => openPeer(await connect(url, connectOptionsOf(url, again)), again);
+  try {
+    const peerOptions = { ...reconnect, ...(options.logger === undefined ? {} : { logger: options.logger }) };
+    return createReconnectingPeer(first, next, options.timeoutMs === undefined ? peerOptions : { ...peerOptions, timeoutMs: options.timeoutMs });
+  } catch (error) {
+    first.close();
+    throw error;
+  }
 }
 
 /**

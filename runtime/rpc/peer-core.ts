@@ -440,10 +440,19 @@ export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Pe
 }
 
 /**
+ * The method a `Peer` that wraps others (a reconnecting peer) implements to
+ * receive the parts `usePeerFeatures` adds, for its current and later
+ * connections.
+ */
+export const USE_FEATURES: unique symbol = Symbol('sparrow.useFeatures');
+
+/**
  * Adds parts to a peer made by `createCorePeer` or `createPeer` (a no-op for
- * parts it has; other `Peer` implementations are left alone). Generated
+ * parts it has; a wrapping peer gets them through `USE_FEATURES`, others
+ * are left alone). Generated
  * clients call it with what their schema uses.
  */
 export function usePeerFeatures(peer: Peer, features: readonly PeerFeature[]): void {
   if (peer instanceof PeerImpl) peer.use(features);
+  else (peer as { [USE_FEATURES]?: (features: readonly PeerFeature[]) => void })[USE_FEATURES]?.(features);
 }

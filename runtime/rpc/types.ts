@@ -232,6 +232,14 @@ export interface StreamOptions {
    * stream's `maxBuffer`; `Infinity` turns flow control off for this stream.
    */
   window?: number;
+  /**
+   * A subscription (a topic): on a reconnecting peer (`connectPeer(url,
+   * { reconnect })`) a drop does not end the stream; it is opened again on
+   * the next connection and waits for it without a timeout (values sent
+   * meanwhile are lost). Other peers ignore it. Generated topic
+   * subscribers set it.
+   */
+  resubscribe?: boolean;
 }
 
 /** Options of a notification. */
