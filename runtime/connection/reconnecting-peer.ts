@@ -16,6 +16,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { DEFAULT_TIMEOUT_MS, checkTimeout } from '../rpc/call-table.ts';
 import { consoleLogger, type Logger } from '../rpc/logger.ts';
 import { USE_FEATURES, usePeerFeatures } from '../rpc/peer-core.ts';
+import { DONE, WrappedStream } from '../rpc/wrapped-stream.ts';
 import type { CallOptions, CallStream, ExportOptions, Handler, NotifyOptions, Peer, PeerFeature, StreamOptions } from '../rpc/types.ts';
 
 /** Backoff between connection attempts: `connectPeer(url, { reconnect })`. */
@@ -72,8 +73,6 @@ interface LinkWaiter {
   resolve(peer: Peer): void;
   reject(error: SparrowError): void;
 }
-
-const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
 
 function checkDelay(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -379,18 +378,17 @@ class ReconnectingPeerImpl implements ReconnectingPeer {
  * with `resubscribe`: it waits for the link before it opens, and (with
  * `resubscribe`) opens again on the next connection when a drop ends it.
  */
-class LinkedStream<T> implements CallStream<T> {
+class LinkedStream<T> extends WrappedStream<T> {
   private readonly owner: ReconnectingPeerImpl;
   private readonly target: string;
   private readonly params: Params | undefined;
   private readonly options: StreamOptions;
-  private inner: CallStream<T> | undefined = undefined;
   private opened = false;
-  private cancelled = false;
   /** Aborts a wait for the link when the stream is cancelled. */
   private readonly stop = new AbortController();
 
   constructor(owner: ReconnectingPeerImpl, target: string, params: Params | undefined, options: StreamOptions) {
+    super();
     this.owner = owner;
     this.target = target;
     this.params = params;
@@ -430,24 +428,8 @@ class LinkedStream<T> implements CallStream<T> {
     }
   }
 
-  tryNext(): IteratorResult<T, undefined> | undefined {
-    return this.inner?.tryNext();
-  }
-
-  return(): Promise<IteratorResult<T, undefined>> {
-    this.cancel();
-    return Promise.resolve(DONE);
-  }
-
-  cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.inner?.cancel();
+  protected onCancel(): void {
     this.stop.abort();
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 
   private open(peer: Peer, options: StreamOptions): void {

@@ -11,6 +11,7 @@
  */
 import type { MessageId, Params } from '../envelope/message.ts';
 import type { Logger } from './logger.ts';
+import { DONE, WrappedStream } from './wrapped-stream.ts';
 import type { CallContext, CallStream, InterceptedCall, InterceptedKind, Interceptor, InterceptorNext, Peer } from './types.ts';
 
 type Step = (call: InterceptedCall, next: InterceptorNext) => unknown;
@@ -90,19 +91,15 @@ export function interceptedCall(
   };
 }
 
-const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
-
 /**
  * The consumer's side of an intercepted outgoing stream: items come from the
  * stream `open` returns once the chain reaches its end; `ended` settles the
  * chain's `next()` when the stream ends, fails or is cancelled. A refusal
  * (the chain failing before it opened the stream) fails the first read.
  */
-export class InterceptedStream<T> implements CallStream<T> {
-  private inner: CallStream<T> | undefined = undefined;
+export class InterceptedStream<T> extends WrappedStream<T> {
   private refusal: unknown = undefined;
   private refused = false;
-  private cancelled = false;
   private waiters: (() => void)[] = [];
   private settle: ((error?: unknown) => void) | undefined = undefined;
 
@@ -152,27 +149,15 @@ export class InterceptedStream<T> implements CallStream<T> {
     }
   }
 
-  tryNext(): IteratorResult<T, undefined> | undefined {
-    const step = this.inner?.tryNext();
+  override tryNext(): IteratorResult<T, undefined> | undefined {
+    const step = super.tryNext();
     if (step?.done === true) this.settle?.();
     return step;
   }
 
-  return(): Promise<IteratorResult<T, undefined>> {
-    this.cancel();
-    return Promise.resolve(DONE);
-  }
-
-  cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.inner?.cancel();
+  protected onCancel(): void {
     this.settle?.();
     this.wake();
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 
   private wake(): void {
