@@ -14,7 +14,7 @@ import { ErrorCode, SparrowError, toWireError } from '../errors.ts';
 import type { CallbacksPart, DispatchApi, Incoming, StreamsPart } from './features.ts';
 import { isThenable } from './guards.ts';
 import { IncomingCall } from './incoming-call.ts';
-import { interceptedCall, type InterceptorChain } from './interceptors.ts';
+import { createInterceptedCall, type InterceptorChain } from './interceptors.ts';
 import type { Logger } from './logger.ts';
 import type { Outbox } from './outbox.ts';
 import { SYSTEM_NAMESPACE, describeTarget } from './registry.ts';
@@ -274,7 +274,7 @@ export class Dispatcher implements DispatchApi {
       this.incoming.set(call.id!, call);
       if (this.closeReason !== undefined) call.abort(this.closeReason);
     }
-    const intercepted = interceptedCall('incoming', multipart ? 'stream' : isRequest ? 'call' : 'notify', this.options.peer, call.target, call.namespace, params, call, callbackOf);
+    const intercepted = createInterceptedCall('incoming', multipart ? 'stream' : isRequest ? 'call' : 'notify', this.options.peer, call.target, call.namespace, params, call, callbackOf);
     try {
       const result = await chain.incoming(intercepted, async () => {
         const guarded = hooks?.guard?.(call);

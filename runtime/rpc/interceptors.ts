@@ -6,8 +6,9 @@
  * the params before `next()`, look at or replace the result after it, or
  * refuse the call by throwing a typed error instead of calling `next()`.
  *
- * The peer keeps `undefined` when no interceptor is installed, so the plain
- * path costs one comparison and no allocation.
+ * The contracts (`Interceptor`, `InterceptedCall`) are in types.ts; this
+ * file runs them. The peer keeps `undefined` when no interceptor is
+ * installed, so the plain path costs one comparison and no allocation.
  */
 import type { MessageId, Params } from '../envelope/message.ts';
 import type { Logger } from './logger.ts';
@@ -21,19 +22,13 @@ export class InterceptorChain {
   private readonly outgoingSteps: readonly Step[];
   private readonly incomingSteps: readonly Step[];
 
-  private constructor(interceptors: readonly Interceptor[]) {
+  constructor(interceptors: readonly Interceptor[]) {
     const bind = (interceptor: Interceptor, method: 'outgoing' | 'incoming'): Step | undefined => {
       const fn = interceptor[method];
       return fn === undefined ? undefined : (call, next) => fn.call(interceptor, call, next);
     };
     this.outgoingSteps = interceptors.map((i) => bind(i, 'outgoing')).filter((s): s is Step => s !== undefined);
     this.incomingSteps = interceptors.map((i) => bind(i, 'incoming')).filter((s): s is Step => s !== undefined);
-  }
-
-  /** The chain, or `undefined` when there is nothing to run (the peer's fast path). */
-  static of(interceptors: readonly Interceptor[] | undefined): InterceptorChain | undefined {
-    if (interceptors === undefined || interceptors.length === 0) return undefined;
-    return new InterceptorChain(interceptors);
   }
 
   /** Runs the outgoing chain around `last`; the first interceptor runs first. */
@@ -45,6 +40,12 @@ export class InterceptorChain {
   incoming(call: InterceptedCall, last: () => unknown): Promise<unknown> {
     return run(this.incomingSteps, 0, call, last);
   }
+}
+
+/** The chain of `interceptors`, or `undefined` when there is nothing to run (the peer's fast path). */
+export function createInterceptorChain(interceptors: readonly Interceptor[] | undefined): InterceptorChain | undefined {
+  if (interceptors === undefined || interceptors.length === 0) return undefined;
+  return new InterceptorChain(interceptors);
 }
 
 function run(steps: readonly Step[], index: number, call: InterceptedCall, last: () => unknown): Promise<unknown> {
@@ -64,7 +65,7 @@ function run(steps: readonly Step[], index: number, call: InterceptedCall, last:
 }
 
 /** A new `InterceptedCall` (its `metadata` starts with `remote` and, when given, `id`). */
-export function interceptedCall(
+export function createInterceptedCall(
   direction: 'outgoing' | 'incoming',
   kind: InterceptedKind,
   peer: Peer,
@@ -173,14 +174,14 @@ const SYSTEM = '#sys';
 /** `Peer.call` through the outgoing chain; `direct` makes the call with the (possibly replaced) params. */
 export function interceptCall(chain: InterceptorChain, peer: Peer, target: string, params: Params | undefined, namespace: string | undefined, direct: (params: Params | undefined) => Promise<unknown>): Promise<unknown> {
   if (namespace === SYSTEM) return direct(params);
-  const call = interceptedCall('outgoing', 'call', peer, target, namespace, params, undefined, undefined);
+  const call = createInterceptedCall('outgoing', 'call', peer, target, namespace, params, undefined, undefined);
   return chain.outgoing(call, () => direct(call.params));
 }
 
 /** `Peer.callStream` through the outgoing chain: the stream is returned at once and opens when the chain reaches its end. */
 export function interceptStream<T>(chain: InterceptorChain, peer: Peer, logger: Logger, target: string, params: Params | undefined, namespace: string | undefined, direct: (params: Params | undefined) => CallStream<T>): CallStream<T> {
   if (namespace === SYSTEM) return direct(params);
-  const call = interceptedCall('outgoing', 'stream', peer, target, namespace, params, undefined, undefined);
+  const call = createInterceptedCall('outgoing', 'stream', peer, target, namespace, params, undefined, undefined);
   const stream = new InterceptedStream<T>();
   chain.outgoing(call, () => stream.open(() => direct(call.params))).then(undefined, (error: unknown) => stream.fail(error, logger));
   return stream;
@@ -195,7 +196,7 @@ export function interceptStream<T>(chain: InterceptorChain, peer: Peer, logger: 
  */
 export function interceptNotify(chain: InterceptorChain, peer: Peer, logger: Logger, target: string, params: Params | undefined, namespace: string | undefined, direct: (params: Params | undefined) => void): void {
   if (namespace === SYSTEM) return direct(params);
-  const call = interceptedCall('outgoing', 'notify', peer, target, namespace, params, undefined, undefined);
+  const call = createInterceptedCall('outgoing', 'notify', peer, target, namespace, params, undefined, undefined);
   let thrown: { error: unknown } | undefined;
   let returned = false;
   const done = chain.outgoing(call, () => {

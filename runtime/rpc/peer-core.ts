@@ -20,7 +20,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { CallTable, DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS, PendingCall, checkTimeout, type PendingEntry } from './call-table.ts';
 import { detectParamKind } from './guards.ts';
 import { DEFAULT_MAX_CONCURRENT_HANDLERS, Dispatcher } from './dispatcher.ts';
-import { InterceptorChain, interceptCall, interceptNotify, interceptStream } from './interceptors.ts';
+import { createInterceptorChain, type InterceptorChain, interceptCall, interceptNotify, interceptStream } from './interceptors.ts';
 import type { CallbacksPart, Incoming, PeerCore, StreamsPart } from './features.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { Outbox } from './outbox.ts';
@@ -98,7 +98,7 @@ class PeerImpl implements Peer, PeerCore {
     this.outbox = new Outbox(link, checkLimit('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES), this.logger);
     this.calls = new CallTable((entry, error) => this.cancelEntry(entry, error));
     this.channelFormat = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
-    this.interceptors = InterceptorChain.of(options.interceptors);
+    this.interceptors = createInterceptorChain(options.interceptors);
     const registries = options.registry === undefined ? [this.own] : [this.own, options.registry];
     const system = createSystemTargets({
       cancel: (id) => this.dispatcher.cancel(id),

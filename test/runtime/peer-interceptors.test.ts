@@ -107,6 +107,14 @@ describe('peer: interceptors', () => {
     assert.deepEqual(await collect(client.callStream('count', { n: 3 })), [0, 1, 2]);
     client.notify('note', { text: 'hello' });
     await eventually(() => noted === 'hello', 'the notification was handled');
+    // An iterable param travels with its call: the callee's pulls are not intercepted one by one.
+    server.export('sum', async ({ data }) => {
+      let total = 0;
+      for await (const n of data as AsyncIterable<number>) total += n;
+      return total;
+    });
+    assert.equal(await client.call('sum', { data: [1, 10, 30, 3] }, { paramKinds: { data: 'iterable' } }), 44);
+    assert.deepEqual(seen.filter((line) => line.includes('sum')), ['c outgoing call sum in', 's incoming call sum in', 's incoming call sum ok 44', 'c outgoing call sum ok 44']);
     const steps: unknown[] = [];
     assert.equal(await client.call('progress', { report: (p: unknown) => (steps.push(p), 'ack') }), 'done');
     assert.deepEqual(steps, [{ step: 1 }]);

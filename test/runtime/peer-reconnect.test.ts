@@ -15,6 +15,7 @@ import { isSparrowError, SparrowError } from '../../runtime/errors.ts';
 import { connectPeer, listenPeers, type ListenPeersOptions, type PeerListener } from '../../runtime/connection/node-endpoints.ts';
 import { createReconnectingPeer, type ReconnectEvents, type ReconnectingPeer } from '../../runtime/connection/reconnecting-peer.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
+import { streamsFeature, usePeerFeatures } from '../../runtime/rpc/peer.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
 import { createTopic } from '../../runtime/rpc/topic.ts';
 import type { Peer } from '../../runtime/rpc/types.ts';
@@ -133,8 +134,10 @@ for (const scheme of ['unix', 'ws', 'tls'] as const) {
       const options: ListenPeersOptions = { registry, logger: silentLogger, ...(tls === undefined ? {} : { tls }) };
       const address = scheme === 'unix' ? `unix://${join(dir, 'server.sock')}` : `${scheme}://127.0.0.1:${await freePort()}`;
       const server: Restartable = { url: address, listener: await listenPeers(address, options) };
-      const connectOptions = { reconnect: FAST, logger: silentLogger, ...(tls === undefined ? {} : { tls: { ca: tlsCert.cert } }) };
+      // No parts at first: the ones added later (as a generated client adds them) must reach every connection.
+      const connectOptions = { reconnect: FAST, logger: silentLogger, features: [], ...(tls === undefined ? {} : { tls: { ca: tlsCert.cert } }) };
       const peer = await connectPeer(server.listener.url, connectOptions);
+      usePeerFeatures(peer, [streamsFeature]);
       const events = recordEvents(peer);
       peer.export('client_name', () => `client over ${scheme}`);
       const received: number[] = [];
