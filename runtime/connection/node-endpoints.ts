@@ -12,7 +12,7 @@ import { createRegistry, type Registry } from '../rpc/registry.ts';
 import type { Listener, TlsOptions, Transport } from '../transport/transport.ts';
 import { connect, listen, type NodeConnectOptions, type NodeListenOptions } from '../transport/node/url.ts';
 import { checkSerialiser, openPeer, type OpenPeerOptions } from './open-peer.ts';
-import { createReconnectingPeer, type ReconnectOptions, type ReconnectingPeer } from './reconnecting-peer.ts';
+import { withReconnect, type ReconnectOptions, type ReconnectingPeer } from './reconnecting-peer.ts';
 
 // On Node every peer has every part: a server answers whatever the other side calls.
 setDefaultPeerFeatures(ALL_PEER_FEATURES);
@@ -52,19 +52,10 @@ export interface ConnectPeerOptions extends OpenPeerOptions {
 export async function connectPeer(url: string, options: ConnectPeerOptions & { reconnect: ReconnectOptions }): Promise<ReconnectingPeer>;
 export async function connectPeer(url: string, options?: ConnectPeerOptions): Promise<Peer>;
 export async function connectPeer(url: string, options: ConnectPeerOptions = {}): Promise<Peer> {
-  const reconnect = options.reconnect;
   const first = openPeer(await connect(url, connectOptionsOf(url, options)), options);
-  if (reconnect === undefined) return first;
   // Later attempts are not the caller's to abort: `close()` stops them.
   const { signal: _signal, ...again } = options;
-  const next = async (): Promise<Peer> => openPeer(await connect(url, connectOptionsOf(url, again)), again);
-  try {
-    const peerOptions = { ...reconnect, ...(options.logger === undefined ? {} : { logger: options.logger }) };
-    return createReconnectingPeer(first, next, options.timeoutMs === undefined ? peerOptions : { ...peerOptions, timeoutMs: options.timeoutMs });
-  } catch (error) {
-    first.close();
-    throw error;
-  }
+  return withReconnect(first, async () => openPeer(await connect(url, connectOptionsOf(url, again)), again), options);
 }
 
 /**

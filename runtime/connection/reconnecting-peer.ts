@@ -455,3 +455,27 @@ class LinkedStream<T> extends WrappedStream<T> {
 export function createReconnectingPeer(first: Peer, connect: () => Promise<Peer>, options: ReconnectingPeerOptions = {}): ReconnectingPeer {
   return new ReconnectingPeerImpl(first, connect, options);
 }
+
+/**
+ * What the connecting endpoints (`connectPeer`, `connectWebSocketPeer`) do
+ * with their `reconnect` option: the first peer as it is without one, else
+ * a reconnecting peer around it that uses `next` for later connections and
+ * the endpoint's `timeoutMs` and `logger`. A bad option closes `first`.
+ * @throws SparrowError `invalid-params` for a bad reconnect option.
+ */
+export function withReconnect(
+  first: Peer,
+  next: () => Promise<Peer>,
+  options: { readonly reconnect?: ReconnectOptions | undefined; readonly timeoutMs?: number | undefined; readonly logger?: Logger | undefined },
+): Peer {
+  if (options.reconnect === undefined) return first;
+  const peerOptions: ReconnectingPeerOptions = { ...options.reconnect };
+  if (options.timeoutMs !== undefined) peerOptions.timeoutMs = options.timeoutMs;
+  if (options.logger !== undefined) peerOptions.logger = options.logger;
+  try {
+    return createReconnectingPeer(first, next, peerOptions);
+  } catch (error) {
+    first.close();
+    throw error;
+  }
+}

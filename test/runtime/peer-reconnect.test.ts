@@ -11,10 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { isSparrowError, SparrowError } from '../../runtime/errors.ts';
 import { connectPeer, listenPeers, type ListenPeersOptions, type PeerListener } from '../../runtime/connection/node-endpoints.ts';
 import { createReconnectingPeer, type ReconnectEvents, type ReconnectingPeer } from '../../runtime/connection/reconnecting-peer.ts';
+import { connectWebSocketPeer } from '../../runtime/connection/open-peer.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
+import type { WebSocketConstructor } from '../../runtime/transport/websocket.ts';
 import { streamsFeature, usePeerFeatures } from '../../runtime/rpc/peer.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
 import { createTopic } from '../../runtime/rpc/topic.ts';
@@ -119,8 +122,16 @@ interface Restartable {
 
 const tlsCert = createTestCertificate('localhost');
 
-for (const scheme of ['unix', 'ws', 'tls'] as const) {
-  describe(`connectPeer with reconnect over ${scheme}: a listener closed and listening again at the same address`, () => {
+const variants = [
+  { scheme: 'unix', connector: 'connectPeer' },
+  { scheme: 'ws', connector: 'connectPeer' },
+  { scheme: 'tls', connector: 'connectPeer' },
+  // The browser-safe connector, given the ws package's class as a page would use its own.
+  { scheme: 'ws', connector: 'connectWebSocketPeer' },
+] as const;
+
+for (const { scheme, connector } of variants) {
+  describe(`${connector} with reconnect over ${scheme}: a listener closed and listening again at the same address`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'sparrow-reconnect-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
     const tls = scheme === 'tls' ? { cert: tlsCert.cert, key: tlsCert.key } : undefined;
@@ -136,7 +147,10 @@ for (const scheme of ['unix', 'ws', 'tls'] as const) {
       const server: Restartable = { url: address, listener: await listenPeers(address, options) };
       // No parts at first: the ones added later (as a generated client adds them) must reach every connection.
       const connectOptions = { reconnect: FAST, logger: silentLogger, features: [], ...(tls === undefined ? {} : { tls: { ca: tlsCert.cert } }) };
-      const peer = await connectPeer(server.listener.url, connectOptions);
+      const peer =
+        connector === 'connectPeer'
+          ? await connectPeer(server.listener.url, connectOptions)
+          : await connectWebSocketPeer(server.listener.url, { ...connectOptions, WebSocket: WebSocket as unknown as WebSocketConstructor });
       usePeerFeatures(peer, [streamsFeature]);
       const events = recordEvents(peer);
       peer.export('client_name', () => `client over ${scheme}`);
