@@ -16,6 +16,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { DEFAULT_TIMEOUT_MS, checkTimeout } from '../rpc/call-table.ts';
 import { consoleLogger, type Logger } from '../rpc/logger.ts';
 import { USE_FEATURES, usePeerFeatures } from '../rpc/peer-core.ts';
+import { SYSTEM_NAMESPACE } from '../rpc/registry.ts';
 import { DONE, WrappedStream } from '../rpc/wrapped-stream.ts';
 import type { CallOptions, CallStream, ExportOptions, Handler, NotifyOptions, Peer, PeerFeature, StreamOptions } from '../rpc/types.ts';
 
@@ -98,6 +99,8 @@ class ReconnectingPeerImpl implements ReconnectingPeer {
   private readonly listeners = new Map<keyof ReconnectEvents, Set<(info: never) => void>>();
   private readonly closeListeners = new Set<(reason: SparrowError) => void>();
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** `remoteFeatures()` was asked: each new connection asks too, so cancel and flow control keep working. */
+  private askedFeatures = false;
   private closeReason: SparrowError | undefined = undefined;
   private resolveClosed!: () => void;
 
@@ -157,6 +160,7 @@ class ReconnectingPeerImpl implements ReconnectingPeer {
 
   export(name: string, handler: Handler, options?: ExportOptions): () => void {
     const namespace = options?.namespace ?? '';
+    if (namespace === SYSTEM_NAMESPACE) throw new SparrowError(ErrorCode.Unsupported, `the namespace ${SYSTEM_NAMESPACE} is reserved for the system service`);
     if (this.exported.some((entry) => entry.name === name && (entry.options?.namespace ?? '') === namespace)) {
       throw new SparrowError(ErrorCode.InvalidState, `${name} is already exported in namespace "${namespace}"`);
     }
@@ -196,6 +200,7 @@ class ReconnectingPeerImpl implements ReconnectingPeer {
   }
 
   remoteFeatures(): Promise<ReadonlySet<string>> {
+    this.askedFeatures = true;
     const peer = this.live();
     if (peer !== undefined) return peer.remoteFeatures();
     return this.whenLinked('#sys.features', undefined, undefined).then(
@@ -291,6 +296,7 @@ class ReconnectingPeerImpl implements ReconnectingPeer {
       }
     }
     peer.onClose((reason) => this.onDrop(peer, reason));
+    if (this.askedFeatures) void peer.remoteFeatures();
     for (const waiter of [...this.waiters]) waiter.resolve(peer);
   }
 

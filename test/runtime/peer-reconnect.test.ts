@@ -196,6 +196,8 @@ describe('createReconnectingPeer: waiting, giving up and closing', () => {
   const setup = async (options: Parameters<typeof createReconnectingPeer>[2]) => {
     const registry = createRegistry();
     registry.export('echo', ({ text }) => text);
+    registry.export('wait', (_params, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve((cancelled = true)))));
+    let cancelled = false;
     const url = `tcp://127.0.0.1:${await freePort()}`;
     let listener: PeerListener | undefined = await listenPeers(url, { registry, logger: silentLogger });
     const first = await connectPeer(url, { logger: silentLogger });
@@ -205,7 +207,7 @@ describe('createReconnectingPeer: waiting, giving up and closing', () => {
       await listener?.close();
       listener = undefined;
     };
-    return { peer, stop, attempts: () => attempts, restart: async () => (listener = await listenPeers(url, { registry, logger: silentLogger })) };
+    return { peer, stop, attempts: () => attempts, cancelled: () => cancelled, restart: async () => (listener = await listenPeers(url, { registry, logger: silentLogger })) };
   };
 
   it('a call waiting for the link fails with timeout after its own timeout, or aborted by its signal', async () => {
@@ -252,7 +254,7 @@ describe('createReconnectingPeer: waiting, giving up and closing', () => {
   });
 
   it('a connection that comes back resets the backoff; remoteFeatures asks the new connection', async () => {
-    const { peer, stop, restart } = await setup(FAST);
+    const { peer, stop, restart, cancelled } = await setup(FAST);
     const events = recordEvents(peer);
     assert.ok((await peer.remoteFeatures()).has('cancel'));
     await stop();
@@ -260,8 +262,20 @@ describe('createReconnectingPeer: waiting, giving up and closing', () => {
     const features = peer.remoteFeatures();
     await restart();
     assert.ok((await features).has('cancel'));
+    assert.throws(() => peer.export('x', () => 1, { namespace: '#sys' }), (e) => isSparrowError(e, 'unsupported'));
     await stop();
     await eventually(() => events.filter((e) => e === 'reconnecting:1').length === 2, 'the second drop starts again at attempt 1');
+    await restart();
+    await eventually(() => events.filter((e) => e.startsWith('connected:')).length === 2, 'connected again');
+    // This connection asked for the features by itself, so an abort reaches the server as #sys.cancel.
+    const controller = new AbortController();
+    let acked!: () => void;
+    const ack = new Promise<void>((resolve) => (acked = resolve));
+    const waiting = peer.call('wait', {}, { signal: controller.signal, onAck: acked });
+    await ack;
+    controller.abort();
+    await assert.rejects(waiting, (e) => isSparrowError(e, 'aborted'));
+    await eventually(cancelled, 'the server saw the cancel');
     peer.close();
     await peer.closed;
   });
