@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { isSparrowError, SparrowError } from '../../runtime/errors.ts';
 import { connectPeer, listenPeers, type ListenPeersOptions, type PeerListener } from '../../runtime/connection/node-endpoints.ts';
@@ -29,7 +29,16 @@ import { freePort } from '../helpers/free-port.ts';
 import { createTestCertificate } from '../helpers/tls-certs.ts';
 
 const FAST = { initialDelayMs: 20, maxDelayMs: 200, jitter: 0.5 } as const;
+
+/** Closed after each test, passed or not: a reconnecting peer left open keeps trying, and the test process alive. */
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+const closeLater = <T extends { close(): unknown }>(closable: T): T => (cleanups.push(() => closable.close()), closable);
 const SERVER = 'test/fixtures/reconnect-server.ts';
+/** A hang fails the test instead of holding up the run (generous: machines under load start processes slowly). */
+const TEST_TIMEOUT_MS = 120_000;
 
 /** Every event of `peer`, as "name" or "name:attempt". */
 function recordEvents(peer: ReconnectingPeer): string[] {
@@ -53,15 +62,16 @@ describe('connectPeer with reconnect: a server process killed and restarted on t
     return child;
   };
   const kill = async (child: ChildProcess): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) assert.fail(`the server process had already ended (${child.exitCode ?? child.signalCode})`);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
   };
 
-  it('fails calls in flight, then calls, exports and a topic subscription of generated clients work again', async () => {
+  it('fails calls in flight, then calls, exports and a topic subscription of generated clients work again', { timeout: TEST_TIMEOUT_MS }, async () => {
     const url = `tcp://127.0.0.1:${await freePort()}`;
     let server = await start(url);
-    const peer = await connectPeer(url, { reconnect: FAST, logger: silentLogger, serialiser: 'm' });
+    const peer = closeLater(await connectPeer(url, { reconnect: FAST, logger: silentLogger, serialiser: 'm' }));
     const events = recordEvents(peer);
     const shown: string[] = [];
     registerDemoClient(peer, {
@@ -136,7 +146,7 @@ for (const { scheme, connector } of variants) {
     after(() => rmSync(dir, { recursive: true, force: true }));
     const tls = scheme === 'tls' ? { cert: tlsCert.cert, key: tlsCert.key } : undefined;
 
-    it('re-exports, resubscribes, and fails only what was in flight', async () => {
+    it('re-exports, resubscribes, and fails only what was in flight', { timeout: TEST_TIMEOUT_MS }, async () => {
       const ticks = createTopic<number>();
       const registry = createRegistry();
       registry.export('ticks', ticks.handler, { multipart: true });
@@ -145,12 +155,14 @@ for (const { scheme, connector } of variants) {
       const options: ListenPeersOptions = { registry, logger: silentLogger, ...(tls === undefined ? {} : { tls }) };
       const address = scheme === 'unix' ? `unix://${join(dir, 'server.sock')}` : `${scheme}://127.0.0.1:${await freePort()}`;
       const server: Restartable = { url: address, listener: await listenPeers(address, options) };
+      cleanups.push(() => server.listener.close());
       // No parts at first: the ones added later (as a generated client adds them) must reach every connection.
       const connectOptions = { reconnect: FAST, logger: silentLogger, features: [], ...(tls === undefined ? {} : { tls: { ca: tlsCert.cert } }) };
-      const peer =
+      const peer = closeLater(
         connector === 'connectPeer'
           ? await connectPeer(server.listener.url, connectOptions)
-          : await connectWebSocketPeer(server.listener.url, { ...connectOptions, WebSocket: WebSocket as unknown as WebSocketConstructor });
+          : await connectWebSocketPeer(server.listener.url, { ...connectOptions, WebSocket: WebSocket as unknown as WebSocketConstructor }),
+      );
       usePeerFeatures(peer, [streamsFeature]);
       const events = recordEvents(peer);
       peer.export('client_name', () => `client over ${scheme}`);
@@ -200,9 +212,10 @@ describe('createReconnectingPeer: waiting, giving up and closing', () => {
     let cancelled = false;
     const url = `tcp://127.0.0.1:${await freePort()}`;
     let listener: PeerListener | undefined = await listenPeers(url, { registry, logger: silentLogger });
+    cleanups.push(() => listener?.close());
     const first = await connectPeer(url, { logger: silentLogger });
     let attempts = 0;
-    const peer = createReconnectingPeer(first, () => (attempts++, connectPeer(url, { logger: silentLogger })), { logger: silentLogger, ...options });
+    const peer = closeLater(createReconnectingPeer(first, () => (attempts++, connectPeer(url, { logger: silentLogger })), { logger: silentLogger, ...options }));
     const stop = async (): Promise<void> => {
       await listener?.close();
       listener = undefined;
@@ -210,7 +223,7 @@ describe('createReconnectingPeer: waiting, giving up and closing', () => {
     return { peer, stop, attempts: () => attempts, cancelled: () => cancelled, restart: async () => (listener = await listenPeers(url, { registry, logger: silentLogger })) };
   };
 
-  it('a call waiting for the link fails with timeout after its own timeout, or aborted by its signal', async () => {
+  it('a call waiting for the link fails with timeout after its own timeout, or aborted by its signal', { timeout: TEST_TIMEOUT_MS }, async () => {
     const { peer, stop } = await setup(FAST);
     await stop();
     await eventually(() => !peer.isConnected, 'the drop was seen');
@@ -225,7 +238,7 @@ describe('createReconnectingPeer: waiting, giving up and closing', () => {
     await peer.closed;
   });
 
-  it('close() while reconnecting fails waiting calls and streams with connection-closed and stops trying', async () => {
+  it('close() while reconnecting fails waiting calls and streams with connection-closed and stops trying', { timeout: TEST_TIMEOUT_MS }, async () => {
     const { peer, stop, attempts } = await setup({ ...FAST, initialDelayMs: 10 });
     const closes: SparrowError[] = [];
     peer.onClose((reason) => closes.push(reason));
@@ -243,7 +256,7 @@ describe('createReconnectingPeer: waiting, giving up and closing', () => {
     assert.equal(attempts(), tried, 'no attempt after close');
   });
 
-  it('gives up after maxAttempts and closes for good', async () => {
+  it('gives up after maxAttempts and closes for good', { timeout: TEST_TIMEOUT_MS }, async () => {
     const { peer, stop } = await setup({ ...FAST, maxAttempts: 2 });
     const events = recordEvents(peer);
     await stop();
@@ -253,7 +266,7 @@ describe('createReconnectingPeer: waiting, giving up and closing', () => {
     await assert.rejects(peer.call('echo'), (e) => isSparrowError(e, 'connection-closed') && /gave up after 2 attempts/.test(e.message));
   });
 
-  it('a connection that comes back resets the backoff; remoteFeatures asks the new connection', async () => {
+  it('a connection that comes back resets the backoff; remoteFeatures asks the new connection', { timeout: TEST_TIMEOUT_MS }, async () => {
     const { peer, stop, restart, cancelled } = await setup(FAST);
     const events = recordEvents(peer);
     assert.ok((await peer.remoteFeatures()).has('cancel'));
@@ -280,9 +293,9 @@ describe('createReconnectingPeer: waiting, giving up and closing', () => {
     await peer.closed;
   });
 
-  it('rejects bad options with invalid-params', async () => {
+  it('rejects bad options with invalid-params', { timeout: TEST_TIMEOUT_MS }, async () => {
     const registry = createRegistry();
-    const listener = await listenPeers('tcp://127.0.0.1:0', { registry, logger: silentLogger });
+    const listener = closeLater(await listenPeers('tcp://127.0.0.1:0', { registry, logger: silentLogger }));
     for (const reconnect of [{ jitter: 2 }, { initialDelayMs: -1 }, { maxDelayMs: Infinity }, { maxAttempts: 0 }]) {
       await assert.rejects(connectPeer(listener.url, { reconnect, logger: silentLogger }), (e) => isSparrowError(e, 'invalid-params'), JSON.stringify(reconnect));
     }
