@@ -32,7 +32,7 @@ export {
 export * from './rpc/peer.ts';
 export * from './rpc/registry.ts';
 export * from './rpc/logger.ts';
-export type { CallStream, Identity, Authenticate, AuthenticateRequest, CallContext } from './rpc/types.ts';
+export type { CallStream, Identity, Authenticate, AuthenticateRequest, CallContext, InterceptedCall, InterceptedKind, Interceptor, InterceptorNext } from './rpc/types.ts';
 export { sessionFeature, SESSION_EXTENSIONS, CloseCode } from './rpc/session.ts';
 export type { ConnectionFacts, PeerCertificate, UpgradeRequest, CertificateName } from './wire.ts';
 export { ResponseKindError } from './rpc/call-table.ts';
@@ -46,6 +46,13 @@ export { DEFAULT_MAX_ELEMENTS } from './serialisation/budget.ts';
 export { createLogLimiter, CONNECTION_LOG_LINES, LISTENER_LOG_LINES, LOG_WINDOW_MS, type LogLimiter } from './rpc/log-limit.ts';
 export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
 export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './connection/open-peer.ts';
+export {
+  createReconnectingPeer,
+  type ReconnectEvents,
+  type ReconnectOptions,
+  type ReconnectingPeer,
+  type ReconnectingPeerOptions,
+} from './connection/reconnecting-peer.ts';
 export { createMemoryPeers, type MemoryPeers, type MemoryPeersOptions } from './connection/memory-peers.ts';
 export { connectPortPeer, servePort, type ConnectPortPeerOptions, type ServePortOptions } from './connection/port-peers.ts';
 export { createMemoryTransportPair, type MemoryTransportOptions } from './transport/memory.ts';

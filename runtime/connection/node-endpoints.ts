@@ -19,6 +19,7 @@ import type { Listener, TlsOptions, Transport } from '../transport/transport.ts'
 import type { NatsOptions } from '../transport/nats/options.ts';
 import { connect, listen, type NodeConnectOptions, type NodeListenOptions } from '../transport/node/url.ts';
 import { checkSerialiser, greetPeer, openPeer, type OpenPeerOptions } from './open-peer.ts';
+import { withReconnect, type ReconnectOptions, type ReconnectingPeer } from './reconnecting-peer.ts';
 
 // On Node every peer has every part: a server answers whatever the other side calls.
 setDefaultPeerFeatures(ALL_PEER_FEATURES);
@@ -38,6 +39,13 @@ export interface ConnectPeerOptions extends OpenPeerOptions {
   maxMessageBytes?: number;
   /** `nats://` only: TLS, credentials and session settings (docs/nats.md). */
   nats?: NatsOptions;
+  /**
+   * Connect again after a drop, with this backoff: the peer is then a
+   * {@link ReconnectingPeer} (see `createReconnectingPeer`). `signal` and
+   * `connectTimeoutMs` apply to every attempt except that `signal` only
+   * aborts the first. Default: no reconnect.
+   */
+  reconnect?: ReconnectOptions;
 }
 
 /**
@@ -45,16 +53,24 @@ export interface ConnectPeerOptions extends OpenPeerOptions {
  * `credentials` or `heartbeatMs` it first asks `#sys.features`, then sends
  * the credential in `#sys.hello` when the other side lists `hello` (a
  * reference peer is sent nothing else; credentials it cannot take are
- * logged once as a warning and not sent).
+ * logged once as a warning and not sent). With `reconnect`, the peer
+ * survives drops: it connects again with backoff, greets again, exports
+ * again and resubscribes (see `createReconnectingPeer`); only the first
+ * connection's failure rejects here.
  *
  * Rejects with `unsupported` (unknown scheme, malformed URL),
  * `connection-failed` (refused, untrusted certificate, command not found,
  * timed out), `aborted`, `permission-denied` when the listener's
  * `authenticate` refused the credential, and `invalid-params` for a bad
- * peer option.
+ * peer or reconnect option.
  */
+export async function connectPeer(url: string, options: ConnectPeerOptions & { reconnect: ReconnectOptions }): Promise<ReconnectingPeer>;
+export async function connectPeer(url: string, options?: ConnectPeerOptions): Promise<Peer>;
 export async function connectPeer(url: string, options: ConnectPeerOptions = {}): Promise<Peer> {
-  return openSessionPeer(await connect(url, connectOptionsOf(url, options)), options);
+  const first = await openSessionPeer(await connect(url, connectOptionsOf(url, options)), options);
+  // Later attempts are not the caller's to abort: `close()` stops them.
+  const { signal: _signal, ...again } = options;
+  return withReconnect(first, async () => openSessionPeer(await connect(url, connectOptionsOf(url, again)), again), options);
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { SparrowError } from '../errors.ts';
 import { serialisersOf } from '../envelope/codec.ts';
 import { createMessageLink, type MessageLinkOptions } from './message-link.ts';
+import { withReconnect, type ReconnectOptions, type ReconnectingPeer } from './reconnecting-peer.ts';
 import { missingSerialiser } from '../serialisation/serialiser.ts';
 import { createCorePeer, peerSession } from '../rpc/peer-core.ts';
 import type { Peer, PeerOptions } from '../rpc/types.ts';
@@ -32,8 +33,10 @@ export interface ConnectWebSocketPeerOptions extends OpenPeerOptions {
   WebSocket?: ConnectWebSocketOptions['WebSocket'];
   /** Give up connecting after this many ms (default 10 000). */
   connectTimeoutMs?: number;
-  /** Abort connecting. */
+  /** Abort connecting (the first connection only, with `reconnect`). */
   signal?: AbortSignal;
+  /** Connect again after a drop, with this backoff: the peer is then a `ReconnectingPeer`. Default: no reconnect. */
+  reconnect?: ReconnectOptions;
 }
 
 /**
@@ -72,21 +75,27 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
  * returns the peer over it. Text frames, which the protocol never uses, are
  * reported to `options.logger` (when given) and dropped.
  *
+ * With `reconnect`, the peer survives drops (see `createReconnectingPeer`);
+ * only the first connection's failure rejects here.
+ *
  * Rejects with `connection-failed` (refused, timed out), `aborted`,
  * `unsupported` when there is no WebSocket class, `permission-denied` when
  * the listener refused `credentials` (given with `features` including
- * `sessionFeature`), and the errors of {@link openPeer} for bad options.
+ * `sessionFeature`), and the errors of {@link openPeer} for bad options
+ * (`invalid-params` for a bad `reconnect`).
  */
+export async function connectWebSocketPeer(url: string, options: ConnectWebSocketPeerOptions & { reconnect: ReconnectOptions }): Promise<ReconnectingPeer>;
+export async function connectWebSocketPeer(url: string, options?: ConnectWebSocketPeerOptions): Promise<Peer>;
 export async function connectWebSocketPeer(url: string, options: ConnectWebSocketPeerOptions = {}): Promise<Peer> {
   const connectOptions: ConnectWebSocketOptions = {};
   if (options.WebSocket !== undefined) connectOptions.WebSocket = options.WebSocket;
   if (options.connectTimeoutMs !== undefined) connectOptions.timeoutMs = options.connectTimeoutMs;
-  if (options.signal !== undefined) connectOptions.signal = options.signal;
   const logger = options.logger;
   if (logger !== undefined) connectOptions.onProtocolError = (error: SparrowError) => logger.warn(`message from ${url} dropped: ${error.message}`, error);
-  const transport = await connectWebSocket(url, connectOptions);
-  // With `features: [sessionFeature]` and `credentials`: the same handshake as connectPeer (features, then #sys.hello).
-  return greetPeer(openPeer(transport, options));
+  // With `features: [sessionFeature]` and `credentials`: the same handshake as connectPeer (features, then #sys.hello), on every connection.
+  const first = await greetPeer(openPeer(await connectWebSocket(url, options.signal === undefined ? connectOptions : { ...connectOptions, signal: options.signal }), options));
+  // Later attempts are not the caller's to abort: `close()` stops them.
+  return withReconnect(first, async () => greetPeer(openPeer(await connectWebSocket(url, connectOptions), options)), options);
 }
 
 /**

@@ -14,6 +14,7 @@ import { ErrorCode, SparrowError, toWireError, type WireError } from '../errors.
 import type { CallbacksPart, DispatchApi, Incoming, StreamsPart } from './features.ts';
 import { isThenable } from './guards.ts';
 import { IncomingCall } from './incoming-call.ts';
+import { createInterceptedCall, type InterceptorChain } from './interceptors.ts';
 import type { Logger } from './logger.ts';
 import type { Outbox } from './outbox.ts';
 import { SYSTEM_NAMESPACE, describeTarget } from './registry.ts';
@@ -37,6 +38,8 @@ export interface DispatcherOptions {
   identity?(): Identity | undefined;
   /** False: exceptions that are not `SparrowError`s are answered with a generic message and an id (`PeerOptions.exposeErrors`). */
   readonly exposeErrors?: boolean;
+  /** `PeerOptions.interceptors`, undefined when none. */
+  readonly interceptors?: InterceptorChain | undefined;
   /** The optional parts the peer has now (read at each use: parts are installed late). */
   readonly parts: { readonly streams?: StreamsPart | undefined; readonly callbacks?: CallbacksPart | undefined };
   /** Installs what a registration needs before it runs. */
@@ -149,7 +152,9 @@ export class Dispatcher implements DispatchApi {
     const params = message.declarations === undefined ? (message.params ?? {}) : parts.callbacks!.bind(message.params ?? {}, message.declarations, call);
     parts.streams?.claimGrant(call, multipart);
     this.active++;
-    this.run(call, handler, params, multipart, hooks);
+    // `#sys` (features, describe, ping) is the peer's own plumbing: never intercepted.
+    if (this.options.interceptors === undefined || namespace === SYSTEM_NAMESPACE) this.run(call, handler, params, multipart, hooks);
+    else void this.runIntercepted(this.options.interceptors, call, handler, params, multipart, hooks, message.callbackOf);
   }
 
   startNotification(message: Incoming<NotificationMessage>, handler: Handler, namespace: string, hooks?: Registration): void {
@@ -165,7 +170,8 @@ export class Dispatcher implements DispatchApi {
     const { options } = this;
     const call = new IncomingCall(options.peer, message.target, namespace, undefined, message.format, options.callerIdentity, false, undefined, options.identity?.());
     this.active++;
-    void this.runNotification(call, handler, params, hooks);
+    if (this.options.interceptors === undefined) void this.runNotification(call, handler, params, hooks);
+    else void this.runIntercepted(this.options.interceptors, call, handler, params, false, hooks, message.callbackOf);
   }
 
   /** `#sys.cancel`: the caller abandoned its request `id`. */
@@ -253,6 +259,50 @@ export class Dispatcher implements DispatchApi {
     call.ended = true;
     if (this.incoming.get(call.id!) === call) this.incoming.delete(call.id!);
     this.active--;
+  }
+
+  /**
+   * `run` (or `runNotification` when the call has no id) inside the incoming
+   * interceptors: the guard, the handler and, for a multipart answer, its
+   * last part are what `next()` runs, so an interceptor sees the whole call.
+   */
+  private async runIntercepted(
+    chain: InterceptorChain,
+    call: IncomingCall,
+    handler: Handler,
+    params: Params,
+    multipart: boolean,
+    hooks: Registration | undefined,
+    callbackOf: MessageId | undefined,
+  ): Promise<void> {
+    const isRequest = call.id !== undefined;
+    if (isRequest) {
+      this.incoming.set(call.id!, call);
+      if (this.closeReason !== undefined) call.abort(this.closeReason);
+    }
+    const intercepted = createInterceptedCall('incoming', multipart ? 'stream' : isRequest ? 'call' : 'notify', this.options.peer, call.target, call.namespace, params, call, callbackOf);
+    try {
+      const result = await chain.incoming(intercepted, async () => {
+        const guarded = hooks?.guard?.(call);
+        if (isThenable(guarded)) await guarded;
+        const value = await invoke(handler, intercepted.params, call, hooks);
+        if (!multipart) return value;
+        const streams = this.options.parts.streams;
+        if (streams === undefined) throw new SparrowError(ErrorCode.Unsupported, `multipart target ${describeTarget(call.namespace, call.target)} needs the streams feature`);
+        await streams.answer(call, value);
+        return undefined;
+      });
+      if (isRequest && !multipart) this.answer(call, result);
+    } catch (error) {
+      if (isRequest) this.answerError(call, error);
+      else this.logger.warn(`notification handler ${describeTarget(call.namespace, call.target)} failed`, error);
+    } finally {
+      if (isRequest) this.end(call);
+      else {
+        call.ended = true;
+        this.active--;
+      }
+    }
   }
 
   private async runNotification(call: IncomingCall, handler: Handler, params: Params, hooks: Registration | undefined): Promise<void> {

@@ -20,6 +20,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { CallTable, DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS, PendingCall, checkTimeout, type PendingEntry } from './call-table.ts';
 import { detectParamKind } from './guards.ts';
 import { DEFAULT_MAX_CONCURRENT_HANDLERS, Dispatcher } from './dispatcher.ts';
+import { createInterceptorChain, type InterceptorChain, interceptCall, interceptNotify, interceptStream } from './interceptors.ts';
 import type { CallbacksPart, Incoming, PeerCore, SessionPart, StreamsPart } from './features.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { createLogLimiter, type LogLimiter } from './log-limit.ts';
@@ -82,6 +83,8 @@ class PeerImpl implements Peer, PeerCore {
   private readonly defaultTimeoutMs: number;
   private readonly maxPendingCalls: number;
   private readonly installed = new Set<PeerFeature>();
+  /** `PeerOptions.interceptors`; undefined when none (the plain path then costs one comparison). */
+  private readonly interceptors: InterceptorChain | undefined;
   private channelFormat: WireFormat;
   private remoteFeatureSet: Promise<ReadonlySet<string>> | undefined = undefined;
   private remoteExtensions: ReadonlySet<string> = new Set();
@@ -102,6 +105,7 @@ class PeerImpl implements Peer, PeerCore {
     this.outbox = new Outbox(link, checkLimit('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES), this.logger);
     this.calls = new CallTable((entry, error) => this.cancelEntry(entry, error));
     this.channelFormat = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
+    this.interceptors = createInterceptorChain(options.interceptors);
     const registries = options.registry === undefined ? [this.own] : [this.own, options.registry];
     const system = createSystemTargets({
       cancel: (id) => this.dispatcher.cancel(id),
@@ -121,6 +125,7 @@ class PeerImpl implements Peer, PeerCore {
       callerIdentity: options.callerIdentity,
       identity: () => this.identity,
       exposeErrors: options.exposeErrors !== false,
+      interceptors: this.interceptors,
       parts: this.parts,
       use: (features) => this.use(features),
     });
@@ -191,17 +196,35 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   call<T = unknown>(target: string, params?: Params, options: CallOptions = {}): Promise<T> {
+    const chain = this.interceptors;
+    if (chain !== undefined) return interceptCall(chain, this, target, params, options.namespace, (p) => this.directCall(target, p, options)) as Promise<T>;
+    return this.directCall<T>(target, params, options);
+  }
+
+  private directCall<T>(target: string, params: Params | undefined, options: CallOptions): Promise<T> {
     const entry = new PendingCall(this, target, options.mapResult, options.mapError, options.quiet === true);
     this.request(entry, target, params, options, undefined);
     return entry.promise as Promise<T>;
   }
 
   callStream<T = unknown>(target: string, params?: Params, options: StreamOptions = {}): CallStream<T> {
+    const chain = this.interceptors;
+    if (chain !== undefined) return interceptStream(chain, this, this.logger, target, params, options.namespace, (p) => this.directStream<T>(target, p, options));
+    return this.directStream<T>(target, params, options);
+  }
+
+  private directStream<T>(target: string, params: Params | undefined, options: StreamOptions): CallStream<T> {
     const streams = this.parts.streams;
     return streams === undefined ? failedStream(unsupported(target, 'streams')) : streams.callStream<T>(target, params, options);
   }
 
   notify(target: string, params?: Params, options: NotifyOptions = {}): void {
+    const chain = this.interceptors;
+    if (chain !== undefined) return interceptNotify(chain, this, this.logger, target, params, options.namespace, (p) => this.directNotify(target, p, options));
+    this.directNotify(target, params, options);
+  }
+
+  private directNotify(target: string, params: Params | undefined, options: NotifyOptions): void {
     if (this.closeReason !== undefined) throw this.closedError(target);
     // {n: target, [s: namespace]} [params]: always with a params part (§6: Python requires it).
     const message: NotificationMessage = { kind: 'notification', target, params: params ?? {} };
@@ -469,12 +492,21 @@ export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Pe
 }
 
 /**
+ * The method a `Peer` that wraps others (a reconnecting peer) implements to
+ * receive the parts `usePeerFeatures` adds, for its current and later
+ * connections.
+ */
+export const USE_FEATURES: unique symbol = Symbol('sparrow.useFeatures');
+
+/**
  * Adds parts to a peer made by `createCorePeer` or `createPeer` (a no-op for
- * parts it has; other `Peer` implementations are left alone). Generated
+ * parts it has; a wrapping peer gets them through `USE_FEATURES`, others
+ * are left alone). Generated
  * clients call it with what their schema uses.
  */
 export function usePeerFeatures(peer: Peer, features: readonly PeerFeature[]): void {
   if (peer instanceof PeerImpl) peer.use(features);
+  else (peer as { [USE_FEATURES]?: (features: readonly PeerFeature[]) => void })[USE_FEATURES]?.(features);
 }
 
 /** The session part of a peer made here with `sessionFeature` (session.ts), else undefined. */

@@ -253,6 +253,12 @@ export interface PeerOptions {
    * `registerService` adds what its schema uses.
    */
   features?: readonly PeerFeature[];
+  /**
+   * Middleware around every call this peer makes and answers (see
+   * `Interceptor`; docs/interceptors.md). The first runs first (outermost).
+   * `#sys` traffic is not intercepted. Default: none.
+   */
+  interceptors?: readonly Interceptor[];
 }
 
 /** Options of one call. */
@@ -298,6 +304,14 @@ export interface StreamOptions {
    * stream's `maxBuffer`; `Infinity` turns flow control off for this stream.
    */
   window?: number;
+  /**
+   * A subscription (a topic): on a reconnecting peer (`connectPeer(url,
+   * { reconnect })`) a drop does not end the stream; it is opened again on
+   * the next connection and waits for it without a timeout (values sent
+   * meanwhile are lost). Other peers ignore it. Generated topic
+   * subscribers set it.
+   */
+  resubscribe?: boolean;
 }
 
 /** Options of a notification. */
@@ -394,4 +408,70 @@ export interface Peer {
 
   /** Closes the connection; pending calls fail with `connection-closed`. Idempotent. */
   close(): void;
+}
+
+/** What kind of call is intercepted. */
+export type InterceptedKind =
+  /** A request answered by one response (`Peer.call`, an incoming request, a callback in request style). */
+  | 'call'
+  /** A multipart call (`Peer.callStream`, an incoming multipart request, a topic subscription). */
+  | 'stream'
+  /** A notification: never answered (`Peer.notify`, an incoming notification, a callback in notification style). */
+  | 'notify';
+
+/** One call as interceptors see it. One object per intercepted call, shared along the chain. */
+export interface InterceptedCall {
+  /** `outgoing`: this side calls; `incoming`: the other side called. */
+  readonly direction: 'outgoing' | 'incoming';
+  readonly kind: InterceptedKind;
+  /** The target name as on the wire. */
+  readonly target: string;
+  /** The namespace ("" is the default namespace). */
+  readonly namespace: string;
+  /**
+   * The named params (callback params are functions, iterable params
+   * iterables). An interceptor may replace them before `next()`.
+   */
+  params: Params;
+  /**
+   * Who the other side is, when an authentication layer established it
+   * (incoming: the handler context's `identity`); `undefined` otherwise and
+   * for outgoing calls.
+   */
+  readonly identity: unknown;
+  /**
+   * A per-call bag, local to this side (nothing in it is sent: the protocol
+   * has no per-call header). It starts with `remote` and, for incoming
+   * calls, the request `id`; interceptors add what later ones (or the
+   * handler, through `context`) should see: a trace id, a start time.
+   */
+  readonly metadata: Record<string, unknown>;
+  /** The peer of the connection. */
+  readonly peer: Peer;
+  /** Incoming only: the handler's context (its `signal`, `format`, `callerIdentity`). */
+  readonly context: CallContext | undefined;
+  /** Incoming only: set when this is a callback into one of this side's pending calls (the request id it belongs to). */
+  readonly callbackOf: MessageId | undefined;
+}
+
+/**
+ * Runs the rest of the chain. It resolves with the result of a `call`, and
+ * when a `stream` has ended (with `undefined`; its items go to the consumer
+ * or the caller, not through the chain), or when a `notify` is sent
+ * (outgoing) or handled (incoming). It rejects with the call's error. Call
+ * it at most once.
+ */
+export type InterceptorNext = () => Promise<unknown>;
+
+/**
+ * One interceptor: either method may be left out. What `outgoing` or
+ * `incoming` returns (or its promise resolves with) is the call's result;
+ * what it throws is the call's error (answered to the other side for an
+ * incoming call, so throw `SparrowError` with `permission-denied` to refuse
+ * one). For streams and notifications only a refusal (a throw before
+ * `next()`) changes anything; what the method returns afterwards is ignored.
+ */
+export interface Interceptor {
+  outgoing?(call: InterceptedCall, next: InterceptorNext): unknown;
+  incoming?(call: InterceptedCall, next: InterceptorNext): unknown;
 }

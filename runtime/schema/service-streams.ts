@@ -84,7 +84,8 @@ export function topicSubscriber(peer: Peer, namespace: string, member: TopicDesc
   return {
     subscribe(handler, options = {}) {
       // A subscription stays open as long as it is wanted: no idle timeout.
-      const stream = peer.callStream(member.name, {}, { namespace, timeoutMs: 0 });
+      // `resubscribe`: a reconnecting peer opens it again after a drop.
+      const stream = peer.callStream(member.name, {}, { namespace, timeoutMs: 0, resubscribe: true });
       let stopped = false;
       void (async () => {
         try {
