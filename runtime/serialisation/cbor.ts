@@ -11,6 +11,7 @@
  */
 import { Decoder, Encoder } from 'cbor-x';
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { isWireFloat } from '../values.ts';
 import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
 import { encodeExactCbor, needsExactEncoding } from './exact.ts';
@@ -87,7 +88,7 @@ const float64OutBytes = /* @__PURE__ */ new Uint8Array(float64Out.buffer);
  * 9 % of the CPU).
  */
 export function writeSmallCbor(value: unknown, out: Uint8Array, pos: number, limit: number): number {
-  if (typeof value !== 'object' || value === null) return writeCborScalar(value, out, pos, limit);
+  if (typeof value !== 'object' || value === null || isWireFloat(value)) return writeCborScalar(value, out, pos, limit);
   return writeSmallMap(value, out, pos, limit, 0xa0, writeCborKey, writeCborScalar);
 }
 
@@ -107,22 +108,29 @@ function writeCborScalar(value: unknown, out: Uint8Array, pos: number, limit: nu
         // Wider integers go through the exact encoder.
         return -1;
       }
-      out[pos++] = 0xfb;
-      float64Out[0] = value;
-      for (let k = 7; k >= 0; k--) out[pos++] = float64OutBytes[k]!;
-      return pos;
+      return writeCborFloat64(out, pos, value);
     }
     case 'boolean':
       if (pos >= limit) return -1;
       out[pos++] = value ? 0xf5 : 0xf4;
       return pos;
     case 'object':
-      if (value !== null || pos >= limit) return -1;
+      // A schema float that is integral (values.ts) goes as a float64, as exact.ts writes it.
+      if (value !== null) return pos + 9 <= limit && isWireFloat(value) ? writeCborFloat64(out, pos, value.value) : -1;
+      if (pos >= limit) return -1;
       out[pos++] = 0xf6;
       return pos;
     default:
       return -1;
   }
+}
+
+/** `value` as CBOR float64 (0xfb); the caller checked 9 bytes of room. */
+function writeCborFloat64(out: Uint8Array, pos: number, value: number): number {
+  out[pos++] = 0xfb;
+  float64Out[0] = value;
+  for (let k = 7; k >= 0; k--) out[pos++] = float64OutBytes[k]!;
+  return pos;
 }
 
 /** A major type's head with argument `n` (0 to 2^32 - 1) in its shortest form; the caller checked 5 bytes of room. */

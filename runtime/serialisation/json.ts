@@ -154,7 +154,7 @@ export const jsonSerialiser: Serialiser = {
  * of the CPU).
  */
 export function writeSmallJson(value: unknown, out: Uint8Array, pos: number, limit: number): number {
-  if (typeof value !== 'object' || value === null) return writeJsonScalar(value, out, pos, limit);
+  if (typeof value !== 'object' || value === null || isWireFloat(value)) return writeJsonScalar(value, out, pos, limit);
   if (Object.getPrototypeOf(value) !== Object.prototype || pos >= limit) return -1;
   out[pos++] = 0x7b; // {
   let count = 0;
@@ -185,7 +185,9 @@ function writeJsonScalar(value: unknown, out: Uint8Array, pos: number, limit: nu
     case 'boolean':
       return writeAsciiText(out, pos, value ? 'true' : 'false', limit);
     case 'object':
-      return value === null ? writeAsciiText(out, pos, 'null', limit) : -1;
+      if (value === null) return writeAsciiText(out, pos, 'null', limit);
+      // A schema float that is integral (values.ts): `2.0`, as stringifyJson writes it (an integer under 1e21 has no exponent).
+      return isWireFloat(value) ? writeAsciiText(out, pos, `${value.value}.0`, limit) : -1;
     default:
       return -1;
   }

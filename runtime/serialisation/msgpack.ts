@@ -22,6 +22,7 @@ import { encodeExactMsgpack, needsExactEncoding } from './exact.ts';
 import { NON_STRING_KEYS, msgpackShape, objectsForStringKeys } from './map-keys.ts';
 import { DEFAULT_MAX_DEPTH, LARGE_BYTES, MAX_HEADROOM, type PackedSpan, type Serialiser } from './serialiser.ts';
 import { writeSmallMap } from './small-values.ts';
+import { isWireFloat } from '../values.ts';
 
 export { MAX_HEADROOM, type PackedSpan };
 
@@ -162,7 +163,7 @@ function packBytesHeader(value: unknown): Uint8Array | undefined {
  * been overwritten but nothing else changed.
  */
 export function writeSmall(value: unknown, out: Uint8Array, pos: number, limit: number): number {
-  if (typeof value !== 'object' || value === null) return writeSmallScalar(value, out, pos, limit);
+  if (typeof value !== 'object' || value === null || isWireFloat(value)) return writeSmallScalar(value, out, pos, limit);
   return writeSmallMap(value, out, pos, limit, 0x80, writeAsciiKey, writeSmallScalar);
 }
 
@@ -217,9 +218,7 @@ function writeSmallScalar(value: unknown, out: Uint8Array, pos: number, limit: n
       } else {
         // Wide integers are msgpackr's floats but Python's ints: left to encode (exact.ts).
         if (Number.isInteger(value)) return -1;
-        out[pos++] = 0xcb;
-        float64Out[0] = value;
-        for (let k = 7; k >= 0; k--) out[pos++] = float64OutBytes[k]!;
+        return writeFloat64(out, pos, value);
       }
       return pos;
     }
@@ -232,12 +231,22 @@ function writeSmallScalar(value: unknown, out: Uint8Array, pos: number, limit: n
       out[pos++] = 0xc0;
       return pos;
     case 'object':
-      if (value !== null || pos >= limit) return -1;
+      // A schema float that is integral (values.ts) goes as a float64, as exact.ts writes it.
+      if (value !== null) return pos + 9 <= limit && isWireFloat(value) ? writeFloat64(out, pos, value.value) : -1;
+      if (pos >= limit) return -1;
       out[pos++] = 0xc0;
       return pos;
     default:
       return -1;
   }
+}
+
+/** `value` as msgpack float64 (0xcb); the caller checked 9 bytes of room. */
+function writeFloat64(out: Uint8Array, pos: number, value: number): number {
+  out[pos++] = 0xcb;
+  float64Out[0] = value;
+  for (let k = 7; k >= 0; k--) out[pos++] = float64OutBytes[k]!;
+  return pos;
 }
 
 /** An ASCII string under 256 characters as fixstr or str8; -1 for anything else or no room. */

@@ -7,6 +7,7 @@ import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import { containsBytes } from '../../runtime/serialisation/bytes.ts';
 import { cborSerialiser, writeSmallCbor } from '../../runtime/serialisation/cbor.ts';
+import { WireFloat } from '../../runtime/values.ts';
 import { NOT_SMALL_JSON, jsonSerialiser, parseJson, readSmallJson, stringifyJson, writeSmallJson } from '../../runtime/serialisation/json.ts';
 import { NOT_SMALL, msgpackSerialiser, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
 import { CBOR_NEEDS_WALK, NON_STRING_KEYS, cborShape, msgpackShape } from '../../runtime/serialisation/map-keys.ts';
@@ -217,7 +218,7 @@ describe('cborShape (one scan: nesting, non-string keys, values that need the wa
 
 describe('writeSmall', () => {
   it('writes a flat map (an envelope) as the msgpack serialiser does, or declines', () => {
-    const values: unknown[] = ['', 'pm', 'x'.repeat(31), 'x'.repeat(32), 'é', 0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, -1, -0x20, -0x21, 0.5, -0, true, false, null, undefined, 10n, {}, []];
+    const values: unknown[] = ['', 'pm', 'x'.repeat(31), 'x'.repeat(32), 'é', 0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, -1, -0x20, -0x21, 0.5, -0, true, false, null, undefined, 10n, {}, [], new WireFloat(2), new WireFloat(-7)];
     for (const value of values) {
       for (const record of [{ pm: value, v: '.5' }, { r: 'add', i: value }, { [String(value).slice(0, 40)]: 1 }]) {
         const fast = packFlatMap(record);
@@ -230,7 +231,7 @@ describe('writeSmall', () => {
   });
 
   it('writeSmall writes the bytes msgpackr writes for scalars and flat maps, or declines', () => {
-    const values: unknown[] = ['', 'pm', 'x'.repeat(31), 'x'.repeat(32), 'x'.repeat(255), 'x'.repeat(256), 'é', 0, -0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, 2 ** 53, -1, -0x20, -0x21, -0x80, -0x81, -0x8000, -0x8001, -(2 ** 31), -(2 ** 31) - 1, 0.5, -1.25, 1e300, Number.NaN, -Infinity, true, false, null, undefined, 10n, [], new Uint8Array(1), new Date(0)];
+    const values: unknown[] = ['', 'pm', 'x'.repeat(31), 'x'.repeat(32), 'x'.repeat(255), 'x'.repeat(256), 'é', 0, -0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, 2 ** 53, -1, -0x20, -0x21, -0x80, -0x81, -0x8000, -0x8001, -(2 ** 31), -(2 ** 31) - 1, 0.5, -1.25, 1e300, Number.NaN, -Infinity, true, false, null, undefined, 10n, [], new Uint8Array(1), new Date(0), new WireFloat(2), new WireFloat(-(2 ** 40))];
     const out = new Uint8Array(600);
     let written = 0;
     for (const value of values) {
@@ -253,7 +254,7 @@ describe('writeSmall', () => {
 
 describe('writeSmallCbor', () => {
   it('writes the bytes the CBOR serialiser writes for scalars and flat maps, or declines', () => {
-    const values: unknown[] = ['', 'add', 'x'.repeat(23), 'x'.repeat(24), 'x'.repeat(255), 'x'.repeat(256), 'é', 0, 1, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -1, -24, -25, -256, -257, -(2 ** 31), -(2 ** 32), -(2 ** 32) - 1, 0.5, -2.5, 0.1, 1e300, -0, Number.NaN, Infinity, true, false, null, undefined, 10n, [], {}, { a: 1 }, new Uint8Array(1)];
+    const values: unknown[] = ['', 'add', 'x'.repeat(23), 'x'.repeat(24), 'x'.repeat(255), 'x'.repeat(256), 'é', 0, 1, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -1, -24, -25, -256, -257, -(2 ** 31), -(2 ** 32), -(2 ** 32) - 1, 0.5, -2.5, 0.1, 1e300, -0, Number.NaN, Infinity, true, false, null, undefined, 10n, [], {}, { a: 1 }, new Uint8Array(1), new WireFloat(2), new WireFloat(-3)];
     let written = 0;
     const out = new Uint8Array(600);
     for (const value of values) {
@@ -273,7 +274,7 @@ describe('writeSmallCbor', () => {
 
 describe('writeSmallJson', () => {
   it('writes what JSON.stringify writes for scalars and flat maps of them, or declines', () => {
-    const values: unknown[] = ['', 'add', 'x'.repeat(40), 'é', 'a"b', 'a\\b', 'tab\t', '\u007f', ' ~', 0, 1, -1, 7, 1023, 1024, 2 ** 31, -(2 ** 31), 2 ** 53, 2 ** 60, 0.5, -1.25, 1e-7, 1e21, 1e300, -0, Number.NaN, Infinity, true, false, null, undefined, 10n, [], [1], {}, { a: 1 }, new Uint8Array(1), new Map(), new Date(0)];
+    const values: unknown[] = ['', 'add', 'x'.repeat(40), 'é', 'a"b', 'a\\b', 'tab\t', '\u007f', ' ~', 0, 1, -1, 7, 1023, 1024, 2 ** 31, -(2 ** 31), 2 ** 53, 2 ** 60, 0.5, -1.25, 1e-7, 1e21, 1e300, -0, Number.NaN, Infinity, true, false, null, undefined, 10n, [], [1], {}, { a: 1 }, new Uint8Array(1), new Map(), new Date(0), new WireFloat(2), new WireFloat(-(2 ** 60))];
     let written = 0;
     const out = new Uint8Array(512);
     for (const value of values) {
