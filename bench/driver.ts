@@ -253,8 +253,10 @@ for (let round = 1; round <= rounds; round++) {
 const cols = columns(config.depth, config.streamItems, config.connections, config.callsPerConnection);
 const rows: Aggregate[] = selected.map((c) => aggregate(c.name, c.group, perContender.get(c.name) ?? []));
 const raw = rows.find((r) => r.name === 'raw-tcp' && r.scenarios !== undefined);
+// A worker row crosses a MessagePort, not a socket: not a peer of the tcp rows.
+const socketRows = rows.filter((r) => !(WORKER_ROWS as readonly string[]).includes(r.name));
 // The worker rows have their own limit, raw-port (below).
-const ratios = ratiosToRaw(rows.filter((r) => !(WORKER_ROWS as readonly string[]).includes(r.name)), raw, cols);
+const ratios = ratiosToRaw(socketRows, raw, cols);
 /** The rows named by `mine` divided by their own limit row of the same run, when both ran. */
 const ratiosToLimit = (limit: string, mine: (name: string) => boolean): Ratios => {
   const base = rows.find((r) => r.name === limit && r.scenarios !== undefined);
@@ -266,7 +268,7 @@ const wsRatios = ratiosToLimit('raw-ws', (name) => name.startsWith('ws+'));
 const natsRatios = ratiosToLimit('raw-nats', (name) => name === 'nats+msgpack');
 // The worker row against bare postMessage over the same kind of port.
 const workerRatios = ratiosToLimit('raw-port', (name) => name === 'worker+msgpack');
-const targets = [...checkTargets(rows, ratios, cols), ...checkWsTargets(wsRatios)];
+const targets = [...checkTargets(socketRows, ratios, cols), ...checkWsTargets(wsRatios)];
 const compiler = withCompiler ? aggregateCompiler(COMPILER_METHODS, compilerRounds) : undefined;
 const pool = poolRounds.length > 0 ? aggregatePool(poolRounds) : undefined;
 
