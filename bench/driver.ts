@@ -175,7 +175,8 @@ function nextMessage<T extends HostMessage['type']>(child: ChildProcess, type: T
 }
 
 const tell = (child: ChildProcess, message: DriverMessage): void => {
-  if (child.connected) child.send(message);
+  // The child may exit between the check and the write (EPIPE): a lost stop message is harmless, stop() kills it anyway.
+  if (child.connected) child.send(message, () => {});
 };
 
 /** Stops a child: politely (stop message or IPC disconnect), then SIGKILL after 2 s. */
