@@ -192,6 +192,23 @@ export function toWireError(error: unknown): WireError {
 }
 
 /**
+ * A received error map as a `WireError`, forgivingly: an unknown `cat` reads
+ * as `e`, a missing `type` or `msg` as "" (Python omits an empty one), and
+ * `details` and `value` are kept when they have their types. `data` is the
+ * caller's (the basic protocol has none).
+ */
+export function readWireError(map: Readonly<Record<string, unknown>>): WireError {
+  const error: WireError = {
+    cat: map.cat === 'r' || map.cat === 't' ? map.cat : 'e',
+    type: typeof map.type === 'string' ? map.type : '',
+    msg: typeof map.msg === 'string' ? map.msg : map.msg === undefined || map.msg === null ? '' : String(map.msg),
+  };
+  if (typeof map.details === 'string') error.details = map.details;
+  if (typeof map.value === 'number') error.value = map.value;
+  return error;
+}
+
+/**
  * Maps a received exception payload to a `SparrowError`, keeping the wire
  * `type` as `remoteType` and `data`/`details` as they came.
  *

@@ -13,7 +13,7 @@
  * vector json-basic-encoder-ping.hex); in the HEAD layout it travels in
  * chain part 0 and the envelope has no `v`, as HEAD writes it.
  */
-import { ErrorCode, SparrowError, type ErrorCategory, type WireError } from '../errors.ts';
+import { ErrorCode, SparrowError, readWireError } from '../errors.ts';
 import { idOf } from './ids.ts';
 import type { ChainLayout, Message, Params } from './message.ts';
 
@@ -93,15 +93,7 @@ export function decodeBasic(envelope: Record<string, unknown>): Message {
   if ('error' in envelope) {
     const raw = envelope.error;
     const map = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
-    const cat: ErrorCategory = map.cat === 'r' || map.cat === 't' ? map.cat : 'e';
-    const error: WireError = {
-      cat,
-      type: typeof map.type === 'string' ? map.type : '',
-      msg: typeof map.msg === 'string' ? map.msg : map.msg === undefined || map.msg === null ? '' : String(map.msg),
-    };
-    if (typeof map.details === 'string') error.details = map.details;
-    if (typeof map.value === 'number') error.value = map.value;
-    return { kind: 'exception', to, ack: false, error };
+    return { kind: 'exception', to, ack: false, error: readWireError(map) };
   }
   if ('result' in envelope) {
     const result = envelope.result;

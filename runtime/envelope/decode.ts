@@ -10,7 +10,7 @@
  * unknown flags or version, a bad payload) decoding throws and the chain is
  * dropped; the byte stream stays usable either way.
  */
-import { ErrorCode, SparrowError, isSparrowError, toWireError, type WireError, type ErrorCategory } from '../errors.ts';
+import { ErrorCode, SparrowError, isSparrowError, readWireError, toWireError, type WireError } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
 import { isSerialiserCode, type ChainBytes } from '../wire.ts';
 import { DEFAULT_MAX_DEPTH, missingSerialiser, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
@@ -464,14 +464,7 @@ function wireErrorOf(value: unknown, options: DecodeChainOptions): WireError {
     options.onWarning?.(protocolError('exception without an error map'));
     return { cat: 'e', type: '', msg: value === undefined || value === null ? '' : String(value) };
   }
-  const cat: ErrorCategory = value.cat === 'r' || value.cat === 't' ? value.cat : 'e';
-  const error: WireError = {
-    cat,
-    type: typeof value.type === 'string' ? value.type : '',
-    msg: typeof value.msg === 'string' ? value.msg : value.msg === undefined || value.msg === null ? '' : String(value.msg),
-  };
-  if (typeof value.details === 'string') error.details = value.details;
-  if (typeof value.value === 'number') error.value = value.value;
+  const error = readWireError(value);
   if (isMap(value.data)) error.data = value.data;
   return error;
 }
