@@ -10,7 +10,7 @@ import { ErrorCode, SparrowError, type WireError } from '../errors.ts';
 import { EMPTY_PART, chainHeadSize, createChainSlab, encodeChain, encodeChainPieces, encodeSmallChain, finishChainInPlace, type ChainPart, type ChainSlab } from '../framing/chain-encoder.ts';
 import { joinChain, type ChainBytes } from '../wire.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
-import { jsonSerialiser, stringifyJson } from '../serialisation/json.ts';
+import { stringifyJson } from '../serialisation/json.ts';
 import { MAX_HEADROOM, serialiserIn, serialiserTable, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
 import { encodeBasic } from './basic.ts';
@@ -34,12 +34,12 @@ const HEADS: Readonly<Record<'.5' | 'b', Readonly<Record<SerialiserCode, readonl
 const MAX_PART_HEADER = 9;
 
 /**
- * The table for a `serialisers` option: JSON plus `serialisers`, or the
- * platform's default (all three on Node, JSON only in a browser bundle)
- * when undefined.
+ * The table for a `serialisers` option: the platform's JSON (Node's has
+ * the in-place paths) plus `serialisers`, or the platform's default (all
+ * three on Node, JSON only in a browser bundle) when undefined.
  */
 export function serialisersOf(serialisers: readonly Serialiser[] | undefined): SerialiserTable {
-  return serialisers === undefined ? platform().defaultSerialisers : serialiserTable(jsonSerialiser, serialisers);
+  return serialisers === undefined ? platform().defaultSerialisers : serialiserTable(platform().defaultSerialisers.j, serialisers);
 }
 
 export function protocolError(message: string, cause?: unknown): SparrowError {

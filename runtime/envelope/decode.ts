@@ -94,7 +94,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   if (envelopeSerialiser === undefined) throw unreadableEnvelope(envelopeCode);
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   try {
-    checkElementBudget(envelopeCode, envelopePart, maxElements);
+    checkElementBudget(envelopeSerialiser, envelopePart, maxElements);
   } catch (error) {
     // An envelope too big to read has no readable id: nothing can be answered, as for an unknown serialiser.
     throw new UnreadableEnvelopeError(ErrorCode.LimitExceeded, `envelope: ${(error as Error).message}`);
@@ -237,7 +237,7 @@ function decodeV050(
     return missingPayloadSerialiser(serialisers, envelope, kind, marker, value, payloadCode, format, options);
   }
   try {
-    if (payloadSerialiser !== undefined) for (let k = first; k < parts.length; k++) checkElementBudget(payloadSerialiser.code, parts[k]!, maxElements);
+    if (payloadSerialiser !== undefined) for (let k = first; k < parts.length; k++) checkElementBudget(payloadSerialiser, parts[k]!, maxElements);
     return decodeV050Message(envelope, parts, first, owned, maxDepth, options, marker, kind, value, payloadSerialiser, format);
   } catch (error) {
     // A payload this side cannot read (too deep, malformed): answered or failed like a missing serialiser, never dropped.

@@ -14,7 +14,7 @@
  * messages pay nothing.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
-import type { SerialiserCode } from '../wire.ts';
+import type { Serialiser } from './serialiser.ts';
 
 /** Default most values in one decoded part (envelope, params, result or callback declarations). */
 export const DEFAULT_MAX_ELEMENTS = 1_000_000;
@@ -25,20 +25,19 @@ export function elementBudgetError(maxElements: number): SparrowError {
 }
 
 /**
- * Throws when the part `bytes`, in serialiser `code`, holds more than
- * `maxElements` values. Malformed input is left to the decoder (the scan
- * just stops).
+ * Throws when the part `bytes`, in `serialiser`, holds more than
+ * `maxElements` values (by the serialiser's own scan, one of those below:
+ * a JSON-only bundle carries only JSON's). Malformed input is left to the
+ * decoder (the scan just stops).
  *
  * @throws SparrowError `limit-exceeded` from elementBudgetError.
  */
-export function checkElementBudget(code: SerialiserCode, bytes: Uint8Array, maxElements: number): void {
-  if (bytes.length <= maxElements) return;
-  const over = code === 'm' ? msgpackOver(bytes, maxElements) : code === 'c' ? cborOver(bytes, maxElements) : jsonOver(bytes, maxElements);
-  if (over) throw elementBudgetError(maxElements);
+export function checkElementBudget(serialiser: Serialiser, bytes: Uint8Array, maxElements: number): void {
+  if (bytes.length > maxElements && serialiser.exceedsElements(bytes, maxElements)) throw elementBudgetError(maxElements);
 }
 
 /** True when the msgpack bytes declare or hold more than `max` values. */
-function msgpackOver(bytes: Uint8Array, max: number): boolean {
+export function msgpackOver(bytes: Uint8Array, max: number): boolean {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;
   // Values known to exist: the top one plus every declared container item.
@@ -84,7 +83,7 @@ function msgpackOver(bytes: Uint8Array, max: number): boolean {
 }
 
 /** True when the CBOR bytes declare or hold more than `max` values (indefinite containers count item by item). */
-function cborOver(bytes: Uint8Array, max: number): boolean {
+export function cborOver(bytes: Uint8Array, max: number): boolean {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;
   let declared = 1;
@@ -128,7 +127,7 @@ function cborOver(bytes: Uint8Array, max: number): boolean {
  * the top value, plus one for the first item of every non-empty `[` or `{`
  * (a key), one per `,` (the next item or key) and one per `:` (a value).
  */
-function jsonOver(bytes: Uint8Array, max: number): boolean {
+export function jsonOver(bytes: Uint8Array, max: number): boolean {
   let count = 1;
   let inString = false;
   const end = bytes.length;

@@ -11,6 +11,7 @@
  */
 import { Decoder, Encoder } from 'cbor-x';
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { cborOver } from './budget.ts';
 import { isWireFloat } from '../values.ts';
 import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
@@ -69,6 +70,7 @@ export const cborSerialiser: Serialiser = {
     return bytes.length >= INT64_SIZE || bytes.length > maxDepth ? checkDecoded(value, maxDepth, true) : value;
   },
   encodeBytesHeader,
+  exceedsElements: cborOver,
   writeSmall: writeSmallCbor,
 };
 

@@ -16,6 +16,7 @@
  */
 import { Packr, RESERVE_START_SPACE, REUSE_BUFFER_MODE, Unpackr } from 'msgpackr';
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { msgpackOver } from './budget.ts';
 import { plain } from './bytes.ts';
 import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
 import { encodeExactMsgpack, needsExactEncoding } from './exact.ts';
@@ -85,6 +86,7 @@ export const msgpackSerialiser: Serialiser = {
       throw new SparrowError(ErrorCode.SerialisationError, `invalid msgpack: ${(error as Error).message}`, { cause: error });
     }
   },
+  exceedsElements: msgpackOver,
   encodeWithHeadroom: packWithHeadroom,
   encodeBytesHeader: packBytesHeader,
   writeSmall,

@@ -5,14 +5,14 @@
  */
 import type { SerialiserCode } from '../wire.ts';
 import { cborSerialiser } from './cbor.ts';
-import { jsonSerialiser } from './json.ts';
+import { inPlaceJsonSerialiser } from './json-in-place.ts';
 import { msgpackSerialiser } from './msgpack.ts';
 import { serialiserTable, type Serialiser, type SerialiserTable } from './serialiser.ts';
 
 export { isSerialiserCode } from '../wire.ts';
 
-/** `j`, `m` and `c`. */
-export const allSerialisers: SerialiserTable = /* @__PURE__ */ serialiserTable(jsonSerialiser, [msgpackSerialiser, cborSerialiser]);
+/** `j` (with JSON's in-place paths), `m` and `c`. */
+export const allSerialisers: SerialiserTable = /* @__PURE__ */ serialiserTable(inPlaceJsonSerialiser, [msgpackSerialiser, cborSerialiser]);
 
 /**
  * The serialiser for a wire code.

@@ -38,6 +38,13 @@ export interface Serialiser {
    *   trailing bytes; `limit-exceeded` when nesting is deeper than `maxDepth`.
    */
   decode(bytes: Uint8Array, maxDepth?: number, owned?: boolean): unknown;
+  /**
+   * The decode budget's scan (serialisation/budget.ts): true when `bytes`
+   * declare or hold more than `maxElements` values, read from the bytes
+   * before anything is decoded. Never throws: malformed input is `decode`'s
+   * to report.
+   */
+  exceedsElements(bytes: Uint8Array, maxElements: number): boolean;
   // Hooks. One rule for all three: each is optional, belongs to the
   // serialiser that offers it, writes exactly the bytes `encode` would
   // write for the same value (the codec's tests compare them), and declines

@@ -8,7 +8,8 @@ import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
 import { containsBytes } from '../../runtime/serialisation/bytes.ts';
 import { cborSerialiser, writeSmallCbor } from '../../runtime/serialisation/cbor.ts';
 import { WireFloat } from '../../runtime/values.ts';
-import { NOT_SMALL_JSON, jsonSerialiser, parseJson, readSmallJson, stringifyJson, writeSmallJson } from '../../runtime/serialisation/json.ts';
+import { jsonSerialiser, parseJson, stringifyJson } from '../../runtime/serialisation/json.ts';
+import { NOT_SMALL_JSON, inPlaceJsonSerialiser, readSmallJson, writeSmallJson } from '../../runtime/serialisation/json-in-place.ts';
 import { NOT_SMALL, msgpackSerialiser, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
 import { CBOR_NEEDS_WALK, NON_STRING_KEYS, cborShape, msgpackShape } from '../../runtime/serialisation/map-keys.ts';
 import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
@@ -21,7 +22,8 @@ const all = [jsonSerialiser, msgpackSerialiser, cborSerialiser];
 
 describe('serialisers', () => {
   it('are found by code', () => {
-    assert.equal(getSerialiser('j'), jsonSerialiser);
+    // Node's links read and write JSON with the in-place paths: the same bytes and values as the plain serialiser.
+    assert.equal(getSerialiser('j'), inPlaceJsonSerialiser);
     assert.equal(getSerialiser('m'), msgpackSerialiser);
     assert.equal(getSerialiser('c'), cborSerialiser);
     assert.equal(isSerialiserCode('x'), false);
@@ -91,6 +93,25 @@ describe('int64 is lossless', () => {
 
   it('JSON keeps strings that look like digits as strings', () => {
     assert.deepEqual(parseJson('{"id": "12345678901234567890", "x": 0.12345678901234567}'), { id: '12345678901234567890', x: 0.12345678901234567 });
+  });
+
+  it('JSON read by the exact parser (a 16-digit run anywhere) agrees with JSON.parse, and refuses what it refuses', () => {
+    // The run sits in a string, so the value itself has no big integer and JSON.parse is the reference.
+    const exact = (text: string): unknown => parseJson(`[${text}, "1234567890123456"]`);
+    const texts = [
+      '{"a": [1, -2.5, 1e3, -0, 0.1, 1E-7, true, false, null], "b": {"c": {}}, "d": []}', ' [ ] ', '"\\u00e9\\n\\"q\\\\"', '{"a":1,"a":2}',
+      '{"__proto__": {"x": 1}, "k": "v"}', '[[[["deep"]]]]', '{"": ""}', '"é ☃ \u{1F600}"', '-9007199254740991', '123456789012345',
+    ];
+    for (const text of texts) assert.deepEqual(exact(text), [JSON.parse(text), '1234567890123456'], text);
+    const proto = (exact('{"__proto__": 1}') as [Record<string, unknown>])[0];
+    assert.ok(Object.hasOwn(proto, '__proto__') && Object.getPrototypeOf(proto) === Object.prototype);
+    const refused = ['{"a" 1}', '{"a":1,}', '[1,]', '[1 2]', '{1:2}', '01', '1.', '.5', '1e', '"a', '"\\x"', '"a\u0001"', '[}', '{]', ']', '{"a":1', 'nul', '-', '{"a":1}}', '[,1]', '{,}'];
+    for (const text of refused) {
+      assert.throws(() => JSON.parse(text), SyntaxError, text);
+      assert.throws(() => exact(text), isCode(ErrorCode.SerialisationError), text);
+    }
+    assert.deepEqual(parseJson('[9007199254740993, -9007199254740993, 9007199254740993.0, 1e400]'), [9007199254740993n, -9007199254740993n, 9007199254740992, Number.POSITIVE_INFINITY]);
+    assert.throws(() => parseJson('[12345678901234567890] x'), /offset 23: unexpected text after the value/);
   });
 
   it('JSON accepts the NaN and Infinity Python writes', () => {
