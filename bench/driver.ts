@@ -99,7 +99,7 @@ const config: ScenarioConfig = {
 };
 /** A contender's whole round (both processes, every scenario) must end within this. */
 const ROUND_TIMEOUT_MS = quick ? 60_000 : 120_000;
-/** Starting a server includes loading tsx and the contender, on a busy 2-core machine. */
+/** Starting a server includes loading the contender's TypeScript, on a busy 2-core machine. */
 const SERVER_READY_MS = 30_000;
 const COMPILER_TIMEOUT_MS = 120_000;
 
@@ -126,8 +126,8 @@ const withPool = wanted.includes('workers') || wanted.includes('all') || wanted.
 // ---------- child processes ----------
 
 const hostPath = fileURLToPath(new URL('lib/host.ts', import.meta.url));
-// Resolved here, so children find tsx whatever their working directory.
-const tsxLoader = import.meta.resolve('tsx');
+// The hosts load TypeScript as users run JavaScript: types stripped, nothing added (see lib/strip-types.mjs).
+const typeStripper = new URL('./lib/strip-types.mjs', import.meta.url).href;
 const profileDir = options['cpu-prof'] === undefined ? undefined : path.resolve(options['cpu-prof']);
 if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
 
@@ -135,10 +135,10 @@ const nodeFlags = (process.env['SPARROW_BENCH_NODE_FLAGS'] ?? '').split(' ').fil
 
 function spawnHost(role: 'server' | 'client', entry: ContenderEntry, round: number): ChildProcess {
   // SPARROW_BENCH_NODE_FLAGS: extra Node/V8 flags for every row's processes, for experiments (e.g. --trace-gc); tables use none.
-  const execArgv = ['--conditions=source', '--import', tsxLoader, ...nodeFlags];
+  const execArgv = ['--conditions=source', '--import', typeStripper, ...nodeFlags];
   if (profileDir !== undefined) {
     const safe = entry.name.replace(/[^a-z0-9-]+/gi, '_');
-    // A directory per process: with tsx, the loader thread writes a profile too, and a fixed name would let it overwrite the main thread's.
+    // A directory per process: the loader thread writes a profile too, and a fixed name would let it overwrite the main thread's.
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, `${safe}.${role}.round${round}`)}`);
   }
   return fork(hostPath, [role, entry.name], { execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });

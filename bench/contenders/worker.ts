@@ -17,10 +17,10 @@ import { benchRemoteOver } from './sparrow-adapter.ts';
 import { benchClientOf } from './sparrow.ts';
 import type { ComlinkModule, NodeAdapterModule, RawReply, RawRequest, WorkerRow } from './worker-protocol.ts';
 
-const BOOTSTRAP = new URL('../lib/tsx-worker.mjs', import.meta.url);
+const BOOTSTRAP = new URL('../lib/ts-worker.mjs', import.meta.url);
 const ENTRY = new URL('./worker-server.ts', import.meta.url).href;
 
-/** How a worker of a bench row starts: the runtime's sources, tsx registered inside it. */
+/** How a worker of a bench row starts: the runtime's sources, the type-stripping hooks registered inside it. */
 export function benchWorkerOptions(row: WorkerRow): { execArgv: string[]; workerData: { entry: string; row: WorkerRow } } {
   return { execArgv: ['--conditions=source'], workerData: { entry: ENTRY, row } };
 }

@@ -9,7 +9,7 @@ import { createWorkerPool } from '../../runtime/node.ts';
 import { benchWorkerOptions } from '../contenders/worker.ts';
 import { median } from './stats.ts';
 
-const BOOTSTRAP = new URL('./tsx-worker.mjs', import.meta.url);
+const BOOTSTRAP = new URL('./ts-worker.mjs', import.meta.url);
 /** Steps per call: a few ms of work, far above one call's overhead (~0.1 ms). */
 export const POOL_ROUNDS = 4_000_000;
 const IN_FLIGHT_PER_WORKER = 4;
