@@ -312,7 +312,7 @@ for (const [limit, what, limitRatios] of limitTables) {
 }
 if (targets.length > 0) {
   out.push('');
-  out.push(`Targets (${TARGET_ROW} against raw-tcp, ${WS_TARGET_ROW} against raw-ws):`);
+  out.push(`Targets (against raw-tcp, ${WS_TARGET_ROW} against raw-ws; the peers against ${TARGET_ROW}):`);
   for (const t of targets) out.push(`- ${t.met === undefined ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.detail}`);
 }
 if (pool !== undefined) {
