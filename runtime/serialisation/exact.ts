@@ -80,6 +80,13 @@ class Writer {
   view = new DataView(this.bytes.buffer);
   pos = 0;
 
+  /** A fresh small buffer. */
+  reset(): void {
+    this.bytes = new Uint8Array(256);
+    this.view = new DataView(this.bytes.buffer);
+    this.pos = 0;
+  }
+
   room(size: number): void {
     if (this.pos + size <= this.bytes.length) return;
     const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.pos + size));
@@ -112,20 +119,92 @@ class Writer {
     this.bytes.set(data, this.pos);
     this.pos += data.length;
   }
-  done(): Uint8Array {
-    return this.bytes.slice(0, this.pos);
+  /**
+   * `text` as UTF-8 after its length head (`writeHead(this, byteLength)`).
+   * Short ASCII text (keys, most values) is written byte by byte: a
+   * TextEncoder call per string was 22 % of a stream server's CPU, its
+   * items `{i, v}` all coming here for their schema float (WireFloat).
+   */
+  text(text: string, writeHead: (out: Writer, byteLength: number) => void): void {
+    const length = text.length;
+    if (length <= ASCII_TEXT) {
+      let k = 0;
+      while (k < length && text.charCodeAt(k) < 0x80) k++;
+      if (k === length) {
+        writeHead(this, length);
+        this.room(length);
+        const bytes = this.bytes;
+        let pos = this.pos;
+        for (k = 0; k < length; k++) bytes[pos++] = text.charCodeAt(k);
+        this.pos = pos;
+        return;
+      }
+    }
+    const bytes = textEncoder.encode(text);
+    writeHead(this, bytes.length);
+    this.raw(bytes);
+  }
+  /** The bytes written so far, then empty for the next value (the buffer is kept: valid until the next encode, as Serialiser.encode allows). */
+  take(): Uint8Array {
+    const written = this.bytes.subarray(0, this.pos);
+    this.pos = 0;
+    return written;
   }
 }
+
+/** Text up to this length is checked for ASCII and written byte by byte. */
+const ASCII_TEXT = 64;
+
+/** The writer every exact encode uses; a nested encode (a getter that encodes) gets its own. */
+const shared = new Writer();
+let sharedBusy = false;
+
+/** Runs `write` into the shared writer (or a fresh one when it is busy) and returns what it wrote. */
+function encodeWith(value: unknown, write: (out: Writer, value: unknown, depth: number) => void): Uint8Array {
+  if (sharedBusy) {
+    const out = new Writer();
+    write(out, value, 0);
+    return out.take();
+  }
+  sharedBusy = true;
+  try {
+    write(shared, value, 0);
+    return shared.take();
+  } finally {
+    sharedBusy = false;
+    shared.pos = 0;
+    // One huge value must not pin its buffer for good (the view handed out keeps it while it is used).
+    if (shared.bytes.length > SHARED_KEEP_BYTES) shared.reset();
+  }
+}
+
+/** The shared writer keeps a buffer up to this size between encodes. */
+const SHARED_KEEP_BYTES = 64 * 1024;
 
 function refuse(what: string): never {
   throw new SparrowError(ErrorCode.SerialisationError, `cannot encode ${what}`);
 }
 
-/** Entries of a plain object or a Map, for both encoders. */
-function entriesOf(value: object): [unknown, unknown][] {
-  if (value instanceof Map) return [...(value as Map<unknown, unknown>)];
+/**
+ * Writes a plain object or a Map, for both encoders: the head for its
+ * entry count (`writeHead(out, count)`), then each key and value.
+ */
+function writeEntries(out: Writer, value: object, depth: number, writeHead: (out: Writer, count: number) => void, write: (out: Writer, value: unknown, depth: number) => void): void {
+  if (value instanceof Map) {
+    writeHead(out, value.size);
+    for (const [key, item] of value as Map<unknown, unknown>) {
+      write(out, key, depth);
+      write(out, item, depth);
+    }
+    return;
+  }
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) refuse(`a ${value.constructor?.name ?? 'class'} instance`);
-  return Object.entries(value);
+  const keys = Object.keys(value);
+  writeHead(out, keys.length);
+  for (const key of keys) {
+    write(out, key, depth);
+    write(out, (value as Record<string, unknown>)[key], depth);
+  }
 }
 
 /**
@@ -138,9 +217,7 @@ function entriesOf(value: object): [unknown, unknown][] {
  * @throws SparrowError `serialisation-error` for values msgpack cannot carry.
  */
 export function encodeExactMsgpack(value: unknown): Uint8Array {
-  const out = new Writer();
-  writeMsgpack(out, value, 0);
-  return out.done();
+  return encodeWith(value, writeMsgpack);
 }
 
 function writeMsgpack(out: Writer, value: unknown, depth: number): void {
@@ -156,15 +233,8 @@ function writeMsgpack(out: Writer, value: unknown, depth: number): void {
     case 'bigint':
       if (value > 0xffffffffffffffffn || value < -(2n ** 63n)) refuse('an integer beyond 64 bits as msgpack');
       return msgpackInteger(out, value >= -0x80000000n && value <= 0xffffffffn ? Number(value) : value);
-    case 'string': {
-      const bytes = textEncoder.encode(value);
-      const n = bytes.length;
-      if (n < 32) out.u8(0xa0 | n);
-      else if (n < 0x100) out.head(0xd9, 1, n);
-      else if (n < 0x10000) out.head(0xda, 2, n);
-      else out.head(0xdb, 4, n);
-      return out.raw(bytes);
-    }
+    case 'string':
+      return out.text(value, msgpackStringHead);
     case 'object': {
       if (value === null) return out.u8(0xc0);
       if (isWireFloat(value)) return out.float64(0xcb, value.value);
@@ -183,20 +253,24 @@ function writeMsgpack(out: Writer, value: unknown, depth: number): void {
         for (const item of value) writeMsgpack(out, item, depth + 1);
         return;
       }
-      const entries = entriesOf(value);
-      const n = entries.length;
-      if (n < 16) out.u8(0x80 | n);
-      else if (n < 0x10000) out.head(0xde, 2, n);
-      else out.head(0xdf, 4, n);
-      for (const [key, item] of entries) {
-        writeMsgpack(out, key, depth + 1);
-        writeMsgpack(out, item, depth + 1);
-      }
-      return;
+      return writeEntries(out, value, depth + 1, msgpackMapHead, writeMsgpack);
     }
     default:
       return refuse(`a ${typeof value} as msgpack`);
   }
+}
+
+function msgpackStringHead(out: Writer, n: number): void {
+  if (n < 32) out.u8(0xa0 | n);
+  else if (n < 0x100) out.head(0xd9, 1, n);
+  else if (n < 0x10000) out.head(0xda, 2, n);
+  else out.head(0xdb, 4, n);
+}
+
+function msgpackMapHead(out: Writer, n: number): void {
+  if (n < 16) out.u8(0x80 | n);
+  else if (n < 0x10000) out.head(0xde, 2, n);
+  else out.head(0xdf, 4, n);
 }
 
 function msgpackInteger(out: Writer, n: number | bigint): void {
@@ -224,9 +298,7 @@ function msgpackInteger(out: Writer, n: number | bigint): void {
  * @throws SparrowError `serialisation-error` for values CBOR cannot carry here.
  */
 export function encodeExactCbor(value: unknown): Uint8Array {
-  const out = new Writer();
-  writeCbor(out, value, 0);
-  return out.done();
+  return encodeWith(value, writeCbor);
 }
 
 /** Major type `major` with argument `n` in its shortest form. */
@@ -238,6 +310,14 @@ function cborHead(out: Writer, major: number, n: number | bigint): void {
   if (n < 0x10000) return out.head(type | 25, 2, n);
   if (n <= 0xffffffff) return out.head(type | 26, 4, n);
   return out.head(type | 27, 8, n);
+}
+
+function cborTextHead(out: Writer, n: number): void {
+  cborHead(out, 3, n);
+}
+
+function cborMapHead(out: Writer, n: number): void {
+  cborHead(out, 5, n);
 }
 
 function writeCbor(out: Writer, value: unknown, depth: number): void {
@@ -254,11 +334,8 @@ function writeCbor(out: Writer, value: unknown, depth: number): void {
       if (value > 0xffffffffffffffffn || value < -(2n ** 64n)) refuse('an integer beyond 64 bits as CBOR');
       if (value >= 0n) return cborHead(out, 0, value <= 0xffffffffn ? Number(value) : value);
       return cborHead(out, 1, value >= -0x100000000n ? Number(-1n - value) : -1n - value);
-    case 'string': {
-      const bytes = textEncoder.encode(value);
-      cborHead(out, 3, bytes.length);
-      return out.raw(bytes);
-    }
+    case 'string':
+      return out.text(value, cborTextHead);
     case 'object': {
       if (value === null) return out.u8(0xf6);
       if (isWireFloat(value)) return out.float64(0xfb, value.value);
@@ -271,13 +348,7 @@ function writeCbor(out: Writer, value: unknown, depth: number): void {
         for (const item of value) writeCbor(out, item, depth + 1);
         return;
       }
-      const entries = entriesOf(value);
-      cborHead(out, 5, entries.length);
-      for (const [key, item] of entries) {
-        writeCbor(out, key, depth + 1);
-        writeCbor(out, item, depth + 1);
-      }
-      return;
+      return writeEntries(out, value, depth + 1, cborMapHead, writeCbor);
     }
     default:
       return refuse(`a ${typeof value} as CBOR`);
