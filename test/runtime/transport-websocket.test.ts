@@ -72,13 +72,16 @@ describe('ws', () => {
     }
   });
 
-  it('sends exactly one binary message per chain, even within one tick', async () => {
+  it('sends exactly one binary message per chain, whole or in pieces, even within one tick', async () => {
     const { listener, accepted } = await acceptOne();
     try {
       const { socket, messages } = await rawClient(listener.url);
       const server = probe(await accepted);
-      const chains = [bytePattern(5, 1), bytePattern(70_000, 2), bytePattern(1, 3), bytePattern(300, 4)];
-      for (const chain of chains) server.transport.send(chain);
+      // Pieces too: a large chain leaves in fragments (one per piece), a small one joined; either way one message.
+      const large = [bytePattern(9, 5), bytePattern(200_000, 6), bytePattern(3, 7)];
+      const small = [bytePattern(10, 8), bytePattern(20, 9)];
+      const chains = [bytePattern(5, 1), bytePattern(70_000, 2), bytePattern(1, 3), Buffer.concat(large), bytePattern(300, 4), Buffer.concat(small)];
+      for (const chain of [chains[0]!, chains[1]!, chains[2]!, large, chains[4]!, small]) server.transport.send(chain);
       await withTimeout(
         (async () => {
           while (messages.length < chains.length) await settle(5);

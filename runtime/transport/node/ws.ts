@@ -105,7 +105,7 @@ export async function connectWs(url: string, options: ConnectOptions & WsOptions
     });
     return socket;
   };
-  return openWebSocketTransport(createCorked, url, { ...options, scheme: secure ? 'wss' : 'ws', beforeSend: () => corker?.() });
+  return openWebSocketTransport(createCorked, url, { ...options, scheme: secure ? 'wss' : 'ws', beforeSend: () => corker?.(), fragments: true });
 }
 
 /**
@@ -143,6 +143,7 @@ export async function listenWs(url: string, onConnection: (transport: Transport)
     };
     if (options.onProtocolError !== undefined) transportOptions.onProtocolError = options.onProtocolError;
     transportOptions.beforeSend = corkPerTick(request.socket);
+    transportOptions.fragments = true;
     const transport = createWebSocketTransport(socket, transportOptions);
     open.add(transport);
     socket.once('close', () => open.delete(transport));
