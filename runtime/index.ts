@@ -48,6 +48,8 @@ export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
 export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './connection/open-peer.ts';
 export {
   createReconnectingPeer,
+  reconnecting,
+  type ReconnectPolicy,
   type ReconnectEvents,
   type ReconnectOptions,
   type ReconnectingPeer,

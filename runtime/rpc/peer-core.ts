@@ -491,22 +491,20 @@ export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Pe
   return new PeerImpl(link, options.features === undefined && defaultFeatures.length > 0 ? { ...options, features: defaultFeatures } : options);
 }
 
-/**
- * The method a `Peer` that wraps others (a reconnecting peer) implements to
- * receive the parts `usePeerFeatures` adds, for its current and later
- * connections.
- */
-export const USE_FEATURES: unique symbol = Symbol('sparrow.useFeatures');
+/** A `Peer` that wraps others (a reconnecting peer): it receives the parts `usePeerFeatures` adds, for its current and later connections. */
+export interface WrappingPeer {
+  useFeatures(features: readonly PeerFeature[]): void;
+}
 
 /**
  * Adds parts to a peer made by `createCorePeer` or `createPeer` (a no-op for
- * parts it has; a wrapping peer gets them through `USE_FEATURES`, others
+ * parts it has; a `WrappingPeer` gets them through `useFeatures`, others
  * are left alone). Generated
  * clients call it with what their schema uses.
  */
 export function usePeerFeatures(peer: Peer, features: readonly PeerFeature[]): void {
   if (peer instanceof PeerImpl) peer.use(features);
-  else (peer as { [USE_FEATURES]?: (features: readonly PeerFeature[]) => void })[USE_FEATURES]?.(features);
+  else (peer as Partial<WrappingPeer>).useFeatures?.(features);
 }
 
 /** The session part of a peer made here with `sessionFeature` (session.ts), else undefined. */
