@@ -9,7 +9,7 @@ import type { MessageLink } from '../envelope/message.ts';
 import { createBareMessageLink, type MessageLinkOptions } from './message-link.ts';
 import type { ReconnectEndpointOptions, ReconnectOptions, ReconnectPolicy, ReconnectingPeer } from './reconnecting-peer.ts';
 import { missingSerialiser } from '../serialisation/serialiser.ts';
-import { createCorePeer, peerSession } from '../rpc/peer-core.ts';
+import { createLeanPeer, peerSession } from '../rpc/peer-core.ts';
 import type { Peer, PeerOptions } from '../rpc/types.ts';
 import type { Transport } from '../transport/transport.ts';
 import { connectWebSocket, type ConnectWebSocketOptions } from '../transport/websocket.ts';
@@ -84,7 +84,7 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
   try {
     checkSerialiser(options);
     // What the transport knows about an accepted connection is what `authenticate` gets.
-    return createCorePeer(link, transport.facts === undefined || options.connection !== undefined ? options : { ...options, connection: transport.facts });
+    return createLeanPeer(link, transport.facts === undefined || options.connection !== undefined ? options : { ...options, connection: transport.facts });
   } catch (error) {
     // A bad option must not leak the connection the caller handed over.
     transport.close();

@@ -16,7 +16,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { DEFAULT_TIMEOUT_MS, checkTimeout } from '../rpc/call-table.ts';
 import { consoleLogger, type Logger } from '../rpc/logger.ts';
 import { usePeerFeatures, type WrappingPeer } from '../rpc/peer-core.ts';
-import { SYSTEM_NAMESPACE } from '../rpc/registry.ts';
+import { SYSTEM_NAMESPACE } from '../rpc/map-registry.ts';
 import { DONE, WrappedStream } from '../rpc/wrapped-stream.ts';
 import type { CallOptions, CallStream, ExportOptions, Handler, NotifyOptions, Peer, PeerFeature, StreamOptions } from '../rpc/types.ts';
 

@@ -6,10 +6,12 @@
  * This file only wires the parts together and routes (§7.1): a request or
  * notification without `c` goes to the dispatcher; responses, exceptions
  * and acks go to the call table by the id they answer; callback requests
- * and notifications (with `c`) go to the callbacks part. Streams and
- * callbacks are optional parts (`PeerFeature`), installed from
- * `PeerOptions.features`, by a registration that needs them, or by a
- * generated client; the core never imports them.
+ * and notifications (with `c`) go to the callbacks part. The dispatcher,
+ * streams, callbacks, session, interceptors and the log limiter are parts
+ * (`PeerFeature`), installed from `PeerOptions.features`, by a registration
+ * or registry that needs them, or by a generated client; the core never
+ * imports them. Without the dispatcher a peer still answers every request
+ * (`answerUnserved`: not-found, and the `#sys` basics).
  *
  * Nothing the other side sends can throw out of the peer: every incoming
  * message is handled inside a try/catch, handlers run inside async
@@ -18,18 +20,16 @@
 import type { IncomingMessage, MessageId, MessageLink, NotificationMessage, Params, RequestMessage, WireFormat } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { CallTable, DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS, PendingCall, checkTimeout, type PendingEntry } from './call-table.ts';
+import { dispatcherFeature } from './dispatcher.ts';
 import { detectParamKind } from './guards.ts';
-import { DEFAULT_MAX_CONCURRENT_HANDLERS, Dispatcher } from './dispatcher.ts';
-import { createInterceptorChain, type InterceptorChain, interceptCall, interceptNotify, interceptStream } from './interceptors.ts';
-import type { CallbacksPart, Incoming, PeerCore, SessionPart, StreamsPart } from './features.ts';
+import type { Incoming, PeerCore, PeerParts, SessionPart } from './features.ts';
 import { consoleLogger, type Logger } from './logger.ts';
-import { createLogLimiter, type LogLimiter } from './log-limit.ts';
 import { checkDecoded } from '../serialisation/depth.ts';
 import { DEFAULT_MAX_DEPTH } from '../serialisation/serialiser.ts';
 import { Outbox } from './outbox.ts';
-import { SYSTEM_NAMESPACE, createRegistry } from './registry.ts';
-import { createSystemTargets } from './system-service.ts';
-import type { CallOptions, CallStream, ExportOptions, Handler, Identity, NotifyOptions, Peer, PeerFeature, PeerOptions, Registry, StreamOptions } from './types.ts';
+import { SYSTEM_NAMESPACE } from './map-registry.ts';
+import { answerUnserved } from './system-service.ts';
+import type { CallOptions, CallStream, ExportOptions, Handler, Identity, NotifyOptions, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
 
 /** Default limit of unread multipart parts buffered per stream. */
 export const DEFAULT_MAX_STREAM_BUFFER = 10_000;
@@ -48,7 +48,7 @@ function checkLimit(name: string, value: number | undefined, fallback: number): 
 }
 
 function unsupported(target: string, feature: string): SparrowError {
-  return new SparrowError(ErrorCode.Unsupported, `${target}: this peer has no ${feature} (give it ${feature}Feature, or use createPeer)`);
+  return new SparrowError(ErrorCode.Unsupported, `${target}: this peer has no ${feature} part (give it ${feature}Feature, or use createPeer)`);
 }
 
 /** A stream that fails at its first read: `callStream` on a peer without the streams part. */
@@ -72,64 +72,44 @@ class PeerImpl implements Peer, PeerCore {
   readonly peer: Peer = this;
   readonly outbox: Outbox;
   readonly calls: CallTable;
-  readonly dispatcher: Dispatcher;
   readonly logger: Logger;
   readonly maxStreamBuffer: number;
-  /** The optional parts installed so far, by key. */
-  readonly parts: { streams?: StreamsPart; callbacks?: CallbacksPart; session?: SessionPart } = {};
+  /** The parts installed so far, by key. */
+  readonly parts: PeerParts = {};
   readonly options: PeerOptions;
   private readonly link: MessageLink;
-  private readonly own: Registry = createRegistry();
   private readonly defaultTimeoutMs: number;
   private readonly maxPendingCalls: number;
   private readonly installed = new Set<PeerFeature>();
-  /** `PeerOptions.interceptors`; undefined when none (the plain path then costs one comparison). */
-  private readonly interceptors: InterceptorChain | undefined;
+  /** Parts this peer may install when something needs them (`createCorePeer`: the dispatcher). */
+  private readonly onDemand: readonly PeerFeature[];
   private channelFormat: WireFormat;
   private remoteFeatureSet: Promise<ReadonlySet<string>> | undefined = undefined;
   private remoteExtensions: ReadonlySet<string> = new Set();
   private closeReason: SparrowError | undefined = undefined;
   private closeListeners: Set<(reason: SparrowError) => void> | undefined = undefined;
   private resolveClosed!: () => void;
-  private readonly protocolLog: LogLimiter;
 
-  constructor(link: MessageLink, options: PeerOptions) {
+  constructor(link: MessageLink, options: PeerOptions, onDemand: readonly PeerFeature[]) {
     this.link = link;
+    this.onDemand = onDemand;
     this.options = options;
     this.remote = link.remote;
     this.logger = options.logger ?? consoleLogger;
-    this.protocolLog = createLogLimiter(undefined, undefined, options.protocolLogLimiter);
     this.defaultTimeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.maxPendingCalls = checkLimit('maxPendingCalls', options.maxPendingCalls, DEFAULT_MAX_PENDING_CALLS);
     this.maxStreamBuffer = checkLimit('maxStreamBuffer', options.maxStreamBuffer, DEFAULT_MAX_STREAM_BUFFER);
     this.outbox = new Outbox(link, checkLimit('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES), this.logger);
     this.calls = new CallTable((entry, error) => this.cancelEntry(entry, error));
     this.channelFormat = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
-    this.interceptors = createInterceptorChain(options.interceptors);
-    const registries = options.registry === undefined ? [this.own] : [this.own, options.registry];
-    const system = createSystemTargets({
-      cancel: (id) => this.dispatcher.cancel(id),
-      credit: (id, n, batch) => this.parts.streams?.onCredit(id, n, batch),
-      registries: () => registries,
-      features: () => this.extensions(),
-      describe: options.describe !== false,
-      identity: () => this.identity,
-    });
-    this.dispatcher = new Dispatcher({
-      peer: this,
-      outbox: this.outbox,
-      logger: this.logger,
-      system,
-      registries,
-      maxConcurrentHandlers: checkLimit('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS),
-      callerIdentity: options.callerIdentity,
-      identity: () => this.identity,
-      exposeErrors: options.exposeErrors !== false,
-      interceptors: this.interceptors,
-      parts: this.parts,
-      use: (features) => this.use(features),
-    });
     if (options.features !== undefined) this.use(options.features);
+    // A registry made by createRegistry carries the dispatcher that answers it.
+    const registry = options.registry;
+    if (registry !== undefined) {
+      if (registry.dispatcher !== undefined) this.use([registry.dispatcher]);
+      this.need('dispatcher', 'registry');
+    }
+    if (options.interceptors !== undefined && options.interceptors.length > 0) this.need('interceptors', 'interceptors');
     // Fail closed: an `authenticate` hook nobody runs would let everyone in.
     if ((options.authenticate !== undefined || options.credentials !== undefined || options.heartbeatMs !== undefined) && this.parts.session === undefined) {
       throw new SparrowError(ErrorCode.InvalidParams, 'authenticate, credentials and heartbeatMs need the session part (give the peer sessionFeature, or use the Node endpoints)');
@@ -143,7 +123,7 @@ class PeerImpl implements Peer, PeerCore {
       onProtocolError: (error, fatal) => this.onProtocolError(error, fatal),
       onClose: (error) => this.onLinkClose(error),
       // Never cut for idleness while calls, handlers (streams, subscriptions, callbacks) are in flight.
-      isBusy: () => this.calls.size > 0 || this.dispatcher.activeHandlerCount > 0,
+      isBusy: () => this.calls.size > 0 || this.activeHandlerCount > 0,
       // The link's last word before it closes on its own: the reason, to a peer that listed close-reason.
       onClosing: (code, error) => this.parts.session?.sendReason(code, error.message),
     });
@@ -162,7 +142,7 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   get activeHandlerCount(): number {
-    return this.dispatcher.activeHandlerCount;
+    return this.parts.dispatcher?.activeHandlerCount ?? 0;
   }
 
   /** Installs the parts `features` add (once each). */
@@ -173,6 +153,21 @@ class PeerImpl implements Peer, PeerCore {
       const part = (feature.install as (core: PeerCore) => unknown)(this);
       (this.parts as Record<string, unknown>)[feature.key] = part;
     }
+  }
+
+  /**
+   * The part `key` that `what` needs: installed already, else one this
+   * peer makes on demand, else the platform's (see `setDefaultPeerFeatures`).
+   * @throws SparrowError `unsupported` when none has it.
+   */
+  private need<K extends keyof PeerParts>(key: K, what: string): NonNullable<PeerParts[K]> {
+    if (this.parts[key] === undefined) {
+      const feature = [...this.onDemand, ...defaultFeatures].find((f) => f.key === key);
+      if (feature !== undefined) this.use([feature]);
+    }
+    const part = this.parts[key];
+    if (part === undefined) throw unsupported(what, key);
+    return part;
   }
 
   /** Who the other side is (the session part's verdict). */
@@ -192,12 +187,12 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   export(name: string, handler: Handler, options?: ExportOptions): () => void {
-    return this.own.export(name, handler, options);
+    return (this.parts.dispatcher ?? this.need('dispatcher', 'export')).export(name, handler, options);
   }
 
   call<T = unknown>(target: string, params?: Params, options: CallOptions = {}): Promise<T> {
-    const chain = this.interceptors;
-    if (chain !== undefined) return interceptCall(chain, this, target, params, options.namespace, (p) => this.directCall(target, p, options)) as Promise<T>;
+    const chain = this.parts.interceptors;
+    if (chain !== undefined) return chain.call(target, params, options, (p) => this.directCall(target, p, options)) as Promise<T>;
     return this.directCall<T>(target, params, options);
   }
 
@@ -208,8 +203,8 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   callStream<T = unknown>(target: string, params?: Params, options: StreamOptions = {}): CallStream<T> {
-    const chain = this.interceptors;
-    if (chain !== undefined) return interceptStream(chain, this, this.logger, target, params, options.namespace, (p) => this.directStream<T>(target, p, options));
+    const chain = this.parts.interceptors;
+    if (chain !== undefined) return chain.stream(target, params, options, (p) => this.directStream<T>(target, p, options));
     return this.directStream<T>(target, params, options);
   }
 
@@ -219,8 +214,8 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   notify(target: string, params?: Params, options: NotifyOptions = {}): void {
-    const chain = this.interceptors;
-    if (chain !== undefined) return interceptNotify(chain, this, this.logger, target, params, options.namespace, (p) => this.directNotify(target, p, options));
+    const chain = this.parts.interceptors;
+    if (chain !== undefined) return chain.notify(target, params, options, (p) => this.directNotify(target, p, options));
     this.directNotify(target, params, options);
   }
 
@@ -351,7 +346,9 @@ class PeerImpl implements Peer, PeerCore {
           if (message.callbackOf !== undefined) this.onCallback(message);
           else {
             this.adopt(message.format);
-            this.dispatcher.onRequest(message);
+            const dispatcher = this.parts.dispatcher;
+            if (dispatcher !== undefined) dispatcher.onRequest(message);
+            else answerUnserved(this, message);
           }
           break;
         case 'notification':
@@ -359,7 +356,8 @@ class PeerImpl implements Peer, PeerCore {
           if (message.callbackOf !== undefined) this.onCallback(message);
           else {
             this.adopt(message.format);
-            this.dispatcher.onNotification(message);
+            // Without the dispatcher nothing is exported: a notification is never answered (§7.3).
+            this.parts.dispatcher?.onNotification(message);
           }
           break;
         case 'response':
@@ -415,8 +413,10 @@ class PeerImpl implements Peer, PeerCore {
    * keeps its details.
    */
   private logProtocolError(error: SparrowError, fatal: boolean): void {
-    if (!this.protocolLog.allow()) return;
-    const suppressed = this.protocolLog.takeSuppressed();
+    // This connection's limiter when it has the part, else the one given (a client page may have neither).
+    const limiter = this.parts.logLimit ?? this.options.protocolLogLimiter;
+    if (limiter !== undefined && !limiter.allow()) return;
+    const suppressed = limiter?.takeSuppressed() ?? 0;
     const more = suppressed > 0 ? ` (${suppressed} similar lines suppressed)` : '';
     const details = error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : [];
     if (fatal) this.logger.error(`protocol error from ${this.remote}, closing: ${error.message}${more}`, ...details);
@@ -435,7 +435,7 @@ class PeerImpl implements Peer, PeerCore {
     this.outbox.closed = true;
     const entries = this.calls.drain();
     for (const entry of entries) entry.fail(this.closedError(entry.target));
-    this.dispatcher.abortAll(reason);
+    this.parts.dispatcher?.abortAll(reason);
     const listeners = this.closeListeners;
     this.closeListeners = undefined;
     if (listeners !== undefined) {
@@ -483,12 +483,26 @@ export function setDefaultPeerFeatures(features: readonly PeerFeature[]): void {
  * Creates a peer with the parts `options.features` lists (default: the
  * platform's, see `setDefaultPeerFeatures`; none in a browser bundle, where
  * plain calls, notifications and exports work and parts are added by the
- * registrations and generated clients that need them). `createPeer` is
- * this with every part.
+ * exports, registrations and generated clients that need them).
+ * `createPeer` is this with every part.
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout.
  */
 export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Peer {
-  return new PeerImpl(link, options.features === undefined && defaultFeatures.length > 0 ? { ...options, features: defaultFeatures } : options);
+  return createLeanPeer(link, options, [dispatcherFeature]);
+}
+
+/**
+ * `createCorePeer` whose `export` finds the dispatcher only among the parts
+ * it has, the platform's (the Node endpoints set every part) and `onDemand`:
+ * what the endpoints (`openPeer`, `connectWebSocketPeer`) make, so a client
+ * page that exports nothing does not bundle the dispatcher. Such a peer
+ * still answers every request (not-found, `#sys.ping`, `#sys.features`);
+ * `registerService`, a registry from `createRegistry` and the callbacks
+ * part bring the dispatcher with them.
+ * @throws SparrowError `invalid-params` for a non-positive limit or timeout.
+ */
+export function createLeanPeer(link: MessageLink, options: PeerOptions = {}, onDemand: readonly PeerFeature[] = []): Peer {
+  return new PeerImpl(link, options.features === undefined && defaultFeatures.length > 0 ? { ...options, features: defaultFeatures } : options, onDemand);
 }
 
 /** A `Peer` that wraps others (a reconnecting peer): it receives the parts `usePeerFeatures` adds, for its current and later connections. */

@@ -12,7 +12,7 @@ import { isIterable, isThenable, openIterator } from './guards.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import { nextMacrotask } from './macrotask.ts';
 import type { Outbox } from './outbox.ts';
-import { describeTarget } from './registry.ts';
+import { describeTarget } from './map-registry.ts';
 
 /**
  * Batched multipart answers (feature `batch`): a batch aims at this many
