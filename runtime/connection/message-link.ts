@@ -62,29 +62,29 @@ const IN_PLACE_READ_BYTES = 64 * 1024;
 
 class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
   readonly transport: Transport;
-  private readonly decoder: ChainDecoder;
-  private readonly decodeOptions: DecodeChainOptions;
-  private readonly serialisers: SerialiserTable;
-  private handlers: MessageLinkHandlers | undefined;
+  readonly #decoder: ChainDecoder;
+  readonly #decodeOptions: DecodeChainOptions;
+  readonly #serialisers: SerialiserTable;
+  #handlers: MessageLinkHandlers | undefined;
   dead = false;
   /** This link's encoder state (not shared with other links). */
-  private readonly writer = createEnvelopeWriter();
+  readonly #writer = createEnvelopeWriter();
   /** The budgets and deadlines, when the link has them. */
-  private readonly guard: LinkGuard | undefined;
+  readonly #guard: LinkGuard | undefined;
 
   constructor(transport: Transport, options: MessageLinkOptions, guard?: (link: GuardedLink) => LinkGuard) {
     this.transport = transport;
     // Bound once per link, not per message.
-    this.decoder = new ChainDecoder(this.onChain.bind(this), options.limits);
-    this.serialisers = serialisersOf(options.serialisers);
-    this.guard = guard?.(this);
-    this.decodeOptions = {
+    this.#decoder = new ChainDecoder(this.#onChain.bind(this), options.limits);
+    this.#serialisers = serialisersOf(options.serialisers);
+    this.#guard = guard?.(this);
+    this.#decodeOptions = {
       maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
       ...(options.maxElements === undefined ? {} : { maxElements: options.maxElements }),
-      onWarning: this.onWarning.bind(this),
-      serialisers: this.serialisers,
+      onWarning: this.#onWarning.bind(this),
+      serialisers: this.#serialisers,
       // A request in a serialiser this side lacks is answered with the error (no call hangs).
-      reply: this.reply.bind(this),
+      reply: this.#reply.bind(this),
     };
   }
 
@@ -97,30 +97,30 @@ class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
   }
 
   start(handlers: MessageLinkHandlers): void {
-    if (this.handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'message link already started');
-    this.handlers = handlers;
-    this.guard?.start();
+    if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'message link already started');
+    this.#handlers = handlers;
+    this.#guard?.start();
     this.transport.start(this);
   }
 
   /** GuardedLink.atChainBoundary. */
   get atChainBoundary(): boolean {
-    return this.decoder.idle;
+    return this.#decoder.idle;
   }
 
   /** GuardedLink.busy: the handlers have work in flight. */
   busy(): boolean {
-    return this.handlers?.isBusy?.() ?? false;
+    return this.#handlers?.isBusy?.() ?? false;
   }
 
   /** MessageLink.send. */
   send(message: Message, format: WireFormat, maxBytes?: number): number {
     // Pieces, not one buffer: a large bytes payload reaches the transport uncopied.
-    const chain = encodeMessagePieces(message, format, this.serialisers, this.writer);
+    const chain = encodeMessagePieces(message, format, this.#serialisers, this.#writer);
     const length = chainLength(chain);
     if (maxBytes !== undefined && length > maxBytes) return -1;
     this.transport.send(chain);
-    this.guard?.sent();
+    this.#guard?.sent();
     return length;
   }
 
@@ -136,12 +136,12 @@ class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
   onData(bytes: Uint8Array, owned?: boolean): void {
     if (this.dead) return;
     try {
-      this.decoder.push(bytes, owned === true);
+      this.#decoder.push(bytes, owned === true);
     } catch (error) {
       if (!this.dead) this.giveUp(closeForError(SparrowError.from(error, ErrorCode.ProtocolError)));
       return;
     }
-    this.guard?.received(this.decoder.pendingBytes);
+    this.#guard?.received(this.#decoder.pendingBytes);
   }
 
   /**
@@ -152,37 +152,37 @@ class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
   giveUp(close: ConnectionClose): void {
     if (this.dead) return;
     this.dead = true;
-    this.guard?.stop();
-    const handlers = this.handlers!;
+    this.#guard?.stop();
+    const handlers = this.#handlers!;
     closeConnection(this.transport, close, handlers.onClosing === undefined ? undefined : (c) => handlers.onClosing!(c.code, c.error));
     handlers.onProtocolError(close.error, true);
   }
 
   /** TransportHandlers.receiveBuffer: a large part's rest, which a transport may read straight into. */
   receiveBuffer(): Uint8Array | undefined {
-    return this.dead ? undefined : this.decoder.spareCapacity(IN_PLACE_READ_BYTES);
+    return this.dead ? undefined : this.#decoder.spareCapacity(IN_PLACE_READ_BYTES);
   }
 
   /** TransportHandlers.onClose. */
   onClose(error?: Error): void {
     this.dead = true;
-    this.guard?.stop();
-    if (error === undefined) this.handlers!.onClose();
-    else this.handlers!.onClose(error);
+    this.#guard?.stop();
+    if (error === undefined) this.#handlers!.onClose();
+    else this.#handlers!.onClose(error);
   }
 
-  private onChain(chain: Chain): void {
+  #onChain(chain: Chain): void {
     // A chain after one that made the link give up, in the same chunk; or one held back by backpressure.
-    if (this.dead || this.guard?.hold(chain) === true) return;
+    if (this.dead || this.#guard?.hold(chain) === true) return;
     this.deliver(chain);
   }
 
   /** GuardedLink.deliver. */
   deliver(chain: Chain): void {
-    const handlers = this.handlers!;
+    const handlers = this.#handlers!;
     let message;
     try {
-      message = decodeChain(chain, this.decodeOptions);
+      message = decodeChain(chain, this.#decodeOptions);
     } catch (error) {
       if (error instanceof UnreadableEnvelopeError) {
         // Nothing from this sender can be read or answered (see UnreadableEnvelopeError): end the connection now.
@@ -199,12 +199,12 @@ class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
     }
   }
 
-  private reply(chain: ChainBytes): void {
+  #reply(chain: ChainBytes): void {
     if (!this.dead) this.transport.send(chain);
   }
 
-  private onWarning(warning: SparrowError): void {
-    this.handlers!.onProtocolError(warning, false);
+  #onWarning(warning: SparrowError): void {
+    this.#handlers!.onProtocolError(warning, false);
   }
 }
 
