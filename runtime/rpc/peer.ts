@@ -19,7 +19,7 @@ export type { CallOptions, NotifyOptions, Peer, PeerFeature, PeerOptions, Stream
 export { DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS } from './call-table.ts';
 export { DEFAULT_MAX_CONCURRENT_HANDLERS } from './dispatcher.ts';
 export { DEFAULT_STREAM_WINDOW } from './flow-control.ts';
-export { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAM_BUFFER, createCorePeer, peerSession, setDefaultPeerFeatures, usePeerFeatures } from './peer-core.ts';
+export { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAM_BUFFER, createCorePeer, createLeanPeer, peerSession, setDefaultPeerFeatures, usePeerFeatures, type WrappingPeer } from './peer-core.ts';
 export { callbacksFeature } from './callbacks.ts';
 export { dispatcherFeature } from './dispatcher.ts';
 export { interceptorsFeature } from './interceptors.ts';
