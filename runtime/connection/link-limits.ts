@@ -47,8 +47,8 @@ export interface LinkLimitOptions {
 
 /** Defaults of a link made by listenPeers (a server facing unknown clients). */
 export const LISTENER_LINK_DEFAULTS: Readonly<Required<Omit<LinkLimitOptions, 'inputBudget'>>> = /* @__PURE__ */ Object.freeze({
-  outputSoftBytes: 8 * 1024 * 1024,
-  outputHardBytes: 64 * 1024 * 1024,
+  outputSoftBytes: 8_388_608, // 8 MiB
+  outputHardBytes: 67_108_864, // 64 MiB
   handshakeTimeoutMs: 10_000,
   partialChainTimeoutMs: 30_000,
   idleTimeoutMs: 300_000,
@@ -58,7 +58,7 @@ export const LISTENER_LINK_DEFAULTS: Readonly<Required<Omit<LinkLimitOptions, 'i
 export const DEFAULT_PARTIAL_CHAIN_TIMEOUT_MS = 30_000;
 
 /** Default of the process-wide budget for bytes held by unfinished chains. */
-export const DEFAULT_GLOBAL_INPUT_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_GLOBAL_INPUT_BYTES = 268_435_456; // 256 MiB (literals here: a bundler keeps a product it cannot prove pure)
 
 /** A byte budget shared by several connections. */
 export interface SharedBudget {
