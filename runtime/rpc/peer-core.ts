@@ -21,6 +21,7 @@ import type { IncomingMessage, MessageId, MessageLink, NotificationMessage, Para
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { CallTable, DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS, PendingCall, checkTimeout, type PendingEntry } from './call-table.ts';
 import { dispatcherFeature } from './dispatcher.ts';
+import { interceptorsFeature } from './interceptors.ts';
 import { detectParamKind } from './guards.ts';
 import type { Incoming, PeerCore, PeerParts, SessionPart } from './features.ts';
 import { consoleLogger, type Logger } from './logger.ts';
@@ -483,12 +484,14 @@ export function setDefaultPeerFeatures(features: readonly PeerFeature[]): void {
  * Creates a peer with the parts `options.features` lists (default: the
  * platform's, see `setDefaultPeerFeatures`; none in a browser bundle, where
  * plain calls, notifications and exports work and parts are added by the
- * exports, registrations and generated clients that need them).
+ * exports, registrations and generated clients that need them; the
+ * dispatcher and the interceptors come on demand, at the first `export` and
+ * when `options.interceptors` lists some).
  * `createPeer` is this with every part.
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout.
  */
 export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Peer {
-  return createLeanPeer(link, options, [dispatcherFeature]);
+  return createLeanPeer(link, options, [dispatcherFeature, interceptorsFeature]);
 }
 
 /**
