@@ -67,12 +67,6 @@ export class IdTable<T extends Identified> {
     return out;
   }
 
-  clear(): void {
-    this.#slots.fill(undefined);
-    this.#overflow.clear();
-    this.#count = 0;
-  }
-
   #grow(): void {
     const entries = this.values();
     const size = this.#slots.length * 2;
