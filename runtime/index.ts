@@ -38,7 +38,7 @@ export type { ConnectionFacts, PeerCertificate, UpgradeRequest, CertificateName 
 export { ResponseKindError } from './rpc/call-table.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';
-export { createMessageLink, type MessageLinkOptions } from './connection/message-link.ts';
+export { createMessageLink, createBareMessageLink, type MessageLinkOptions } from './connection/message-link.ts';
 // Budgets and deadlines of a connection (docs/runtime.md, "Budgets and limits").
 export { createSharedBudget, LISTENER_LINK_DEFAULTS, DEFAULT_GLOBAL_INPUT_BYTES, DEFAULT_PARTIAL_CHAIN_TIMEOUT_MS, type LinkLimitOptions, type SharedBudget } from './connection/link-limits.ts';
 export type { ConnectionClose, ConnectionCloseCode } from './connection/connection-close.ts';
@@ -48,6 +48,8 @@ export { createTopic, type Topic, type TopicOptions } from './rpc/topic.ts';
 export { openPeer, connectWebSocketPeer, type OpenPeerOptions, type ConnectWebSocketPeerOptions } from './connection/open-peer.ts';
 export {
   createReconnectingPeer,
+  reconnecting,
+  type ReconnectPolicy,
   type ReconnectEvents,
   type ReconnectOptions,
   type ReconnectingPeer,

@@ -11,7 +11,11 @@
 import { ErrorCode, SparrowError } from '../errors.ts';
 import type { CloseReason, Transport } from '../transport/transport.ts';
 
-/** Why this side closes a connection (closed set). */
+/**
+ * Why this side closes a connection (closed set). The error code follows
+ * the name: `protocol-error`, `timeout` for the `-timeout` deadlines,
+ * `limit-exceeded` for the rest.
+ */
 export type ConnectionCloseCode =
   /** Framing or a chain that is no message: the byte stream cannot be trusted. */
   | 'protocol-error'
@@ -37,31 +41,10 @@ export interface ConnectionClose {
   error: SparrowError;
 }
 
-const TRANSPORT_KIND: Readonly<Record<ConnectionCloseCode, CloseReason['kind']>> = {
-  'protocol-error': 'protocol-error',
-  'too-big': 'too-big',
-  'slow-consumer': 'policy',
-  'global-budget': 'policy',
-  'handshake-timeout': 'policy',
-  'partial-chain-timeout': 'policy',
-  'idle-timeout': 'policy',
-  'too-many-connections': 'policy',
-};
-
-const ERROR_CODE: Readonly<Record<ConnectionCloseCode, ErrorCode>> = {
-  'protocol-error': ErrorCode.ProtocolError,
-  'too-big': ErrorCode.LimitExceeded,
-  'slow-consumer': ErrorCode.LimitExceeded,
-  'global-budget': ErrorCode.LimitExceeded,
-  'handshake-timeout': ErrorCode.Timeout,
-  'partial-chain-timeout': ErrorCode.Timeout,
-  'idle-timeout': ErrorCode.Timeout,
-  'too-many-connections': ErrorCode.LimitExceeded,
-};
-
 /** A ConnectionClose for `code` with `message` (error code from the reason). */
 export function connectionClose(code: ConnectionCloseCode, message: string): ConnectionClose {
-  return { code, error: new SparrowError(ERROR_CODE[code], message) };
+  const errorCode = code === 'protocol-error' ? ErrorCode.ProtocolError : code.endsWith('-timeout') ? ErrorCode.Timeout : ErrorCode.LimitExceeded;
+  return { code, error: new SparrowError(errorCode, message) };
 }
 
 /**
@@ -84,5 +67,8 @@ export function closeConnection(transport: Transport, close: ConnectionClose, be
   } catch {
     // The close must happen whatever the hook does.
   }
-  transport.close({ kind: TRANSPORT_KIND[close.code], message: `${close.code}: ${close.error.message}`, abort: close.code === 'slow-consumer' });
+  // The transport tells a protocol error and a too-big message apart (WebSocket 1002, 1009); every other reason is policy (1008).
+  const code = close.code;
+  const kind: CloseReason['kind'] = code === 'protocol-error' || code === 'too-big' ? code : 'policy';
+  transport.close({ kind, message: `${code}: ${close.error.message}`, abort: code === 'slow-consumer' });
 }

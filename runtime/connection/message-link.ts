@@ -24,6 +24,11 @@
  * Every close the link decides (fatal errors, budgets, deadlines; see
  * link-limits.ts) goes through closeConnection with its reason, after the
  * handlers' `onClosing`.
+ *
+ * The budgets and deadlines are a part the link is given (`LinkGuard`):
+ * `createMessageLink` always has it, `createBareMessageLink` (a browser
+ * client's link) has none, so a page that never names them does not
+ * bundle them. Either link keeps the chain and nesting limits.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
@@ -33,8 +38,8 @@ import { UnreadableEnvelopeError, decodeChain, type DecodeChainOptions } from '.
 import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from '../envelope/message.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { chainLength, type ChainBytes } from '../wire.ts';
-import { closeConnection, closeForError, connectionClose, type ConnectionClose } from './connection-close.ts';
-import { LinkWatchdog, resolveLinkLimits, type LinkLimitOptions, type LinkLimits } from './link-limits.ts';
+import { closeConnection, closeForError, type ConnectionClose } from './connection-close.ts';
+import { LinkGuard, resolveLinkLimits, type GuardedLink, type LinkLimitOptions } from './link-limits.ts';
 
 /** Receiver limits, budgets and deadlines of a link. */
 export interface MessageLinkOptions extends LinkLimitOptions {
@@ -55,41 +60,31 @@ export interface MessageLinkOptions extends LinkLimitOptions {
 /** Smallest rest of a part worth a read of its own, in place (smaller rests come with the next bytes). */
 const IN_PLACE_READ_BYTES = 64 * 1024;
 
-class WireMessageLink implements MessageLink, TransportHandlers {
-  private readonly transport: Transport;
-  private readonly decoder: ChainDecoder;
-  private readonly decodeOptions: DecodeChainOptions;
-  private readonly serialisers: SerialiserTable;
-  private handlers: MessageLinkHandlers | undefined;
-  private dead = false;
+class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
+  readonly transport: Transport;
+  readonly #decoder: ChainDecoder;
+  readonly #decodeOptions: DecodeChainOptions;
+  readonly #serialisers: SerialiserTable;
+  #handlers: MessageLinkHandlers | undefined;
+  dead = false;
   /** This link's encoder state (not shared with other links). */
-  private readonly writer = createEnvelopeWriter();
-  private readonly limits: LinkLimits;
-  private watchdog: LinkWatchdog | undefined;
-  /** Reading stopped until the output drains (outputSoftBytes). */
-  private paused = false;
-  /** Chains that arrived while paused (at most what one read held: the transport is paused too). */
-  private readonly backlog: Chain[] = [];
-  /** Bytes of the unfinished chain counted against `limits.inputBudget`. */
-  private heldInput = 0;
-  // Counters the watchdog compares between checks (see WatchedLink).
-  inputCount = 0;
-  chainCount = 0;
-  sendCount = 0;
+  readonly #writer = createEnvelopeWriter();
+  /** The budgets and deadlines, when the link has them. */
+  readonly #guard: LinkGuard | undefined;
 
-  constructor(transport: Transport, options: MessageLinkOptions) {
+  constructor(transport: Transport, options: MessageLinkOptions, guard?: (link: GuardedLink) => LinkGuard) {
     this.transport = transport;
     // Bound once per link, not per message.
-    this.decoder = new ChainDecoder(this.onChain.bind(this), options.limits);
-    this.serialisers = serialisersOf(options.serialisers);
-    this.limits = resolveLinkLimits(options);
-    this.decodeOptions = {
+    this.#decoder = new ChainDecoder(this.#onChain.bind(this), options.limits);
+    this.#serialisers = serialisersOf(options.serialisers);
+    this.#guard = guard?.(this);
+    this.#decodeOptions = {
       maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
       ...(options.maxElements === undefined ? {} : { maxElements: options.maxElements }),
-      onWarning: this.onWarning.bind(this),
-      serialisers: this.serialisers,
+      onWarning: this.#onWarning.bind(this),
+      serialisers: this.#serialisers,
       // A request in a serialiser this side lacks is answered with the error (no call hangs).
-      reply: this.reply.bind(this),
+      reply: this.#reply.bind(this),
     };
   }
 
@@ -102,62 +97,31 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   }
 
   start(handlers: MessageLinkHandlers): void {
-    if (this.handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'message link already started');
-    this.handlers = handlers;
-    this.watchdog = new LinkWatchdog(this, this.limits);
+    if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'message link already started');
+    this.#handlers = handlers;
+    this.#guard?.start();
     this.transport.start(this);
   }
 
-  /** WatchedLink.atChainBoundary. */
+  /** GuardedLink.atChainBoundary. */
   get atChainBoundary(): boolean {
-    return this.decoder.idle;
+    return this.#decoder.idle;
   }
 
-  /** WatchedLink.busy. */
+  /** GuardedLink.busy: the handlers have work in flight. */
   busy(): boolean {
-    return this.backlog.length > 0 || (this.handlers?.isBusy?.() ?? false);
-  }
-
-  /** WatchedLink.expire. */
-  expire(code: 'handshake-timeout' | 'partial-chain-timeout' | 'idle-timeout', message: string): void {
-    this.giveUp(connectionClose(code, `${this.transport.remote}: ${message}`));
+    return this.#handlers?.isBusy?.() ?? false;
   }
 
   /** MessageLink.send. */
   send(message: Message, format: WireFormat, maxBytes?: number): number {
     // Pieces, not one buffer: a large bytes payload reaches the transport uncopied.
-    const chain = encodeMessagePieces(message, format, this.serialisers, this.writer);
+    const chain = encodeMessagePieces(message, format, this.#serialisers, this.#writer);
     const length = chainLength(chain);
     if (maxBytes !== undefined && length > maxBytes) return -1;
     this.transport.send(chain);
-    this.sendCount++;
-    if (this.limits.outputHardBytes > 0 || this.limits.outputSoftBytes > 0) this.checkOutput();
+    this.#guard?.sent();
     return length;
-  }
-
-  /** The output budget: past the soft mark stop reading until drained; past the hard mark give up on the reader. */
-  private checkOutput(): void {
-    const buffered = this.transport.bufferedAmount;
-    const { outputSoftBytes: soft, outputHardBytes: hard } = this.limits;
-    if (hard > 0 && buffered > hard) {
-      this.giveUp(connectionClose('slow-consumer', `${this.transport.remote} left ${buffered} bytes unread (output hard mark ${hard})`));
-      return;
-    }
-    if (soft > 0 && buffered > soft && !this.paused) {
-      this.paused = true;
-      this.transport.pause?.();
-      void this.transport.drained().then(() => {
-        this.paused = false;
-        if (this.dead) return;
-        this.deliverBacklog();
-        if (!this.paused) this.transport.resume?.();
-      });
-    }
-  }
-
-  /** Chains held back while paused, in order, until paused again. */
-  private deliverBacklog(): void {
-    while (this.backlog.length > 0 && !this.paused && !this.dead) this.deliver(this.backlog.shift()!);
   }
 
   drained(): Promise<void> {
@@ -171,23 +135,13 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   /** TransportHandlers.onData. */
   onData(bytes: Uint8Array, owned?: boolean): void {
     if (this.dead) return;
-    this.inputCount++;
     try {
-      this.decoder.push(bytes, owned === true);
+      this.#decoder.push(bytes, owned === true);
     } catch (error) {
       if (!this.dead) this.giveUp(closeForError(SparrowError.from(error, ErrorCode.ProtocolError)));
       return;
     }
-    // The bytes this connection holds in an unfinished chain, against the budget shared with the others.
-    const held = this.decoder.pendingBytes;
-    if (held !== this.heldInput) {
-      const budget = this.limits.inputBudget;
-      budget.held += held - this.heldInput;
-      this.heldInput = held;
-      if (budget.held > budget.maxBytes) {
-        this.giveUp(connectionClose('global-budget', `unfinished chains of all connections hold more than ${budget.maxBytes} bytes; closing ${this.transport.remote}, which holds ${held}`));
-      }
-    }
+    this.#guard?.received(this.#decoder.pendingBytes);
   }
 
   /**
@@ -195,52 +149,40 @@ class WireMessageLink implements MessageLink, TransportHandlers {
    * handlers' last word (`onClosing`), through closeConnection with the
    * reason, then reported as a fatal protocol error.
    */
-  private giveUp(close: ConnectionClose): void {
+  giveUp(close: ConnectionClose): void {
     if (this.dead) return;
     this.dead = true;
-    this.release();
-    const handlers = this.handlers!;
+    this.#guard?.stop();
+    const handlers = this.#handlers!;
     closeConnection(this.transport, close, handlers.onClosing === undefined ? undefined : (c) => handlers.onClosing!(c.code, c.error));
     handlers.onProtocolError(close.error, true);
   }
 
-  /** Stops the deadlines and gives back the shared input budget. */
-  private release(): void {
-    this.watchdog?.stop();
-    this.limits.inputBudget.held -= this.heldInput;
-    this.heldInput = 0;
-  }
-
   /** TransportHandlers.receiveBuffer: a large part's rest, which a transport may read straight into. */
   receiveBuffer(): Uint8Array | undefined {
-    return this.dead ? undefined : this.decoder.spareCapacity(IN_PLACE_READ_BYTES);
+    return this.dead ? undefined : this.#decoder.spareCapacity(IN_PLACE_READ_BYTES);
   }
 
   /** TransportHandlers.onClose. */
   onClose(error?: Error): void {
     this.dead = true;
-    this.release();
-    if (error === undefined) this.handlers!.onClose();
-    else this.handlers!.onClose(error);
+    this.#guard?.stop();
+    if (error === undefined) this.#handlers!.onClose();
+    else this.#handlers!.onClose(error);
   }
 
-  private onChain(chain: Chain): void {
-    // A chain after one that made the link give up, in the same chunk.
-    if (this.dead) return;
-    this.chainCount++;
-    if (this.paused) {
-      // Backpressure: requests already read wait until the output drains (their parts copied: the chunk may be reused).
-      this.backlog.push({ prefix: chain.prefix, parts: chain.parts.map((part) => part.slice()), owned: (1 << Math.min(chain.parts.length, 30)) - 1 });
-      return;
-    }
+  #onChain(chain: Chain): void {
+    // A chain after one that made the link give up, in the same chunk; or one held back by backpressure.
+    if (this.dead || this.#guard?.hold(chain) === true) return;
     this.deliver(chain);
   }
 
-  private deliver(chain: Chain): void {
-    const handlers = this.handlers!;
+  /** GuardedLink.deliver. */
+  deliver(chain: Chain): void {
+    const handlers = this.#handlers!;
     let message;
     try {
-      message = decodeChain(chain, this.decodeOptions);
+      message = decodeChain(chain, this.#decodeOptions);
     } catch (error) {
       if (error instanceof UnreadableEnvelopeError) {
         // Nothing from this sender can be read or answered (see UnreadableEnvelopeError): end the connection now.
@@ -257,17 +199,18 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     }
   }
 
-  private reply(chain: ChainBytes): void {
+  #reply(chain: ChainBytes): void {
     if (!this.dead) this.transport.send(chain);
   }
 
-  private onWarning(warning: SparrowError): void {
-    this.handlers!.onProtocolError(warning, false);
+  #onWarning(warning: SparrowError): void {
+    this.#handlers!.onProtocolError(warning, false);
   }
 }
 
 /**
- * Wraps a transport as a MessageLink. Nothing is read until `start`.
+ * Wraps a transport as a MessageLink, with the connection's budgets and
+ * deadlines (link-limits.ts). Nothing is read until `start`.
  *
  * Errors reach `onProtocolError`: `protocol-error` / `limit-exceeded` with
  * `fatal: true` for framing and chain limits (the transport is then
@@ -277,8 +220,19 @@ class WireMessageLink implements MessageLink, TransportHandlers {
  * from the encoder (see encodeMessage); `start` throws `invalid-state` when
  * called twice.
  *
- * @throws SparrowError `unsupported` when a limit is not a non-negative integer.
+ * @throws SparrowError `invalid-params` when a budget or deadline is not a non-negative number.
  */
 export function createMessageLink(transport: Transport, options: MessageLinkOptions = {}): MessageLink {
+  const limits = resolveLinkLimits(options);
+  return new WireMessageLink(transport, options, (link) => new LinkGuard(link, limits));
+}
+
+/**
+ * `createMessageLink` without the budgets and deadlines (what a browser
+ * client's `openPeer` uses; a listener's connections always have them):
+ * the chain limits, the nesting limit and the decode budget still apply.
+ * Ignores the `LinkLimitOptions`.
+ */
+export function createBareMessageLink(transport: Transport, options: MessageLinkOptions = {}): MessageLink {
   return new WireMessageLink(transport, options);
 }

@@ -11,7 +11,7 @@ import { consoleLogger } from '../rpc/logger.ts';
 import { LISTENER_LOG_LINES, createLogLimiter, type LogLimiter } from '../rpc/log-limit.ts';
 import { closeConnection, connectionClose } from './connection-close.ts';
 import { LISTENER_LINK_DEFAULTS } from './link-limits.ts';
-import { ALL_PEER_FEATURES, setDefaultPeerFeatures, type Peer } from '../rpc/peer.ts';
+import { ALL_PEER_FEATURES, type Peer } from '../rpc/peer.ts';
 import { peerSession } from '../rpc/peer-core.ts';
 import { createRegistry, type Registry } from '../rpc/registry.ts';
 import { CloseCode, sessionFeature } from '../rpc/session.ts';
@@ -20,9 +20,8 @@ import type { NatsOptions } from '../transport/nats/options.ts';
 import { connect, listen, type NodeConnectOptions, type NodeListenOptions } from '../transport/node/url.ts';
 import { checkSerialiser, greetPeer, openPeer, type OpenPeerOptions } from './open-peer.ts';
 import { withReconnect, type ReconnectOptions, type ReconnectingPeer } from './reconnecting-peer.ts';
-
-// On Node every peer has every part: a server answers whatever the other side calls.
-setDefaultPeerFeatures(ALL_PEER_FEATURES);
+// On Node every peer has every part and every link its budgets (node-parts.ts).
+import './node-parts.ts';
 
 /**
  * Options of {@link connectPeer}. `timeoutMs` is the default timeout of every

@@ -3,12 +3,13 @@
  * hold, and a peer over a browser WebSocket. Browser-safe: nothing here may
  * import Node built-ins (runtime/tsconfig.browser.json checks it).
  */
-import type { SparrowError } from '../errors.ts';
 import { serialisersOf } from '../envelope/codec.ts';
-import { createMessageLink, type MessageLinkOptions } from './message-link.ts';
-import { withReconnect, type ReconnectOptions, type ReconnectingPeer } from './reconnecting-peer.ts';
+import { ErrorCode, SparrowError } from '../errors.ts';
+import type { MessageLink } from '../envelope/message.ts';
+import { createBareMessageLink, type MessageLinkOptions } from './message-link.ts';
+import type { ReconnectEndpointOptions, ReconnectOptions, ReconnectPolicy, ReconnectingPeer } from './reconnecting-peer.ts';
 import { missingSerialiser } from '../serialisation/serialiser.ts';
-import { createCorePeer, peerSession } from '../rpc/peer-core.ts';
+import { createLeanPeer, peerSession } from '../rpc/peer-core.ts';
 import type { Peer, PeerOptions } from '../rpc/types.ts';
 import type { Transport } from '../transport/transport.ts';
 import { connectWebSocket, type ConnectWebSocketOptions } from '../transport/websocket.ts';
@@ -24,6 +25,25 @@ export type OpenPeerOptions = PeerOptions & MessageLinkOptions;
 const LINK_LIMIT_KEYS = ['outputSoftBytes', 'outputHardBytes', 'handshakeTimeoutMs', 'partialChainTimeoutMs', 'idleTimeoutMs', 'inputBudget'] as const satisfies readonly (keyof MessageLinkOptions)[];
 
 /**
+ * What the Node endpoints give every peer `openPeer` and
+ * `connectWebSocketPeer` make, installed when they are imported: links
+ * with budgets and deadlines (`createMessageLink`), and the reconnecting
+ * peer behind a plain `reconnect` object. A browser bundle has neither
+ * unless it names them, so a client page does not carry them.
+ */
+export interface EndpointParts {
+  link?: (transport: Transport, options: MessageLinkOptions) => MessageLink;
+  reconnect?: ReconnectPolicy['wrap'];
+}
+
+let endpointParts: EndpointParts = {};
+
+/** Installs the parts of {@link EndpointParts} (the Node endpoints call this once). */
+export function setEndpointParts(parts: EndpointParts): void {
+  endpointParts = parts;
+}
+
+/**
  * Options of {@link connectWebSocketPeer}. `timeoutMs` is the peer's call
  * timeout (as everywhere in `PeerOptions`); the connection attempt has its
  * own `connectTimeoutMs`.
@@ -35,8 +55,12 @@ export interface ConnectWebSocketPeerOptions extends OpenPeerOptions {
   connectTimeoutMs?: number;
   /** Abort connecting (the first connection only, with `reconnect`). */
   signal?: AbortSignal;
-  /** Connect again after a drop, with this backoff: the peer is then a `ReconnectingPeer`. Default: no reconnect. */
-  reconnect?: ReconnectOptions;
+  /**
+   * Connect again after a drop: `reconnect: reconnecting({ initialDelayMs: 100 })`
+   * (the peer is then a `ReconnectingPeer`). A plain `ReconnectOptions`
+   * object works where the Node endpoints are loaded. Default: no reconnect.
+   */
+  reconnect?: ReconnectPolicy | ReconnectOptions;
 }
 
 /**
@@ -46,23 +70,21 @@ export interface ConnectWebSocketPeerOptions extends OpenPeerOptions {
  * Node endpoints set them), none in a browser bundle (a generated client or
  * `registerService` adds what its schema uses).
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout,
- *   `unsupported` for a bad link limit or a `serialiser` not among `serialisers`.
+ *   `unsupported` for a bad link limit, a budget or deadline where no Node
+ *   endpoint installed links that have them, or a `serialiser` not among `serialisers`.
  */
 export function openPeer(transport: Transport, options: OpenPeerOptions = {}): Peer {
-  const linkOptions: MessageLinkOptions = {};
-  if (options.limits !== undefined) linkOptions.limits = options.limits;
-  if (options.maxDepth !== undefined) linkOptions.maxDepth = options.maxDepth;
-  if (options.serialisers !== undefined) linkOptions.serialisers = options.serialisers;
-  if (options.maxElements !== undefined) linkOptions.maxElements = options.maxElements;
-  for (const key of LINK_LIMIT_KEYS) {
-    const value = options[key];
-    if (value !== undefined) (linkOptions as Record<string, unknown>)[key] = value;
+  // The link reads its own options (limits, serialisers, budgets) among the peer's.
+  const guarded = endpointParts.link;
+  if (guarded === undefined && LINK_LIMIT_KEYS.some((key) => options[key] !== undefined)) {
+    transport.close();
+    throw new SparrowError(ErrorCode.Unsupported, `${LINK_LIMIT_KEYS.join(', ')} need a link with budgets: use createMessageLink(transport, options) and createCorePeer`);
   }
-  const link = createMessageLink(transport, linkOptions);
+  const link = (guarded ?? createBareMessageLink)(transport, options);
   try {
     checkSerialiser(options);
     // What the transport knows about an accepted connection is what `authenticate` gets.
-    return createCorePeer(link, transport.facts === undefined || options.connection !== undefined ? options : { ...options, connection: transport.facts });
+    return createLeanPeer(link, transport.facts === undefined || options.connection !== undefined ? options : { ...options, connection: transport.facts });
   } catch (error) {
     // A bad option must not leak the connection the caller handed over.
     transport.close();
@@ -84,9 +106,12 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
  * `sessionFeature`), and the errors of {@link openPeer} for bad options
  * (`invalid-params` for a bad `reconnect`).
  */
-export async function connectWebSocketPeer(url: string, options: ConnectWebSocketPeerOptions & { reconnect: ReconnectOptions }): Promise<ReconnectingPeer>;
+export async function connectWebSocketPeer(url: string, options: ConnectWebSocketPeerOptions & { reconnect: ReconnectPolicy | ReconnectOptions }): Promise<ReconnectingPeer>;
 export async function connectWebSocketPeer(url: string, options?: ConnectWebSocketPeerOptions): Promise<Peer>;
 export async function connectWebSocketPeer(url: string, options: ConnectWebSocketPeerOptions = {}): Promise<Peer> {
+  const reconnect = options.reconnect;
+  const wrap = reconnect === undefined ? undefined : ((reconnect as Partial<ReconnectPolicy>).wrap ?? endpointParts.reconnect);
+  if (reconnect !== undefined && wrap === undefined) throw new SparrowError(ErrorCode.InvalidParams, 'reconnect: pass reconnecting({...}) (a plain object needs the Node endpoints)');
   const connectOptions: ConnectWebSocketOptions = {};
   if (options.WebSocket !== undefined) connectOptions.WebSocket = options.WebSocket;
   if (options.connectTimeoutMs !== undefined) connectOptions.timeoutMs = options.connectTimeoutMs;
@@ -95,7 +120,7 @@ export async function connectWebSocketPeer(url: string, options: ConnectWebSocke
   // With `features: [sessionFeature]` and `credentials`: the same handshake as connectPeer (features, then #sys.hello), on every connection.
   const first = await greetPeer(openPeer(await connectWebSocket(url, options.signal === undefined ? connectOptions : { ...connectOptions, signal: options.signal }), options));
   // Later attempts are not the caller's to abort: `close()` stops them.
-  return withReconnect(first, async () => greetPeer(openPeer(await connectWebSocket(url, connectOptions), options)), options);
+  return wrap === undefined ? first : wrap(first, async () => greetPeer(openPeer(await connectWebSocket(url, connectOptions), options)), options as ReconnectEndpointOptions);
 }
 
 /**

@@ -15,8 +15,8 @@ import type { Params } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { DEFAULT_TIMEOUT_MS, checkTimeout } from '../rpc/call-table.ts';
 import { consoleLogger, type Logger } from '../rpc/logger.ts';
-import { USE_FEATURES, usePeerFeatures } from '../rpc/peer-core.ts';
-import { SYSTEM_NAMESPACE } from '../rpc/registry.ts';
+import { usePeerFeatures, type WrappingPeer } from '../rpc/peer-core.ts';
+import { SYSTEM_NAMESPACE } from '../rpc/map-registry.ts';
 import { DONE, WrappedStream } from '../rpc/wrapped-stream.ts';
 import type { CallOptions, CallStream, ExportOptions, Handler, NotifyOptions, Peer, PeerFeature, StreamOptions } from '../rpc/types.ts';
 
@@ -81,7 +81,7 @@ function checkDelay(name: string, value: number | undefined, fallback: number): 
   return value;
 }
 
-class ReconnectingPeerImpl implements ReconnectingPeer {
+class ReconnectingPeerImpl implements ReconnectingPeer, WrappingPeer {
   readonly remote: string;
   readonly closed: Promise<void>;
   private current: Peer | undefined;
@@ -153,7 +153,7 @@ class ReconnectingPeerImpl implements ReconnectingPeer {
   }
 
   /** Generated clients add the parts their schema uses: every later connection gets them too. */
-  [USE_FEATURES](features: readonly PeerFeature[]): void {
+  useFeatures(features: readonly PeerFeature[]): void {
     for (const feature of features) if (!this.features.includes(feature)) this.features.push(feature);
     if (this.current !== undefined) usePeerFeatures(this.current, features);
   }
@@ -462,6 +462,13 @@ export function createReconnectingPeer(first: Peer, connect: () => Promise<Peer>
   return new ReconnectingPeerImpl(first, connect, options);
 }
 
+/** What `withReconnect` needs of an endpoint's options. */
+export interface ReconnectEndpointOptions {
+  readonly reconnect?: ReconnectOptions | undefined;
+  readonly timeoutMs?: number | undefined;
+  readonly logger?: Logger | undefined;
+}
+
 /**
  * What the connecting endpoints (`connectPeer`, `connectWebSocketPeer`) do
  * with their `reconnect` option: the first peer as it is without one, else
@@ -469,13 +476,10 @@ export function createReconnectingPeer(first: Peer, connect: () => Promise<Peer>
  * the endpoint's `timeoutMs` and `logger`. A bad option closes `first`.
  * @throws SparrowError `invalid-params` for a bad reconnect option.
  */
-export function withReconnect(
-  first: Peer,
-  next: () => Promise<Peer>,
-  options: { readonly reconnect?: ReconnectOptions | undefined; readonly timeoutMs?: number | undefined; readonly logger?: Logger | undefined },
-): Peer {
+export function withReconnect(first: Peer, next: () => Promise<Peer>, options: ReconnectEndpointOptions): Peer {
   if (options.reconnect === undefined) return first;
-  const peerOptions: ReconnectingPeerOptions = { ...options.reconnect };
+  const { wrap: _wrap, ...backoff } = options.reconnect as Partial<ReconnectPolicy>;
+  const peerOptions: ReconnectingPeerOptions = backoff;
   if (options.timeoutMs !== undefined) peerOptions.timeoutMs = options.timeoutMs;
   if (options.logger !== undefined) peerOptions.logger = options.logger;
   try {
@@ -484,4 +488,23 @@ export function withReconnect(
     first.close();
     throw error;
   }
+}
+
+/**
+ * A `reconnect` option that carries its implementation (`reconnecting()`):
+ * what the browser-safe `connectWebSocketPeer` takes, so a page that never
+ * reconnects does not bundle the reconnecting peer.
+ */
+export interface ReconnectPolicy extends ReconnectOptions {
+  /** Wraps the first peer (this is `withReconnect`). */
+  readonly wrap: (first: Peer, next: () => Promise<Peer>, options: ReconnectEndpointOptions) => Peer;
+}
+
+/**
+ * The `reconnect` option of `connectWebSocketPeer`:
+ * `connectWebSocketPeer(url, { reconnect: reconnecting({ maxAttempts: 5 }) })`.
+ * Node's `connectPeer` also takes the plain options.
+ */
+export function reconnecting(options: ReconnectOptions = {}): ReconnectPolicy {
+  return { ...options, wrap: withReconnect };
 }

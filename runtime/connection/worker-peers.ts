@@ -13,14 +13,14 @@
  */
 // Node only: Node's platform (every serialiser by default), as the Node entry installs it.
 import '../platform/node.ts';
+// On Node every peer has every part (a worker answers whatever its parent calls, and back), every link its budgets.
+import './node-parts.ts';
 import { parentPort, Worker, type WorkerOptions } from 'node:worker_threads';
 import { ErrorCode, SparrowError } from '../errors.ts';
-import { ALL_PEER_FEATURES, setDefaultPeerFeatures, type Peer } from '../rpc/peer.ts';
+import type { Peer } from '../rpc/peer.ts';
 import { checkSerialiser } from './open-peer.ts';
 import { connectPortPeer, servePort, type ConnectPortPeerOptions, type ServePortOptions } from './port-peers.ts';
 
-// On Node every peer has every part: a worker answers whatever its parent calls, and back.
-setDefaultPeerFeatures(ALL_PEER_FEATURES);
 
 /** Options of {@link spawnWorkerPeer}: a port peer's (`connectTimeoutMs`, `signal`, `transferThreshold`…), plus the worker's. */
 export interface SpawnWorkerPeerOptions extends Omit<ConnectPortPeerOptions, 'scheme' | 'remote'> {

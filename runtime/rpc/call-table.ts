@@ -125,19 +125,19 @@ export abstract class PendingEntry {
 export class PendingCall extends PendingEntry {
   readonly promise: Promise<unknown>;
   protected resolve!: (value: unknown) => void;
-  private reject!: (error: unknown) => void;
-  private readonly mapResult: ((result: unknown) => unknown) | undefined;
-  private readonly mapError: ((error: SparrowError) => unknown) | undefined;
-  private readonly missing: null | undefined;
+  #reject!: (error: unknown) => void;
+  readonly #mapResult: ((result: unknown) => unknown) | undefined;
+  readonly #mapError: ((error: SparrowError) => unknown) | undefined;
+  readonly #missing: null | undefined;
 
   constructor(owner: CallOwner, target: string, mapResult?: (result: unknown) => unknown, mapError?: (error: SparrowError) => unknown, quiet = false) {
     super(owner, target);
-    this.mapResult = mapResult;
-    this.mapError = mapError;
-    this.missing = quiet ? undefined : null;
+    this.#mapResult = mapResult;
+    this.#mapError = mapError;
+    this.#missing = quiet ? undefined : null;
     this.promise = new Promise<unknown>((resolve, reject) => {
       this.resolve = resolve;
-      this.reject = reject;
+      this.#reject = reject;
     });
   }
 
@@ -147,29 +147,29 @@ export class PendingCall extends PendingEntry {
       this.fail(new ResponseKindError(this.target, true));
       return true;
     }
-    const result = message.hasResult ? message.result : this.missing;
-    if (this.mapResult === undefined) {
+    const result = message.hasResult ? message.result : this.#missing;
+    if (this.#mapResult === undefined) {
       this.resolve(result);
       return true;
     }
     try {
-      this.resolve(this.mapResult(result));
+      this.resolve(this.#mapResult(result));
     } catch (error) {
       // A result that does not decode fails the call with that error, as it is.
-      this.reject(error);
+      this.#reject(error);
     }
     return true;
   }
 
   fail(error: SparrowError): void {
-    if (this.mapError === undefined) {
-      this.reject(error);
+    if (this.#mapError === undefined) {
+      this.#reject(error);
       return;
     }
     try {
-      this.reject(this.mapError(error));
+      this.#reject(this.#mapError(error));
     } catch (thrown) {
-      this.reject(thrown);
+      this.#reject(thrown);
     }
   }
 }
@@ -181,37 +181,37 @@ function ownId(id: MessageId): MessageId {
 
 /** The pending requests of one peer, their ids and their timeouts. */
 export class CallTable {
-  private nextId = 1;
-  private readonly entries = new IdTable<PendingEntry>();
+  #nextId = 1;
+  readonly #entries = new IdTable<PendingEntry>();
   /** The one timeout timer (see SWEEP_MIN_INTERVAL_MS), armed only while an entry has a deadline. */
-  private sweepTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  #sweepTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** When `sweepTimer` fires (ms since epoch); a new deadline before it re-arms the timer. */
-  private sweepAt = 0;
-  private stopped = false;
+  #sweepAt = 0;
+  #stopped = false;
   /** What a timeout does to an entry (the peer removes it, fails it and cancels it remotely). */
-  private readonly expire: (entry: PendingEntry, error: SparrowError) => void;
+  readonly #expire: (entry: PendingEntry, error: SparrowError) => void;
 
   constructor(expire: (entry: PendingEntry, error: SparrowError) => void) {
-    this.expire = expire;
+    this.#expire = expire;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.#entries.size;
   }
 
   /** The entry answered by `id` (as the other side echoed it), if pending. */
   get(id: MessageId): PendingEntry | undefined {
-    return this.entries.get(ownId(id));
+    return this.#entries.get(ownId(id));
   }
 
   /** True while `entry` is in the table. */
   has(entry: PendingEntry): boolean {
-    return this.entries.get(entry.id) === entry;
+    return this.#entries.get(entry.id) === entry;
   }
 
   /** The id of the next request (ids are own numbers in sequence, §7.1). */
   takeId(): number {
-    return this.nextId++;
+    return this.#nextId++;
   }
 
   /**
@@ -219,12 +219,12 @@ export class CallTable {
    * (`timeoutMs` as `checkTimeout` returns it) and its abort listener.
    */
   add(entry: PendingEntry, timeoutMs: number, signal: AbortSignal | undefined): void {
-    this.entries.add(entry);
+    this.#entries.add(entry);
     if (timeoutMs > 0) {
       entry.timeoutMs = timeoutMs;
       entry.deadline = Date.now() + timeoutMs;
       // Usually the sweep is already armed for an earlier deadline: nothing to do.
-      if (this.sweepTimer === undefined || entry.deadline < this.sweepAt) this.armSweep(entry.deadline);
+      if (this.#sweepTimer === undefined || entry.deadline < this.#sweepAt) this.#armSweep(entry.deadline);
     }
     if (signal !== undefined) {
       entry.signal = signal;
@@ -234,7 +234,7 @@ export class CallTable {
 
   /** Removes an entry from the table and releases what it holds. */
   finish(entry: PendingEntry): void {
-    this.entries.delete(entry);
+    this.#entries.delete(entry);
     // The sweep timer stays armed: it disarms itself when it finds nothing to wait for.
     entry.deadline = 0;
     if (entry.signal !== undefined) {
@@ -279,21 +279,21 @@ export class CallTable {
 
   /** Stops the sweep for good and removes every entry; returns them (the peer fails them). */
   drain(): PendingEntry[] {
-    this.stopped = true;
-    if (this.sweepTimer !== undefined) {
-      clearTimeout(this.sweepTimer);
-      this.sweepTimer = undefined;
+    this.#stopped = true;
+    if (this.#sweepTimer !== undefined) {
+      clearTimeout(this.#sweepTimer);
+      this.#sweepTimer = undefined;
     }
-    const entries = this.entries.values();
+    const entries = this.#entries.values();
     for (const entry of entries) this.finish(entry);
     return entries;
   }
 
   /** (Re-)arms the sweep timer to fire at `at` (ms since epoch). */
-  private armSweep(at: number): void {
-    if (this.sweepTimer !== undefined) clearTimeout(this.sweepTimer);
-    this.sweepAt = at;
-    this.sweepTimer = setTimeout(this.sweep, Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS));
+  #armSweep(at: number): void {
+    if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);
+    this.#sweepAt = at;
+    this.#sweepTimer = setTimeout(this.#sweep, Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS));
   }
 
   /**
@@ -301,13 +301,13 @@ export class CallTable {
    * re-arms for the earliest deadline left, or stays disarmed when none is
    * left. An arrow property: bound once per table, not per arming.
    */
-  private readonly sweep = (): void => {
-    this.sweepTimer = undefined;
-    if (this.stopped) return;
+  readonly #sweep = (): void => {
+    this.#sweepTimer = undefined;
+    if (this.#stopped) return;
     const now = Date.now();
     let next = Infinity;
     let expired: PendingEntry[] | undefined;
-    for (const entry of this.entries.values()) {
+    for (const entry of this.#entries.values()) {
       if (entry.deadline === 0) continue;
       entry.refreshDeadline(now);
       if (entry.deadline <= now) (expired ??= []).push(entry);
@@ -315,8 +315,8 @@ export class CallTable {
     }
     // Settled outside the walk: expiring removes entries from the table.
     if (expired !== undefined) {
-      for (const entry of expired) this.expire(entry, new SparrowError(ErrorCode.Timeout, `${entry.target} timed out after ${entry.timeoutMs} ms`));
+      for (const entry of expired) this.#expire(entry, new SparrowError(ErrorCode.Timeout, `${entry.target} timed out after ${entry.timeoutMs} ms`));
     }
-    if (next !== Infinity && this.sweepTimer === undefined) this.armSweep(Math.max(next, now + SWEEP_MIN_INTERVAL_MS));
+    if (next !== Infinity && this.#sweepTimer === undefined) this.#armSweep(Math.max(next, now + SWEEP_MIN_INTERVAL_MS));
   };
 }

@@ -19,11 +19,13 @@ import { ErrorCode, SparrowError, toWireError } from '../errors.ts';
 import type { CallbackDeclarations, NotificationMessage, Params, RequestMessage, ResponseMessage } from '../envelope/message.ts';
 import { PendingCall, type CallLocals } from './call-table.ts';
 import { defineFeature, type CallbacksPart, type Incoming, type PeerCore } from './features.ts';
+import { dispatcherFeature } from './dispatcher.ts';
 import { detectParamKind, isIterable, isThenable, openIterator } from './guards.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
-import { describeTarget } from './registry.ts';
+import { describeTarget } from './map-registry.ts';
 import type { CallbackStyle, Handler, NotifyCallback, ParamKind, RequestCallback } from './types.ts';
+import { DONE } from './wrapped-stream.ts';
 
 export type { NotifyCallback, ParamKind, RequestCallback } from './types.ts';
 
@@ -147,7 +149,6 @@ export function bindDeclaredParams(params: Params, declarations: CallbackDeclara
   return params;
 }
 
-const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * A callee-side iterable param: each `next()` pulls one item from the caller
@@ -250,7 +251,7 @@ class Callbacks implements CallbacksPart, CallbackChannel {
       void this.answerPull(slot, message);
       return;
     }
-    this.core.dispatcher.startRequest(message, slot.fn, '', false, undefined);
+    this.core.parts.dispatcher!.startRequest(message, slot.fn, '', false, undefined);
   }
 
   /** {n: name, c: N} [params] */
@@ -261,7 +262,7 @@ class Callbacks implements CallbacksPart, CallbackChannel {
       this.core.logger.debug(`callback notification ${message.target} for request ${String(message.callbackOf)} dropped`);
       return;
     }
-    this.core.dispatcher.startNotification(message, slot.fn, '');
+    this.core.parts.dispatcher!.startNotification(message, slot.fn, '');
   }
 
   /** Answers one pull of an iterable param (§7.9): {p: M} [item], {pt: M} at the end, {x: M} on error. */
@@ -320,4 +321,8 @@ function endedError(call: IncomingCall, name: string): SparrowError {
  * Callback and iterable params, both sides. Give it to a peer made without
  * it (`PeerOptions.features`) or to a target that needs it (`ExportOptions.features`).
  */
-export const callbacksFeature = /* @__PURE__ */ defineFeature('callbacks', [], (core) => new Callbacks(core));
+export const callbacksFeature = /* @__PURE__ */ defineFeature('callbacks', [], (core) => {
+  // The other side calls our callbacks as requests: the dispatcher runs and answers them.
+  core.use([dispatcherFeature]);
+  return new Callbacks(core);
+});

@@ -8,17 +8,23 @@
  *
  * Nothing a handler does can throw out of here: handlers run inside
  * try/catch or async functions, and a failure becomes the answer.
+ *
+ * A part of the peer (`dispatcherFeature`): a peer that has exported
+ * nothing answers with the core's fallback (not-found, and the `#sys`
+ * basics) and a client bundle leaves this file out. `export`,
+ * `registerService`, a registry made by `createRegistry`, the callbacks part
+ * and the Node endpoints install it.
  */
 import type { MessageId, NotificationMessage, Params, RequestMessage, ResponseMessage } from '../envelope/message.ts';
 import { ErrorCode, SparrowError, toWireError, type WireError } from '../errors.ts';
-import type { CallbacksPart, DispatchApi, Incoming, StreamsPart } from './features.ts';
+import { defineFeature, type CallbacksPart, type DispatchApi, type Incoming, type InterceptorsPart, type PeerCore, type StreamsPart } from './features.ts';
 import { isThenable } from './guards.ts';
 import { IncomingCall } from './incoming-call.ts';
-import { createInterceptedCall, type InterceptorChain } from './interceptors.ts';
 import type { Logger } from './logger.ts';
 import type { Outbox } from './outbox.ts';
-import { SYSTEM_NAMESPACE, describeTarget } from './registry.ts';
-import type { CallbackStyle, CallContext, Handler, Identity, Peer, PeerFeature, Registration, Registry } from './types.ts';
+import { MapRegistry, SYSTEM_NAMESPACE, describeTarget } from './map-registry.ts';
+import { createSystemTargets } from './system-service.ts';
+import type { CallbackStyle, CallContext, ExportOptions, Handler, Identity, Peer, PeerFeature, Registration, Registry } from './types.ts';
 
 /** Default limit of handlers running at once for the other side. */
 export const DEFAULT_MAX_CONCURRENT_HANDLERS = 1_000;
@@ -30,7 +36,7 @@ export interface DispatcherOptions {
   readonly logger: Logger;
   /** `#sys` targets, by name. */
   readonly system: ReadonlyMap<string, Registration>;
-  /** The peer's own exports first, then the shared registry. */
+  /** The peer's own exports first (where `export` adds), then the shared registry. */
   readonly registries: readonly Registry[];
   readonly maxConcurrentHandlers: number;
   readonly callerIdentity: unknown;
@@ -38,10 +44,8 @@ export interface DispatcherOptions {
   identity?(): Identity | undefined;
   /** False: exceptions that are not `SparrowError`s are answered with a generic message and an id (`PeerOptions.exposeErrors`). */
   readonly exposeErrors?: boolean;
-  /** `PeerOptions.interceptors`, undefined when none. */
-  readonly interceptors?: InterceptorChain | undefined;
   /** The optional parts the peer has now (read at each use: parts are installed late). */
-  readonly parts: { readonly streams?: StreamsPart | undefined; readonly callbacks?: CallbacksPart | undefined };
+  readonly parts: { readonly streams?: StreamsPart | undefined; readonly callbacks?: CallbacksPart | undefined; readonly interceptors?: InterceptorsPart | undefined };
   /** Installs what a registration needs before it runs. */
   use(features: readonly PeerFeature[]): void;
 }
@@ -63,6 +67,11 @@ export class Dispatcher implements DispatchApi {
 
   get activeHandlerCount(): number {
     return this.active;
+  }
+
+  /** `Peer.export`: into the peer's own registry (the first). */
+  export(name: string, handler: Handler, options?: ExportOptions): () => void {
+    return this.options.registries[0]!.export(name, handler, options);
   }
 
   /** The registration of a target: `#sys` first, then the registries in order. */
@@ -153,8 +162,9 @@ export class Dispatcher implements DispatchApi {
     parts.streams?.claimGrant(call, multipart);
     this.active++;
     // `#sys` (features, describe, ping) is the peer's own plumbing: never intercepted.
-    if (this.options.interceptors === undefined || namespace === SYSTEM_NAMESPACE) this.run(call, handler, params, multipart, hooks);
-    else void this.runIntercepted(this.options.interceptors, call, handler, params, multipart, hooks, message.callbackOf);
+    const chain = parts.interceptors;
+    if (chain === undefined || namespace === SYSTEM_NAMESPACE) this.run(call, handler, params, multipart, hooks);
+    else void this.runIntercepted(chain, call, handler, params, multipart, hooks, message.callbackOf);
   }
 
   startNotification(message: Incoming<NotificationMessage>, handler: Handler, namespace: string, hooks?: Registration): void {
@@ -170,8 +180,9 @@ export class Dispatcher implements DispatchApi {
     const { options } = this;
     const call = new IncomingCall(options.peer, message.target, namespace, undefined, message.format, options.callerIdentity, false, undefined, options.identity?.());
     this.active++;
-    if (this.options.interceptors === undefined) void this.runNotification(call, handler, params, hooks);
-    else void this.runIntercepted(this.options.interceptors, call, handler, params, false, hooks, message.callbackOf);
+    const chain = options.parts.interceptors;
+    if (chain === undefined) void this.runNotification(call, handler, params, hooks);
+    else void this.runIntercepted(chain, call, handler, params, false, hooks, message.callbackOf);
   }
 
   /** `#sys.cancel`: the caller abandoned its request `id`. */
@@ -267,7 +278,7 @@ export class Dispatcher implements DispatchApi {
    * last part are what `next()` runs, so an interceptor sees the whole call.
    */
   private async runIntercepted(
-    chain: InterceptorChain,
+    chain: InterceptorsPart,
     call: IncomingCall,
     handler: Handler,
     params: Params,
@@ -280,12 +291,11 @@ export class Dispatcher implements DispatchApi {
       this.incoming.set(call.id!, call);
       if (this.closeReason !== undefined) call.abort(this.closeReason);
     }
-    const intercepted = createInterceptedCall('incoming', multipart ? 'stream' : isRequest ? 'call' : 'notify', this.options.peer, call.target, call.namespace, params, call, callbackOf);
     try {
-      const result = await chain.incoming(intercepted, async () => {
+      const result = await chain.incoming(multipart ? 'stream' : isRequest ? 'call' : 'notify', call, params, callbackOf, async (intercepted) => {
         const guarded = hooks?.guard?.(call);
         if (isThenable(guarded)) await guarded;
-        const value = await invoke(handler, intercepted.params, call, hooks);
+        const value = await invoke(handler, intercepted, call, hooks);
         if (!multipart) return value;
         const streams = this.options.parts.streams;
         if (streams === undefined) throw new SparrowError(ErrorCode.Unsupported, `multipart target ${describeTarget(call.namespace, call.target)} needs the streams feature`);
@@ -338,3 +348,37 @@ function invoke(handler: Handler, params: Params, ctx: CallContext, hooks: Regis
   const decode = hooks?.decodeParams;
   return handler(decode === undefined ? params : decode(params, ctx), ctx);
 }
+
+/**
+ * The dispatcher as a part of a peer: the peer's own registry, then
+ * `PeerOptions.registry`, behind the `#sys` targets.
+ * @throws SparrowError `invalid-params` for a non-positive `maxConcurrentHandlers`.
+ */
+export const dispatcherFeature: PeerFeature = /* @__PURE__ */ defineFeature('dispatcher', [], (core: PeerCore) => {
+  const { options } = core;
+  const maxConcurrentHandlers = options.maxConcurrentHandlers ?? DEFAULT_MAX_CONCURRENT_HANDLERS;
+  if (!(maxConcurrentHandlers >= 1)) throw new SparrowError(ErrorCode.InvalidParams, 'maxConcurrentHandlers must be a positive number');
+  const registries = options.registry === undefined ? [new MapRegistry()] : [new MapRegistry(), options.registry];
+  const identity = (): Identity | undefined => core.parts.session?.identity;
+  const dispatcher: Dispatcher = new Dispatcher({
+    peer: core.peer,
+    outbox: core.outbox,
+    logger: core.logger,
+    system: createSystemTargets({
+      cancel: (id) => dispatcher.cancel(id),
+      credit: (id, n, batch) => core.parts.streams?.onCredit(id, n, batch),
+      registries: () => registries,
+      features: () => core.extensions(),
+      describe: options.describe !== false,
+      identity,
+    }),
+    registries,
+    maxConcurrentHandlers,
+    callerIdentity: options.callerIdentity,
+    identity,
+    exposeErrors: options.exposeErrors !== false,
+    parts: core.parts,
+    use: (features) => core.use(features),
+  });
+  return dispatcher;
+});

@@ -1,8 +1,9 @@
 /**
- * The seams between the peer's core and its optional parts (streams,
- * callbacks): what the core asks of a part, and what a part may use of the
- * core. Interfaces only, so the core can hold a part without importing it:
- * a bundle whose code never names `streamsFeature` or `callbacksFeature`
+ * The seams between the peer's core and its optional parts (the
+ * dispatcher, streams, callbacks, session, interceptors, the log limiter):
+ * what the core asks of a part, and what a part may use of the core.
+ * Interfaces only, so the core can hold a part without importing it: a
+ * bundle whose code never names `streamsFeature` or `dispatcherFeature`
  * leaves their modules out.
  */
 import type { CallbackDeclarations, IncomingMessage, MessageId, NotificationMessage, Params, RequestMessage, WireFormat } from '../envelope/message.ts';
@@ -11,7 +12,8 @@ import type { CallLocals, CallTable, PendingEntry } from './call-table.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
 import type { Outbox } from './outbox.ts';
-import type { CallbackStyle, CallOptions, CallStream, Handler, Identity, ParamKind, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
+import type { LogLimiter } from './log-limit.ts';
+import type { CallbackStyle, CallOptions, CallStream, ExportOptions, Handler, Identity, InterceptedKind, NotifyOptions, ParamKind, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
 
 /** A decoded message with the format it arrived in. */
 export type Incoming<M extends IncomingMessage | RequestMessage | NotificationMessage> = M & { format: WireFormat };
@@ -63,8 +65,18 @@ export interface SessionPart {
   closeWithReason(code: string, message: string): void;
 }
 
-/** What a part may ask of the dispatcher. */
+/** The dispatcher part (dispatcher.ts): what the core and the other parts ask of it. */
 export interface DispatchApi {
+  /** Handlers running for the other side now. */
+  readonly activeHandlerCount: number;
+  /** `Peer.export`: into the peer's own registry. */
+  export(name: string, handler: Handler, options?: ExportOptions): () => void;
+  /** A request without `c`. */
+  onRequest(message: Incoming<RequestMessage>): void;
+  /** A notification without `c`. */
+  onNotification(message: Incoming<NotificationMessage>): void;
+  /** The peer closed: running calls are aborted, and calls that start later are aborted at once. */
+  abortAll(reason: SparrowError): void;
   /** Runs `handler` for a request and answers it (limits, ack, params checks included). */
   startRequest(message: Incoming<RequestMessage>, handler: Handler, namespace: string, multipart: boolean, callbackStyles: Readonly<Record<string, CallbackStyle>> | undefined): void;
   /** Runs `handler` for a notification (never answered). */
@@ -73,12 +85,38 @@ export interface DispatchApi {
   incomingCall(id: MessageId): IncomingCall | undefined;
 }
 
+/** The interceptors part (interceptors.ts), installed only when `PeerOptions.interceptors` lists some. */
+export interface InterceptorsPart {
+  /** `Peer.call` through the outgoing chain; `direct` makes the call with the (possibly replaced) params. */
+  call(target: string, params: Params | undefined, options: CallOptions, direct: (params: Params | undefined) => Promise<unknown>): Promise<unknown>;
+  /** `Peer.callStream` through the outgoing chain. */
+  stream<T>(target: string, params: Params | undefined, options: StreamOptions, direct: (params: Params | undefined) => CallStream<T>): CallStream<T>;
+  /** `Peer.notify` through the outgoing chain. */
+  notify(target: string, params: Params | undefined, options: NotifyOptions, direct: (params: Params | undefined) => void): void;
+  /** An incoming call through the incoming chain; `last` runs the guard and the handler with the (possibly replaced) params. */
+  incoming(kind: InterceptedKind, call: IncomingCall, params: Params, callbackOf: MessageId | undefined, last: (params: Params) => Promise<unknown>): Promise<unknown>;
+}
+
+/** The parts a peer has, by key (a feature's `key`). */
+export interface PeerParts {
+  dispatcher?: DispatchApi;
+  streams?: StreamsPart;
+  callbacks?: CallbacksPart;
+  session?: SessionPart;
+  interceptors?: InterceptorsPart;
+  /** This connection's limiter of protocol-error lines (log-limit.ts). */
+  logLimit?: LogLimiter;
+}
+
 /** The peer's wiring, as its parts see it. */
 export interface PeerCore {
   readonly peer: Peer;
   readonly outbox: Outbox;
   readonly calls: CallTable;
-  readonly dispatcher: DispatchApi;
+  /** The parts installed so far (read at each use: parts are installed late). */
+  readonly parts: Readonly<PeerParts>;
+  /** Installs the parts `features` add (once each). */
+  use(features: readonly PeerFeature[]): void;
   readonly logger: Logger;
   readonly maxStreamBuffer: number;
   /** The format this side starts calls in (§8). */
@@ -114,6 +152,6 @@ export interface PeerCore {
 }
 
 /** Defines a feature whose part is built by `install`. */
-export function defineFeature<P>(key: 'streams' | 'callbacks' | 'session', extensions: readonly string[], install: (core: PeerCore) => P): PeerFeature {
+export function defineFeature<K extends keyof PeerParts>(key: K, extensions: readonly string[], install: (core: PeerCore) => PeerParts[K]): PeerFeature {
   return Object.freeze({ key, extensions: Object.freeze([...extensions]), install: install as (core: never) => unknown });
 }

@@ -7,7 +7,7 @@
 import type { MessageId, NotificationMessage, WireFormat } from '../envelope/message.ts';
 import type { CallPacer, IncomingCall } from './incoming-call.ts';
 import type { Outbox } from './outbox.ts';
-import { SYSTEM_NAMESPACE } from './registry.ts';
+import { SYSTEM_NAMESPACE } from './map-registry.ts';
 
 /**
  * Default flow-control window of a stream (`StreamOptions.window`): items

@@ -7,13 +7,17 @@
  * refuse the call by throwing a typed error instead of calling `next()`.
  *
  * The contracts (`Interceptor`, `InterceptedCall`) are in types.ts; this
- * file runs them. The peer keeps `undefined` when no interceptor is
- * installed, so the plain path costs one comparison and no allocation.
+ * file runs them, as a part of the peer (`interceptorsFeature`) that is
+ * there only when `PeerOptions.interceptors` lists some: the plain path
+ * costs one comparison and no allocation, and a bundle that never names
+ * the feature leaves this file out.
  */
 import type { MessageId, Params } from '../envelope/message.ts';
+import { defineFeature, type InterceptorsPart } from './features.ts';
+import type { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
 import { DONE, WrappedStream } from './wrapped-stream.ts';
-import type { CallContext, CallStream, InterceptedCall, InterceptedKind, Interceptor, InterceptorNext, Peer } from './types.ts';
+import type { CallContext, CallOptions, CallStream, InterceptedCall, InterceptedKind, Interceptor, InterceptorNext, NotifyOptions, Peer, PeerFeature, StreamOptions } from './types.ts';
 
 type Step = (call: InterceptedCall, next: InterceptorNext) => unknown;
 
@@ -213,3 +217,43 @@ export function interceptNotify(chain: InterceptorChain, peer: Peer, logger: Log
   });
   if (thrown !== undefined) throw thrown.error;
 }
+
+/** The part a peer with interceptors has. */
+class Interceptors implements InterceptorsPart {
+  readonly #chain: InterceptorChain;
+  readonly #peer: Peer;
+  readonly #logger: Logger;
+
+  constructor(chain: InterceptorChain, peer: Peer, logger: Logger) {
+    this.#chain = chain;
+    this.#peer = peer;
+    this.#logger = logger;
+  }
+
+  call(target: string, params: Params | undefined, options: CallOptions, direct: (params: Params | undefined) => Promise<unknown>): Promise<unknown> {
+    return interceptCall(this.#chain, this.#peer, target, params, options.namespace, direct);
+  }
+
+  stream<T>(target: string, params: Params | undefined, options: StreamOptions, direct: (params: Params | undefined) => CallStream<T>): CallStream<T> {
+    return interceptStream(this.#chain, this.#peer, this.#logger, target, params, options.namespace, direct);
+  }
+
+  notify(target: string, params: Params | undefined, options: NotifyOptions, direct: (params: Params | undefined) => void): void {
+    interceptNotify(this.#chain, this.#peer, this.#logger, target, params, options.namespace, direct);
+  }
+
+  incoming(kind: InterceptedKind, call: IncomingCall, params: Params, callbackOf: MessageId | undefined, last: (params: Params) => Promise<unknown>): Promise<unknown> {
+    const intercepted = createInterceptedCall('incoming', kind, this.#peer, call.target, call.namespace, params, call, callbackOf);
+    return this.#chain.incoming(intercepted, () => last(intercepted.params));
+  }
+}
+
+/**
+ * Runs `PeerOptions.interceptors` (nothing is installed when there are
+ * none). `createPeer` and the Node endpoints give it to every peer; a
+ * browser peer with interceptors names it in `features`.
+ */
+export const interceptorsFeature: PeerFeature = /* @__PURE__ */ defineFeature('interceptors', [], (core) => {
+  const chain = createInterceptorChain(core.options.interceptors);
+  return chain === undefined ? undefined : new Interceptors(chain, core.peer, core.logger);
+});

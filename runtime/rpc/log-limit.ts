@@ -1,7 +1,9 @@
 /**
  * Rate limits for log lines an attacker can cause (protocol errors): a
  * connection that sends garbage must not turn into megabytes of log.
- * Browser-safe.
+ * Browser-safe. A peer's own limiter is a part (`logLimitFeature`, peer.ts)
+ * that `createPeer` and the Node endpoints give; a client page that never
+ * names it logs every line (or only what `PeerOptions.protocolLogLimiter` allows).
  */
 
 /** Lets a few lines per window through; the rest are counted and summed up in the next line let through. */
@@ -64,3 +66,4 @@ class WindowLimiter implements LogLimiter {
 export function createLogLimiter(lines: number = CONNECTION_LOG_LINES, windowMs: number = LOG_WINDOW_MS, parent?: LogLimiter): LogLimiter {
   return new WindowLimiter(lines, windowMs, parent);
 }
+

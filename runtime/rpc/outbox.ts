@@ -14,12 +14,12 @@ export class Outbox {
   readonly maxMessageBytes: number;
   /** Set once the peer closed: nothing more goes out. */
   closed = false;
-  private readonly logger: Logger;
+  readonly #logger: Logger;
 
   constructor(link: MessageLink, maxMessageBytes: number, logger: Logger) {
     this.link = link;
     this.maxMessageBytes = maxMessageBytes;
-    this.logger = logger;
+    this.#logger = logger;
   }
 
   /**
@@ -74,7 +74,7 @@ export class Outbox {
 
   /** Answers request `to` with `serialisation-error`: its answer did not encode. */
   sendEncodeFailure(to: MessageId, error: unknown, format: WireFormat): void {
-    this.logger.debug('encoding a response failed', error);
+    this.#logger.debug('encoding a response failed', error);
     this.sendException(to, toWireError(SparrowError.from(error, ErrorCode.SerialisationError)), format);
   }
 
@@ -88,7 +88,7 @@ export class Outbox {
       try {
         this.link.send({ kind: 'exception', to, ack: false, error: { cat: error.cat, type: error.type, msg: error.msg } }, format);
       } catch {
-        this.logger.error(`could not send the exception for request ${String(to)}`, sendError);
+        this.#logger.error(`could not send the exception for request ${String(to)}`, sendError);
       }
     }
   }
@@ -99,7 +99,7 @@ export class Outbox {
     try {
       this.link.send({ kind: 'ack', to }, format);
     } catch (error) {
-      this.logger.error(`could not send the acknowledge for request ${String(to)}`, error);
+      this.#logger.error(`could not send the acknowledge for request ${String(to)}`, error);
     }
   }
 

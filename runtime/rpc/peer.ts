@@ -1,11 +1,16 @@
 /**
- * `createPeer`: the peer with every part (streams with flow control and
- * batches, callbacks and iterable params), what a Node server or a test
- * wants. A bundle that should carry only what it uses builds on
- * `createCorePeer` (peer-core.ts) and names the features it needs.
+ * `createPeer`: the peer with every part (the dispatcher, streams with flow
+ * control and batches, callbacks and iterable params, interceptors, the
+ * log limiter), what a Node server or a test wants. A bundle that should
+ * carry only what it uses builds on `createCorePeer` (peer-core.ts) and
+ * names the features it needs.
  */
 import type { MessageLink } from '../envelope/message.ts';
 import { callbacksFeature } from './callbacks.ts';
+import { dispatcherFeature } from './dispatcher.ts';
+import { defineFeature } from './features.ts';
+import { interceptorsFeature } from './interceptors.ts';
+import { createLogLimiter } from './log-limit.ts';
 import { createCorePeer } from './peer-core.ts';
 import { streamsFeature } from './streams.ts';
 import type { Peer, PeerFeature, PeerOptions } from './types.ts';
@@ -14,12 +19,22 @@ export type { CallOptions, NotifyOptions, Peer, PeerFeature, PeerOptions, Stream
 export { DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS } from './call-table.ts';
 export { DEFAULT_MAX_CONCURRENT_HANDLERS } from './dispatcher.ts';
 export { DEFAULT_STREAM_WINDOW } from './flow-control.ts';
-export { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAM_BUFFER, createCorePeer, peerSession, setDefaultPeerFeatures, usePeerFeatures } from './peer-core.ts';
+export { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAM_BUFFER, createCorePeer, createLeanPeer, peerSession, setDefaultPeerFeatures, usePeerFeatures, type WrappingPeer } from './peer-core.ts';
 export { callbacksFeature } from './callbacks.ts';
+export { dispatcherFeature } from './dispatcher.ts';
+export { interceptorsFeature } from './interceptors.ts';
 export { streamsFeature } from './streams.ts';
 
+/**
+ * This connection's limiter of protocol-error lines (CONNECTION_LOG_LINES
+ * per LOG_WINDOW_MS), under `PeerOptions.protocolLogLimiter` when set (a
+ * listener's, shared by its connections). Without it a peer logs every
+ * line, or what `protocolLogLimiter` alone allows.
+ */
+export const logLimitFeature: PeerFeature = /* @__PURE__ */ defineFeature('logLimit', [], (core) => createLogLimiter(undefined, undefined, core.options.protocolLogLimiter));
+
 /** Every optional part of a peer: what `createPeer` and the Node endpoints give by default. */
-export const ALL_PEER_FEATURES: readonly PeerFeature[] = /* @__PURE__ */ Object.freeze([streamsFeature, callbacksFeature]);
+export const ALL_PEER_FEATURES: readonly PeerFeature[] = /* @__PURE__ */ Object.freeze([dispatcherFeature, streamsFeature, callbacksFeature, interceptorsFeature, logLimitFeature]);
 
 /**
  * Creates the peer of one connection and starts reading from `link`.

@@ -20,7 +20,7 @@
 import type { IncomingMessage, NotificationMessage, Params, RequestMessage } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { defineFeature, type PeerCore, type SessionPart } from './features.ts';
-import { SYSTEM_NAMESPACE } from './registry.ts';
+import { SYSTEM_NAMESPACE } from './map-registry.ts';
 import type { Identity, PeerFeature } from './types.ts';
 
 /** The extensions the session part adds to `#sys.features`. */
@@ -30,7 +30,7 @@ export const SESSION_EXTENSIONS: readonly string[] = /* @__PURE__ */ Object.free
 const BEFORE_AUTHENTICATION = new Set(['features', 'ping', 'cancel', 'credit']);
 
 /** Reason codes of `#sys.close` this side sends. */
-export const CloseCode = Object.freeze({
+export const CloseCode = /* @__PURE__ */ Object.freeze({
   /** `authenticate` refused the connection. */
   PermissionDenied: 'permission-denied',
   /** The listener is closing (graceful close): calls in flight still finish. */

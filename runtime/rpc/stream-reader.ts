@@ -9,6 +9,7 @@ import type { ResponseMessage } from '../envelope/message.ts';
 import { PendingEntry, ResponseKindError, type CallOwner } from './call-table.ts';
 import { nextMacrotask } from './macrotask.ts';
 import type { CallStream } from './types.ts';
+import { DONE } from './wrapped-stream.ts';
 
 /** What a stream needs from the peer besides cancelling: sending its grants. */
 export interface StreamOwner extends CallOwner {
@@ -18,7 +19,6 @@ export interface StreamOwner extends CallOwner {
 
 type Waiter = { resolve: (result: IteratorResult<unknown, undefined>) => void; reject: (error: unknown) => void };
 
-const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
 
 export class PendingStream<T> extends PendingEntry implements CallStream<T> {
   override readonly owner: StreamOwner;

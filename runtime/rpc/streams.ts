@@ -21,7 +21,7 @@ class Streams implements StreamsPart, StreamOwner {
   constructor(core: PeerCore) {
     this.core = core;
     this.writer = new StreamWriter(core.outbox);
-    this.ledger = new CreditLedger((id) => core.dispatcher.incomingCall(id));
+    this.ledger = new CreditLedger((id) => core.parts.dispatcher?.incomingCall(id));
   }
 
   callStream<T>(target: string, params: Params | undefined, options: StreamOptions): CallStream<T> {

@@ -3,9 +3,14 @@
  * docs/protocol-extensions.md): `ping` as the reference does, plus this
  * project's extensions. Looked up before any user registry, as the
  * reference looks up its system register first.
+ *
+ * A peer without the dispatcher (a client that exported nothing) answers
+ * with `answerUnserved` instead: the same `ping`, `features` and
+ * `describe` (nothing exported), and not-found for everything else.
  */
-import type { MessageId } from '../envelope/message.ts';
-import { SYSTEM_NAMESPACE, attachedServiceDescriptors } from './registry.ts';
+import type { MessageId, RequestMessage } from '../envelope/message.ts';
+import type { Incoming, PeerCore } from './features.ts';
+import { SYSTEM_NAMESPACE, attachedServiceDescriptors } from './map-registry.ts';
 import { inGroups } from './guards.ts';
 import type { Identity, Registration, Registry } from './types.ts';
 
@@ -100,4 +105,30 @@ export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Reg
   ]);
   if (hooks.describe === false) targets.delete('describe');
   return targets;
+}
+
+/**
+ * A request to a peer that serves nothing (no dispatcher part): `#sys.ping`,
+ * `#sys.features` and `#sys.describe` are answered as the dispatcher would
+ * (with nothing exported), anything else with `TargetNotFound`, worded as
+ * the dispatcher words it. Notifications need no fallback: they are never
+ * answered, and `#sys.cancel`/`#sys.credit` have nothing to act on.
+ */
+export function answerUnserved(core: PeerCore, message: Incoming<RequestMessage>): void {
+  const { outbox } = core;
+  const namespace = message.namespace ?? '';
+  const name = message.target;
+  let result: unknown;
+  if (namespace !== SYSTEM_NAMESPACE) result = undefined;
+  else if (name === 'ping') result = 'pong';
+  else if (name === 'features') result = core.extensions();
+  else if (name === 'describe' && core.options.describe !== false) result = { services: [], targets: [] };
+  if (result === undefined) {
+    const where = namespace === '' ? '' : ` in namespace ${namespace}`;
+    outbox.sendException(message.id, { cat: 'r', type: 'TargetNotFound', msg: `target ${name} not found${where}` }, message.format);
+    return;
+  }
+  if (message.ack) outbox.sendAck(message.id, message.format);
+  // Quiet and silent requests get their response without a result (§7.4).
+  outbox.sendResponse({ kind: 'response', to: message.id, multipart: false, ack: false, hasResult: message.requestType === 'normal', result }, message.format);
 }

@@ -5,7 +5,8 @@
  * multipart API and nothing new travels on the wire.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
-import type { Handler } from './registry.ts';
+import type { Handler } from './types.ts';
+import { DONE } from './wrapped-stream.ts';
 
 /** Options of `createTopic`. */
 export interface TopicOptions {
@@ -33,7 +34,6 @@ export interface Topic<T> {
 
 type Waiter = (result: IteratorResult<unknown, undefined>) => void;
 
-const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
 
 /** One subscriber's queue, iterated by the peer's multipart sender. */
 class Subscription implements AsyncIterableIterator<unknown, undefined, undefined> {

@@ -164,6 +164,12 @@ export interface Registry {
   lookup(namespace: string, name: string): Registration | undefined;
   /** Every registration, in registration order per namespace. */
   entries(): IterableIterator<Registration>;
+  /**
+   * The part that answers this registry's targets: a peer given the
+   * registry installs it. `createRegistry`'s registries carry the
+   * dispatcher; a registry without one needs a peer that has it.
+   */
+  readonly dispatcher?: PeerFeature | undefined;
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import type { CallStream } from './types.ts';
 
-export const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+/** The end of every stream this layer hands out (one frozen object, shared). */
+export const DONE: IteratorResult<never, undefined> = /* @__PURE__ */ Object.freeze({ done: true, value: undefined });
 
 export abstract class WrappedStream<T> implements CallStream<T> {
   /** The real stream, once opened. */

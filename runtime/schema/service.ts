@@ -11,6 +11,7 @@
 import { ErrorCode, SparrowError } from '../errors.ts';
 import type { Params } from '../envelope/message.ts';
 import { inGroups, isIterable, isThenable } from '../rpc/guards.ts';
+import { dispatcherFeature } from '../rpc/dispatcher.ts';
 import { usePeerFeatures } from '../rpc/peer-core.ts';
 import { attachServiceDescriptor } from '../rpc/registry.ts';
 import type { CallbackStyle, CallContext, CallOptions, ExportOptions, Handler, ParamKind, Peer } from '../rpc/types.ts';
@@ -175,6 +176,8 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
   options: RegisterOptions = {},
 ): ServiceRegistration<T> {
   const { descriptor } = definition;
+  // A peer answers through its dispatcher (a part a client-only bundle leaves out); registries are left alone.
+  usePeerFeatures(target as Peer, [dispatcherFeature]);
   const types = descriptor.types;
   const validate = options.validate !== false;
   const decodeOptions: DecodeOptions = options.strict === true ? { strict: true } : {};

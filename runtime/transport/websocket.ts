@@ -15,7 +15,7 @@ const OPEN = 1;
 
 /** A message, close or error event as both the DOM and `ws` deliver them. */
 export interface WebSocketEventLike {
-  /** Message payload: ArrayBuffer, a byte view (ws `nodebuffer`), string (text frame), Blob or fragments. */
+  /** Message payload: ArrayBuffer, a byte view (ws `nodebuffer`), or a string (text frame). */
   readonly data?: unknown;
   /** Close code. */
   readonly code?: number;
@@ -117,21 +117,14 @@ function on(socket: WebSocketLike, type: 'open' | 'message' | 'close' | 'error',
   };
 }
 
-/** The bytes of a binary message, or undefined when it is not binary. */
+/**
+ * The bytes of a binary message, or undefined when it is not binary. The
+ * transport sets `binaryType` to `arraybuffer` unless it is `ws`'s
+ * `nodebuffer`, so a message is never a Blob or `ws`'s fragments list.
+ */
 function binaryOf(data: unknown): Uint8Array | undefined {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  // `ws` with binaryType "fragments" hands over the frames of one message.
-  if (Array.isArray(data) && data.every((part) => ArrayBuffer.isView(part))) {
-    const parts = data as ArrayBufferView[];
-    const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), offset);
-      offset += part.byteLength;
-    }
-    return out;
-  }
   return undefined;
 }
 

@@ -13,7 +13,9 @@ import { Credit, CreditLedger } from '../../runtime/rpc/flow-control.ts';
 import { IncomingCall } from '../../runtime/rpc/incoming-call.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { Outbox } from '../../runtime/rpc/outbox.ts';
-import { createCorePeer, usePeerFeatures } from '../../runtime/rpc/peer-core.ts';
+import { createCorePeer, createLeanPeer, usePeerFeatures } from '../../runtime/rpc/peer-core.ts';
+import { dispatcherFeature } from '../../runtime/rpc/dispatcher.ts';
+import { MapRegistry } from '../../runtime/rpc/map-registry.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
 import { PendingStream, type StreamOwner } from '../../runtime/rpc/stream-reader.ts';
 import { streamsFeature } from '../../runtime/rpc/streams.ts';
@@ -282,6 +284,56 @@ describe('rpc parts: a peer without optional parts', () => {
     const parts = [await remote.next(), await remote.next(), await remote.next()] as ResponseMessage[];
     assert.deepEqual(parts.map((p) => [p.multipart, p.final, p.result]), [[true, undefined, 1], [true, undefined, 2], [true, 'terminator', undefined]]);
     lean.close();
+  });
+});
+
+describe('rpc parts: a peer without the dispatcher (a client that exported nothing)', () => {
+  it('still answers every request: ping, features and describe as the dispatcher would, not-found otherwise', async () => {
+    const [a, b] = createMessageLinkPair();
+    const lean = createLeanPeer(a, { logger: silentLogger });
+    const remote = createScriptedRemote(b);
+    remote.send({ kind: 'request', id: 1, target: 'ping', namespace: '#sys', requestType: 'normal', ack: true });
+    assert.deepEqual(Object.entries(await remote.next()).filter(([key]) => key !== 'format'), [['kind', 'ack'], ['to', 1]]);
+    assert.equal(((await remote.next()) as ResponseMessage).result, 'pong');
+    remote.send({ kind: 'request', id: 2, target: 'features', namespace: '#sys', requestType: 'normal', ack: false });
+    assert.deepEqual(((await remote.next()) as ResponseMessage).result, ['cancel', 'describe']);
+    remote.send({ kind: 'request', id: 3, target: 'describe', namespace: '#sys', requestType: 'normal', ack: false });
+    assert.deepEqual(((await remote.next()) as ResponseMessage).result, { services: [], targets: [] });
+    remote.send({ kind: 'request', id: 4, target: 'ping', namespace: '#sys', requestType: 'quiet', ack: false });
+    assert.equal(((await remote.next()) as ResponseMessage).hasResult, false);
+    remote.send({ kind: 'request', id: 5, target: 'add', namespace: 'maths', requestType: 'normal', ack: true });
+    const missing = (await remote.next()) as { kind: string; to: number; error: { type: string; msg: string } };
+    assert.deepEqual([missing.kind, missing.to, missing.error.type, missing.error.msg], ['exception', 5, 'TargetNotFound', 'target add not found in namespace maths']);
+    remote.send({ kind: 'request', id: 6, target: 'nothing', namespace: '#sys', requestType: 'normal', ack: false });
+    assert.equal(((await remote.next()) as { error: { type: string } }).error.type, 'TargetNotFound');
+    lean.close();
+  });
+
+  it('refuses export without the dispatcher part, and serves once it has it', async () => {
+    const [a, b] = createMessageLinkPair();
+    const lean = createLeanPeer(a, { logger: silentLogger, describe: false });
+    assert.throws(() => lean.export('x', () => 1), (error) => error instanceof SparrowError && error.code === ErrorCode.Unsupported && /dispatcher/.test(error.message));
+    const remote = createScriptedRemote(b);
+    remote.send({ kind: 'request', id: 1, target: 'features', namespace: '#sys', requestType: 'normal', ack: false });
+    assert.deepEqual(((await remote.next()) as ResponseMessage).result, ['cancel']);
+    usePeerFeatures(lean, [dispatcherFeature]);
+    lean.export('x', () => 1);
+    remote.send({ kind: 'request', id: 2, target: 'x', requestType: 'normal', ack: false });
+    assert.equal(((await remote.next()) as ResponseMessage).result, 1);
+    lean.close();
+  });
+
+  it('serves a registry from createRegistry (it carries the dispatcher); refuses one that does not', async () => {
+    const [a, b] = createMessageLinkPair();
+    const registry = createRegistry();
+    registry.export('y', () => 2);
+    const lean = createLeanPeer(a, { logger: silentLogger, registry });
+    const remote = createScriptedRemote(b);
+    remote.send({ kind: 'request', id: 1, target: 'y', requestType: 'normal', ack: false });
+    assert.equal(((await remote.next()) as ResponseMessage).result, 2);
+    lean.close();
+    const [c] = createMessageLinkPair();
+    assert.throws(() => createLeanPeer(c, { logger: silentLogger, registry: new MapRegistry() }), (error) => error instanceof SparrowError && error.code === ErrorCode.Unsupported);
   });
 });
 
