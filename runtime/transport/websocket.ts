@@ -6,7 +6,7 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { guardConnect } from './connect-guard.ts';
-import { chainLength, joinChain } from '../wire.ts';
+import { joinChain } from '../wire.ts';
 import type { ChainBytes, CloseReason, ConnectionFacts, ConnectOptions, Transport, TransportHandlers } from './transport.ts';
 
 /** WebSocket readyState values (the same in browsers and in `ws`). */
@@ -70,11 +70,12 @@ export interface WebSocketTransportOptions {
    */
   beforeSend?: () => void;
   /**
-   * The socket's `send` takes `{ fin }` (the `ws` package): a large chain's
-   * pieces then leave as the fragments of one message, uncopied, instead of
-   * being joined into one buffer first. Node's ws transport sets it.
+   * Sends a chain given in pieces without joining them, or returns false to
+   * leave it to the transport (which joins them: a DOM message is one
+   * buffer). Node's ws transport passes one (the `ws` package can send a
+   * message in fragments).
    */
-  fragments?: boolean;
+  sendPieces?: (socket: WebSocketLike, pieces: readonly Uint8Array[]) => boolean;
 }
 
 /** Options for {@link connectWebSocket}. */
@@ -82,14 +83,6 @@ export interface ConnectWebSocketOptions extends ConnectOptions, WebSocketTransp
   /** The WebSocket class to use (default `globalThis.WebSocket`; on Node 20 pass `ws`'s). */
   WebSocket?: WebSocketConstructor;
 }
-
-/** The `ws` package's send, which can end a message or not (WebSocketTransportOptions.fragments). */
-interface FragmentingSocket {
-  send(data: Uint8Array, options: { binary: boolean; fin: boolean }): void;
-}
-
-/** Chains from this size on leave in fragments when the socket can send them (smaller ones are cheaper to join). */
-const FRAGMENTED_CHAIN_BYTES = 64 * 1024;
 
 /** Close codes that mean the other side closed on purpose. */
 const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005]);
@@ -145,7 +138,7 @@ class WebSocketTransport implements Transport {
   readonly #socket: WebSocketLike;
   readonly #onProtocolError: (error: SparrowError) => void;
   readonly #beforeSend: (() => void) | undefined;
-  readonly #fragments: boolean;
+  readonly #sendPieces: WebSocketTransportOptions['sendPieces'];
   #handlers: TransportHandlers | undefined;
   #early: Uint8Array[] = [];
   /** Chains sent while the socket was still connecting. */
@@ -165,7 +158,7 @@ class WebSocketTransport implements Transport {
     this.facts = options.facts;
     this.#onProtocolError = options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`));
     this.#beforeSend = options.beforeSend;
-    this.#fragments = options.fragments === true;
+    this.#sendPieces = options.sendPieces;
     // Browsers default to Blob, which is read asynchronously and could reorder chains.
     if (socket.binaryType !== 'arraybuffer' && socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
     this.#unsubscribe.push(
@@ -189,9 +182,13 @@ class WebSocketTransport implements Transport {
 
   send(pieces: ChainBytes): void {
     if (this.#closing || this.#finished) return;
-    if (this.#fragments && !(pieces instanceof Uint8Array) && pieces.length > 1 && this.#socket.readyState === OPEN && chainLength(pieces) >= FRAGMENTED_CHAIN_BYTES) {
-      this.#sendFragments(pieces);
-      return;
+    if (this.#sendPieces !== undefined && !(pieces instanceof Uint8Array) && this.#socket.readyState === OPEN) {
+      try {
+        if (this.#sendPieces(this.#socket, pieces)) return;
+      } catch (error) {
+        this.#lastError ??= error;
+        return;
+      }
     }
     // One message per chain: pieces are joined (a copy, as a DOM message needs one buffer).
     const chain = joinChain(pieces);
@@ -254,23 +251,6 @@ class WebSocketTransport implements Transport {
       this.#socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
     } catch (error) {
       // A send racing the socket's own closure: the close event reports it.
-      this.#lastError ??= error;
-    }
-  }
-
-  /**
-   * One message in fragments, a piece each. Joining a 1 MiB blob's pieces
-   * allocated and copied 1 MiB per send, and the garbage made the server
-   * take 4.1 ms (p50) from the handler's return to the socket's send (ws
-   * blob at 0.13x raw-ws); raw-ws sends its blobs this way.
-   */
-  #sendFragments(pieces: readonly Uint8Array[]): void {
-    try {
-      this.#beforeSend?.();
-      const socket = this.#socket as unknown as FragmentingSocket;
-      const last = pieces.length - 1;
-      for (let k = 0; k <= last; k++) socket.send(pieces[k]!, { binary: true, fin: k === last });
-    } catch (error) {
       this.#lastError ??= error;
     }
   }
