@@ -64,6 +64,8 @@ const FLOAT_LITERAL = /-?[0-9][0-9_]*(?:\.[0-9][0-9_]*(?:[eE][+-]?[0-9][0-9_]*)?
 const INTEGER_LITERAL = /-?(?:0[xX][0-9a-fA-F_]*|[0-9][0-9_]*)/y;
 const BLOCK_COMMENT_END = '*/';
 
+const isComma = (kind: number): boolean => kind === COMMA;
+
 const STATEMENT_KEYWORDS = new Set(['package', 'import', 'const', 'enum', 'struct', 'error', 'union', 'service']);
 
 /** Thrown (one shared instance) to leave the fast path; never escapes this module. */
@@ -346,17 +348,27 @@ class ValidParser {
   /** `{ item [,|;] item ... }`: items start with `@` or a name; a line break separates too. */
   private block<T extends { range: TextRange }>(item: () => T): T[] {
     this.expect(LBRACE);
+    const items = this.separatedItems(() => this.kind() === AT || this.kind() === NAME, item, (kind) => kind === COMMA || kind === SEMICOLON, false);
+    this.expect(RBRACE);
+    return items;
+  }
+
+  /**
+   * Items while `more()` holds, each optionally followed by a separator. A
+   * missing separator between two items gives up (a line break is enough
+   * unless `commaOnly`).
+   */
+  private separatedItems<T extends { range: TextRange }>(more: () => boolean, item: () => T, isSeparator: (kind: number) => boolean, commaOnly: boolean): T[] {
     const items: T[] = [];
     let hadSeparator = false;
-    while (this.kind() === AT || this.kind() === NAME) {
+    while (more()) {
       const next = item();
       const previous = items[items.length - 1];
-      if (previous !== undefined) this.separated(previous.range.end, hadSeparator, next.range.start, false);
+      if (previous !== undefined) this.separated(previous.range.end, hadSeparator, next.range.start, commaOnly);
       items.push(next);
-      hadSeparator = this.kind() === COMMA || this.kind() === SEMICOLON;
+      hadSeparator = isSeparator(this.kind());
       if (hadSeparator) this.at++;
     }
-    this.expect(RBRACE);
     return items;
   }
 
@@ -453,16 +465,7 @@ class ValidParser {
 
   private paramList(): FieldNode[] {
     this.expect(LPAREN);
-    const params: FieldNode[] = [];
-    let hadSeparator = false;
-    while (this.kind() === AT || this.kind() === NAME) {
-      const next = this.field();
-      const previous = params[params.length - 1];
-      if (previous !== undefined) this.separated(previous.range.end, hadSeparator, next.range.start, false);
-      params.push(next);
-      hadSeparator = this.kind() === COMMA;
-      if (hadSeparator) this.at++;
-    }
+    const params = this.separatedItems(() => this.kind() === AT || this.kind() === NAME, () => this.field(), isComma, false);
     this.expect(RPAREN);
     return params;
   }
@@ -482,32 +485,14 @@ class ValidParser {
     }
     if (this.kind() !== LANGLE) return { kind: 'named', name, args: undefined, range: name.range };
     this.at++;
-    const args: TypeNode[] = [];
-    let hadSeparator = false;
-    while (this.kind() === NAME) {
-      const next = this.type();
-      const previous = args[args.length - 1];
-      if (previous !== undefined) this.separated(previous.range.end, hadSeparator, next.range.start, true);
-      args.push(next);
-      hadSeparator = this.kind() === COMMA;
-      if (hadSeparator) this.at++;
-    }
+    const args = this.separatedItems(() => this.kind() === NAME, () => this.type(), isComma, true);
     this.expect(RANGLE);
     return { kind: 'named', name, args, range: { start, end: this.lastEnd() } };
   }
 
   /** Comma-separated values up to `close` (attribute arguments, list items). */
   private values(close: number): ValueNode[] {
-    const items: ValueNode[] = [];
-    let hadSeparator = false;
-    while (this.kind() !== close) {
-      const next = this.value();
-      const previous = items[items.length - 1];
-      if (previous !== undefined) this.separated(previous.range.end, hadSeparator, next.range.start, true);
-      items.push(next);
-      hadSeparator = this.kind() === COMMA;
-      if (hadSeparator) this.at++;
-    }
+    const items = this.separatedItems(() => this.kind() !== close, () => this.value(), isComma, true);
     this.at++;
     return items;
   }
@@ -541,16 +526,7 @@ class ValidParser {
       }
       case LBRACE: {
         this.at++;
-        const entries: ObjectEntryNode[] = [];
-        let hadSeparator = false;
-        while (this.kind() !== RBRACE) {
-          const next = this.objectEntry();
-          const previous = entries[entries.length - 1];
-          if (previous !== undefined) this.separated(previous.range.end, hadSeparator, next.range.start, true);
-          entries.push(next);
-          hadSeparator = this.kind() === COMMA;
-          if (hadSeparator) this.at++;
-        }
+        const entries = this.separatedItems(() => this.kind() !== RBRACE, () => this.objectEntry(), isComma, true);
         this.at++;
         return { kind: 'object', entries, range: { start, end: this.lastEnd() } };
       }
