@@ -1,7 +1,7 @@
 /**
- * The fast path of the syntax stage: a hand-written lexer and
- * recursive-descent parser that turn a well-formed file straight into its
- * AST, with no tokens objects, no CST and no parser self-analysis. It
+ * The fast path of the syntax stage: a hand-written recursive-descent
+ * parser over lex-valid.ts's tokens that turns a well-formed file straight
+ * into its AST, with no token objects, no CST and no parser self-analysis. It
  * accepts exactly what the chevrotain grammar (parser.ts + build-ast.ts)
  * accepts without a diagnostic, and gives up (`undefined`) at the first
  * thing that would need one; parse.ts then runs the recovering parser,
@@ -27,152 +27,38 @@ import type {
   TypeNode,
   ValueNode,
 } from './ast.ts';
-import { decodeString, docLineText, floatValue, integerValue } from './literals.ts';
-
-/** Token kinds: a name (keywords included; the parser compares their text), literals, then one kind per punctuation character (its char code). */
-const NAME = 1;
-const STRING = 2;
-const FLOAT = 3;
-const INTEGER = 4;
-const END = 5;
-
-const c = (ch: string): number => ch.charCodeAt(0);
-const LBRACE = c('{');
-const RBRACE = c('}');
-const LPAREN = c('(');
-const RPAREN = c(')');
-const LBRACKET = c('[');
-const RBRACKET = c(']');
-const LANGLE = c('<');
-const RANGLE = c('>');
-const COLON = c(':');
-const SEMICOLON = c(';');
-const COMMA = c(',');
-const DOT = c('.');
-const EQUALS = c('=');
-const QUESTION = c('?');
-const PIPE = c('|');
-const AT = c('@');
-const PUNCTUATION = new Set([LBRACE, RBRACE, LPAREN, RPAREN, LBRACKET, RBRACKET, LANGLE, RANGLE, COLON, SEMICOLON, COMMA, DOT, EQUALS, QUESTION, PIPE, AT]);
-const OPENING = new Set([LBRACE, LPAREN, LBRACKET, LANGLE]);
-const CLOSING = new Set([RBRACE, RPAREN, RBRACKET, RANGLE]);
-
-/** The lexer's patterns, as tokens.ts has them (sticky: matched at one offset). */
-const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/y;
-const STRING_LITERAL = /"(?:[^"\\\r\n]|\\[^\r\n])*"/y;
-const FLOAT_LITERAL = /-?[0-9][0-9_]*(?:\.[0-9][0-9_]*(?:[eE][+-]?[0-9][0-9_]*)?|[eE][+-]?[0-9][0-9_]*)/y;
-const INTEGER_LITERAL = /-?(?:0[xX][0-9a-fA-F_]*|[0-9][0-9_]*)/y;
-const BLOCK_COMMENT_END = '*/';
+import { decodeString, floatValue, integerValue } from './literals.ts';
+import {
+  AT,
+  COLON,
+  COMMA,
+  DOT,
+  END,
+  EQUALS,
+  FLOAT,
+  GIVE_UP,
+  INTEGER,
+  LANGLE,
+  LBRACE,
+  LBRACKET,
+  LPAREN,
+  NAME,
+  PIPE,
+  QUESTION,
+  RANGLE,
+  RBRACE,
+  RBRACKET,
+  RPAREN,
+  SEMICOLON,
+  STRING,
+  lexValid,
+  type Tokens,
+} from './lex-valid.ts';
 
 const isComma = (kind: number): boolean => kind === COMMA;
 
 const STATEMENT_KEYWORDS = new Set(['package', 'import', 'const', 'enum', 'struct', 'error', 'union', 'service']);
 
-/** Thrown (one shared instance) to leave the fast path; never escapes this module. */
-const GIVE_UP: unique symbol = Symbol('give up');
-
-/** The tokens of a file, as parallel arrays (kinds, offsets), plus the doc comment lines keyed by the offset of the token they precede. */
-interface Tokens {
-  readonly kinds: number[];
-  readonly starts: number[];
-  readonly ends: number[];
-  readonly docs: Map<number, string[]>;
-}
-
-function isWhitespace(code: number): boolean {
-  // [ \t\r\n\f\v\u00a0\ufeff], the WhiteSpace token of tokens.ts.
-  return code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0xfeff;
-}
-
-function matchAt(pattern: RegExp, text: string, at: number): number {
-  pattern.lastIndex = at;
-  return pattern.test(text) ? pattern.lastIndex : -1;
-}
-
-/** Lexes the whole text; throws GIVE_UP on anything the lexer would report (or on nesting deeper than `maxNesting`). */
-function lexValid(text: string, maxNesting: number): Tokens {
-  const kinds: number[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const docs = new Map<number, string[]>();
-  let pendingDocs: string[] | undefined;
-  let depth = 0;
-  const push = (kind: number, start: number, end: number): void => {
-    if (pendingDocs !== undefined) {
-      docs.set(start, pendingDocs);
-      pendingDocs = undefined;
-    }
-    kinds.push(kind);
-    starts.push(start);
-    ends.push(end);
-  };
-  let i = 0;
-  const length = text.length;
-  while (i < length) {
-    const code = text.charCodeAt(i);
-    if (isWhitespace(code)) {
-      i++;
-      continue;
-    }
-    if (code === 47 /* / */) {
-      const next = text.charCodeAt(i + 1);
-      if (next === 47) {
-        let end = text.indexOf('\n', i);
-        const cr = text.indexOf('\r', i);
-        if (end < 0 || (cr >= 0 && cr < end)) end = cr;
-        if (end < 0) end = length;
-        if (text.charCodeAt(i + 2) === 47) (pendingDocs ??= []).push(docLineText(text.slice(i, end)));
-        i = end;
-        continue;
-      }
-      if (next === 42 /* * */) {
-        const end = text.indexOf(BLOCK_COMMENT_END, i + 2);
-        if (end < 0) throw GIVE_UP;
-        i = end + 2;
-        continue;
-      }
-      throw GIVE_UP;
-    }
-    if (code === 34 /* " */) {
-      const end = matchAt(STRING_LITERAL, text, i);
-      if (end < 0) throw GIVE_UP;
-      push(STRING, i, end);
-      i = end;
-      continue;
-    }
-    if ((code >= 48 && code <= 57) || code === 45 /* - */) {
-      let end = matchAt(FLOAT_LITERAL, text, i);
-      let kind = FLOAT;
-      if (end < 0) {
-        end = matchAt(INTEGER_LITERAL, text, i);
-        kind = INTEGER;
-      }
-      if (end < 0) throw GIVE_UP;
-      push(kind, i, end);
-      i = end;
-      continue;
-    }
-    if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95) {
-      const end = matchAt(IDENTIFIER, text, i);
-      push(NAME, i, end);
-      i = end;
-      continue;
-    }
-    if (PUNCTUATION.has(code)) {
-      if (OPENING.has(code) && ++depth > maxNesting) throw GIVE_UP;
-      if (CLOSING.has(code)) depth = Math.max(0, depth - 1);
-      push(code, i, i + 1);
-      i++;
-      continue;
-    }
-    throw GIVE_UP;
-  }
-  // A doc comment after the last token documents nothing (as in build-ast).
-  kinds.push(END);
-  starts.push(length);
-  ends.push(length);
-  return { kinds, starts, ends, docs };
-}
 
 /**
  * Parses a well-formed file into its AST; `undefined` when the file has
