@@ -1,9 +1,15 @@
 /**
  * The compiler row: wall time of `sparrowc check`, `sparrowc gen` (the `ts`
- * target) and `sparrowc gen --target js` (JavaScript + .d.ts through
- * ts-morph) on a generated schema of 2,000 methods, each in a fresh
- * `node bin/sparrowc.js` process, exactly as a user runs it (so start-up is
- * included).
+ * target), `sparrowc gen --target js` (JavaScript + .d.ts through ts-morph)
+ * and `sparrowc fmt` on a generated schema of 2,000 methods, each in a fresh
+ * process, start-up included.
+ *
+ * It times what users run: the `sparrowc` package's own bin
+ * (compiler/bin/sparrowc.js) on its build (compiler/dist), which
+ * {@link buildCompilerPackage} makes first, so the figures are never those of
+ * a stale build. The repository's bin/sparrowc.js runs the TypeScript
+ * sources through type-strip hooks instead, which costs more start-up (see
+ * bench/README.md, "The compiler row").
  *
  * A command sparrowc does not have yet is reported as missing, not failed.
  *
@@ -22,7 +28,28 @@ import { generateSchema } from '../scripts/gen-schema.ts';
 export const COMPILER_METHODS = 2000;
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-const sparrowc = path.join(projectRoot, 'bin', 'sparrowc.js');
+const sparrowc = path.join(projectRoot, 'compiler', 'bin', 'sparrowc.js');
+
+/**
+ * Builds the sparrowc package (and the runtime it references) as
+ * `npm run build -w compiler` does; resolves to `undefined`, or to why it failed.
+ */
+export function buildCompilerPackage(timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn('npm', ['run', '--silent', 'build', '-w', 'compiler'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      output += String(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 ? undefined : `npm run build -w compiler: exit ${code}: ${output.trim().split('\n').slice(0, 3).join(' / ')}`.slice(0, 300));
+    });
+  });
+}
 
 /** One timed sparrowc command. */
 export type CommandOutcome =
@@ -86,8 +113,12 @@ async function timed(args: readonly string[], timeoutMs: number): Promise<Comman
   return { status: 'error', error: `exit ${result.code}: ${why}`.slice(0, 300) };
 }
 
-/** Runs one round of the compiler row: writes the schema, times check and gen, cleans up. */
-export async function runCompilerRound(timeoutMs: number): Promise<CompilerRound> {
+/** Runs one round of the compiler row: writes the schema, times check and gen, cleans up. `buildError`: the package could not be built, every command fails with it. */
+export async function runCompilerRound(timeoutMs: number, buildError?: string): Promise<CompilerRound> {
+  if (buildError !== undefined) {
+    const failed: CommandOutcome = { status: 'error', error: buildError };
+    return { check: failed, gen: failed, genJs: failed, fmt: failed, recheck: failed };
+  }
   const dir = mkdtempSync(path.join(tmpdir(), 'sparrow-bench-compiler-'));
   try {
     const schema = path.join(dir, 'big.sparrow');

@@ -8,7 +8,6 @@
 import path from 'node:path';
 import type { TargetName, TargetOptions } from '../config/config.ts';
 import { DESCRIPTOR_SCHEMA_ID, emitDescriptor } from '../emit/descriptor.ts';
-import { emitPython } from '../emit/python/index.ts';
 import { emitTypeScript, type EmittedFile } from '../emit/typescript.ts';
 import type { SchemaModel } from '../model/model.ts';
 
@@ -57,7 +56,8 @@ export const genTargets: Readonly<Record<TargetName, GenTarget>> = {
   },
   python: {
     // One package per schema package, plus `sparrowrpc_typed/` (compiler/emit/python).
-    emit: (model, { version }) => emitPython(model, { version }),
+    // Loaded here only: its 15 modules (the support files are large strings) are of no use to the other targets.
+    emit: async (model, { version }) => (await import('../emit/python/index.ts')).emitPython(model, { version }),
     isGenerated: (file, text) => file.endsWith('.py') && startsWithHeader('#')(text),
   },
 };

@@ -7,6 +7,7 @@
 import type { CstNode, IToken } from './chevrotain.ts';
 import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { SourceFile, TextRange } from '../source/source-file.ts';
+import { decodeString, docLineText, floatValue, integerValue } from './literals.ts';
 import type {
   AttributeNode,
   EnumMemberNode,
@@ -103,8 +104,6 @@ export function buildAst(source: SourceFile, csts: readonly CstNode[], parserTok
   return { ast: { statements }, diagnostics: builder.diagnostics };
 }
 
-const jsonEscapes: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-
 class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
   /** Doc comment text keyed by the offset of the token it documents. */
@@ -120,7 +119,7 @@ class AstBuilder {
       const target = parserTokens[next];
       if (target === undefined) break;
       const lines = this.docsByOffset.get(target.startOffset) ?? [];
-      lines.push(doc.image.replace(/^\/\/\/+ ?/, '').trimEnd());
+      lines.push(docLineText(doc.image));
       this.docsByOffset.set(target.startOffset, lines);
     }
   }
@@ -279,11 +278,12 @@ class AstBuilder {
     const floatToken = token(cst, 'float');
     if (floatToken !== undefined) {
       const text = floatToken.image;
-      if (!validUnderscores(text)) {
+      const value = floatValue(text);
+      if (value === undefined) {
         this.diagnostics.push(createDiagnostic('invalid-number', { source: this.source, range }, { text }));
         return undefined;
       }
-      return { kind: 'float', value: Number(text.replaceAll('_', '')), text, range };
+      return { kind: 'float', value, text, range };
     }
     if (token(cst, 'list') !== undefined) {
       const items = nodes(cst, 'items').map((i) => this.value(i)).filter((i) => i !== undefined);
@@ -360,50 +360,15 @@ class AstBuilder {
 
   /** Decodes a string literal's JSON escapes; reports invalid ones (and keeps them verbatim). */
   private stringValue(t: IToken): string {
-    const image = t.image;
-    const body = image.length >= 2 && image.endsWith('"') && !image.endsWith('\\"') ? image.slice(1, -1) : image.slice(1);
-    let out = '';
-    for (let i = 0; i < body.length; i++) {
-      const ch = body[i] ?? '';
-      if (ch !== '\\') {
-        out += ch;
-        continue;
-      }
-      const next = body[i + 1] ?? '';
-      const simple = jsonEscapes[next];
-      if (simple !== undefined) {
-        out += simple;
-        i++;
-      } else if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(body.slice(i + 2, i + 6))) {
-        out += String.fromCharCode(Number.parseInt(body.slice(i + 2, i + 6), 16));
-        i += 5;
-      } else {
-        const start = t.startOffset + 1 + i;
-        const length = next === 'u' ? 2 + (body.slice(i + 2, i + 6).match(/^[0-9a-fA-F]*/)?.[0].length ?? 0) : 2;
-        this.diagnostics.push(createDiagnostic('invalid-escape', { source: this.source, range: { start, end: start + Math.min(length, body.length - i) } }, { escape: body.slice(i, i + length) }));
-        out += body.slice(i, i + length);
-        i += length - 1;
-      }
-    }
-    return out;
+    return decodeString(t.image, (offset, length, escape) => {
+      const start = t.startOffset + offset;
+      this.diagnostics.push(createDiagnostic('invalid-escape', { source: this.source, range: { start, end: start + length } }, { escape }));
+    });
   }
 
   private integerValue(t: IToken): bigint | undefined {
-    const text = t.image;
-    const negative = text.startsWith('-');
-    const unsigned = negative ? text.slice(1) : text;
-    const hex = /^0[xX]/.test(unsigned);
-    const digits = hex ? unsigned.slice(2) : unsigned;
-    if (digits === '' || !validUnderscores(digits)) {
-      this.diagnostics.push(createDiagnostic('invalid-number', { source: this.source, range: tokenRange(t) }, { text }));
-      return undefined;
-    }
-    const magnitude = BigInt((hex ? '0x' : '') + digits.replaceAll('_', ''));
-    return negative ? -magnitude : magnitude;
+    const value = integerValue(t.image);
+    if (value === undefined) this.diagnostics.push(createDiagnostic('invalid-number', { source: this.source, range: tokenRange(t) }, { text: t.image }));
+    return value;
   }
-}
-
-/** `_` only between digits: not leading, trailing, doubled, or next to `.`/`e`. */
-function validUnderscores(text: string): boolean {
-  return !/(^-?_|_$|__|_[.eExX]|[.eExX+-]_)/.test(text);
 }

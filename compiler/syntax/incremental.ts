@@ -14,7 +14,7 @@ import type { IToken } from './chevrotain.ts';
 import type { SchemaFileNode, StatementNode } from './ast.ts';
 import { buildAst } from './build-ast.ts';
 import { lex } from './lexer.ts';
-import { parseSchema, type ParseResult } from './parse.ts';
+import { parseSchema, withLazyTokens, type ParseResult } from './parse.ts';
 import { parseTokens } from './parser.ts';
 import { createSourceFile, type SourceFile } from '../source/source-file.ts';
 
@@ -76,7 +76,7 @@ function reparseStatement(previousText: string, previous: ParseResult, source: S
     for (const statement of after) shiftInPlace(statement, delta, moved);
   }
   const ast: SchemaFileNode = { statements: [...statements.slice(0, index), ...built.ast.statements, ...after] };
-  return lazyTokens(ast, source);
+  return withLazyTokens(ast, source);
 }
 
 /** A token lexed from a slice, moved to its place in the whole text (fresh objects: safe to change). */
@@ -108,19 +108,4 @@ function shiftInPlace(node: unknown, delta: number, moved: Set<object>): void {
     return;
   }
   for (const key in record) shiftInPlace(record[key], delta, moved);
-}
-
-/** A result whose tokens and comments (wanted by the formatter and semantic tokens only) are lexed on first use. */
-function lazyTokens(ast: SchemaFileNode, source: SourceFile): ParseResult {
-  let lexed: ReturnType<typeof lex> | undefined;
-  return {
-    ast,
-    diagnostics: [],
-    get tokens() {
-      return (lexed ??= lex(source)).tokens;
-    },
-    get comments() {
-      return (lexed ??= lex(source)).comments;
-    },
-  };
 }

@@ -9,6 +9,7 @@ import { buildAst } from './build-ast.ts';
 import type { IToken } from './chevrotain.ts';
 import { lex } from './lexer.ts';
 import { parseTokens } from './parser.ts';
+import { parseValidSchema } from './parse-valid.ts';
 
 /** The deepest bracket nesting accepted; far beyond any real schema, far below the stack limit. */
 export const MAX_NESTING = 64;
@@ -40,6 +41,28 @@ export interface ParseResult {
 
 /** Parses one source file into its AST plus diagnostics. */
 export function parseSchema(source: SourceFile): ParseResult {
+  // A well-formed file (the usual case) takes the fast path; any problem, the recovering parser, which reports it.
+  const valid = parseValidSchema(source, MAX_NESTING);
+  return valid === undefined ? parseWithRecovery(source) : withLazyTokens(valid, source);
+}
+
+/** A fast-path result: tokens and comments (wanted by the formatter and editors only) are lexed on first use. */
+export function withLazyTokens(ast: SchemaFileNode, source: SourceFile): ParseResult {
+  let lexed: ReturnType<typeof lex> | undefined;
+  return {
+    ast,
+    diagnostics: [],
+    get tokens() {
+      return (lexed ??= lex(source)).tokens;
+    },
+    get comments() {
+      return (lexed ??= lex(source)).comments;
+    },
+  };
+}
+
+/** The chevrotain pipeline: lexer, recovering CST parser, CST → AST; every syntax diagnostic comes from here. */
+export function parseWithRecovery(source: SourceFile): ParseResult {
   const lexed = lex(source);
   const diagnostics: Diagnostic[] = [...lexed.diagnostics];
   // The parser and checker recurse on nesting: cut the input before it can exhaust the stack.
