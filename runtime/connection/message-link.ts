@@ -169,11 +169,11 @@ class WireMessageLink implements MessageLink, TransportHandlers {
   }
 
   /** TransportHandlers.onData. */
-  onData(bytes: Uint8Array, owned?: boolean): void {
+  onData(bytes: Uint8Array): void {
     if (this.dead) return;
     this.inputCount++;
     try {
-      this.decoder.push(bytes, owned === true);
+      this.decoder.push(bytes);
     } catch (error) {
       if (!this.dead) this.giveUp(closeForError(SparrowError.from(error, ErrorCode.ProtocolError)));
       return;
@@ -229,8 +229,8 @@ class WireMessageLink implements MessageLink, TransportHandlers {
     if (this.dead) return;
     this.chainCount++;
     if (this.paused) {
-      // Backpressure: requests already read wait until the output drains (their parts copied: the chunk may be reused).
-      this.backlog.push({ prefix: chain.prefix, parts: chain.parts.map((part) => part.slice()), owned: (1 << Math.min(chain.parts.length, 30)) - 1 });
+      // Backpressure: requests already read wait until the output drains (their parts copied: they are lent).
+      this.backlog.push({ prefix: chain.prefix, parts: chain.parts.map((part) => part.slice()) });
       return;
     }
     this.deliver(chain);

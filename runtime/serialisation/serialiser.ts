@@ -4,9 +4,9 @@
  * Decoded values use plain JS shapes whatever the codec: maps with string
  * keys are plain objects, maps with any other key (msgpack, CBOR) are a
  * `Map` with the keys' own types, arrays are arrays, binary is a plain
- * `Uint8Array` (never a Node Buffer, never a view of transport memory that
- * gets reused; a view of an `owned` input is fine), and
- * integers beyond ±(2^53 − 1) are `bigint` (lossless int64).
+ * `Uint8Array` of its own (never a Node Buffer, never a view of the input:
+ * docs/runtime.md, "Buffer ownership"), and integers beyond ±(2^53 − 1)
+ * are `bigint` (lossless int64).
  */
 import { isSerialiserCode, type SerialiserCode } from '../wire.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
@@ -28,16 +28,15 @@ export interface Serialiser {
    */
   encode(value: unknown): Uint8Array;
   /**
-   * Decodes exactly one value filling `bytes`.
+   * Decodes exactly one value filling `bytes`. `bytes` is only lent: the
+   * value never shares memory with it (binary values are copies), so the
+   * caller may reuse `bytes` once this returns.
    *
    * @param maxDepth nesting limit for maps and arrays (default DEFAULT_MAX_DEPTH).
-   * @param owned true when `bytes` belongs to the caller for good (never
-   *   reused, e.g. a part the chain decoder assembled): binary values may
-   *   then be views of it rather than copies. Default false: copies.
    * @throws SparrowError `serialisation-error` for malformed input or
    *   trailing bytes; `limit-exceeded` when nesting is deeper than `maxDepth`.
    */
-  decode(bytes: Uint8Array, maxDepth?: number, owned?: boolean): unknown;
+  decode(bytes: Uint8Array, maxDepth?: number): unknown;
   // Hooks. One rule for all three: each is optional, belongs to the
   // serialiser that offers it, writes exactly the bytes `encode` would
   // write for the same value (the codec's tests compare them), and declines

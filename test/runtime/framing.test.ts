@@ -228,18 +228,49 @@ describe('chain decoder', () => {
   });
 });
 
-describe('ChainDecoder owned parts', () => {
-  it('marks parts it allocated (assembled or detached) as owned, and views of the chunk as not', () => {
+describe('ChainDecoder buffer ownership', () => {
+  it('keeps nothing of a lent chunk: views during the sink, copies of what an unfinished chain holds', () => {
     const bytes = encodeChainDirect('m', [new Uint8Array([1, 2, 3]), new Uint8Array(100).fill(9)]);
-    const chains: Chain[] = [];
-    const decoder = new ChainDecoder((chain) => chains.push(chain));
+    const seen: { parts: string[]; views: boolean[] }[] = [];
+    let chunks: Uint8Array[] = [];
+    const decoder = new ChainDecoder((chain) => seen.push({ parts: chain.parts.map(toHex), views: chain.parts.map((part) => chunks.some((chunk) => chunk.buffer === part.buffer)) }));
+    chunks = [bytes];
     decoder.push(bytes);
-    assert.equal(chains[0]!.owned, 0);
-    // Split inside the second part: the first is detached (copied), the second assembled.
-    decoder.push(bytes.slice(0, 20));
-    decoder.push(bytes.slice(20));
-    assert.equal(chains[1]!.owned, 0b11);
-    assert.deepEqual(chains[1]!.parts.map(toHex), chains[0]!.parts.map(toHex));
+    assert.deepEqual(seen[0]!.views, [true, true], 'parts inside the chunk are views of it');
+    // Split inside the second part: the first is copied when its chunk ends, the second assembled.
+    const first = bytes.slice(0, 20);
+    const second = bytes.slice(20);
+    chunks = [first, second];
+    decoder.push(first);
+    first.fill(0);
+    decoder.push(second);
+    assert.deepEqual(seen[1]!.views, [false, false], 'nothing of the cut chunks is handed out');
+    assert.deepEqual(seen[1]!.parts, seen[0]!.parts);
+  });
+
+  it('assembles large parts in pooled receive buffers: taken back once the sink returns, never shared by two chains at once', () => {
+    const big = (fill: number): Uint8Array => encodeChainDirect('m', [new Uint8Array([1]), new Uint8Array(100_000).fill(fill)]);
+    const buffers: ArrayBufferLike[] = [];
+    const contents: number[] = [];
+    const sink = (chain: Chain): void => {
+      buffers.push(chain.parts[1]!.buffer);
+      contents.push(chain.parts[1]!.every((byte) => byte === chain.parts[1]![0]) ? chain.parts[1]![0]! : -1);
+    };
+    const a = new ChainDecoder(sink);
+    const b = new ChainDecoder(sink);
+    // Two parsers assembling at the same time: two buffers.
+    const [chainA, chainB] = [big(1), big(2)];
+    a.push(chainA.subarray(0, 1000));
+    b.push(chainB.subarray(0, 1000));
+    a.push(chainA.subarray(1000));
+    b.push(chainB.subarray(1000));
+    assert.notEqual(buffers[0], buffers[1], 'parts assembled at once never share memory');
+    // One after the other: the second reuses the first's buffer, which the sink gave back.
+    const chainC = big(3);
+    a.push(chainC.subarray(0, 1000));
+    a.push(chainC.subarray(1000));
+    assert.ok(buffers[2] === buffers[0] || buffers[2] === buffers[1], 'a receive buffer is reused');
+    assert.deepEqual(contents, [1, 2, 3], 'every part intact');
   });
 });
 
@@ -258,9 +289,9 @@ describe('ChainDecoder large parts', () => {
     for (let k = 1; k < 40; k++) cuts.add(k).add(bytes.length - k);
     for (let k = 40; k < bytes.length - 40; k += 997) cuts.add(k);
     for (const cut of cuts) {
-      const chains: { part: Uint8Array; arrayLength: number; owned: number }[] = [];
-      // Views are valid only during the call (the lifetime rule): look at the part there.
-      const decoder = new ChainDecoder((chain) => chains.push({ part: chain.parts[1]!.slice(), arrayLength: chain.parts[1]!.buffer.byteLength, owned: chain.owned ?? 0 }));
+      const chains: { part: Uint8Array; length: number; inScratch: boolean }[] = [];
+      // Parts are valid only during the call (the lifetime rule): look at the part there.
+      const decoder = new ChainDecoder((chain) => chains.push({ part: chain.parts[1]!.slice(), length: chain.parts[1]!.length, inScratch: chain.parts[1]!.buffer === scratch.buffer }));
       // A reused scratch, as a transport's read buffer: whatever outlives push must have been copied.
       const scratch = new Uint8Array(bytes.length);
       for (const [from, to] of [[0, cut], [cut, bytes.length]] as const) {
@@ -269,14 +300,14 @@ describe('ChainDecoder large parts', () => {
         scratch.fill(0);
       }
       assert.equal(chains.length, 1, `cut at ${cut}`);
-      const { part, arrayLength, owned } = chains[0]!;
+      const { part, length, inScratch } = chains[0]!;
       assert.ok(Buffer.from(part).equals(Buffer.from(body)), `cut at ${cut}`);
+      assert.equal(length, body.length, `cut at ${cut}`);
       if (cut >= bytes.length - body.length - 1) {
-        // Assembled across chunks (or copied off the first one): its own array, sized from the part header, never grown.
-        assert.equal(arrayLength, body.length, `cut at ${cut}`);
-        assert.equal(owned & 0b10, 0b10);
+        // Assembled across chunks: a receive buffer of the parser's, not the (reused) chunk.
+        assert.equal(inScratch, false, `cut at ${cut}`);
       } else {
-        assert.equal(owned & 0b10, 0, 'a part inside one chunk is a view of it');
+        assert.equal(inScratch, true, 'a part inside one chunk is a view of it');
       }
     }
   });
@@ -309,23 +340,20 @@ describe('ChainDecoder large parts', () => {
     assert.equal(decoder.spareCapacity(1), undefined);
   });
 
-  it('keeps a large part of an owned chunk as a view of it, and copies small parts and unowned chunks', () => {
+  it('hands a large part lying inside one chunk out as a view of it, with no copy', () => {
     const { bytes, body } = largeChain(70_000);
-    for (const owned of [false, true]) {
-      const seen: { sameMemory: boolean; owned: number; part: Uint8Array }[] = [];
-      const decoder = new ChainDecoder((chain) => seen.push({ sameMemory: chain.parts[1]!.buffer === bytes.buffer, owned: chain.owned ?? 0, part: chain.parts[1]!.slice() }));
-      decoder.push(bytes, owned);
-      // Split before the large part: the envelope lies inside the first chunk, the large part inside the second.
-      const cut = bytes.length - body.length - 5;
-      const second = bytes.slice(cut);
-      decoder.push(bytes.slice(0, cut), owned);
-      decoder.push(second, owned);
-      assert.equal(seen.length, 2);
-      assert.equal(seen[0]!.sameMemory, true, 'a view either way');
-      assert.equal(seen[0]!.owned, owned ? 0b10 : 0, 'only the large part, and only of an owned chunk, is owned');
-      assert.equal(seen[1]!.owned & 0b10, owned ? 0b10 : 0);
-      for (const { part } of seen) assert.ok(Buffer.from(part).equals(Buffer.from(body)));
-    }
+    const seen: { memory: ArrayBufferLike; part: Uint8Array }[] = [];
+    const decoder = new ChainDecoder((chain) => seen.push({ memory: chain.parts[1]!.buffer, part: chain.parts[1]!.slice() }));
+    decoder.push(bytes);
+    // Split before the large part: the envelope lies inside the first chunk, the large part inside the second.
+    const cut = bytes.length - body.length - 5;
+    const second = bytes.slice(cut);
+    decoder.push(bytes.slice(0, cut));
+    decoder.push(second);
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0]!.memory, bytes.buffer, 'a view of the whole chunk');
+    assert.equal(seen[1]!.memory, second.buffer, 'a view of the chunk it lies in');
+    for (const { part } of seen) assert.ok(Buffer.from(part).equals(Buffer.from(body)));
   });
 
   it('checks the part and chain limits before offering or allocating anything', () => {
