@@ -16,8 +16,7 @@ import { isSerialiserCode, type ChainBytes } from '../wire.ts';
 import { DEFAULT_MAX_DEPTH, missingSerialiser, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
 import { DEFAULT_MAX_ELEMENTS, checkElementBudget } from '../serialisation/budget.ts';
-import { decodeBasic } from './basic.ts';
-import { V050, encodeMessagePieces, protocolError } from './codec.ts';
+import { V050, basicProtocol, encodeMessagePieces, protocolError } from './codec.ts';
 import { idOf } from './ids.ts';
 import type { CallbackDeclarations, ChainLayout, IncomingMessage, MessageId, Params, RequestType, SerialiserCode, WireFormat } from './message.ts';
 
@@ -120,7 +119,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
 
   if (protocol === 'b') {
     if (parts.length > envelopeIndex + 1) options.onWarning?.(protocolError('payload parts on a "b" message (ignored)'));
-    const message = decodeBasic(envelope);
+    const message = basicProtocol().decode(envelope);
     return { ...message, format: { layout, serialiser: envelopeCode, protocol: 'b' } };
   }
   return decodeV050(serialisers, envelope, parts, envelopeIndex + 1, layout, envelopeCode, maxDepth, options, maxElements);

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
 import { ChainDecoder, DEFAULT_CHAIN_LIMITS, type Chain, type ChainLimits } from '../../runtime/framing/chain-decoder.ts';
-import { encodeChain as encodeChainDirect, encodeChainPieces, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
+import { encodeChain as encodeChainDirect, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
+import { encodeChainPieces } from '../../runtime/framing/chain-writers.ts';
 import { chainLength, joinChain } from '../../runtime/wire.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
