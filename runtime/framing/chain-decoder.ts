@@ -18,14 +18,16 @@
  * reading the connection in the same case).
  *
  * Buffer ownership (docs/runtime.md, "Buffer ownership"): a chunk is lent to
- * `push` for the call only, and every part handed to the sink is valid only
- * until the sink returns. Parts inside the chunk are views of it; what an
- * unfinished chain keeps past `push` is copied; a part that spans chunks is
- * assembled in a receive buffer from a small shared pool, which takes it
- * back once the sink has returned. Nothing here is ever handed to user
- * code: the serialisers copy what they decode.
+ * `push` for the call only. A part under 64 KiB is lent to the sink for its
+ * call only (a view of the chunk, or a copy of what an unfinished chain kept
+ * past `push`); a part of 64 KiB or more is always memory of its own, never
+ * reused: assembled in fresh memory (read straight into, where the
+ * transport can), or copied off the chunk it lies in. So the serialisers may
+ * hand out views of a large part (a blob reaches the caller with no copy
+ * after the socket's) and copy what they decode from a small one.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { LARGE_PART_BYTES } from '../wire.ts';
 import { platform } from '../platform/platform.ts';
 
 /** Receiver limits (PROTOCOL.md §1, reference transport defaults). */
@@ -51,7 +53,7 @@ export const DEFAULT_CHAIN_LIMITS: Readonly<ChainLimits> = Object.freeze({
   maxPrefixLength: 64,
 });
 
-/** One decoded chain; its parts are valid only while the sink runs (see the module comment). */
+/** One decoded chain; parts under 64 KiB are valid only while the sink runs (see the module comment). */
 export interface Chain {
   /** The ASCII prefix ("" when absent). */
   prefix: string;
@@ -67,37 +69,17 @@ const SOP_BASE = 0x80;
 const SOP_MAX = 0x88;
 const EMPTY_PART = new Uint8Array(0);
 
+/** From this size on a part is memory of its own (see the module comment). */
+const OWN_PART_BYTES = LARGE_PART_BYTES;
+
 /**
- * Receive buffers for parts that span chunks, shared by every parser: a part
- * is assembled in one, handed to the sink, and the buffer taken back. A
- * 1 MiB blob then reuses the same memory instead of allocating (and making
- * V8 reclaim) 1 MiB per blob. Bounded: at most POOL_BUFFERS buffers of at
- * most POOL_MAX_BYTES each stay pooled; a larger part gets memory of its own.
+ * Memory for a part that spans chunks. A large one is uninitialised where
+ * the platform allows (Node: a zero-filled 1 MiB part cost a memset per
+ * blob, and the blob bench ran 1.2-1.3 GB/s instead of 1.5-1.7): safe,
+ * because a part is handed out only once every byte of it has been written.
  */
-const pool: Uint8Array[] = [];
-const POOL_BUFFERS = 4;
-const POOL_MAX_BYTES = 4 * 1024 * 1024;
-/** Parts below this size are assembled in fresh memory: cheap, and they never pin a large buffer. */
-const POOL_MIN_BYTES = 16 * 1024;
-
-/** Memory for a part of `size` bytes: at least that long (a pooled buffer may be longer). */
-function takeBuffer(size: number): Uint8Array {
-  if (size < POOL_MIN_BYTES) return new Uint8Array(size);
-  for (let k = pool.length - 1; k >= 0; k--) {
-    const memory = pool[k]!;
-    if (memory.length >= size) {
-      pool.splice(k, 1);
-      return memory;
-    }
-  }
-  // Uninitialised where the platform allows (Node: a zero-filled 1 MiB part cost a memset per blob,
-  // 1.2-1.3 GB/s instead of 1.5-1.7): safe, as a part is handed out only once every byte is written.
-  return platform().allocateUninitialised(size);
-}
-
-/** Takes back memory from takeBuffer once nothing refers to it. */
-function giveBack(memory: Uint8Array): void {
-  if (memory.length >= POOL_MIN_BYTES && memory.length <= POOL_MAX_BYTES && pool.length < POOL_BUFFERS) pool.push(memory);
+function allocatePart(size: number): Uint8Array {
+  return size < OWN_PART_BYTES ? new Uint8Array(size) : platform().allocateUninitialised(size);
 }
 
 /** Resolves user-supplied partial limits against the defaults. */
@@ -132,8 +114,6 @@ export class ChainDecoder {
   /** The part being assembled across chunks (undefined when none), and how much of it is filled. */
   #fill: Uint8Array | undefined;
   #filled = 0;
-  /** The memory of this chain's parts assembled in receive buffers, for the pool once the sink is done. */
-  #assembled: Uint8Array[] | undefined;
   #error: SparrowError | undefined;
 
   /**
@@ -166,7 +146,7 @@ export class ChainDecoder {
    * `min` bytes long, else undefined. A transport may read the next bytes
    * straight into it and push a view of what it read there: `push` sees
    * they are already in place and does not copy them (a large blob then
-   * goes from the socket into the receive buffer with no copy in between).
+   * goes from the socket into the part with no copy in between).
    */
   spareCapacity(min: number): Uint8Array | undefined {
     const fill = this.#fill;
@@ -227,15 +207,11 @@ export class ChainDecoder {
           }
           if (byte === EOC) {
             const chain: Chain = { prefix, parts };
-            const assembled = this.#assembled;
             prefix = '';
             parts = [];
             size = 0;
             inParts = false;
-            if (assembled !== undefined) this.#assembled = undefined;
             this.#sink(chain);
-            // The sink is done with the chain: its receive buffers go back to the pool.
-            if (assembled !== undefined) for (const part of assembled) giveBack(part);
             continue;
           }
           if (byte > SOP_MAX) throw this.#badByte(byte);
@@ -263,9 +239,10 @@ export class ChainDecoder {
         if (length === 0) {
           parts.push(EMPTY_PART);
         } else if (n - i >= length) {
-          // The usual case: the whole part is in this chunk, a view of it. `new Uint8Array(buffer, …)`
-          // rather than subarray, so a Node Buffer chunk still yields a plain Uint8Array.
-          parts.push(new Uint8Array(buffer, base + i, length));
+          // The usual case: the whole part is in this chunk, a view of it (`new Uint8Array(buffer, …)`
+          // rather than subarray, so a Node Buffer chunk still yields a plain Uint8Array); a large one
+          // is copied into memory of its own.
+          parts.push(length < OWN_PART_BYTES ? new Uint8Array(buffer, base + i, length) : chunk.slice(i, i + length));
           i += length;
         } else {
           this.#startPart(length);
@@ -284,10 +261,9 @@ export class ChainDecoder {
     this.#parts = parts;
     this.#size = size;
     this.#inParts = inParts;
-    // The chunk is only lent: an unfinished chain keeps copies of the parts it holds in it
-    // (unless the chunk was read into a part of the parser's own, see spareCapacity).
-    if (this.#assembled?.some((memory) => memory.buffer === buffer)) return;
-    for (let k = 0; k < parts.length; k++) if (parts[k]!.buffer === buffer) parts[k] = parts[k]!.slice();
+    // The chunk is only lent: an unfinished chain keeps copies of the small parts it holds in it
+    // (large ones are the parser's own already, see OWN_PART_BYTES).
+    for (let k = 0; k < parts.length; k++) if (parts[k]!.length < OWN_PART_BYTES && parts[k]!.buffer === buffer) parts[k] = parts[k]!.slice();
   }
 
   /** Reads the length bytes of a cut header from `chunk[i]` on; returns where it stopped. Counts a complete one in the chain's size. */
@@ -303,10 +279,8 @@ export class ChainDecoder {
   }
 
   #startPart(length: number): void {
-    const memory = takeBuffer(length);
-    this.#fill = memory.length === length ? memory : memory.subarray(0, length);
+    this.#fill = allocatePart(length);
     this.#filled = 0;
-    (this.#assembled ??= []).push(memory);
   }
 
   /** Copies what `chunk` holds of the part being assembled (nothing, when it was read in place); emits nothing. */
@@ -344,7 +318,7 @@ export class ChainDecoder {
   }
 
   #drop(): void {
-    this.#fill = this.#assembled = undefined;
+    this.#fill = undefined;
     this.#parts = [];
   }
 }

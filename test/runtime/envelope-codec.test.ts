@@ -337,6 +337,10 @@ describe('decodeChain: binary values', () => {
     for (let at = 0; at < other.length; at += 1000) decoder.push(other.subarray(at, Math.min(other.length, at + 1000)));
     assert.equal(results.length, 2);
     assert.deepEqual(result, blob);
+    // A large part is memory of its own: its bytes come out as a view of it, never of the sender's chunks.
+    const large = (results[1] as IncomingMessage & { result: Uint8Array }).result;
+    assert.notEqual(large.buffer, other.buffer);
+    assert.ok(large.length === 70_000 && large.every((byte) => byte === 3));
   });
 });
 

@@ -249,29 +249,24 @@ describe('ChainDecoder buffer ownership', () => {
     assert.deepEqual(seen[1]!.parts, seen[0]!.parts);
   });
 
-  it('assembles large parts in pooled receive buffers: taken back once the sink returns, never shared by two chains at once', () => {
+  it('gives every part of 64 KiB or more memory of its own, never reused by a later chain', () => {
     const big = (fill: number): Uint8Array => encodeChainDirect('m', [new Uint8Array([1]), new Uint8Array(100_000).fill(fill)]);
-    const buffers: ArrayBufferLike[] = [];
-    const contents: number[] = [];
-    const sink = (chain: Chain): void => {
-      buffers.push(chain.parts[1]!.buffer);
-      contents.push(chain.parts[1]!.every((byte) => byte === chain.parts[1]![0]) ? chain.parts[1]![0]! : -1);
+    const kept: Uint8Array[] = [];
+    const chunks: Uint8Array[] = [];
+    const decoder = new ChainDecoder((chain) => kept.push(chain.parts[1]!));
+    const feed = (bytes: Uint8Array, cut?: number): void => {
+      for (const piece of cut === undefined ? [bytes] : [bytes.slice(0, cut), bytes.slice(cut)]) {
+        chunks.push(piece);
+        decoder.push(piece);
+      }
     };
-    const a = new ChainDecoder(sink);
-    const b = new ChainDecoder(sink);
-    // Two parsers assembling at the same time: two buffers.
-    const [chainA, chainB] = [big(1), big(2)];
-    a.push(chainA.subarray(0, 1000));
-    b.push(chainB.subarray(0, 1000));
-    a.push(chainA.subarray(1000));
-    b.push(chainB.subarray(1000));
-    assert.notEqual(buffers[0], buffers[1], 'parts assembled at once never share memory');
-    // One after the other: the second reuses the first's buffer, which the sink gave back.
-    const chainC = big(3);
-    a.push(chainC.subarray(0, 1000));
-    a.push(chainC.subarray(1000));
-    assert.ok(buffers[2] === buffers[0] || buffers[2] === buffers[1], 'a receive buffer is reused');
-    assert.deepEqual(contents, [1, 2, 3], 'every part intact');
+    feed(big(1), 1000); // assembled across chunks
+    feed(big(2)); // lying in one chunk
+    feed(big(3), 50_000);
+    for (const chunk of chunks) chunk.fill(0);
+    assert.deepEqual(kept.map((part) => [part.length, part.every((byte) => byte === part[0]) ? part[0] : -1]), [[100_000, 1], [100_000, 2], [100_000, 3]], 'kept parts outlive their chunks and later chains');
+    assert.equal(new Set(kept.map((part) => part.buffer)).size, 3, 'no two parts share memory');
+    assert.ok(kept.every((part) => chunks.every((chunk) => chunk.buffer !== part.buffer)), 'never a view of a chunk');
   });
 });
 
@@ -290,9 +285,8 @@ describe('ChainDecoder large parts', () => {
     for (let k = 1; k < 40; k++) cuts.add(k).add(bytes.length - k);
     for (let k = 40; k < bytes.length - 40; k += 997) cuts.add(k);
     for (const cut of cuts) {
-      const chains: { part: Uint8Array; length: number; inScratch: boolean }[] = [];
-      // Parts are valid only during the call (the lifetime rule): look at the part there.
-      const decoder = new ChainDecoder((chain) => chains.push({ part: chain.parts[1]!.slice(), length: chain.parts[1]!.length, inScratch: chain.parts[1]!.buffer === scratch.buffer }));
+      const chains: { part: Uint8Array; arrayLength: number; inScratch: boolean }[] = [];
+      const decoder = new ChainDecoder((chain) => chains.push({ part: chain.parts[1]!.slice(), arrayLength: chain.parts[1]!.buffer.byteLength, inScratch: chain.parts[1]!.buffer === scratch.buffer }));
       // A reused scratch, as a transport's read buffer: whatever outlives push must have been copied.
       const scratch = new Uint8Array(bytes.length);
       for (const [from, to] of [[0, cut], [cut, bytes.length]] as const) {
@@ -301,15 +295,11 @@ describe('ChainDecoder large parts', () => {
         scratch.fill(0);
       }
       assert.equal(chains.length, 1, `cut at ${cut}`);
-      const { part, length, inScratch } = chains[0]!;
+      const { part, arrayLength, inScratch } = chains[0]!;
       assert.ok(Buffer.from(part).equals(Buffer.from(body)), `cut at ${cut}`);
-      assert.equal(length, body.length, `cut at ${cut}`);
-      if (cut >= bytes.length - body.length - 1) {
-        // Assembled across chunks: a receive buffer of the parser's, not the (reused) chunk.
-        assert.equal(inScratch, false, `cut at ${cut}`);
-      } else {
-        assert.equal(inScratch, true, 'a part inside one chunk is a view of it');
-      }
+      // Assembled across chunks or copied off the one it lies in: its own array, sized from the part header, never grown.
+      assert.equal(arrayLength, body.length, `cut at ${cut}`);
+      assert.equal(inScratch, false, `cut at ${cut}`);
     }
   });
 
@@ -341,10 +331,10 @@ describe('ChainDecoder large parts', () => {
     assert.equal(decoder.spareCapacity(1), undefined);
   });
 
-  it('hands a large part lying inside one chunk out as a view of it, with no copy', () => {
+  it('copies a large part lying inside one (lent) chunk into memory of its own, and leaves small parts as views', () => {
     const { bytes, body } = largeChain(70_000);
-    const seen: { memory: ArrayBufferLike; part: Uint8Array }[] = [];
-    const decoder = new ChainDecoder((chain) => seen.push({ memory: chain.parts[1]!.buffer, part: chain.parts[1]!.slice() }));
+    const seen: { memory: ArrayBufferLike; head: ArrayBufferLike; part: Uint8Array }[] = [];
+    const decoder = new ChainDecoder((chain) => seen.push({ memory: chain.parts[1]!.buffer, head: chain.parts[0]!.buffer, part: chain.parts[1]!.slice() }));
     decoder.push(bytes);
     // Split before the large part: the envelope lies inside the first chunk, the large part inside the second.
     const cut = bytes.length - body.length - 5;
@@ -352,8 +342,10 @@ describe('ChainDecoder large parts', () => {
     decoder.push(bytes.slice(0, cut));
     decoder.push(second);
     assert.equal(seen.length, 2);
-    assert.equal(seen[0]!.memory, bytes.buffer, 'a view of the whole chunk');
-    assert.equal(seen[1]!.memory, second.buffer, 'a view of the chunk it lies in');
+    assert.equal(seen[0]!.head, bytes.buffer, 'the small envelope part is a view of the chunk');
+    assert.notEqual(seen[0]!.memory, bytes.buffer);
+    assert.notEqual(seen[1]!.memory, second.buffer);
+    for (const { memory } of seen) assert.equal(memory.byteLength, body.length, 'an array of exactly its size');
     for (const { part } of seen) assert.ok(Buffer.from(part).equals(Buffer.from(body)));
   });
 
