@@ -107,6 +107,24 @@ class Writer {
     this.view.setFloat64(this.pos, value);
     this.pos += 8;
   }
+  /**
+   * Writes `head` then `text` when `text` is ASCII (its UTF-8 is its char
+   * codes); false, with nothing written, otherwise. Map keys and short
+   * strings take this instead of a TextEncoder call each: a batch of stream
+   * items with a float field went through TextEncoder.encode for every key,
+   * 14% of the server's CPU in the stream bench.
+   */
+  ascii(head: number, text: string): boolean {
+    const n = text.length;
+    for (let k = 0; k < n; k++) if (text.charCodeAt(k) >= 0x80) return false;
+    this.room(1 + n);
+    const bytes = this.bytes;
+    let pos = this.pos;
+    bytes[pos++] = head;
+    for (let k = 0; k < n; k++) bytes[pos++] = text.charCodeAt(k);
+    this.pos = pos;
+    return true;
+  }
   raw(data: Uint8Array): void {
     this.room(data.length);
     this.bytes.set(data, this.pos);
@@ -157,6 +175,7 @@ function writeMsgpack(out: Writer, value: unknown, depth: number): void {
       if (value > 0xffffffffffffffffn || value < -(2n ** 63n)) refuse('an integer beyond 64 bits as msgpack');
       return msgpackInteger(out, value >= -0x80000000n && value <= 0xffffffffn ? Number(value) : value);
     case 'string': {
+      if (value.length < 32 && out.ascii(0xa0 | value.length, value)) return;
       const bytes = textEncoder.encode(value);
       const n = bytes.length;
       if (n < 32) out.u8(0xa0 | n);
@@ -255,6 +274,7 @@ function writeCbor(out: Writer, value: unknown, depth: number): void {
       if (value >= 0n) return cborHead(out, 0, value <= 0xffffffffn ? Number(value) : value);
       return cborHead(out, 1, value >= -0x100000000n ? Number(-1n - value) : -1n - value);
     case 'string': {
+      if (value.length < 24 && out.ascii(0x60 | value.length, value)) return;
       const bytes = textEncoder.encode(value);
       cborHead(out, 3, bytes.length);
       return out.raw(bytes);
