@@ -1,6 +1,8 @@
 // Node entry: everything in the browser-safe entry plus the Node transports.
 // First: installs Node's platform (every serialiser by default, setImmediate, Buffer memory).
 import './platform/node.ts';
+// Then every part of the envelope codec: the `b` protocol and the fast framer.
+import './envelope/node-parts.ts';
 export * from './index.ts';
 export { nodePlatform } from './platform/node.ts';
 // Node bundles every serialiser anyway (and links default to all three).

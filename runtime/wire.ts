@@ -22,6 +22,13 @@ export type ChainLayout = '0.1.2' | 'next';
  */
 export type ChainBytes = Uint8Array | readonly Uint8Array[];
 
+/**
+ * From this size on a chain part is memory of its own (docs/runtime.md,
+ * "Buffer ownership"): the chain parser never lends such a part, and the
+ * serialisers hand binary values out of it as views instead of copies.
+ */
+export const LARGE_PART_BYTES = 0x10000;
+
 /** True when `code` names a serialiser (`j`, `m` or `c`). */
 export function isSerialiserCode(code: unknown): code is SerialiserCode {
   return code === 'j' || code === 'm' || code === 'c';

@@ -11,6 +11,7 @@
 import { ErrorCode, SparrowError } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
 import type { Transport } from '../transport/transport.ts';
+import { LARGE_PART_BYTES } from '../wire.ts';
 import { connectionClose, type ConnectionClose } from './connection-close.ts';
 
 /** Connection budgets and deadlines of a message link; 0 turns one off. */
@@ -191,8 +192,8 @@ export class LinkGuard {
   hold(chain: Chain): boolean {
     this.#chainCount++;
     if (!this.#paused) return false;
-    // Requests already read wait until the output drains (their parts copied: the chunk may be reused).
-    this.#backlog.push({ prefix: chain.prefix, parts: chain.parts.map((part) => part.slice()), owned: (1 << Math.min(chain.parts.length, 30)) - 1 });
+    // Requests already read wait until the output drains: their small parts copied, as they are only lent (docs/runtime.md, "Buffer ownership").
+    this.#backlog.push({ prefix: chain.prefix, parts: chain.parts.map((part) => (part.length < LARGE_PART_BYTES ? part.slice() : part)) });
     return true;
   }
 

@@ -133,10 +133,10 @@ class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
   }
 
   /** TransportHandlers.onData. */
-  onData(bytes: Uint8Array, owned?: boolean): void {
+  onData(bytes: Uint8Array): void {
     if (this.dead) return;
     try {
-      this.#decoder.push(bytes, owned === true);
+      this.#decoder.push(bytes);
     } catch (error) {
       if (!this.dead) this.giveUp(closeForError(SparrowError.from(error, ErrorCode.ProtocolError)));
       return;

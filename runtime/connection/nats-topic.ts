@@ -12,6 +12,7 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { msgpackSerialiser } from '../serialisation/msgpack.ts';
+import { LARGE_BYTES } from '../serialisation/serialiser.ts';
 import { consoleLogger, type Logger } from '../rpc/logger.ts';
 import { createTopic, type Topic, type TopicOptions } from '../rpc/topic.ts';
 import { openNatsConnection } from '../transport/nats/connection.ts';
@@ -65,7 +66,8 @@ export async function connectNatsTopic<T>(url: string, name: string, options: Na
       if (error !== null) return;
       let value: T;
       try {
-        value = msgpackSerialiser.decode(msg.data) as T;
+        // The NATS client lends its read buffer: large input must be memory of its own (Serialiser.decode).
+        value = msgpackSerialiser.decode(msg.data.length >= LARGE_BYTES ? msg.data.slice() : msg.data) as T;
       } catch (cause) {
         logger.warn(`topic ${subject}: dropped a value that is not msgpack`, cause);
         return;

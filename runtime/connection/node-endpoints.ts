@@ -5,6 +5,7 @@
  */
 // Node only: Node's platform (every serialiser by default), as the Node entry installs it.
 import '../platform/node.ts';
+import '../envelope/node-parts.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { DEFAULT_CHAIN_LIMITS } from '../framing/chain-decoder.ts';
 import { consoleLogger } from '../rpc/logger.ts';

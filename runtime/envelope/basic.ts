@@ -15,6 +15,7 @@
  */
 import { ErrorCode, SparrowError, readWireError } from '../errors.ts';
 import { idOf } from './ids.ts';
+import type { BasicProtocol } from './codec.ts';
 import type { ChainLayout, Message, Params } from './message.ts';
 
 function unsupported(what: string): SparrowError {
@@ -103,3 +104,6 @@ export function decodeBasic(envelope: Record<string, unknown>): Message {
   }
   throw protocolError('"b" message has no target, result or error');
 }
+
+/** The `b` protocol as a codec part (installed by envelope/node-parts.ts). */
+export const basicProtocol: BasicProtocol = { encode: encodeBasic, decode: decodeBasic };

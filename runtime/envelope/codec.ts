@@ -7,13 +7,12 @@
  * per chain. The receiving side is decode.ts.
  */
 import { ErrorCode, SparrowError, type WireError } from '../errors.ts';
-import { EMPTY_PART, chainHeadSize, createChainSlab, encodeChain, encodeChainPieces, encodeSmallChain, finishChainInPlace, type ChainPart, type ChainSlab } from '../framing/chain-encoder.ts';
+import { EMPTY_PART, encodeChain, type ChainPart } from '../framing/chain-encoder.ts';
 import { joinChain, type ChainBytes } from '../wire.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
 import { stringifyJson } from '../serialisation/json.ts';
-import { MAX_HEADROOM, serialiserIn, serialiserTable, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
+import { serialiserIn, serialiserTable, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
-import { encodeBasic } from './basic.ts';
 import type { CallbackDeclarations, ChainLayout, Message, MessageId, Params, SerialiserCode, WireFormat } from './message.ts';
 
 
@@ -30,8 +29,56 @@ const HEADS: Readonly<Record<'.5' | 'b', Readonly<Record<SerialiserCode, readonl
   b: { j: [VERSION_PART.b, CODE_PART.j], m: [VERSION_PART.b, CODE_PART.m], c: [VERSION_PART.b, CODE_PART.c] },
 };
 
-/** The longest part header: SOP and up to 8 length bytes (PROTOCOL.md §1). */
-const MAX_PART_HEADER = 9;
+/**
+ * The parts of the codec a page may leave out (docs/runtime.md, "Envelope
+ * parts"): the `b` protocol and the fast framer. The Node entry and the
+ * Node endpoints install both (envelope/node-parts.ts); without them the
+ * codec speaks v050 only, through the general path.
+ */
+export interface EnvelopeParts {
+  /** The `b` protocol's envelope maps (envelope/basic.ts). */
+  basic?: BasicProtocol;
+  /** A faster way to write a chain (envelope/fast-frame.ts). */
+  framer?: ChainFramer;
+}
+
+/** The `b` protocol (PROTOCOL.md §9): message ⇄ envelope map. */
+export interface BasicProtocol {
+  encode(message: Message, layout: ChainLayout): Record<string, unknown>;
+  decode(envelope: Record<string, unknown>): Message;
+}
+
+/**
+ * Writes one chain faster than the general path, byte for byte as it would,
+ * or declines (undefined). `payload` holds the payload values (EMPTY_PART for
+ * an empty part); `streamTo` is set for a stream part's envelope, the same
+ * for every item of that stream.
+ */
+export type ChainFramer = (
+  writer: EnvelopeWriter,
+  prefix: string,
+  head: readonly Uint8Array[],
+  envelopeSerialiser: Serialiser,
+  payloadSerialiser: Serialiser,
+  envelope: unknown,
+  streamTo: MessageId | undefined,
+  payload: unknown[] | undefined,
+) => ChainBytes | undefined;
+
+/** The installed parts (installEnvelopeParts). */
+export const envelopeParts: EnvelopeParts = {};
+
+/** Installs parts of the codec (later calls add to or replace earlier ones). */
+export function installEnvelopeParts(parts: EnvelopeParts): void {
+  Object.assign(envelopeParts, parts);
+}
+
+/** The `b` protocol, or the `unsupported` error naming what installs it. */
+export function basicProtocol(): BasicProtocol {
+  const basic = envelopeParts.basic;
+  if (basic === undefined) throw new SparrowError(ErrorCode.Unsupported, 'the "b" protocol (PROTOCOL.md §9) is not part of this bundle: the Node entry installs it');
+  return basic;
+}
 
 /**
  * The table for a `serialisers` option: the platform's JSON (Node's has
@@ -88,7 +135,7 @@ export function encodeMessagePieces(message: Message, format: WireFormat, serial
   let payload: unknown[] | undefined;
   let payloadCode = envelopeCode;
   if (protocol === 'b') {
-    envelope = encodeBasic(message, format.layout);
+    envelope = basicProtocol().encode(message, format.layout);
   } else {
     const parts = partsOf(message);
     payload = parts.payload;
@@ -186,16 +233,10 @@ function payloadCodeOf(format: WireFormat, serialisers: SerialiserTable, payload
 }
 
 /**
- * Writes the chain: the layout's head, the envelope, the payload parts.
- * The first hook that applies writes it, else the general path does:
- * 1. every part small and flat, in a serialiser with `writeSmall`: the
- *    whole chain straight into the link's slab (nearly every message);
- * 2. one payload that is a large `Uint8Array`, in a serialiser with
- *    `encodeBytesHeader`: the caller's array goes out uncopied (a blob);
- * 3. one payload, in a serialiser with `encodeWithHeadroom`: packed with
- *    room for the head in front, so it is never copied again (a 1 MiB
- *    blob: 220 -> 120 µs per encode);
- * 4. the general path: each part encoded, then joined into one buffer.
+ * Writes the chain: the layout's head, the envelope, the payload parts. The
+ * installed framer (Node: envelope/fast-frame.ts) writes it when it takes
+ * the message; otherwise, the general path: each part encoded, then joined
+ * into one buffer by the chain encoder.
  */
 function frame(
   writer: EnvelopeWriter,
@@ -212,97 +253,31 @@ function frame(
   const head = layout === 'next' ? HEADS[protocol][envelopeCode] : NO_HEAD;
   const envelopeSerialiser = serialiserIn(serialisers, envelopeCode);
   const payloadSerialiser = payloadCode === envelopeCode ? envelopeSerialiser : serialiserIn(serialisers, payloadCode);
-
-  const writeSmall = envelopeSerialiser.writeSmall;
-  if (writeSmall !== undefined && payloadSerialiser === envelopeSerialiser) {
-    const chain = encodeSmallChain(writer.slab, prefix, head, envelope, payload, writeSmall);
-    if (chain !== undefined) return chain;
-  }
-
-  const only = payload !== undefined && payload.length === 1 ? payload[0] : NO_VALUE;
-  const header = only === NO_VALUE ? undefined : payloadSerialiser.encodeBytesHeader?.(only);
-  const envelopeBytes = envelopePart(writer, envelopeSerialiser, envelope, streamTo);
-  if (header !== undefined) return encodeChainPieces(prefix, [...head, envelopeBytes], header, only as Uint8Array);
-
-  const withHeadroom = only === NO_VALUE || typeof envelopeBytes === 'string' ? undefined : payloadSerialiser.encodeWithHeadroom;
-  if (withHeadroom !== undefined) {
-    const parts = [...head, envelopeBytes as Uint8Array];
-    const headSize = chainHeadSize(prefix, parts);
-    const headroom = headSize + MAX_PART_HEADER;
-    // The envelope may sit in the writer's scratch: a payload's toJSON that encodes another message on this link must not reuse it.
-    writer.envelopeBusy = true;
-    try {
-      const span = headroom <= MAX_HEADROOM ? withHeadroom(only, headroom) : undefined;
-      if (span !== undefined) return finishChainInPlace(span.buffer, span.start, span.end, headroom, prefix, parts, headSize);
-    } finally {
-      writer.envelopeBusy = false;
-    }
-  }
-
-  const parts: ChainPart[] = [...head, envelopeBytes];
-  if (payload !== undefined) {
-    writer.envelopeBusy = true;
-    try {
-      for (const value of payload) parts.push(value === EMPTY_PART ? EMPTY : encodeValue(payloadSerialiser, value));
-    } finally {
-      writer.envelopeBusy = false;
-    }
-  }
+  const framed = envelopeParts.framer?.(writer, prefix, head, envelopeSerialiser, payloadSerialiser, envelope, streamTo, payload);
+  if (framed !== undefined) return framed;
+  const parts: ChainPart[] = [...head, encodeValue(envelopeSerialiser, envelope)];
+  if (payload !== undefined) for (const value of payload) parts.push(value === EMPTY_PART ? EMPTY : encodeValue(payloadSerialiser, value));
   return encodeChain(prefix, parts);
 }
 
-/** No payload value (undefined and null are values). */
-const NO_VALUE: unique symbol = Symbol('no-value');
-
 /** JSON stays text so the chain encoder writes it straight into the chain buffer. */
-function encodeValue(serialiser: Serialiser, value: unknown): ChainPart {
+export function encodeValue(serialiser: Serialiser, value: unknown): ChainPart {
   return serialiser.code === 'j' ? stringifyJson(value) : serialiser.encode(value);
 }
 
 /**
- * The envelope's bytes: a stream part's from the writer's cache (one
- * encode per stream, not per item), a small flat one written by
- * `writeSmall` into the writer's scratch, else `encode`.
- */
-function envelopePart(writer: EnvelopeWriter, serialiser: Serialiser, envelope: unknown, streamTo: MessageId | undefined): ChainPart {
-  if (streamTo !== undefined && serialiser === writer.partSerialiser && streamTo === writer.partTo) return writer.partBytes;
-  let bytes: ChainPart;
-  const writeSmall = serialiser.writeSmall;
-  const end = writeSmall === undefined || writer.envelopeBusy ? -1 : writeSmall(envelope, writer.scratch, 0, writer.scratch.length);
-  if (end >= 0) bytes = writer.scratch.subarray(0, end);
-  else bytes = encodeValue(serialiser, envelope);
-  if (streamTo !== undefined && typeof bytes !== 'string') {
-    // A copy: the scratch is overwritten by the next message.
-    writer.partBytes = bytes = bytes.slice();
-    writer.partSerialiser = serialiser;
-    writer.partTo = streamTo;
-  }
-  return bytes;
-}
-
-/**
  * What one link's encoder keeps between messages (see createEnvelopeWriter),
- * per link so that links never share writer state: the slab small chains
- * are written into, the scratch a larger message's envelope is written
- * into, and the last stream part envelope ({pm: N, v}) it wrote, since a
- * stream sends the same one per item.
+ * per link so that links never share writer state. The framer keeps its
+ * state here (envelope/fast-frame.ts); the general path keeps none.
  */
 export interface EnvelopeWriter {
-  readonly slab: ChainSlab;
-  readonly scratch: Uint8Array;
-  /** The scratch holds an envelope a chain still needs. */
-  envelopeBusy: boolean;
-  partSerialiser: Serialiser | undefined;
-  partTo: MessageId | undefined;
-  partBytes: Uint8Array;
+  /** The framer's state, made on its first use. */
+  fast?: unknown;
 }
-
-/** Largest envelope written into the writer's scratch (larger ones are encoded). */
-const ENVELOPE_SCRATCH_BYTES = 256;
 
 /** A link's encoder state, for `encodeMessagePieces`' `writer`. */
 export function createEnvelopeWriter(): EnvelopeWriter {
-  return { slab: createChainSlab(), scratch: new Uint8Array(ENVELOPE_SCRATCH_BYTES), envelopeBusy: false, partSerialiser: undefined, partTo: undefined, partBytes: EMPTY };
+  return {};
 }
 
 function hasKeys(record: object): boolean {

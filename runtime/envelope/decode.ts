@@ -16,8 +16,7 @@ import { isSerialiserCode, type ChainBytes } from '../wire.ts';
 import { DEFAULT_MAX_DEPTH, missingSerialiser, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
 import { DEFAULT_MAX_ELEMENTS, checkElementBudget } from '../serialisation/budget.ts';
-import { decodeBasic } from './basic.ts';
-import { V050, encodeMessagePieces, protocolError } from './codec.ts';
+import { V050, basicProtocol, encodeMessagePieces, protocolError } from './codec.ts';
 import { idOf } from './ids.ts';
 import type { CallbackDeclarations, ChainLayout, IncomingMessage, MessageId, Params, RequestType, SerialiserCode, WireFormat } from './message.ts';
 
@@ -120,10 +119,10 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
 
   if (protocol === 'b') {
     if (parts.length > envelopeIndex + 1) options.onWarning?.(protocolError('payload parts on a "b" message (ignored)'));
-    const message = decodeBasic(envelope);
+    const message = basicProtocol().decode(envelope);
     return { ...message, format: { layout, serialiser: envelopeCode, protocol: 'b' } };
   }
-  return decodeV050(serialisers, envelope, parts, envelopeIndex + 1, chain.owned ?? 0, layout, envelopeCode, maxDepth, options, maxElements);
+  return decodeV050(serialisers, envelope, parts, envelopeIndex + 1, layout, envelopeCode, maxDepth, options, maxElements);
 }
 
 /** The v050 formats without a payload override, one frozen object each: shared by every message read in them. */
@@ -197,8 +196,6 @@ function decodeV050(
   parts: Uint8Array[],
   /** Index of the first payload part in `parts` (no slice: one less array per message). */
   first: number,
-  /** `Chain.owned`. */
-  owned: number,
   layout: ChainLayout,
   envelopeCode: SerialiserCode,
   maxDepth: number,
@@ -238,7 +235,7 @@ function decodeV050(
   }
   try {
     if (payloadSerialiser !== undefined) for (let k = first; k < parts.length; k++) checkElementBudget(payloadSerialiser, parts[k]!, maxElements);
-    return decodeV050Message(envelope, parts, first, owned, maxDepth, options, marker, kind, value, payloadSerialiser, format);
+    return decodeV050Message(envelope, parts, first, maxDepth, options, marker, kind, value, payloadSerialiser, format);
   } catch (error) {
     // A payload this side cannot read (too deep, malformed): answered or failed like a missing serialiser, never dropped.
     if (!isSparrowError(error) || (error.code !== ErrorCode.SerialisationError && error.code !== ErrorCode.LimitExceeded && error.code !== ErrorCode.InvalidParams)) throw error;
@@ -252,7 +249,6 @@ function decodeV050Message(
   envelope: Record<string, unknown>,
   parts: Uint8Array[],
   first: number,
-  owned: number,
   maxDepth: number,
   options: DecodeChainOptions,
   marker: string,
@@ -267,8 +263,8 @@ function decodeV050Message(
       if ((flags & F_Q) !== 0 && (flags & F_S) !== 0) throw protocolError(`request marker ${marker} has two type flags`);
       const requestType: RequestType = (flags & F_Q) !== 0 ? 'quiet' : (flags & F_S) !== 0 ? 'silent' : 'normal';
       if (envelope.i === undefined) throw protocolError('request without an id');
-      const params = decodePart(parts, first, payloadSerialiser, maxDepth, owned);
-      const special = decodePart(parts, first + 1, payloadSerialiser, maxDepth, owned);
+      const params = decodePart(parts, first, payloadSerialiser, maxDepth);
+      const special = decodePart(parts, first + 1, payloadSerialiser, maxDepth);
       const message: IncomingMessage = {
         kind: 'request',
         target: targetOf(value),
@@ -284,7 +280,7 @@ function decodeV050Message(
     }
     case 'n': {
       flagBits(marker, '');
-      const params = decodePart(parts, first, payloadSerialiser, maxDepth, owned);
+      const params = decodePart(parts, first, payloadSerialiser, maxDepth);
       const message: IncomingMessage = { kind: 'notification', target: targetOf(value), format };
       addAddressing(message, envelope);
       if (params !== NO_PART && params !== null) message.params = paramsOf(params);
@@ -305,7 +301,7 @@ function decodeV050Message(
       else if ((flags & F_T) !== 0) message.final = 'terminator';
       if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
       if (message.final !== 'terminator') {
-        const result = decodePart(parts, first, payloadSerialiser, maxDepth, owned);
+        const result = decodePart(parts, first, payloadSerialiser, maxDepth);
         if (result !== NO_PART) {
           message.hasResult = true;
           message.result = result;
@@ -315,7 +311,7 @@ function decodeV050Message(
     }
     case 'x': {
       const flags = flagBits(marker, 'a');
-      const error = decodePart(parts, first, payloadSerialiser, maxDepth, owned);
+      const error = decodePart(parts, first, payloadSerialiser, maxDepth);
       const message: IncomingMessage = { kind: 'exception', to: idOf(value, marker), ack: (flags & F_A) !== 0, error: wireErrorOf(error === NO_PART ? undefined : error, options), format };
       if (envelope.i !== undefined) message.id = idOf(envelope.i, 'i');
       return message;
@@ -331,11 +327,10 @@ function decodeV050Message(
 const NO_PART = Symbol('no-part');
 
 /** `serialiser` is undefined only when no part holds anything (checked by hasPayload first). */
-function decodePart(parts: Uint8Array[], index: number, serialiser: Serialiser | undefined, maxDepth: number, owned: number): unknown {
+function decodePart(parts: Uint8Array[], index: number, serialiser: Serialiser | undefined, maxDepth: number): unknown {
   const part = parts[index];
   if (part === undefined || part.length === 0) return NO_PART;
-  // An owned part (assembled by the chain decoder) lends its memory to decoded bytes: no second copy.
-  return serialiser!.decode(part, maxDepth, (owned & (1 << index)) !== 0);
+  return serialiser!.decode(part, maxDepth);
 }
 
 function hasPayload(parts: Uint8Array[], first: number): boolean {

@@ -31,7 +31,7 @@ const encoderOptions = {
 };
 const encoder = /* @__PURE__ */ new Encoder(encoderOptions);
 const decoder = /* @__PURE__ */ new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: true });
-// For owned input: byte strings are views of it instead of copies (see Serialiser.decode).
+// For input of LARGE_BYTES or more: byte strings are views of it instead of copies (see Serialiser.decode).
 const viewDecoder = /* @__PURE__ */ new Decoder({ useRecords: false, mapsAsObjects: true, copyBuffers: false });
 // For the rare value with a map keyed by something else than strings: every map a Map (see map-keys.ts).
 const mapDecoder = /* @__PURE__ */ new Decoder({ useRecords: false, mapsAsObjects: false, copyBuffers: true });
@@ -52,14 +52,14 @@ export const cborSerialiser: Serialiser = {
       throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as CBOR: ${(error as Error).message}`, { cause: error });
     }
   },
-  decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH, owned = false): unknown {
+  decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH): unknown {
     let value: unknown;
     let shape: number;
     try {
       shape = cborShape(bytes);
       if (shape === NON_STRING_KEYS) value = objectsForStringKeys(mapDecoder.decode(plain(bytes)));
       else if (shape > maxDepth) throw nestingError(maxDepth);
-      else value = (owned ? viewDecoder : decoder).decode(plain(bytes));
+      else value = (bytes.length >= LARGE_BYTES ? viewDecoder : decoder).decode(plain(bytes));
     } catch (error) {
       if (error instanceof SparrowError) throw error;
       if (isStackOverflow(error)) throw nestingError(maxDepth, error);

@@ -6,10 +6,10 @@
  * headers. int64 values decode to numbers when safe and to bigint beyond
  * ±2^53 (`int64AsType: 'auto'`); bigints encode as int64/uint64.
  *
- * Binary values are copied out of the source (`copyBuffers`) unless the
- * caller owns the source for good (`owned`), and the source is always handed
- * over as a plain Uint8Array view, so decoded bytes are plain Uint8Arrays
- * that outlive the transport's chunk.
+ * Binary values are copied out of a source under LARGE_BYTES
+ * (`copyBuffers`) and are views of a larger one, which is memory of its
+ * own (see Serialiser.decode); the source is always handed over as a plain
+ * Uint8Array view, so decoded bytes are plain Uint8Arrays.
  *
  * The bare `msgpackr` import resolves to its browser build under the
  * `browser` export condition and to the Node build otherwise.
@@ -30,7 +30,7 @@ export { MAX_HEADROOM, type PackedSpan };
 const packr = /* @__PURE__ */ new Packr({ useRecords: false, variableMapSize: true, encodeUndefinedAsNil: true });
 // 'auto' exists at runtime (number when safe, bigint beyond) but is missing from msgpackr's typings.
 const unpackr = /* @__PURE__ */ new Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: true, int64AsType: 'auto' as 'bigint' });
-// For owned input: binary values are views of it, which saves a copy of every blob (half the receive cost of 1 MiB).
+// For input of LARGE_BYTES or more: binary values are views of it, which saves a copy of every blob (half the receive cost of 1 MiB).
 const viewUnpackr = /* @__PURE__ */ new Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: false, int64AsType: 'auto' as 'bigint' });
 // For the rare value with a map keyed by something else than strings: every map a Map (see map-keys.ts).
 const mapUnpackr = /* @__PURE__ */ new Unpackr({ useRecords: false, mapsAsObjects: false, copyBuffers: true, int64AsType: 'auto' as 'bigint' });
@@ -57,7 +57,7 @@ export const msgpackSerialiser: Serialiser = {
       throw encodeError(error);
     }
   },
-  decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH, owned = false): unknown {
+  decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH): unknown {
     let value: unknown;
     try {
       const length = bytes.length;
@@ -79,7 +79,7 @@ export const msgpackSerialiser: Serialiser = {
         scratch.set(bytes);
         return unpackr.unpack(scratch, length);
       }
-      return (owned ? viewUnpackr : unpackr).unpack(plain(bytes));
+      return (length >= LARGE_BYTES ? viewUnpackr : unpackr).unpack(plain(bytes));
     } catch (error) {
       if (error instanceof SparrowError) throw error;
       if (isStackOverflow(error)) throw nestingError(maxDepth, error);

@@ -4,11 +4,11 @@
  * Decoded values use plain JS shapes whatever the codec: maps with string
  * keys are plain objects, maps with any other key (msgpack, CBOR) are a
  * `Map` with the keys' own types, arrays are arrays, binary is a plain
- * `Uint8Array` (never a Node Buffer, never a view of transport memory that
- * gets reused; a view of an `owned` input is fine), and
- * integers beyond ±(2^53 − 1) are `bigint` (lossless int64).
+ * `Uint8Array` (never a Node Buffer; a copy, or for input of LARGE_BYTES or
+ * more a view of it: docs/runtime.md, "Buffer ownership"), and integers
+ * beyond ±(2^53 − 1) are `bigint` (lossless int64).
  */
-import { isSerialiserCode, type SerialiserCode } from '../wire.ts';
+import { LARGE_PART_BYTES, isSerialiserCode, type SerialiserCode } from '../wire.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 
 /** Default limit on nesting of maps and arrays in a decoded value. */
@@ -28,16 +28,16 @@ export interface Serialiser {
    */
   encode(value: unknown): Uint8Array;
   /**
-   * Decodes exactly one value filling `bytes`.
+   * Decodes exactly one value filling `bytes`. Input under LARGE_BYTES is
+   * only lent: binary values are copies, so the caller may reuse it once
+   * this returns. Input of LARGE_BYTES or more is memory of its own that
+   * nobody reuses (a large chain part), and binary values are views of it.
    *
    * @param maxDepth nesting limit for maps and arrays (default DEFAULT_MAX_DEPTH).
-   * @param owned true when `bytes` belongs to the caller for good (never
-   *   reused, e.g. a part the chain decoder assembled): binary values may
-   *   then be views of it rather than copies. Default false: copies.
    * @throws SparrowError `serialisation-error` for malformed input or
    *   trailing bytes; `limit-exceeded` when nesting is deeper than `maxDepth`.
    */
-  decode(bytes: Uint8Array, maxDepth?: number, owned?: boolean): unknown;
+  decode(bytes: Uint8Array, maxDepth?: number): unknown;
   /**
    * The decode budget's scan (serialisation/budget.ts): true when `bytes`
    * declare or hold more than `maxElements` values, read from the bytes
@@ -77,9 +77,10 @@ export interface Serialiser {
 /**
  * From this size on, a bare binary payload is sent as a header plus the
  * caller's bytes (see `encodeBytesHeader`): copying them would cost more
- * than the extra piece.
+ * than the extra piece; and a received part is memory of its own, which
+ * `decode` hands binary values out of as views.
  */
-export const LARGE_BYTES = 0x10000;
+export const LARGE_BYTES = LARGE_PART_BYTES;
 
 /** The most headroom the codec asks `encodeWithHeadroom` for (msgpackr keeps the count in 8 bits). */
 export const MAX_HEADROOM = 0xff;

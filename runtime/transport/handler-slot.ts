@@ -20,14 +20,14 @@ export class HandlerSlot {
   start(handlers: TransportHandlers): void {
     if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'transport already started');
     this.#handlers = handlers;
-    for (const bytes of this.#early.splice(0)) handlers.onData(bytes, true);
+    for (const bytes of this.#early.splice(0)) handlers.onData(bytes);
     if (this.#closed) handlers.onClose(this.#closeError);
   }
 
-  /** Delivers (or keeps) `bytes`; kept bytes must be owned: fresh memory no one else changes. */
-  data(bytes: Uint8Array, owned: boolean): void {
-    if (this.#handlers !== undefined) this.#handlers.onData(bytes, owned);
-    else this.#early.push(owned ? bytes : new Uint8Array(bytes));
+  /** Delivers `bytes` (lent for the call), or keeps a copy of them until `start`. */
+  data(bytes: Uint8Array): void {
+    if (this.#handlers !== undefined) this.#handlers.onData(bytes);
+    else this.#early.push(bytes.slice());
   }
 
   /** Reports the close (once; later calls are ignored). */

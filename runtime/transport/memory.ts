@@ -29,8 +29,7 @@ class MemoryTransport implements Transport {
 
   start(handlers: TransportHandlers): void {
     this.handlers = handlers;
-    // Chunks are views of a fresh copy per chain: owned.
-    for (const bytes of this.early.splice(0)) handlers.onData(bytes, true);
+    for (const bytes of this.early.splice(0)) handlers.onData(bytes);
     if (this.isClosed) handlers.onClose();
   }
 
@@ -65,7 +64,7 @@ class MemoryTransport implements Transport {
   private receive(bytes: Uint8Array): void {
     if (this.isClosed) return;
     if (this.handlers === undefined) this.early.push(bytes);
-    else this.handlers.onData(bytes, true);
+    else this.handlers.onData(bytes);
   }
 }
 

@@ -20,8 +20,8 @@
  * (a `bytes` parameter, a yielded blob) are never transferred: the sender
  * may keep using and changing them as soon as the call returns. Smaller
  * chains are cloned by `postMessage`, which is cheaper than a transfer for
- * them. Either way every received chain is fresh memory (`owned`), so the
- * receiving peer hands out views of it without copying again.
+ * them. Either way a received chain is fresh memory, lent to the link like
+ * any transport's bytes (docs/runtime.md, "Buffer ownership").
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { guardConnect } from './connect-guard.ts';
@@ -200,8 +200,7 @@ class MessagePortTransport implements Transport {
     if (this.#finished) return;
     const bytes = bytesOf(data);
     if (bytes !== undefined) {
-      // Every message arrives as fresh memory (cloned or transferred): owned.
-      this.#slot.data(bytes, true);
+      this.#slot.data(bytes);
       return;
     }
     const kind = controlOf(data);

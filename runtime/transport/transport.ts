@@ -15,12 +15,11 @@ export type { ChainBytes, ConnectionFacts } from '../wire.ts';
 /** Handlers a transport calls; set once, before any data can arrive. */
 export interface TransportHandlers {
   /**
-   * Incoming bytes, in arrival order. The array may be reused after the
-   * call returns: copy what you keep — unless `owned` is true, which says
-   * the transport never reuses or changes this memory (a fresh array per
-   * message or read), so views of it may be kept.
+   * Incoming bytes, in arrival order, lent for the call only: the transport
+   * may reuse the memory once it returns, so the receiver copies what it
+   * keeps (docs/runtime.md, "Buffer ownership").
    */
-  onData(bytes: Uint8Array, owned?: boolean): void;
+  onData(bytes: Uint8Array): void;
   /** The transport closed (cleanly: no error) or broke (with the error). Called exactly once. */
   onClose(error?: Error): void;
   /**
@@ -28,7 +27,8 @@ export interface TransportHandlers {
    * large part being assembled), or undefined. A transport that can choose
    * where it reads may read the next bytes straight into it and pass
    * `onData` a view of exactly what it read there; the receiver then takes
-   * them without copying. Asked before each read.
+   * them without copying. Asked before each read; the memory stays the
+   * receiver's (the transport keeps no reference once the read is passed on).
    */
   receiveBuffer?(): Uint8Array | undefined;
 }

@@ -176,7 +176,7 @@ class WebSocketTransport implements Transport {
     if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'transport already started');
     this.#handlers = handlers;
     // Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer): the receiver may keep views.
-    for (const bytes of this.#early.splice(0)) handlers.onData(bytes, true);
+    for (const bytes of this.#early.splice(0)) handlers.onData(bytes);
     if (this.#finished) this.#reportClose();
   }
 
@@ -272,7 +272,7 @@ class WebSocketTransport implements Transport {
       return;
     }
     if (this.#handlers === undefined) this.#early.push(bytes);
-    else this.#handlers.onData(bytes, true);
+    else this.#handlers.onData(bytes);
   }
 
   #onSocketClose(event: WebSocketEventLike): void {

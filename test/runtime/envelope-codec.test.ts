@@ -3,6 +3,8 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
+// And the codec parts the Node entry installs: the `b` protocol, the fast framer.
+import '../../runtime/envelope/node-parts.ts';
 import { createEnvelopeWriter, encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
 import { decodeChain } from '../../runtime/envelope/decode.ts';
 import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelope/message.ts';
@@ -311,8 +313,8 @@ describe('the basic "b" protocol (§9)', () => {
   });
 });
 
-describe('decodeChain: binary values of owned parts', () => {
-  it('are views of the assembled part, never of the reused chunk', () => {
+describe('decodeChain: binary values', () => {
+  it('have memory of their own: never the reused chunk, never the receive buffer a part was assembled in', () => {
     const blob = new Uint8Array(4096).fill(7);
     const wire = encodeMessage({ kind: 'response', to: 1, multipart: false, ack: false, hasResult: true, result: blob }, { layout: '0.1.2', serialiser: 'm' });
     const results: unknown[] = [];
@@ -328,7 +330,17 @@ describe('decodeChain: binary values of owned parts', () => {
     const result = (results[0] as IncomingMessage & { result: Uint8Array }).result;
     assert.equal(Object.getPrototypeOf(result), Uint8Array.prototype);
     assert.notEqual(result.buffer, chunk.buffer);
+    assert.equal(result.buffer.byteLength, result.length, 'an ArrayBuffer of its own: transferable');
     assert.deepEqual(result, blob);
+    // The next blob is assembled in the same receive buffers: the first result stays intact.
+    const other = encodeMessage({ kind: 'response', to: 2, multipart: false, ack: false, hasResult: true, result: new Uint8Array(70_000).fill(3) }, { layout: '0.1.2', serialiser: 'm' });
+    for (let at = 0; at < other.length; at += 1000) decoder.push(other.subarray(at, Math.min(other.length, at + 1000)));
+    assert.equal(results.length, 2);
+    assert.deepEqual(result, blob);
+    // A large part is memory of its own: its bytes come out as a view of it, never of the sender's chunks.
+    const large = (results[1] as IncomingMessage & { result: Uint8Array }).result;
+    assert.notEqual(large.buffer, other.buffer);
+    assert.ok(large.length === 70_000 && large.every((byte) => byte === 3));
   });
 });
 

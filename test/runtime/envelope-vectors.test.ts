@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
+// And the codec parts the Node entry installs: the `b` protocol, the fast framer.
+import '../../runtime/envelope/node-parts.ts';
 import { encodeMessage } from '../../runtime/envelope/codec.ts';
 import { decodeChain } from '../../runtime/envelope/decode.ts';
 import type { ChainLayout, IncomingMessage, SerialiserCode, WireFormat } from '../../runtime/envelope/message.ts';

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
 import { ChainDecoder, DEFAULT_CHAIN_LIMITS, type Chain, type ChainLimits } from '../../runtime/framing/chain-decoder.ts';
-import { encodeChain as encodeChainDirect, encodeChainPieces, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
+import { encodeChain as encodeChainDirect, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
+import { encodeChainPieces } from '../../runtime/framing/chain-writers.ts';
 import { chainLength, joinChain } from '../../runtime/wire.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
@@ -228,18 +229,44 @@ describe('chain decoder', () => {
   });
 });
 
-describe('ChainDecoder owned parts', () => {
-  it('marks parts it allocated (assembled or detached) as owned, and views of the chunk as not', () => {
+describe('ChainDecoder buffer ownership', () => {
+  it('keeps nothing of a lent chunk: views during the sink, copies of what an unfinished chain holds', () => {
     const bytes = encodeChainDirect('m', [new Uint8Array([1, 2, 3]), new Uint8Array(100).fill(9)]);
-    const chains: Chain[] = [];
-    const decoder = new ChainDecoder((chain) => chains.push(chain));
+    const seen: { parts: string[]; views: boolean[] }[] = [];
+    let chunks: Uint8Array[] = [];
+    const decoder = new ChainDecoder((chain) => seen.push({ parts: chain.parts.map(toHex), views: chain.parts.map((part) => chunks.some((chunk) => chunk.buffer === part.buffer)) }));
+    chunks = [bytes];
     decoder.push(bytes);
-    assert.equal(chains[0]!.owned, 0);
-    // Split inside the second part: the first is detached (copied), the second assembled.
-    decoder.push(bytes.slice(0, 20));
-    decoder.push(bytes.slice(20));
-    assert.equal(chains[1]!.owned, 0b11);
-    assert.deepEqual(chains[1]!.parts.map(toHex), chains[0]!.parts.map(toHex));
+    assert.deepEqual(seen[0]!.views, [true, true], 'parts inside the chunk are views of it');
+    // Split inside the second part: the first is copied when its chunk ends, the second assembled.
+    const first = bytes.slice(0, 20);
+    const second = bytes.slice(20);
+    chunks = [first, second];
+    decoder.push(first);
+    first.fill(0);
+    decoder.push(second);
+    assert.deepEqual(seen[1]!.views, [false, false], 'nothing of the cut chunks is handed out');
+    assert.deepEqual(seen[1]!.parts, seen[0]!.parts);
+  });
+
+  it('gives every part of 64 KiB or more memory of its own, never reused by a later chain', () => {
+    const big = (fill: number): Uint8Array => encodeChainDirect('m', [new Uint8Array([1]), new Uint8Array(100_000).fill(fill)]);
+    const kept: Uint8Array[] = [];
+    const chunks: Uint8Array[] = [];
+    const decoder = new ChainDecoder((chain) => kept.push(chain.parts[1]!));
+    const feed = (bytes: Uint8Array, cut?: number): void => {
+      for (const piece of cut === undefined ? [bytes] : [bytes.slice(0, cut), bytes.slice(cut)]) {
+        chunks.push(piece);
+        decoder.push(piece);
+      }
+    };
+    feed(big(1), 1000); // assembled across chunks
+    feed(big(2)); // lying in one chunk
+    feed(big(3), 50_000);
+    for (const chunk of chunks) chunk.fill(0);
+    assert.deepEqual(kept.map((part) => [part.length, part.every((byte) => byte === part[0]) ? part[0] : -1]), [[100_000, 1], [100_000, 2], [100_000, 3]], 'kept parts outlive their chunks and later chains');
+    assert.equal(new Set(kept.map((part) => part.buffer)).size, 3, 'no two parts share memory');
+    assert.ok(kept.every((part) => chunks.every((chunk) => chunk.buffer !== part.buffer)), 'never a view of a chunk');
   });
 });
 
@@ -258,9 +285,8 @@ describe('ChainDecoder large parts', () => {
     for (let k = 1; k < 40; k++) cuts.add(k).add(bytes.length - k);
     for (let k = 40; k < bytes.length - 40; k += 997) cuts.add(k);
     for (const cut of cuts) {
-      const chains: { part: Uint8Array; arrayLength: number; owned: number }[] = [];
-      // Views are valid only during the call (the lifetime rule): look at the part there.
-      const decoder = new ChainDecoder((chain) => chains.push({ part: chain.parts[1]!.slice(), arrayLength: chain.parts[1]!.buffer.byteLength, owned: chain.owned ?? 0 }));
+      const chains: { part: Uint8Array; arrayLength: number; inScratch: boolean }[] = [];
+      const decoder = new ChainDecoder((chain) => chains.push({ part: chain.parts[1]!.slice(), arrayLength: chain.parts[1]!.buffer.byteLength, inScratch: chain.parts[1]!.buffer === scratch.buffer }));
       // A reused scratch, as a transport's read buffer: whatever outlives push must have been copied.
       const scratch = new Uint8Array(bytes.length);
       for (const [from, to] of [[0, cut], [cut, bytes.length]] as const) {
@@ -269,15 +295,11 @@ describe('ChainDecoder large parts', () => {
         scratch.fill(0);
       }
       assert.equal(chains.length, 1, `cut at ${cut}`);
-      const { part, arrayLength, owned } = chains[0]!;
+      const { part, arrayLength, inScratch } = chains[0]!;
       assert.ok(Buffer.from(part).equals(Buffer.from(body)), `cut at ${cut}`);
-      if (cut >= bytes.length - body.length - 1) {
-        // Assembled across chunks (or copied off the first one): its own array, sized from the part header, never grown.
-        assert.equal(arrayLength, body.length, `cut at ${cut}`);
-        assert.equal(owned & 0b10, 0b10);
-      } else {
-        assert.equal(owned & 0b10, 0, 'a part inside one chunk is a view of it');
-      }
+      // Assembled across chunks or copied off the one it lies in: its own array, sized from the part header, never grown.
+      assert.equal(arrayLength, body.length, `cut at ${cut}`);
+      assert.equal(inScratch, false, `cut at ${cut}`);
     }
   });
 
@@ -309,23 +331,22 @@ describe('ChainDecoder large parts', () => {
     assert.equal(decoder.spareCapacity(1), undefined);
   });
 
-  it('keeps a large part of an owned chunk as a view of it, and copies small parts and unowned chunks', () => {
+  it('copies a large part lying inside one (lent) chunk into memory of its own, and leaves small parts as views', () => {
     const { bytes, body } = largeChain(70_000);
-    for (const owned of [false, true]) {
-      const seen: { sameMemory: boolean; owned: number; part: Uint8Array }[] = [];
-      const decoder = new ChainDecoder((chain) => seen.push({ sameMemory: chain.parts[1]!.buffer === bytes.buffer, owned: chain.owned ?? 0, part: chain.parts[1]!.slice() }));
-      decoder.push(bytes, owned);
-      // Split before the large part: the envelope lies inside the first chunk, the large part inside the second.
-      const cut = bytes.length - body.length - 5;
-      const second = bytes.slice(cut);
-      decoder.push(bytes.slice(0, cut), owned);
-      decoder.push(second, owned);
-      assert.equal(seen.length, 2);
-      assert.equal(seen[0]!.sameMemory, true, 'a view either way');
-      assert.equal(seen[0]!.owned, owned ? 0b10 : 0, 'only the large part, and only of an owned chunk, is owned');
-      assert.equal(seen[1]!.owned & 0b10, owned ? 0b10 : 0);
-      for (const { part } of seen) assert.ok(Buffer.from(part).equals(Buffer.from(body)));
-    }
+    const seen: { memory: ArrayBufferLike; head: ArrayBufferLike; part: Uint8Array }[] = [];
+    const decoder = new ChainDecoder((chain) => seen.push({ memory: chain.parts[1]!.buffer, head: chain.parts[0]!.buffer, part: chain.parts[1]!.slice() }));
+    decoder.push(bytes);
+    // Split before the large part: the envelope lies inside the first chunk, the large part inside the second.
+    const cut = bytes.length - body.length - 5;
+    const second = bytes.slice(cut);
+    decoder.push(bytes.slice(0, cut));
+    decoder.push(second);
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0]!.head, bytes.buffer, 'the small envelope part is a view of the chunk');
+    assert.notEqual(seen[0]!.memory, bytes.buffer);
+    assert.notEqual(seen[1]!.memory, second.buffer);
+    for (const { memory } of seen) assert.equal(memory.byteLength, body.length, 'an array of exactly its size');
+    for (const { part } of seen) assert.ok(Buffer.from(part).equals(Buffer.from(body)));
   });
 
   it('checks the part and chain limits before offering or allocating anything', () => {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
+// And the codec parts the Node entry installs: the `b` protocol, the fast framer.
+import '../../runtime/envelope/node-parts.ts';
 import { createMessageLink, type MessageLinkOptions } from '../../runtime/connection/message-link.ts';
 import type { IncomingMessage, Message, MessageLink, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, type SparrowError } from '../../runtime/errors.ts';

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
+// And the codec parts the Node entry installs: the `b` protocol, the fast framer.
+import '../../runtime/envelope/node-parts.ts';
 import { SparrowError, isSparrowError } from '../../runtime/errors.ts';
 import type { WireFormat } from '../../runtime/envelope/message.ts';
 import { createPeer } from '../../runtime/rpc/peer.ts';

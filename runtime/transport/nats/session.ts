@@ -163,8 +163,7 @@ export class NatsSession implements Transport {
       return;
     }
     if (data.length === 0) return; // keepalive
-    // The NATS client hands out views of its read buffer: not ours to keep.
-    this.#slot.data(data, false);
+    this.#slot.data(data);
   }
 
   #startKeepalive(): void {

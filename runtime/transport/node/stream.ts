@@ -113,9 +113,8 @@ export class StreamTransport implements Transport {
         if (!this.#closing) this.#handlers?.onData(chunk);
       }, this.#readable, target);
     } else {
-      // Node reads into a fresh buffer each time: the receiver may keep views of it.
       this.#readable.on('data', (chunk: Uint8Array) => {
-        if (!this.#closing) this.#handlers?.onData(chunk, true);
+        if (!this.#closing) this.#handlers?.onData(chunk);
       });
     }
   }
