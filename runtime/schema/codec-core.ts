@@ -81,8 +81,8 @@ export function refusalError(error: unknown, root: string): unknown {
  * `decode` with a path for its errors: what the glue calls.
  * @throws SparrowError `invalid-params` naming the refused value's path under `root`.
  */
-export function rooted(decode: Decode): (value: unknown, root?: string) => unknown {
-  return (value, root = '') => {
+export function rooted(decode: Decode, root = ''): Decode {
+  return (value) => {
     try {
       return decode(value);
     } catch (error) {
@@ -96,8 +96,7 @@ export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (value instanceof Uint8Array) return 'bytes';
-  if (typeof value === 'number' && !Number.isInteger(value)) return `number ${value}`;
-  if (typeof value === 'number' || typeof value === 'bigint') return `integer ${value}`;
+  if (typeof value === 'number' || typeof value === 'bigint') return `${typeof value === 'bigint' || Number.isInteger(value) ? 'integer' : 'number'} ${value}`;
   return typeof value;
 }
 

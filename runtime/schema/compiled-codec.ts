@@ -28,6 +28,7 @@ import {
   isIdentity,
   descriptorError,
   refuse,
+  refusalError,
   rooted,
   scalarDecoder,
   scalarEncoder,
@@ -286,7 +287,14 @@ function compositeEncoder(type: Exclude<TypeDesc, string>, types: TypeTable): En
  * @throws SparrowError `invalid-params` naming the refused value's path.
  */
 export function createDecoder(type: TypeDesc, types: TypeTable, options: DecodeOptions = {}): (value: unknown, path?: string) => unknown {
-  return rooted(buildDecoder(type, types, options));
+  const decode = buildDecoder(type, types, options);
+  return (value, path = '') => {
+    try {
+      return decode(value);
+    } catch (error) {
+      throw refusalError(error, path);
+    }
+  };
 }
 
 /**

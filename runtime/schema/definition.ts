@@ -10,12 +10,7 @@ import type { SparrowError } from '../errors.ts';
 import type { TopicOptions } from '../rpc/topic.ts';
 import type { CallStream, Handler, Peer, PeerFeature } from '../rpc/types.ts';
 import { descriptorError, type DecodeOptions, type ValueCodec } from './codec-core.ts';
-import { valueCodec } from './compiled-codec.ts';
 import type { CallDesc, MemberDesc, ParamDesc, ServiceDescriptor, TopicDesc, TypeTable } from './descriptor.ts';
-import { callbackGlue } from './service-callbacks.ts';
-import { typedErrorGlue } from './service-errors.ts';
-import { streamGlue } from './service-streams.ts';
-import { topicGlue } from './service-topics.ts';
 import type { SchemaErrorClass } from './typed-error.ts';
 
 /** The caller side of a topic. */
@@ -113,26 +108,9 @@ export interface ServiceDefinition<C = unknown, I = unknown> {
  * `glue` (what generated code calls); the peer parts come with them.
  */
 export function defineServiceWith<C, I>(descriptor: ServiceDescriptor, glue: ServiceGlue, errors: Readonly<Record<string, SchemaErrorClass>> = {}): ServiceDefinition<C, I> {
-  const features: PeerFeature[] = [];
-  for (const part of [glue.streams, glue.topics, glue.callbacks]) if (part !== undefined && !features.includes(part.feature)) features.push(part.feature);
+  // streams and topics may list the same feature: installing one twice is a no-op.
+  const features = [glue.streams, glue.topics, glue.callbacks].flatMap((part) => (part === undefined ? [] : [part.feature]));
   return Object.freeze({ descriptor, errors, features, glue });
-}
-
-/** Every part of the glue: what a hand-written definition gets. */
-export const ALL_SERVICE_GLUE: ServiceGlue = { codec: valueCodec, streams: streamGlue, topics: topicGlue, callbacks: callbackGlue, errors: typedErrorGlue };
-
-/**
- * Builds a {@link ServiceDefinition} with every part of the glue, for
- * definitions written by hand; `features` are the peer parts its clients
- * install. Generated code calls {@link defineServiceWith} instead, so its
- * bundle carries only the parts its schema uses.
- */
-export function defineService<C, I>(
-  descriptor: ServiceDescriptor,
-  errors: Readonly<Record<string, SchemaErrorClass>> = {},
-  features: readonly PeerFeature[] = [],
-): ServiceDefinition<C, I> {
-  return Object.freeze({ descriptor, errors, features, glue: ALL_SERVICE_GLUE });
 }
 
 /**

@@ -76,23 +76,21 @@ function argsDecoder(member: { readonly params: readonly ParamDesc[] }, codec: V
   const unwrap = member.params.map((param): ((value: unknown) => unknown) | undefined => {
     if (param.kind === undefined) return undefined;
     if (param.kind === 'stream') {
-      const decode = rooted(codec.decoder(param.type, types, options));
-      const path = `${param.name}[]`;
+      const decode = rooted(codec.decoder(param.type, types, options), `${param.name}[]`);
       return (value) => {
         if (!isIterable(value)) throw invalid(param.name, 'expected an iterable param');
-        return validate ? mapAsync(value, (item) => decode(item, path)) : value;
+        return validate ? mapAsync(value, decode) : value;
       };
     }
     const encode = fieldsEncoder(param.params ?? [], codec, types);
     const result = param.result ?? 'void';
-    const decode = result === 'void' || !validate ? undefined : rooted(codec.decoder(result, types, options));
-    const path = `${param.name}()`;
+    const decode = result === 'void' || !validate ? undefined : rooted(codec.decoder(result, types, options), `${param.name}()`);
     return (value) => {
       if (!isFunction(value)) throw invalid(param.name, 'expected a callback param');
       return (cbArgs?: Record<string, unknown>): unknown => {
         const answer = (value as (p: Params) => unknown)(encode(cbArgs ?? {}));
         if (result === 'void') return undefined;
-        return (answer as Promise<unknown>).then((v) => (decode === undefined ? v : decode(v, path)));
+        return (answer as Promise<unknown>).then((v) => (decode === undefined ? v : decode(v)));
       };
     };
   });

@@ -37,7 +37,7 @@ function reviveError(definition: ServiceDefinition, member: CallDesc | undefined
   if (Class === undefined || decl === undefined || decl.kind !== 'error') return error;
   let fields: Record<string, unknown>;
   try {
-    fields = rooted(fieldsDecoder(decl.fields, definition.glue.codec ?? scalarCodec, definition.descriptor.types, {}, decl.name))(error.data ?? {}, 'data') as Record<string, unknown>;
+    fields = rooted(fieldsDecoder(decl.fields, definition.glue.codec ?? scalarCodec, definition.descriptor.types, {}, decl.name), 'data')(error.data ?? {}) as Record<string, unknown>;
   } catch {
     // Malformed fields: keep the generic callee error rather than invent values.
     return error;

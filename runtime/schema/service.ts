@@ -22,7 +22,8 @@ import { needGlue, type ServiceDefinition, type TopicPublisher } from './definit
 import { tsKey, type CallDesc, type MemberDesc, type ParamDesc } from './descriptor.ts';
 import { valueArgsDecoder, valueArgsEncoder } from './service-params.ts';
 
-export { ALL_SERVICE_GLUE, defineService, defineServiceWith, type ServiceDefinition, type ServiceGlue, type TopicPublisher, type TopicSubscriber } from './definition.ts';
+export { defineServiceWith, type ServiceDefinition, type ServiceGlue, type TopicPublisher, type TopicSubscriber } from './definition.ts';
+export { ALL_SERVICE_GLUE, defineService } from './define-service.ts';
 
 /** Per-call options of a generated client method. */
 export interface ClientCallOptions {
@@ -82,7 +83,6 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
   if (definition.features.length > 0) usePeerFeatures(peer, definition.features);
   const { namespace, types } = descriptor;
   const codec = glue.codec ?? scalarCodec;
-  const decodeOptions: DecodeOptions = options.strict === true ? { strict: true } : {};
   const validate = options.validate !== false;
   const client: Record<string, unknown> = {};
   const callOptions = (kinds: Record<string, ParamKind>, perCall: ClientCallOptions | undefined): CallOptions => {
@@ -94,9 +94,8 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
   };
   /** A decoder built once per member, or none without validation. */
   const resultDecoder = (type: CallDesc['result'], path: string): ((value: unknown) => unknown) => {
-    if (!validate) return (value) => value;
-    const decode = rooted(codec.decoder(type, types, decodeOptions));
-    return (value) => decode(value, path);
+    // The client's options are decode options too (`strict`).
+    return validate ? rooted(codec.decoder(type, types, options), path) : (value) => value;
   };
 
   for (const member of descriptor.methods) {
