@@ -262,7 +262,8 @@ export function fieldsDecoder(fields: readonly FieldDesc[], codec: ValueCodec, t
   const inPlace = count > 0 && fields.every((field, k) => keys[k] === field.name && !(field.name in Object.prototype));
   return (value) => {
     if (!isPlainObject(value)) return expected(name, value);
-    const result: Record<string, unknown> = {};
+    // Made only once the value cannot be answered in place.
+    let result!: Record<string, unknown>;
     let k = 0;
     try {
       if (inPlace) {
@@ -280,6 +281,7 @@ export function fieldsDecoder(fields: readonly FieldDesc[], codec: ValueCodec, t
         }
         k = 0;
       }
+      result = {};
       for (; k < count; k++) {
         const key = names[k]!;
         const item = Object.hasOwn(value, key) ? value[key] : undefined;

@@ -302,8 +302,7 @@ export function createDecoder(type: TypeDesc, types: TypeTable, options: DecodeO
  * @throws SparrowError `invalid-params`: `missing required param x`, `x.y: expected int32, got string`.
  */
 export function createFieldsDecoder(fields: readonly FieldDesc[], types: TypeTable, options: DecodeOptions = {}): (value: Record<string, unknown>) => Record<string, unknown> {
-  const decode = rooted(fieldsDecoder(fields, valueCodec, types, options, 'params'));
-  return (value) => decode(value) as Record<string, unknown>;
+  return rooted(fieldsDecoder(fields, valueCodec, types, options, 'params')) as (value: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /** An encoder of `type`: renames keys, converts maps, marks integral floats. Does not validate. */

@@ -20,10 +20,8 @@ export function valueArgsEncoder(params: readonly FieldDesc[], codec: ValueCodec
  * @throws SparrowError `invalid-params`: `missing required param x`, `x.y: expected int32, got string`.
  */
 export function valueArgsDecoder(params: readonly FieldDesc[], codec: ValueCodec, types: TypeTable, options: DecodeOptions, validate: boolean): (params: Params) => Record<string, unknown> {
-  if (validate) {
-    const decode = rooted(fieldsDecoder(params, codec, types, options, 'params'));
-    return (wire) => decode(wire) as Record<string, unknown>;
-  }
+  // The dispatcher calls the hook with more arguments: the built decoder ignores them.
+  if (validate) return rooted(fieldsDecoder(params, codec, types, options, 'params')) as (params: Params) => Record<string, unknown>;
   return (wire) => {
     const args: Record<string, unknown> = {};
     for (const param of params) if (Object.hasOwn(wire, param.name)) args[tsKey(param)] = wire[param.name];
