@@ -13,7 +13,7 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { floatOnWire, isPlainObject } from '../values.ts';
-import { INT_RANGES } from './int-ranges.ts';
+import { INT_RANGES, type IntRange } from './int-ranges.ts';
 import { tsKey, type FieldDesc, type TypeDesc, type TypeTable } from './descriptor.ts';
 
 /** Options of a decoder. */
@@ -42,12 +42,13 @@ export interface ValueCodec {
 
 /** A refused value on its way out of a decoder; `path` grows one step per container it leaves. */
 export class Refusal {
-  path = '';
-  readonly message: string;
+  declare path: string;
+  declare readonly message: string;
   /** A missing or unknown key: the message then names a `param` at the root, a `field` below. */
-  readonly key: string | undefined;
+  declare readonly key: string | undefined;
 
   constructor(message: string, key?: string) {
+    this.path = '';
     this.message = message;
     this.key = key;
   }
@@ -112,8 +113,9 @@ export const DECIMAL = /^-?\d+$/;
 
 /** The range of an integer type JS numbers hold (not int64, uint64: the value codec's). */
 export function numberRange(type: TypeDesc): readonly [number, number] | undefined {
-  const range = typeof type === 'string' && Object.hasOwn(INT_RANGES, type) ? INT_RANGES[type as keyof typeof INT_RANGES] : undefined;
-  return range === undefined || range.big ? undefined : [Number(range.min), Number(range.max)];
+  // Any other name (even one Object.prototype has) reads as no range: only the table's entries have `big`.
+  const range = (INT_RANGES as Record<string, IntRange | undefined>)[type as string];
+  return range?.big === false ? [Number(range.min), Number(range.max)] : undefined;
 }
 
 /**
@@ -134,12 +136,13 @@ export function decodeNumberInteger(name: string, min: number, max: number, valu
 export function scalarDecoder(type: TypeDesc, options: DecodeOptions): Decode | undefined {
   switch (type) {
     case 'bool':
-      return (value) => (typeof value === 'boolean' ? value : expected(type, value));
+    case 'string': {
+      const name = type === 'bool' ? 'boolean' : 'string';
+      return (value) => (typeof value === name ? value : expected(type, value));
+    }
     case 'float32':
     case 'float64':
       return (value) => (typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : expected(type, value));
-    case 'string':
-      return (value) => (typeof value === 'string' ? value : expected(type, value));
     case 'bytes':
       return (value) => (value instanceof Uint8Array ? value : expected(type, value));
     case 'any':
@@ -172,7 +175,7 @@ export function descriptorError(message: string): never {
 }
 
 function unsupported(type: TypeDesc): never {
-  return descriptorError(`type ${JSON.stringify(type)} needs the valueCodec`);
+  return descriptorError(`${JSON.stringify(type)} needs the valueCodec`);
 }
 
 /**
@@ -239,7 +242,7 @@ export function fieldsDecoder(fields: readonly FieldDesc[], codec: ValueCodec, t
   const count = fields.length;
   const names = fields.map((field) => field.name);
   const steps = names.map((n) => `.${n}`);
-  const keys = fields.map((field) => tsKey(field));
+  const keys = fields.map(tsKey);
   const optional = fields.map((field) => field.optional === true);
   const kinds = fields.map((field) => inlineKind(field.type));
   const bounds = fields.map((field) => numberRange(field.type) ?? [0, 0]);
@@ -305,17 +308,18 @@ export function fieldsDecoder(fields: readonly FieldDesc[], codec: ValueCodec, t
 
 /**
  * An encoder of an object keyed by TS names into a wire map keyed by wire
- * names; absent stays absent (the receiver applies the default itself).
+ * names; absent stays absent (the receiver applies the default itself). No
+ * object at all (a call without args) is an empty map.
  */
 export function fieldsEncoder(fields: readonly FieldDesc[], codec: ValueCodec, types: TypeTable): (value: unknown) => Record<string, unknown> {
   const count = fields.length;
   const names = fields.map((field) => field.name);
-  const keys = fields.map((field) => tsKey(field));
+  const keys = fields.map(tsKey);
   const encoders = fields.map((field) => codec.encoder(field.type, types));
   // Scalar fields travel as they are: no call per field.
   const plain = encoders.map(isIdentity);
   return (value) => {
-    const record = value as Record<string, unknown>;
+    const record = (value ?? {}) as Record<string, unknown>;
     const result: Record<string, unknown> = {};
     for (let k = 0; k < count; k++) {
       const item = record[keys[k]!];

@@ -37,7 +37,7 @@ export interface StreamGlue {
   /** The peer part the members need (`streamsFeature`). */
   readonly feature: PeerFeature;
   /** The caller's stream: items decoded as read; an invalid item ends it. */
-  decoded(stream: CallStream<unknown>, decode: (item: unknown) => unknown, revive: (error: unknown) => unknown): AsyncIterable<unknown>;
+  decoded(stream: CallStream<unknown>, decode: (item: unknown) => unknown, revive: ((error: unknown) => unknown) | undefined): AsyncIterable<unknown>;
   /** The callee's answer in wire form, synchronous when `source` is; `rethrow` maps what the source throws. */
   encoded(source: AsyncIterable<unknown> | Iterable<unknown>, encode: (item: unknown) => unknown, rethrow: (error: unknown) => unknown): AsyncIterable<unknown> | Iterable<unknown>;
 }
@@ -109,7 +109,7 @@ export interface ServiceDefinition<C = unknown, I = unknown> {
  */
 export function defineServiceWith<C, I>(descriptor: ServiceDescriptor, glue: ServiceGlue, errors: Readonly<Record<string, SchemaErrorClass>> = {}): ServiceDefinition<C, I> {
   // streams and topics may list the same feature: installing one twice is a no-op.
-  const features = [glue.streams, glue.topics, glue.callbacks].flatMap((part) => (part === undefined ? [] : [part.feature]));
+  const features = [glue.streams, glue.topics, glue.callbacks].flatMap((part) => part?.feature ?? []);
   return Object.freeze({ descriptor, errors, features, glue });
 }
 

@@ -1,18 +1,12 @@
 /**
- * Plain value params between generated code and the wire: the caller's TS
- * args become wire params (values encoded, keys renamed), the callee's wire
- * params become the implementation's args (validated). Callback and stream
+ * Plain value params between generated code and the wire: the callee's wire
+ * params become the implementation's args (validated). The caller's args
+ * are encoded by the codec's `fieldsEncoder`. Callback and stream
  * params are the callback glue's (service-callbacks.ts).
  */
 import type { Params } from '../envelope/message.ts';
-import { fieldsDecoder, fieldsEncoder, rooted, type DecodeOptions, type ValueCodec } from './codec-core.ts';
+import { fieldsDecoder, rooted, type DecodeOptions, type ValueCodec } from './codec-core.ts';
 import { tsKey, type FieldDesc, type TypeTable } from './descriptor.ts';
-
-/** The wire params of a call from TS args whose params are all plain values. */
-export function valueArgsEncoder(params: readonly FieldDesc[], codec: ValueCodec, types: TypeTable): (args: Record<string, unknown> | undefined) => Params {
-  const encode = fieldsEncoder(params, codec, types);
-  return (args) => (args === undefined ? {} : encode(args));
-}
 
 /**
  * The implementation's args from wire params that are all plain values:

@@ -27,10 +27,10 @@ const DONE: IteratorResult<never, undefined> = /* @__PURE__ */ Object.freeze({ d
 export class DecodedStream implements AsyncIterableIterator<unknown, undefined, undefined> {
   private readonly stream: CallStream<unknown>;
   private readonly decode: (item: unknown) => unknown;
-  private readonly revive: (error: unknown) => unknown;
+  private readonly revive: ((error: unknown) => unknown) | undefined;
   private invalidItem = false;
 
-  constructor(stream: CallStream<unknown>, decode: (item: unknown) => unknown, revive: (error: unknown) => unknown) {
+  constructor(stream: CallStream<unknown>, decode: (item: unknown) => unknown, revive: ((error: unknown) => unknown) | undefined) {
     this.stream = stream;
     this.decode = decode;
     this.revive = revive;
@@ -67,7 +67,7 @@ export class DecodedStream implements AsyncIterableIterator<unknown, undefined, 
   };
 
   private readonly onError = (error: unknown): never => {
-    throw this.revive(error);
+    throw this.revive === undefined ? error : this.revive(error);
   };
 
   private invalid(error: unknown): unknown {

@@ -17,10 +17,10 @@ import { attachServiceDescriptor } from '../rpc/registry.ts';
 import type { TopicOptions } from '../rpc/topic.ts';
 import type { CallbackStyle, CallContext, CallOptions, ExportOptions, Handler, ParamKind, Peer } from '../rpc/types.ts';
 import { isIterable, isThenable } from '../values.ts';
-import { rooted, scalarCodec, type DecodeOptions } from './codec-core.ts';
+import { fieldsEncoder, rooted, scalarCodec, type DecodeOptions } from './codec-core.ts';
 import { needGlue, type ServiceDefinition, type TopicPublisher } from './definition.ts';
 import { tsKey, type CallDesc, type MemberDesc, type ParamDesc } from './descriptor.ts';
-import { valueArgsDecoder, valueArgsEncoder } from './service-params.ts';
+import { valueArgsDecoder } from './service-params.ts';
 
 export { defineServiceWith, type ServiceDefinition, type ServiceGlue, type TopicPublisher, type TopicSubscriber } from './definition.ts';
 export { ALL_SERVICE_GLUE, defineService } from './define-service.ts';
@@ -80,23 +80,14 @@ export interface ExportTarget {
  */
 export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unknown>, options: ClientOptions = {}): C {
   const { descriptor, glue } = definition;
-  if (definition.features.length > 0) usePeerFeatures(peer, definition.features);
+  usePeerFeatures(peer, definition.features);
   const { namespace, types } = descriptor;
   const codec = glue.codec ?? scalarCodec;
-  const validate = options.validate !== false;
+  const errors = glue.errors;
   const client: Record<string, unknown> = {};
-  const callOptions = (kinds: Record<string, ParamKind>, perCall: ClientCallOptions | undefined): CallOptions => {
-    const result: CallOptions = { namespace, paramKinds: kinds };
-    const timeoutMs = perCall?.timeoutMs ?? options.timeoutMs;
-    if (timeoutMs !== undefined) result.timeoutMs = timeoutMs;
-    if (perCall?.signal !== undefined) result.signal = perCall.signal;
-    return result;
-  };
-  /** A decoder built once per member, or none without validation. */
-  const resultDecoder = (type: CallDesc['result'], path: string): ((value: unknown) => unknown) => {
-    // The client's options are decode options too (`strict`).
-    return validate ? rooted(codec.decoder(type, types, options), path) : (value) => value;
-  };
+  /** A decoder built once per member, or none without validation; the client's options are decode options too (`strict`). */
+  const resultDecoder = (type: CallDesc['result'], path: string): ((value: unknown) => unknown) =>
+    options.validate === false ? (value) => value : rooted(codec.decoder(type, types, options), path);
 
   for (const member of descriptor.methods) {
     const key = tsKey(member);
@@ -107,28 +98,31 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
     // Per member, not per call: a param's kind comes from the schema, so
     // the kinds (and the options of a call without per-call options) never change.
     const kinds = paramKinds(member.params);
-    const encodeArgs = member.params.some((param) => param.kind !== undefined) ? needGlue(glue.callbacks, 'callback', member).argsEncoder(member.params, codec, types) : valueArgsEncoder(member.params, codec, types);
+    const encodeArgs = member.params.some((param) => param.kind !== undefined) ? needGlue(glue.callbacks, 'callback', member).argsEncoder(member.params, codec, types) : fieldsEncoder(member.params, codec, types);
     if (member.kind === 'notify') {
       client[key] = (args?: Record<string, unknown>): void => peer.notify(member.name, encodeArgs(args), { namespace });
       continue;
     }
-    const errors = glue.errors;
     const revive = errors === undefined ? undefined : (error: unknown): unknown => errors.revive(definition, member, error);
-    if (member.stream === true) {
+    const stream = member.stream === true;
+    // Decoding and reviving run inside the call (mapResult, mapError): no extra promise per call.
+    const mapResult = resultDecoder(member.result, stream ? `${member.name}[]` : 'result');
+    const callOptions = (perCall: ClientCallOptions | undefined): CallOptions => {
+      const result: CallOptions = { namespace, paramKinds: kinds };
+      const timeoutMs = perCall?.timeoutMs ?? options.timeoutMs;
+      if (timeoutMs !== undefined) result.timeoutMs = timeoutMs;
+      if (perCall?.signal !== undefined) result.signal = perCall.signal;
+      if (!stream) result.mapResult = mapResult;
+      if (!stream && revive !== undefined) result.mapError = revive;
+      return result;
+    };
+    if (stream) {
       const streams = needGlue(glue.streams, 'stream', member);
-      const decodeItem = resultDecoder(member.result, `${member.name}[]`);
       client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): AsyncIterable<unknown> =>
-        streams.decoded(peer.callStream(member.name, encodeArgs(args), callOptions(kinds, perCall)), decodeItem, revive ?? ((error) => error));
+        streams.decoded(peer.callStream(member.name, encodeArgs(args), callOptions(perCall)), mapResult, revive);
       continue;
     }
-    // Decoding and reviving run inside the call (mapResult, mapError): no extra promise per call.
-    const mapResult = resultDecoder(member.result, 'result');
-    const mapped = (call: CallOptions): CallOptions => {
-      call.mapResult = mapResult;
-      if (revive !== undefined) call.mapError = revive;
-      return call;
-    };
-    const defaultOptions = mapped(callOptions(kinds, undefined));
+    const defaultOptions = callOptions(undefined);
     client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): Promise<unknown> => {
       let params: Params;
       try {
@@ -136,7 +130,7 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
       } catch (error) {
         return Promise.reject(error);
       }
-      return peer.call(member.name, params, perCall === undefined ? defaultOptions : mapped(callOptions(kinds, perCall)));
+      return peer.call(member.name, params, perCall === undefined ? defaultOptions : callOptions(perCall));
     };
   }
   return Object.freeze(client) as C;
