@@ -263,46 +263,57 @@ export function fieldsDecoder(fields: readonly FieldDesc[], codec: ValueCodec, t
    * and passing as they are, then costs no new object.
    */
   const inPlace = count > 0 && fields.every((field, k) => keys[k] === field.name && !(field.name in Object.prototype));
-  return (value) => {
-    if (!isPlainObject(value)) return expected(name, value);
-    // Made only once the value cannot be answered in place.
-    let result!: Record<string, unknown>;
-    let k = 0;
+  /** A field's own decoder, its refusal one step below the map. */
+  const decodeField = (k: number, item: unknown): unknown => {
     try {
-      if (inPlace) {
-        for (; k < count; k++) {
-          const item = value[names[k]!];
-          if (item === undefined || item === null) break;
-          const kind = kinds[k]!;
-          if (kind !== OTHER ? !passes(kind, item, mins[k]!, maxs[k]!) : checks[k]!(item) !== item) break;
-        }
-        if (k === count) {
-          let own = 0;
-          for (const _ in value) own++;
-          // Unknown keys are dropped (or refused): that takes a new object.
-          if (own === count) return value;
-        }
-        k = 0;
-      }
-      result = {};
-      for (; k < count; k++) {
-        const key = names[k]!;
-        const item = Object.hasOwn(value, key) ? value[key] : undefined;
-        if (item === undefined || (item === null && optional[k])) {
-          const fallback = defaults[k];
-          if (fallback !== undefined) result[keys[k]!] = fallback();
-          else if (!optional[k]) break;
-          continue;
-        }
-        result[keys[k]!] = passes(kinds[k]!, item, mins[k]!, maxs[k]!) ? item : checks[k]!(item);
-      }
+      return checks[k]!(item);
     } catch (error) {
-      below(error, steps[k]!);
+      return below(error, steps[k]!);
     }
-    // The map's own refusals (a missing or an unknown key) are at its own path.
-    if (k < count) refuse('missing required', names[k]);
+  };
+  /** A new object keyed by TS names, or the map's own refusal (a missing or an unknown key, at its own path). */
+  const build = (value: Record<string, unknown>): Record<string, unknown> => {
+    const result: Record<string, unknown> = {};
+    for (let k = 0; k < count; k++) {
+      const key = names[k]!;
+      const item = Object.hasOwn(value, key) ? value[key] : undefined;
+      if (item === undefined || (item === null && optional[k])) {
+        const fallback = defaults[k];
+        if (fallback !== undefined) result[keys[k]!] = decodeDefault(k, fallback);
+        else if (!optional[k]) refuse('missing required', key);
+        continue;
+      }
+      result[keys[k]!] = passes(kinds[k]!, item, mins[k]!, maxs[k]!) ? item : decodeField(k, item);
+    }
     if (strict) for (const key of Object.keys(value)) if (!known.has(key)) refuse('unknown', key);
     return result;
+  };
+  const decodeDefault = (k: number, fallback: () => unknown): unknown => {
+    try {
+      return fallback();
+    } catch (error) {
+      return below(error, steps[k]!);
+    }
+  };
+  return (value) => {
+    if (!isPlainObject(value)) return expected(name, value);
+    if (inPlace) {
+      // No try here: the common value (every field present and passing as it is) pays for none.
+      let k = 0;
+      for (; k < count; k++) {
+        const item = value[names[k]!];
+        if (item === undefined || item === null) break;
+        const kind = kinds[k]!;
+        if (kind !== OTHER ? !passes(kind, item, mins[k]!, maxs[k]!) : decodeField(k, item) !== item) break;
+      }
+      if (k === count) {
+        let own = 0;
+        for (const _ in value) own++;
+        // Unknown keys are dropped (or refused): that takes a new object.
+        if (own === count) return value;
+      }
+    }
+    return build(value);
   };
 }
 
