@@ -64,10 +64,20 @@ export * from './schema/descriptor.ts';
 export { decodeValue, decodeFields, encodeValue, encodeFields, modelValue, type DecodeOptions } from './schema/codec.ts';
 export { WireFloat } from './values.ts';
 export { SchemaError, type SchemaErrorClass, type SchemaErrorOptions } from './schema/typed-error.ts';
+// The parts of the service glue generated code passes to defineServiceWith, each only when its schema uses it.
+export { valueCodec } from './schema/compiled-codec.ts';
+export { scalarCodec, type ValueCodec } from './schema/codec-core.ts';
+export { streamGlue } from './schema/service-streams.ts';
+export { topicGlue } from './schema/service-topics.ts';
+export { callbackGlue } from './schema/service-callbacks.ts';
+export { typedErrorGlue } from './schema/service-errors.ts';
 export {
+  ALL_SERVICE_GLUE,
   createClient,
   defineService,
+  defineServiceWith,
   registerService,
+  type ServiceGlue,
   type ClientCallOptions,
   type ClientOptions,
   type ExportTarget,

@@ -5,7 +5,7 @@
  * behaviour in their own systems (grpc: contenders/bench.proto).
  */
 
-import { createClient as $createClient, defineService as $defineService, registerService as $registerService, streamsFeature as $streamsFeature } from "../../runtime/index.ts";
+import { createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, streamGlue as $streamGlue, valueCodec as $valueCodec } from "../../runtime/index.ts";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration } from "../../runtime/index.ts";
 
 /**
@@ -82,7 +82,7 @@ export interface BenchTopics {}
  *
  * @generated from service sparrow.bench.v1.Bench (bench.sparrow:13)
  */
-export const BenchService: $ServiceDefinition<BenchClient, BenchImplementation> = $defineService(
+export const BenchService: $ServiceDefinition<BenchClient, BenchImplementation> = $defineServiceWith(
   {
     name: "Bench",
     package: "sparrow.bench.v1",
@@ -96,7 +96,7 @@ export const BenchService: $ServiceDefinition<BenchClient, BenchImplementation> 
     types: {
       "sparrow.bench.v1.Item": {"kind":"struct","name":"Item","fields":[{"name":"i","type":"int32"},{"name":"v","type":"float64"}]},
     },
-  }, {}, [$streamsFeature],
+  }, { codec: $valueCodec, streams: $streamGlue },
 );
 
 /**
@@ -155,7 +155,7 @@ export interface BenchClientTopics {}
  *
  * @generated from service sparrow.bench.v1.BenchClient (bench.sparrow:27)
  */
-export const BenchClientService: $ServiceDefinition<BenchClientClient, BenchClientImplementation> = $defineService(
+export const BenchClientService: $ServiceDefinition<BenchClientClient, BenchClientImplementation> = $defineServiceWith(
   {
     name: "BenchClient",
     package: "sparrow.bench.v1",
@@ -164,7 +164,7 @@ export const BenchClientService: $ServiceDefinition<BenchClientClient, BenchClie
       {"kind":"call","name":"echo","params":[{"name":"i","type":"int32"}],"result":"int32"},
     ],
     types: {},
-  },
+  }, {},
 );
 
 /**

@@ -117,9 +117,58 @@ export function typeClosure(model: SchemaModel, s: ServiceDeclaration): string[]
   return [...seen].sort();
 }
 
-/** The runtime's peer features a service's members need: streams for stream results and topics, callbacks for callback and stream params. */
-export function peerFeatures(members: readonly ServiceMember[]): string[] {
-  const streams = members.some((m) => m.kind === 'topic' || (m.kind === 'call' && m.result.kind === 'stream'));
-  const callbacks = members.some((m) => m.kind !== 'topic' && m.params.some((p) => p.kind === 'callback' || p.kind === 'stream'));
-  return [...(streams ? ['streamsFeature'] : []), ...(callbacks ? ['callbacksFeature'] : [])];
+/**
+ * The parts of the runtime's service glue a service needs, as `[slot, export]`
+ * pairs for `defineServiceWith`: the value codec when a value is not a
+ * scalar (lists, maps, tuples, declared types, int64), the stream, topic and
+ * callback parts when a member uses them, typed errors when it declares any.
+ * Generated code imports only these, so a bundle carries only these.
+ */
+export function serviceGlue(model: SchemaModel, s: ServiceDeclaration): [string, string][] {
+  const members = s.members;
+  const closure = typeClosure(model, s);
+  const glue: [string, string][] = [];
+  if (needsValueCodec(model, members, closure)) glue.push(['codec', 'valueCodec']);
+  if (members.some((m) => m.kind === 'call' && m.result.kind === 'stream')) glue.push(['streams', 'streamGlue']);
+  if (members.some((m) => m.kind === 'topic')) glue.push(['topics', 'topicGlue']);
+  if (members.some((m) => m.kind !== 'topic' && m.params.some((p) => p.kind !== 'value'))) glue.push(['callbacks', 'callbackGlue']);
+  if (closure.some((q) => model.declarations[q]?.kind === 'error')) glue.push(['errors', 'typedErrorGlue']);
+  return glue;
+}
+
+/** A scalar travels as it is (or as a marked float): every other type needs the value codec. */
+function isScalar(t: TypeRef): boolean {
+  switch (t.kind) {
+    case 'int':
+      return !t.bigint;
+    case 'list':
+    case 'map':
+    case 'tuple':
+    case 'ref':
+      return false;
+    default:
+      return true;
+  }
+}
+
+function needsValueCodec(model: SchemaModel, members: readonly ServiceMember[], closure: readonly string[]): boolean {
+  const types: TypeRef[] = [];
+  for (const m of members) {
+    if (m.kind === 'topic') {
+      types.push(m.type);
+      continue;
+    }
+    for (const p of m.params) {
+      if (p.kind === 'value') types.push(p.type);
+      else if (p.kind === 'stream') types.push(p.item);
+      else types.push(p.result, ...p.params.map((q) => q.type));
+    }
+    if (m.kind === 'call') types.push(m.result.kind === 'stream' ? m.result.item : m.result.type);
+  }
+  // Declared errors are decoded field by field: their fields count, not the error itself.
+  for (const q of closure) {
+    const d = model.declarations[q];
+    if (d?.kind === 'error') types.push(...d.fields.map((f) => f.type));
+  }
+  return !types.every(isScalar);
 }

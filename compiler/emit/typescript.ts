@@ -24,7 +24,7 @@ import type {
 } from '../model/model.ts';
 import { ImportCollector, docLines } from './printer.ts';
 import { exportedNames, inputTypeNames, serviceNames } from './declared-names.ts';
-import { declDesc, memberDesc, peerFeatures, typeClosure } from './service-descriptor.ts';
+import { declDesc, memberDesc, serviceGlue, typeClosure } from './service-descriptor.ts';
 
 /** How generated modules import each other. */
 export type ImportExtension = 'js' | 'ts' | 'none';
@@ -425,15 +425,14 @@ class ModuleEmitter {
       ...(closure.length === 0 ? ['  types: {},'] : ['  types: {', ...closure.map((q) => `    ${JSON.stringify(q)}: ${JSON.stringify(declDesc(this.model, q))},`), '  },']),
     ];
     const errorMap = errors.length === 0 ? '' : `, { ${errors.map((q) => `${JSON.stringify(q)}: ${this.ref(q, false)}`).join(', ')} }`;
-    // The peer parts the members need, imported only when used: a bundle then carries no streams or callbacks code it does not call.
-    const features = peerFeatures(s.members).map((name) => this.rt(name, false));
-    const featureList = features.length === 0 ? '' : `${errorMap === '' ? ', {}' : ''}, [${features.join(', ')}]`;
+    // The parts of the glue the members need, imported only when used: a bundle then carries no codec, streams or callbacks code it does not call.
+    const glue = serviceGlue(this.model, s).map(([slot, name]) => `${slot}: ${this.rt(name, false)}`);
     this.push(
       ...docHead('Descriptor and error classes'),
-      `export const ${names.definition}: ${this.rt('ServiceDefinition', true)}<${names.client}, ${names.implementation}> = ${this.rt('defineService', false)}(`,
+      `export const ${names.definition}: ${this.rt('ServiceDefinition', true)}<${names.client}, ${names.implementation}> = ${this.rt('defineServiceWith', false)}(`,
       '  {',
       ...descriptor.map((l) => `  ${l}`),
-      `  }${errorMap}${featureList},`,
+      `  }, {${glue.length === 0 ? '' : ` ${glue.join(', ')} `}}${errorMap},`,
       ');',
       '',
     );

@@ -4,7 +4,7 @@
  * default namespace, plus services that exercise the rest of the language.
  */
 
-import { callbacksFeature as $callbacksFeature, createClient as $createClient, defineService as $defineService, registerService as $registerService, streamsFeature as $streamsFeature } from "sparrow-rpc";
+import { callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 import { Forbidden, NotFound } from "./demo-common.ts";
 import type { Id } from "./demo-common.ts";
@@ -76,7 +76,7 @@ export interface DemoTopics {}
  *
  * @generated from service demo.v1.Demo (demo.sparrow:12)
  */
-export const DemoService: $ServiceDefinition<DemoClient, DemoImplementation> = $defineService(
+export const DemoService: $ServiceDefinition<DemoClient, DemoImplementation> = $defineServiceWith(
   {
     name: "Demo",
     package: "demo.v1",
@@ -88,7 +88,7 @@ export const DemoService: $ServiceDefinition<DemoClient, DemoImplementation> = $
       {"kind":"call","name":"demo_multipart_param","ts":"demoMultipartParam","params":[{"name":"data","kind":"stream","type":"int32"}],"result":"int32"},
     ],
     types: {},
-  }, {}, [$streamsFeature, $callbacksFeature],
+  }, { codec: $valueCodec, streams: $streamGlue, callbacks: $callbackGlue },
 );
 
 /**
@@ -331,7 +331,7 @@ export interface NotesTopics {
  *
  * @generated from service demo.v1.Notes (demo.sparrow:56)
  */
-export const NotesService: $ServiceDefinition<NotesClient, NotesImplementation> = $defineService(
+export const NotesService: $ServiceDefinition<NotesClient, NotesImplementation> = $defineServiceWith(
   {
     name: "Notes",
     package: "demo.v1",
@@ -359,7 +359,7 @@ export const NotesService: $ServiceDefinition<NotesClient, NotesImplementation> 
       "demo.v1.Shape": {"kind":"union","name":"Shape","variants":{"Circle":"demo.v1.Circle","Square":"demo.v1.Square"}},
       "demo.v1.Square": {"kind":"struct","name":"Square","fields":[{"name":"corner","type":"demo.v1.Point"},{"name":"side","type":"float64"}]},
     },
-  }, { "demo.common.Forbidden": Forbidden, "demo.common.NotFound": NotFound }, [$streamsFeature, $callbacksFeature],
+  }, { codec: $valueCodec, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "demo.common.Forbidden": Forbidden, "demo.common.NotFound": NotFound },
 );
 
 /**
@@ -416,7 +416,7 @@ export interface DemoClientTopics {}
  *
  * @generated from service demo.v1.DemoClient (demo.sparrow:75)
  */
-export const DemoClientService: $ServiceDefinition<DemoClientClient, DemoClientImplementation> = $defineService(
+export const DemoClientService: $ServiceDefinition<DemoClientClient, DemoClientImplementation> = $defineServiceWith(
   {
     name: "DemoClient",
     package: "demo.v1",
@@ -427,7 +427,7 @@ export const DemoClientService: $ServiceDefinition<DemoClientClient, DemoClientI
       {"kind":"notify","name":"ping_count","ts":"pingCount","params":[{"name":"count","type":"uint32"}]},
     ],
     types: {},
-  },
+  }, {},
 );
 
 /**

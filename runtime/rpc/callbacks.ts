@@ -20,7 +20,8 @@ import type { CallbackDeclarations, NotificationMessage, Params, RequestMessage,
 import { PendingCall, type CallLocals } from './call-table.ts';
 import { defineFeature, type CallbacksPart, type Incoming, type PeerCore } from './features.ts';
 import { dispatcherFeature } from './dispatcher.ts';
-import { detectParamKind, isIterable, isThenable, openIterator } from './guards.ts';
+import { isIterable, isThenable } from '../values.ts';
+import { detectParamKind, openIterator } from './guards.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
 import { describeTarget } from './map-registry.ts';

@@ -18,7 +18,7 @@
 import type { MessageId, NotificationMessage, Params, RequestMessage, ResponseMessage } from '../envelope/message.ts';
 import { ErrorCode, SparrowError, toWireError, type WireError } from '../errors.ts';
 import { defineFeature, type CallbacksPart, type DispatchApi, type Incoming, type InterceptorsPart, type PeerCore, type StreamsPart } from './features.ts';
-import { isThenable } from './guards.ts';
+import { isThenable } from '../values.ts';
 import { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
 import type { Outbox } from './outbox.ts';

@@ -1,19 +1,9 @@
 /**
- * The shape checks every part of rpc/ (and the schema glue) shares: one
- * definition each of "a promise", "an iterable", how one is opened, and
- * whether an identity is in a member's `@auth` groups.
+ * The checks every part of rpc/ (and the schema glue) shares: how an
+ * iterable is opened, a param's kind, and whether an identity is in a
+ * member's `@auth` groups ("a promise" and "an iterable" are values.ts's).
  */
 import type { Identity, ParamKind } from './types.ts';
-
-/** True for a promise or any object with a `then` method. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-/** True for an `Iterable` or `AsyncIterable` object (strings are not: they are values). */
-export function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && (Symbol.asyncIterator in value || Symbol.iterator in value);
-}
 
 /** Opens an iterable, async first. */
 export function openIterator(source: Iterable<unknown> | AsyncIterable<unknown>): Iterator<unknown> | AsyncIterator<unknown> {

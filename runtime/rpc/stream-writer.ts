@@ -8,7 +8,8 @@
 import type { ResponseMessage } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import type { Credit } from './flow-control.ts';
-import { isIterable, isThenable, openIterator } from './guards.ts';
+import { isIterable, isThenable } from '../values.ts';
+import { openIterator } from './guards.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import { nextMacrotask } from './macrotask.ts';
 import type { Outbox } from './outbox.ts';

@@ -1,283 +1,312 @@
 /**
- * Decoders and encoders built once per type, for the per-value paths
- * (stream items, results): the same values as `decodeValue` and
- * `encodeValue`, without walking the descriptor again or building a path
- * string for every field of every value (that was a third of a streaming
- * client's busy time).
+ * The one value codec: decoders and encoders built once per type, for
+ * every type of the IDL ("Types"). codec-core.ts holds the scalars, maps of
+ * fields and how a refusal gets its path; this file adds lists, tuples,
+ * maps, enums, structs, unions and errors. Generated code passes
+ * `valueCodec` only when its schema has such types.
  *
- * A built decoder checks what it knows (scalars, enums, structs, lists) and,
- * at the first thing it does not accept, hands the whole value to
- * `decodeValue`, which throws the precise error with its path: the two can
- * never disagree on what is valid or on what an error says.
+ * Decoding checks every rule: a wrong type, a non-integer or out-of-range
+ * integer, a missing required field or an unknown enum value is refused
+ * with its path; defaults are applied; unknown fields are dropped (refused
+ * when `strict`); struct keys become TS names; int64/uint64 become
+ * `bigint`; maps become `Map`s with typed keys (integer keys travel as
+ * decimal strings). Encoding renames keys back, turns `Map`s into
+ * string-keyed objects, marks integral floats to be written as floats
+ * (`WireFloat`) and leaves absent fields absent; it trusts the static types
+ * and does not validate (the receiver does).
  */
-import { decodeFields, decodeValue, encodeValue, type DecodeOptions } from './codec.ts';
-import { floatOnWire, isPlainObject } from '../values.ts';
+import { isPlainObject } from '../values.ts';
+import {
+  below,
+  DECIMAL,
+  decodeNumberInteger,
+  describeValue,
+  expected,
+  fieldsDecoder,
+  fieldsEncoder,
+  numberRange,
+  isIdentity,
+  descriptorError,
+  refuse,
+  refusalError,
+  rooted,
+  scalarDecoder,
+  scalarEncoder,
+  type Decode,
+  type DecodeOptions,
+  type Encode,
+  type ValueCodec,
+} from './codec-core.ts';
 import { INT_RANGES } from './int-ranges.ts';
-import { tsKey, type FieldDesc, type TypeDesc, type TypeTable } from './descriptor.ts';
+import { type FieldDesc, type StructDesc, type TypeDesc, type TypeTable } from './descriptor.ts';
 
-/** "Not accepted here: ask decodeValue." */
-const SLOW = Symbol('slow');
-type Check = (value: unknown) => unknown;
+/** Decoders of named types per type table and options (strict, modelForm): built once, shared. */
+const DECODERS = new WeakMap<TypeTable, Map<string, Decode>[]>();
+const ENCODERS = new WeakMap<TypeTable, Map<string, Encode>>();
 
-const identity = (value: unknown): unknown => value;
+function optionsIndex(options: DecodeOptions): number {
+  return (options.strict === true ? 1 : 0) + (options.modelForm === true ? 2 : 0);
+}
 
-/** The number-valued integer types (int-ranges.ts) as [min, max]: int64 and uint64 go through decodeValue. */
-const INT_BOUNDS: Readonly<Record<string, readonly [number, number]>> = Object.fromEntries(
-  Object.entries(INT_RANGES)
-    .filter(([, range]) => !range.big)
-    .map(([name, range]) => [name, [Number(range.min), Number(range.max)] as const]),
-);
+function namedDecoders(types: TypeTable, options: DecodeOptions): Map<string, Decode> {
+  let all = DECODERS.get(types);
+  if (all === undefined) {
+    all = [new Map(), new Map(), new Map(), new Map()];
+    DECODERS.set(types, all);
+  }
+  return all[optionsIndex(options)]!;
+}
+
+const identity: Encode = (value) => value;
+
+/** The codec of every IDL type. */
+export const valueCodec: ValueCodec = {
+  decoder: buildDecoder,
+  encoder: buildEncoder,
+};
 
 /**
- * A decoder equivalent to `decodeValue(type, value, types, path, options)`.
- * @throws SparrowError `invalid-params` (from decodeValue) for an invalid value.
+ * Checks an int64 or uint64 within [min, max] and gives it as a bigint;
+ * a number must be a safe integer, a decimal string is one in the model's
+ * JSON form (`modelForm`).
+ */
+function decodeBigInteger(name: string, min: bigint, max: bigint, value: unknown, modelForm: boolean): bigint {
+  let n: bigint;
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) expected(name, value);
+    // A number beyond 2^53 has already lost digits: refuse it rather than guess.
+    if (!Number.isSafeInteger(value)) refuse(`${value} is not an exact integer`);
+    n = BigInt(value);
+  } else if (typeof value === 'bigint') {
+    n = value;
+  } else if (modelForm && typeof value === 'string' && DECIMAL.test(value)) {
+    n = BigInt(value);
+  } else {
+    return expected(name, value);
+  }
+  return n < min || n > max ? refuse(`${n} is out of range for ${name}`) : n;
+}
+
+/** The decoder of int64 or uint64, or undefined for another type. */
+function bigIntegerDecoder(type: TypeDesc, modelForm: boolean): Decode | undefined {
+  if (type !== 'int64' && type !== 'uint64') return undefined;
+  const { min, max } = INT_RANGES[type];
+  return (value) => decodeBigInteger(type, min, max, value, modelForm);
+}
+
+function buildDecoder(type: TypeDesc, types: TypeTable, options: DecodeOptions): Decode {
+  const scalar = scalarDecoder(type, options) ?? bigIntegerDecoder(type, options.modelForm === true);
+  if (scalar !== undefined) return scalar;
+  if (typeof type !== 'string') return compositeDecoder(type, types, options);
+  const built = namedDecoders(types, options);
+  const known = built.get(type);
+  if (known !== undefined) return known;
+  // A recursive type refers to itself through this until it is built.
+  let decode: Decode | undefined;
+  built.set(type, (value) => decode!(value));
+  decode = declaredDecoder(type, types, options);
+  built.set(type, decode);
+  return decode;
+}
+
+function declaredDecoder(type: string, types: TypeTable, options: DecodeOptions): Decode {
+  const decl = types[type];
+  if (decl === undefined) {
+    return () => descriptorError(`descriptor names unknown type ${type}`);
+  }
+  switch (decl.kind) {
+    case 'enum': {
+      const values = new Set(Object.values(decl.values));
+      return (value) => {
+        if (typeof value !== 'number' || !Number.isInteger(value)) return expected(decl.name, value);
+        return values.has(value) ? value : refuse(`${value} is not a value of enum ${decl.name}`);
+      };
+    }
+    case 'union': {
+      const variants = new Map<string, Decode>();
+      const variant = (tag: string): Decode => {
+        let decode = variants.get(tag);
+        if (decode === undefined) {
+          const struct = types[decl.variants[tag]!];
+          decode = struct === undefined ? declaredDecoder(decl.variants[tag]!, types, options) : fieldsDecoder((struct as StructDesc).fields, valueCodec, types, options, decl.name, '$type');
+          variants.set(tag, decode);
+        }
+        return decode;
+      };
+      return (value) => {
+        if (!isPlainObject(value)) return expected(decl.name, value);
+        const tag = value['$type'];
+        if (typeof tag !== 'string' || !Object.hasOwn(decl.variants, tag)) refuse(`unknown $type ${JSON.stringify(tag)} for union ${decl.name}`);
+        return { $type: tag, ...(variant(tag)(value) as Record<string, unknown>) };
+      };
+    }
+    case 'struct':
+    case 'error':
+      return fieldsDecoder(decl.fields, valueCodec, types, options, decl.name);
+  }
+}
+
+function compositeDecoder(type: Exclude<TypeDesc, string>, types: TypeTable, options: DecodeOptions): Decode {
+  switch (type[0]) {
+    case 'list': {
+      const element = buildDecoder(type[1], types, options);
+      return (value) => {
+        if (!Array.isArray(value)) return expected('list', value);
+        const out = new Array<unknown>(value.length);
+        let k = 0;
+        try {
+          for (; k < value.length; k++) out[k] = element(value[k]);
+        } catch (error) {
+          below(error, `[${k}]`);
+        }
+        return out;
+      };
+    }
+    case 'tuple': {
+      const elements = (type.slice(1) as TypeDesc[]).map((element) => buildDecoder(element, types, options));
+      const count = elements.length;
+      return (value) => {
+        if (!Array.isArray(value) || value.length !== count) refuse(`expected a tuple of ${count}, got ${Array.isArray(value) ? `${value.length} items` : describeValue(value)}`);
+        const out = new Array<unknown>(count);
+        let k = 0;
+        try {
+          for (; k < count; k++) out[k] = elements[k]!(value[k]);
+        } catch (error) {
+          below(error, `[${k}]`);
+        }
+        return out;
+      };
+    }
+    case 'map': {
+      const key = keyDecoder(type[1]);
+      const item = buildDecoder(type[2], types, options);
+      return (value) => {
+        const entries: Iterable<[unknown, unknown]> = value instanceof Map ? value : isPlainObject(value) ? Object.entries(value) : expected('map', value);
+        const result = new Map<unknown, unknown>();
+        for (const [k, v] of entries) {
+          try {
+            result.set(key(k), item(v));
+          } catch (error) {
+            below(error, `[${JSON.stringify(String(k))}]`);
+          }
+        }
+        return result;
+      };
+    }
+  }
+  return () => descriptorError('unknown type descriptor');
+}
+
+/** Map keys travel as strings; integer keys as decimal strings parsed back here. */
+function keyDecoder(keyType: TypeDesc): Decode {
+  if (keyType === 'string') return (key) => (typeof key === 'string' ? key : refuse('expected a string key'));
+  const small = numberRange(keyType);
+  const integer = small === undefined ? bigIntegerDecoder(keyType, false) : (key: unknown) => decodeNumberInteger(keyType as string, small[0], small[1], key, false);
+  if (integer === undefined) return () => refuse('unsupported map key type');
+  return (key) => {
+    if (typeof key !== 'string') return integer(key);
+    if (!DECIMAL.test(key)) refuse(`map key ${JSON.stringify(key)} is not a decimal integer`);
+    return integer(BigInt(key));
+  };
+}
+
+function buildEncoder(type: TypeDesc, types: TypeTable): Encode {
+  const scalar = type === 'int64' || type === 'uint64' ? identity : scalarEncoder(type);
+  if (scalar !== undefined) return scalar;
+  if (typeof type !== 'string') return compositeEncoder(type, types);
+  let built = ENCODERS.get(types);
+  if (built === undefined) {
+    built = new Map();
+    ENCODERS.set(types, built);
+  }
+  const known = built.get(type);
+  if (known !== undefined) return known;
+  let encode: Encode | undefined;
+  built.set(type, (value) => encode!(value));
+  encode = declaredEncoder(type, types);
+  built.set(type, encode);
+  return encode;
+}
+
+function declaredEncoder(type: string, types: TypeTable): Encode {
+  const decl = types[type];
+  // Enums and unknown names travel as they are.
+  if (decl === undefined || decl.kind === 'enum') return identity;
+  if (decl.kind !== 'union') {
+    const fields = fieldsEncoder(decl.fields, valueCodec, types);
+    return (value) => (value === undefined || value === null || typeof value !== 'object' ? value : fields(value));
+  }
+  const variants = new Map<string, Encode | null>();
+  const variant = (tag: string): Encode | null => {
+    let encode = variants.get(tag);
+    if (encode === undefined) {
+      const struct = types[decl.variants[tag]!];
+      encode = struct === undefined || struct.kind === 'enum' || struct.kind === 'union' ? null : fieldsEncoder(struct.fields, valueCodec, types);
+      variants.set(tag, encode);
+    }
+    return encode;
+  };
+  return (value) => {
+    if (value === undefined || value === null || typeof value !== 'object') return value;
+    const tag = (value as { $type?: unknown }).$type;
+    const encode = typeof tag === 'string' && Object.hasOwn(decl.variants, tag) ? variant(tag) : null;
+    return encode === null ? value : { $type: tag, ...(encode(value) as Record<string, unknown>) };
+  };
+}
+
+function compositeEncoder(type: Exclude<TypeDesc, string>, types: TypeTable): Encode {
+  switch (type[0]) {
+    case 'list': {
+      const element = buildEncoder(type[1], types);
+      // Items that travel as they are: the list too (the serialiser only reads it).
+      if (isIdentity(element)) return identity;
+      return (value) => (Array.isArray(value) ? value.map((item: unknown) => element(item)) : value);
+    }
+    case 'tuple': {
+      const elements = (type.slice(1) as TypeDesc[]).map((element) => buildEncoder(element, types));
+      return (value) => (Array.isArray(value) ? value.map((item: unknown, k) => (elements[k] === undefined ? item : elements[k](item))) : value);
+    }
+    case 'map': {
+      const item = buildEncoder(type[2], types);
+      return (value) => {
+        if (value === undefined || value === null) return value;
+        const entries: Iterable<[unknown, unknown]> = value instanceof Map ? value : typeof value === 'object' ? Object.entries(value) : [];
+        const pairs: [string, unknown][] = [];
+        for (const [k, v] of entries) pairs.push([String(k), item(v)]);
+        // fromEntries defines own properties, so a "__proto__" key stays a key.
+        return Object.fromEntries(pairs);
+      };
+    }
+  }
+  return identity;
+}
+
+/**
+ * A decoder of `type`, with the path of its errors under the `path` given
+ * to it (`'result'`, `'count[]'`).
+ * @throws SparrowError `invalid-params` naming the refused value's path.
  */
 export function createDecoder(type: TypeDesc, types: TypeTable, options: DecodeOptions = {}): (value: unknown, path?: string) => unknown {
-  if (options.strict === true || options.modelForm === true) {
-    return (value, path = '') => decodeValue(type, value, types, path, options);
-  }
-  const check = compileCheck(type, types, new Map());
+  const decode = buildDecoder(type, types, options);
   return (value, path = '') => {
-    const result = check(value);
-    return result === SLOW ? decodeValue(type, value, types, path, options) : result;
+    try {
+      return decode(value);
+    } catch (error) {
+      throw refusalError(error, path);
+    }
   };
 }
 
 /**
- * A decoder of a map of fields (a call's value params) equivalent to
- * `decodeFields(fields, value, types, '', options)`: built once per member
- * instead of walking the descriptor for every call. Anything it does not
- * accept goes to decodeFields, which throws the precise error.
- * @throws SparrowError `invalid-params` (from decodeFields) for invalid params.
+ * A decoder of a map of fields (a call's value params).
+ * @throws SparrowError `invalid-params`: `missing required param x`, `x.y: expected int32, got string`.
  */
 export function createFieldsDecoder(fields: readonly FieldDesc[], types: TypeTable, options: DecodeOptions = {}): (value: Record<string, unknown>) => Record<string, unknown> {
-  if (options.strict === true || options.modelForm === true) return (value) => decodeFields(fields, value, types, '', options);
-  const check = compileFields(fields, types, new Map());
-  return (value) => {
-    const result = check(value);
-    return result === SLOW ? decodeFields(fields, value, types, '', options) : (result as Record<string, unknown>);
-  };
+  return rooted(fieldsDecoder(fields, valueCodec, types, options, 'params')) as (value: Record<string, unknown>) => Record<string, unknown>;
 }
 
-/** Anything not built here: decodeValue, with a failure read as SLOW (the outer call reruns it for the error). */
-function viaDecodeValue(type: TypeDesc, types: TypeTable): Check {
-  return (value) => {
-    try {
-      return decodeValue(type, value, types);
-    } catch {
-      return SLOW;
-    }
-  };
-}
-
-function compileCheck(type: TypeDesc, types: TypeTable, built: Map<string, Check>): Check {
-  if (typeof type !== 'string') {
-    if (type[0] !== 'list') return viaDecodeValue(type, types);
-    const element = compileCheck(type[1], types, built);
-    return (value) => {
-      if (!Array.isArray(value)) return SLOW;
-      const out = new Array<unknown>(value.length);
-      for (let k = 0; k < value.length; k++) {
-        const item = element(value[k]);
-        if (item === SLOW) return SLOW;
-        out[k] = item;
-      }
-      return out;
-    };
-  }
-  switch (type) {
-    case 'bool':
-      return (value) => (typeof value === 'boolean' ? value : SLOW);
-    case 'float32':
-    case 'float64':
-      return (value) => (typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : SLOW);
-    case 'string':
-      return (value) => (typeof value === 'string' ? value : SLOW);
-    case 'bytes':
-      return (value) => (value instanceof Uint8Array ? value : SLOW);
-    case 'any':
-      return identity;
-    case 'void':
-      return () => undefined;
-  }
-  const bounds = INT_BOUNDS[type];
-  if (bounds !== undefined) {
-    const [min, max] = bounds;
-    return (value) => (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : SLOW);
-  }
-  const decl = types[type];
-  if (decl === undefined || decl.kind === 'union') return viaDecodeValue(type, types);
-  if (decl.kind === 'enum') {
-    const values = new Set(Object.values(decl.values));
-    return (value) => (typeof value === 'number' && values.has(value) ? value : SLOW);
-  }
-  const known = built.get(type);
-  if (known !== undefined) return known;
-  // A recursive struct refers to itself through this until it is built.
-  let struct: Check | undefined;
-  built.set(type, (value) => struct!(value));
-  struct = compileFields(decl.fields, types, built);
-  built.set(type, struct);
-  return struct;
-}
-
-function compileFields(fields: readonly FieldDesc[], types: TypeTable, built: Map<string, Check>): Check {
-  const count = fields.length;
-  const names = fields.map((field) => field.name);
-  const keys = fields.map((field) => tsKey(field));
-  const optional = fields.map((field) => field.optional === true);
-  const checks = fields.map((field) => compileCheck(field.type, types, built));
-  // The common scalar fields are checked inline: no call per field.
-  const kinds = fields.map((field) => scalarKind(field.type));
-  const mins = fields.map((field) => (typeof field.type === 'string' ? (INT_BOUNDS[field.type]?.[0] ?? 0) : 0));
-  const maxs = fields.map((field) => (typeof field.type === 'string' ? (INT_BOUNDS[field.type]?.[1] ?? 0) : 0));
-  // A default is decoded afresh each time, as decodeFields does (it may be a list or map).
-  const defaults = fields.map((field) => (field.default === undefined ? undefined : () => decodeValue(field.type, field.default, types, '', { modelForm: true })));
-  /**
-   * The decoded value may be the wire object itself (the decoder made it and
-   * nobody else holds it) when no field is renamed and none can be read
-   * from Object.prototype: then a value holding exactly the fields, all
-   * present, costs no new object.
-   */
-  const inPlace = count > 0 && fields.every((field, k) => keys[k] === field.name && !(field.name in Object.prototype));
-  return (value) => {
-    if (!isPlainObject(value)) return SLOW;
-    if (inPlace) {
-      let complete = true;
-      for (let k = 0; k < count; k++) {
-        const name = names[k]!;
-        const item = value[name];
-        if (item === undefined || item === null) {
-          complete = false;
-          break;
-        }
-        const kind = kinds[k]!;
-        if (kind !== K_OTHER) {
-          if (!scalarOk(kind, item, mins[k]!, maxs[k]!)) return SLOW;
-          continue;
-        }
-        const decoded = checks[k]!(item);
-        if (decoded === SLOW) return SLOW;
-        if (decoded !== item) {
-          // A field that decodes to a new value (a list, a renamed struct): build, never mutate half-way.
-          complete = false;
-          break;
-        }
-      }
-      if (complete) {
-        let own = 0;
-        for (const _ in value) own++;
-        // Unknown keys are dropped, as decodeFields does: that takes a new object.
-        if (own === count) return value;
-      }
-    }
-    const result: Record<string, unknown> = {};
-    for (let k = 0; k < count; k++) {
-      const name = names[k]!;
-      const item = Object.hasOwn(value, name) ? value[name] : undefined;
-      if (item === undefined || (item === null && optional[k])) {
-        const fallback = defaults[k];
-        if (fallback !== undefined) result[keys[k]!] = fallback();
-        else if (!optional[k]) return SLOW;
-        continue;
-      }
-      const kind = kinds[k]!;
-      if (kind !== K_OTHER) {
-        if (!scalarOk(kind, item, mins[k]!, maxs[k]!)) return SLOW;
-        result[keys[k]!] = item;
-        continue;
-      }
-      const decoded = checks[k]!(item);
-      if (decoded === SLOW) return SLOW;
-      result[keys[k]!] = decoded;
-    }
-    return result;
-  };
-}
-
-/** The inline check of a scalar field (`scalarKind`); a bigint float is left to decodeValue, which converts it. */
-function scalarOk(kind: number, item: unknown, min: number, max: number): boolean {
-  switch (kind) {
-    case K_INT:
-      return typeof item === 'number' && Number.isInteger(item) && item >= min && item <= max;
-    case K_FLOAT:
-      return typeof item === 'number';
-    case K_STRING:
-      return typeof item === 'string';
-    case K_BOOL:
-      return typeof item === 'boolean';
-    default:
-      return true;
-  }
-}
-
-const K_OTHER = 0;
-const K_INT = 1;
-const K_FLOAT = 2;
-const K_STRING = 3;
-const K_BOOL = 4;
-const K_ANY = 5;
-
-/** How a struct field of `type` is checked inline (K_OTHER: by its built check). A bigint float takes the check (it converts). */
-function scalarKind(type: TypeDesc): number {
-  if (typeof type !== 'string') return K_OTHER;
-  if (INT_BOUNDS[type] !== undefined) return K_INT;
-  switch (type) {
-    case 'float32':
-    case 'float64':
-      return K_FLOAT;
-    case 'string':
-      return K_STRING;
-    case 'bool':
-      return K_BOOL;
-    case 'any':
-      return K_ANY;
-    default:
-      return K_OTHER;
-  }
-}
-
-type Encode = (value: unknown) => unknown;
-
-/** An encoder equivalent to `encodeValue(type, value, types)`: does not validate. */
+/** An encoder of `type`: renames keys, converts maps, marks integral floats. Does not validate. */
 export function createEncoder(type: TypeDesc, types: TypeTable): (value: unknown) => unknown {
-  return compileEncode(type, types, new Map());
-}
-
-function compileEncode(type: TypeDesc, types: TypeTable, built: Map<string, Encode>): Encode {
-  if (typeof type !== 'string') {
-    if (type[0] !== 'list') return (value) => encodeValue(type, value, types);
-    const element = compileEncode(type[1], types, built);
-    return (value) => (Array.isArray(value) ? value.map((item: unknown) => element(item)) : value);
-  }
-  // An integral float is written as a float, as the schema says (values.ts WireFloat).
-  if (type === 'float32' || type === 'float64') return floatOnWire;
-  const decl = types[type];
-  // Other scalars, enums and unknown names travel as they are.
-  if (decl === undefined || decl.kind === 'enum' || INT_BOUNDS[type] !== undefined) return identity;
-  if (decl.kind === 'union') return (value) => encodeValue(type, value, types);
-  const known = built.get(type);
-  if (known !== undefined) return known;
-  let struct: Encode | undefined;
-  built.set(type, (value) => struct!(value));
-  const fields = decl.fields;
-  const count = fields.length;
-  const names = fields.map((field) => field.name);
-  const keys = fields.map((field) => tsKey(field));
-  const encoders = fields.map((field) => compileEncode(field.type, types, built));
-  // Scalar fields travel as they are: no call per field.
-  const plain = encoders.map((encode) => encode === identity);
-  struct = (value) => {
-    if (value === undefined || value === null || typeof value !== 'object') return value;
-    const record = value as Record<string, unknown>;
-    const result: Record<string, unknown> = {};
-    for (let k = 0; k < count; k++) {
-      const item = record[keys[k]!];
-      // Absent stays absent: the receiver applies the default itself.
-      if (item !== undefined) result[names[k]!] = plain[k] ? item : encoders[k]!(item);
-    }
-    return result;
-  };
-  built.set(type, struct);
-  return struct;
+  const encode = buildEncoder(type, types);
+  return (value) => (value === undefined || value === null ? value : encode(value));
 }

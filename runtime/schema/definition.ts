@@ -1,10 +1,86 @@
 /**
  * What generated code hands the service glue: a service's descriptor, its
- * generated error classes and the peer parts its members need.
+ * generated error classes, and the parts of the glue its members need.
+ * Plain unary calls of scalar values need no part; each other feature of a
+ * schema is a part (a module of its own) that generated code imports only
+ * when the schema uses it, so a bundle carries only those.
  */
-import type { PeerFeature } from '../rpc/types.ts';
-import type { ServiceDescriptor } from './descriptor.ts';
+import type { Params } from '../envelope/message.ts';
+import type { SparrowError } from '../errors.ts';
+import type { TopicOptions } from '../rpc/topic.ts';
+import type { CallStream, Handler, Peer, PeerFeature } from '../rpc/types.ts';
+import { descriptorError, type DecodeOptions, type ValueCodec } from './codec-core.ts';
+import type { CallDesc, MemberDesc, ParamDesc, ServiceDescriptor, TopicDesc, TypeTable } from './descriptor.ts';
 import type { SchemaErrorClass } from './typed-error.ts';
+
+/** The caller side of a topic. */
+export interface TopicSubscriber<T> {
+  /**
+   * Subscribes; `handler` gets each published value. Returns the unsubscribe
+   * function. `onError` gets the failure that ended the subscription, if any.
+   */
+  subscribe(handler: (value: T) => void, options?: { onError?: (error: SparrowError) => void }): () => void;
+}
+
+/** The exporter side of a topic. */
+export interface TopicPublisher<T> {
+  /** Sends `value` to every subscriber. */
+  publish(value: T): void;
+  /** Live subscriptions. */
+  readonly subscriberCount: number;
+  /** Ends every subscription. */
+  close(): void;
+}
+
+/** Stream results (`streamGlue`): the caller's decoded items, the callee's multipart answer. */
+export interface StreamGlue {
+  /** The peer part the members need (`streamsFeature`). */
+  readonly feature: PeerFeature;
+  /** The caller's stream: items decoded as read; an invalid item ends it. */
+  decoded(stream: CallStream<unknown>, decode: (item: unknown) => unknown, revive: ((error: unknown) => unknown) | undefined): AsyncIterable<unknown>;
+  /** The callee's answer in wire form, synchronous when `source` is; `rethrow` maps what the source throws. */
+  encoded(source: AsyncIterable<unknown> | Iterable<unknown>, encode: (item: unknown) => unknown, rethrow: (error: unknown) => unknown): AsyncIterable<unknown> | Iterable<unknown>;
+}
+
+/** Topics (`topicGlue`): subscriptions on the caller, publishers on the exporter. */
+export interface TopicGlue {
+  /** The peer part the members need (`streamsFeature`). */
+  readonly feature: PeerFeature;
+  subscriber(peer: Peer, namespace: string, member: TopicDesc, decode: (value: unknown) => unknown): TopicSubscriber<unknown>;
+  publisher(encode: (value: unknown) => unknown, options: TopicOptions): { publisher: TopicPublisher<unknown>; handler: Handler };
+}
+
+/** Callback and stream params (`callbackGlue`). */
+export interface CallbackGlue {
+  /** The peer part the members need (`callbacksFeature`). */
+  readonly feature: PeerFeature;
+  /** The caller's wire params from TS args: values encoded, callbacks wrapped, iterables mapped. */
+  argsEncoder(params: readonly ParamDesc[], codec: ValueCodec, types: TypeTable): (args: Record<string, unknown> | undefined) => Params;
+  /**
+   * The callee's args from wire params: values validated (unless not
+   * `validate`), callbacks and iterables wrapped.
+   * @throws SparrowError `invalid-params` (from the built decoder).
+   */
+  argsDecoder(member: { readonly params: readonly ParamDesc[] }, codec: ValueCodec, types: TypeTable, options: DecodeOptions, validate: boolean): (params: Params) => Record<string, unknown>;
+}
+
+/** Declared errors (`typedErrorGlue`): generated error classes across the wire. */
+export interface TypedErrorGlue {
+  /** A remote callee error of a schema error's type as its generated class; anything else unchanged. */
+  revive(definition: ServiceDefinition, member: CallDesc | undefined, error: unknown): unknown;
+  /** A thrown generated error as a wire error with its fields; anything else unchanged. */
+  encodeThrown(definition: ServiceDefinition, error: unknown): unknown;
+}
+
+/** The parts of the glue a service needs; generated code lists only what its schema uses. */
+export interface ServiceGlue {
+  /** The codec of lists, maps, tuples, declared types and int64 (`valueCodec`); without it, scalars only. */
+  readonly codec?: ValueCodec;
+  readonly streams?: StreamGlue;
+  readonly topics?: TopicGlue;
+  readonly callbacks?: CallbackGlue;
+  readonly errors?: TypedErrorGlue;
+}
 
 /**
  * A service as generated code hands it to the glue: the JSON-able
@@ -16,21 +92,31 @@ export interface ServiceDefinition<C = unknown, I = unknown> {
   readonly errors: Readonly<Record<string, SchemaErrorClass>>;
   /**
    * The peer parts the service's members need (`streamsFeature` for stream
-   * results and topics, `callbacksFeature` for callback and stream params):
-   * generated code lists only what the schema uses, so a bundle carries
-   * only those. `createClient` installs them on its peer, `registerService`
-   * on every peer that calls a member.
+   * results and topics, `callbacksFeature` for callback and stream params).
+   * `createClient` installs them on its peer, `registerService` on every
+   * peer that calls a member.
    */
   readonly features: readonly PeerFeature[];
+  /** The parts of the glue the members need. */
+  readonly glue: ServiceGlue;
   /** Type-level only; never set. */
   readonly types?: { readonly client: C; readonly implementation: I };
 }
 
-/** Builds a {@link ServiceDefinition}; used by generated code. */
-export function defineService<C, I>(
-  descriptor: ServiceDescriptor,
-  errors: Readonly<Record<string, SchemaErrorClass>> = {},
-  features: readonly PeerFeature[] = [],
-): ServiceDefinition<C, I> {
-  return Object.freeze({ descriptor, errors, features });
+/**
+ * Builds a {@link ServiceDefinition} with only the parts of the glue in
+ * `glue` (what generated code calls); the peer parts come with them.
+ */
+export function defineServiceWith<C, I>(descriptor: ServiceDescriptor, glue: ServiceGlue, errors: Readonly<Record<string, SchemaErrorClass>> = {}): ServiceDefinition<C, I> {
+  // streams and topics may list the same feature: installing one twice is a no-op.
+  const features = [glue.streams, glue.topics, glue.callbacks].flatMap((part) => part?.feature ?? []);
+  return Object.freeze({ descriptor, errors, features, glue });
+}
+
+/**
+ * The part `name` of the glue, which `member` needs.
+ * @throws SparrowError `invalid-state` when the definition lacks it (built without it).
+ */
+export function needGlue<T>(part: T | undefined, name: string, member: MemberDesc): T {
+  return part ?? descriptorError(`${member.name} needs the ${name}Glue`);
 }

@@ -1,14 +1,20 @@
 /**
- * Typed errors across the wire for the service glue: a remote callee error
- * whose type is a schema error becomes its generated class on the caller,
- * and a thrown generated error becomes a wire error with its fields on the
- * callee.
+ * Typed errors across the wire for the service glue (`typedErrorGlue`): a
+ * remote callee error whose type is a schema error becomes its generated
+ * class on the caller, and a thrown generated error becomes a wire error
+ * with its fields on the callee.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
-import { decodeFields, encodeFields } from './codec.ts';
-import type { ServiceDefinition } from './definition.ts';
+import { fieldsDecoder, fieldsEncoder, rooted, scalarCodec } from './codec-core.ts';
+import type { ServiceDefinition, TypedErrorGlue } from './definition.ts';
 import type { CallDesc, ServiceDescriptor } from './descriptor.ts';
 import { SchemaError } from './typed-error.ts';
+
+/** The typed errors part of the service glue; generated code passes it when the service declares errors. */
+export const typedErrorGlue: TypedErrorGlue = {
+  revive: reviveError,
+  encodeThrown,
+};
 
 /** The qualified name of the error declaration whose schema name is `type`, preferring the member's `throws`. */
 function findErrorName(descriptor: ServiceDescriptor, throws: readonly string[] | undefined, type: string): string | undefined {
@@ -23,7 +29,7 @@ function findErrorName(descriptor: ServiceDescriptor, throws: readonly string[] 
  * Turns a remote callee error whose type is a schema error into the
  * generated class; anything else is returned unchanged.
  */
-export function reviveError(definition: ServiceDefinition, member: CallDesc | undefined, error: unknown): unknown {
+function reviveError(definition: ServiceDefinition, member: CallDesc | undefined, error: unknown): unknown {
   if (!(error instanceof SparrowError) || error.code !== ErrorCode.CalleeError || error.remoteType === undefined || error instanceof SchemaError) return error;
   const name = findErrorName(definition.descriptor, member?.throws, error.remoteType);
   const Class = name === undefined ? undefined : definition.errors[name];
@@ -31,7 +37,7 @@ export function reviveError(definition: ServiceDefinition, member: CallDesc | un
   if (Class === undefined || decl === undefined || decl.kind !== 'error') return error;
   let fields: Record<string, unknown>;
   try {
-    fields = decodeFields(decl.fields, error.data ?? {}, definition.descriptor.types, 'data');
+    fields = rooted(fieldsDecoder(decl.fields, definition.glue.codec ?? scalarCodec, definition.descriptor.types, {}, decl.name), 'data')(error.data ?? {}) as Record<string, unknown>;
   } catch {
     // Malformed fields: keep the generic callee error rather than invent values.
     return error;
@@ -41,12 +47,12 @@ export function reviveError(definition: ServiceDefinition, member: CallDesc | un
 }
 
 /** A thrown generated error becomes a wire error with its fields in `data`; anything else goes as is. */
-export function encodeThrown(definition: ServiceDefinition, error: unknown): unknown {
+function encodeThrown(definition: ServiceDefinition, error: unknown): unknown {
   if (!(error instanceof SchemaError) || error.remoteType === undefined) return error;
   const name = findErrorName(definition.descriptor, undefined, error.remoteType);
   const decl = name === undefined ? undefined : definition.descriptor.types[name];
   if (decl === undefined || decl.kind !== 'error') return error;
-  const data = encodeFields(decl.fields, error.fields as Record<string, unknown>, definition.descriptor.types);
+  const data = fieldsEncoder(decl.fields, definition.glue.codec ?? scalarCodec, definition.descriptor.types)(error.fields);
   return new SparrowError(ErrorCode.CalleeError, error.message, {
     remoteType: error.remoteType,
     data,

@@ -1,24 +1,21 @@
 /**
- * Streams in the service glue: a generated client's stream results and
- * topic subscriptions (decoded as read), and a callee's multipart results
- * (encoded as produced, generated errors kept typed).
+ * Stream results in the service glue (`streamGlue`): a generated client's
+ * stream results (decoded as read), and a callee's multipart results
+ * (encoded as produced, what the source throws mapped by the caller, so a
+ * generated error travels typed).
  */
-import { SparrowError } from '../errors.ts';
-import type { CallStream, Peer } from '../rpc/types.ts';
-import type { ServiceDefinition } from './definition.ts';
-import type { TopicDesc } from './descriptor.ts';
-import { encodeThrown } from './service-errors.ts';
+import { streamsFeature } from '../rpc/streams.ts';
+import type { CallStream } from '../rpc/types.ts';
+import type { StreamGlue } from './definition.ts';
 
-/** The caller side of a topic. */
-export interface TopicSubscriber<T> {
-  /**
-   * Subscribes; `handler` gets each published value. Returns the unsubscribe
-   * function. `onError` gets the failure that ended the subscription, if any.
-   */
-  subscribe(handler: (value: T) => void, options?: { onError?: (error: SparrowError) => void }): () => void;
-}
+/** The stream results part of the service glue; generated code passes it when a member returns a stream. */
+export const streamGlue: StreamGlue = {
+  feature: streamsFeature,
+  decoded: (stream, decode, revive) => new DecodedStream(stream, decode, revive),
+  encoded: (source, encode, rethrow) => (Symbol.asyncIterator in source ? encodeStreamAsync(source, encode, rethrow) : new EncodedIterator((source as Iterable<unknown>)[Symbol.iterator](), encode, rethrow)),
+};
 
-const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+const DONE: IteratorResult<never, undefined> = /* @__PURE__ */ Object.freeze({ done: true, value: undefined });
 
 /**
  * A generated client's stream result: the call's items, decoded as they are
@@ -30,10 +27,10 @@ const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value
 export class DecodedStream implements AsyncIterableIterator<unknown, undefined, undefined> {
   private readonly stream: CallStream<unknown>;
   private readonly decode: (item: unknown) => unknown;
-  private readonly revive: (error: unknown) => unknown;
+  private readonly revive: ((error: unknown) => unknown) | undefined;
   private invalidItem = false;
 
-  constructor(stream: CallStream<unknown>, decode: (item: unknown) => unknown, revive: (error: unknown) => unknown) {
+  constructor(stream: CallStream<unknown>, decode: (item: unknown) => unknown, revive: ((error: unknown) => unknown) | undefined) {
     this.stream = stream;
     this.decode = decode;
     this.revive = revive;
@@ -70,7 +67,7 @@ export class DecodedStream implements AsyncIterableIterator<unknown, undefined, 
   };
 
   private readonly onError = (error: unknown): never => {
-    throw this.revive(error);
+    throw this.revive === undefined ? error : this.revive(error);
   };
 
   private invalid(error: unknown): unknown {
@@ -80,41 +77,12 @@ export class DecodedStream implements AsyncIterableIterator<unknown, undefined, 
   }
 }
 
-export function topicSubscriber(peer: Peer, namespace: string, member: TopicDesc, decode: (value: unknown) => unknown): TopicSubscriber<unknown> {
-  return {
-    subscribe(handler, options = {}) {
-      // A subscription stays open as long as it is wanted: no idle timeout.
-      // `resubscribe`: a reconnecting peer opens it again after a drop.
-      const stream = peer.callStream(member.name, {}, { namespace, timeoutMs: 0, resubscribe: true });
-      let stopped = false;
-      void (async () => {
-        try {
-          for await (const value of stream) handler(decode(value) as never);
-        } catch (error) {
-          if (!stopped) options.onError?.(SparrowError.from(error));
-        }
-      })();
-      return () => {
-        stopped = true;
-        stream.cancel();
-      };
-    },
-  };
-}
-
-/**
- * A multipart result in wire form, synchronous when the source is: the
+/*
+ * A multipart result in wire form is synchronous when the source is: the
  * peer then sends a sync source's items in one loop without an await per
  * item (an async wrapper around a sync generator doubled the streaming
  * server's CPU per item).
  */
-export function encodeStream(definition: ServiceDefinition, source: AsyncIterable<unknown> | Iterable<unknown>, map: (item: unknown) => unknown): AsyncIterable<unknown> | Iterable<unknown> {
-  return Symbol.asyncIterator in source ? encodeStreamAsync(definition, source, map) : encodeStreamSync(definition, source as Iterable<unknown>, map);
-}
-
-function encodeStreamSync(definition: ServiceDefinition, source: Iterable<unknown>, map: (item: unknown) => unknown): Iterable<unknown> {
-  return new EncodedIterator(definition, source[Symbol.iterator](), map);
-}
 
 /**
  * A sync source's items in wire form. A hand-written iterator rather than a
@@ -123,14 +91,14 @@ function encodeStreamSync(definition: ServiceDefinition, source: Iterable<unknow
  * the stream is cancelled); a generated error it throws travels typed.
  */
 class EncodedIterator implements IterableIterator<unknown, undefined, undefined> {
-  private readonly definition: ServiceDefinition;
   private readonly source: Iterator<unknown>;
   private readonly map: (item: unknown) => unknown;
+  private readonly rethrow: (error: unknown) => unknown;
 
-  constructor(definition: ServiceDefinition, source: Iterator<unknown>, map: (item: unknown) => unknown) {
-    this.definition = definition;
+  constructor(source: Iterator<unknown>, map: (item: unknown) => unknown, rethrow: (error: unknown) => unknown) {
     this.source = source;
     this.map = map;
+    this.rethrow = rethrow;
   }
 
   /** One result object for every item: the peer reads `value` before it pulls again (one allocation less per item). */
@@ -143,7 +111,7 @@ class EncodedIterator implements IterableIterator<unknown, undefined, undefined>
       this.step.value = this.map(step.value);
       return this.step;
     } catch (error) {
-      throw encodeThrown(this.definition, error);
+      throw this.rethrow(error);
     }
   }
   return(): IteratorResult<unknown, undefined> {
@@ -157,11 +125,11 @@ class EncodedIterator implements IterableIterator<unknown, undefined, undefined>
 }
 
 /** A generated error thrown mid-stream still travels typed. */
-async function* encodeStreamAsync(definition: ServiceDefinition, source: AsyncIterable<unknown> | Iterable<unknown>, map: (item: unknown) => unknown): AsyncGenerator<unknown, undefined, undefined> {
+async function* encodeStreamAsync(source: AsyncIterable<unknown>, map: (item: unknown) => unknown, rethrow: (error: unknown) => unknown): AsyncGenerator<unknown, undefined, undefined> {
   try {
     for await (const item of source) yield map(item);
   } catch (error) {
-    throw encodeThrown(definition, error);
+    throw rethrow(error);
   }
   return undefined;
 }

@@ -4,28 +4,27 @@
  * callbacks, iterable params, multipart results and topics — all driven by a
  * {@link ServiceDescriptor}, so generated code only declares types.
  *
- * This file wires members to the peer; its parts are the definition
- * (definition.ts), params (service-params.ts), typed errors
- * (service-errors.ts) and streams and topics (service-streams.ts).
+ * This file wires members to the peer: plain calls and notifications of
+ * value params itself, everything else through the parts of the glue the
+ * definition carries (definition.ts), so a bundle holds only the parts its
+ * schema uses.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import type { Params } from '../envelope/message.ts';
-import { inGroups, isIterable, isThenable } from '../rpc/guards.ts';
+import { inGroups } from '../rpc/guards.ts';
 import { dispatcherFeature } from '../rpc/dispatcher.ts';
 import { usePeerFeatures } from '../rpc/peer-core.ts';
 import { attachServiceDescriptor } from '../rpc/registry.ts';
+import type { TopicOptions } from '../rpc/topic.ts';
 import type { CallbackStyle, CallContext, CallOptions, ExportOptions, Handler, ParamKind, Peer } from '../rpc/types.ts';
-import { createTopic, type TopicOptions } from '../rpc/topic.ts';
-import { encodeValue, type DecodeOptions } from './codec.ts';
-import { createDecoder, createEncoder } from './compiled-codec.ts';
-import type { ServiceDefinition } from './definition.ts';
-import { tsKey, type CallDesc, type MemberDesc } from './descriptor.ts';
-import { encodeThrown, reviveError } from './service-errors.ts';
-import { decodeParams, encodeArgs, isFunction, valueArgsEncoder } from './service-params.ts';
-import { DecodedStream, encodeStream, topicSubscriber } from './service-streams.ts';
+import { isIterable, isThenable } from '../values.ts';
+import { fieldsEncoder, rooted, scalarCodec, type DecodeOptions } from './codec-core.ts';
+import { needGlue, type ServiceDefinition, type TopicPublisher } from './definition.ts';
+import { tsKey, type CallDesc, type MemberDesc, type ParamDesc } from './descriptor.ts';
+import { valueArgsDecoder } from './service-params.ts';
 
-export { defineService, type ServiceDefinition } from './definition.ts';
-export type { TopicSubscriber } from './service-streams.ts';
+export { defineServiceWith, type ServiceDefinition, type ServiceGlue, type TopicPublisher, type TopicSubscriber } from './definition.ts';
+export { ALL_SERVICE_GLUE, defineService } from './define-service.ts';
 
 /** Per-call options of a generated client method. */
 export interface ClientCallOptions {
@@ -42,16 +41,6 @@ export interface ClientOptions {
   validate?: boolean;
   /** Reject unknown fields in results instead of ignoring them. */
   strict?: boolean;
-}
-
-/** The exporter side of a topic. */
-export interface TopicPublisher<T> {
-  /** Sends `value` to every subscriber. */
-  publish(value: T): void;
-  /** Live subscriptions. */
-  readonly subscriberCount: number;
-  /** Ends every subscription. */
-  close(): void;
 }
 
 /** What {@link registerService} returns. */
@@ -91,68 +80,68 @@ export interface ExportTarget {
  * have `subscribe`.
  */
 export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unknown>, options: ClientOptions = {}): C {
-  const { descriptor } = definition;
-  if (definition.features.length > 0) usePeerFeatures(peer, definition.features);
-  const types = descriptor.types;
-  const decodeOptions: DecodeOptions = options.strict === true ? { strict: true } : {};
-  const validate = options.validate !== false;
+  const { descriptor, glue } = definition;
+  usePeerFeatures(peer, definition.features);
+  const { namespace, types } = descriptor;
+  const codec = glue.codec ?? scalarCodec;
+  const errors = glue.errors;
   const client: Record<string, unknown> = {};
-  const callOptions = (kinds: Record<string, ParamKind>, perCall: ClientCallOptions | undefined): CallOptions => {
-    const result: CallOptions = { namespace: descriptor.namespace, paramKinds: kinds };
-    const timeoutMs = perCall?.timeoutMs ?? options.timeoutMs;
-    if (timeoutMs !== undefined) result.timeoutMs = timeoutMs;
-    if (perCall?.signal !== undefined) result.signal = perCall.signal;
-    return result;
-  };
-  /** A decoder built once per member (`createDecoder`), or none without validation. */
-  const resultDecoder = (type: CallDesc['result'], path: string): ((value: unknown) => unknown) => {
-    if (!validate) return (value) => value;
-    const decode = createDecoder(type, types, decodeOptions);
-    return (value) => decode(value, path);
-  };
+  /** A decoder built once per member, or none without validation; the client's options are decode options too (`strict`). */
+  const resultDecoder = (type: CallDesc['result'], path: string): ((value: unknown) => unknown) =>
+    options.validate === false ? (value) => value : rooted(codec.decoder(type, types, options), path);
 
   for (const member of descriptor.methods) {
     const key = tsKey(member);
     if (member.kind === 'topic') {
-      client[key] = topicSubscriber(peer, descriptor.namespace, member, resultDecoder(member.type, member.name));
-    } else if (member.kind === 'notify') {
-      client[key] = (args?: Record<string, unknown>): void => {
-        peer.notify(member.name, encodeArgs(member.params, args, types, {}), { namespace: descriptor.namespace });
-      };
-    } else if (member.stream === true) {
-      const decodeItem = resultDecoder(member.result, `${member.name}[]`);
-      const revive = (error: unknown): unknown => reviveError(definition, member, error);
-      client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): AsyncIterable<unknown> => {
-        const kinds: Record<string, ParamKind> = {};
-        const params = encodeArgs(member.params, args, types, kinds);
-        return new DecodedStream(peer.callStream(member.name, params, callOptions(kinds, perCall)), decodeItem, revive);
-      };
-    } else {
-      // Per member, not per call: a param's kind comes from the schema, so
-      // the kinds (and the options of a call without per-call options) never change.
-      const kinds: Record<string, ParamKind> = {};
-      // Decoding and reviving run inside the call (mapResult, mapError): no extra promise per call.
-      const mapResult = resultDecoder(member.result, 'result');
-      const mapError = (error: SparrowError): unknown => reviveError(definition, member, error);
-      const mapped = (options: CallOptions): CallOptions => {
-        options.mapResult = mapResult;
-        options.mapError = mapError;
-        return options;
-      };
-      const defaultOptions = mapped(callOptions(kinds, undefined));
-      const encodeValues = valueArgsEncoder(member.params, types, kinds);
-      client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): Promise<unknown> => {
-        let params: Params;
-        try {
-          params = encodeValues === undefined ? encodeArgs(member.params, args, types, kinds) : encodeValues(args);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        return peer.call(member.name, params, perCall === undefined ? defaultOptions : mapped(callOptions(kinds, perCall)));
-      };
+      client[key] = needGlue(glue.topics, 'topic', member).subscriber(peer, namespace, member, resultDecoder(member.type, member.name));
+      continue;
     }
+    // Per member, not per call: a param's kind comes from the schema, so
+    // the kinds (and the options of a call without per-call options) never change.
+    const kinds = paramKinds(member.params);
+    const encodeArgs = member.params.some((param) => param.kind !== undefined) ? needGlue(glue.callbacks, 'callback', member).argsEncoder(member.params, codec, types) : fieldsEncoder(member.params, codec, types);
+    if (member.kind === 'notify') {
+      client[key] = (args?: Record<string, unknown>): void => peer.notify(member.name, encodeArgs(args), { namespace });
+      continue;
+    }
+    const revive = errors === undefined ? undefined : (error: unknown): unknown => errors.revive(definition, member, error);
+    const stream = member.stream === true;
+    // Decoding and reviving run inside the call (mapResult, mapError): no extra promise per call.
+    const mapResult = resultDecoder(member.result, stream ? `${member.name}[]` : 'result');
+    const callOptions = (perCall: ClientCallOptions | undefined): CallOptions => {
+      const result: CallOptions = { namespace, paramKinds: kinds };
+      const timeoutMs = perCall?.timeoutMs ?? options.timeoutMs;
+      if (timeoutMs !== undefined) result.timeoutMs = timeoutMs;
+      if (perCall?.signal !== undefined) result.signal = perCall.signal;
+      if (!stream) result.mapResult = mapResult;
+      if (!stream && revive !== undefined) result.mapError = revive;
+      return result;
+    };
+    if (stream) {
+      const streams = needGlue(glue.streams, 'stream', member);
+      client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): AsyncIterable<unknown> =>
+        streams.decoded(peer.callStream(member.name, encodeArgs(args), callOptions(perCall)), mapResult, revive);
+      continue;
+    }
+    const defaultOptions = callOptions(undefined);
+    client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): Promise<unknown> => {
+      let params: Params;
+      try {
+        params = encodeArgs(args);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return peer.call(member.name, params, perCall === undefined ? defaultOptions : callOptions(perCall));
+    };
   }
   return Object.freeze(client) as C;
+}
+
+/** How each param travels (`CallOptions.paramKinds`), from the schema. */
+function paramKinds(params: readonly ParamDesc[]): Record<string, ParamKind> {
+  const kinds: Record<string, ParamKind> = {};
+  for (const param of params) kinds[param.name] = param.kind === 'stream' ? 'iterable' : (param.kind ?? 'value');
+  return kinds;
 }
 
 /**
@@ -175,10 +164,11 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
   implementation: object,
   options: RegisterOptions = {},
 ): ServiceRegistration<T> {
-  const { descriptor } = definition;
+  const { descriptor, glue } = definition;
   // A peer answers through its dispatcher (a part a client-only bundle leaves out); registries are left alone.
   usePeerFeatures(target as Peer, [dispatcherFeature]);
   const types = descriptor.types;
+  const codec = glue.codec ?? scalarCodec;
   const validate = options.validate !== false;
   const decodeOptions: DecodeOptions = options.strict === true ? { strict: true } : {};
   const removers: (() => void)[] = [];
@@ -203,47 +193,53 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
     return exportOptions;
   };
 
+  /** A handler's result in wire form: a multipart answer for a stream member (`exportOptions.multipart` set here). */
+  const answerOf = (member: MemberDesc): ((result: unknown) => unknown) => {
+    if (member.kind !== 'call') return () => undefined;
+    if (member.stream !== true) {
+      if (member.result === 'void') return () => undefined;
+      const encode = codec.encoder(member.result, types);
+      return (result) => (result === undefined || result === null ? result : encode(result));
+    }
+    const streams = needGlue(glue.streams, 'stream', member);
+    const encodeItem = codec.encoder(member.result, types);
+    return (result) => {
+      if (!isIterable(result)) throw new SparrowError(ErrorCode.CalleeError, `${member.name} must return an iterable`);
+      return streams.encoded(result, encodeItem, (error) => (errors === undefined ? error : errors.encodeThrown(definition, error)));
+    };
+  };
+
+  // What a handler throws: a generated error travels typed.
+  const errors = glue.errors;
+  const rethrow = (error: unknown): never => {
+    throw errors === undefined ? error : errors.encodeThrown(definition, error);
+  };
+
   try {
     for (const member of descriptor.methods) {
       const exportOptions = exportOptionsOf(member);
       if (member.kind === 'topic') {
-        const topic = createTopic<unknown>(options.topic ?? {});
-        topics[tsKey(member)] = {
-          publish: (value) => topic.publish(encodeValue(member.type, value, types)),
-          get subscriberCount() {
-            return topic.subscriberCount;
-          },
-          close: () => topic.close(),
-        };
+        const { publisher, handler } = needGlue(glue.topics, 'topic', member).publisher(codec.encoder(member.type, types), options.topic ?? {});
+        topics[tsKey(member)] = publisher;
         exportOptions.multipart = true;
-        removers.push(target.export(member.name, topic.handler, exportOptions));
-        removers.push(() => topic.close());
+        removers.push(target.export(member.name, handler, exportOptions));
+        removers.push(() => publisher.close());
         continue;
       }
       const fn = impl[tsKey(member)];
-      if (!isFunction(fn)) {
+      if (typeof fn !== 'function') {
         throw new SparrowError(ErrorCode.InvalidParams, `the implementation of ${descriptor.name} has no handler ${tsKey(member)}`);
       }
       const callbacks: Record<string, CallbackStyle> = {};
       for (const param of member.params) if (param.kind === 'callback') callbacks[param.name] = (param.result ?? 'void') === 'void' ? 'notification' : 'request';
       if (Object.keys(callbacks).length > 0) exportOptions.callbacks = callbacks;
-      const call = member.kind === 'call' ? member : undefined;
-      if (call?.stream === true) exportOptions.multipart = true;
-      const run = (fn as (args: unknown, ctx: CallContext) => unknown).bind(implementation);
-      const encodeItem = call?.stream === true ? createEncoder(call.result, types) : undefined;
-      const answer = (result: unknown): unknown => {
-        if (call === undefined) return undefined;
-        if (call.stream === true) {
-          if (!isIterable(result)) throw new SparrowError(ErrorCode.CalleeError, `${member.name} must return an iterable`);
-          return encodeStream(definition, result, encodeItem!);
-        }
-        return call.result === 'void' ? undefined : encodeValue(call.result, result, types);
-      };
-      const rethrow = (error: unknown): never => {
-        throw encodeThrown(definition, error);
-      };
       // The validation hook: the dispatcher runs it after the `@auth` guard, before the handler.
-      exportOptions.decodeParams = (params) => decodeParams(member, params, types, decodeOptions, validate);
+      exportOptions.decodeParams = member.params.some((param) => param.kind !== undefined)
+        ? needGlue(glue.callbacks, 'callback', member).argsDecoder(member, codec, types, decodeOptions, validate)
+        : valueArgsDecoder(member.params, codec, types, decodeOptions, validate);
+      const answer = answerOf(member);
+      if (member.kind === 'call' && member.stream === true) exportOptions.multipart = true;
+      const run = (fn as (args: unknown, ctx: CallContext) => unknown).bind(implementation);
       // Synchronous when the implementation is: the peer then answers
       // without a promise per call (the peer catches a synchronous throw
       // exactly as a rejection).

@@ -4,7 +4,7 @@
  * calls only. The wire names are the demo's, so the demo server answers it.
  */
 
-import { createClient as $createClient, defineService as $defineService, registerService as $registerService } from "sparrow-rpc";
+import { createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration } from "sparrow-rpc";
 
 /**
@@ -43,7 +43,7 @@ export interface GreeterTopics {}
  *
  * @generated from service size.unary.v1.Greeter (size-unary.sparrow:6)
  */
-export const GreeterService: $ServiceDefinition<GreeterClient, GreeterImplementation> = $defineService(
+export const GreeterService: $ServiceDefinition<GreeterClient, GreeterImplementation> = $defineServiceWith(
   {
     name: "Greeter",
     package: "size.unary.v1",
@@ -52,7 +52,7 @@ export const GreeterService: $ServiceDefinition<GreeterClient, GreeterImplementa
       {"kind":"call","name":"hello_world","ts":"helloWorld","params":[{"name":"name","type":"string","default":"world"}],"result":"string"},
     ],
     types: {},
-  },
+  }, {},
 );
 
 /**

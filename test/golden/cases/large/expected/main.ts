@@ -3,7 +3,7 @@
  * A shop backend, large enough to show generated code at scale.
  */
 
-import { SchemaError as $SchemaError, callbacksFeature as $callbacksFeature, createClient as $createClient, defineService as $defineService, registerService as $registerService, streamsFeature as $streamsFeature } from "sparrow-rpc";
+import { SchemaError as $SchemaError, callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, SchemaErrorOptions as $SchemaErrorOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 
 /**
@@ -174,7 +174,7 @@ export interface CatalogServiceTopics {
  *
  * @generated from service shop.v1.CatalogService (main.sparrow:26)
  */
-export const CatalogServiceService: $ServiceDefinition<CatalogServiceClient, CatalogServiceImplementation> = $defineService(
+export const CatalogServiceService: $ServiceDefinition<CatalogServiceClient, CatalogServiceImplementation> = $defineServiceWith(
   {
     name: "CatalogService",
     package: "shop.v1",
@@ -198,7 +198,7 @@ export const CatalogServiceService: $ServiceDefinition<CatalogServiceClient, Cat
       "shop.v1.Money": {"kind":"struct","name":"Money","fields":[{"name":"amount","type":"int64"},{"name":"currency","type":"shop.v1.Currency","default":1}]},
       "shop.v1.NotFound": {"kind":"error","name":"NotFound","fields":[{"name":"kind","type":"string"},{"name":"id","type":"string"}]},
     },
-  }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound }, [$streamsFeature, $callbacksFeature],
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -338,7 +338,7 @@ export interface OrdersServiceTopics {
  *
  * @generated from service shop.v1.OrdersService (main.sparrow:54)
  */
-export const OrdersServiceService: $ServiceDefinition<OrdersServiceClient, OrdersServiceImplementation> = $defineService(
+export const OrdersServiceService: $ServiceDefinition<OrdersServiceClient, OrdersServiceImplementation> = $defineServiceWith(
   {
     name: "OrdersService",
     package: "shop.v1",
@@ -362,7 +362,7 @@ export const OrdersServiceService: $ServiceDefinition<OrdersServiceClient, Order
       "shop.v1.Order": {"kind":"struct","name":"Order","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.OrderPage": {"kind":"struct","name":"OrderPage","fields":[{"name":"items","type":["list","shop.v1.Order"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound }, [$streamsFeature, $callbacksFeature],
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -502,7 +502,7 @@ export interface UsersServiceTopics {
  *
  * @generated from service shop.v1.UsersService (main.sparrow:82)
  */
-export const UsersServiceService: $ServiceDefinition<UsersServiceClient, UsersServiceImplementation> = $defineService(
+export const UsersServiceService: $ServiceDefinition<UsersServiceClient, UsersServiceImplementation> = $defineServiceWith(
   {
     name: "UsersService",
     package: "shop.v1",
@@ -526,7 +526,7 @@ export const UsersServiceService: $ServiceDefinition<UsersServiceClient, UsersSe
       "shop.v1.User": {"kind":"struct","name":"User","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.UserPage": {"kind":"struct","name":"UserPage","fields":[{"name":"items","type":["list","shop.v1.User"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound }, [$streamsFeature, $callbacksFeature],
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -666,7 +666,7 @@ export interface PaymentsServiceTopics {
  *
  * @generated from service shop.v1.PaymentsService (main.sparrow:110)
  */
-export const PaymentsServiceService: $ServiceDefinition<PaymentsServiceClient, PaymentsServiceImplementation> = $defineService(
+export const PaymentsServiceService: $ServiceDefinition<PaymentsServiceClient, PaymentsServiceImplementation> = $defineServiceWith(
   {
     name: "PaymentsService",
     package: "shop.v1",
@@ -690,7 +690,7 @@ export const PaymentsServiceService: $ServiceDefinition<PaymentsServiceClient, P
       "shop.v1.Payment": {"kind":"struct","name":"Payment","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.PaymentPage": {"kind":"struct","name":"PaymentPage","fields":[{"name":"items","type":["list","shop.v1.Payment"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound }, [$streamsFeature, $callbacksFeature],
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -830,7 +830,7 @@ export interface InventoryServiceTopics {
  *
  * @generated from service shop.v1.InventoryService (main.sparrow:138)
  */
-export const InventoryServiceService: $ServiceDefinition<InventoryServiceClient, InventoryServiceImplementation> = $defineService(
+export const InventoryServiceService: $ServiceDefinition<InventoryServiceClient, InventoryServiceImplementation> = $defineServiceWith(
   {
     name: "InventoryService",
     package: "shop.v1",
@@ -854,7 +854,7 @@ export const InventoryServiceService: $ServiceDefinition<InventoryServiceClient,
       "shop.v1.Money": {"kind":"struct","name":"Money","fields":[{"name":"amount","type":"int64"},{"name":"currency","type":"shop.v1.Currency","default":1}]},
       "shop.v1.NotFound": {"kind":"error","name":"NotFound","fields":[{"name":"kind","type":"string"},{"name":"id","type":"string"}]},
     },
-  }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound }, [$streamsFeature, $callbacksFeature],
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -994,7 +994,7 @@ export interface ShippingServiceTopics {
  *
  * @generated from service shop.v1.ShippingService (main.sparrow:166)
  */
-export const ShippingServiceService: $ServiceDefinition<ShippingServiceClient, ShippingServiceImplementation> = $defineService(
+export const ShippingServiceService: $ServiceDefinition<ShippingServiceClient, ShippingServiceImplementation> = $defineServiceWith(
   {
     name: "ShippingService",
     package: "shop.v1",
@@ -1018,7 +1018,7 @@ export const ShippingServiceService: $ServiceDefinition<ShippingServiceClient, S
       "shop.v1.Shipping": {"kind":"struct","name":"Shipping","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.ShippingPage": {"kind":"struct","name":"ShippingPage","fields":[{"name":"items","type":["list","shop.v1.Shipping"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound }, [$streamsFeature, $callbacksFeature],
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -1158,7 +1158,7 @@ export interface ReviewsServiceTopics {
  *
  * @generated from service shop.v1.ReviewsService (main.sparrow:194)
  */
-export const ReviewsServiceService: $ServiceDefinition<ReviewsServiceClient, ReviewsServiceImplementation> = $defineService(
+export const ReviewsServiceService: $ServiceDefinition<ReviewsServiceClient, ReviewsServiceImplementation> = $defineServiceWith(
   {
     name: "ReviewsService",
     package: "shop.v1",
@@ -1182,7 +1182,7 @@ export const ReviewsServiceService: $ServiceDefinition<ReviewsServiceClient, Rev
       "shop.v1.Review": {"kind":"struct","name":"Review","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.ReviewPage": {"kind":"struct","name":"ReviewPage","fields":[{"name":"items","type":["list","shop.v1.Review"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound }, [$streamsFeature, $callbacksFeature],
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -1322,7 +1322,7 @@ export interface SearchServiceTopics {
  *
  * @generated from service shop.v1.SearchService (main.sparrow:222)
  */
-export const SearchServiceService: $ServiceDefinition<SearchServiceClient, SearchServiceImplementation> = $defineService(
+export const SearchServiceService: $ServiceDefinition<SearchServiceClient, SearchServiceImplementation> = $defineServiceWith(
   {
     name: "SearchService",
     package: "shop.v1",
@@ -1346,7 +1346,7 @@ export const SearchServiceService: $ServiceDefinition<SearchServiceClient, Searc
       "shop.v1.Search": {"kind":"struct","name":"Search","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.SearchPage": {"kind":"struct","name":"SearchPage","fields":[{"name":"items","type":["list","shop.v1.Search"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound }, [$streamsFeature, $callbacksFeature],
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**

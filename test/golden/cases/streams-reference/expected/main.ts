@@ -5,7 +5,7 @@
  * client replays in test/runtime/generated-vectors.test.ts.
  */
 
-import { callbacksFeature as $callbacksFeature, createClient as $createClient, defineService as $defineService, registerService as $registerService, streamsFeature as $streamsFeature } from "sparrow-rpc";
+import { callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, streamGlue as $streamGlue } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration } from "sparrow-rpc";
 
 /**
@@ -60,7 +60,7 @@ export interface ReferenceServerTopics {}
  *
  * @generated from service reference.ReferenceServer (main.sparrow:7)
  */
-export const ReferenceServerService: $ServiceDefinition<ReferenceServerClient, ReferenceServerImplementation> = $defineService(
+export const ReferenceServerService: $ServiceDefinition<ReferenceServerClient, ReferenceServerImplementation> = $defineServiceWith(
   {
     name: "ReferenceServer",
     package: "reference",
@@ -71,7 +71,7 @@ export const ReferenceServerService: $ServiceDefinition<ReferenceServerClient, R
       {"kind":"call","name":"iterable_param","ts":"iterableParam","params":[{"name":"nums","kind":"stream","type":"int32"}],"result":"int32"},
     ],
     types: {},
-  }, {}, [$streamsFeature, $callbacksFeature],
+  }, { streams: $streamGlue, callbacks: $callbackGlue },
 );
 
 /**
