@@ -15,7 +15,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 
 /** The profiles and their page entries. */
 export const PROFILES = {
@@ -37,20 +37,22 @@ export interface ProfileSize {
   gzipped: number;
 }
 
-/** Bundles `entry` minified for the browser, as a page would ship it. */
+/** How a page is bundled: minified for the browser, as a page would ship it. */
+export const PAGE_BUILD = {
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  conditions: ['source'],
+  minify: true,
+  write: false,
+  metafile: true,
+  logLevel: 'silent',
+} as const satisfies BuildOptions;
+
+/** Bundles `entry` as a page would ship it (PAGE_BUILD). */
 export async function bundle(entry: string): Promise<{ code: Uint8Array; metafile: Metafile }> {
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    conditions: ['source'],
-    minify: true,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
+  const result = await build({ ...PAGE_BUILD, entryPoints: [entry] });
   return { code: result.outputFiles[0]!.contents, metafile: result.metafile };
 }
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { contributors, measure } from '../../scripts/bundle-size.ts';
+import { PAGE_BUILD, contributors, measure } from '../../scripts/bundle-size.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -20,18 +20,7 @@ function runtimeFiles(sizes: [string, number][]): Set<string> {
 
 /** A page of `source` (importing `sparrow-rpc`), bundled and minified as the size pages are. */
 async function pageFiles(source: string): Promise<Set<string>> {
-  const result = await build({
-    stdin: { contents: source, resolveDir: path.join(root, 'examples/browser/size'), sourcefile: 'page.ts', loader: 'ts' },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    conditions: ['source'],
-    minify: true,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
+  const result = await build({ ...PAGE_BUILD, stdin: { contents: source, resolveDir: path.join(root, 'examples/browser/size'), sourcefile: 'page.ts', loader: 'ts' } });
   return runtimeFiles(contributors(result.metafile));
 }
 
