@@ -79,6 +79,8 @@ class Writer {
   bytes = new Uint8Array(256);
   view = new DataView(this.bytes.buffer);
   pos = 0;
+  /** An encode is writing into it (see encodeWith). */
+  busy = false;
 
   /** A fresh small buffer. */
   reset(): void {
@@ -155,30 +157,34 @@ class Writer {
 /** Text up to this length is checked for ASCII and written byte by byte. */
 const ASCII_TEXT = 64;
 
-/** The writer every exact encode uses; a nested encode (a getter that encodes) gets its own. */
-const shared = new Writer();
-let sharedBusy = false;
+/**
+ * One writer per encoder, reused: what an encode returns is valid until the
+ * next encode with the same serialiser (as `Serialiser.encode` allows). A
+ * nested encode (a getter that encodes) gets a fresh writer.
+ */
+const msgpackWriter = new Writer();
+const cborWriter = new Writer();
 
-/** Runs `write` into the shared writer (or a fresh one when it is busy) and returns what it wrote. */
-function encodeWith(value: unknown, write: (out: Writer, value: unknown, depth: number) => void): Uint8Array {
-  if (sharedBusy) {
+/** Runs `write` into `shared` (or a fresh writer when it is busy) and returns what it wrote. */
+function encodeWith(shared: Writer, value: unknown, write: (out: Writer, value: unknown, depth: number) => void): Uint8Array {
+  if (shared.busy) {
     const out = new Writer();
     write(out, value, 0);
     return out.take();
   }
-  sharedBusy = true;
+  shared.busy = true;
   try {
     write(shared, value, 0);
     return shared.take();
   } finally {
-    sharedBusy = false;
+    shared.busy = false;
     shared.pos = 0;
     // One huge value must not pin its buffer for good (the view handed out keeps it while it is used).
     if (shared.bytes.length > SHARED_KEEP_BYTES) shared.reset();
   }
 }
 
-/** The shared writer keeps a buffer up to this size between encodes. */
+/** A reused writer keeps a buffer up to this size between encodes. */
 const SHARED_KEEP_BYTES = 64 * 1024;
 
 function refuse(what: string): never {
@@ -217,7 +223,7 @@ function writeEntries(out: Writer, value: object, depth: number, writeHead: (out
  * @throws SparrowError `serialisation-error` for values msgpack cannot carry.
  */
 export function encodeExactMsgpack(value: unknown): Uint8Array {
-  return encodeWith(value, writeMsgpack);
+  return encodeWith(msgpackWriter, value, writeMsgpack);
 }
 
 function writeMsgpack(out: Writer, value: unknown, depth: number): void {
@@ -298,7 +304,7 @@ function msgpackInteger(out: Writer, n: number | bigint): void {
  * @throws SparrowError `serialisation-error` for values CBOR cannot carry here.
  */
 export function encodeExactCbor(value: unknown): Uint8Array {
-  return encodeWith(value, writeCbor);
+  return encodeWith(cborWriter, value, writeCbor);
 }
 
 /** Major type `major` with argument `n` in its shortest form. */

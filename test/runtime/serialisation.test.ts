@@ -120,6 +120,21 @@ describe('int64 is lossless', () => {
     assert.deepEqual(decoded.slice(1), [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
   });
 
+  it('the exact encoders write text and keys as TextEncoder does, and a result of one serialiser survives an encode by the other', () => {
+    // A WireFloat sends the value through the exact encoders; keys and text cover ASCII, non-ASCII, long and lone-surrogate strings.
+    const value = { i: 1, v: new WireFloat(2), ascii: 'plain', accents: 'héllo ☃', long: 'x'.repeat(300), lone: 'a\ud800b', nested: [{ k: 'é' }] };
+    const expected = { ...value, v: 2, lone: 'a\ufffdb' };
+    const packed = msgpackSerialiser.encode(value);
+    const kept = packed.slice();
+    const cbor = cborSerialiser.encode(value);
+    assert.deepEqual(packed, kept, 'msgpack bytes unchanged by a CBOR encode');
+    assert.deepEqual(msgpackSerialiser.decode(packed), expected);
+    assert.deepEqual(cborSerialiser.decode(cbor), expected);
+    // The float stays a float64 on the wire: msgpack cb, CBOR fb.
+    assert.ok(toHex(packed).includes('a176cb4000000000000000'));
+    assert.ok(toHex(cbor).includes('6176fb4000000000000000'));
+  });
+
   it('msgpack and CBOR decode int64 beyond the safe range to bigint, and safe ones to numbers', () => {
     for (const serialiser of [msgpackSerialiser, cborSerialiser]) {
       assert.equal(serialiser.decode(serialiser.encode(big)), big, serialiser.code);
