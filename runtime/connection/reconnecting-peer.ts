@@ -17,8 +17,8 @@ import { DEFAULT_TIMEOUT_MS, checkTimeout } from '../rpc/call-table.ts';
 import { consoleLogger, type Logger } from '../rpc/logger.ts';
 import { usePeerFeatures, type WrappingPeer } from '../rpc/peer-core.ts';
 import { SYSTEM_NAMESPACE } from '../rpc/map-registry.ts';
-import { DONE, WrappedStream } from '../rpc/wrapped-stream.ts';
 import type { CallOptions, CallStream, ExportOptions, Handler, NotifyOptions, Peer, PeerFeature, StreamOptions } from '../rpc/types.ts';
+import { LinkedStream, type StreamLink } from './linked-stream.ts';
 
 /** Backoff between connection attempts: `connectPeer(url, { reconnect })`. */
 export interface ReconnectOptions {
@@ -81,7 +81,7 @@ function checkDelay(name: string, value: number | undefined, fallback: number): 
   return value;
 }
 
-class ReconnectingPeerImpl implements ReconnectingPeer, WrappingPeer {
+class ReconnectingPeerImpl implements ReconnectingPeer, WrappingPeer, StreamLink {
   readonly remote: string;
   readonly closed: Promise<void>;
   private current: Peer | undefined;
@@ -376,71 +376,6 @@ class ReconnectingPeerImpl implements ReconnectingPeer, WrappingPeer {
         this.logger.warn(`a ${event} listener threw`, error);
       }
     }
-  }
-}
-
-/**
- * A stream opened through a reconnecting peer while the link was down, or
- * with `resubscribe`: it waits for the link before it opens, and (with
- * `resubscribe`) opens again on the next connection when a drop ends it.
- */
-class LinkedStream<T> extends WrappedStream<T> {
-  private readonly owner: ReconnectingPeerImpl;
-  private readonly target: string;
-  private readonly params: Params | undefined;
-  private readonly options: StreamOptions;
-  private opened = false;
-  /** Aborts a wait for the link when the stream is cancelled. */
-  private readonly stop = new AbortController();
-
-  constructor(owner: ReconnectingPeerImpl, target: string, params: Params | undefined, options: StreamOptions) {
-    super();
-    this.owner = owner;
-    this.target = target;
-    this.params = params;
-    this.options = options;
-    const peer = owner.live();
-    if (peer !== undefined) this.open(peer, options);
-  }
-
-  async next(): Promise<IteratorResult<T, undefined>> {
-    const resubscribe = this.options.resubscribe === true;
-    for (;;) {
-      if (this.cancelled) return DONE;
-      if (this.inner === undefined) {
-        if (this.opened && !resubscribe) return DONE;
-        // A subscription waits as long as it takes; a plain stream up to its timeout.
-        const wait = resubscribe ? 0 : this.options.timeoutMs;
-        try {
-          const [peer, timeoutMs] = await this.owner.whenLinked(this.target, wait, this.options.signal, this.stop.signal);
-          if (this.cancelled) return DONE;
-          this.open(peer, timeoutMs === undefined || resubscribe ? this.options : { ...this.options, timeoutMs });
-        } catch (error) {
-          if (this.cancelled) return DONE;
-          this.opened = true;
-          throw error;
-        }
-      }
-      try {
-        return await this.inner!.next();
-      } catch (error) {
-        // A drop ends this connection's subscription; the next connection gets a new one.
-        if (resubscribe && !this.cancelled && !this.owner.isClosed && (error as SparrowError).code === ErrorCode.ConnectionClosed) {
-          this.inner = undefined;
-          continue;
-        }
-        throw error;
-      }
-    }
-  }
-
-  protected onCancel(): void {
-    this.stop.abort();
-  }
-
-  private open(peer: Peer, options: StreamOptions): void {
-    this.opened = true;
-    this.inner = peer.callStream<T>(this.target, this.params, options);
   }
 }
 
