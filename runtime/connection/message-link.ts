@@ -75,7 +75,7 @@ class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
   constructor(transport: Transport, options: MessageLinkOptions, guard?: (link: GuardedLink) => LinkGuard) {
     this.transport = transport;
     // Bound once per link, not per message.
-    this.#decoder = new ChainDecoder(this.#onChain.bind(this), options.limits);
+    this.#decoder = new ChainDecoder(this.#onChain.bind(this), options.limits, transport.freshChunks === true);
     this.#serialisers = serialisersOf(options.serialisers);
     this.#guard = guard?.(this);
     this.#decodeOptions = {

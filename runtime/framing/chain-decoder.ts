@@ -115,15 +115,19 @@ export class ChainDecoder {
   #fill: Uint8Array | undefined;
   #filled = 0;
   #error: SparrowError | undefined;
+  /** The chunks are never reused (`Transport.freshChunks`): a large part lying in one stays a view of it. */
+  readonly #freshChunks: boolean;
 
   /**
    * @param sink called once per complete chain.
    * @param limits receiver limits; missing fields take the defaults.
+   * @param freshChunks the pushed chunks are memory nothing reuses (`Transport.freshChunks`).
    * @throws SparrowError `unsupported` when a limit is not a non-negative integer.
    */
-  constructor(sink: ChainSink, limits?: Partial<ChainLimits>) {
+  constructor(sink: ChainSink, limits?: Partial<ChainLimits>, freshChunks = false) {
     this.#sink = sink;
     this.#limits = resolveChainLimits(limits);
+    this.#freshChunks = freshChunks;
   }
 
   /** The error that killed this parser, if any. */
@@ -241,8 +245,8 @@ export class ChainDecoder {
         } else if (n - i >= length) {
           // The usual case: the whole part is in this chunk, a view of it (`new Uint8Array(buffer, …)`
           // rather than subarray, so a Node Buffer chunk still yields a plain Uint8Array); a large one
-          // is copied into memory of its own.
-          parts.push(length < OWN_PART_BYTES ? new Uint8Array(buffer, base + i, length) : chunk.slice(i, i + length));
+          // is copied into memory of its own, unless the chunk is (a fresh chunk: a ws or port message).
+          parts.push(length < OWN_PART_BYTES || this.#freshChunks ? new Uint8Array(buffer, base + i, length) : chunk.slice(i, i + length));
           i += length;
         } else {
           this.#startPart(length);

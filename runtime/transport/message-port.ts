@@ -97,6 +97,8 @@ function describeFailure(event: unknown): { message: string; cause: unknown } {
 class MessagePortTransport implements Transport {
   readonly scheme: string;
   readonly remote: string;
+  /** Every message arrives as fresh memory (cloned or transferred). */
+  readonly freshChunks = true;
   readonly #port: MessagePortLike;
   readonly #transferThreshold: number;
   readonly #slot = new HandlerSlot();

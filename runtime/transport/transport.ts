@@ -42,6 +42,14 @@ export interface Transport {
   /** Accepted connections: what the transport knows about the other end (address, client certificate, upgrade request). */
   readonly facts?: ConnectionFacts | undefined;
   /**
+   * True when every chunk this transport hands to `onData` is memory that
+   * nothing reuses or changes afterwards (one received message each: a
+   * WebSocket's, a MessagePort's). The framing then keeps a large part as a
+   * view of its chunk instead of copying it (docs/runtime.md, "Buffer
+   * ownership"). Default false: chunks are lent.
+   */
+  readonly freshChunks?: boolean;
+  /**
    * Installs the handlers. Data arriving before this call is buffered and
    * delivered when it is made.
    */

@@ -135,6 +135,8 @@ class WebSocketTransport implements Transport {
   readonly scheme: string;
   readonly remote: string;
   readonly facts: ConnectionFacts | undefined;
+  /** Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer). */
+  readonly freshChunks = true;
   readonly #socket: WebSocketLike;
   readonly #onProtocolError: (error: SparrowError) => void;
   readonly #beforeSend: (() => void) | undefined;

@@ -349,6 +349,20 @@ describe('ChainDecoder large parts', () => {
     for (const { part } of seen) assert.ok(Buffer.from(part).equals(Buffer.from(body)));
   });
 
+  it('keeps a large part lying inside a fresh chunk (Transport.freshChunks) as a view of it, and still copies one cut across chunks', () => {
+    const { bytes, body } = largeChain(70_000);
+    const seen: ArrayBufferLike[] = [];
+    const decoder = new ChainDecoder((chain) => seen.push(chain.parts[1]!.buffer), undefined, true);
+    decoder.push(bytes);
+    assert.equal(seen[0], bytes.buffer, 'a view of the fresh chunk, no copy');
+    // Cut inside the large part: it is assembled in memory of its own, whatever the chunks are.
+    const cut = bytes.length - 1000;
+    decoder.push(bytes.slice(0, cut));
+    decoder.push(bytes.slice(cut));
+    assert.equal(seen.length, 2);
+    assert.equal(seen[1]!.byteLength, body.length);
+  });
+
   it('checks the part and chain limits before offering or allocating anything', () => {
     const decoder = new ChainDecoder(() => {}, { maxPartSize: 100_000, maxChainSize: 100_000 });
     // SOP 0x83 with a length of 200,000.
