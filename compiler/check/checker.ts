@@ -29,8 +29,8 @@ import type { TextRange } from '../source/source-file.ts';
 import type { EnumNode, FieldNode, Identifier, MemberNode, ServiceNode, StructNode, TypeNode } from '../syntax/ast.ts';
 import { resolveNames, type DeclSymbol, type NameTable, type MemberReference, type NameReference } from './resolve-names.ts';
 import { readAttributes, type AttributeTarget, type AttributeValues } from './attributes.ts';
-import { printType } from '../model/print-type.ts';
-import { enumValueRange, genericTypes, scalarTypes } from './builtins.ts';
+import { enumValueRange } from './builtins.ts';
+import { placeholder, resolveType, type ResolvedType, type TypePosition, type TypeScope } from './resolve-type.ts';
 import type { LoadedFile } from '../source/load-files.ts';
 import { createTsNameScope, type TsNameScope, type TsNameStyle } from '../emit/names.ts';
 import { createUniqueNames, type UniqueNames } from './unique-names.ts';
@@ -43,25 +43,6 @@ export interface CheckOptions {
   readonly isSystemFile: (file: LoadedFile) => boolean;
 }
 
-
-/** Where a type stands; decides whether `stream`, `callback` and `void` are allowed. */
-type TypePosition = 'field' | 'param' | 'notify-param' | 'callback-param' | 'result' | 'callback-result' | 'topic' | 'const' | 'nested';
-
-type ResolvedType = { readonly kind: 'type'; readonly type: TypeRef } | { readonly kind: 'stream'; readonly item: TypeRef } | { readonly kind: 'callback'; readonly params: ValueParam[]; readonly result: TypeRef };
-
-const wherePosition: Record<TypePosition, string> = {
-  field: 'in a struct or error field',
-  param: 'here',
-  'notify-param': 'in a notify param',
-  'callback-param': 'in a callback param',
-  result: 'here',
-  'callback-result': 'as a callback result',
-  topic: 'as a topic type',
-  const: 'as a const type',
-  nested: 'inside another type',
-};
-
-const placeholder: TypeRef = { kind: 'any' };
 
 interface ResolvedField extends FieldShape {
   readonly model: Field;
@@ -95,6 +76,7 @@ class Checker {
   /** Member uses by file and offset: a value may be checked more than once. */
   private readonly memberUses = new Map<string, MemberReference>();
   private readonly relativePaths = new Map<LoadedFile, string>();
+  private readonly typeScopes = new Map<LoadedFile, TypeScope>();
   /** The declaration being checked: references to itself don't warn about deprecation. */
   private current: DeclSymbol | undefined;
 
@@ -395,81 +377,17 @@ class Checker {
   // ---- types and values ----
 
   private resolveType(file: LoadedFile, node: TypeNode, position: TypePosition): ResolvedType {
-    const fail = (): ResolvedType => ({ kind: 'type', type: placeholder });
-    const name = node.name.text;
-    if (node.kind === 'callback') {
-      if (name !== 'callback') {
-        this.report('invalid-type-arguments', file, node.range, { messageId: 'not-callback', name });
-        return fail();
-      }
-      if (position !== 'param') {
-        this.report('callback-not-allowed', file, node.range, { where: position === 'notify-param' ? 'in a notify param (a notify is never answered)' : wherePosition[position] });
-        return fail();
-      }
-      const params = this.params(file, node.params, 'callback-param') as ValueParam[];
-      let result: TypeRef = { kind: 'void' };
-      if (node.result !== undefined) {
-        const resolved = this.resolveType(file, node.result, 'callback-result');
-        result = resolved.kind === 'type' ? resolved.type : placeholder;
-      }
-      return { kind: 'callback', params, result };
+    let scope = this.typeScopes.get(file);
+    if (scope === undefined) {
+      scope = {
+        lookup: (name) => this.names.lookup(file, name),
+        report: (code, range, ...params) => this.report(code, file, range, ...params),
+        warnIfDeprecated: (symbol, range) => this.warnIfDeprecated(file, symbol, range),
+        callbackParams: (nodes) => this.params(file, nodes, 'callback-param') as ValueParam[],
+      };
+      this.typeScopes.set(file, scope);
     }
-    if (name === 'callback') {
-      this.report('invalid-type-arguments', file, node.range, { messageId: 'callback-needs-params' });
-      return fail();
-    }
-    const arity = node.name.parts.length === 1 ? genericTypes.get(name) : undefined;
-    const isGeneric = node.name.parts.length === 1 && genericTypes.has(name);
-    if (isGeneric) {
-      const args = node.args ?? [];
-      if (node.args === undefined || (arity !== undefined && args.length !== arity) || args.length === 0) {
-        const expected = arity === undefined ? 'one or more type arguments' : arity === 1 ? 'one type argument' : `${arity} type arguments`;
-        this.report('invalid-type-arguments', file, node.range, { messageId: 'wrong-count', name, expected, example: example(name) });
-        return fail();
-      }
-      if (name === 'stream') {
-        if (position !== 'param' && position !== 'result') {
-          this.report('stream-not-allowed', file, node.range, { where: wherePosition[position] });
-          return fail();
-        }
-        return { kind: 'stream', item: this.valueType(file, args[0] as TypeNode) };
-      }
-      if (name === 'list') return { kind: 'type', type: { kind: 'list', element: this.valueType(file, args[0] as TypeNode) } };
-      if (name === 'tuple') return { kind: 'type', type: { kind: 'tuple', elements: args.map((a) => this.valueType(file, a)) } };
-      const key = this.valueType(file, args[0] as TypeNode);
-      if (key.kind !== 'string' && key.kind !== 'int' && key !== placeholder) this.report('invalid-map-key', file, (args[0] as TypeNode).range, { type: printType(key) });
-      return { kind: 'type', type: { kind: 'map', key, value: this.valueType(file, args[1] as TypeNode) } };
-    }
-    if (node.args !== undefined) {
-      this.report('invalid-type-arguments', file, node.range, { messageId: 'no-type-arguments', name });
-      return fail();
-    }
-    const scalar = node.name.parts.length === 1 ? scalarTypes.get(name) : undefined;
-    if (scalar !== undefined) {
-      if (scalar.kind === 'void' && position !== 'result' && position !== 'callback-result') {
-        this.report('void-not-allowed', file, node.range);
-        return fail();
-      }
-      return { kind: 'type', type: scalar };
-    }
-    const symbol = this.names.lookup(file, node.name);
-    if (symbol === undefined) {
-      this.report('unknown-type', file, node.range, { name });
-      return fail();
-    }
-    const kind = symbol.node.kind;
-    if (kind === 'service' || kind === 'const') {
-      this.report('not-a-type', file, node.range, { name, kind });
-      return fail();
-    }
-    this.warnIfDeprecated(file, symbol, node.range);
-    return { kind: 'type', type: { kind: 'ref', target: symbol.qualifiedName, targetKind: kind } };
-  }
-
-  /** A type nested in another: no stream, callback or void. */
-  private valueType(file: LoadedFile, node: TypeNode): TypeRef {
-    const resolved = this.resolveType(file, node, 'nested');
-    return resolved.kind === 'type' ? resolved.type : placeholder;
+    return resolveType(scope, node, position);
   }
 
   private value(file: LoadedFile, type: TypeRef, node: Parameters<typeof checkValue>[1], nullable: boolean): ModelValue | undefined {
@@ -553,10 +471,6 @@ class Checker {
     const create = createDiagnostic as (code: C, target: { source: LoadedFile['source']; range: TextRange }, params?: DiagnosticParams<C>) => Diagnostic;
     this.diagnostics.push(create(code, { source: file.source, range }, params[0]));
   }
-}
-
-function example(name: string): string {
-  return name === 'map' ? 'map<string, int32>' : name === 'tuple' ? 'tuple<int32, string>' : `${name}<int32>`;
 }
 
 /** Freezes a value and everything reachable from it. */
