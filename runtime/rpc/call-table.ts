@@ -12,7 +12,7 @@
 import { ErrorCode, SparrowError, fromWireError } from '../errors.ts';
 import type { AckMessage, ExceptionMessage, MessageId, ResponseMessage } from '../envelope/message.ts';
 import { positiveOption } from './guards.ts';
-import { IdTable } from './id-table.ts';
+import { MapStore, type EntryStore } from './id-table.ts';
 import type { Logger } from './logger.ts';
 import { abortedError, type CallOwner, type PendingEntry } from './pending-call.ts';
 import type { CallOptions, PeerOptions, StreamOptions } from './types.ts';
@@ -43,6 +43,17 @@ export function checkTimeout(timeoutMs: number): number {
   return Math.min(timeoutMs, MAX_TIMER_MS);
 }
 
+let createStore = (): EntryStore<PendingEntry> => new MapStore();
+
+/**
+ * Sets how every later call table keeps its entries: Node installs
+ * `IdTable` (connection/node-parts.ts), the fast path a busy server needs;
+ * a browser page keeps the Map.
+ */
+export function setCallStore(create: () => EntryStore<PendingEntry>): void {
+  createStore = create;
+}
+
 /** Our ids are numbers; a peer that echoes them as strings still finds its call. */
 function ownId(id: MessageId): MessageId {
   return typeof id === 'string' && id !== '' && !Number.isNaN(Number(id)) ? Number(id) : id;
@@ -51,7 +62,7 @@ function ownId(id: MessageId): MessageId {
 /** The pending requests of one peer, their ids and their timeouts. */
 export class CallTable implements CallOwner {
   #nextId = 1;
-  readonly #entries = new IdTable<PendingEntry>();
+  readonly #entries = createStore();
   readonly #timeoutMs: number;
   readonly #maxPending: number;
   readonly #logger: Logger;

@@ -1,6 +1,10 @@
 /**
- * The pending-call table: this side's request ids → entries.
+ * How the call table keeps its entries by id: `MapStore`, the default, and
+ * `IdTable`, the fast one Node installs (connection/node-parts.ts, through
+ * `setCallStore`), so a browser page, with its few calls in flight, does
+ * not carry it.
  *
+ * IdTable:
  * Own ids are handed out in sequence (PROTOCOL.md §7.1), so slot
  * `id & (length - 1)` of a power-of-two array finds an entry without
  * hashing, and adding and removing allocate nothing once the array has
@@ -19,20 +23,57 @@ export interface Identified {
   readonly id: number;
 }
 
-export class IdTable<T extends Identified> {
+/** Entries by their own id. */
+export interface EntryStore<T extends Identified> {
+  readonly size: number;
+  /** The entry with `id`, if any; ids that are not own ids (other types, fractions) find nothing. */
+  get(id: unknown): T | undefined;
+  /** Adds `entry` under `entry.id`, which must not be in the store. */
+  add(entry: T): void;
+  /** Removes `entry` if it is the one stored under its id. */
+  delete(entry: T): void;
+  /** Every entry, as a fresh array (callers may remove entries while walking it). */
+  values(): T[];
+}
+
+/** The default store: a Map. */
+export class MapStore<T extends Identified> implements EntryStore<T> {
+  readonly #map = new Map<unknown, T>();
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  get(id: unknown): T | undefined {
+    return this.#map.get(id);
+  }
+
+  add(entry: T): void {
+    this.#map.set(entry.id, entry);
+  }
+
+  delete(entry: T): void {
+    if (this.#map.get(entry.id) === entry) this.#map.delete(entry.id);
+  }
+
+  values(): T[] {
+    return [...this.#map.values()];
+  }
+}
+
+/** The fast store (see above). */
+export class IdTable<T extends Identified> implements EntryStore<T> {
   #slots: (T | undefined)[] = new Array<T | undefined>(64).fill(undefined);
   readonly #overflow = new Map<number, T>();
   /** Entries in the table. */
   size = 0;
 
-  /** The entry with `id`, if any; ids that are not own ids (other types, fractions) find nothing. */
   get(id: unknown): T | undefined {
     if (typeof id !== 'number') return undefined;
     const entry = this.#slots[id & (this.#slots.length - 1)];
     return entry?.id === id ? entry : this.#overflow.get(id);
   }
 
-  /** Adds `entry` under `entry.id`, which must not be in the table. */
   add(entry: T): void {
     // Grow at half load, so sequential ids rarely meet an occupied slot.
     if (++this.size > this.#slots.length >> 1) {
@@ -44,7 +85,6 @@ export class IdTable<T extends Identified> {
     this.#put(entry);
   }
 
-  /** Removes `entry` if it is the one stored under its id. */
   delete(entry: T): void {
     const slots = this.#slots;
     const index = entry.id & (slots.length - 1);
@@ -53,7 +93,6 @@ export class IdTable<T extends Identified> {
     this.size--;
   }
 
-  /** Every entry, as a fresh array (callers may remove entries while walking it). */
   values(): T[] {
     return [...this.#slots, ...this.#overflow.values()].filter((entry) => entry !== undefined);
   }

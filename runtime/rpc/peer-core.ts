@@ -192,14 +192,13 @@ class PeerImpl implements Peer, PeerCore {
     this.#link.close();
   }
 
-  /** A request this side gave up (timeout, abort, a stream no longer read): `#sys.cancel` to a peer that supports it. */
+  /**
+   * A request this side gave up (timeout, abort, a stream no longer read):
+   * `#sys.cancel` to a peer that supports it. `{id}` always encodes and
+   * fits; should it not go out, the late answer is dropped as unknown.
+   */
   #cancelRemote(entry: PendingEntry): void {
-    if (!this.remoteHas('cancel') || this.isClosed) return;
-    try {
-      sendNotification(this, { kind: 'notification', target: 'cancel', namespace: SYSTEM_NAMESPACE, params: { id: entry.id } }, 'cancel');
-    } catch (error) {
-      this.logger.debug('sending #sys.cancel failed', error);
-    }
+    if (this.remoteHas('cancel') && !this.isClosed) this.outbox.attempt({ kind: 'notification', target: 'cancel', namespace: SYSTEM_NAMESPACE, params: { id: entry.id } }, this.#format);
   }
 
   #receive(message: IncomingMessage): void {
