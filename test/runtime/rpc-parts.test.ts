@@ -10,6 +10,7 @@ import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { CallTable, checkTimeout } from '../../runtime/rpc/call-table.ts';
 import { PendingCall, ResponseKindError, type PendingEntry } from '../../runtime/rpc/pending-call.ts';
 import { Dispatcher } from '../../runtime/rpc/dispatcher.ts';
+import { IdTable, MapStore, type EntryStore } from '../../runtime/rpc/id-table.ts';
 import { Credit, CreditLedger } from '../../runtime/rpc/flow-control.ts';
 import { IncomingCall } from '../../runtime/rpc/incoming-call.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
@@ -128,6 +129,33 @@ describe('rpc parts: call table', () => {
     stream.onResponse(single(1));
     await assert.rejects(stream.next(), (error) => error instanceof ResponseKindError && error.code === ErrorCode.ProtocolError && !error.multipart);
   });
+});
+
+describe('rpc parts: the call table\'s stores', () => {
+  for (const [label, create] of [
+    ['MapStore (default)', () => new MapStore<{ id: number }>()],
+    ['IdTable (Node)', () => new IdTable<{ id: number }>()],
+  ] as const) {
+    it(`${label}: finds, removes only the entry stored under its id, grows, and lists what is left`, () => {
+      const store: EntryStore<{ id: number }> = create();
+      const entries = Array.from({ length: 200 }, (_, k) => ({ id: k + 1 }));
+      for (const entry of entries) store.add(entry);
+      // An id 64, 128 or 256 ids later shares a slot with an older one in IdTable: both must be found.
+      const late = { id: 1 + 256 * 4 };
+      store.add(late);
+      assert.equal(store.size, 201);
+      assert.equal(store.get(1), entries[0]);
+      assert.equal(store.get(late.id), late);
+      assert.equal(store.get('1'), undefined);
+      assert.equal(store.get(1.5), undefined);
+      store.delete({ id: 2 });
+      assert.equal(store.size, 201, 'another object under id 2 is not removed');
+      for (const entry of entries.slice(0, 150)) store.delete(entry);
+      store.delete(late);
+      assert.equal(store.size, 50);
+      assert.deepEqual(store.values().map((entry) => entry.id).sort((a, b) => a - b), entries.slice(150).map((entry) => entry.id));
+    });
+  }
 });
 
 describe('rpc parts: outbox', () => {
