@@ -35,7 +35,7 @@ export * from './rpc/logger.ts';
 export type { CallStream, Identity, Authenticate, AuthenticateRequest, CallContext, InterceptedCall, InterceptedKind, Interceptor, InterceptorNext } from './rpc/types.ts';
 export { sessionFeature, SESSION_EXTENSIONS, CloseCode } from './rpc/session.ts';
 export type { ConnectionFacts, PeerCertificate, UpgradeRequest, CertificateName } from './wire.ts';
-export { ResponseKindError } from './rpc/call-table.ts';
+export { ResponseKindError } from './rpc/pending-call.ts';
 export type { ParamKind, NotifyCallback, RequestCallback } from './rpc/callbacks.ts';
 export { PEER_FEATURES } from './rpc/system-service.ts';
 export { createMessageLink, createBareMessageLink, type MessageLinkOptions } from './connection/message-link.ts';

@@ -17,11 +17,14 @@
  */
 import { ErrorCode, SparrowError, toWireError } from '../errors.ts';
 import type { CallbackDeclarations, NotificationMessage, Params, RequestMessage, ResponseMessage } from '../envelope/message.ts';
-import { PendingCall, type CallLocals } from './call-table.ts';
+import { PendingCall, type CallLocals } from './pending-call.ts';
 import { defineFeature, type CallbacksPart, type Incoming, type PeerCore } from './features.ts';
 import { dispatcherFeature } from './dispatcher.ts';
 import { isIterable, isThenable } from '../values.ts';
-import { detectParamKind, openIterator } from './guards.ts';
+import { countPlainParams, openIterator, paramKind } from './guards.ts';
+import { sendNotification, sendRequest } from './outgoing.ts';
+import { sendResponse } from './outbox.ts';
+import { answerNotFound } from './system-service.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
 import { describeTarget } from './map-registry.ts';
@@ -45,10 +48,6 @@ export interface IterableSlot {
 }
 
 export type LocalSlot = CallbackSlot | IterableSlot;
-
-function kindOf(name: string, value: unknown, kinds: Readonly<Record<string, ParamKind>> | undefined): ParamKind {
-  return kinds !== undefined && Object.hasOwn(kinds, name) ? (kinds[name] as ParamKind) : detectParamKind(value);
-}
 
 /** The locals of one request, by param name; closing lets unfinished iterators clean up (generators run their `finally`). */
 class Locals extends Map<string, LocalSlot> implements CallLocals {
@@ -86,25 +85,22 @@ export function prepareParams(
   logger: Logger,
 ): Map<string, LocalSlot> & CallLocals | undefined {
   if (params === undefined) return undefined;
-  let plainCount = 0;
-  let special = false;
-  for (const name in params) {
-    if (kindOf(name, params[name], kinds) === 'value') plainCount++;
-    else special = true;
-  }
-  if (!special) {
+  const count = countPlainParams(params, kinds);
+  if (count >= 0) {
     // The reference omits an empty params part.
-    if (plainCount > 0) message.params = params;
+    if (count > 0) message.params = params;
     return undefined;
   }
+  let plainCount = 0;
   const plain: Params = {};
   const declarations: CallbackDeclarations = { callbacks: [], iterables: [] };
   const locals = new Locals(logger);
   for (const name in params) {
     const value = params[name];
-    const kind = kindOf(name, value, kinds);
+    const kind = paramKind(name, value, kinds);
     if (kind === 'value') {
       plain[name] = value;
+      plainCount++;
     } else if (kind === 'callback') {
       if (typeof value !== 'function') throw new SparrowError(ErrorCode.InvalidParams, `param ${name} is declared as a callback but is not a function`);
       declarations.callbacks.push(name);
@@ -242,11 +238,7 @@ class Callbacks implements CallbacksPart, CallbackChannel {
   onRequest(message: Incoming<RequestMessage>): void {
     const slot = this.slot(message);
     const outbox = this.core.outbox;
-    if (slot === undefined) {
-      const msg = `callback ${message.target} not found: request ${String(message.callbackOf)} is not pending or did not declare it`;
-      outbox.sendException(message.id, { cat: 'r', type: 'TargetNotFound', msg }, message.format);
-      return;
-    }
+    if (slot === undefined) return answerNotFound(outbox, message);
     if (slot.kind === 'iterable') {
       if (message.ack) outbox.sendAck(message.id, message.format);
       void this.answerPull(slot, message);
@@ -287,29 +279,26 @@ class Callbacks implements CallbacksPart, CallbackChannel {
       return;
     }
     if (slot.done) response.final = 'terminator';
-    this.core.outbox.sendResponse(response, message.format);
+    sendResponse(this.core.outbox, response, message.format);
   }
 
   callbackNotify(call: IncomingCall, name: string, params: Params | undefined): void {
-    const core = this.core;
     if (call.ended) throw endedError(call, name);
-    if (core.isClosed) throw core.closedError(name);
     // {n: name, c: N} [params]
-    const message: NotificationMessage = { kind: 'notification', target: name, callbackOf: call.id!, params: params ?? {} };
-    if (!core.outbox.sendOrThrow(message, core.format)) throw core.outbox.tooBigError(name);
+    sendNotification(this.core, { kind: 'notification', target: name, callbackOf: call.id!, params: params ?? {} }, name);
   }
 
   callbackRequest(call: IncomingCall, name: string, params: Params | undefined): Promise<unknown> {
     if (call.ended) return Promise.reject(endedError(call, name));
-    const entry = new PendingCall(this.core, name);
-    this.core.request(entry, name, params, {}, call.id);
+    const entry = new PendingCall(this.core.calls, name);
+    sendRequest(this.core, entry, name, params, {}, call.id);
     return entry.promise;
   }
 
   pull(call: IncomingCall, name: string): Promise<ResponseMessage> {
     if (call.ended) return Promise.reject(endedError(call, name));
-    const entry = new PendingPull(this.core, name);
-    this.core.request(entry, name, undefined, {}, call.id);
+    const entry = new PendingPull(this.core.calls, name);
+    sendRequest(this.core, entry, name, undefined, {}, call.id);
     return entry.promise as Promise<ResponseMessage>;
   }
 }

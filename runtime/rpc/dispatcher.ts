@@ -19,11 +19,12 @@ import type { MessageId, NotificationMessage, Params, RequestMessage, ResponseMe
 import { ErrorCode, SparrowError, toWireError, type WireError } from '../errors.ts';
 import { defineFeature, type CallbacksPart, type DispatchApi, type Incoming, type InterceptorsPart, type PeerCore, type StreamsPart } from './features.ts';
 import { isThenable } from '../values.ts';
+import { positiveOption } from './guards.ts';
 import { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
-import type { Outbox } from './outbox.ts';
+import { sendResponse, type Outbox } from './outbox.ts';
 import { MapRegistry, SYSTEM_NAMESPACE, describeTarget } from './map-registry.ts';
-import { createSystemTargets } from './system-service.ts';
+import { answerNotFound, createSystemTargets } from './system-service.ts';
 import type { CallbackStyle, CallContext, ExportOptions, Handler, Identity, Peer, PeerFeature, Registration, Registry } from './types.ts';
 
 /** Default limit of handlers running at once for the other side. */
@@ -94,9 +95,7 @@ export class Dispatcher implements DispatchApi {
     const registration = this.lookup(namespace, message.target);
     if (registration === undefined) {
       this.logger.debug(`request for unknown target ${describeTarget(namespace, message.target)}`);
-      // The namespace is named when there is one (the default namespace keeps the reference vectors' wording).
-      const where = namespace === '' ? '' : ` in namespace ${namespace}`;
-      this.outbox.sendException(message.id, { cat: 'r', type: 'TargetNotFound', msg: `target ${message.target} not found${where}` }, message.format);
+      answerNotFound(this.outbox, message);
       return;
     }
     if (registration.features !== undefined) this.options.use(registration.features);
@@ -155,7 +154,7 @@ export class Dispatcher implements DispatchApi {
     if (message.requestType === 'silent') {
       // What the reference intends (§7.4; its own implementation sends nothing):
       // an empty response on delivery, then run the handler with no answer.
-      this.outbox.sendResponse({ kind: 'response', to: message.id, multipart: false, ack: false, hasResult: false }, message.format);
+      sendResponse(this.outbox, { kind: 'response', to: message.id, multipart: false, ack: false, hasResult: false }, message.format);
       call.silenced = true;
     }
     const params = message.declarations === undefined ? (message.params ?? {}) : parts.callbacks!.bind(message.params ?? {}, message.declarations, call);
@@ -257,7 +256,7 @@ export class Dispatcher implements DispatchApi {
       response.hasResult = true;
       response.result = result;
     }
-    this.outbox.sendResponse(response, call.format);
+    sendResponse(this.outbox, response, call.format);
   }
 
   private answerError(call: IncomingCall, error: unknown): void {
@@ -356,8 +355,7 @@ function invoke(handler: Handler, params: Params, ctx: CallContext, hooks: Regis
  */
 export const dispatcherFeature: PeerFeature = /* @__PURE__ */ defineFeature('dispatcher', [], (core: PeerCore) => {
   const { options } = core;
-  const maxConcurrentHandlers = options.maxConcurrentHandlers ?? DEFAULT_MAX_CONCURRENT_HANDLERS;
-  if (!(maxConcurrentHandlers >= 1)) throw new SparrowError(ErrorCode.InvalidParams, 'maxConcurrentHandlers must be a positive number');
+  const maxConcurrentHandlers = positiveOption('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS);
   const registries = options.registry === undefined ? [new MapRegistry()] : [new MapRegistry(), options.registry];
   const identity = (): Identity | undefined => core.parts.session?.identity;
   const dispatcher: Dispatcher = new Dispatcher({

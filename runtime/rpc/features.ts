@@ -8,12 +8,13 @@
  */
 import type { CallbackDeclarations, IncomingMessage, MessageId, NotificationMessage, Params, RequestMessage, WireFormat } from '../envelope/message.ts';
 import type { SparrowError } from '../errors.ts';
-import type { CallLocals, CallTable, PendingEntry } from './call-table.ts';
+import type { CallTable } from './call-table.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
 import type { Outbox } from './outbox.ts';
 import type { LogLimiter } from './log-limit.ts';
-import type { CallbackStyle, CallOptions, CallStream, ExportOptions, Handler, Identity, InterceptedKind, NotifyOptions, ParamKind, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
+import type { CallLocals } from './pending-call.ts';
+import type { CallbackStyle, CallStream, ExportOptions, Handler, Identity, InterceptedKind, ParamKind, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
 
 /** A decoded message with the format it arrived in. */
 export type Incoming<M extends IncomingMessage | RequestMessage | NotificationMessage> = M & { format: WireFormat };
@@ -85,14 +86,13 @@ export interface DispatchApi {
   incomingCall(id: MessageId): IncomingCall | undefined;
 }
 
-/** The interceptors part (interceptors.ts), installed only when `PeerOptions.interceptors` lists some. */
+/**
+ * The interceptors part (interceptors.ts), installed only when
+ * `PeerOptions.interceptors` lists some. Installing it wraps the peer's own
+ * `call`, `callStream` and `notify` in the outgoing chain, so a peer without
+ * interceptors calls straight through; the dispatcher runs incoming calls here.
+ */
 export interface InterceptorsPart {
-  /** `Peer.call` through the outgoing chain; `direct` makes the call with the (possibly replaced) params. */
-  call(target: string, params: Params | undefined, options: CallOptions, direct: (params: Params | undefined) => Promise<unknown>): Promise<unknown>;
-  /** `Peer.callStream` through the outgoing chain. */
-  stream<T>(target: string, params: Params | undefined, options: StreamOptions, direct: (params: Params | undefined) => CallStream<T>): CallStream<T>;
-  /** `Peer.notify` through the outgoing chain. */
-  notify(target: string, params: Params | undefined, options: NotifyOptions, direct: (params: Params | undefined) => void): void;
   /** An incoming call through the incoming chain; `last` runs the guard and the handler with the (possibly replaced) params. */
   incoming(kind: InterceptedKind, call: IncomingCall, params: Params, callbackOf: MessageId | undefined, last: (params: Params) => Promise<unknown>): Promise<unknown>;
 }
@@ -108,21 +108,25 @@ export interface PeerParts {
   logLimit?: LogLimiter;
 }
 
-/** The peer's wiring, as its parts see it. */
+/**
+ * The peer's wiring, as its parts see it. Requests and notifications go
+ * out through outgoing.ts (`sendRequest`, `sendNotification`), which reads
+ * what it needs here.
+ */
 export interface PeerCore {
   readonly peer: Peer;
   readonly outbox: Outbox;
+  /** The outgoing calls; also the owner that cancels their entries. */
   readonly calls: CallTable;
   /** The parts installed so far (read at each use: parts are installed late). */
   readonly parts: Readonly<PeerParts>;
   /** Installs the parts `features` add (once each). */
   use(features: readonly PeerFeature[]): void;
   readonly logger: Logger;
-  readonly maxStreamBuffer: number;
   /** The format this side starts calls in (§8). */
   readonly format: Readonly<WireFormat>;
   readonly isClosed: boolean;
-  /** The options the peer was made with (the session part reads its settings here). */
+  /** The options the peer was made with (parts read their settings here). */
   readonly options: PeerOptions;
   /** This side's extension names, as `#sys.features` reports them. */
   extensions(): string[];
@@ -132,21 +136,6 @@ export interface PeerCore {
   terminate(reason: SparrowError): void;
   /** True once `remoteFeatures()` reported `extension`. */
   remoteHas(extension: string): boolean;
-  /**
-   * Sends one request for `entry` and registers it; every failure settles
-   * the entry instead of throwing. `beforeSend` runs once the entry has its
-   * id, right before the request goes out.
-   */
-  request(
-    entry: PendingEntry,
-    target: string,
-    params: Params | undefined,
-    options: CallOptions | StreamOptions,
-    callbackOf: MessageId | undefined,
-    beforeSend?: (id: number) => void,
-  ): void;
-  /** `CallOwner.cancelEntry`. */
-  cancelEntry(entry: PendingEntry, error: SparrowError | undefined): void;
   /** `connection-closed` for `target`, with the close's cause. */
   closedError(target: string): SparrowError;
 }

@@ -218,28 +218,14 @@ export function interceptNotify(chain: InterceptorChain, peer: Peer, logger: Log
   if (thrown !== undefined) throw thrown.error;
 }
 
-/** The part a peer with interceptors has. */
+/** The incoming half of the part: the dispatcher runs the other side's calls through the chain here. */
 class Interceptors implements InterceptorsPart {
   readonly #chain: InterceptorChain;
   readonly #peer: Peer;
-  readonly #logger: Logger;
 
-  constructor(chain: InterceptorChain, peer: Peer, logger: Logger) {
+  constructor(chain: InterceptorChain, peer: Peer) {
     this.#chain = chain;
     this.#peer = peer;
-    this.#logger = logger;
-  }
-
-  call(target: string, params: Params | undefined, options: CallOptions, direct: (params: Params | undefined) => Promise<unknown>): Promise<unknown> {
-    return interceptCall(this.#chain, this.#peer, target, params, options.namespace, direct);
-  }
-
-  stream<T>(target: string, params: Params | undefined, options: StreamOptions, direct: (params: Params | undefined) => CallStream<T>): CallStream<T> {
-    return interceptStream(this.#chain, this.#peer, this.#logger, target, params, options.namespace, direct);
-  }
-
-  notify(target: string, params: Params | undefined, options: NotifyOptions, direct: (params: Params | undefined) => void): void {
-    interceptNotify(this.#chain, this.#peer, this.#logger, target, params, options.namespace, direct);
   }
 
   incoming(kind: InterceptedKind, call: IncomingCall, params: Params, callbackOf: MessageId | undefined, last: (params: Params) => Promise<unknown>): Promise<unknown> {
@@ -251,9 +237,24 @@ class Interceptors implements InterceptorsPart {
 /**
  * Runs `PeerOptions.interceptors` (nothing is installed when there are
  * none). `createPeer` and the Node endpoints give it to every peer; a
- * browser peer with interceptors names it in `features`.
+ * browser peer with interceptors names it in `features`. The outgoing half
+ * wraps the peer's own `call`, `callStream` and `notify`: each goes through
+ * the chain, whose end calls the peer's original method.
  */
 export const interceptorsFeature: PeerFeature = /* @__PURE__ */ defineFeature('interceptors', [], (core) => {
   const chain = createInterceptorChain(core.options.interceptors);
-  return chain === undefined ? undefined : new Interceptors(chain, core.peer, core.logger);
+  if (chain === undefined) return undefined;
+  const { peer, logger } = core;
+  const call = peer.call.bind(peer);
+  const callStream = peer.callStream.bind(peer);
+  const notify = peer.notify.bind(peer);
+  const wrappers: Pick<Peer, 'call' | 'callStream' | 'notify'> = {
+    call: <T>(target: string, params?: Params, options: CallOptions = {}) =>
+      interceptCall(chain, peer, target, params, options.namespace, (p) => call(target, p, options)) as Promise<T>,
+    callStream: <T>(target: string, params?: Params, options: StreamOptions = {}) =>
+      interceptStream(chain, peer, logger, target, params, options.namespace, (p) => callStream<T>(target, p, options)),
+    notify: (target: string, params?: Params, options: NotifyOptions = {}) => interceptNotify(chain, peer, logger, target, params, options.namespace, (p) => notify(target, p, options)),
+  };
+  Object.assign(peer, wrappers);
+  return new Interceptors(chain, peer);
 });

@@ -1,110 +1,99 @@
 /**
- * What the peer sends, and the limit it sends under: responses, exceptions,
- * acks and size-checked requests go out through here, never straight to the
- * link. A message over `maxMessageBytes` is not sent: a result becomes an
- * exception (as the reference does), a request fails with `limit-exceeded`.
+ * What the peer sends, and the limit it sends under: requests,
+ * notifications, responses, exceptions and acks go out through here, never
+ * straight to the link. A message over `maxMessageBytes` is not sent: a
+ * result becomes an exception (as the reference does), a request or a
+ * notification fails with `limit-exceeded`.
  */
-import type { Message, MessageId, MessageLink, ResponseMessage, WireFormat } from '../envelope/message.ts';
+import type { AckMessage, ExceptionMessage, Message, MessageId, MessageLink, ResponseMessage, WireFormat } from '../envelope/message.ts';
 import { ErrorCode, SparrowError, toWireError, type WireError } from '../errors.ts';
+import { positiveOption } from './guards.ts';
 import type { Logger } from './logger.ts';
+
+/**
+ * Default largest message this side sends (`PeerOptions.maxMessageBytes`):
+ * the reference receiver's 10 MiB chain limit less room for the envelope
+ * and part headers. A bigger value fails locally with `limit-exceeded`
+ * instead of making the other side drop the connection.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024 - 4096;
 
 /** The sending side of one peer. */
 export class Outbox {
   readonly link: MessageLink;
   readonly maxMessageBytes: number;
-  /** Set once the peer closed: nothing more goes out. */
+  /** Set once the peer closed: no answer goes out any more. */
   closed = false;
-  readonly #logger: Logger;
+  readonly logger: Logger;
 
-  constructor(link: MessageLink, maxMessageBytes: number, logger: Logger) {
+  /** @throws SparrowError `invalid-params` for a `maxMessageBytes` that is not a positive number. */
+  constructor(link: MessageLink, maxMessageBytes: number | undefined, logger: Logger) {
     this.link = link;
-    this.maxMessageBytes = maxMessageBytes;
-    this.#logger = logger;
+    this.maxMessageBytes = positiveOption('maxMessageBytes', maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES);
+    this.logger = logger;
   }
 
   /**
-   * Sends a message subject to `maxMessageBytes`; returns false, sending
-   * nothing, when it is over. The link measures the encoded message exactly
-   * (no walk over the value: that walk was 1.3 % of a streaming server's
-   * samples). Throws what the encoder throws.
+   * Sends `message` under `maxMessageBytes`. Returns its encoded length (0
+   * from a link that cannot measure) or, when nothing was sent, why:
+   * `limit-exceeded` naming `what` (default: the answer to the request a
+   * response answers), or `serialisation-error` when it does not encode.
+   * The link measures the encoded message exactly (no walk over the value:
+   * that walk was 1.3 % of a streaming server's samples).
    */
-  transmit(message: Message, format: WireFormat): boolean {
-    return this.link.send(message, format, this.maxMessageBytes) >= 0;
-  }
-
-  /**
-   * `transmit` for a message whose encoded length is worth knowing (a
-   * batch): the length (0 from a link that cannot measure), -1 when over the
-   * limit (nothing sent). Throws what the encoder throws.
-   */
-  measure(message: Message, format: WireFormat): number {
-    return this.link.send(message, format, this.maxMessageBytes);
-  }
-
-  /** `transmit`, with encoding errors thrown as `serialisation-error`. Returns false when too big (nothing sent). */
-  sendOrThrow(message: Message, format: WireFormat): boolean {
+  attempt(message: Message, format: WireFormat, what?: string): number | SparrowError {
     try {
-      return this.transmit(message, format);
+      const length = this.link.send(message, format, this.maxMessageBytes);
+      if (length >= 0) return length;
     } catch (error) {
-      throw SparrowError.from(error, ErrorCode.SerialisationError);
+      return SparrowError.from(error, ErrorCode.SerialisationError);
     }
-  }
-
-  /**
-   * Sends a response; when its result is too big or cannot be encoded,
-   * answers with an exception instead (as the reference does) and returns
-   * false, so a multipart sender stops there.
-   */
-  sendResponse(response: ResponseMessage, format: WireFormat): boolean {
-    if (this.closed) return false;
-    try {
-      if (this.transmit(response, format)) return true;
-      this.sendTooBig(response.to, format);
-      return false;
-    } catch (error) {
-      this.sendEncodeFailure(response.to, error, format);
-      return false;
-    }
-  }
-
-  /** Answers request `to` with `limit-exceeded`: its answer was over `maxMessageBytes`. */
-  sendTooBig(to: MessageId, format: WireFormat): void {
-    this.sendException(to, toWireError(this.tooBigError(`the answer to request ${String(to)}`)), format);
-  }
-
-  /** Answers request `to` with `serialisation-error`: its answer did not encode. */
-  sendEncodeFailure(to: MessageId, error: unknown, format: WireFormat): void {
-    this.#logger.debug('encoding a response failed', error);
-    this.sendException(to, toWireError(SparrowError.from(error, ErrorCode.SerialisationError)), format);
+    const name = what ?? `the answer to request ${(message as ResponseMessage).to}`;
+    return new SparrowError(ErrorCode.LimitExceeded, `${name}: larger than maxMessageBytes (${this.maxMessageBytes}); split it or stream it`);
   }
 
   /** {x: N} [{cat, type, msg, ...}]. */
   sendException(to: MessageId, error: WireError, format: WireFormat): void {
-    if (this.closed) return;
-    try {
-      this.link.send({ kind: 'exception', to, ack: false, error }, format);
-    } catch (sendError) {
+    if (!this.#reply({ kind: 'exception', to, ack: false, error }, format, false)) {
       // Only `data` can fail to encode: retry with the reference's three keys.
-      try {
-        this.link.send({ kind: 'exception', to, ack: false, error: { cat: error.cat, type: error.type, msg: error.msg } }, format);
-      } catch {
-        this.#logger.error(`could not send the exception for request ${String(to)}`, sendError);
-      }
+      this.#reply({ kind: 'exception', to, ack: false, error: { cat: error.cat, type: error.type, msg: error.msg } }, format, true);
     }
   }
 
   /** {a: N}. */
   sendAck(to: MessageId, format: WireFormat): void {
-    if (this.closed) return;
+    this.#reply({ kind: 'ack', to }, format, true);
+  }
+
+  /** Sends an answer nobody waits on; false when it did not encode (logged when it was the `last` try). */
+  #reply(message: ExceptionMessage | AckMessage, format: WireFormat, last: boolean): boolean {
+    if (this.closed) return true;
     try {
-      this.link.send({ kind: 'ack', to }, format);
+      this.link.send(message, format);
+      return true;
     } catch (error) {
-      this.#logger.error(`could not send the acknowledge for request ${String(to)}`, error);
+      if (last) this.logger.error(`could not send the ${message.kind} for request ${message.to}`, error);
+      return false;
     }
   }
+}
 
-  tooBigError(what: string): SparrowError {
-    return new SparrowError(ErrorCode.LimitExceeded, `${what}: payload larger than ${this.maxMessageBytes} bytes (the receiver's chain limit); split it or stream it`);
-  }
+/**
+ * Sends a response; when it is too big or does not encode, answers with
+ * that error instead (as the reference does) and returns false, so a
+ * multipart sender stops there. (A function, not a method: a page that
+ * answers only `#sys` leaves it out of its bundle.)
+ */
+export function sendResponse(outbox: Outbox, response: ResponseMessage, format: WireFormat): boolean {
+  if (outbox.closed) return false;
+  const sent = outbox.attempt(response, format);
+  if (typeof sent === 'number') return true;
+  sendFailure(outbox, response.to, sent, format);
+  return false;
+}
 
+/** Answers request `to` with `error`: why its answer could not go out (`Outbox.attempt`). */
+export function sendFailure(outbox: Outbox, to: MessageId, error: SparrowError, format: WireFormat): void {
+  outbox.logger.debug(`the answer to request ${to} was not sent`, error);
+  outbox.sendException(to, toWireError(error), format);
 }

@@ -3,69 +3,38 @@
  * side calls what the other exported; calls, callbacks, multipart responses
  * and iterable params all travel over one `MessageLink`.
  *
- * This file only wires the parts together and routes (§7.1): a request or
- * notification without `c` goes to the dispatcher; responses, exceptions
- * and acks go to the call table by the id they answer; callback requests
- * and notifications (with `c`) go to the callbacks part. The dispatcher,
- * streams, callbacks, session, interceptors and the log limiter are parts
- * (`PeerFeature`), installed from `PeerOptions.features`, by a registration
- * or registry that needs them, or by a generated client; the core never
- * imports them. Without the dispatcher a peer still answers every request
- * (`answerUnserved`: not-found, and the `#sys` basics).
+ * This file wires the parts together, routes what arrives (§7.1) and owns
+ * the connection's lifecycle. What this side starts goes out through
+ * outgoing.ts and waits in the call table (call-table.ts); a request or
+ * notification without `c` goes to the dispatcher, one with `c` to the
+ * callbacks part, and responses, exceptions and acks to the call table by
+ * the id they answer. The dispatcher, streams, callbacks, session,
+ * interceptors and the log limiter are parts (`PeerFeature`), installed
+ * from `PeerOptions.features`, by a registration or registry that needs
+ * them, or by a generated client; the core never imports them. Without
+ * the dispatcher a peer still answers every request (`answerUnserved`:
+ * not-found, and the `#sys` basics).
  *
  * Nothing the other side sends can throw out of the peer: every incoming
  * message is handled inside a try/catch, handlers run inside async
  * functions, and anything unexpected is logged and dropped.
  */
-import type { IncomingMessage, MessageId, MessageLink, NotificationMessage, Params, RequestMessage, WireFormat } from '../envelope/message.ts';
+import type { IncomingMessage, MessageLink, NotificationMessage, Params, WireFormat } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
-import { CallTable, DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS, PendingCall, checkTimeout, type PendingEntry } from './call-table.ts';
+import { CallTable } from './call-table.ts';
 import { dispatcherFeature } from './dispatcher.ts';
 import { interceptorsFeature } from './interceptors.ts';
-import { detectParamKind } from './guards.ts';
-import type { Incoming, PeerCore, PeerParts, SessionPart } from './features.ts';
+import type { PeerCore, PeerParts, SessionPart } from './features.ts';
 import { consoleLogger, type Logger } from './logger.ts';
-import { checkDecoded } from '../serialisation/depth.ts';
-import { DEFAULT_MAX_DEPTH } from '../serialisation/serialiser.ts';
-import { Outbox } from './outbox.ts';
 import { SYSTEM_NAMESPACE } from './map-registry.ts';
+import { sendNotification, sendRequest } from './outgoing.ts';
+import { Outbox } from './outbox.ts';
+import { PendingCall, type PendingEntry } from './pending-call.ts';
+import { defaultPeerFeatures, failedStream, unsupported } from './peer-parts.ts';
 import { answerUnserved } from './system-service.ts';
-import type { CallOptions, CallStream, ExportOptions, Handler, Identity, NotifyOptions, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
+import type { CallOptions, CallStream, ExportOptions, Handler, NotifyOptions, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
 
-/** Default limit of unread multipart parts buffered per stream. */
-export const DEFAULT_MAX_STREAM_BUFFER = 10_000;
-/**
- * Default largest message this side sends (`PeerOptions.maxMessageBytes`):
- * the reference receiver's 10 MiB chain limit less room for the envelope
- * and part headers. A bigger value fails locally with `limit-exceeded`
- * instead of making the other side drop the connection.
- */
-export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024 - 4096;
-
-function checkLimit(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!(value >= 1)) throw new SparrowError(ErrorCode.InvalidParams, `${name} must be a positive number`);
-  return value;
-}
-
-function unsupported(target: string, feature: string): SparrowError {
-  return new SparrowError(ErrorCode.Unsupported, `${target}: this peer has no ${feature} part (give it ${feature}Feature, or use createPeer)`);
-}
-
-/** A stream that fails at its first read: `callStream` on a peer without the streams part. */
-function failedStream<T>(error: SparrowError): CallStream<T> {
-  let failed = false;
-  const done = (): Promise<IteratorResult<T, undefined>> => Promise.resolve({ done: true, value: undefined });
-  return {
-    next: () => (failed ? done() : ((failed = true), Promise.reject(error))),
-    return: done,
-    tryNext: () => undefined,
-    cancel: () => void (failed = true),
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}
+const SYSTEM: CallOptions = { namespace: SYSTEM_NAMESPACE };
 
 class PeerImpl implements Peer, PeerCore {
   readonly remote: string;
@@ -74,21 +43,18 @@ class PeerImpl implements Peer, PeerCore {
   readonly outbox: Outbox;
   readonly calls: CallTable;
   readonly logger: Logger;
-  readonly maxStreamBuffer: number;
   /** The parts installed so far, by key. */
   readonly parts: PeerParts = {};
   readonly options: PeerOptions;
   readonly #link: MessageLink;
-  readonly #defaultTimeoutMs: number;
-  readonly #maxPendingCalls: number;
   readonly #installed = new Set<PeerFeature>();
-  /** Parts this peer may install when something needs them (`createCorePeer`: the dispatcher). */
+  /** Parts this peer may install when something needs them (`createCorePeer`: the dispatcher, the interceptors). */
   readonly #onDemand: readonly PeerFeature[];
-  #channelFormat: WireFormat;
-  #remoteFeatureSet: Promise<ReadonlySet<string>> | undefined = undefined;
+  #format: WireFormat;
+  #remoteFeatures: Promise<ReadonlySet<string>> | undefined = undefined;
   #remoteExtensions: ReadonlySet<string> = new Set();
   #closeReason: SparrowError | undefined = undefined;
-  #closeListeners: Set<(reason: SparrowError) => void> | undefined = undefined;
+  #closeListeners: Set<(reason: SparrowError) => void> | undefined = new Set();
   #resolveClosed!: () => void;
 
   constructor(link: MessageLink, options: PeerOptions, onDemand: readonly PeerFeature[]) {
@@ -96,28 +62,20 @@ class PeerImpl implements Peer, PeerCore {
     this.#onDemand = onDemand;
     this.options = options;
     this.remote = link.remote;
-    this.logger = options.logger ?? consoleLogger;
-    this.#defaultTimeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    this.#maxPendingCalls = checkLimit('maxPendingCalls', options.maxPendingCalls, DEFAULT_MAX_PENDING_CALLS);
-    this.maxStreamBuffer = checkLimit('maxStreamBuffer', options.maxStreamBuffer, DEFAULT_MAX_STREAM_BUFFER);
-    this.outbox = new Outbox(link, checkLimit('maxMessageBytes', options.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES), this.logger);
-    this.calls = new CallTable((entry, error) => this.cancelEntry(entry, error));
-    this.#channelFormat = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
-    if (options.features !== undefined) this.use(options.features);
+    const logger = (this.logger = options.logger ?? consoleLogger);
+    this.calls = new CallTable(options, logger, (entry) => this.#cancelRemote(entry));
+    this.outbox = new Outbox(link, options.maxMessageBytes, logger);
+    this.#format = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
+    this.closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
+    // No parts named: the platform's (Node: every part; a browser bundle: none).
+    this.use(options.features ?? defaultPeerFeatures());
     // A registry made by createRegistry carries the dispatcher that answers it.
-    const registry = options.registry;
-    if (registry !== undefined) {
-      if (registry.dispatcher !== undefined) this.use([registry.dispatcher]);
-      this.#need('dispatcher', 'registry');
-    }
-    if (options.interceptors !== undefined && options.interceptors.length > 0) this.#need('interceptors', 'interceptors');
+    if (options.registry !== undefined) this.#need('dispatcher', 'registry', options.registry.dispatcher);
+    if (options.interceptors?.length) this.#need('interceptors', 'interceptors');
     // Fail closed: an `authenticate` hook nobody runs would let everyone in.
     if ((options.authenticate !== undefined || options.credentials !== undefined || options.heartbeatMs !== undefined) && this.parts.session === undefined) {
-      throw new SparrowError(ErrorCode.InvalidParams, 'authenticate, credentials and heartbeatMs need the session part (give the peer sessionFeature, or use the Node endpoints)');
+      throw new SparrowError(ErrorCode.InvalidParams, 'authenticate, credentials and heartbeatMs need sessionFeature');
     }
-    this.closed = new Promise<void>((resolve) => {
-      this.#resolveClosed = resolve;
-    });
     // Last: the link may deliver buffered messages synchronously.
     link.start({
       onMessage: (message) => this.#receive(message),
@@ -135,7 +93,7 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   get format(): Readonly<WireFormat> {
-    return this.#channelFormat;
+    return this.#format;
   }
 
   get pendingCount(): number {
@@ -151,29 +109,22 @@ class PeerImpl implements Peer, PeerCore {
     for (const feature of features) {
       if (this.#installed.has(feature)) continue;
       this.#installed.add(feature);
-      const part = (feature.install as (core: PeerCore) => unknown)(this);
-      (this.parts as Record<string, unknown>)[feature.key] = part;
+      (this.parts as Record<string, unknown>)[feature.key] = (feature.install as (core: PeerCore) => unknown)(this);
     }
   }
 
   /**
-   * The part `key` that `what` needs: installed already, else one this
-   * peer makes on demand, else the platform's (see `setDefaultPeerFeatures`).
+   * The part `key` that `what` needs: installed already, else `given`,
+   * else one this peer makes on demand, else the platform's (see
+   * `setDefaultPeerFeatures`).
    * @throws SparrowError `unsupported` when none has it.
    */
-  #need<K extends keyof PeerParts>(key: K, what: string): NonNullable<PeerParts[K]> {
-    if (this.parts[key] === undefined) {
-      const feature = [...this.#onDemand, ...defaultFeatures].find((f) => f.key === key);
-      if (feature !== undefined) this.use([feature]);
-    }
+  #need<K extends keyof PeerParts>(key: K, what: string, given?: PeerFeature): NonNullable<PeerParts[K]> {
+    const feature = [given, ...this.#onDemand, ...defaultPeerFeatures()].find((f) => f?.key === key);
+    if (this.parts[key] === undefined && feature !== undefined) this.use([feature]);
     const part = this.parts[key];
     if (part === undefined) throw unsupported(what, key);
     return part;
-  }
-
-  /** Who the other side is (the session part's verdict). */
-  get identity(): Identity | undefined {
-    return this.parts.session?.identity;
   }
 
   /** `#sys.features`: the core's extensions plus the installed parts', sorted. */
@@ -192,133 +143,38 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   call<T = unknown>(target: string, params?: Params, options: CallOptions = {}): Promise<T> {
-    const chain = this.parts.interceptors;
-    if (chain !== undefined) return chain.call(target, params, options, (p) => this.#directCall(target, p, options)) as Promise<T>;
-    return this.#directCall<T>(target, params, options);
-  }
-
-  #directCall<T>(target: string, params: Params | undefined, options: CallOptions): Promise<T> {
-    const entry = new PendingCall(this, target, options.mapResult, options.mapError, options.quiet === true);
-    this.request(entry, target, params, options, undefined);
+    const entry = new PendingCall(this.calls, target, options);
+    sendRequest(this, entry, target, params, options);
     return entry.promise as Promise<T>;
   }
 
   callStream<T = unknown>(target: string, params?: Params, options: StreamOptions = {}): CallStream<T> {
-    const chain = this.parts.interceptors;
-    if (chain !== undefined) return chain.stream(target, params, options, (p) => this.#directStream<T>(target, p, options));
-    return this.#directStream<T>(target, params, options);
-  }
-
-  #directStream<T>(target: string, params: Params | undefined, options: StreamOptions): CallStream<T> {
-    const streams = this.parts.streams;
-    return streams === undefined ? failedStream(unsupported(target, 'streams')) : streams.callStream<T>(target, params, options);
+    return this.parts.streams?.callStream<T>(target, params, options) ?? failedStream(unsupported(target, 'streams'));
   }
 
   notify(target: string, params?: Params, options: NotifyOptions = {}): void {
-    const chain = this.parts.interceptors;
-    if (chain !== undefined) return chain.notify(target, params, options, (p) => this.#directNotify(target, p, options));
-    this.#directNotify(target, params, options);
-  }
-
-  #directNotify(target: string, params: Params | undefined, options: NotifyOptions): void {
-    if (this.#closeReason !== undefined) throw this.closedError(target);
     // {n: target, [s: namespace]} [params]: always with a params part (§6: Python requires it).
     const message: NotificationMessage = { kind: 'notification', target, params: params ?? {} };
-    if (options.namespace !== undefined && options.namespace !== '') message.namespace = options.namespace;
-    if (!this.outbox.sendOrThrow(message, this.#channelFormat)) throw this.outbox.tooBigError(target);
+    if (options.namespace) message.namespace = options.namespace;
+    sendNotification(this, message, target);
   }
 
   remoteFeatures(): Promise<ReadonlySet<string>> {
-    this.#remoteFeatureSet ??= this.call('features', undefined, { namespace: SYSTEM_NAMESPACE }).then(
+    return (this.#remoteFeatures ??= this.call('features', undefined, SYSTEM).then(
       (list) => (this.#remoteExtensions = new Set(Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [])),
       (): ReadonlySet<string> => new Set<string>(),
-    );
-    return this.#remoteFeatureSet;
+    ));
   }
 
   onClose(listener: (reason: SparrowError) => void): () => void {
-    if (this.#closeReason !== undefined) {
-      const reason = this.#closeReason;
-      queueMicrotask(() => listener(reason));
-      return () => {};
-    }
-    (this.#closeListeners ??= new Set()).add(listener);
-    return () => this.#closeListeners?.delete(listener);
+    const listeners = this.#closeListeners;
+    if (listeners === undefined) queueMicrotask(() => listener(this.#closeReason!));
+    else listeners.add(listener);
+    return () => void listeners?.delete(listener);
   }
 
   close(): void {
-    if (this.#closeReason !== undefined) return;
-    this.terminate(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} was closed by this side`));
-  }
-
-  request(
-    entry: PendingEntry,
-    target: string,
-    params: Params | undefined,
-    options: CallOptions | StreamOptions,
-    callbackOf: MessageId | undefined,
-    beforeSend?: (id: number) => void,
-  ): void {
-    if (this.#closeReason !== undefined) return entry.fail(this.closedError(target));
-    if (this.calls.size >= this.#maxPendingCalls) {
-      return entry.fail(new SparrowError(ErrorCode.LimitExceeded, `${target}: ${this.#maxPendingCalls} calls are already pending`));
-    }
-    const signal = options.signal;
-    if (signal?.aborted === true) return entry.fail(new SparrowError(ErrorCode.Aborted, `${target} was aborted`, { cause: signal.reason }));
-    let timeout: number;
-    try {
-      timeout = options.timeoutMs === undefined ? this.#defaultTimeoutMs : checkTimeout(options.timeoutMs);
-    } catch (error) {
-      return entry.fail(error as SparrowError);
-    }
-    const id = this.calls.takeId();
-    entry.id = id;
-    // {r[a][q]: target, i: id, [c], [s]} [params] [{#cb, #icb}]
-    const quiet = (options as CallOptions).quiet === true;
-    const message: RequestMessage = { kind: 'request', id, target, requestType: quiet ? 'quiet' : 'normal', ack: options.onAck !== undefined };
-    if (options.namespace !== undefined && options.namespace !== '') message.namespace = options.namespace;
-    if (callbackOf !== undefined) message.callbackOf = callbackOf;
-    if (params !== undefined) {
-      try {
-        const callbacks = this.parts.callbacks;
-        if (callbacks !== undefined) entry.locals = callbacks.prepare(message, params, options.paramKinds);
-        else plainParams(message, params, options.paramKinds, target);
-      } catch (error) {
-        return entry.fail(SparrowError.from(error, ErrorCode.InvalidParams));
-      }
-      try {
-        // The receiver's nesting limit, checked here: a call it would refuse fails locally, with its code.
-        checkDecoded(params, DEFAULT_MAX_DEPTH, false);
-      } catch (error) {
-        return entry.fail(SparrowError.from(error, ErrorCode.LimitExceeded));
-      }
-    }
-    entry.onAck = options.onAck;
-    this.calls.add(entry, timeout, signal);
-    try {
-      beforeSend?.(id);
-      if (!this.outbox.transmit(message, this.#channelFormat)) {
-        this.calls.finish(entry);
-        entry.fail(this.outbox.tooBigError(target));
-      }
-    } catch (error) {
-      this.calls.finish(entry);
-      entry.fail(SparrowError.from(error, ErrorCode.SerialisationError));
-    }
-  }
-
-  cancelEntry(entry: PendingEntry, error: SparrowError | undefined): void {
-    if (!this.calls.has(entry)) return;
-    this.calls.finish(entry);
-    if (error === undefined) entry.end();
-    else entry.fail(error);
-    if (this.remoteHas('cancel') && this.#closeReason === undefined) {
-      try {
-        this.notify('cancel', { id: entry.id }, { namespace: SYSTEM_NAMESPACE });
-      } catch (sendError) {
-        this.logger.debug('sending #sys.cancel failed', sendError);
-      }
-    }
+    if (!this.isClosed) this.terminate(this.#closing('was closed by this side'));
   }
 
   closedError(target: string): SparrowError {
@@ -331,153 +187,98 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   terminate(reason: SparrowError): void {
-    if (this.#closeReason !== undefined) return;
+    if (this.isClosed) return;
     this.#finalize(reason);
     this.#link.close();
   }
 
+  /**
+   * A request this side gave up (timeout, abort, a stream no longer read):
+   * `#sys.cancel` to a peer that supports it. `{id}` always encodes and
+   * fits; should it not go out, the late answer is dropped as unknown.
+   */
+  #cancelRemote(entry: PendingEntry): void {
+    if (this.remoteHas('cancel') && !this.isClosed) this.outbox.attempt({ kind: 'notification', target: 'cancel', namespace: SYSTEM_NAMESPACE, params: { id: entry.id } }, this.#format);
+  }
+
   #receive(message: IncomingMessage): void {
-    if (this.#closeReason !== undefined) return;
     // The session may hold a request until the other side is authenticated.
-    if (this.parts.session !== undefined && !this.parts.session.admit(message)) return;
+    if (this.isClosed || this.parts.session?.admit(message) === false) return;
     try {
-      switch (message.kind) {
-        case 'request':
-          // {r[a][q|s]: target, i: N, [c: M], [s: ns]} [params] [{#cb, #icb}]
-          if (message.callbackOf !== undefined) this.#onCallback(message);
-          else {
-            this.#adopt(message.format);
-            const dispatcher = this.parts.dispatcher;
-            if (dispatcher !== undefined) dispatcher.onRequest(message);
-            else answerUnserved(this, message);
-          }
-          break;
-        case 'notification':
-          // {n: target, [c: M], [s: ns]} [params]
-          if (message.callbackOf !== undefined) this.#onCallback(message);
-          else {
-            this.#adopt(message.format);
-            // Without the dispatcher nothing is exported: a notification is never answered (§7.3).
-            this.parts.dispatcher?.onNotification(message);
-          }
-          break;
-        case 'response':
-        case 'exception':
-        case 'ack':
-          // {p[m][f|t][a]: N, [i]} [result]; {x[a]: N, [i]} [{cat, type, msg, ...}]; {a: N}
-          this.calls.settle(message, this.logger);
-          break;
-        default:
-          this.logger.debug('message of unknown kind dropped', message);
+      if (message.kind === 'request' || message.kind === 'notification') {
+        // {r[a][q|s]: target, i: N, [c: M], [s: ns]} [params] [{#cb, #icb}]; {n: target, [c: M], [s: ns]} [params]
+        // With `c` it calls back into a request this side sent: only the callbacks part can have declared what it names.
+        const top = message.callbackOf === undefined;
+        if (top) this.#adopt(message.format);
+        const part = top ? this.parts.dispatcher : this.parts.callbacks;
+        // Without the part nothing is there to call: a notification is never answered (§7.3).
+        if (message.kind === 'notification') part?.onNotification(message);
+        else if (part !== undefined) part.onRequest(message);
+        else answerUnserved(this, message);
+      } else {
+        // {p[m][f|t][a]: N, [i]} [result]; {x[a]: N, [i]} [{cat, type, msg, ...}]; {a: N}
+        this.calls.settle(message);
       }
     } catch (error) {
       this.logger.error('handling an incoming message failed', error);
     }
   }
 
-  /** A request or notification with `c`: only the callbacks part can have declared what it names. */
-  #onCallback(message: Incoming<RequestMessage> | Incoming<NotificationMessage>): void {
-    const callbacks = this.parts.callbacks;
-    if (callbacks !== undefined) {
-      if (message.kind === 'request') callbacks.onRequest(message);
-      else callbacks.onNotification(message);
-    } else if (message.kind === 'request') {
-      const msg = `callback ${message.target} not found: request ${String(message.callbackOf)} is not pending or did not declare it`;
-      this.outbox.sendException(message.id, { cat: 'r', type: 'TargetNotFound', msg }, message.format);
-    } else {
-      this.logger.debug(`callback notification ${message.target} for request ${String(message.callbackOf)} dropped`);
-    }
-  }
-
   /** §8: a top-level call from the other side sets the format of the calls this side starts. */
   #adopt(format: WireFormat): void {
-    const current = this.#channelFormat;
+    const current = this.#format;
     // The basic encoder (`b`) cannot carry callbacks or streams: never start calls in it.
-    const protocol = format.protocol ?? '.5';
-    if (protocol !== '.5') return;
-    if (current.serialiser === format.serialiser && current.layout === format.layout) return;
-    this.#channelFormat = { layout: format.layout, serialiser: format.serialiser, protocol };
-  }
-
-  #onProtocolError(error: SparrowError, fatal: boolean): void {
-    this.#logProtocolError(error, fatal);
-    if (!fatal) return;
-    if (this.#closeReason !== undefined) return;
-    this.#finalize(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} closed after a protocol error: ${error.message}`, { cause: error }));
-    this.#link.close();
+    if ((format.protocol ?? '.5') !== '.5' || (current.serialiser === format.serialiser && current.layout === format.layout)) return;
+    this.#format = { layout: format.layout, serialiser: format.serialiser, protocol: '.5' };
   }
 
   /**
    * One line per problem, rate-limited (the other side controls how many
-   * there are), without a stack: a decoding error's stack only points into
-   * the decoder. Only a handler's exception (`invalid-state` from onMessage)
-   * keeps its details.
+   * there are: this connection's limiter when it has the part, else the one
+   * given), without a stack: a decoding error's stack only points into the
+   * decoder. Only a handler's exception (`invalid-state` from onMessage)
+   * keeps its details. A fatal one closes the peer.
    */
-  #logProtocolError(error: SparrowError, fatal: boolean): void {
-    // This connection's limiter when it has the part, else the one given (a client page may have neither).
+  #onProtocolError(error: SparrowError, fatal: boolean): void {
     const limiter = this.parts.logLimit ?? this.options.protocolLogLimiter;
-    if (limiter !== undefined && !limiter.allow()) return;
-    const suppressed = limiter?.takeSuppressed() ?? 0;
-    const more = suppressed > 0 ? ` (${suppressed} similar lines suppressed)` : '';
-    const details = error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : [];
-    if (fatal) this.logger.error(`protocol error from ${this.remote}, closing: ${error.message}${more}`, ...details);
-    else this.logger.warn(`message from ${this.remote} dropped: ${error.message}${more}`, ...details);
+    if (limiter?.allow() !== false) {
+      const suppressed = limiter?.takeSuppressed() ?? 0;
+      const line = `${error.message}${suppressed > 0 ? ` (${suppressed} similar lines suppressed)` : ''}`;
+      const details = error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : [];
+      if (fatal) this.logger.error(`protocol error from ${this.remote}, closing: ${line}`, ...details);
+      else this.logger.warn(`message from ${this.remote} dropped: ${line}`, ...details);
+    }
+    if (fatal) this.terminate(this.#closing(`closed after a protocol error: ${error.message}`, error));
   }
 
   #onLinkClose(error?: Error): void {
     const said = this.parts.session?.remoteReason;
-    const message = error === undefined ? `connection to ${this.remote} closed${said === undefined ? '' : ` (${said})`}` : `connection to ${this.remote} broke: ${error.message}`;
-    this.#finalize(new SparrowError(ErrorCode.ConnectionClosed, message, error === undefined ? {} : { cause: error }));
+    this.#finalize(error === undefined ? this.#closing(said === undefined ? 'closed' : `closed (${said})`) : this.#closing(`broke: ${error.message}`, error));
   }
 
+  /** The reason of a close: `connection to <remote> <how>`. */
+  #closing(how: string, cause?: Error): SparrowError {
+    return new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} ${how}`, cause === undefined ? {} : { cause });
+  }
+
+  /** Once: fails what is pending, aborts what runs, then tells the listeners. */
   #finalize(reason: SparrowError): void {
-    if (this.#closeReason !== undefined) return;
+    const listeners = this.#closeListeners;
+    if (listeners === undefined) return;
+    this.#closeListeners = undefined;
     this.#closeReason = reason;
     this.outbox.closed = true;
-    const entries = this.calls.drain();
-    for (const entry of entries) entry.fail(this.closedError(entry.target));
+    for (const entry of this.calls.drain()) entry.fail(this.closedError(entry.target));
     this.parts.dispatcher?.abortAll(reason);
-    const listeners = this.#closeListeners;
-    this.#closeListeners = undefined;
-    if (listeners !== undefined) {
-      for (const listener of listeners) {
-        try {
-          listener(reason);
-        } catch (error) {
-          this.logger.warn('an onClose listener threw', error);
-        }
+    for (const listener of listeners) {
+      try {
+        listener(reason);
+      } catch (error) {
+        this.logger.warn('an onClose listener threw', error);
       }
     }
     this.#resolveClosed();
   }
-}
-
-/**
- * Params of a peer without the callbacks part: plain values only. The
- * reference omits an empty params part.
- * @throws SparrowError `unsupported` for a callback or iterable param.
- */
-function plainParams(message: RequestMessage, params: Params, kinds: CallOptions['paramKinds'], target: string): void {
-  let count = 0;
-  for (const name in params) {
-    const kind = kinds !== undefined && Object.hasOwn(kinds, name) ? kinds[name] : detectParamKind(params[name]);
-    if (kind !== 'value') throw unsupported(target, 'callbacks');
-    count++;
-  }
-  if (count > 0) message.params = params;
-}
-
-/** The parts a peer made without `PeerOptions.features` gets (see `setDefaultPeerFeatures`). */
-let defaultFeatures: readonly PeerFeature[] = [];
-
-/**
- * Sets the parts every later `createCorePeer` (and so `openPeer`) gives a
- * peer whose options name none. The platform decides: the Node endpoints
- * set every part, as a server must answer whatever the other side calls;
- * a browser bundle keeps none, so it carries only what it names.
- */
-export function setDefaultPeerFeatures(features: readonly PeerFeature[]): void {
-  defaultFeatures = features;
 }
 
 /**
@@ -505,7 +306,7 @@ export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Pe
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout.
  */
 export function createLeanPeer(link: MessageLink, options: PeerOptions = {}, onDemand: readonly PeerFeature[] = []): Peer {
-  return new PeerImpl(link, options.features === undefined && defaultFeatures.length > 0 ? { ...options, features: defaultFeatures } : options, onDemand);
+  return new PeerImpl(link, options, onDemand);
 }
 
 /** A `Peer` that wraps others (a reconnecting peer): it receives the parts `usePeerFeatures` adds, for its current and later connections. */
@@ -516,8 +317,7 @@ export interface WrappingPeer {
 /**
  * Adds parts to a peer made by `createCorePeer` or `createPeer` (a no-op for
  * parts it has; a `WrappingPeer` gets them through `useFeatures`, others
- * are left alone). Generated
- * clients call it with what their schema uses.
+ * are left alone). Generated clients call it with what their schema uses.
  */
 export function usePeerFeatures(peer: Peer, features: readonly PeerFeature[]): void {
   if (peer instanceof PeerImpl) peer.use(features);

@@ -19,11 +19,13 @@ export type { CallOptions, NotifyOptions, Peer, PeerFeature, PeerOptions, Stream
 export { DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS } from './call-table.ts';
 export { DEFAULT_MAX_CONCURRENT_HANDLERS } from './dispatcher.ts';
 export { DEFAULT_STREAM_WINDOW } from './flow-control.ts';
-export { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAM_BUFFER, createCorePeer, createLeanPeer, peerSession, setDefaultPeerFeatures, usePeerFeatures, type WrappingPeer } from './peer-core.ts';
+export { createCorePeer, createLeanPeer, peerSession, usePeerFeatures, type WrappingPeer } from './peer-core.ts';
+export { setDefaultPeerFeatures } from './peer-parts.ts';
+export { DEFAULT_MAX_MESSAGE_BYTES } from './outbox.ts';
 export { callbacksFeature } from './callbacks.ts';
 export { dispatcherFeature } from './dispatcher.ts';
 export { interceptorsFeature } from './interceptors.ts';
-export { streamsFeature } from './streams.ts';
+export { DEFAULT_MAX_STREAM_BUFFER, streamsFeature } from './streams.ts';
 
 /**
  * This connection's limiter of protocol-error lines (CONNECTION_LOG_LINES

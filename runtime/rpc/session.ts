@@ -21,6 +21,7 @@ import type { IncomingMessage, NotificationMessage, Params, RequestMessage } fro
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { defineFeature, type PeerCore, type SessionPart } from './features.ts';
 import { SYSTEM_NAMESPACE } from './map-registry.ts';
+import { sendResponse } from './outbox.ts';
 import type { Identity, PeerFeature } from './types.ts';
 
 /** The extensions the session part adds to `#sys.features`. */
@@ -161,7 +162,7 @@ class Session implements SessionPart {
   private answerHello(message: IncomingMessage & RequestMessage): void {
     const identity = this.identity;
     const response = { kind: 'response', to: message.id, multipart: false, ack: false, hasResult: identity !== undefined } as const;
-    this.core.outbox.sendResponse(identity === undefined ? response : { ...response, result: { subject: identity.subject, groups: [...identity.groups] } }, message.format);
+    sendResponse(this.core.outbox, identity === undefined ? response : { ...response, result: { subject: identity.subject, groups: [...identity.groups] } }, message.format);
   }
 
   private async authenticate(credentials: unknown, hello: (IncomingMessage & RequestMessage) | undefined): Promise<void> {

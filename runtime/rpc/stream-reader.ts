@@ -6,7 +6,7 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import type { ResponseMessage } from '../envelope/message.ts';
-import { PendingEntry, ResponseKindError, type CallOwner } from './call-table.ts';
+import { PendingEntry, ResponseKindError, type CallOwner } from './pending-call.ts';
 import { nextMacrotask } from './macrotask.ts';
 import type { CallStream } from './types.ts';
 import { DONE } from './wrapped-stream.ts';

@@ -12,7 +12,7 @@ import { isIterable, isThenable } from '../values.ts';
 import { openIterator } from './guards.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import { nextMacrotask } from './macrotask.ts';
-import type { Outbox } from './outbox.ts';
+import { sendFailure, sendResponse, type Outbox } from './outbox.ts';
 import { describeTarget } from './map-registry.ts';
 
 /**
@@ -85,7 +85,7 @@ export class StreamWriter {
       }
     }
     if (!call.silenced) {
-      this.outbox.sendResponse({ kind: 'response', to: call.id!, multipart: true, final: 'terminator', ack: false, hasResult: false }, call.format);
+      sendResponse(this.outbox, { kind: 'response', to: call.id!, multipart: true, final: 'terminator', ack: false, hasResult: false }, call.format);
     }
   }
 
@@ -108,7 +108,7 @@ export class StreamWriter {
         part.result = ownItem(step.value);
       }
       if (credit !== undefined) credit.credit--;
-      if (!this.outbox.sendResponse(part, call.format)) {
+      if (!sendResponse(this.outbox, part, call.format)) {
         // The part went out as an exception: that ended the stream for the caller.
         call.silenced = true;
         break;
@@ -187,25 +187,17 @@ export class StreamWriter {
     const outbox = this.outbox;
     if (outbox.closed) return false;
     const part: ResponseMessage = { kind: 'response', to: call.id!, multipart: true, ack: false, hasResult: true, result: items };
-    let length: number;
-    let failure: unknown;
-    try {
-      length = outbox.measure(part, call.format);
-    } catch (error) {
-      length = -1;
-      failure = error;
-    }
-    if (length >= 0) {
+    const sent = outbox.attempt(part, call.format);
+    if (typeof sent === 'number') {
       // Unmeasured (0): the batch size stays where it is.
-      if (length > 0) state.limit = Math.max(1, Math.min(MAX_BATCH_ITEMS, Math.floor((items.length * Math.min(BATCH_BYTES, outbox.maxMessageBytes / 2)) / length)));
+      if (sent > 0) state.limit = Math.max(1, Math.min(MAX_BATCH_ITEMS, Math.floor((items.length * Math.min(BATCH_BYTES, outbox.maxMessageBytes / 2)) / sent)));
       return true;
     }
     if (items.length > 1) {
       const half = items.length >> 1;
       return this.sendBatch(call, items.slice(0, half), state) && this.sendBatch(call, items.slice(half), state);
     }
-    if (failure === undefined) outbox.sendTooBig(call.id!, call.format);
-    else outbox.sendEncodeFailure(call.id!, failure, call.format);
+    sendFailure(outbox, call.id!, sent, call.format);
     return false;
   }
 }

@@ -5,28 +5,37 @@
  * names it only for a schema with stream results or topics.
  */
 import type { Params } from '../envelope/message.ts';
+import type { SparrowError } from '../errors.ts';
 import { defineFeature, type PeerCore, type StreamsPart } from './features.ts';
 import { CreditLedger, DEFAULT_STREAM_WINDOW, sendCredit } from './flow-control.ts';
 import type { IncomingCall } from './incoming-call.ts';
-import type { PendingEntry } from './call-table.ts';
+import { positiveOption } from './guards.ts';
+import { sendRequest } from './outgoing.ts';
+import type { PendingEntry } from './pending-call.ts';
 import { PendingStream, type StreamOwner } from './stream-reader.ts';
 import { StreamWriter } from './stream-writer.ts';
 import type { CallStream, StreamOptions } from './types.ts';
+
+/** Default limit of unread multipart parts buffered per stream. */
+export const DEFAULT_MAX_STREAM_BUFFER = 10_000;
 
 class Streams implements StreamsPart, StreamOwner {
   private readonly core: PeerCore;
   private readonly writer: StreamWriter;
   private readonly ledger: CreditLedger;
+  private readonly maxBuffer: number;
 
+  /** @throws SparrowError `invalid-params` for a `maxStreamBuffer` that is not a positive number. */
   constructor(core: PeerCore) {
     this.core = core;
+    this.maxBuffer = positiveOption('maxStreamBuffer', core.options.maxStreamBuffer, DEFAULT_MAX_STREAM_BUFFER);
     this.writer = new StreamWriter(core.outbox);
     this.ledger = new CreditLedger((id) => core.parts.dispatcher?.incomingCall(id));
   }
 
   callStream<T>(target: string, params: Params | undefined, options: StreamOptions): CallStream<T> {
     const core = this.core;
-    const maxBuffer = options.maxBuffer ?? core.maxStreamBuffer;
+    const maxBuffer = options.maxBuffer ?? this.maxBuffer;
     const entry = new PendingStream<T>(this, target, maxBuffer);
     if (core.remoteHas('credit')) {
       const window = options.window ?? DEFAULT_STREAM_WINDOW;
@@ -37,7 +46,7 @@ class Streams implements StreamsPart, StreamOwner {
         entry.batched = core.remoteHas('batch');
       }
     }
-    core.request(entry, target, params, options, undefined, (id) => {
+    sendRequest(core, entry, target, params, options, undefined, (id) => {
       if (entry.window === 0) return;
       // The initial grant goes out first: one connection is ordered, so the
       // callee knows the request is flow-controlled before it arrives.
@@ -60,8 +69,8 @@ class Streams implements StreamsPart, StreamOwner {
     this.ledger.onCredit(id, n, batch);
   }
 
-  cancelEntry(entry: PendingEntry, error: Parameters<PeerCore['cancelEntry']>[1]): void {
-    this.core.cancelEntry(entry, error);
+  cancelEntry(entry: PendingEntry, error: SparrowError | undefined): void {
+    this.core.calls.cancelEntry(entry, error);
   }
 
   grantCredit(entry: PendingEntry, n: number): void {

@@ -12,6 +12,7 @@ import type { MessageId, RequestMessage } from '../envelope/message.ts';
 import type { Incoming, PeerCore } from './features.ts';
 import { SYSTEM_NAMESPACE, attachedServiceDescriptors } from './map-registry.ts';
 import { inGroups } from './guards.ts';
+import type { Outbox } from './outbox.ts';
 import type { Identity, Registration, Registry } from './types.ts';
 
 /**
@@ -108,27 +109,40 @@ export function createSystemTargets(hooks: SystemHooks): ReadonlyMap<string, Reg
 }
 
 /**
- * A request to a peer that serves nothing (no dispatcher part): `#sys.ping`,
- * `#sys.features` and `#sys.describe` are answered as the dispatcher would
- * (with nothing exported), anything else with `TargetNotFound`, worded as
- * the dispatcher words it. Notifications need no fallback: they are never
- * answered, and `#sys.cancel`/`#sys.credit` have nothing to act on.
+ * {x: N} `TargetNotFound` for a request nothing here answers: a target that
+ * is not exported (the namespace is named when there is one; the default
+ * namespace keeps the reference vectors' wording), or a callback (`c`)
+ * that no pending request of this side declared.
+ */
+export function answerNotFound(outbox: Outbox, message: Incoming<RequestMessage>): void {
+  const { target, namespace, callbackOf } = message;
+  const msg =
+    callbackOf === undefined
+      ? `target ${target} not found${namespace ? ` in namespace ${namespace}` : ''}`
+      : `callback ${target} not found: request ${callbackOf} is not pending or did not declare it`;
+  outbox.sendException(message.id, { cat: 'r', type: 'TargetNotFound', msg }, message.format);
+}
+
+/**
+ * A request to a peer that serves nothing (no dispatcher part, or no
+ * callbacks part for a request with `c`): `#sys.ping`, `#sys.features` and
+ * `#sys.describe` are answered as the dispatcher would (with nothing
+ * exported), anything else with `answerNotFound`. Notifications need no
+ * fallback: they are never answered, and `#sys.cancel`/`#sys.credit` have
+ * nothing to act on.
  */
 export function answerUnserved(core: PeerCore, message: Incoming<RequestMessage>): void {
-  const { outbox } = core;
-  const namespace = message.namespace ?? '';
   const name = message.target;
   let result: unknown;
-  if (namespace !== SYSTEM_NAMESPACE) result = undefined;
-  else if (name === 'ping') result = 'pong';
-  else if (name === 'features') result = core.extensions();
-  else if (name === 'describe' && core.options.describe !== false) result = { services: [], targets: [] };
-  if (result === undefined) {
-    const where = namespace === '' ? '' : ` in namespace ${namespace}`;
-    outbox.sendException(message.id, { cat: 'r', type: 'TargetNotFound', msg: `target ${name} not found${where}` }, message.format);
-    return;
+  if (message.callbackOf === undefined && message.namespace === SYSTEM_NAMESPACE) {
+    if (name === 'ping') result = 'pong';
+    else if (name === 'features') result = core.extensions();
+    else if (name === 'describe' && core.options.describe !== false) result = { services: [], targets: [] };
   }
-  if (message.ack) outbox.sendAck(message.id, message.format);
-  // Quiet and silent requests get their response without a result (§7.4).
-  outbox.sendResponse({ kind: 'response', to: message.id, multipart: false, ack: false, hasResult: message.requestType === 'normal', result }, message.format);
+  const { outbox } = core;
+  const format = message.format;
+  if (result === undefined) return answerNotFound(outbox, message);
+  if (message.ack) outbox.sendAck(message.id, format);
+  // Quiet and silent requests get their response without a result (§7.4). Nothing here can be too big or fail to encode.
+  outbox.attempt({ kind: 'response', to: message.id, multipart: false, ack: false, hasResult: message.requestType === 'normal', result }, format);
 }

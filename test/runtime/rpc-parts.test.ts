@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Message, ResponseMessage, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
-import { CallTable, ResponseKindError, PendingCall, checkTimeout, type PendingEntry } from '../../runtime/rpc/call-table.ts';
+import { CallTable, checkTimeout } from '../../runtime/rpc/call-table.ts';
+import { PendingCall, ResponseKindError, type PendingEntry } from '../../runtime/rpc/pending-call.ts';
 import { Dispatcher } from '../../runtime/rpc/dispatcher.ts';
+import { IdTable, MapStore, type EntryStore } from '../../runtime/rpc/id-table.ts';
 import { Credit, CreditLedger } from '../../runtime/rpc/flow-control.ts';
 import { IncomingCall } from '../../runtime/rpc/incoming-call.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
-import { Outbox } from '../../runtime/rpc/outbox.ts';
+import { Outbox, sendResponse } from '../../runtime/rpc/outbox.ts';
 import { createCorePeer, createLeanPeer, usePeerFeatures } from '../../runtime/rpc/peer-core.ts';
 import { dispatcherFeature } from '../../runtime/rpc/dispatcher.ts';
 import { MapRegistry } from '../../runtime/rpc/map-registry.ts';
@@ -52,7 +54,7 @@ const single = (result: unknown): ResponseMessage => ({ kind: 'response', to: 1,
 
 describe('rpc parts: call table', () => {
   it('hands out ids in sequence, finds entries by echoed string ids, and releases them', () => {
-    const table = new CallTable(() => {});
+    const table = new CallTable({}, silentLogger, () => {});
     const a = new PendingCall(owner, 'a');
     const b = new PendingCall(owner, 'b');
     a.id = table.takeId();
@@ -71,22 +73,39 @@ describe('rpc parts: call table', () => {
     assert.equal(table.size, 0);
   });
 
-  it('expires an entry through its sweep once its deadline passed', async () => {
-    const expired: Array<[string, string]> = [];
-    const table = new CallTable((entry, error) => {
-      table.finish(entry);
-      expired.push([entry.target, error.code]);
-    });
-    const entry = new PendingCall(owner, 'slow');
-    entry.promise.catch(() => {});
+  it('expires an entry through its sweep once its deadline passed, and reports it cancelled', async () => {
+    const cancelled: string[] = [];
+    const table = new CallTable({}, silentLogger, (entry) => cancelled.push(entry.target));
+    const entry = new PendingCall(table, 'slow');
+    const failure = entry.promise.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     entry.id = table.takeId();
     table.add(entry, checkTimeout(1), undefined);
-    await eventually(() => expired.length === 1, 'the sweep');
-    assert.deepEqual(expired, [['slow', ErrorCode.Timeout]]);
+    await eventually(() => cancelled.length === 1, 'the sweep');
+    assert.deepEqual(cancelled, ['slow']);
+    assert.equal(table.has(entry), false);
+    assert.ok((await failure) instanceof SparrowError && ((await failure) as SparrowError).code === ErrorCode.Timeout);
+  });
+
+  it('admits a request only under maxPendingCalls, with a live signal and a valid timeout', () => {
+    const table = new CallTable({ maxPendingCalls: 1, timeoutMs: 5000 }, silentLogger, () => {});
+    assert.equal(table.admit('a', {}), 5000);
+    assert.equal(table.admit('a', { timeoutMs: Infinity }), 0);
+    assert.throws(() => table.admit('a', { timeoutMs: -1 }), (error) => error instanceof SparrowError && error.code === ErrorCode.InvalidParams);
+    const controller = new AbortController();
+    controller.abort();
+    assert.throws(() => table.admit('a', { signal: controller.signal }), (error) => error instanceof SparrowError && error.code === ErrorCode.Aborted);
+    const entry = new PendingCall(owner, 'a');
+    entry.id = table.takeId();
+    table.add(entry, 0, undefined);
+    assert.throws(() => table.admit('b', {}), (error) => error instanceof SparrowError && error.code === ErrorCode.LimitExceeded && error.message === 'b: 1 calls are already pending');
+    assert.throws(() => new CallTable({ maxPendingCalls: 0 }, silentLogger, () => {}), (error) => error instanceof SparrowError && error.code === ErrorCode.InvalidParams);
   });
 
   it('an abort reaches the owner as `aborted`', () => {
-    const table = new CallTable(() => {});
+    const table = new CallTable({}, silentLogger, () => {});
     const controller = new AbortController();
     const entry = new PendingCall(owner, 'aborted');
     entry.id = table.takeId();
@@ -112,17 +131,55 @@ describe('rpc parts: call table', () => {
   });
 });
 
+describe('rpc parts: the call table\'s stores', () => {
+  for (const [label, create] of [
+    ['MapStore (default)', () => new MapStore<{ id: number }>()],
+    ['IdTable (Node)', () => new IdTable<{ id: number }>()],
+  ] as const) {
+    it(`${label}: finds, removes only the entry stored under its id, grows, and lists what is left`, () => {
+      const store: EntryStore<{ id: number }> = create();
+      const entries = Array.from({ length: 200 }, (_, k) => ({ id: k + 1 }));
+      for (const entry of entries) store.add(entry);
+      // An id 64, 128 or 256 ids later shares a slot with an older one in IdTable: both must be found.
+      const late = { id: 1 + 256 * 4 };
+      store.add(late);
+      assert.equal(store.size, 201);
+      assert.equal(store.get(1), entries[0]);
+      assert.equal(store.get(late.id), late);
+      assert.equal(store.get('1'), undefined);
+      assert.equal(store.get(1.5), undefined);
+      store.delete({ id: 2 });
+      assert.equal(store.size, 201, 'another object under id 2 is not removed');
+      for (const entry of entries.slice(0, 150)) store.delete(entry);
+      store.delete(late);
+      assert.equal(store.size, 50);
+      assert.deepEqual(store.values().map((entry) => entry.id).sort((a, b) => a - b), entries.slice(150).map((entry) => entry.id));
+    });
+  }
+});
+
 describe('rpc parts: outbox', () => {
   it('sends under the link\'s measured limit, and answers too big with limit-exceeded', () => {
     const { link, sent } = recordingLink();
     const outbox = new Outbox(link, 100, silentLogger);
-    assert.equal(outbox.sendResponse(single('x'.repeat(200)), JSON_012), false);
+    assert.equal(sendResponse(outbox, single('x'.repeat(200)), JSON_012), false);
     assert.equal(sent.length, 1);
     assert.equal(sent[0]!.kind, 'exception');
     assert.equal((sent[0] as { error: { type: string } }).error.type, 'LimitExceeded');
-    assert.equal(outbox.sendResponse(single('small'), JSON_012), true);
-    assert.equal(outbox.measure(single([1, 2]), JSON_012), JSON.stringify(single([1, 2])).length);
-    assert.equal(outbox.measure(single('y'.repeat(200)), JSON_012), -1);
+    assert.equal(sendResponse(outbox, single('small'), JSON_012), true);
+    assert.equal(outbox.attempt(single([1, 2]), JSON_012), JSON.stringify(single([1, 2])).length);
+    const tooBig = outbox.attempt(single('y'.repeat(200)), JSON_012, 'big');
+    assert.ok(tooBig instanceof SparrowError && tooBig.code === ErrorCode.LimitExceeded && tooBig.message === 'big: larger than maxMessageBytes (100); split it or stream it');
+    assert.equal(sent.length, 3);
+  });
+
+  it('reports a message that does not encode as serialisation-error, and answers a response with it', () => {
+    const { link, sent } = recordingLink((message) => message.kind === 'response');
+    const outbox = new Outbox(link, 1000, silentLogger);
+    const failed = outbox.attempt(single(1), JSON_012);
+    assert.ok(failed instanceof SparrowError && failed.code === ErrorCode.SerialisationError);
+    assert.equal(sendResponse(outbox, single(1), JSON_012), false);
+    assert.deepEqual(sent, [{ kind: 'exception', to: 1, ack: false, error: { cat: 'e', type: 'Error', msg: 'cannot encode' } }]);
   });
 
   it('falls back to the three reference keys when an exception data does not encode', () => {
@@ -136,7 +193,7 @@ describe('rpc parts: outbox', () => {
     const outbox = new Outbox(link, 1000, silentLogger);
     outbox.closed = true;
     outbox.sendAck(1, JSON_012);
-    assert.equal(outbox.sendResponse(single(1), JSON_012), false);
+    assert.equal(sendResponse(outbox, single(1), JSON_012), false);
     assert.deepEqual(sent, []);
   });
 });
