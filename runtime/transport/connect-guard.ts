@@ -24,36 +24,28 @@ export function guardConnect<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const signal = options.signal;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const aborted = (): SparrowError => new SparrowError(ErrorCode.Aborted, `Connecting to ${target} was aborted`, { cause: signal?.reason });
     if (signal?.aborted) {
-      reject(new SparrowError(ErrorCode.Aborted, `Connecting to ${target} was aborted`, { cause: signal.reason }));
+      reject(aborted());
       return;
     }
     let settled = false;
     let abandon: (() => void) | undefined;
-    const finish = (): boolean => {
-      if (settled) return false;
+    // The one exit: the first outcome wins; a timeout or an abort also abandons the attempt.
+    const finish = (error: unknown, value?: T, giveUp?: boolean): void => {
+      if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      return true;
+      if (giveUp) abandon?.();
+      if (error == null) resolve(value as T);
+      else reject(error);
     };
-    const onAbort = (): void => {
-      if (!finish()) return;
-      abandon?.();
-      reject(new SparrowError(ErrorCode.Aborted, `Connecting to ${target} was aborted`, { cause: signal?.reason }));
-    };
-    const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const timer = setTimeout(() => {
-      if (!finish()) return;
-      abandon?.();
-      reject(new SparrowError(ErrorCode.ConnectionFailed, `Connecting to ${target} timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
+    const onAbort = (): void => finish(aborted(), undefined, true);
+    const timer = setTimeout(() => finish(new SparrowError(ErrorCode.ConnectionFailed, `Connecting to ${target} timed out after ${timeoutMs} ms`), undefined, true), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = (error: unknown, value?: T): void => {
-      if (!finish()) return;
-      if (error === undefined || error === null) resolve(value as T);
-      else reject(connectionFailed(target, error));
-    };
+    const settle = (error: unknown, value?: T): void => finish(error == null ? error : connectionFailed(target, error), value);
     try {
       abandon = attempt(settle);
     } catch (error) {

@@ -6,7 +6,7 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { guardConnect } from './connect-guard.ts';
-import { joinChain } from '../wire.ts';
+import { chainLength, joinChain } from '../wire.ts';
 import type { ChainBytes, CloseReason, ConnectionFacts, ConnectOptions, Transport, TransportHandlers } from './transport.ts';
 
 /** WebSocket readyState values (the same in browsers and in `ws`). */
@@ -38,13 +38,9 @@ export interface WebSocketLike {
   /** `ws` only: stop and restart reading (backpressure). */
   pause?(): void;
   resume?(): void;
-  // The event parameters are `any` because the DOM and `ws` type their events differently;
+  // The event parameter is `any` because the DOM and `ws` type their events differently;
   // the transport reads them through WebSocketEventLike.
-  addEventListener?(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
-  onopen?: ((event: any) => void) | null;
-  onmessage?: ((event: any) => void) | null;
-  onclose?: ((event: any) => void) | null;
-  onerror?: ((event: any) => void) | null;
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
 }
 
 /** A WebSocket class: the DOM `WebSocket`, or the `ws` package's. */
@@ -84,155 +80,112 @@ export interface ConnectWebSocketOptions extends ConnectOptions, WebSocketTransp
   WebSocket?: WebSocketConstructor;
 }
 
-/** Close codes that mean the other side closed on purpose. */
-const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005]);
-
-type Listener = (event: WebSocketEventLike) => void;
-
-function on(socket: WebSocketLike, type: 'open' | 'message' | 'close' | 'error', listener: Listener): () => void {
-  const target = socket as unknown as {
-    addEventListener?: (type: string, listener: Listener) => void;
-    removeEventListener?: (type: string, listener: Listener) => void;
-  } & Record<string, unknown>;
-  if (typeof target.addEventListener === 'function') {
-    target.addEventListener(type, listener);
-    return () => target.removeEventListener?.(type, listener);
-  }
-  // Minimal sockets with only on* properties: chain any handler already there.
-  const property = `on${type}`;
-  const previous = target[property] as Listener | null | undefined;
-  target[property] = (event: WebSocketEventLike) => {
-    previous?.(event);
-    listener(event);
-  };
-  return () => {
-    target[property] = previous ?? null;
-  };
-}
-
-/**
- * The bytes of a binary message, or undefined when it is not binary. The
- * transport sets `binaryType` to `arraybuffer` unless it is `ws`'s
- * `nodebuffer`, so a message is never a Blob or `ws`'s fragments list.
- */
-function binaryOf(data: unknown): Uint8Array | undefined {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return undefined;
-}
-
 /** WebSocket close codes (RFC 6455 §7.4.1) for why this side closes. */
 const CLOSE_CODES: Readonly<Record<CloseReason['kind'], number>> = { 'protocol-error': 1002, 'too-big': 1009, policy: 1008 };
 
-/** A close frame's reason is at most 123 bytes of UTF-8. */
-function closeText(message: string): string {
-  let text = message.length > 123 ? message.slice(0, 123) : message;
-  while (new TextEncoder().encode(text).length > 123) text = text.slice(0, -1);
-  return text;
-}
+/** Told once how the connection attempt ended: undefined when the socket opened, else why it closed first. */
+type Opened = (error?: unknown) => void;
 
+/**
+ * One open socket as a Transport. It listens from the moment it is made, so
+ * the same error and close listeners serve the connection attempt (`opened`)
+ * and the connection; no listener is ever removed (the socket is done once
+ * it closes, and `ws` throws on an 'error' event nobody listens to).
+ */
 class WebSocketTransport implements Transport {
   readonly scheme: string;
   readonly remote: string;
   readonly facts: ConnectionFacts | undefined;
-  /** Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer). */
+  /** Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer): the receiver may keep views. */
   readonly freshChunks = true;
   readonly #socket: WebSocketLike;
-  readonly #onProtocolError: (error: SparrowError) => void;
-  readonly #beforeSend: (() => void) | undefined;
-  readonly #sendPieces: WebSocketTransportOptions['sendPieces'];
+  readonly #options: WebSocketTransportOptions;
   #handlers: TransportHandlers | undefined;
+  /** Messages that arrived before `start`. */
   #early: Uint8Array[] = [];
-  /** Chains sent while the socket was still connecting. */
-  #queued: Uint8Array[] = [];
-  #queuedBytes = 0;
+  /** This side asked to close: the end is clean whatever the close code. */
   #closing = false;
   #finished = false;
   #closeError: Error | undefined;
   #lastError: unknown;
-  #unsubscribe: (() => void)[] = [];
 
-  constructor(socket: WebSocketLike, options: WebSocketTransportOptions) {
+  constructor(socket: WebSocketLike, remote: string, options: WebSocketTransportOptions, opened?: Opened) {
     this.#socket = socket;
+    this.remote = remote;
+    this.#options = options;
     this.scheme = options.scheme ?? 'ws';
-    const url = (socket as { url?: unknown }).url;
-    this.remote = options.remote ?? (typeof url === 'string' && url !== '' ? url : 'websocket');
     this.facts = options.facts;
-    this.#onProtocolError = options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`));
-    this.#beforeSend = options.beforeSend;
-    this.#sendPieces = options.sendPieces;
     // Browsers default to Blob, which is read asynchronously and could reorder chains.
-    if (socket.binaryType !== 'arraybuffer' && socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
-    this.#unsubscribe.push(
-      on(socket, 'open', () => this.#flushQueued()),
-      on(socket, 'message', (event) => this.#receive(event.data)),
-      on(socket, 'error', (event) => {
-        this.#lastError ??= event.error ?? event.message ?? event;
-      }),
-      on(socket, 'close', (event) => this.#onSocketClose(event)),
-    );
-    if (socket.readyState > OPEN) this.#finish(new SparrowError(ErrorCode.ConnectionClosed, 'WebSocket is already closed'));
+    if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
+    socket.addEventListener('message', (event: WebSocketEventLike) => this.#receive(event.data));
+    socket.addEventListener('error', (event: WebSocketEventLike) => {
+      this.#lastError ??= event.error ?? event.message ?? event;
+    });
+    socket.addEventListener('close', (event: WebSocketEventLike) => {
+      const error = this.#lastError;
+      // Ignored once the attempt is settled (guardConnect keeps the first outcome).
+      opened?.(error instanceof Error ? error : new Error(`WebSocket closed before it opened (code ${event.code ?? 'unknown'})`));
+      const code = event.code ?? 1005;
+      // 1000, 1001 and 1005 mean the other side closed on purpose.
+      this.end(
+        code === 1000 || code === 1001 || code === 1005
+          ? undefined
+          : new SparrowError(ErrorCode.ConnectionClosed, `WebSocket to ${remote} closed abnormally (code ${code})${error instanceof Error ? `: ${error.message}` : ''}`, { cause: error }),
+      );
+    });
+    if (opened !== undefined) socket.addEventListener('open', () => opened());
   }
 
   start(handlers: TransportHandlers): void {
     if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'transport already started');
     this.#handlers = handlers;
-    // Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer): the receiver may keep views.
     for (const bytes of this.#early.splice(0)) handlers.onData(bytes);
-    if (this.#finished) this.#reportClose();
+    this.#report();
   }
 
   send(pieces: ChainBytes): void {
-    if (this.#closing || this.#finished) return;
-    if (this.#sendPieces !== undefined && !(pieces instanceof Uint8Array) && this.#socket.readyState === OPEN) {
-      try {
-        if (this.#sendPieces(this.#socket, pieces)) return;
-      } catch (error) {
-        this.#lastError ??= error;
-        return;
+    const socket = this.#socket;
+    // Closing or closed (after this side's close() too): the bytes are dropped, the close event reports it.
+    if (socket.readyState !== OPEN) return;
+    const options = this.#options;
+    try {
+      options.beforeSend?.();
+      if (pieces instanceof Uint8Array || options.sendPieces?.(socket, pieces) !== true) {
+        // One message per chain: pieces are joined (a copy, as a DOM message needs one buffer).
+        const chain = joinChain(pieces);
+        // The DOM's send takes ArrayBuffer-backed views only; a shared buffer is copied.
+        socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
       }
-    }
-    // One message per chain: pieces are joined (a copy, as a DOM message needs one buffer).
-    const chain = joinChain(pieces);
-    const state = this.#socket.readyState;
-    if (state === CONNECTING) {
-      this.#queued.push(chain);
-      this.#queuedBytes += chain.length;
-    } else if (state === OPEN) {
-      this.#sendNow(chain);
+    } catch (error) {
+      // A send racing the socket's own closure: the close event reports it.
+      this.#lastError ??= error;
     }
   }
 
   get bufferedAmount(): number {
-    if (this.#finished) return 0;
-    return this.#queuedBytes + this.#socket.bufferedAmount;
+    return this.#finished ? 0 : this.#socket.bufferedAmount;
   }
 
   drained(): Promise<void> {
-    if (this.bufferedAmount === 0) return Promise.resolve();
-    // Browsers have no drain event: poll, backing off, until the socket's buffer is empty.
+    // Browsers have no drain event: poll, backing off from 1 to 50 ms, until the socket's buffer is empty.
     return new Promise((resolve) => {
-      let delay = 1;
-      const check = (): void => {
-        if (this.bufferedAmount === 0) {
-          resolve();
-          return;
-        }
-        delay = Math.min(delay * 2, 50);
-        setTimeout(check, delay);
-      };
-      setTimeout(check, delay);
+      let delay = 0.5;
+      const check = (): unknown => (this.bufferedAmount === 0 ? resolve() : setTimeout(check, (delay = Math.min(delay * 2, 50))));
+      check();
     });
   }
 
   close(reason?: CloseReason): void {
     if (this.#closing || this.#finished) return;
     this.#closing = true;
-    this.#queued = [];
-    this.#queuedBytes = 0;
     try {
       if (reason === undefined) this.#socket.close(1000);
-      else this.#socket.close(CLOSE_CODES[reason.kind], closeText(reason.message));
+      else {
+        // A close frame's reason is at most 123 bytes of UTF-8.
+        let text = reason.message.slice(0, 123);
+        while (new TextEncoder().encode(text).length > 123) text = text.slice(0, -1);
+        this.#socket.close(CLOSE_CODES[reason.kind], text);
+      }
     } catch {
       // A socket that is already going away may throw; the close event still follows.
     }
@@ -246,70 +199,66 @@ class WebSocketTransport implements Transport {
     if (!this.#closing && !this.#finished) this.#socket.resume?.();
   }
 
-  #sendNow(chain: Uint8Array): void {
-    try {
-      this.#beforeSend?.();
-      // The DOM's send takes ArrayBuffer-backed views only; a shared buffer is copied.
-      this.#socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
-    } catch (error) {
-      // A send racing the socket's own closure: the close event reports it.
-      this.#lastError ??= error;
-    }
-  }
-
-  #flushQueued(): void {
-    const queued = this.#queued;
-    this.#queued = [];
-    this.#queuedBytes = 0;
-    for (const chain of queued) this.#sendNow(chain);
-  }
-
-  #receive(data: unknown): void {
-    if (this.#closing || this.#finished) return;
-    const bytes = binaryOf(data);
-    if (bytes === undefined) {
-      const kind = typeof data === 'string' ? 'text frame' : 'non-binary message';
-      // The reference sends binary frames only; a text frame is dropped, never fatal (PROTOCOL.md §2).
-      this.#onProtocolError(new SparrowError(ErrorCode.ProtocolError, `Dropped a WebSocket ${kind} from ${this.remote}: chains travel in binary frames only`));
-      return;
-    }
-    if (this.#handlers === undefined) this.#early.push(bytes);
-    else this.#handlers.onData(bytes);
-  }
-
-  #onSocketClose(event: WebSocketEventLike): void {
-    const code = event.code ?? 1005;
-    if (CLEAN_CLOSE_CODES.has(code)) {
-      this.#finish(undefined);
-      return;
-    }
-    const detail = this.#lastError instanceof Error ? `: ${this.#lastError.message}` : '';
-    this.#finish(
-      new SparrowError(ErrorCode.ConnectionClosed, `WebSocket to ${this.remote} closed abnormally (code ${code})${detail}`, {
-        cause: this.#lastError,
-      }),
-    );
-  }
-
-  #finish(error: Error | undefined): void {
+  /** The socket closed (cleanly: no error); reported to the handlers once they are there. */
+  end(error?: Error): void {
     if (this.#finished) return;
     this.#finished = true;
     // A close we asked for is clean even if the closing handshake was cut short.
     this.#closeError = this.#closing ? undefined : error;
-    this.#queued = [];
-    this.#queuedBytes = 0;
-    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
-    // Keep an error listener: `ws` throws on an 'error' event nobody listens to.
-    on(this.#socket, 'error', () => {});
-    if (this.#handlers !== undefined) this.#reportClose();
+    this.#report();
   }
 
-  #reportClose(): void {
-    const handlers = this.#handlers;
-    if (handlers === undefined) return;
-    this.#handlers = { onData: () => {}, onClose: () => {} };
-    if (this.#closeError === undefined) handlers.onClose();
-    else handlers.onClose(this.#closeError);
+  /** Runs at most once: `end` runs once and `start` throws when called again. */
+  #report(): void {
+    if (this.#finished) this.#handlers?.onClose(this.#closeError);
+  }
+
+  #receive(data: unknown): void {
+    if (this.#closing || this.#finished) return;
+    // `binaryType` is `arraybuffer` unless it is `ws`'s `nodebuffer`, so a message is never a Blob or `ws`'s fragments list.
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
+    if (bytes === undefined) {
+      // The reference sends binary frames only; a text frame is dropped, never fatal (PROTOCOL.md §2).
+      (this.#options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`)))(
+        new SparrowError(ErrorCode.ProtocolError, `Dropped a WebSocket ${typeof data === 'string' ? 'text frame' : 'non-binary message'} from ${this.remote}: chains travel in binary frames only`),
+      );
+    } else if (this.#handlers === undefined) this.#early.push(bytes);
+    else this.#handlers.onData(bytes);
+  }
+}
+
+/**
+ * A transport over a socket the caller made, which may still be connecting:
+ * chains sent meanwhile wait for it to open (only createWebSocketTransport
+ * makes one; the connectors hand out open sockets).
+ */
+class CallerWebSocketTransport extends WebSocketTransport {
+  readonly #socket: WebSocketLike;
+  #queued: ChainBytes[] = [];
+  #queuedBytes = 0;
+
+  constructor(socket: WebSocketLike, options: WebSocketTransportOptions) {
+    const url = (socket as { url?: unknown }).url;
+    super(socket, options.remote ?? (typeof url === 'string' && url !== '' ? url : 'websocket'), options);
+    this.#socket = socket;
+    socket.addEventListener('open', () => {
+      for (const chain of this.#queued.splice(0)) super.send(chain);
+      this.#queuedBytes = 0;
+    });
+    if (socket.readyState > OPEN) this.end(new SparrowError(ErrorCode.ConnectionClosed, 'WebSocket is already closed'));
+  }
+
+  override send(chain: ChainBytes): void {
+    if (this.#socket.readyState !== CONNECTING) super.send(chain);
+    else {
+      // Joined now: the caller may reuse its pieces once send returns.
+      this.#queued.push(joinChain(chain));
+      this.#queuedBytes += chainLength(chain);
+    }
+  }
+
+  override get bufferedAmount(): number {
+    return super.bufferedAmount + (this.#socket.readyState === CONNECTING ? this.#queuedBytes : 0);
   }
 }
 
@@ -319,7 +268,7 @@ class WebSocketTransport implements Transport {
  * frame is dropped and reported through `options.onProtocolError`.
  */
 export function createWebSocketTransport(socket: WebSocketLike, options: WebSocketTransportOptions = {}): Transport {
-  return new WebSocketTransport(socket, options);
+  return new CallerWebSocketTransport(socket, options);
 }
 
 /**
@@ -337,39 +286,15 @@ export function openWebSocketTransport(
   if (options.signal?.aborted && typeof socket !== 'function') closeQuietly(socket);
   return guardConnect<Transport>(target, options, (settle) => {
     const ws = typeof socket === 'function' ? socket() : socket;
-    let error: unknown;
-    const unsubscribe = [
-      on(ws, 'error', (event) => {
-        error ??= event.error ?? event.message ?? event;
-      }),
-      on(ws, 'close', (event) => {
-        const reason = error instanceof Error ? error : new Error(`WebSocket closed before it opened (code ${event.code ?? 'unknown'})`);
-        done();
-        settle(reason);
-      }),
-      on(ws, 'open', () => {
-        done();
-        settle(undefined, new WebSocketTransport(ws, { remote: target, ...options }));
-      }),
-    ];
-    const done = (): void => {
-      for (const off of unsubscribe.splice(0)) off();
-      // `ws` throws on an 'error' event nobody listens to, and one may still come after we stop caring.
-      on(ws, 'error', () => {});
-    };
-    if (ws.readyState === OPEN) {
-      done();
-      settle(undefined, new WebSocketTransport(ws, { remote: target, ...options }));
-    }
-    return () => {
-      done();
-      closeQuietly(ws);
-    };
+    const transport = new WebSocketTransport(ws, options.remote ?? target, options, (error) => settle(error, transport));
+    if (ws.readyState === OPEN) settle(undefined, transport);
+    // The transport's own error listener keeps `ws` from throwing on the error this close may bring.
+    return () => closeQuietly(ws);
   });
 }
 
 function closeQuietly(socket: WebSocketLike): void {
-  on(socket, 'error', () => {});
+  socket.addEventListener('error', () => {});
   try {
     socket.close();
   } catch {
@@ -388,7 +313,6 @@ export function connectWebSocket(url: string, options: ConnectWebSocketOptions =
   if (Constructor === undefined) {
     return Promise.reject(new SparrowError(ErrorCode.Unsupported, 'No WebSocket class: pass options.WebSocket (on Node 20, the ws package)'));
   }
-  const scheme = url.startsWith('wss:') ? 'wss' : 'ws';
   // A constructor that throws (a malformed URL) rejects through the guard as connection-failed.
-  return openWebSocketTransport(() => new Constructor(url), url, { scheme, ...options });
+  return openWebSocketTransport(() => new Constructor(url), url, { scheme: url.startsWith('wss:') ? 'wss' : 'ws', ...options });
 }

@@ -29,14 +29,14 @@ const FRAGMENTED_CHAIN_BYTES = 64 * 1024;
 
 /**
  * Sends a large chain as the fragments of one message, a piece each
- * (`WebSocketTransportOptions.sendPieces`), after `cork`. Joining a 1 MiB
+ * (`WebSocketTransportOptions.sendPieces`; the transport has called
+ * `beforeSend`, which corks, already). Joining a 1 MiB
  * blob's pieces allocated and copied 1 MiB per send, and that garbage kept
  * the server 4.1 ms (p50) between the handler's return and the socket's
  * send (ws blob at 0.13x raw-ws); raw-ws sends its blobs this way.
  */
-function sendFragments(socket: WebSocketLike, pieces: readonly Uint8Array[], cork: () => void): boolean {
+function sendFragments(socket: WebSocketLike, pieces: readonly Uint8Array[]): boolean {
   if (pieces.length < 2 || chainLength(pieces) < FRAGMENTED_CHAIN_BYTES) return false;
-  cork();
   const last = pieces.length - 1;
   for (let k = 0; k <= last; k++) (socket as unknown as WebSocket).send(pieces[k]!, { binary: true, fin: k === last });
   return true;
@@ -125,7 +125,7 @@ export async function connectWs(url: string, options: ConnectOptions & WsOptions
     return socket;
   };
   const cork = (): void => corker?.();
-  return openWebSocketTransport(createCorked, url, { ...options, scheme: secure ? 'wss' : 'ws', beforeSend: cork, sendPieces: (socket, pieces) => sendFragments(socket, pieces, cork) });
+  return openWebSocketTransport(createCorked, url, { ...options, scheme: secure ? 'wss' : 'ws', beforeSend: cork, sendPieces: sendFragments });
 }
 
 /**
@@ -162,9 +162,8 @@ export async function listenWs(url: string, onConnection: (transport: Transport)
       facts: upgradeFacts(request),
     };
     if (options.onProtocolError !== undefined) transportOptions.onProtocolError = options.onProtocolError;
-    const cork = corkPerTick(request.socket);
-    transportOptions.beforeSend = cork;
-    transportOptions.sendPieces = (socket, pieces) => sendFragments(socket, pieces, cork);
+    transportOptions.beforeSend = corkPerTick(request.socket);
+    transportOptions.sendPieces = sendFragments;
     const transport = createWebSocketTransport(socket, transportOptions);
     open.add(transport);
     socket.once('close', () => open.delete(transport));
