@@ -59,7 +59,7 @@ export interface MessageLinkOptions extends LinkLimitOptions {
 }
 
 /** Smallest rest of a part worth a read of its own, in place (smaller rests come with the next bytes). */
-const IN_PLACE_READ_BYTES = 64 * 1024;
+const IN_PLACE_READ_BYTES = 65_536; // 64 KiB
 
 /**
  * The link without budgets and deadlines (createBareMessageLink); the
@@ -138,11 +138,6 @@ class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOpti
     const handlers = this.#handlers!;
     closeConnection(this.transport, close, () => handlers.onClosing?.(close.code, close.error));
     handlers.onProtocolError(close.error, true);
-  }
-
-  /** TransportHandlers.receiveBuffer: a large part's rest, which a transport may read straight into. */
-  receiveBuffer(): Uint8Array | undefined {
-    return this.dead ? undefined : this.decoder.spareCapacity(IN_PLACE_READ_BYTES);
   }
 
   /** TransportHandlers.onClose. */
@@ -234,6 +229,15 @@ class GuardedMessageLink extends WireMessageLink implements GuardedLink {
   override onClose(error?: Error): void {
     this.#guard.stop();
     super.onClose(error);
+  }
+
+  /**
+   * TransportHandlers.receiveBuffer: a large part's rest, which a transport
+   * may read straight into. Only Node's stream transports ask, and their
+   * links are guarded ones, so a page's link does without it.
+   */
+  receiveBuffer(): Uint8Array | undefined {
+    return this.dead ? undefined : this.decoder.spareCapacity(IN_PLACE_READ_BYTES);
   }
 
   override take(chain: Chain): void {

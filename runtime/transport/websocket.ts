@@ -52,26 +52,13 @@ export interface WebSocketTransportOptions {
   remote?: string;
   /** What a listener knows about the other end (see `Transport.facts`). */
   facts?: ConnectionFacts;
-  /** Scheme reported by the transport (default `ws`). */
+  /** Scheme reported by the transport (default `wss` for a `wss:` remote, else `ws`). */
   scheme?: string;
   /**
    * Told about protocol problems that do not close the connection: a text
    * frame (dropped; the protocol is binary only). Default: `console.warn`.
    */
   onProtocolError?: (error: SparrowError) => void;
-  /**
-   * Called before each message is handed to the socket. The Node transport
-   * corks the underlying TCP socket here, so the messages of one tick leave
-   * in a few writes instead of one each.
-   */
-  beforeSend?: () => void;
-  /**
-   * Sends a chain given in pieces without joining them, or returns false to
-   * leave it to the transport (which joins them: a DOM message is one
-   * buffer). Node's ws transport passes one (the `ws` package can send a
-   * message in fragments).
-   */
-  sendPieces?: (socket: WebSocketLike, pieces: readonly Uint8Array[]) => boolean;
 }
 
 /** Options for {@link connectWebSocket}. */
@@ -84,7 +71,7 @@ export interface ConnectWebSocketOptions extends ConnectOptions, WebSocketTransp
 const CLOSE_CODES: Readonly<Record<CloseReason['kind'], number>> = { 'protocol-error': 1002, 'too-big': 1009, policy: 1008 };
 
 /** Told once how the connection attempt ended: undefined when the socket opened, else why it closed first. */
-type Opened = (error?: unknown) => void;
+export type Opened = (error?: unknown) => void;
 
 /**
  * One open socket as a Transport. It listens from the moment it is made, so
@@ -92,7 +79,7 @@ type Opened = (error?: unknown) => void;
  * and the connection; no listener is ever removed (the socket is done once
  * it closes, and `ws` throws on an 'error' event nobody listens to).
  */
-class WebSocketTransport implements Transport {
+export class WebSocketTransport implements Transport {
   readonly scheme: string;
   readonly remote: string;
   readonly facts: ConnectionFacts | undefined;
@@ -113,7 +100,7 @@ class WebSocketTransport implements Transport {
     this.#socket = socket;
     this.remote = remote;
     this.#options = options;
-    this.scheme = options.scheme ?? 'ws';
+    this.scheme = options.scheme ?? (remote.startsWith('wss:') ? 'wss' : 'ws');
     this.facts = options.facts;
     // Browsers default to Blob, which is read asynchronously and could reorder chains.
     if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
@@ -147,19 +134,23 @@ class WebSocketTransport implements Transport {
     const socket = this.#socket;
     // Closing or closed (after this side's close() too): the bytes are dropped, the close event reports it.
     if (socket.readyState !== OPEN) return;
-    const options = this.#options;
     try {
-      options.beforeSend?.();
-      if (pieces instanceof Uint8Array || options.sendPieces?.(socket, pieces) !== true) {
-        // One message per chain: pieces are joined (a copy, as a DOM message needs one buffer).
-        const chain = joinChain(pieces);
-        // The DOM's send takes ArrayBuffer-backed views only; a shared buffer is copied.
-        socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
-      }
+      this.write(socket, pieces);
     } catch (error) {
       // A send racing the socket's own closure: the close event reports it.
       this.#lastError ??= error;
     }
+  }
+
+  /**
+   * Hands one chain to the open socket as one message: the pieces joined (a
+   * copy, as a DOM message is one buffer). Node's ws transport (node/ws.ts)
+   * corks first and sends a large chain's pieces as fragments instead.
+   */
+  write(socket: WebSocketLike, pieces: ChainBytes): void {
+    const chain = joinChain(pieces);
+    // The DOM's send takes ArrayBuffer-backed views only; a shared buffer is copied.
+    socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
   }
 
   get bufferedAmount(): number {
@@ -176,7 +167,8 @@ class WebSocketTransport implements Transport {
   }
 
   close(reason?: CloseReason): void {
-    if (this.#closing || this.#finished) return;
+    // (After the close event this only marks the end clean, which it already is reported as.)
+    if (this.#closing) return;
     this.#closing = true;
     try {
       if (reason === undefined) this.#socket.close(1000);
@@ -187,7 +179,8 @@ class WebSocketTransport implements Transport {
         this.#socket.close(CLOSE_CODES[reason.kind], text);
       }
     } catch {
-      // A socket that is already going away may throw; the close event still follows.
+      // The DOM takes no close code below 3000 but 1000 (only a server-side `ws` sends 1002, 1008, 1009): close it plainly.
+      this.#socket.close();
     }
   }
 
@@ -196,7 +189,8 @@ class WebSocketTransport implements Transport {
   }
 
   resume(): void {
-    if (!this.#closing && !this.#finished) this.#socket.resume?.();
+    // Also while closing: what arrives then is dropped, and ws needs to read the closing handshake anyway.
+    this.#socket.resume?.();
   }
 
   /** The socket closed (cleanly: no error); reported to the handlers once they are there. */
@@ -214,13 +208,14 @@ class WebSocketTransport implements Transport {
   }
 
   #receive(data: unknown): void {
-    if (this.#closing || this.#finished) return;
+    // Nothing after this side's close (no message follows the close event).
+    if (this.#closing) return;
     // `binaryType` is `arraybuffer` unless it is `ws`'s `nodebuffer`, so a message is never a Blob or `ws`'s fragments list.
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
     if (bytes === undefined) {
       // The reference sends binary frames only; a text frame is dropped, never fatal (PROTOCOL.md §2).
       (this.#options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`)))(
-        new SparrowError(ErrorCode.ProtocolError, `Dropped a WebSocket ${typeof data === 'string' ? 'text frame' : 'non-binary message'} from ${this.remote}: chains travel in binary frames only`),
+        new SparrowError(ErrorCode.ProtocolError, `Dropped a non-binary (text) WebSocket message from ${this.remote}: chains travel in binary frames only`),
       );
     } else if (this.#handlers === undefined) this.#early.push(bytes);
     else this.#handlers.onData(bytes);
@@ -283,13 +278,27 @@ export function openWebSocketTransport(
   target: string,
   options: ConnectOptions & WebSocketTransportOptions = {},
 ): Promise<Transport> {
-  if (options.signal?.aborted && typeof socket !== 'function') closeQuietly(socket);
+  if (typeof socket === 'function') return openSocket(socket, target, options);
+  if (options.signal?.aborted) closeQuietly(socket);
+  return openSocket(() => socket, target, options);
+}
+
+/**
+ * openWebSocketTransport for a socket made only if the attempt really
+ * starts, wrapped by `Kind` (Node's ws transport passes its own).
+ */
+export function openSocket(
+  create: () => WebSocketLike,
+  target: string,
+  options: ConnectOptions & WebSocketTransportOptions,
+  Kind: new (socket: WebSocketLike, remote: string, options: WebSocketTransportOptions, opened: Opened) => WebSocketTransport = WebSocketTransport,
+): Promise<Transport> {
   return guardConnect<Transport>(target, options, (settle) => {
-    const ws = typeof socket === 'function' ? socket() : socket;
-    const transport = new WebSocketTransport(ws, options.remote ?? target, options, (error) => settle(error, transport));
-    if (ws.readyState === OPEN) settle(undefined, transport);
+    const socket = create();
+    const transport = new Kind(socket, options.remote ?? target, options, (error) => settle(error, transport));
+    if (socket.readyState === OPEN) settle(undefined, transport);
     // The transport's own error listener keeps `ws` from throwing on the error this close may bring.
-    return () => closeQuietly(ws);
+    return () => closeQuietly(socket);
   });
 }
 
@@ -314,5 +323,5 @@ export function connectWebSocket(url: string, options: ConnectWebSocketOptions =
     return Promise.reject(new SparrowError(ErrorCode.Unsupported, 'No WebSocket class: pass options.WebSocket (on Node 20, the ws package)'));
   }
   // A constructor that throws (a malformed URL) rejects through the guard as connection-failed.
-  return openWebSocketTransport(() => new Constructor(url), url, { scheme: url.startsWith('wss:') ? 'wss' : 'ws', ...options });
+  return openSocket(() => new Constructor(url), url, options);
 }

@@ -10,7 +10,8 @@ import type net from 'node:net';
 import type { WebSocket } from 'ws';
 import { ErrorCode, SparrowError } from '../../errors.ts';
 import type { ConnectionFacts, ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
-import { createWebSocketTransport, openWebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from '../websocket.ts';
+import { openSocket, WebSocketTransport, type Opened, type WebSocketLike, type WebSocketTransportOptions } from '../websocket.ts';
+import type { ChainBytes } from '../../wire.ts';
 import { chainLength } from '../../wire.ts';
 import { corkPerTick } from './cork.ts';
 import { CLOSE_GRACE_MS } from './stream.ts';
@@ -28,18 +29,29 @@ const loadWs = (): Promise<typeof import('ws')> => (wsPackage ??= import('ws'));
 const FRAGMENTED_CHAIN_BYTES = 64 * 1024;
 
 /**
- * Sends a large chain as the fragments of one message, a piece each
- * (`WebSocketTransportOptions.sendPieces`; the transport has called
- * `beforeSend`, which corks, already). Joining a 1 MiB
- * blob's pieces allocated and copied 1 MiB per send, and that garbage kept
- * the server 4.1 ms (p50) between the handler's return and the socket's
- * send (ws blob at 0.13x raw-ws); raw-ws sends its blobs this way.
+ * The browser-safe WebSocket transport with Node's writes: the TCP socket
+ * is corked per tick (corkPerTick), and a large chain leaves as the
+ * fragments of one message, a piece each. Joining a 1 MiB blob's pieces
+ * allocated and copied 1 MiB per send, and that garbage kept the server
+ * 4.1 ms (p50) between the handler's return and the socket's send (ws blob
+ * at 0.13x raw-ws); raw-ws sends its blobs this way.
  */
-function sendFragments(socket: WebSocketLike, pieces: readonly Uint8Array[]): boolean {
-  if (pieces.length < 2 || chainLength(pieces) < FRAGMENTED_CHAIN_BYTES) return false;
-  const last = pieces.length - 1;
-  for (let k = 0; k <= last; k++) (socket as unknown as WebSocket).send(pieces[k]!, { binary: true, fin: k === last });
-  return true;
+class NodeWsTransport extends WebSocketTransport {
+  readonly #cork: () => void;
+
+  constructor(socket: WebSocketLike, remote: string, options: WebSocketTransportOptions & { cork: () => void }, opened?: Opened) {
+    super(socket, remote, options, opened);
+    this.#cork = options.cork;
+  }
+
+  override write(socket: WebSocketLike, pieces: ChainBytes): void {
+    this.#cork();
+    if (pieces instanceof Uint8Array || pieces.length < 2 || chainLength(pieces) < FRAGMENTED_CHAIN_BYTES) super.write(socket, pieces);
+    else {
+      const last = pieces.length - 1;
+      for (let k = 0; k <= last; k++) (socket as unknown as WebSocket).send(pieces[k]!, { binary: true, fin: k === last });
+    }
+  }
 }
 
 /** Largest message accepted by default: above the protocol's 10 MiB chain limit, with room for raised limits. */
@@ -125,7 +137,8 @@ export async function connectWs(url: string, options: ConnectOptions & WsOptions
     return socket;
   };
   const cork = (): void => corker?.();
-  return openWebSocketTransport(createCorked, url, { ...options, scheme: secure ? 'wss' : 'ws', beforeSend: cork, sendPieces: sendFragments });
+  const transportOptions: ConnectOptions & WsOptions & { cork: () => void } = { ...options, cork };
+  return openSocket(createCorked, url, transportOptions, NodeWsTransport as typeof WebSocketTransport);
 }
 
 /**
@@ -156,15 +169,10 @@ export async function listenWs(url: string, onConnection: (transport: Transport)
   });
   const open = new Set<Transport>();
   wss.on('connection', (socket: WebSocket, request: http.IncomingMessage) => {
-    const transportOptions: WebSocketTransportOptions = {
-      scheme,
-      remote: formatHostPort(request.socket.remoteAddress ?? '?', request.socket.remotePort ?? 0),
-      facts: upgradeFacts(request),
-    };
+    const transportOptions: WebSocketTransportOptions & { cork: () => void } = { scheme, facts: upgradeFacts(request), cork: corkPerTick(request.socket) };
     if (options.onProtocolError !== undefined) transportOptions.onProtocolError = options.onProtocolError;
-    transportOptions.beforeSend = corkPerTick(request.socket);
-    transportOptions.sendPieces = sendFragments;
-    const transport = createWebSocketTransport(socket, transportOptions);
+    const remote = formatHostPort(request.socket.remoteAddress ?? '?', request.socket.remotePort ?? 0);
+    const transport = new NodeWsTransport(socket as unknown as WebSocketLike, remote, transportOptions);
     open.add(transport);
     socket.once('close', () => open.delete(transport));
     onConnection(transport);
