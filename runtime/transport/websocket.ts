@@ -35,7 +35,7 @@ export interface WebSocketLike {
   readonly bufferedAmount: number;
   send(data: Uint8Array<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
-  /** `ws` only: stop and restart reading (backpressure). */
+  /** `ws` only: stop and restart reading (backpressure; Node's ws transport uses them). */
   pause?(): void;
   resume?(): void;
   // The event parameter is `any` because the DOM and `ws` type their events differently;
@@ -66,9 +66,6 @@ export interface ConnectWebSocketOptions extends ConnectOptions, WebSocketTransp
   /** The WebSocket class to use (default `globalThis.WebSocket`; on Node 20 pass `ws`'s). */
   WebSocket?: WebSocketConstructor;
 }
-
-/** WebSocket close codes (RFC 6455 §7.4.1) for why this side closes. */
-const CLOSE_CODES: Readonly<Record<CloseReason['kind'], number>> = { 'protocol-error': 1002, 'too-big': 1009, policy: 1008 };
 
 /** Told once how the connection attempt ended: undefined when the socket opened, else why it closed first. */
 export type Opened = (error?: unknown) => void;
@@ -170,27 +167,16 @@ export class WebSocketTransport implements Transport {
     // (After the close event this only marks the end clean, which it already is reported as.)
     if (this.#closing) return;
     this.#closing = true;
-    try {
-      if (reason === undefined) this.#socket.close(1000);
-      else {
-        // A close frame's reason is at most 123 bytes of UTF-8.
-        let text = reason.message.slice(0, 123);
-        while (new TextEncoder().encode(text).length > 123) text = text.slice(0, -1);
-        this.#socket.close(CLOSE_CODES[reason.kind], text);
-      }
-    } catch {
-      // The DOM takes no close code below 3000 but 1000 (only a server-side `ws` sends 1002, 1008, 1009): close it plainly.
-      this.#socket.close();
-    }
+    this.closeSocket(this.#socket, reason);
   }
 
-  pause(): void {
-    this.#socket.pause?.();
-  }
-
-  resume(): void {
-    // Also while closing: what arrives then is dropped, and ws needs to read the closing handshake anyway.
-    this.#socket.resume?.();
+  /**
+   * Closes the socket with 1000 whatever the reason: the DOM takes no other
+   * code below 3000 (it throws on 1002, 1008, 1009). Node's ws transport
+   * sends the reason's code and text (node/ws.ts).
+   */
+  closeSocket(socket: WebSocketLike, _reason?: CloseReason): void {
+    socket.close(1000);
   }
 
   /** The socket closed (cleanly: no error); reported to the handlers once they are there. */
@@ -215,7 +201,7 @@ export class WebSocketTransport implements Transport {
     if (bytes === undefined) {
       // The reference sends binary frames only; a text frame is dropped, never fatal (PROTOCOL.md §2).
       (this.#options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`)))(
-        new SparrowError(ErrorCode.ProtocolError, `Dropped a non-binary (text) WebSocket message from ${this.remote}: chains travel in binary frames only`),
+        new SparrowError(ErrorCode.ProtocolError, `WebSocket text message from ${this.remote} dropped: chains travel in binary frames only`),
       );
     } else if (this.#handlers === undefined) this.#early.push(bytes);
     else this.#handlers.onData(bytes);
@@ -298,7 +284,13 @@ export function openSocket(
     const transport = new Kind(socket, options.remote ?? target, options, (error) => settle(error, transport));
     if (socket.readyState === OPEN) settle(undefined, transport);
     // The transport's own error listener keeps `ws` from throwing on the error this close may bring.
-    return () => closeQuietly(socket);
+    return () => {
+      try {
+        socket.close();
+      } catch {
+        // Closing a socket that never opened can throw in some implementations.
+      }
+    };
   });
 }
 
