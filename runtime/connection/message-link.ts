@@ -104,7 +104,7 @@ class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOpti
     // Pieces, not one buffer: a large bytes payload reaches the transport uncopied.
     const chain = encodeMessagePieces(message, format, this.serialisers, this.#writer);
     const length = chainLength(chain);
-    if (maxBytes !== undefined && length > maxBytes) return -1;
+    if (length > (maxBytes ?? Infinity)) return -1;
     this.transport.send(chain);
     return length;
   }
@@ -159,12 +159,9 @@ class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOpti
     try {
       message = decodeChain(chain, this);
     } catch (error) {
-      if (error instanceof UnreadableEnvelopeError) {
-        // Nothing from this sender can be read or answered (see UnreadableEnvelopeError): end the connection now.
-        this.giveUp(closeForError(error));
-        return;
-      }
-      handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), false);
+      // Nothing from this sender can be read or answered (see UnreadableEnvelopeError): end the connection now.
+      if (error instanceof UnreadableEnvelopeError) this.giveUp(closeForError(error));
+      else handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), false);
       return;
     }
     try {

@@ -77,12 +77,14 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
   try {
     // The link reads its own options (limits, serialisers, budgets) among the peer's.
     const link = endpointParts.link;
-    const limit = link === undefined ? LINK_LIMIT_KEYS.find((key) => options[key] !== undefined) : undefined;
-    if (limit !== undefined) throw new SparrowError(ErrorCode.Unsupported, `${limit} needs a link with budgets: use createMessageLink(transport, options) and createCorePeer`);
+    if (link === undefined) {
+      const limit = LINK_LIMIT_KEYS.find((key) => options[key] !== undefined);
+      if (limit) throw new SparrowError(ErrorCode.Unsupported, `${limit} needs a link with budgets: createMessageLink, then createCorePeer`);
+    }
     const made = (link ?? createBareMessageLink)(transport, options);
     checkSerialiser(options);
     // What the transport knows about an accepted connection is what `authenticate` gets.
-    return createLeanPeer(made, transport.facts === undefined || options.connection !== undefined ? options : { ...options, connection: transport.facts });
+    return createLeanPeer(made, transport.facts && options.connection === undefined ? { ...options, connection: transport.facts } : options);
   } catch (error) {
     // A bad option must not leak the connection the caller handed over.
     transport.close();
@@ -112,9 +114,10 @@ export async function connectWebSocketPeer(url: string, options: ConnectWebSocke
   if (reconnect && !wrap) throw new SparrowError(ErrorCode.InvalidParams, 'reconnect: pass reconnecting({...}) (a plain object needs the Node endpoints)');
   // With `features: [sessionFeature]` and `credentials`: the same handshake as connectPeer (features, then #sys.hello), on every connection.
   const open = async (signal?: AbortSignal): Promise<Peer> => {
-    // Every option left undefined takes connectWebSocket's default.
+    // The peer's options carry `WebSocket`; none of them means anything else to connectWebSocket but the
+    // call timeout (`timeoutMs`, replaced). An option left undefined takes connectWebSocket's default.
     const connectOptions = {
-      WebSocket: options.WebSocket,
+      ...options,
       timeoutMs: options.connectTimeoutMs,
       signal,
       onProtocolError: logger && ((error: SparrowError) => logger.warn(`message from ${url} dropped: ${error.message}`, error)),

@@ -108,16 +108,16 @@ export class WebSocketTransport implements Transport {
     socket.addEventListener('close', (event: WebSocketEventLike) => {
       const error = this.#lastError;
       // Ignored once the attempt is settled (guardConnect keeps the first outcome).
-      opened?.(error instanceof Error ? error : new Error(`WebSocket closed before it opened (code ${event.code ?? 'unknown'})`));
+      opened?.(error instanceof Error ? error : new Error(`WebSocket closed before it opened (code ${event.code})`));
       const code = event.code ?? 1005;
-      // 1000, 1001 and 1005 mean the other side closed on purpose.
+      // 1000, 1001 and 1005 mean the other side closed on purpose (close codes start at 1000).
       this.end(
-        code === 1000 || code === 1001 || code === 1005
+        code < 1002 || code === 1005
           ? undefined
           : new SparrowError(ErrorCode.ConnectionClosed, `WebSocket to ${remote} closed abnormally (code ${code})${error instanceof Error ? `: ${error.message}` : ''}`, { cause: error }),
       );
     });
-    if (opened !== undefined) socket.addEventListener('open', () => opened());
+    socket.addEventListener('open', () => opened?.());
   }
 
   start(handlers: TransportHandlers): void {
@@ -158,7 +158,7 @@ export class WebSocketTransport implements Transport {
     // Browsers have no drain event: poll, backing off from 1 to 50 ms, until the socket's buffer is empty.
     return new Promise((resolve) => {
       let delay = 0.5;
-      const check = (): unknown => (this.bufferedAmount === 0 ? resolve() : setTimeout(check, (delay = Math.min(delay * 2, 50))));
+      const check = (): unknown => (this.bufferedAmount ? setTimeout(check, (delay = Math.min(delay * 2, 50))) : resolve());
       check();
     });
   }
