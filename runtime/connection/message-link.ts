@@ -64,8 +64,8 @@ const IN_PLACE_READ_BYTES = 65_536; // 64 KiB
 /**
  * The link without budgets and deadlines (createBareMessageLink); the
  * guarded link below adds them. It is its own DecodeChainOptions:
- * decodeChain reads the limits and calls `onWarning` and `reply` on it, so
- * nothing is bound or copied per link.
+ * decodeChain reads the limits, `onWarning` and `reply` off it, so no
+ * options object is copied per link.
  */
 class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOptions {
   readonly transport: Transport;
@@ -171,15 +171,17 @@ class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOpti
     }
   }
 
+  // The DecodeChainOptions callbacks are arrow fields: the codec may call them unbound.
+
   /** DecodeChainOptions.reply: a request in a serialiser this side lacks is answered with the error (no call hangs). */
-  reply(chain: ChainBytes): void {
+  readonly reply = (chain: ChainBytes): void => {
     if (!this.dead) this.transport.send(chain);
-  }
+  };
 
   /** DecodeChainOptions.onWarning. */
-  onWarning(warning: SparrowError): void {
+  readonly onWarning = (warning: SparrowError): void => {
     this.#handlers!.onProtocolError(warning, false);
-  }
+  };
 }
 
 /** A link with its budgets and deadlines (LinkGuard): what createMessageLink makes. */
