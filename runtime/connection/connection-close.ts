@@ -61,9 +61,9 @@ export function closeForError(error: SparrowError): ConnectionClose {
  * feature); what it throws is ignored. A slow consumer is cut without
  * flushing what it did not read.
  */
-export function closeConnection(transport: Transport, close: ConnectionClose, before?: (close: ConnectionClose) => void): void {
+export function closeConnection(transport: Transport, close: ConnectionClose, before?: () => void): void {
   try {
-    before?.(close);
+    before?.();
   } catch {
     // The close must happen whatever the hook does.
   }

@@ -25,10 +25,10 @@
  * link-limits.ts) goes through closeConnection with its reason, after the
  * handlers' `onClosing`.
  *
- * The budgets and deadlines are a part the link is given (`LinkGuard`):
- * `createMessageLink` always has it, `createBareMessageLink` (a browser
- * client's link) has none, so a page that never names them does not
- * bundle them. Either link keeps the chain and nesting limits.
+ * The budgets and deadlines are a subclass (`GuardedMessageLink`, with a
+ * `LinkGuard`): `createMessageLink` always makes one, `createBareMessageLink`
+ * (a browser client's link) does not, so a page that never names them does
+ * not bundle them. Either link keeps the chain and nesting limits.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
@@ -36,10 +36,11 @@ import type { Transport, TransportHandlers } from '../transport/transport.ts';
 import { createEnvelopeWriter, encodeMessagePieces, serialisersOf } from '../envelope/codec.ts';
 import { UnreadableEnvelopeError, decodeChain, type DecodeChainOptions } from '../envelope/decode.ts';
 import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from '../envelope/message.ts';
+import { DEFAULT_MAX_ELEMENTS } from '../serialisation/budget.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { chainLength, type ChainBytes } from '../wire.ts';
 import { closeConnection, closeForError, type ConnectionClose } from './connection-close.ts';
-import { LinkGuard, resolveLinkLimits, type GuardedLink, type LinkLimitOptions } from './link-limits.ts';
+import { LinkGuard, resolveLinkLimits, type GuardedLink, type LinkLimitOptions, type LinkLimits } from './link-limits.ts';
 
 /** Receiver limits, budgets and deadlines of a link. */
 export interface MessageLinkOptions extends LinkLimitOptions {
@@ -58,38 +59,34 @@ export interface MessageLinkOptions extends LinkLimitOptions {
 }
 
 /** Smallest rest of a part worth a read of its own, in place (smaller rests come with the next bytes). */
-const IN_PLACE_READ_BYTES = 64 * 1024;
+const IN_PLACE_READ_BYTES = 65_536; // 64 KiB
 
-class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
+/**
+ * The link without budgets and deadlines (createBareMessageLink); the
+ * guarded link below adds them. It is its own DecodeChainOptions:
+ * decodeChain reads the limits, `onWarning` and `reply` off it, so no
+ * options object is copied per link.
+ */
+class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOptions {
   readonly transport: Transport;
-  readonly #decoder: ChainDecoder;
-  readonly #decodeOptions: DecodeChainOptions;
-  readonly #serialisers: SerialiserTable;
+  readonly remote: string;
+  /** GuardedMessageLink reads where the decoder is between chains and what it holds. */
+  readonly decoder: ChainDecoder;
+  readonly maxDepth: number;
+  readonly maxElements: number;
+  readonly serialisers: SerialiserTable;
   #handlers: MessageLinkHandlers | undefined;
   dead = false;
   /** This link's encoder state (not shared with other links). */
   readonly #writer = createEnvelopeWriter();
-  /** The budgets and deadlines, when the link has them. */
-  readonly #guard: LinkGuard | undefined;
 
-  constructor(transport: Transport, options: MessageLinkOptions, guard?: (link: GuardedLink) => LinkGuard) {
+  constructor(transport: Transport, options: MessageLinkOptions) {
     this.transport = transport;
-    // Bound once per link, not per message.
-    this.#decoder = new ChainDecoder(this.#onChain.bind(this), options.limits, transport.freshChunks === true);
-    this.#serialisers = serialisersOf(options.serialisers);
-    this.#guard = guard?.(this);
-    this.#decodeOptions = {
-      maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
-      ...(options.maxElements === undefined ? {} : { maxElements: options.maxElements }),
-      onWarning: this.#onWarning.bind(this),
-      serialisers: this.#serialisers,
-      // A request in a serialiser this side lacks is answered with the error (no call hangs).
-      reply: this.#reply.bind(this),
-    };
-  }
-
-  get remote(): string {
-    return this.transport.remote;
+    this.remote = transport.remote;
+    this.decoder = new ChainDecoder((chain) => this.take(chain), options.limits, transport.freshChunks === true);
+    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
+    this.serialisers = serialisersOf(options.serialisers);
   }
 
   get bufferedAmount(): number {
@@ -99,28 +96,16 @@ class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
   start(handlers: MessageLinkHandlers): void {
     if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'message link already started');
     this.#handlers = handlers;
-    this.#guard?.start();
     this.transport.start(this);
-  }
-
-  /** GuardedLink.atChainBoundary. */
-  get atChainBoundary(): boolean {
-    return this.#decoder.idle;
-  }
-
-  /** GuardedLink.busy: the handlers have work in flight. */
-  busy(): boolean {
-    return this.#handlers?.isBusy?.() ?? false;
   }
 
   /** MessageLink.send. */
   send(message: Message, format: WireFormat, maxBytes?: number): number {
     // Pieces, not one buffer: a large bytes payload reaches the transport uncopied.
-    const chain = encodeMessagePieces(message, format, this.#serialisers, this.#writer);
+    const chain = encodeMessagePieces(message, format, this.serialisers, this.#writer);
     const length = chainLength(chain);
-    if (maxBytes !== undefined && length > maxBytes) return -1;
+    if (length > (maxBytes ?? Infinity)) return -1;
     this.transport.send(chain);
-    this.#guard?.sent();
     return length;
   }
 
@@ -136,12 +121,10 @@ class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
   onData(bytes: Uint8Array): void {
     if (this.dead) return;
     try {
-      this.#decoder.push(bytes);
+      this.decoder.push(bytes);
     } catch (error) {
-      if (!this.dead) this.giveUp(closeForError(SparrowError.from(error, ErrorCode.ProtocolError)));
-      return;
+      this.giveUp(closeForError(SparrowError.from(error, ErrorCode.ProtocolError)));
     }
-    this.#guard?.received(this.#decoder.pendingBytes);
   }
 
   /**
@@ -152,44 +135,33 @@ class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
   giveUp(close: ConnectionClose): void {
     if (this.dead) return;
     this.dead = true;
-    this.#guard?.stop();
     const handlers = this.#handlers!;
-    closeConnection(this.transport, close, handlers.onClosing === undefined ? undefined : (c) => handlers.onClosing!(c.code, c.error));
+    closeConnection(this.transport, close, () => handlers.onClosing?.(close.code, close.error));
     handlers.onProtocolError(close.error, true);
-  }
-
-  /** TransportHandlers.receiveBuffer: a large part's rest, which a transport may read straight into. */
-  receiveBuffer(): Uint8Array | undefined {
-    return this.dead ? undefined : this.#decoder.spareCapacity(IN_PLACE_READ_BYTES);
   }
 
   /** TransportHandlers.onClose. */
   onClose(error?: Error): void {
     this.dead = true;
-    this.#guard?.stop();
-    if (error === undefined) this.#handlers!.onClose();
-    else this.#handlers!.onClose(error);
+    this.#handlers!.onClose(error);
   }
 
-  #onChain(chain: Chain): void {
-    // A chain after one that made the link give up, in the same chunk; or one held back by backpressure.
-    if (this.dead || this.#guard?.hold(chain) === true) return;
-    this.deliver(chain);
+  /** A chain is complete (the decoder's callback). */
+  take(chain: Chain): void {
+    // Not after the link gave up on a chain before it in the same chunk.
+    if (!this.dead) this.deliver(chain);
   }
 
-  /** GuardedLink.deliver. */
+  /** Decodes and hands on one chain. */
   deliver(chain: Chain): void {
     const handlers = this.#handlers!;
     let message;
     try {
-      message = decodeChain(chain, this.#decodeOptions);
+      message = decodeChain(chain, this);
     } catch (error) {
-      if (error instanceof UnreadableEnvelopeError) {
-        // Nothing from this sender can be read or answered (see UnreadableEnvelopeError): end the connection now.
-        this.giveUp(closeForError(error));
-        return;
-      }
-      handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), false);
+      // Nothing from this sender can be read or answered (see UnreadableEnvelopeError): end the connection now.
+      if (error instanceof UnreadableEnvelopeError) this.giveUp(closeForError(error));
+      else handlers.onProtocolError(SparrowError.from(error, ErrorCode.ProtocolError), false);
       return;
     }
     try {
@@ -199,12 +171,77 @@ class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
     }
   }
 
-  #reply(chain: ChainBytes): void {
+  // The DecodeChainOptions callbacks are arrow fields: the codec may call them unbound.
+
+  /** DecodeChainOptions.reply: a request in a serialiser this side lacks is answered with the error (no call hangs). */
+  readonly reply = (chain: ChainBytes): void => {
     if (!this.dead) this.transport.send(chain);
+  };
+
+  /** DecodeChainOptions.onWarning. */
+  readonly onWarning = (warning: SparrowError): void => {
+    this.#handlers!.onProtocolError(warning, false);
+  };
+}
+
+/** A link with its budgets and deadlines (LinkGuard): what createMessageLink makes. */
+class GuardedMessageLink extends WireMessageLink implements GuardedLink {
+  readonly #guard: LinkGuard;
+  #handlers: MessageLinkHandlers | undefined;
+
+  constructor(transport: Transport, options: MessageLinkOptions, limits: LinkLimits) {
+    super(transport, options);
+    this.#guard = new LinkGuard(this, limits);
   }
 
-  #onWarning(warning: SparrowError): void {
-    this.#handlers!.onProtocolError(warning, false);
+  override start(handlers: MessageLinkHandlers): void {
+    if (this.#handlers === undefined) this.#guard.start();
+    this.#handlers = handlers;
+    super.start(handlers);
+  }
+
+  get atChainBoundary(): boolean {
+    return this.decoder.idle;
+  }
+
+  /** The handlers have work in flight. */
+  busy(): boolean {
+    return this.#handlers?.isBusy?.() ?? false;
+  }
+
+  override send(message: Message, format: WireFormat, maxBytes?: number): number {
+    const length = super.send(message, format, maxBytes);
+    if (length >= 0) this.#guard.sent();
+    return length;
+  }
+
+  override onData(bytes: Uint8Array): void {
+    super.onData(bytes);
+    if (!this.dead) this.#guard.received(this.decoder.pendingBytes);
+  }
+
+  override giveUp(close: ConnectionClose): void {
+    this.#guard.stop();
+    super.giveUp(close);
+  }
+
+  override onClose(error?: Error): void {
+    this.#guard.stop();
+    super.onClose(error);
+  }
+
+  /**
+   * TransportHandlers.receiveBuffer: a large part's rest, which a transport
+   * may read straight into. Only Node's stream transports ask, and their
+   * links are guarded ones, so a page's link does without it.
+   */
+  receiveBuffer(): Uint8Array | undefined {
+    return this.dead ? undefined : this.decoder.spareCapacity(IN_PLACE_READ_BYTES);
+  }
+
+  override take(chain: Chain): void {
+    // Held back by backpressure: the guard delivers it once the output drains.
+    if (!this.dead && !this.#guard.hold(chain)) this.deliver(chain);
   }
 }
 
@@ -223,8 +260,7 @@ class WireMessageLink implements MessageLink, TransportHandlers, GuardedLink {
  * @throws SparrowError `invalid-params` when a budget or deadline is not a non-negative number.
  */
 export function createMessageLink(transport: Transport, options: MessageLinkOptions = {}): MessageLink {
-  const limits = resolveLinkLimits(options);
-  return new WireMessageLink(transport, options, (link) => new LinkGuard(link, limits));
+  return new GuardedMessageLink(transport, options, resolveLinkLimits(options));
 }
 
 /**

@@ -74,17 +74,17 @@ export interface ConnectWebSocketPeerOptions extends OpenPeerOptions {
  *   endpoint installed links that have them, or a `serialiser` not among `serialisers`.
  */
 export function openPeer(transport: Transport, options: OpenPeerOptions = {}): Peer {
-  // The link reads its own options (limits, serialisers, budgets) among the peer's.
-  const guarded = endpointParts.link;
-  if (guarded === undefined && LINK_LIMIT_KEYS.some((key) => options[key] !== undefined)) {
-    transport.close();
-    throw new SparrowError(ErrorCode.Unsupported, `${LINK_LIMIT_KEYS.join(', ')} need a link with budgets: use createMessageLink(transport, options) and createCorePeer`);
-  }
-  const link = (guarded ?? createBareMessageLink)(transport, options);
   try {
+    // The link reads its own options (limits, serialisers, budgets) among the peer's.
+    const link = endpointParts.link;
+    if (link === undefined) {
+      const limit = LINK_LIMIT_KEYS.find((key) => options[key] !== undefined);
+      if (limit) throw new SparrowError(ErrorCode.Unsupported, `${limit} needs a link with budgets: createMessageLink, then createCorePeer`);
+    }
+    const made = (link ?? createBareMessageLink)(transport, options);
     checkSerialiser(options);
     // What the transport knows about an accepted connection is what `authenticate` gets.
-    return createLeanPeer(link, transport.facts === undefined || options.connection !== undefined ? options : { ...options, connection: transport.facts });
+    return createLeanPeer(made, transport.facts && options.connection === undefined ? { ...options, connection: transport.facts } : options);
   } catch (error) {
     // A bad option must not leak the connection the caller handed over.
     transport.close();
@@ -109,18 +109,24 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
 export async function connectWebSocketPeer(url: string, options: ConnectWebSocketPeerOptions & { reconnect: ReconnectPolicy | ReconnectOptions }): Promise<ReconnectingPeer>;
 export async function connectWebSocketPeer(url: string, options?: ConnectWebSocketPeerOptions): Promise<Peer>;
 export async function connectWebSocketPeer(url: string, options: ConnectWebSocketPeerOptions = {}): Promise<Peer> {
-  const reconnect = options.reconnect;
-  const wrap = reconnect === undefined ? undefined : ((reconnect as Partial<ReconnectPolicy>).wrap ?? endpointParts.reconnect);
-  if (reconnect !== undefined && wrap === undefined) throw new SparrowError(ErrorCode.InvalidParams, 'reconnect: pass reconnecting({...}) (a plain object needs the Node endpoints)');
-  const connectOptions: ConnectWebSocketOptions = {};
-  if (options.WebSocket !== undefined) connectOptions.WebSocket = options.WebSocket;
-  if (options.connectTimeoutMs !== undefined) connectOptions.timeoutMs = options.connectTimeoutMs;
-  const logger = options.logger;
-  if (logger !== undefined) connectOptions.onProtocolError = (error: SparrowError) => logger.warn(`message from ${url} dropped: ${error.message}`, error);
+  const { reconnect, logger } = options;
+  const wrap = reconnect && ((reconnect as Partial<ReconnectPolicy>).wrap ?? endpointParts.reconnect);
+  if (reconnect && !wrap) throw new SparrowError(ErrorCode.InvalidParams, 'reconnect: pass reconnecting({...}) (a plain object needs the Node endpoints)');
   // With `features: [sessionFeature]` and `credentials`: the same handshake as connectPeer (features, then #sys.hello), on every connection.
-  const first = await greetPeer(openPeer(await connectWebSocket(url, options.signal === undefined ? connectOptions : { ...connectOptions, signal: options.signal }), options));
+  const open = async (signal?: AbortSignal): Promise<Peer> => {
+    // The peer's options carry `WebSocket`; none of them means anything else to connectWebSocket but the
+    // call timeout (`timeoutMs`, replaced). An option left undefined takes connectWebSocket's default.
+    const connectOptions = {
+      ...options,
+      timeoutMs: options.connectTimeoutMs,
+      signal,
+      onProtocolError: logger && ((error: SparrowError) => logger.warn(`message from ${url} dropped: ${error.message}`, error)),
+    } as ConnectWebSocketOptions;
+    return greetPeer(openPeer(await connectWebSocket(url, connectOptions), options));
+  };
+  const first = await open(options.signal);
   // Later attempts are not the caller's to abort: `close()` stops them.
-  return wrap === undefined ? first : wrap(first, async () => greetPeer(openPeer(await connectWebSocket(url, connectOptions), options)), options as ReconnectEndpointOptions);
+  return wrap ? wrap(first, () => open(), options as ReconnectEndpointOptions) : first;
 }
 
 /**

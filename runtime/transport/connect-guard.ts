@@ -12,7 +12,8 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  * Runs one connection attempt under `options.timeoutMs` and `options.signal`.
  * `attempt` starts connecting, calls `settle` once with the result or the
  * failure, and returns a function that abandons the attempt (destroying any
- * half-open socket); it is called on timeout or abort.
+ * half-open socket); it is called on timeout or abort. An attempt under a
+ * signal already aborted never starts.
  *
  * Rejects with `connection-failed` (the failure as `cause`, or a timeout),
  * or `aborted` when the signal fires.
@@ -24,47 +25,31 @@ export function guardConnect<T>(
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const signal = options.signal;
-    if (signal?.aborted) {
-      reject(new SparrowError(ErrorCode.Aborted, `Connecting to ${target} was aborted`, { cause: signal.reason }));
-      return;
-    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const failure = (code: ErrorCode, what: string, cause?: unknown): SparrowError => new SparrowError(code, `Connecting to ${target} ${what}`, { cause });
     let settled = false;
     let abandon: (() => void) | undefined;
-    const finish = (): boolean => {
-      if (settled) return false;
+    // The one exit: the first outcome wins; a timeout or an abort also abandons the attempt.
+    const finish = (error: unknown, value?: T, giveUp?: boolean): void => {
+      if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      return true;
+      if (giveUp) abandon?.();
+      if (error == null) resolve(value as T);
+      else reject(error);
     };
-    const onAbort = (): void => {
-      if (!finish()) return;
-      abandon?.();
-      reject(new SparrowError(ErrorCode.Aborted, `Connecting to ${target} was aborted`, { cause: signal?.reason }));
-    };
-    const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const timer = setTimeout(() => {
-      if (!finish()) return;
-      abandon?.();
-      reject(new SparrowError(ErrorCode.ConnectionFailed, `Connecting to ${target} timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
+    const onAbort = (): void => finish(failure(ErrorCode.Aborted, 'was aborted', signal?.reason), undefined, true);
+    const timer = setTimeout(() => finish(failure(ErrorCode.ConnectionFailed, `timed out after ${timeoutMs} ms`), undefined, true), timeoutMs);
+    // The failure wrapped as `connection-failed` (a SparrowError stays as it is), the original as `cause`.
+    const settle = (error: unknown, value?: T): void =>
+      finish(error == null || error instanceof SparrowError ? error : failure(ErrorCode.ConnectionFailed, `failed: ${error instanceof Error ? error.message : String(error)}`, error), value);
+    if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = (error: unknown, value?: T): void => {
-      if (!finish()) return;
-      if (error === undefined || error === null) resolve(value as T);
-      else reject(connectionFailed(target, error));
-    };
     try {
       abandon = attempt(settle);
     } catch (error) {
       settle(error);
     }
   });
-}
-
-/** Wraps a connect failure as `connection-failed`, keeping the original as `cause`. */
-export function connectionFailed(target: string, cause: unknown): SparrowError {
-  if (cause instanceof SparrowError) return cause;
-  const reason = cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : 'connection error';
-  return new SparrowError(ErrorCode.ConnectionFailed, `Cannot connect to ${target}: ${reason}`, { cause });
 }

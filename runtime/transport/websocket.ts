@@ -6,7 +6,7 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { guardConnect } from './connect-guard.ts';
-import { joinChain } from '../wire.ts';
+import { chainLength, joinChain } from '../wire.ts';
 import type { ChainBytes, CloseReason, ConnectionFacts, ConnectOptions, Transport, TransportHandlers } from './transport.ts';
 
 /** WebSocket readyState values (the same in browsers and in `ws`). */
@@ -35,16 +35,12 @@ export interface WebSocketLike {
   readonly bufferedAmount: number;
   send(data: Uint8Array<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
-  /** `ws` only: stop and restart reading (backpressure). */
+  /** `ws` only: stop and restart reading (backpressure; Node's ws transport uses them). */
   pause?(): void;
   resume?(): void;
-  // The event parameters are `any` because the DOM and `ws` type their events differently;
+  // The event parameter is `any` because the DOM and `ws` type their events differently;
   // the transport reads them through WebSocketEventLike.
-  addEventListener?(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
-  onopen?: ((event: any) => void) | null;
-  onmessage?: ((event: any) => void) | null;
-  onclose?: ((event: any) => void) | null;
-  onerror?: ((event: any) => void) | null;
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
 }
 
 /** A WebSocket class: the DOM `WebSocket`, or the `ws` package's. */
@@ -56,26 +52,13 @@ export interface WebSocketTransportOptions {
   remote?: string;
   /** What a listener knows about the other end (see `Transport.facts`). */
   facts?: ConnectionFacts;
-  /** Scheme reported by the transport (default `ws`). */
+  /** Scheme reported by the transport (default `wss` for a `wss:` remote, else `ws`). */
   scheme?: string;
   /**
    * Told about protocol problems that do not close the connection: a text
    * frame (dropped; the protocol is binary only). Default: `console.warn`.
    */
   onProtocolError?: (error: SparrowError) => void;
-  /**
-   * Called before each message is handed to the socket. The Node transport
-   * corks the underlying TCP socket here, so the messages of one tick leave
-   * in a few writes instead of one each.
-   */
-  beforeSend?: () => void;
-  /**
-   * Sends a chain given in pieces without joining them, or returns false to
-   * leave it to the transport (which joins them: a DOM message is one
-   * buffer). Node's ws transport passes one (the `ws` package can send a
-   * message in fragments).
-   */
-  sendPieces?: (socket: WebSocketLike, pieces: readonly Uint8Array[]) => boolean;
 }
 
 /** Options for {@link connectWebSocket}. */
@@ -84,232 +67,179 @@ export interface ConnectWebSocketOptions extends ConnectOptions, WebSocketTransp
   WebSocket?: WebSocketConstructor;
 }
 
-/** Close codes that mean the other side closed on purpose. */
-const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005]);
-
-type Listener = (event: WebSocketEventLike) => void;
-
-function on(socket: WebSocketLike, type: 'open' | 'message' | 'close' | 'error', listener: Listener): () => void {
-  const target = socket as unknown as {
-    addEventListener?: (type: string, listener: Listener) => void;
-    removeEventListener?: (type: string, listener: Listener) => void;
-  } & Record<string, unknown>;
-  if (typeof target.addEventListener === 'function') {
-    target.addEventListener(type, listener);
-    return () => target.removeEventListener?.(type, listener);
-  }
-  // Minimal sockets with only on* properties: chain any handler already there.
-  const property = `on${type}`;
-  const previous = target[property] as Listener | null | undefined;
-  target[property] = (event: WebSocketEventLike) => {
-    previous?.(event);
-    listener(event);
-  };
-  return () => {
-    target[property] = previous ?? null;
-  };
-}
+/** Told once how the connection attempt ended: undefined when the socket opened, else why it closed first. */
+export type Opened = (error?: unknown) => void;
 
 /**
- * The bytes of a binary message, or undefined when it is not binary. The
- * transport sets `binaryType` to `arraybuffer` unless it is `ws`'s
- * `nodebuffer`, so a message is never a Blob or `ws`'s fragments list.
+ * One open socket as a Transport. It listens from the moment it is made, so
+ * the same error and close listeners serve the connection attempt (`opened`)
+ * and the connection; no listener is ever removed (the socket is done once
+ * it closes, and `ws` throws on an 'error' event nobody listens to).
  */
-function binaryOf(data: unknown): Uint8Array | undefined {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return undefined;
-}
-
-/** WebSocket close codes (RFC 6455 §7.4.1) for why this side closes. */
-const CLOSE_CODES: Readonly<Record<CloseReason['kind'], number>> = { 'protocol-error': 1002, 'too-big': 1009, policy: 1008 };
-
-/** A close frame's reason is at most 123 bytes of UTF-8. */
-function closeText(message: string): string {
-  let text = message.length > 123 ? message.slice(0, 123) : message;
-  while (new TextEncoder().encode(text).length > 123) text = text.slice(0, -1);
-  return text;
-}
-
-class WebSocketTransport implements Transport {
+export class WebSocketTransport implements Transport {
   readonly scheme: string;
   readonly remote: string;
   readonly facts: ConnectionFacts | undefined;
-  /** Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer). */
+  /** Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer): the receiver may keep views. */
   readonly freshChunks = true;
   readonly #socket: WebSocketLike;
-  readonly #onProtocolError: (error: SparrowError) => void;
-  readonly #beforeSend: (() => void) | undefined;
-  readonly #sendPieces: WebSocketTransportOptions['sendPieces'];
+  readonly #options: WebSocketTransportOptions;
   #handlers: TransportHandlers | undefined;
+  /** Messages that arrived before `start`. */
   #early: Uint8Array[] = [];
-  /** Chains sent while the socket was still connecting. */
-  #queued: Uint8Array[] = [];
-  #queuedBytes = 0;
+  /** This side asked to close: the end is clean whatever the close code. */
   #closing = false;
   #finished = false;
   #closeError: Error | undefined;
   #lastError: unknown;
-  #unsubscribe: (() => void)[] = [];
 
-  constructor(socket: WebSocketLike, options: WebSocketTransportOptions) {
+  constructor(socket: WebSocketLike, remote: string, options: WebSocketTransportOptions, opened?: Opened) {
     this.#socket = socket;
-    this.scheme = options.scheme ?? 'ws';
-    const url = (socket as { url?: unknown }).url;
-    this.remote = options.remote ?? (typeof url === 'string' && url !== '' ? url : 'websocket');
+    this.remote = remote;
+    this.#options = options;
+    this.scheme = options.scheme ?? (remote.startsWith('wss:') ? 'wss' : 'ws');
     this.facts = options.facts;
-    this.#onProtocolError = options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`));
-    this.#beforeSend = options.beforeSend;
-    this.#sendPieces = options.sendPieces;
     // Browsers default to Blob, which is read asynchronously and could reorder chains.
-    if (socket.binaryType !== 'arraybuffer' && socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
-    this.#unsubscribe.push(
-      on(socket, 'open', () => this.#flushQueued()),
-      on(socket, 'message', (event) => this.#receive(event.data)),
-      on(socket, 'error', (event) => {
-        this.#lastError ??= event.error ?? event.message ?? event;
-      }),
-      on(socket, 'close', (event) => this.#onSocketClose(event)),
-    );
-    if (socket.readyState > OPEN) this.#finish(new SparrowError(ErrorCode.ConnectionClosed, 'WebSocket is already closed'));
+    if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
+    socket.addEventListener('message', (event: WebSocketEventLike) => this.#receive(event.data));
+    socket.addEventListener('error', (event: WebSocketEventLike) => {
+      this.#lastError ??= event.error ?? event.message ?? event;
+    });
+    socket.addEventListener('close', (event: WebSocketEventLike) => {
+      const error = this.#lastError;
+      // Ignored once the attempt is settled (guardConnect keeps the first outcome).
+      opened?.(error instanceof Error ? error : new Error(`WebSocket closed before it opened (code ${event.code})`));
+      const code = event.code ?? 1005;
+      // 1000, 1001 and 1005 mean the other side closed on purpose (close codes start at 1000).
+      this.end(
+        code < 1002 || code === 1005
+          ? undefined
+          : new SparrowError(ErrorCode.ConnectionClosed, `WebSocket to ${remote} closed abnormally (code ${code})${error instanceof Error ? `: ${error.message}` : ''}`, { cause: error }),
+      );
+    });
+    socket.addEventListener('open', () => opened?.());
   }
 
   start(handlers: TransportHandlers): void {
     if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'transport already started');
     this.#handlers = handlers;
-    // Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer): the receiver may keep views.
     for (const bytes of this.#early.splice(0)) handlers.onData(bytes);
-    if (this.#finished) this.#reportClose();
+    this.#report();
   }
 
   send(pieces: ChainBytes): void {
-    if (this.#closing || this.#finished) return;
-    if (this.#sendPieces !== undefined && !(pieces instanceof Uint8Array) && this.#socket.readyState === OPEN) {
-      try {
-        if (this.#sendPieces(this.#socket, pieces)) return;
-      } catch (error) {
-        this.#lastError ??= error;
-        return;
-      }
-    }
-    // One message per chain: pieces are joined (a copy, as a DOM message needs one buffer).
-    const chain = joinChain(pieces);
-    const state = this.#socket.readyState;
-    if (state === CONNECTING) {
-      this.#queued.push(chain);
-      this.#queuedBytes += chain.length;
-    } else if (state === OPEN) {
-      this.#sendNow(chain);
-    }
-  }
-
-  get bufferedAmount(): number {
-    if (this.#finished) return 0;
-    return this.#queuedBytes + this.#socket.bufferedAmount;
-  }
-
-  drained(): Promise<void> {
-    if (this.bufferedAmount === 0) return Promise.resolve();
-    // Browsers have no drain event: poll, backing off, until the socket's buffer is empty.
-    return new Promise((resolve) => {
-      let delay = 1;
-      const check = (): void => {
-        if (this.bufferedAmount === 0) {
-          resolve();
-          return;
-        }
-        delay = Math.min(delay * 2, 50);
-        setTimeout(check, delay);
-      };
-      setTimeout(check, delay);
-    });
-  }
-
-  close(reason?: CloseReason): void {
-    if (this.#closing || this.#finished) return;
-    this.#closing = true;
-    this.#queued = [];
-    this.#queuedBytes = 0;
+    const socket = this.#socket;
+    // Closing or closed (after this side's close() too): the bytes are dropped, the close event reports it.
+    if (socket.readyState !== OPEN) return;
     try {
-      if (reason === undefined) this.#socket.close(1000);
-      else this.#socket.close(CLOSE_CODES[reason.kind], closeText(reason.message));
-    } catch {
-      // A socket that is already going away may throw; the close event still follows.
-    }
-  }
-
-  pause(): void {
-    this.#socket.pause?.();
-  }
-
-  resume(): void {
-    if (!this.#closing && !this.#finished) this.#socket.resume?.();
-  }
-
-  #sendNow(chain: Uint8Array): void {
-    try {
-      this.#beforeSend?.();
-      // The DOM's send takes ArrayBuffer-backed views only; a shared buffer is copied.
-      this.#socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
+      this.write(socket, pieces);
     } catch (error) {
       // A send racing the socket's own closure: the close event reports it.
       this.#lastError ??= error;
     }
   }
 
-  #flushQueued(): void {
-    const queued = this.#queued;
-    this.#queued = [];
-    this.#queuedBytes = 0;
-    for (const chain of queued) this.#sendNow(chain);
+  /**
+   * Hands one chain to the open socket as one message: the pieces joined (a
+   * copy, as a DOM message is one buffer). Node's ws transport (node/ws.ts)
+   * corks first and sends a large chain's pieces as fragments instead.
+   */
+  write(socket: WebSocketLike, pieces: ChainBytes): void {
+    const chain = joinChain(pieces);
+    // The DOM's send takes ArrayBuffer-backed views only; a shared buffer is copied.
+    socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
   }
 
-  #receive(data: unknown): void {
-    if (this.#closing || this.#finished) return;
-    const bytes = binaryOf(data);
-    if (bytes === undefined) {
-      const kind = typeof data === 'string' ? 'text frame' : 'non-binary message';
-      // The reference sends binary frames only; a text frame is dropped, never fatal (PROTOCOL.md §2).
-      this.#onProtocolError(new SparrowError(ErrorCode.ProtocolError, `Dropped a WebSocket ${kind} from ${this.remote}: chains travel in binary frames only`));
-      return;
-    }
-    if (this.#handlers === undefined) this.#early.push(bytes);
-    else this.#handlers.onData(bytes);
+  get bufferedAmount(): number {
+    return this.#finished ? 0 : this.#socket.bufferedAmount;
   }
 
-  #onSocketClose(event: WebSocketEventLike): void {
-    const code = event.code ?? 1005;
-    if (CLEAN_CLOSE_CODES.has(code)) {
-      this.#finish(undefined);
-      return;
-    }
-    const detail = this.#lastError instanceof Error ? `: ${this.#lastError.message}` : '';
-    this.#finish(
-      new SparrowError(ErrorCode.ConnectionClosed, `WebSocket to ${this.remote} closed abnormally (code ${code})${detail}`, {
-        cause: this.#lastError,
-      }),
-    );
+  drained(): Promise<void> {
+    // Browsers have no drain event: poll, backing off from 1 to 50 ms, until the socket's buffer is empty.
+    return new Promise((resolve) => {
+      let delay = 0.5;
+      const check = (): unknown => (this.bufferedAmount ? setTimeout(check, (delay = Math.min(delay * 2, 50))) : resolve());
+      check();
+    });
   }
 
-  #finish(error: Error | undefined): void {
+  close(reason?: CloseReason): void {
+    // (After the close event this only marks the end clean, which it already is reported as.)
+    if (this.#closing) return;
+    this.#closing = true;
+    this.closeSocket(this.#socket, reason);
+  }
+
+  /**
+   * Closes the socket with 1000 whatever the reason: the DOM takes no other
+   * code below 3000 (it throws on 1002, 1008, 1009). Node's ws transport
+   * sends the reason's code and text (node/ws.ts).
+   */
+  closeSocket(socket: WebSocketLike, _reason?: CloseReason): void {
+    socket.close(1000);
+  }
+
+  /** The socket closed (cleanly: no error); reported to the handlers once they are there. */
+  end(error?: Error): void {
     if (this.#finished) return;
     this.#finished = true;
     // A close we asked for is clean even if the closing handshake was cut short.
     this.#closeError = this.#closing ? undefined : error;
-    this.#queued = [];
-    this.#queuedBytes = 0;
-    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
-    // Keep an error listener: `ws` throws on an 'error' event nobody listens to.
-    on(this.#socket, 'error', () => {});
-    if (this.#handlers !== undefined) this.#reportClose();
+    this.#report();
   }
 
-  #reportClose(): void {
-    const handlers = this.#handlers;
-    if (handlers === undefined) return;
-    this.#handlers = { onData: () => {}, onClose: () => {} };
-    if (this.#closeError === undefined) handlers.onClose();
-    else handlers.onClose(this.#closeError);
+  /** Runs at most once: `end` runs once and `start` throws when called again. */
+  #report(): void {
+    if (this.#finished) this.#handlers?.onClose(this.#closeError);
+  }
+
+  #receive(data: unknown): void {
+    // Nothing after this side's close (no message follows the close event).
+    if (this.#closing) return;
+    // `binaryType` is `arraybuffer` unless it is `ws`'s `nodebuffer`, so a message is never a Blob or `ws`'s fragments list.
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
+    if (bytes === undefined) {
+      // The reference sends binary frames only; a text frame is dropped, never fatal (PROTOCOL.md §2).
+      (this.#options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`)))(
+        new SparrowError(ErrorCode.ProtocolError, `WebSocket text message from ${this.remote} dropped: chains travel in binary frames only`),
+      );
+    } else if (this.#handlers === undefined) this.#early.push(bytes);
+    else this.#handlers.onData(bytes);
+  }
+}
+
+/**
+ * A transport over a socket the caller made, which may still be connecting:
+ * chains sent meanwhile wait for it to open (only createWebSocketTransport
+ * makes one; the connectors hand out open sockets).
+ */
+class CallerWebSocketTransport extends WebSocketTransport {
+  readonly #socket: WebSocketLike;
+  #queued: ChainBytes[] = [];
+  #queuedBytes = 0;
+
+  constructor(socket: WebSocketLike, options: WebSocketTransportOptions) {
+    const url = (socket as { url?: unknown }).url;
+    super(socket, options.remote ?? (typeof url === 'string' && url !== '' ? url : 'websocket'), options);
+    this.#socket = socket;
+    socket.addEventListener('open', () => {
+      for (const chain of this.#queued.splice(0)) super.send(chain);
+      this.#queuedBytes = 0;
+    });
+    if (socket.readyState > OPEN) this.end(new SparrowError(ErrorCode.ConnectionClosed, 'WebSocket is already closed'));
+  }
+
+  override send(chain: ChainBytes): void {
+    if (this.#socket.readyState !== CONNECTING) super.send(chain);
+    else {
+      // Joined now: the caller may reuse its pieces once send returns.
+      this.#queued.push(joinChain(chain));
+      this.#queuedBytes += chainLength(chain);
+    }
+  }
+
+  override get bufferedAmount(): number {
+    return super.bufferedAmount + (this.#socket.readyState === CONNECTING ? this.#queuedBytes : 0);
   }
 }
 
@@ -319,7 +249,7 @@ class WebSocketTransport implements Transport {
  * frame is dropped and reported through `options.onProtocolError`.
  */
 export function createWebSocketTransport(socket: WebSocketLike, options: WebSocketTransportOptions = {}): Transport {
-  return new WebSocketTransport(socket, options);
+  return new CallerWebSocketTransport(socket, options);
 }
 
 /**
@@ -334,42 +264,38 @@ export function openWebSocketTransport(
   target: string,
   options: ConnectOptions & WebSocketTransportOptions = {},
 ): Promise<Transport> {
-  if (options.signal?.aborted && typeof socket !== 'function') closeQuietly(socket);
+  if (typeof socket === 'function') return openSocket(socket, target, options);
+  if (options.signal?.aborted) closeQuietly(socket);
+  return openSocket(() => socket, target, options);
+}
+
+/**
+ * openWebSocketTransport for a socket made only if the attempt really
+ * starts, wrapped by `Kind` (Node's ws transport passes its own).
+ */
+export function openSocket(
+  create: () => WebSocketLike,
+  target: string,
+  options: ConnectOptions & WebSocketTransportOptions,
+  Kind: new (socket: WebSocketLike, remote: string, options: WebSocketTransportOptions, opened: Opened) => WebSocketTransport = WebSocketTransport,
+): Promise<Transport> {
   return guardConnect<Transport>(target, options, (settle) => {
-    const ws = typeof socket === 'function' ? socket() : socket;
-    let error: unknown;
-    const unsubscribe = [
-      on(ws, 'error', (event) => {
-        error ??= event.error ?? event.message ?? event;
-      }),
-      on(ws, 'close', (event) => {
-        const reason = error instanceof Error ? error : new Error(`WebSocket closed before it opened (code ${event.code ?? 'unknown'})`);
-        done();
-        settle(reason);
-      }),
-      on(ws, 'open', () => {
-        done();
-        settle(undefined, new WebSocketTransport(ws, { remote: target, ...options }));
-      }),
-    ];
-    const done = (): void => {
-      for (const off of unsubscribe.splice(0)) off();
-      // `ws` throws on an 'error' event nobody listens to, and one may still come after we stop caring.
-      on(ws, 'error', () => {});
-    };
-    if (ws.readyState === OPEN) {
-      done();
-      settle(undefined, new WebSocketTransport(ws, { remote: target, ...options }));
-    }
+    const socket = create();
+    const transport = new Kind(socket, options.remote ?? target, options, (error) => settle(error, transport));
+    if (socket.readyState === OPEN) settle(undefined, transport);
+    // The transport's own error listener keeps `ws` from throwing on the error this close may bring.
     return () => {
-      done();
-      closeQuietly(ws);
+      try {
+        socket.close();
+      } catch {
+        // Closing a socket that never opened can throw in some implementations.
+      }
     };
   });
 }
 
 function closeQuietly(socket: WebSocketLike): void {
-  on(socket, 'error', () => {});
+  socket.addEventListener('error', () => {});
   try {
     socket.close();
   } catch {
@@ -388,7 +314,6 @@ export function connectWebSocket(url: string, options: ConnectWebSocketOptions =
   if (Constructor === undefined) {
     return Promise.reject(new SparrowError(ErrorCode.Unsupported, 'No WebSocket class: pass options.WebSocket (on Node 20, the ws package)'));
   }
-  const scheme = url.startsWith('wss:') ? 'wss' : 'ws';
   // A constructor that throws (a malformed URL) rejects through the guard as connection-failed.
-  return openWebSocketTransport(() => new Constructor(url), url, { scheme, ...options });
+  return openSocket(() => new Constructor(url), url, options);
 }

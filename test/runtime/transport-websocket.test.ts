@@ -202,6 +202,35 @@ describe('ws', () => {
     }
   });
 
+  it('closes with the reason\'s code and its text cut to 123 bytes (listener side)', async () => {
+    const cases = [
+      { reason: { kind: 'protocol-error', message: 'protocol-error: bad chain' }, code: 1002, text: 'protocol-error: bad chain' },
+      { reason: { kind: 'too-big', message: `too-big: ${'é'.repeat(100)}` }, code: 1009, text: `too-big: ${'é'.repeat(57)}` },
+      { reason: { kind: 'policy', message: 'idle-timeout: no traffic' }, code: 1008, text: 'idle-timeout: no traffic' },
+      { reason: undefined, code: 1000, text: '' },
+    ] as const;
+    for (const { reason, code, text } of cases) {
+      const { listener, accepted } = await acceptOne();
+      try {
+        const { socket } = await rawClient(listener.url);
+        const closed = new Promise<[number, string]>((resolve) => socket.once('close', (c: number, r: Buffer) => resolve([c, r.toString('utf8')])));
+        const server = probe(await accepted);
+        server.transport.close(reason);
+        assert.deepEqual(await withTimeout(closed, 5000, 'client closed'), [code, text]);
+        assert.equal(await withTimeout(server.closed, 5000, 'server closed'), undefined);
+      } finally {
+        await listener.close();
+      }
+    }
+  });
+
+  it('closes a DOM-like socket with 1000 whatever the reason (the DOM refuses 1002, 1008, 1009)', () => {
+    const calls: unknown[][] = [];
+    const socket: WebSocketLike = { readyState: 1, binaryType: 'arraybuffer', bufferedAmount: 0, send() {}, close: (...args: unknown[]) => void calls.push(args), addEventListener() {} };
+    createWebSocketTransport(socket, { remote: 'test' }).close({ kind: 'protocol-error', message: 'protocol-error: bad chain' });
+    assert.deepEqual(calls, [[1000]]);
+  });
+
   it('answers plain HTTP requests with 426', async () => {
     const listener = await listen('ws://127.0.0.1:0/', () => {});
     try {

@@ -4,13 +4,15 @@
  * listener on an http(s) server. One chain per binary message; the path is
  * accepted whatever it is, as the reference ignores it (PROTOCOL.md §2).
  */
+import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import type { WebSocket } from 'ws';
 import { ErrorCode, SparrowError } from '../../errors.ts';
-import type { ConnectionFacts, ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
-import { createWebSocketTransport, openWebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from '../websocket.ts';
+import type { CloseReason, ConnectionFacts, ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
+import { openSocket, WebSocketTransport, type Opened, type WebSocketLike, type WebSocketTransportOptions } from '../websocket.ts';
+import type { ChainBytes } from '../../wire.ts';
 import { chainLength } from '../../wire.ts';
 import { corkPerTick } from './cork.ts';
 import { CLOSE_GRACE_MS } from './stream.ts';
@@ -27,19 +29,60 @@ const loadWs = (): Promise<typeof import('ws')> => (wsPackage ??= import('ws'));
 /** Chains from this size on leave in fragments (smaller ones are cheaper to join). */
 const FRAGMENTED_CHAIN_BYTES = 64 * 1024;
 
+/** WebSocket close codes (RFC 6455 §7.4.1) for why this side closes. */
+const CLOSE_CODES: Readonly<Record<CloseReason['kind'], number>> = { 'protocol-error': 1002, 'too-big': 1009, policy: 1008 };
+
 /**
- * Sends a large chain as the fragments of one message, a piece each
- * (`WebSocketTransportOptions.sendPieces`), after `cork`. Joining a 1 MiB
- * blob's pieces allocated and copied 1 MiB per send, and that garbage kept
- * the server 4.1 ms (p50) between the handler's return and the socket's
- * send (ws blob at 0.13x raw-ws); raw-ws sends its blobs this way.
+ * The browser-safe WebSocket transport with what only `ws` can do: a close
+ * with the reason's code and text (the DOM refuses 1002, 1008 and 1009),
+ * pause and resume (backpressure), and Node's writes: the TCP socket is
+ * corked per tick (corkPerTick), and a large chain leaves as the fragments
+ * of one message, a piece each. Joining a 1 MiB blob's pieces
+ * allocated and copied 1 MiB per send, and that garbage kept the server
+ * 4.1 ms (p50) between the handler's return and the socket's send (ws blob
+ * at 0.13x raw-ws); raw-ws sends its blobs this way.
  */
-function sendFragments(socket: WebSocketLike, pieces: readonly Uint8Array[], cork: () => void): boolean {
-  if (pieces.length < 2 || chainLength(pieces) < FRAGMENTED_CHAIN_BYTES) return false;
-  cork();
-  const last = pieces.length - 1;
-  for (let k = 0; k <= last; k++) (socket as unknown as WebSocket).send(pieces[k]!, { binary: true, fin: k === last });
-  return true;
+class NodeWsTransport extends WebSocketTransport {
+  readonly #socket: WebSocket;
+  readonly #cork: () => void;
+
+  constructor(socket: WebSocketLike, remote: string, options: WebSocketTransportOptions & { cork: () => void }, opened?: Opened) {
+    super(socket, remote, options, opened);
+    this.#socket = socket as unknown as WebSocket;
+    this.#cork = options.cork;
+  }
+
+  override closeSocket(socket: WebSocketLike, reason?: CloseReason): void {
+    if (reason === undefined) {
+      socket.close(1000);
+      return;
+    }
+    // A close frame's reason is at most 123 bytes of UTF-8.
+    let text = reason.message.slice(0, 123);
+    while (Buffer.byteLength(text) > 123) text = text.slice(0, -1);
+    try {
+      socket.close(CLOSE_CODES[reason.kind], text);
+    } catch {
+      // A socket that is already going away may throw; the close event still follows.
+    }
+  }
+
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
+  override write(socket: WebSocketLike, pieces: ChainBytes): void {
+    this.#cork();
+    if (pieces instanceof Uint8Array || pieces.length < 2 || chainLength(pieces) < FRAGMENTED_CHAIN_BYTES) super.write(socket, pieces);
+    else {
+      const last = pieces.length - 1;
+      for (let k = 0; k <= last; k++) (socket as unknown as WebSocket).send(pieces[k]!, { binary: true, fin: k === last });
+    }
+  }
 }
 
 /** Largest message accepted by default: above the protocol's 10 MiB chain limit, with room for raised limits. */
@@ -125,7 +168,8 @@ export async function connectWs(url: string, options: ConnectOptions & WsOptions
     return socket;
   };
   const cork = (): void => corker?.();
-  return openWebSocketTransport(createCorked, url, { ...options, scheme: secure ? 'wss' : 'ws', beforeSend: cork, sendPieces: (socket, pieces) => sendFragments(socket, pieces, cork) });
+  const transportOptions: ConnectOptions & WsOptions & { cork: () => void } = { ...options, cork };
+  return openSocket(createCorked, url, transportOptions, NodeWsTransport as typeof WebSocketTransport);
 }
 
 /**
@@ -156,16 +200,10 @@ export async function listenWs(url: string, onConnection: (transport: Transport)
   });
   const open = new Set<Transport>();
   wss.on('connection', (socket: WebSocket, request: http.IncomingMessage) => {
-    const transportOptions: WebSocketTransportOptions = {
-      scheme,
-      remote: formatHostPort(request.socket.remoteAddress ?? '?', request.socket.remotePort ?? 0),
-      facts: upgradeFacts(request),
-    };
+    const transportOptions: WebSocketTransportOptions & { cork: () => void } = { scheme, facts: upgradeFacts(request), cork: corkPerTick(request.socket) };
     if (options.onProtocolError !== undefined) transportOptions.onProtocolError = options.onProtocolError;
-    const cork = corkPerTick(request.socket);
-    transportOptions.beforeSend = cork;
-    transportOptions.sendPieces = (socket, pieces) => sendFragments(socket, pieces, cork);
-    const transport = createWebSocketTransport(socket, transportOptions);
+    const remote = formatHostPort(request.socket.remoteAddress ?? '?', request.socket.remotePort ?? 0);
+    const transport = new NodeWsTransport(socket as unknown as WebSocketLike, remote, transportOptions);
     open.add(transport);
     socket.once('close', () => open.delete(transport));
     onConnection(transport);
