@@ -127,14 +127,19 @@ export function isSparrowError(value: unknown, code?: ErrorCode): value is Sparr
 }
 
 /**
- * The caller-side errors whose code has its own wire `type` (the code in
- * PascalCase). `InvalidParams` and `TargetNotFound` are the reference's
- * CallerException subclasses; `PermissionDenied` and `LimitExceeded` are
- * Sparrow's and reach a Python caller as a plain CallerException with that type.
+ * The caller-side errors that map to their own code, by wire `type`.
+ * `InvalidParams` and `TargetNotFound` are the reference's CallerException
+ * subclasses; `PermissionDenied` and `LimitExceeded` are Sparrow's and reach
+ * a Python caller as a plain CallerException with that type.
  */
-const CALLER_CODES: readonly ErrorCode[] = [ErrorCode.InvalidParams, ErrorCode.TargetNotFound, ErrorCode.PermissionDenied, ErrorCode.LimitExceeded];
+const CALLER_TYPES: Readonly<Record<string, ErrorCode>> = {
+  InvalidParams: ErrorCode.InvalidParams,
+  TargetNotFound: ErrorCode.TargetNotFound,
+  PermissionDenied: ErrorCode.PermissionDenied,
+  LimitExceeded: ErrorCode.LimitExceeded,
+};
 
-/** `connection-closed` → `ConnectionClosed`: the wire type of a code. */
+/** `connection-closed` → `ConnectionClosed`: the wire type of a code that has no better name. */
 function pascalCase(code: string): string {
   return code.replace(/(?:^|-)(.)/g, (_m: string, letter: string) => letter.toUpperCase());
 }
@@ -166,7 +171,7 @@ export function toWireError(error: unknown): WireError {
     return error instanceof Error ? { cat: 'e', type: error.name || 'Error', msg: typeof error.message === 'string' ? error.message : '' } : { cat: 'e', type: 'Error', msg: String(error) };
   }
   const { code, message, remoteType } = error;
-  const callerType = CALLER_CODES.includes(code) ? pascalCase(code) : code === ErrorCode.CallerError ? (remoteType ?? 'CallerError') : undefined;
+  const callerType = code === ErrorCode.CallerError ? (remoteType ?? 'CallerError') : Object.keys(CALLER_TYPES).find((type) => CALLER_TYPES[type] === code);
   const wire: WireError =
     callerType === undefined
       ? { cat: 'e', type: remoteType ?? pascalCase(code), msg: message }
@@ -216,7 +221,7 @@ export function fromWireError(wire: unknown): SparrowError {
   const options: SparrowErrorOptions = { remoteType: type };
   if (typeof w.details === 'string') options.details = w.details;
   if (typeof w.data === 'object' && w.data !== null && !Array.isArray(w.data)) options.data = w.data as Record<string, unknown>;
-  const code = w.cat === 'r' ? (CALLER_CODES.find((caller) => pascalCase(caller) === type) ?? ErrorCode.CallerError) : ErrorCode.CalleeError;
+  const code = w.cat !== 'r' ? ErrorCode.CalleeError : Object.hasOwn(CALLER_TYPES, type) ? CALLER_TYPES[type]! : ErrorCode.CallerError;
   const error = new SparrowError(code, typeof w.msg === 'string' ? w.msg : '', options);
   receivedErrors.add(error);
   return error;

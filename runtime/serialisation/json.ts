@@ -4,7 +4,7 @@
  * Python's `json` keeps integers of any size, so int64 values must survive:
  * an integer literal beyond ±(2^53 − 1) decodes to a `bigint`, and a
  * `bigint` encodes as a bare JSON integer with all its digits. The fast path
- * is the engine's JSON.parse/JSON.stringify; the exact parser below runs
+ * is the engine's JSON.parse/JSON.stringify; the exact path below (a scan, then JSON.parse) runs
  * only when the text holds a run of 16+ digits (a possible big integer) or
  * a token Python writes but JSON.parse refuses (`NaN`, `Infinity`).
  *
@@ -146,17 +146,17 @@ const NUMBER_OR_WORD = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|NaN|-?Infinity/y
 /**
  * The exact path: the tokens JSON.parse would round (integers beyond
  * ±(2^53 − 1)) or refuse (NaN, ±Infinity) become strings that start with a
- * random tag, and a reviver turns them back. The tag is 64 random bits drawn
- * per parse, so no sender's string can pass for one. Nesting is counted
- * while scanning, so the (recursive) reviver never runs deeper than
- * `maxDepth`; malformed text is the engine's to report.
+ * random tag, and a walk (`revive`) turns them back. The tag is 64 random
+ * bits drawn per parse, so no sender's string can pass for one. Nesting is
+ * counted while scanning, so the recursive walk never runs deeper than
+ * `maxDepth`; malformed text is the engine's to report (its message quotes
+ * the text with NaN/Infinity written as 0.0…, at their positions).
  */
 function parseExact(text: string, maxDepth: number): unknown {
   const tag = `${crypto.getRandomValues(new Uint32Array(2)).join('-')}:`;
+  let value: unknown;
   try {
-    return JSON.parse(rewriteRare(text, maxDepth, (token) => `"\\u0000${tag}${token}"`), (_key, value: unknown) =>
-      typeof value === 'string' && value.startsWith(`\0${tag}`) ? parseToken(value.slice(tag.length + 1)) : value,
-    );
+    value = JSON.parse(rewriteRare(text, maxDepth, (token) => `"\\u0000${tag}${token}"`));
   } catch (error) {
     if (error instanceof SparrowError) throw error;
     let positioned = error as Error;
@@ -167,6 +167,23 @@ function parseExact(text: string, maxDepth: number): unknown {
       positioned = again as Error;
     }
     throw new SparrowError(ErrorCode.SerialisationError, `invalid JSON: ${positioned.message}`, { cause: positioned });
+  }
+  const holder = { value };
+  revive(holder, `\0${tag}`);
+  return holder.value;
+}
+
+/**
+ * Turns the tagged strings in `container` back into numbers, in place (a
+ * walk in JS: a JSON.parse reviver, called for every value, cost twice as
+ * much). Depth is bounded: the scan counted it.
+ */
+function revive(container: Record<string, unknown>, tag: string): void {
+  for (const key in container) {
+    const item = container[key];
+    if (typeof item === 'string') {
+      if (item.startsWith(tag)) container[key] = parseToken(item.slice(tag.length));
+    } else if (typeof item === 'object' && item !== null) revive(item as Record<string, unknown>, tag);
   }
 }
 
@@ -197,7 +214,8 @@ function rewriteRare(text: string, maxDepth: number, rewrite: (token: string) =>
     } else if (c === 0x5d || c === 0x7d) {
       depth--;
       pos++;
-    } else {
+    } else if (c === 0x2d || c === 0x4e || c === 0x49 || (c >= 0x30 && c <= 0x39)) {
+      // `-`, a digit, `N` or `I`: perhaps a number or a word.
       NUMBER_OR_WORD.lastIndex = pos;
       const token = NUMBER_OR_WORD.exec(text);
       if (token === null) {
@@ -209,7 +227,7 @@ function rewriteRare(text: string, maxDepth: number, rewrite: (token: string) =>
       if (token[1] !== undefined || token[2] !== undefined || Math.abs(+token[0]) <= Number.MAX_SAFE_INTEGER) continue;
       out += text.slice(from, token.index) + rewrite(token[0]);
       from = pos;
-    }
+    } else pos++;
   }
   return out + text.slice(from);
 }
