@@ -13,7 +13,7 @@
  * payload with msgpack instead (decision 4).
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
-import { containsBytes } from './bytes.ts';
+import { HAS_BYTES, NEEDS_REPLACER, traits } from './bytes.ts';
 import { jsonOver } from './budget.ts';
 import { checkDecoded, nestingError } from './depth.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser } from './serialiser.ts';
@@ -24,6 +24,8 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 /** A run this long may be an integer beyond 2^53 (9007199254740993 has 16 digits). */
 const LONG_DIGITS = /\d{16}/;
 let bigintNonce = 0;
+/** A number stringifyJson marked: the nonce, then the number's JSON text. */
+const TAGGED_NUMBER = /"\\u0000sparrow-number-(\d+):(-?\d+(?:\.0)?|NaN|-?Infinity)"/g;
 
 /**
  * Serialises `value` as compact JSON text; bigints become bare integers,
@@ -35,7 +37,12 @@ let bigintNonce = 0;
  * @throws SparrowError `serialisation-error` for cycles and other values JSON.stringify refuses.
  */
 export function stringifyJson(value: unknown): string {
-  if (!needsReplacer(value, 0)) {
+  return stringifyWith(value, traits(value, NEEDS_REPLACER, MAX_WALK_DEPTH));
+}
+
+/** stringifyJson, told by `found` (see traits) whether the value needs the replacer. */
+function stringifyWith(value: unknown, found: number): string {
+  if ((found & NEEDS_REPLACER) === 0) {
     try {
       return JSON.stringify(value) ?? 'null';
     } catch (error) {
@@ -55,41 +62,20 @@ export function stringifyJson(value: unknown): string {
   } catch (error) {
     throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as JSON: ${(error as Error).message}`, { cause: error });
   }
-  return text.replace(new RegExp(`"\\\\u0000sparrow-number-${nonce}:(-?\\d+(?:\\.0)?|NaN|-?Infinity)"`, 'g'), '$1');
+  // One pattern compiled once (a RegExp per call cost more than the stringify): a tag of another nonce is left as it is.
+  return text.replace(TAGGED_NUMBER, (match: string, of: string, number: string) => (of === String(nonce) ? number : match));
 }
 
 function replaceForJson(item: unknown, tag: string): unknown {
-  switch (typeof item) {
-    case 'bigint':
-      return tag + item.toString();
-    case 'number':
-      if (Number.isNaN(item)) return `${tag}NaN`;
-      if (item === Number.POSITIVE_INFINITY) return `${tag}Infinity`;
-      if (item === Number.NEGATIVE_INFINITY) return `${tag}-Infinity`;
-      return Object.is(item, -0) ? `${tag}-0.0` : item;
-    default:
-      // A schema float that is integral (values.ts): `2.0`, so Python reads a float.
-      if (typeof item === 'object' && item !== null && isWireFloat(item)) return `${tag}${item.value}.0`;
-      return item instanceof Map ? Object.fromEntries([...(item as Map<unknown, unknown>)].map(([key, entry]) => [String(key), entry])) : item;
-  }
+  if (typeof item === 'bigint' || (typeof item === 'number' && !Number.isFinite(item))) return tag + item;
+  if (Object.is(item, -0)) return `${tag}-0.0`;
+  // A schema float that is integral (values.ts): `2.0`, so Python reads a float.
+  if (typeof item === 'object' && item !== null && isWireFloat(item)) return `${tag}${item.value}.0`;
+  return item instanceof Map ? Object.fromEntries([...(item as Map<unknown, unknown>)].map(([key, entry]) => [String(key), entry])) : item;
 }
 
 /** Nesting this deep is left to JSON.stringify (which reports cycles its own way). */
 const MAX_WALK_DEPTH = 512;
-
-/** True when `value` holds a number JSON.stringify would write as null or 0 (NaN, ±Infinity, -0) or a Map (written as {}). */
-function needsReplacer(value: unknown, depth: number): boolean {
-  if (typeof value === 'number') return !Number.isFinite(value) || Object.is(value, -0);
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || depth > MAX_WALK_DEPTH) return false;
-  if (value instanceof Map || isWireFloat(value)) return true;
-  if (Array.isArray(value)) {
-    for (let k = 0; k < value.length; k++) if (needsReplacer(value[k], depth + 1)) return true;
-    return false;
-  }
-  const record = value as Record<string, unknown>;
-  for (const key in record) if (needsReplacer(record[key], depth + 1)) return true;
-  return false;
-}
 
 /**
  * Parses JSON text, keeping integers beyond the safe range as bigint and
@@ -121,10 +107,10 @@ export const jsonSerialiser: Serialiser = {
   canCarryBytes: false,
   exceedsElements: jsonOver,
   encode(value: unknown): Uint8Array {
-    if (containsBytes(value)) {
-      throw new SparrowError(ErrorCode.SerialisationError, 'JSON cannot carry bytes; use a msgpack or CBOR payload');
-    }
-    return textEncoder.encode(stringifyJson(value));
+    // One walk for both checks: it looks for bytes to the end, noting a value that needs the replacer on the way.
+    const found = traits(value, HAS_BYTES, MAX_WALK_DEPTH);
+    if ((found & HAS_BYTES) !== 0) throw new SparrowError(ErrorCode.SerialisationError, 'JSON cannot carry bytes; use a msgpack or CBOR payload');
+    return textEncoder.encode(stringifyWith(value, found));
   },
   decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH): unknown {
     let text: string;
