@@ -213,16 +213,17 @@ export function readWireError(map: Readonly<Record<string, unknown>>): WireError
  *   `callee-error`. The Python client ignores `t` and keeps waiting; Sparrow
  *   never lets a call hang, and the failure happened on the remote side.
  *
- * Forgiving about shape: a missing or non-string `msg`/`type` becomes `""`.
+ * Forgiving about shape, as {@link readWireError} reads it: a missing
+ * `msg`/`type` becomes `""`, any other non-string `msg` its text.
  */
 export function fromWireError(wire: unknown): SparrowError {
-  const w = (typeof wire === 'object' && wire !== null ? wire : {}) as Partial<Record<keyof WireError, unknown>>;
-  const type = typeof w.type === 'string' ? w.type : '';
+  const map = (typeof wire === 'object' && wire !== null ? wire : {}) as Record<string, unknown>;
+  const { cat, type, msg, details } = readWireError(map);
   const options: SparrowErrorOptions = { remoteType: type };
-  if (typeof w.details === 'string') options.details = w.details;
-  if (typeof w.data === 'object' && w.data !== null && !Array.isArray(w.data)) options.data = w.data as Record<string, unknown>;
-  const code = w.cat !== 'r' ? ErrorCode.CalleeError : Object.hasOwn(CALLER_TYPES, type) ? CALLER_TYPES[type]! : ErrorCode.CallerError;
-  const error = new SparrowError(code, typeof w.msg === 'string' ? w.msg : '', options);
+  if (details !== undefined) options.details = details;
+  if (typeof map.data === 'object' && map.data !== null && !Array.isArray(map.data)) options.data = map.data as Record<string, unknown>;
+  const code = cat !== 'r' ? ErrorCode.CalleeError : Object.hasOwn(CALLER_TYPES, type) ? CALLER_TYPES[type]! : ErrorCode.CallerError;
+  const error = new SparrowError(code, msg, options);
   receivedErrors.add(error);
   return error;
 }
