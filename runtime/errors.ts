@@ -80,19 +80,20 @@ const BRAND = Symbol.for('sparrow-rpc.SparrowError');
  */
 export class SparrowError extends Error {
   override readonly name: string = 'SparrowError';
-  readonly code: ErrorCode;
+  declare readonly code: ErrorCode;
   /** For errors that came from the other peer: the wire `type` it sent. */
-  readonly remoteType: string | undefined;
+  declare readonly remoteType: string | undefined;
   /** For typed errors: the error's fields. */
-  readonly data: Record<string, unknown> | undefined;
-  readonly details: string | undefined;
+  declare readonly data: Record<string, unknown> | undefined;
+  declare readonly details: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: SparrowErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.remoteType = options.remoteType;
-    this.data = options.data;
-    this.details = options.details;
+    const self = this as { -readonly [K in 'code' | 'remoteType' | 'data' | 'details']: SparrowError[K] };
+    self.code = code;
+    self.remoteType = options.remoteType;
+    self.data = options.data;
+    self.details = options.details;
   }
 
   /** True for a SparrowError of any copy of the package (the brand on its prototype chain); subclasses check their prototype. */
@@ -110,12 +111,11 @@ export class SparrowError extends Error {
    */
   static from(reason: unknown, fallback: ErrorCode = ErrorCode.CalleeError): SparrowError {
     if (reason instanceof SparrowError) return reason;
-    if (typeof reason === 'object' && reason !== null && typeof (reason as { name?: unknown }).name === 'string') {
-      const { name, message } = reason as { name: string; message?: unknown };
-      const code = name === 'AbortError' ? ErrorCode.Aborted : name === 'TimeoutError' ? ErrorCode.Timeout : reason instanceof Error ? fallback : undefined;
-      if (code !== undefined) return new SparrowError(code, typeof message === 'string' ? message : String(reason), { cause: reason, remoteType: name });
-    }
-    return new SparrowError(fallback, String(reason), { cause: reason });
+    const { name, message } = (typeof reason === 'object' && reason !== null ? reason : {}) as { name?: unknown; message?: unknown };
+    const code = name === 'AbortError' ? ErrorCode.Aborted : name === 'TimeoutError' ? ErrorCode.Timeout : reason instanceof Error && typeof name === 'string' ? fallback : undefined;
+    return code === undefined
+      ? new SparrowError(fallback, String(reason), { cause: reason })
+      : new SparrowError(code, typeof message === 'string' ? message : String(reason), { cause: reason, remoteType: name as string });
   }
 }
 
@@ -127,28 +127,21 @@ export function isSparrowError(value: unknown, code?: ErrorCode): value is Sparr
 }
 
 /**
- * Wire `type` names of the caller-side errors that map to their own code.
+ * The caller-side errors that map to their own code, by wire `type`.
  * `InvalidParams` and `TargetNotFound` are the reference's CallerException
  * subclasses; `PermissionDenied` and `LimitExceeded` are Sparrow's and reach
  * a Python caller as a plain CallerException with that type.
  */
-const callerTypeToCode: ReadonlyMap<string, ErrorCode> = new Map<string, ErrorCode>([
-  ['InvalidParams', ErrorCode.InvalidParams],
-  ['TargetNotFound', ErrorCode.TargetNotFound],
-  ['PermissionDenied', ErrorCode.PermissionDenied],
-  ['LimitExceeded', ErrorCode.LimitExceeded],
-]);
-
-const codeToCallerType: Partial<Record<ErrorCode, string>> = {
-  [ErrorCode.InvalidParams]: 'InvalidParams',
-  [ErrorCode.TargetNotFound]: 'TargetNotFound',
-  [ErrorCode.PermissionDenied]: 'PermissionDenied',
-  [ErrorCode.LimitExceeded]: 'LimitExceeded',
+const CALLER_TYPES: Readonly<Record<string, ErrorCode>> = {
+  InvalidParams: ErrorCode.InvalidParams,
+  TargetNotFound: ErrorCode.TargetNotFound,
+  PermissionDenied: ErrorCode.PermissionDenied,
+  LimitExceeded: ErrorCode.LimitExceeded,
 };
 
 /** `connection-closed` → `ConnectionClosed`: the wire type of a code that has no better name. */
 function pascalCase(code: string): string {
-  return code.replace(/(^|-)([a-z])/g, (_m: string, _dash: string, letter: string) => letter.toUpperCase());
+  return code.replace(/(?:^|-)(.)/g, (_m: string, letter: string) => letter.toUpperCase());
 }
 
 /**
@@ -174,21 +167,21 @@ function pascalCase(code: string): string {
  * never produced (a Python caller would wait forever).
  */
 export function toWireError(error: unknown): WireError {
-  if (error instanceof SparrowError) {
-    const callerType = codeToCallerType[error.code];
-    let wire: WireError;
-    if ((callerType !== undefined || error.code === ErrorCode.CallerError) && receivedErrors.has(error)) {
-      // Another peer's answer to a call the handler made: the handler failed, not its caller's request.
-      wire = { cat: 'e', type: callerType ?? error.remoteType ?? 'CallerError', msg: `${NESTED_PREFIX}${error.message}` };
-    } else if (callerType !== undefined) wire = { cat: 'r', type: callerType, msg: error.message };
-    else if (error.code === ErrorCode.CallerError) wire = { cat: 'r', type: error.remoteType ?? 'CallerError', msg: error.message };
-    else wire = { cat: 'e', type: error.remoteType ?? pascalCase(error.code), msg: error.message };
-    if (error.details !== undefined) wire.details = error.details;
-    if (error.data !== undefined) wire.data = error.data;
-    return wire;
+  if (!(error instanceof SparrowError)) {
+    return error instanceof Error ? { cat: 'e', type: error.name || 'Error', msg: typeof error.message === 'string' ? error.message : '' } : { cat: 'e', type: 'Error', msg: String(error) };
   }
-  if (error instanceof Error) return { cat: 'e', type: error.name || 'Error', msg: typeof error.message === 'string' ? error.message : '' };
-  return { cat: 'e', type: 'Error', msg: String(error) };
+  const { code, message, remoteType } = error;
+  const callerType = code === ErrorCode.CallerError ? (remoteType ?? 'CallerError') : Object.keys(CALLER_TYPES).find((type) => CALLER_TYPES[type] === code);
+  const wire: WireError =
+    callerType === undefined
+      ? { cat: 'e', type: remoteType ?? pascalCase(code), msg: message }
+      : receivedErrors.has(error)
+        ? // Another peer's answer to a call the handler made: the handler failed, not its caller's request.
+          { cat: 'e', type: callerType, msg: NESTED_PREFIX + message }
+        : { cat: 'r', type: callerType, msg: message };
+  if (error.details !== undefined) wire.details = error.details;
+  if (error.data !== undefined) wire.data = error.data;
+  return wire;
 }
 
 /**
@@ -220,16 +213,16 @@ export function readWireError(map: Readonly<Record<string, unknown>>): WireError
  *   `callee-error`. The Python client ignores `t` and keeps waiting; Sparrow
  *   never lets a call hang, and the failure happened on the remote side.
  *
- * Forgiving about shape: a missing or non-string `msg`/`type` becomes `""`.
+ * Forgiving about shape, as {@link readWireError} reads it: a missing
+ * `msg`/`type` becomes `""`, any other non-string `msg` its text.
  */
 export function fromWireError(wire: unknown): SparrowError {
-  const w = (typeof wire === 'object' && wire !== null ? wire : {}) as Partial<Record<keyof WireError, unknown>>;
-  const type = typeof w.type === 'string' ? w.type : '';
-  const msg = typeof w.msg === 'string' ? w.msg : '';
+  const map = (typeof wire === 'object' && wire !== null ? wire : {}) as Record<string, unknown>;
+  const { cat, type, msg, details } = readWireError(map);
   const options: SparrowErrorOptions = { remoteType: type };
-  if (typeof w.details === 'string') options.details = w.details;
-  if (typeof w.data === 'object' && w.data !== null && !Array.isArray(w.data)) options.data = w.data as Record<string, unknown>;
-  const code = w.cat === 'r' ? (callerTypeToCode.get(type) ?? ErrorCode.CallerError) : ErrorCode.CalleeError;
+  if (details !== undefined) options.details = details;
+  if (typeof map.data === 'object' && map.data !== null && !Array.isArray(map.data)) options.data = map.data as Record<string, unknown>;
+  const code = cat !== 'r' ? ErrorCode.CalleeError : Object.hasOwn(CALLER_TYPES, type) ? CALLER_TYPES[type]! : ErrorCode.CallerError;
   const error = new SparrowError(code, msg, options);
   receivedErrors.add(error);
   return error;

@@ -3,40 +3,46 @@
  * that cannot carry bytes (JSON) is written with msgpack instead
  * (PROTOCOL.md decision 4, §8).
  */
+import { isWireFloat } from '../values.ts';
+
+/** A trait {@link traits} looks for: binary data (an ArrayBuffer or any view of one). */
+export const HAS_BYTES = 1;
+/** A trait {@link traits} looks for: a value JSON.stringify writes wrongly (NaN, ±Infinity, −0, a WireFloat, a Map; json.ts). */
+export const NEEDS_REPLACER = 2;
 
 /**
  * True when `value` holds a `Uint8Array` (or any ArrayBuffer view, or an
- * ArrayBuffer) anywhere within `maxDepth` levels. Stops at the first hit;
- * scalars cost one `typeof`. Deeper levels are not searched: JSON encoding
- * of such a value fails loudly instead of silently mangling bytes.
+ * ArrayBuffer) anywhere within `maxDepth` levels. Stops at the first hit.
+ * Deeper levels are not searched: JSON encoding of such a value fails
+ * loudly instead of silently mangling bytes.
  */
 export function containsBytes(value: unknown, maxDepth = 64): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  return search(value, maxDepth);
+  return (traits(value, HAS_BYTES, maxDepth) & HAS_BYTES) !== 0;
 }
 
-function search(container: object, depthLeft: number): boolean {
-  if (ArrayBuffer.isView(container) || container instanceof ArrayBuffer) return true;
-  if (depthLeft <= 0) return false;
-  if (Array.isArray(container)) {
-    for (let k = 0; k < container.length; k++) {
-      const item: unknown = container[k];
-      if (typeof item === 'object' && item !== null && search(item, depthLeft - 1)) return true;
-    }
-    return false;
+/**
+ * The traits (HAS_BYTES, NEEDS_REPLACER) `value` has within `depthLeft`
+ * levels: one walk serves the bytes check and JSON's replacer check, and
+ * stops as soon as it found one of `want`.
+ */
+export function traits(value: unknown, want: number, depthLeft: number): number {
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0) ? 0 : NEEDS_REPLACER;
+  if (typeof value !== 'object' || value === null) return 0;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return HAS_BYTES;
+  if (depthLeft <= 0) return 0;
+  let found = 0;
+  if (Array.isArray(value)) {
+    for (let k = 0; k < value.length && (found & want) === 0; k++) found |= traits(value[k], want, depthLeft - 1);
+    return found;
   }
-  if (container instanceof Map) {
-    for (const item of container.values()) {
-      if (typeof item === 'object' && item !== null && search(item as object, depthLeft - 1)) return true;
-    }
-    return false;
+  if (value instanceof Map) {
+    if ((want & NEEDS_REPLACER) !== 0) return NEEDS_REPLACER;
+    for (const item of value.values()) if (((found |= traits(item, want, depthLeft - 1)) & want) !== 0) break;
+    return found | NEEDS_REPLACER;
   }
-  const record = container as Record<string, unknown>;
-  for (const key in record) {
-    const item = record[key];
-    if (typeof item === 'object' && item !== null && search(item, depthLeft - 1)) return true;
-  }
-  return false;
+  if (isWireFloat(value)) return NEEDS_REPLACER;
+  for (const key in value) if (((found |= traits((value as Record<string, unknown>)[key], want, depthLeft - 1)) & want) !== 0) break;
+  return found;
 }
 
 /** A plain Uint8Array view of `bytes` (a Node Buffer source would make msgpackr/cbor-x return Buffers). */
