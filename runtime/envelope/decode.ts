@@ -72,7 +72,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     if (prefix !== '') options.onWarning?.(protocolError(`HEAD chain with prefix ${JSON.stringify(prefix)} (ignored)`));
   } else {
     // Garbage (a run of 0xff is a run of empty chains) is no message: nothing to answer, close.
-    if (!isSerialiserCode(prefix)) throw notAMessage(prefix !== '' ? `unknown serialiser ${JSON.stringify(prefix)} in the prefix` : parts.length > 0 ? 'no prefix and no HEAD parts' : 'empty chain');
+    if (!isSerialiserCode(prefix)) throw unreadable(prefix !== '' ? `unknown serialiser ${JSON.stringify(prefix)} in the prefix` : parts.length > 0 ? 'no prefix and no HEAD parts' : 'empty chain');
     layout = '0.1.2';
     code = prefix;
     protocol = undefined;
@@ -80,19 +80,16 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   }
 
   const part = parts[at];
-  if (part === undefined || part.length === 0) throw notAMessage('no envelope');
-  const serialiser = serialisers[code];
-  if (serialiser === undefined) {
-    const missing = missingSerialiser(code, 'reading this chain\'s envelope');
-    throw new UnreadableEnvelopeError(missing.code, missing.message);
-  }
+  if (part === undefined || part.length === 0) throw unreadable('no envelope');
+  const envelopeSerialiser = serialisers[code];
+  if (envelopeSerialiser === undefined) throw unreadable(missingSerialiser(code, 'reading this chain\'s envelope').message, ErrorCode.Unsupported);
   try {
-    checkElementBudget(serialiser, part, maxElements);
+    checkElementBudget(envelopeSerialiser, part, maxElements);
   } catch (error) {
     // Too big to read: no readable id, nothing to answer, as for an unknown serialiser.
-    throw new UnreadableEnvelopeError(ErrorCode.LimitExceeded, `envelope: ${(error as Error).message}`);
+    throw unreadable(`envelope: ${(error as Error).message}`, ErrorCode.LimitExceeded);
   }
-  const envelope = serialiser.decode(part, maxDepth);
+  const envelope = envelopeSerialiser.decode(part, maxDepth);
   if (!isMap(envelope)) throw protocolError('envelope is not a map');
 
   if (protocol === undefined) {
@@ -104,11 +101,70 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
       throw protocolError(`unknown protocol version ${JSON.stringify(protocol)}`);
     }
   }
+  const first = at + 1;
   if (protocol === 'b') {
-    if (parts.length > at + 1) options.onWarning?.(protocolError('payload parts on a "b" message (ignored)'));
+    if (parts.length > first) options.onWarning?.(protocolError('payload parts on a "b" message (ignored)'));
     return { ...basicProtocol().decode(envelope), format: { layout, serialiser: code, protocol: 'b' } };
   }
-  return decodeV050(serialisers, envelope, parts, at + 1, layout, code, maxDepth, options, maxElements);
+
+  // v050: exactly one marker key; keys that are neither marker nor supplementary are reported, not fatal.
+  let marker: string | undefined;
+  let extra: string[] | undefined;
+  for (const key in envelope) {
+    if (SUPPLEMENTARY.includes(key)) continue;
+    if (MARKERS[key[0]!] === undefined) (extra ??= []).push(key);
+    else if (marker === undefined) marker = key;
+    else throw protocolError(`more than one marker (${marker}, ${key})`);
+  }
+  if (marker === undefined) throw protocolError('no marker (r, n, p, x or a)');
+  if (extra !== undefined) options.onWarning?.(protocolError(`extra envelope keys ${extra.join(', ')} (ignored)`));
+
+  const l = envelope.l;
+  let payloadCode = code;
+  if (l !== undefined && l !== null) {
+    if (!isSerialiserCode(l)) throw protocolError(`unknown payload serialiser ${JSON.stringify(l)}`);
+    payloadCode = l;
+  }
+  const format: WireFormat = payloadCode === code ? PLAIN_FORMATS[layout]![code]! : { layout, serialiser: code, payloadSerialiser: payloadCode, protocol: V050 };
+  const count = parts.length - first;
+  if (count > 2) throw protocolError(`${count} payload parts (at most 2)`);
+
+  const kind = marker[0]!;
+  const serialiser = serialisers[payloadCode];
+  let reason: SparrowError;
+  if (serialiser === undefined && parts.slice(first).some((part) => part.length > 0)) {
+    reason = missingSerialiser(payloadCode, `reading the payload of a "${marker}" message`);
+  } else {
+    try {
+      if (serialiser) for (let k = first; k < parts.length; k++) checkElementBudget(serialiser, parts[k]!, maxElements);
+      return readV050(envelope, parts, first, serialiser, maxDepth, marker, format, options);
+    } catch (error) {
+      // A payload this side cannot read (too deep, malformed): answered or failed like a missing serialiser, never dropped.
+      if (!isSparrowError(error) || (error.code !== ErrorCode.SerialisationError && error.code !== ErrorCode.LimitExceeded && error.code !== ErrorCode.InvalidParams)) throw error;
+      // The caller sent what cannot be read: a caller error for a request (Python raises a CallerException).
+      reason = kind !== 'r' || error.code !== ErrorCode.SerialisationError ? error : new SparrowError(ErrorCode.InvalidParams, `the params could not be decoded: ${error.message}`, { cause: error });
+    }
+  }
+  // Nothing hangs on a payload this side cannot read: a response or exception becomes an exception
+  // carrying `reason` (the pending call fails at once); a request is answered with it through
+  // `options.reply` unless silent, then it is thrown, as for anything else (the chain is dropped).
+  const wire = toWireError(reason);
+  if (kind === 'p' || kind === 'x') {
+    options.onWarning?.(reason);
+    const message: ExceptionMessage & Formatted = { kind: 'exception', to: idOf(envelope[marker], marker), ack: false, error: wire, format };
+    return withId(message, envelope.i);
+  }
+  const reply = options.reply;
+  if (reply !== undefined && kind === 'r' && envelope.i !== undefined && !marker.includes('s')) {
+    let answer: ChainBytes | undefined;
+    try {
+      answer = encodeMessagePieces({ kind: 'exception', to: idOf(envelope.i, 'i'), ack: false, error: wire }, { layout, serialiser: code }, serialisers);
+    } catch {
+      // No answer then; the error is still reported.
+    }
+    if (answer !== undefined) reply(answer);
+  }
+  throw reason;
 }
 
 /** The v050 formats without a payload override, one frozen object each: shared by every message read in them. */
@@ -130,72 +186,19 @@ function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof Map);
 }
 
-function decodeV050(
-  serialisers: SerialiserTable,
-  envelope: Record<string, unknown>,
-  parts: Uint8Array[],
-  /** Index of the first payload part in `parts` (no slice: one less array per message). */
-  first: number,
-  layout: ChainLayout,
-  envelopeCode: SerialiserCode,
-  maxDepth: number,
-  options: DecodeChainOptions,
-  maxElements: number,
-): IncomingMessage {
-  let marker: string | undefined;
-  let extra: string[] | undefined;
-  for (const key in envelope) {
-    if (SUPPLEMENTARY.includes(key)) continue;
-    if (MARKERS[key[0]!] === undefined) (extra ??= []).push(key);
-    else if (marker === undefined) marker = key;
-    else throw protocolError(`more than one marker (${marker}, ${key})`);
-  }
-  if (marker === undefined) throw protocolError('no marker (r, n, p, x or a)');
-  if (extra !== undefined) options.onWarning?.(protocolError(`extra envelope keys ${extra.join(', ')} (ignored)`));
-
-  const l = envelope.l;
-  let payloadCode = envelopeCode;
-  if (l !== undefined && l !== null) {
-    if (!isSerialiserCode(l)) throw protocolError(`unknown payload serialiser ${JSON.stringify(l)}`);
-    payloadCode = l;
-  }
-  const format: WireFormat = payloadCode === envelopeCode ? PLAIN_FORMATS[layout]![envelopeCode]! : { layout, serialiser: envelopeCode, payloadSerialiser: payloadCode, protocol: V050 };
-  const count = parts.length - first;
-  if (count > 2) throw protocolError(`${count} payload parts (at most 2)`);
-
-  const kind = marker[0]!;
-  const value = envelope[marker];
-  const serialiser = serialisers[payloadCode];
-  let reason: SparrowError;
-  if (serialiser === undefined && parts.slice(first).some((part) => part.length > 0)) {
-    reason = missingSerialiser(payloadCode, `reading the payload of a "${marker}" message`);
-  } else {
-    try {
-      if (serialiser) for (let k = first; k < parts.length; k++) checkElementBudget(serialiser, parts[k]!, maxElements);
-      return readV050(envelope, parts, first, maxDepth, options, marker, kind, value, serialiser, format);
-    } catch (error) {
-      // A payload this side cannot read (too deep, malformed): answered or failed like a missing serialiser, never dropped.
-      if (!isSparrowError(error) || (error.code !== ErrorCode.SerialisationError && error.code !== ErrorCode.LimitExceeded && error.code !== ErrorCode.InvalidParams)) throw error;
-      // The caller sent what cannot be read: a caller error for a request (Python raises a CallerException).
-      reason = kind !== 'r' || error.code !== ErrorCode.SerialisationError ? error : new SparrowError(ErrorCode.InvalidParams, `the params could not be decoded: ${error.message}`, { cause: error });
-    }
-  }
-  return undecodablePayload(serialisers, envelope, kind, marker, value, reason, format, options);
-}
-
 /** One v050 message of a known marker from its envelope and payload parts (checks in the order they always ran). */
 function readV050(
   envelope: Record<string, unknown>,
   parts: Uint8Array[],
   first: number,
-  maxDepth: number,
-  options: DecodeChainOptions,
-  marker: string,
-  kind: string,
-  value: unknown,
   serialiser: Serialiser | undefined,
+  maxDepth: number,
+  marker: string,
   format: WireFormat,
+  options: DecodeChainOptions,
 ): IncomingMessage {
+  const kind = marker[0]!;
+  const value = envelope[marker];
   const allowed = MARKERS[kind]!;
   for (let k = 1; k < marker.length; k++) if (!allowed.includes(marker[k]!)) throw protocolError(`unknown flag "${marker[k]}" in marker "${marker}"`);
   // No kind letter is one of its own flags: a search of the whole marker finds a flag.
@@ -290,47 +293,9 @@ export class UnreadableEnvelopeError extends SparrowError {
   override readonly name: string = 'UnreadableEnvelopeError';
 }
 
-/** A chain that is no message in any layout: `protocol-error`, fatal to the connection. */
-function notAMessage(message: string): UnreadableEnvelopeError {
-  return new UnreadableEnvelopeError(ErrorCode.ProtocolError, message);
-}
-
-/**
- * A v050 message whose payload cannot be read (`error`: a serialiser this
- * side lacks, too deep, malformed). The envelope was read, so nothing hangs:
- * - a response or exception becomes an exception carrying `error`, so the
- *   pending call fails at once with it (reported through onWarning);
- * - a request gets an exception in the envelope's serialiser, handed to
- *   `options.reply`, then the error is thrown;
- * - anything else throws it (the chain is dropped, reported as non-fatal).
- */
-function undecodablePayload(
-  serialisers: SerialiserTable,
-  envelope: Record<string, unknown>,
-  kind: string,
-  marker: string,
-  value: unknown,
-  error: SparrowError,
-  format: WireFormat,
-  options: DecodeChainOptions,
-): IncomingMessage {
-  const wire = toWireError(error);
-  if (kind === 'p' || kind === 'x') {
-    options.onWarning?.(error);
-    const message: ExceptionMessage & Formatted = { kind: 'exception', to: idOf(value, marker), ack: false, error: wire, format };
-    return withId(message, envelope.i);
-  }
-  const reply = options.reply;
-  if (reply !== undefined && kind === 'r' && envelope.i !== undefined && !marker.includes('s')) {
-    let answer: ChainBytes | undefined;
-    try {
-      answer = encodeMessagePieces({ kind: 'exception', to: idOf(envelope.i, 'i'), ack: false, error: wire }, { layout: format.layout, serialiser: format.serialiser }, serialisers);
-    } catch {
-      // No answer then; the error is still reported.
-    }
-    if (answer !== undefined) reply(answer);
-  }
-  throw error;
+/** A chain whose envelope cannot be read (by default: no message in any layout, `protocol-error`). */
+function unreadable(message: string, code: ErrorCode = ErrorCode.ProtocolError): UnreadableEnvelopeError {
+  return new UnreadableEnvelopeError(code, message);
 }
 
 /** Reads an error payload forgivingly: a missing `msg` (Python omits an empty one) reads as "". */
