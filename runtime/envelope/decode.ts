@@ -69,7 +69,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   let at = 2;
   if (parts.length > 2 && ((protocol = ascii(parts[0]!)) === V050 || protocol === 'b') && isSerialiserCode((code = ascii(parts[1]!) as SerialiserCode))) {
     // HEAD ("next") ignores the prefix, and `v` in the envelope (it still writes it for .5).
-    if (prefix !== '') options.onWarning?.(protocolError(`HEAD chain with prefix ${JSON.stringify(prefix)} (ignored)`));
+    if (prefix !== '') warn(options, `HEAD chain with prefix ${JSON.stringify(prefix)} (ignored)`);
   } else {
     // Garbage (a run of 0xff is a run of empty chains) is no message: nothing to answer, close.
     if (!isSerialiserCode(prefix)) throw unreadable(prefix !== '' ? `unknown serialiser ${JSON.stringify(prefix)} in the prefix` : parts.length > 0 ? 'no prefix and no HEAD parts' : 'empty chain');
@@ -96,14 +96,14 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     protocol = envelope.v as string | undefined;
     if (protocol === undefined) {
       protocol = 'target' in envelope || 'result' in envelope || 'error' in envelope ? 'b' : V050;
-      options.onWarning?.(protocolError(`0.1.2 envelope without "v" (read as "${protocol}")`));
+      warn(options, `0.1.2 envelope without "v" (read as "${protocol}")`);
     } else if (protocol !== V050 && protocol !== 'b') {
       throw protocolError(`unknown protocol version ${JSON.stringify(protocol)}`);
     }
   }
   const first = at + 1;
   if (protocol === 'b') {
-    if (parts.length > first) options.onWarning?.(protocolError('payload parts on a "b" message (ignored)'));
+    if (parts.length > first) warn(options, 'payload parts on a "b" message (ignored)');
     return { ...basicProtocol().decode(envelope), format: { layout, serialiser: code, protocol: 'b' } };
   }
 
@@ -111,13 +111,13 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   let marker: string | undefined;
   let extra: string[] | undefined;
   for (const key in envelope) {
-    if (SUPPLEMENTARY.includes(key)) continue;
-    if (MARKERS[key[0]!] === undefined) (extra ??= []).push(key);
+    if (isSupplementary(key)) continue;
+    if (!(key[0]! in MARKERS)) (extra ??= []).push(key);
     else if (marker === undefined) marker = key;
     else throw protocolError(`more than one marker (${marker}, ${key})`);
   }
   if (marker === undefined) throw protocolError('no marker (r, n, p, x or a)');
-  if (extra !== undefined) options.onWarning?.(protocolError(`extra envelope keys ${extra.join(', ')} (ignored)`));
+  if (extra !== undefined) warn(options, `extra envelope keys ${extra.join(', ')} (ignored)`);
 
   const l = envelope.l;
   let payloadCode = code;
@@ -140,7 +140,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
       return readV050(envelope, parts, first, serialiser, maxDepth, marker, format, options);
     } catch (error) {
       // A payload this side cannot read (too deep, malformed): answered or failed like a missing serialiser, never dropped.
-      if (!isSparrowError(error) || (error.code !== ErrorCode.SerialisationError && error.code !== ErrorCode.LimitExceeded && error.code !== ErrorCode.InvalidParams)) throw error;
+      if (!isSparrowError(error) || !([ErrorCode.SerialisationError, ErrorCode.LimitExceeded, ErrorCode.InvalidParams] as ErrorCode[]).includes(error.code)) throw error;
       // The caller sent what cannot be read: a caller error for a request (Python raises a CallerException).
       reason = kind !== 'r' || error.code !== ErrorCode.SerialisationError ? error : new SparrowError(ErrorCode.InvalidParams, `the params could not be decoded: ${error.message}`, { cause: error });
     }
@@ -162,7 +162,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     } catch {
       // No answer then; the error is still reported.
     }
-    if (answer !== undefined) reply(answer);
+    if (answer) reply(answer);
   }
   throw reason;
 }
@@ -174,9 +174,26 @@ for (const layout of ['0.1.2', 'next'] as const) {
   for (const serialiser of ['j', 'm', 'c'] as const) table[serialiser] = Object.freeze({ layout, serialiser, protocol: V050 });
 }
 
+/** Reports an oddity whose meaning is clear (the message is still delivered). */
+function warn(options: DecodeChainOptions, text: string): void {
+  options.onWarning?.(protocolError(text));
+}
+
 /** Marker kinds and the flags each allows (PROTOCOL.md §5.1); any other envelope key but these is extra. */
 const MARKERS: Readonly<Record<string, string>> = { r: 'aqs', n: '', p: 'mfta', x: 'a', a: '' };
-const SUPPLEMENTARY = ['i', 'v', 's', 'd', 'c', 'l'];
+/** The envelope keys that are not markers (a switch: cheaper than a lookup per key). */
+function isSupplementary(key: string): boolean {
+  switch (key) {
+    case 'i':
+    case 'v':
+    case 's':
+    case 'd':
+    case 'c':
+    case 'l':
+      return true;
+  }
+  return false;
+}
 
 function ascii(part: Uint8Array): string {
   return part.length === 1 ? String.fromCharCode(part[0]!) : part.length === 2 ? String.fromCharCode(part[0]!, part[1]!) : '';
@@ -199,14 +216,15 @@ function readV050(
 ): IncomingMessage {
   const kind = marker[0]!;
   const value = envelope[marker];
-  const allowed = MARKERS[kind]!;
-  for (let k = 1; k < marker.length; k++) if (!allowed.includes(marker[k]!)) throw protocolError(`unknown flag "${marker[k]}" in marker "${marker}"`);
-  // No kind letter is one of its own flags: a search of the whole marker finds a flag.
-  const ack = marker.includes('a', 1);
+  // Most markers have no flag: then no search for one. No kind letter is one of its own flags, so a
+  // search of the whole marker finds a flag.
+  const flags = marker.length > 1;
+  if (flags) for (let k = 1; k < marker.length; k++) if (!MARKERS[kind]!.includes(marker[k]!)) throw protocolError(`unknown flag "${marker[k]}" in marker "${marker}"`);
+  const ack = flags && marker.includes('a', 1);
   if (kind === 'r' || kind === 'n') {
     let requestType: RequestType = 'normal';
     if (kind === 'r') {
-      requestType = either(marker, 'q', 's') ? 'quiet' : marker.includes('s') ? 'silent' : 'normal';
+      if (flags) requestType = either(marker, 'q', 's') ? 'quiet' : marker.includes('s') ? 'silent' : 'normal';
       if (envelope.i === undefined) throw protocolError('request without an id');
     }
     const params = decodePart(parts, first, serialiser, maxDepth);
@@ -234,12 +252,12 @@ function readV050(
     const message: ExceptionMessage & Formatted = { kind: 'exception', to: idOf(value, marker), ack, error: wireErrorOf(error === NO_PART ? undefined : error, options), format };
     return withId(message, envelope.i);
   }
-  const terminator = either(marker, 't', 'f');
-  const message: ResponseMessage & Formatted = { kind: 'response', to: idOf(value, marker), multipart: marker.includes('m'), ack, hasResult: false, format };
+  const terminator = flags && either(marker, 't', 'f');
+  const message: ResponseMessage & Formatted = { kind: 'response', to: idOf(value, marker), multipart: flags && marker.includes('m'), ack, hasResult: false, format };
   withId(message, envelope.i);
   if (terminator) message.final = 'terminator';
   else {
-    if (marker.includes('f')) message.final = 'final';
+    if (flags && marker.includes('f')) message.final = 'final';
     const result = decodePart(parts, first, serialiser, maxDepth);
     if (result !== NO_PART) {
       message.hasResult = true;
@@ -301,7 +319,7 @@ function unreadable(message: string, code: ErrorCode = ErrorCode.ProtocolError):
 /** Reads an error payload forgivingly: a missing `msg` (Python omits an empty one) reads as "". */
 function wireErrorOf(value: unknown, options: DecodeChainOptions): WireError {
   if (!isMap(value)) {
-    options.onWarning?.(protocolError('exception without an error map'));
+    warn(options, 'exception without an error map');
     return { cat: 'e', type: '', msg: value === undefined || value === null ? '' : String(value) };
   }
   const error = readWireError(value);
