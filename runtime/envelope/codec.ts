@@ -13,7 +13,7 @@ import { containsBytes } from '../serialisation/bytes.ts';
 import { stringifyJson } from '../serialisation/json.ts';
 import { serialiserIn, serialiserTable, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
-import type { ChainLayout, Message, MessageId, SerialiserCode, WireFormat } from './message.ts';
+import type { ChainLayout, Message, SerialiserCode, WireFormat } from './message.ts';
 
 
 const EMPTY = new Uint8Array(0);
@@ -46,8 +46,7 @@ export interface BasicProtocol {
 /**
  * Writes one chain faster than the general path, byte for byte as it would,
  * or declines (undefined). `payload` holds the payload values (EMPTY_PART for
- * an empty part); `streamTo` is set for a stream part's envelope, the same
- * for every item of that stream.
+ * an empty part); `message` is the message they came from.
  */
 export type ChainFramer = (
   writer: EnvelopeWriter,
@@ -56,7 +55,7 @@ export type ChainFramer = (
   envelopeSerialiser: Serialiser,
   payloadSerialiser: Serialiser,
   envelope: unknown,
-  streamTo: MessageId | undefined,
+  message: Message,
   payload: unknown[] | undefined,
 ) => ChainBytes | undefined;
 
@@ -147,9 +146,7 @@ export function encodeMessagePieces(message: Message, format: WireFormat, serial
   const head = next ? ((HEADS[protocol] ??= {})[code] ??= [ascii(protocol), ascii(code)]) : NO_HEAD;
   const envelopeSerialiser = serialiserIn(serialisers, code);
   const payloadSerialiser = payloadCode === code ? envelopeSerialiser : serialiserIn(serialisers, payloadCode);
-  // A stream part's envelope ({pm: N, v}) is the same for every item: the framer keeps its bytes per link.
-  const streamTo = message.kind === 'response' && message.multipart && message.final === undefined && !message.ack && message.id === undefined && payloadCode === code ? message.to : undefined;
-  const framed = envelopeParts.framer?.(writer, prefix, head, envelopeSerialiser, payloadSerialiser, envelope, streamTo, payload);
+  const framed = envelopeParts.framer?.(writer, prefix, head, envelopeSerialiser, payloadSerialiser, envelope, message, payload);
   if (framed !== undefined) return framed;
   const parts: ChainPart[] = [...head, encodeValue(envelopeSerialiser, envelope)];
   if (payload !== undefined) for (const value of payload) parts.push(value === EMPTY_PART ? EMPTY : encodeValue(payloadSerialiser, value));
