@@ -70,7 +70,7 @@ export function installEnvelopeParts(parts: EnvelopeParts): void {
 /** The `b` protocol, or the `unsupported` error naming what installs it. */
 export function basicProtocol(): BasicProtocol {
   const basic = envelopeParts.basic;
-  if (basic === undefined) throw new SparrowError(ErrorCode.Unsupported, 'the "b" protocol (PROTOCOL.md §9) is not part of this bundle: the Node entry installs it');
+  if (basic === undefined) throw new SparrowError(ErrorCode.Unsupported, 'the "b" protocol is not in this bundle (the Node entry installs it)');
   return basic;
 }
 
@@ -83,8 +83,8 @@ export function serialisersOf(serialisers: readonly Serialiser[] | undefined): S
   return serialisers === undefined ? platform().defaultSerialisers : serialiserTable(platform().defaultSerialisers.j, serialisers);
 }
 
-export function protocolError(message: string, cause?: unknown): SparrowError {
-  return new SparrowError(ErrorCode.ProtocolError, message, cause === undefined ? {} : { cause });
+export function protocolError(message: string): SparrowError {
+  return new SparrowError(ErrorCode.ProtocolError, message);
 }
 
 // ───────────────────────────── encoding ─────────────────────────────
@@ -135,7 +135,7 @@ export function encodeMessagePieces(message: Message, format: WireFormat, serial
     payloadCode = format.payloadSerialiser ?? code;
     // Bytes bound for a serialiser that cannot carry them go in msgpack (decision 4).
     if (payload !== undefined && !serialiserIn(serialisers, payloadCode).canCarryBytes && payload.some((value) => containsBytes(value))) {
-      serialiserIn(serialisers, (payloadCode = 'm'), 'sending bytes in a JSON message (PROTOCOL.md decision 4)');
+      serialiserIn(serialisers, (payloadCode = 'm'), 'sending bytes in a JSON message');
     }
     // Written whenever it differs, payload or not, as HEAD does (Python's
     // replies keep the request's `l`); never `l: null`, never on acks.
@@ -163,7 +163,7 @@ function partsOf(message: Message, envelope: Record<string, unknown>): unknown[]
   if (kind === 'request' || kind === 'notification') {
     const { target, params } = message;
     if (typeof target !== 'string' || target === '') throw invalid('a call target must be a non-empty string');
-    if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params) || ArrayBuffer.isView(params))) throw invalid('params must be a map of name to value (§6)');
+    if (params !== undefined && !isMap(params) && !((params as unknown) instanceof Map)) throw invalid('params must be a map');
     if (kind === 'notification') {
       envelope.n = target;
       envelope.v = V050;
@@ -220,6 +220,11 @@ export interface EnvelopeWriter {
 /** A link's encoder state, for `encodeMessagePieces`' `writer`. */
 export function createEnvelopeWriter(): EnvelopeWriter {
   return {};
+}
+
+/** A map of names to values as a decoded envelope or payload holds one (not an array, bytes or a Map). */
+export function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof Map);
 }
 
 function invalid(message: string): SparrowError {

@@ -16,7 +16,7 @@ import { isSerialiserCode, type ChainBytes } from '../wire.ts';
 import { DEFAULT_MAX_DEPTH, missingSerialiser, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
 import { DEFAULT_MAX_ELEMENTS, checkElementBudget } from '../serialisation/budget.ts';
-import { V050, basicProtocol, encodeMessagePieces, protocolError } from './codec.ts';
+import { V050, basicProtocol, encodeMessagePieces, isMap, protocolError } from './codec.ts';
 import { idOf } from './ids.ts';
 import type { ChainLayout, IncomingMessage, ExceptionMessage, MessageId, RequestMessage, RequestType, ResponseMessage, SerialiserCode, WireFormat } from './message.ts';
 
@@ -98,7 +98,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
       protocol = 'target' in envelope || 'result' in envelope || 'error' in envelope ? 'b' : V050;
       warn(options, `0.1.2 envelope without "v" (read as "${protocol}")`);
     } else if (protocol !== V050 && protocol !== 'b') {
-      throw protocolError(`unknown protocol version ${JSON.stringify(protocol)}`);
+      throw protocolError(`unknown version ${JSON.stringify(protocol)}`);
     }
   }
   const first = at + 1;
@@ -142,7 +142,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
       // A payload this side cannot read (too deep, malformed): answered or failed like a missing serialiser, never dropped.
       if (!isSparrowError(error) || !([ErrorCode.SerialisationError, ErrorCode.LimitExceeded, ErrorCode.InvalidParams] as ErrorCode[]).includes(error.code)) throw error;
       // The caller sent what cannot be read: a caller error for a request (Python raises a CallerException).
-      reason = kind !== 'r' || error.code !== ErrorCode.SerialisationError ? error : new SparrowError(ErrorCode.InvalidParams, `the params could not be decoded: ${error.message}`, { cause: error });
+      reason = kind !== 'r' || error.code !== ErrorCode.SerialisationError ? error : new SparrowError(ErrorCode.InvalidParams, `unreadable params: ${error.message}`, { cause: error });
     }
   }
   // Nothing hangs on a payload this side cannot read: a response or exception becomes an exception
@@ -199,9 +199,6 @@ function ascii(part: Uint8Array): string {
   return part.length === 1 ? String.fromCharCode(part[0]!) : part.length === 2 ? String.fromCharCode(part[0]!, part[1]!) : '';
 }
 
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof Map);
-}
 
 /** One v050 message of a known marker from its envelope and payload parts (checks in the order they always ran). */
 function readV050(
@@ -229,7 +226,7 @@ function readV050(
     }
     const params = decodePart(parts, first, serialiser, maxDepth);
     const special = kind === 'r' ? decodePart(parts, first + 1, serialiser, maxDepth) : NO_PART;
-    if (typeof value !== 'string') throw protocolError('call target is not a string');
+    if (typeof value !== 'string') throw protocolError('target is not a string');
     const message: IncomingMessage = kind === 'r' ? { kind: 'request', target: value, id: idOf(envelope.i, 'i'), requestType, ack, format } : { kind: 'notification', target: value, format };
     const { s, d, c } = envelope;
     if (typeof s === 'string') {
@@ -241,7 +238,7 @@ function readV050(
     // Not maps: caller errors (answered with invalid-params), not broken chains.
     if (params !== NO_PART && params !== null) message.params = mapOf(params, 'params');
     if (special !== NO_PART) {
-      const { '#cb': cb, '#icb': icb } = mapOf(special, 'the callback declarations part');
+      const { '#cb': cb, '#icb': icb } = mapOf(special, 'callback declarations');
       (message as RequestMessage).declarations = { callbacks: namesOf(cb, '"#cb"'), iterables: namesOf(icb, '"#icb"') };
     }
     return message;

@@ -47,8 +47,8 @@ export interface ChainLimits {
 
 /** The reference's defaults: 10 MiB part, 10 MiB chain, 10 parts. */
 export const DEFAULT_CHAIN_LIMITS: Readonly<ChainLimits> = Object.freeze({
-  maxPartSize: 10 * 1024 * 1024,
-  maxChainSize: 10 * 1024 * 1024,
+  maxPartSize: 10 << 20,
+  maxChainSize: 10 << 20,
   maxParts: 10,
   maxPrefixLength: 64,
 });
@@ -78,7 +78,7 @@ export function resolveChainLimits(limits?: Partial<ChainLimits>): ChainLimits {
   for (const key in DEFAULT_CHAIN_LIMITS) {
     const value = resolved[key as keyof ChainLimits];
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new SparrowError(ErrorCode.Unsupported, `chain limit ${key} must be a non-negative integer, got ${String(value)}`);
+      throw new SparrowError(ErrorCode.Unsupported, `${key} must be a non-negative integer, got ${String(value)}`);
     }
   }
   return resolved;
