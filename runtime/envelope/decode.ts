@@ -67,7 +67,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   let code: SerialiserCode;
   let protocol: string | undefined;
   let at = 2;
-  if (parts.length > 2 && ((protocol = ascii(parts[0]!)) === V050 || protocol === 'b') && isSerialiserCode((code = ascii(parts[1]!) as SerialiserCode))) {
+  if (parts.length > 2 && (protocol = protocolTag(parts[0]!)) !== undefined && parts[1]!.length === 1 && isSerialiserCode((code = String.fromCharCode(parts[1]![0]!) as SerialiserCode))) {
     // HEAD ("next") ignores the prefix, and `v` in the envelope (it still writes it for .5).
     if (prefix !== '') warn(options, `HEAD chain with prefix ${JSON.stringify(prefix)} (ignored)`);
   } else {
@@ -195,8 +195,9 @@ function isSupplementary(key: string): boolean {
   return false;
 }
 
-function ascii(part: Uint8Array): string {
-  return part.length === 1 ? String.fromCharCode(part[0]!) : part.length === 2 ? String.fromCharCode(part[0]!, part[1]!) : '';
+/** The protocol tag a HEAD chain's part 0 holds (`.5` or `b`), read off its bytes (no string made per chain). */
+function protocolTag(part: Uint8Array): string | undefined {
+  return part.length === 2 && part[0] === 0x2e && part[1] === 0x35 ? V050 : part.length === 1 && part[0] === 0x62 ? 'b' : undefined;
 }
 
 
