@@ -145,9 +145,18 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
       reason = kind !== 'r' || error.code !== ErrorCode.SerialisationError ? error : new SparrowError(ErrorCode.InvalidParams, `unreadable params: ${error.message}`, { cause: error });
     }
   }
-  // Nothing hangs on a payload this side cannot read: a response or exception becomes an exception
-  // carrying `reason` (the pending call fails at once); a request is answered with it through
-  // `options.reply` unless silent, then it is thrown, as for anything else (the chain is dropped).
+  return unreadablePayload(serialisers, envelope, marker, reason, format, options);
+}
+
+/**
+ * Nothing hangs on a payload this side cannot read (`reason`): a response or
+ * exception becomes an exception carrying it (the pending call fails at
+ * once); a request is answered with it through `options.reply` unless
+ * silent, then it is thrown, as for anything else (the chain is dropped).
+ * A cold path, kept out of decodeChain so that the hot one stays short.
+ */
+function unreadablePayload(serialisers: SerialiserTable, envelope: Record<string, unknown>, marker: string, reason: SparrowError, format: WireFormat, options: DecodeChainOptions): IncomingMessage {
+  const kind = marker[0];
   const wire = toWireError(reason);
   if (kind === 'p' || kind === 'x') {
     options.onWarning?.(reason);
@@ -158,7 +167,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   if (reply !== undefined && kind === 'r' && envelope.i !== undefined && !marker.includes('s')) {
     let answer: ChainBytes | undefined;
     try {
-      answer = encodeMessagePieces({ kind: 'exception', to: idOf(envelope.i, 'i'), ack: false, error: wire }, { layout, serialiser: code }, serialisers);
+      answer = encodeMessagePieces({ kind: 'exception', to: idOf(envelope.i, 'i'), ack: false, error: wire }, { layout: format.layout, serialiser: format.serialiser }, serialisers);
     } catch {
       // No answer then; the error is still reported.
     }
