@@ -6,28 +6,23 @@
  * notification, `msg` in every error, at most two payload parts, one buffer
  * per chain. The receiving side is decode.ts.
  */
-import { ErrorCode, SparrowError, type WireError } from '../errors.ts';
+import { ErrorCode, SparrowError, readWireError, type WireError } from '../errors.ts';
 import { EMPTY_PART, encodeChain, type ChainPart } from '../framing/chain-encoder.ts';
 import { joinChain, type ChainBytes } from '../wire.ts';
 import { containsBytes } from '../serialisation/bytes.ts';
 import { stringifyJson } from '../serialisation/json.ts';
 import { serialiserIn, serialiserTable, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
-import type { CallbackDeclarations, ChainLayout, Message, MessageId, Params, SerialiserCode, WireFormat } from './message.ts';
+import type { ChainLayout, Message, SerialiserCode, WireFormat } from './message.ts';
 
 
 const EMPTY = new Uint8Array(0);
 export const V050 = '.5';
-const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
-/** HEAD layout part 0 and part 1 (PROTOCOL.md §4.2), shared and never mutated. */
-const VERSION_PART = { '.5': ascii('.5'), b: ascii('b') } as const;
-const CODE_PART: Readonly<Record<SerialiserCode, Uint8Array>> = { j: ascii('j'), m: ascii('m'), c: ascii('c') };
-/** The head parts of a chain: none in 0.1.2 (the prefix names the serialiser, §4.1); protocol and serialiser parts in "next" (§4.2). */
+/** The head parts of a chain: none in 0.1.2 (the prefix names the serialiser, §4.1). */
 const NO_HEAD: readonly Uint8Array[] = [];
-const HEADS: Readonly<Record<'.5' | 'b', Readonly<Record<SerialiserCode, readonly Uint8Array[]>>>> = {
-  '.5': { j: [VERSION_PART['.5'], CODE_PART.j], m: [VERSION_PART['.5'], CODE_PART.m], c: [VERSION_PART['.5'], CODE_PART.c] },
-  b: { j: [VERSION_PART.b, CODE_PART.j], m: [VERSION_PART.b, CODE_PART.m], c: [VERSION_PART.b, CODE_PART.c] },
-};
+/** "next" (§4.2): protocol and serialiser parts, made on first use and shared (never mutated). */
+const HEADS: Record<string, Record<string, readonly Uint8Array[]>> = {};
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
 /**
  * The parts of the codec a page may leave out (docs/runtime.md, "Envelope
@@ -51,8 +46,7 @@ export interface BasicProtocol {
 /**
  * Writes one chain faster than the general path, byte for byte as it would,
  * or declines (undefined). `payload` holds the payload values (EMPTY_PART for
- * an empty part); `streamTo` is set for a stream part's envelope, the same
- * for every item of that stream.
+ * an empty part); `message` is the message they came from.
  */
 export type ChainFramer = (
   writer: EnvelopeWriter,
@@ -61,7 +55,7 @@ export type ChainFramer = (
   envelopeSerialiser: Serialiser,
   payloadSerialiser: Serialiser,
   envelope: unknown,
-  streamTo: MessageId | undefined,
+  message: Message,
   payload: unknown[] | undefined,
 ) => ChainBytes | undefined;
 
@@ -76,7 +70,7 @@ export function installEnvelopeParts(parts: EnvelopeParts): void {
 /** The `b` protocol, or the `unsupported` error naming what installs it. */
 export function basicProtocol(): BasicProtocol {
   const basic = envelopeParts.basic;
-  if (basic === undefined) throw new SparrowError(ErrorCode.Unsupported, 'the "b" protocol (PROTOCOL.md §9) is not part of this bundle: the Node entry installs it');
+  if (basic === undefined) throw new SparrowError(ErrorCode.Unsupported, 'the "b" protocol is not in this bundle (the Node entry installs it)');
   return basic;
 }
 
@@ -89,8 +83,8 @@ export function serialisersOf(serialisers: readonly Serialiser[] | undefined): S
   return serialisers === undefined ? platform().defaultSerialisers : serialiserTable(platform().defaultSerialisers.j, serialisers);
 }
 
-export function protocolError(message: string, cause?: unknown): SparrowError {
-  return new SparrowError(ErrorCode.ProtocolError, message, cause === undefined ? {} : { cause });
+export function protocolError(message: string): SparrowError {
+  return new SparrowError(ErrorCode.ProtocolError, message);
 }
 
 // ───────────────────────────── encoding ─────────────────────────────
@@ -117,9 +111,9 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
  * a fresh one).
  *
  * It reads top to bottom: the message becomes an envelope and payload
- * values (`partsOf`), then `frame` writes them, taking the serialiser's
- * optional hooks where they apply (see `Serialiser`: each writes the bytes
- * `encode` would, or declines).
+ * values (`partsOf`), then the installed framer writes the chain, or, when
+ * it declines (or none is installed), the general path: each part
+ * encoded, then joined into one buffer by the chain encoder.
  *
  * @throws SparrowError `serialisation-error` when a value cannot be encoded;
  *   `unsupported` naming the serialiser when the format (or bytes over a
@@ -128,136 +122,84 @@ export function encodeMessage(message: Message, format: WireFormat, serialisers:
  *   `invalid-params` for a message that would break the wire rules (an
  *   empty target, a non-map params value).
  */
-export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers, writer: EnvelopeWriter = createEnvelopeWriter()): ChainBytes {
+export function encodeMessagePieces(message: Message, format: WireFormat, serialisers: SerialiserTable = platform().defaultSerialisers, writer: EnvelopeWriter = {}): ChainBytes {
   const protocol = format.protocol ?? V050;
-  const envelopeCode = format.serialiser;
-  let envelope: unknown;
+  const code = format.serialiser;
+  let envelope: Record<string, unknown> = {};
   let payload: unknown[] | undefined;
-  let payloadCode = envelopeCode;
+  let payloadCode = code;
   if (protocol === 'b') {
     envelope = basicProtocol().encode(message, format.layout);
   } else {
-    const parts = partsOf(message);
-    payload = parts.payload;
-    payloadCode = payloadCodeOf(format, serialisers, payload);
+    payload = partsOf(message, envelope);
+    payloadCode = format.payloadSerialiser ?? code;
+    // Bytes bound for a serialiser that cannot carry them go in msgpack (decision 4).
+    if (payload !== undefined && !serialiserIn(serialisers, payloadCode).canCarryBytes && payload.some((value) => containsBytes(value))) {
+      serialiserIn(serialisers, (payloadCode = 'm'), 'sending bytes in a JSON message');
+    }
     // Written whenever it differs, payload or not, as HEAD does (Python's
     // replies keep the request's `l`); never `l: null`, never on acks.
-    if (payloadCode !== envelopeCode && message.kind !== 'ack') parts.envelope.l = payloadCode;
-    envelope = parts.envelope;
+    if (payloadCode !== code && message.kind !== 'ack') envelope.l = payloadCode;
   }
-  // A stream part's envelope ({pm: N, v}) is the same for every item: its bytes are kept per link.
-  const streamPart = message.kind === 'response' && message.multipart && message.final === undefined && !message.ack && message.id === undefined && payloadCode === envelopeCode;
-  return frame(writer, serialisers, format.layout, protocol, envelopeCode, envelope, streamPart ? message.to : undefined, payload, payloadCode);
+  const next = format.layout === 'next';
+  const prefix = next ? '' : code;
+  const head = next ? ((HEADS[protocol] ??= {})[code] ??= [ascii(protocol), ascii(code)]) : NO_HEAD;
+  const envelopeSerialiser = serialiserIn(serialisers, code);
+  const payloadSerialiser = payloadCode === code ? envelopeSerialiser : serialiserIn(serialisers, payloadCode);
+  const framed = envelopeParts.framer?.(writer, prefix, head, envelopeSerialiser, payloadSerialiser, envelope, message, payload);
+  if (framed !== undefined) return framed;
+  const parts: ChainPart[] = [...head, encodeValue(envelopeSerialiser, envelope)];
+  if (payload !== undefined) for (const value of payload) parts.push(value === EMPTY_PART ? EMPTY : encodeValue(payloadSerialiser, value));
+  return encodeChain(prefix, parts);
 }
 
-/** The v050 envelope of a message (keys in the order Python writes them, §5.2: parsers do not care, but our bytes stay comparable with the captures) and its payload values. */
-function partsOf(message: Message): { envelope: Record<string, unknown>; payload: unknown[] | undefined } {
-  const envelope: Record<string, unknown> = {};
-  let payload: unknown[] | undefined;
-  switch (message.kind) {
-    case 'request': {
-      checkTarget(message.target);
-      let marker = 'r';
-      if (message.ack) marker += 'a';
-      if (message.requestType === 'quiet') marker += 'q';
-      else if (message.requestType === 'silent') marker += 's';
-      envelope[marker] = message.target;
-      envelope.i = message.id;
-      envelope.v = V050;
-      if (message.callbackOf !== undefined) envelope.c = message.callbackOf;
-      if (message.node !== undefined) envelope.d = message.node;
-      if (message.namespace) envelope.s = message.namespace;
-      const hasParams = message.params !== undefined && hasKeys(checkParams(message.params));
-      const declarations = message.declarations;
-      if (declarations !== undefined && (declarations.callbacks.length > 0 || declarations.iterables.length > 0)) {
-        // No plain params before the special part: a zero-length part (§6).
-        payload = [hasParams ? message.params : EMPTY_PART, specialPart(declarations)];
-      } else if (hasParams) {
-        payload = [message.params];
-      }
-      break;
-    }
-    case 'notification': {
-      checkTarget(message.target);
-      envelope.n = message.target;
+/**
+ * Fills the v050 envelope of a message (keys in the order Python writes
+ * them, §5.2: parsers do not care, but our bytes stay comparable with the
+ * captures) and returns its payload values.
+ */
+function partsOf(message: Message, envelope: Record<string, unknown>): unknown[] | undefined {
+  const kind = message.kind;
+  if (kind === 'request' || kind === 'notification') {
+    const { target, params } = message;
+    if (typeof target !== 'string' || target === '') throw invalid('a call target must be a non-empty string');
+    if (params !== undefined && !isMap(params) && !((params as unknown) instanceof Map)) throw invalid('params must be a map');
+    if (kind === 'notification') {
+      envelope.n = target;
       envelope.v = V050;
       if (message.node !== undefined) envelope.d = message.node;
       if (message.namespace) envelope.s = message.namespace;
       if (message.callbackOf !== undefined) envelope.c = message.callbackOf;
       // Always a params part: a Python receiver crashes without one (§6).
-      payload = [message.params === undefined ? {} : checkParams(message.params)];
+      return [params ?? {}];
+    }
+    envelope['r' + (message.ack ? 'a' : '') + (message.requestType === 'quiet' ? 'q' : message.requestType === 'silent' ? 's' : '')] = target;
+    envelope.i = message.id;
+    envelope.v = V050;
+    if (message.callbackOf !== undefined) envelope.c = message.callbackOf;
+    if (message.node !== undefined) envelope.d = message.node;
+    if (message.namespace) envelope.s = message.namespace;
+    let hasParams = false;
+    for (const _ in params) {
+      hasParams = true;
       break;
     }
-    case 'response': {
-      let marker = 'p';
-      if (message.multipart) marker += 'm';
-      if (message.final === 'final') marker += 'f';
-      else if (message.final === 'terminator') marker += 't';
-      if (message.ack) marker += 'a';
-      envelope[marker] = message.to;
-      envelope.v = V050;
-      if (message.id !== undefined) envelope.i = message.id;
-      // No part for null: "returned None" and "returned nothing" look the same (§6).
-      if (message.final !== 'terminator' && message.hasResult && message.result !== null && message.result !== undefined) {
-        payload = [message.result];
-      }
-      break;
+    const declarations = message.declarations;
+    if (declarations !== undefined && (declarations.callbacks.length > 0 || declarations.iterables.length > 0)) {
+      // No plain params before the special part: a zero-length part (§6).
+      const names = (list: string[], value: string) => Object.fromEntries(list.map((name) => [name, { [value]: null }]));
+      return [hasParams ? params : EMPTY_PART, { '#cb': names(declarations.callbacks, 'p'), '#icb': names(declarations.iterables, 'r') }];
     }
-    case 'exception': {
-      envelope[message.ack ? 'xa' : 'x'] = message.to;
-      envelope.v = V050;
-      if (message.id !== undefined) envelope.i = message.id;
-      payload = [wireErrorToSend(message.error)];
-      break;
-    }
-    case 'ack': {
-      envelope.a = message.to;
-      envelope.v = V050;
-      break;
-    }
+    return hasParams ? [params] : undefined;
   }
-  return { envelope, payload };
-}
-
-/** The payload's serialiser: the format's, unless bytes must leave a serialiser that cannot carry them (then msgpack, decision 4). */
-function payloadCodeOf(format: WireFormat, serialisers: SerialiserTable, payload: unknown[] | undefined): SerialiserCode {
-  const code = format.payloadSerialiser ?? format.serialiser;
-  if (payload === undefined || serialiserIn(serialisers, code).canCarryBytes) return code;
-  for (const value of payload) {
-    if (containsBytes(value)) {
-      serialiserIn(serialisers, 'm', 'sending bytes in a JSON message (PROTOCOL.md decision 4)');
-      return 'm';
-    }
-  }
-  return code;
-}
-
-/**
- * Writes the chain: the layout's head, the envelope, the payload parts. The
- * installed framer (Node: envelope/fast-frame.ts) writes it when it takes
- * the message; otherwise, the general path: each part encoded, then joined
- * into one buffer by the chain encoder.
- */
-function frame(
-  writer: EnvelopeWriter,
-  serialisers: SerialiserTable,
-  layout: ChainLayout,
-  protocol: '.5' | 'b',
-  envelopeCode: SerialiserCode,
-  envelope: unknown,
-  streamTo: MessageId | undefined,
-  payload: unknown[] | undefined,
-  payloadCode: SerialiserCode,
-): ChainBytes {
-  const prefix = layout === 'next' ? '' : envelopeCode;
-  const head = layout === 'next' ? HEADS[protocol][envelopeCode] : NO_HEAD;
-  const envelopeSerialiser = serialiserIn(serialisers, envelopeCode);
-  const payloadSerialiser = payloadCode === envelopeCode ? envelopeSerialiser : serialiserIn(serialisers, payloadCode);
-  const framed = envelopeParts.framer?.(writer, prefix, head, envelopeSerialiser, payloadSerialiser, envelope, streamTo, payload);
-  if (framed !== undefined) return framed;
-  const parts: ChainPart[] = [...head, encodeValue(envelopeSerialiser, envelope)];
-  if (payload !== undefined) for (const value of payload) parts.push(value === EMPTY_PART ? EMPTY : encodeValue(payloadSerialiser, value));
-  return encodeChain(prefix, parts);
+  // An answer: its marker holds the id it answers.
+  envelope[kind === 'ack' ? 'a' : kind === 'exception' ? (message.ack ? 'xa' : 'x') : 'p' + (message.multipart ? 'm' : '') + (message.final === 'final' ? 'f' : message.final === 'terminator' ? 't' : '') + (message.ack ? 'a' : '')] = message.to;
+  envelope.v = V050;
+  if (kind === 'ack') return undefined;
+  if (message.id !== undefined) envelope.i = message.id;
+  if (kind === 'exception') return [wireErrorToSend(message.error)];
+  // No part for null: "returned None" and "returned nothing" look the same (§6).
+  return message.final !== 'terminator' && message.hasResult && message.result !== null && message.result !== undefined ? [message.result] : undefined;
 }
 
 /** JSON stays text so the chain encoder writes it straight into the chain buffer. */
@@ -280,41 +222,20 @@ export function createEnvelopeWriter(): EnvelopeWriter {
   return {};
 }
 
-function hasKeys(record: object): boolean {
-  for (const _ in record) return true;
-  return false;
+/** A map of names to values as a decoded envelope or payload holds one (not an array, bytes or a Map). */
+export function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof Map);
 }
 
-function checkTarget(target: unknown): void {
-  if (typeof target !== 'string' || target === '') {
-    throw new SparrowError(ErrorCode.InvalidParams, 'a call target must be a non-empty string');
-  }
-}
-
-function checkParams(params: unknown): Params {
-  if (typeof params !== 'object' || params === null || Array.isArray(params) || ArrayBuffer.isView(params)) {
-    throw new SparrowError(ErrorCode.InvalidParams, 'params must be a map of name to value (§6)');
-  }
-  return params as Params;
-}
-
-function specialPart(declarations: CallbackDeclarations): Record<string, unknown> {
-  const cb: Record<string, unknown> = {};
-  const icb: Record<string, unknown> = {};
-  for (const name of declarations.callbacks) cb[name] = { p: null };
-  for (const name of declarations.iterables) icb[name] = { r: null };
-  return { '#cb': cb, '#icb': icb };
+function invalid(message: string): SparrowError {
+  return new SparrowError(ErrorCode.InvalidParams, message);
 }
 
 /** Always `msg`; never cat `t`, which a Python caller ignores and so waits forever (§10). */
-function wireErrorToSend(error: WireError): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    cat: error.cat === 'r' ? 'r' : 'e',
-    type: typeof error.type === 'string' && error.type !== '' ? error.type : 'Exception',
-    msg: typeof error.msg === 'string' ? error.msg : String(error.msg ?? ''),
-  };
-  if (error.details !== undefined) out.details = error.details;
-  if (error.value !== undefined) out.value = error.value;
+function wireErrorToSend(error: WireError): WireError {
+  const out = readWireError(error as unknown as Record<string, unknown>);
+  if (out.cat === 't') out.cat = 'e';
+  out.type ||= 'Exception';
   if (error.data !== undefined) out.data = error.data;
   return out;
 }

@@ -47,8 +47,11 @@ function stateOf(writer: EnvelopeWriter): FrameState {
 }
 
 /** The fast framer (see the module comment). */
-export const fastFramer: ChainFramer = (writer, prefix, head, envelopeSerialiser, payloadSerialiser, envelope, streamTo, payload): ChainBytes | undefined => {
+export const fastFramer: ChainFramer = (writer, prefix, head, envelopeSerialiser, payloadSerialiser, envelope, message, payload): ChainBytes | undefined => {
   const state = stateOf(writer);
+  // A stream part's envelope ({pm: N, v}) is the same for every item: its bytes are kept per link.
+  const streamTo =
+    message.kind === 'response' && message.multipart && message.final === undefined && !message.ack && message.id === undefined && payloadSerialiser === envelopeSerialiser ? message.to : undefined;
   const writeSmall = envelopeSerialiser.writeSmall;
   if (writeSmall !== undefined && payloadSerialiser === envelopeSerialiser) {
     const chain = encodeSmallChain(state.slab, prefix, head, envelope, payload, writeSmall);

@@ -47,8 +47,8 @@ export interface ChainLimits {
 
 /** The reference's defaults: 10 MiB part, 10 MiB chain, 10 parts. */
 export const DEFAULT_CHAIN_LIMITS: Readonly<ChainLimits> = Object.freeze({
-  maxPartSize: 10 * 1024 * 1024,
-  maxChainSize: 10 * 1024 * 1024,
+  maxPartSize: 10 << 20,
+  maxChainSize: 10 << 20,
   maxParts: 10,
   maxPrefixLength: 64,
 });
@@ -72,23 +72,13 @@ const EMPTY_PART = new Uint8Array(0);
 /** From this size on a part is memory of its own (see the module comment). */
 const OWN_PART_BYTES = LARGE_PART_BYTES;
 
-/**
- * Memory for a part that spans chunks. A large one is uninitialised where
- * the platform allows (Node: a zero-filled 1 MiB part cost a memset per
- * blob, and the blob bench ran 1.2-1.3 GB/s instead of 1.5-1.7): safe,
- * because a part is handed out only once every byte of it has been written.
- */
-function allocatePart(size: number): Uint8Array {
-  return size < OWN_PART_BYTES ? new Uint8Array(size) : platform().allocateUninitialised(size);
-}
-
 /** Resolves user-supplied partial limits against the defaults. */
 export function resolveChainLimits(limits?: Partial<ChainLimits>): ChainLimits {
   const resolved = { ...DEFAULT_CHAIN_LIMITS, ...limits };
-  for (const key of ['maxPartSize', 'maxChainSize', 'maxParts', 'maxPrefixLength'] as const) {
-    const value = resolved[key];
+  for (const key in DEFAULT_CHAIN_LIMITS) {
+    const value = resolved[key as keyof ChainLimits];
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new SparrowError(ErrorCode.Unsupported, `chain limit ${key} must be a non-negative integer, got ${String(value)}`);
+      throw new SparrowError(ErrorCode.Unsupported, `${key} must be a non-negative integer, got ${String(value)}`);
     }
   }
   return resolved;
@@ -108,9 +98,8 @@ export class ChainDecoder {
   #inParts = false;
   /** Bytes the chain holds or has declared (part lengths count in full). */
   #size = 0;
-  /** Length bytes of a part header still to come (a header cut by the chunk's end), and the length so far. */
-  #lengthLeft = 0;
-  #length = 0;
+  /** A part header cut by a chunk's end: the bytes of it read so far. */
+  #head: Uint8Array | undefined;
   /** The part being assembled across chunks (undefined when none), and how much of it is filled. */
   #fill: Uint8Array | undefined;
   #filled = 0;
@@ -169,77 +158,77 @@ export class ChainDecoder {
    */
   push(chunk: Uint8Array): void {
     if (this.#error !== undefined) throw this.#error;
+    const head = this.#head;
+    if (head !== undefined) {
+      // A part header cut by the last chunk's end (rare: at most 9 bytes): completed from this chunk, it is
+      // read as a chunk of its own, then this chunk from after it.
+      const need = head[0]! - SOP_BASE + 1 - head.length;
+      const whole = new Uint8Array(head.length + Math.min(need, chunk.length));
+      whole.set(head);
+      whole.set(chunk.subarray(0, need), head.length);
+      this.#head = undefined;
+      if (chunk.length < need) {
+        this.#head = whole;
+        return;
+      }
+      this.push(whole);
+      chunk = chunk.subarray(need);
+    }
     const n = chunk.length;
     const limits = this.#limits;
     // Read once per chunk: the getters are a good part of the cost of a view.
     const buffer = chunk.buffer;
     const base = chunk.byteOffset;
     let i = 0;
-    // The chain being read lives in locals while whole units are read, and in the fields across a cut
-    // (a sink must not push into its own parser).
+    // The chain being read lives in locals while whole units are read, and in the fields while a part
+    // is assembled across chunks (a sink must not push into its own parser).
     let prefix = this.#prefix;
     let parts = this.#parts;
     let size = this.#size;
     let inParts = this.#inParts;
-    let cut = this.#lengthLeft > 0 || this.#fill !== undefined;
+    let filling = this.#fill !== undefined;
     try {
       while (i < n) {
-        let length: number;
-        if (cut) {
-          // A header or a part cut by a chunk's end, read through the fields.
-          this.#size = size;
+        if (filling) {
           this.#parts = parts;
-          if (this.#lengthLeft === 0) {
-            i = this.#fillPart(chunk, i);
-            cut = this.#fill !== undefined;
-            continue;
-          }
-          i = this.#readLength(chunk, i);
-          size = this.#size;
-          if (this.#lengthLeft > 0) continue;
-          // The header is complete: its part is read below, as after a whole header.
-          cut = false;
-          length = this.#length;
-        } else {
-          const byte = chunk[i++]!;
-          if (byte < SOP_BASE) {
-            if (inParts) throw this.#badByte(byte);
-            if (prefix.length >= limits.maxPrefixLength) throw this.#fail(ErrorCode.LimitExceeded, `chain prefix longer than ${limits.maxPrefixLength} bytes`);
-            prefix += String.fromCharCode(byte);
-            size++;
-            continue;
-          }
-          if (byte === EOC) {
-            const chain: Chain = { prefix, parts };
-            prefix = '';
-            parts = [];
-            size = 0;
-            inParts = false;
-            this.#sink(chain);
-            continue;
-          }
-          if (byte > SOP_MAX) throw this.#badByte(byte);
-          if (parts.length >= limits.maxParts) throw this.#fail(ErrorCode.LimitExceeded, `chain has more than ${limits.maxParts} parts`);
-          inParts = true;
-          const lengthBytes = byte - SOP_BASE;
-          size += 1 + lengthBytes;
-          if (i + lengthBytes > n) {
-            // The header is cut by the chunk's end: #readLength reads it as it comes.
-            if (size > limits.maxChainSize) throw this.#chainTooLarge();
-            this.#lengthLeft = lengthBytes;
-            this.#length = 0;
-            cut = true;
-            continue;
-          }
-          length = 0;
-          for (let k = 0; k < lengthBytes; k++) {
-            // Checked on every byte, so the number stays exact (it never grows past maxPartSize * 256 < 2^53).
-            length = length * 256 + chunk[i++]!;
-            if (length > limits.maxPartSize) throw this.#partTooLarge();
-          }
-          size += length;
-          if (size > limits.maxChainSize) throw this.#chainTooLarge();
+          i = this.#fillPart(chunk, i);
+          filling = this.#fill !== undefined;
+          continue;
         }
+        const byte = chunk[i++]!;
+        if (byte < SOP_BASE) {
+          if (inParts) throw this.#badByte(byte);
+          if (prefix.length >= limits.maxPrefixLength) throw this.#tooLarge('chain prefix', limits.maxPrefixLength);
+          prefix += String.fromCharCode(byte);
+          size++;
+          continue;
+        }
+        if (byte === EOC) {
+          const chain: Chain = { prefix, parts };
+          prefix = '';
+          parts = [];
+          size = 0;
+          inParts = false;
+          this.#sink(chain);
+          continue;
+        }
+        if (byte > SOP_MAX) throw this.#badByte(byte);
+        if (parts.length >= limits.maxParts) throw this.#fail(ErrorCode.LimitExceeded, `chain has more than ${limits.maxParts} parts`);
+        inParts = true;
+        const lengthBytes = byte - SOP_BASE;
+        if (i + lengthBytes > n) {
+          // The header is cut by the chunk's end: kept, and read whole by the next push.
+          this.#head = new Uint8Array(chunk.subarray(i - 1));
+          break;
+        }
+        let length = 0;
+        for (let k = 0; k < lengthBytes; k++) {
+          // Checked on every byte, so the number stays exact (it never grows past maxPartSize * 256 < 2^53).
+          length = length * 256 + chunk[i++]!;
+          if (length > limits.maxPartSize) throw this.#tooLarge('chain part', limits.maxPartSize);
+        }
+        size += 1 + lengthBytes + length;
+        if (size > limits.maxChainSize) throw this.#tooLarge('chain', limits.maxChainSize);
         if (length === 0) {
           parts.push(EMPTY_PART);
         } else if (n - i >= length) {
@@ -249,8 +238,12 @@ export class ChainDecoder {
           parts.push(length < OWN_PART_BYTES || this.#freshChunks ? new Uint8Array(buffer, base + i, length) : chunk.slice(i, i + length));
           i += length;
         } else {
-          this.#startPart(length);
-          cut = true;
+          // Memory for a part that spans chunks: a large one uninitialised where the platform allows (Node:
+          // a zero-filled 1 MiB part cost a memset per blob, and the blob bench ran 1.2-1.3 GB/s instead of
+          // 1.5-1.7); safe, as a part is handed out only once every byte of it has been written.
+          this.#fill = length < OWN_PART_BYTES ? new Uint8Array(length) : platform().allocateUninitialised(length);
+          this.#filled = 0;
+          filling = true;
         }
       }
     } catch (error) {
@@ -270,23 +263,6 @@ export class ChainDecoder {
     for (let k = 0; k < parts.length; k++) if (parts[k]!.length < OWN_PART_BYTES && parts[k]!.buffer === buffer) parts[k] = parts[k]!.slice();
   }
 
-  /** Reads the length bytes of a cut header from `chunk[i]` on; returns where it stopped. Counts a complete one in the chain's size. */
-  #readLength(chunk: Uint8Array, i: number): number {
-    const limits = this.#limits;
-    while (this.#lengthLeft > 0 && i < chunk.length) {
-      this.#length = this.#length * 256 + chunk[i++]!;
-      this.#lengthLeft--;
-      if (this.#length > limits.maxPartSize) throw this.#partTooLarge();
-    }
-    if (this.#lengthLeft === 0 && (this.#size += this.#length) > limits.maxChainSize) throw this.#chainTooLarge();
-    return i;
-  }
-
-  #startPart(length: number): void {
-    this.#fill = allocatePart(length);
-    this.#filled = 0;
-  }
-
   /** Copies what `chunk` holds of the part being assembled (nothing, when it was read in place); emits nothing. */
   #fillPart(chunk: Uint8Array, i: number): number {
     const part = this.#fill!;
@@ -304,15 +280,11 @@ export class ChainDecoder {
   }
 
   #badByte(byte: number): SparrowError {
-    return this.#fail(ErrorCode.ProtocolError, `bad chain byte 0x${byte.toString(16).padStart(2, '0')} where a part or the end of chain was expected`);
+    return this.#fail(ErrorCode.ProtocolError, `bad chain byte 0x${byte.toString(16)} where a part or the end of chain belongs`);
   }
 
-  #partTooLarge(): SparrowError {
-    return this.#fail(ErrorCode.LimitExceeded, `chain part larger than ${this.#limits.maxPartSize} bytes`);
-  }
-
-  #chainTooLarge(): SparrowError {
-    return this.#fail(ErrorCode.LimitExceeded, `chain larger than ${this.#limits.maxChainSize} bytes`);
+  #tooLarge(what: string, limit: number): SparrowError {
+    return this.#fail(ErrorCode.LimitExceeded, `${what} larger than ${limit} bytes`);
   }
 
   #fail(code: ErrorCode, message: string): SparrowError {
@@ -322,7 +294,7 @@ export class ChainDecoder {
   }
 
   #drop(): void {
-    this.#fill = undefined;
+    this.#fill = this.#head = undefined;
     this.#parts = [];
   }
 }

@@ -40,56 +40,38 @@ export function lengthByteCount(length: number): number {
  *   byte must be < 0x80, PROTOCOL.md §1).
  */
 export function encodeChain(prefix: string, parts: readonly ChainPart[]): Uint8Array {
+  // Text that is not ASCII is encoded first; ASCII text (the usual JSON) goes straight into the chain.
+  const bytes = parts.map((part) => (typeof part === 'string' && NON_ASCII.test(part) ? textEncoder.encode(part) : part));
   let total = prefix.length + 1;
-  const count = parts.length;
-  // A chain has a few parts: two small arrays per chain, no state shared between callers.
-  const sizes = new Array<number>(count);
-  const encodedText = new Array<Uint8Array | undefined>(count);
-  for (let k = 0; k < count; k++) {
-    const part = parts[k]!;
-    let size: number;
-    if (typeof part === 'string') {
-      if (NON_ASCII.test(part)) {
-        const bytes = textEncoder.encode(part);
-        encodedText[k] = bytes;
-        size = bytes.length;
-      } else {
-        encodedText[k] = undefined;
-        size = part.length;
-      }
-    } else {
-      encodedText[k] = undefined;
-      size = part.length;
-    }
-    sizes[k] = size;
-    total += 1 + lengthByteCount(size) + size;
-  }
-
+  for (const part of bytes) total += 1 + lengthByteCount(part.length) + part.length;
   const out = new Uint8Array(total);
   let pos = writePrefix(out, 0, prefix);
-  for (let k = 0; k < count; k++) {
-    const size = sizes[k]!;
-    const n = lengthByteCount(size);
-    out[pos++] = SOP_BASE + n;
-    for (let shift = n - 1; shift >= 0; shift--) {
-      out[pos++] = Math.floor(size / 2 ** (8 * shift)) & 0xff;
-    }
-    const part = parts[k]!;
-    if (typeof part === 'string') {
-      const bytes = encodedText[k];
-      if (bytes !== undefined) {
-        out.set(bytes, pos);
-        encodedText[k] = undefined;
-      } else {
-        textEncoder.encodeInto(part, out.subarray(pos, pos + size));
-      }
-    } else {
-      out.set(part, pos);
-    }
-    pos += size;
+  for (const part of bytes) {
+    pos = writePartHeader(out, pos, part.length);
+    if (typeof part === 'string') textEncoder.encodeInto(part, out.subarray(pos));
+    else out.set(part, pos);
+    pos += part.length;
   }
   out[pos] = EOC;
   return out;
+}
+
+/** Writes the SOP header of a part of `size` bytes at `out[pos]`; returns the position after it. */
+export function writePartHeader(out: Uint8Array, pos: number, size: number): number {
+  if (size < 0x100) {
+    // The usual small part: no loop, no division.
+    if (size === 0) {
+      out[pos++] = SOP_BASE;
+    } else {
+      out[pos++] = SOP_BASE + 1;
+      out[pos++] = size;
+    }
+    return pos;
+  }
+  const n = lengthByteCount(size);
+  out[pos++] = SOP_BASE + n;
+  for (let shift = n - 1; shift >= 0; shift--) out[pos++] = Math.floor(size / 2 ** (8 * shift)) & 0xff;
+  return pos;
 }
 
 /**

@@ -10,7 +10,7 @@
  * Browser-safe (Uint8Array and TextEncoder), but a browser page leaves them
  * out unless it installs the framer.
  */
-import { EMPTY_PART, EOC, SOP_BASE, lengthByteCount, writePrefix, type ChainPart } from './chain-encoder.ts';
+import { EMPTY_PART, EOC, SOP_BASE, lengthByteCount, writePartHeader, writePrefix, type ChainPart } from './chain-encoder.ts';
 
 const textEncoder = new TextEncoder();
 
@@ -52,23 +52,6 @@ export function finishChainInPlace(out: Uint8Array, start: number, end: number, 
   writePartHeader(out, pos, length);
   out[end] = EOC;
   return new Uint8Array(out.buffer, out.byteOffset + chainStart, end + 1 - chainStart);
-}
-
-function writePartHeader(out: Uint8Array, pos: number, size: number): number {
-  if (size < 0x100) {
-    // The usual small part: no loop, no division.
-    if (size === 0) {
-      out[pos++] = SOP_BASE;
-    } else {
-      out[pos++] = SOP_BASE + 1;
-      out[pos++] = size;
-    }
-    return pos;
-  }
-  const n = lengthByteCount(size);
-  out[pos++] = SOP_BASE + n;
-  for (let shift = n - 1; shift >= 0; shift--) out[pos++] = Math.floor(size / 2 ** (8 * shift)) & 0xff;
-  return pos;
 }
 
 /** Small chains are written back to back into slabs of at most this size (per link: 500 busy links hold 8 MiB). */
