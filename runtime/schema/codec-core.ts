@@ -148,14 +148,11 @@ export function unsupported(type: TypeDesc, codec: string): never {
  * void: what the glue uses when generated code passes no `codec`.
  */
 export const plainCodec: ValueCodec = {
-  decoder: (type) => plainDecoder(type) ?? unsupported(type, numberName(type) ? 'scalarCodec' : 'valueCodec'),
-  encoder: (type) => (plainDecoder(type) === undefined ? unsupported(type, numberName(type) ? 'scalarCodec' : 'valueCodec') : identity),
+  // A float or an integer a JS number holds is the scalarCodec's, anything else the valueCodec's (named without the range table).
+  decoder: (type) => plainDecoder(type) ?? unsupported(type, /^(u?int(8|16|32)|int|float(32|64))$/.test(type as string) ? 'scalarCodec' : 'valueCodec'),
+  // Every type it knows travels as it is; the decoder refuses the others.
+  encoder: (type, types) => (plainCodec.decoder(type, types, {}), identity),
 };
-
-/** A float or an integer type a JS number holds (int64 and uint64 are the valueCodec's): only for the message, so no range table. */
-function numberName(type: TypeDesc): boolean {
-  return typeof type === 'string' && /^(u?int(8|16|32)|int|float(32|64))$/.test(type);
-}
 
 /**
  * An encoder of an object keyed by TS names into a wire map keyed by wire

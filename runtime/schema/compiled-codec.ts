@@ -1,8 +1,9 @@
 /**
  * The one value codec: decoders and encoders built once per type, for
  * every type of the IDL ("Types"). codec-core.ts, codec-scalars.ts and
- * codec-fields.ts hold the scalars, maps of fields and how a refusal gets its path; this file adds lists, tuples,
- * maps, enums, structs, unions and errors. Generated code passes
+ * codec-fields.ts hold the scalars, maps of fields and how a refusal gets
+ * its path; this file adds lists, tuples, maps, enums, structs, unions,
+ * errors and int64. Generated code passes
  * `valueCodec` only when its schema has such types.
  *
  * Decoding checks every rule: a wrong type, a non-integer or out-of-range
