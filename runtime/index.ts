@@ -66,7 +66,8 @@ export { WireFloat } from './values.ts';
 export { SchemaError, type SchemaErrorClass, type SchemaErrorOptions } from './schema/typed-error.ts';
 // The parts of the service glue generated code passes to defineServiceWith, each only when its schema uses it.
 export { valueCodec } from './schema/compiled-codec.ts';
-export { scalarCodec, type ValueCodec } from './schema/codec-core.ts';
+export { type ValueCodec } from './schema/codec-core.ts';
+export { scalarCodec } from './schema/codec-scalars.ts';
 export { streamGlue } from './schema/service-streams.ts';
 export { topicGlue } from './schema/service-topics.ts';
 export { callbackGlue } from './schema/service-callbacks.ts';

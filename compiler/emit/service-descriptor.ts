@@ -120,7 +120,8 @@ export function typeClosure(model: SchemaModel, s: ServiceDeclaration): string[]
 /**
  * The parts of the runtime's service glue a service needs, as `[slot, export]`
  * pairs for `defineServiceWith`: the value codec when a value is not a
- * scalar (lists, maps, tuples, declared types, int64), the stream, topic and
+ * scalar (lists, maps, tuples, declared types, int64), the scalar codec
+ * when a value is a number (bool, string, bytes, any and void need none), the stream, topic and
  * callback parts when a member uses them, typed errors when it declares any.
  * Generated code imports only these, so a bundle carries only these.
  */
@@ -128,7 +129,8 @@ export function serviceGlue(model: SchemaModel, s: ServiceDeclaration): [string,
   const members = s.members;
   const closure = typeClosure(model, s);
   const glue: [string, string][] = [];
-  if (needsValueCodec(model, members, closure)) glue.push(['codec', 'valueCodec']);
+  const codec = valueCodecOf(model, members, closure);
+  if (codec !== undefined) glue.push(['codec', codec]);
   if (members.some((m) => m.kind === 'call' && m.result.kind === 'stream')) glue.push(['streams', 'streamGlue']);
   if (members.some((m) => m.kind === 'topic')) glue.push(['topics', 'topicGlue']);
   if (members.some((m) => m.kind !== 'topic' && m.params.some((p) => p.kind !== 'value'))) glue.push(['callbacks', 'callbackGlue']);
@@ -151,7 +153,13 @@ function isScalar(t: TypeRef): boolean {
   }
 }
 
-function needsValueCodec(model: SchemaModel, members: readonly ServiceMember[], closure: readonly string[]): boolean {
+/** A number travels under its range or as a marked float: the scalar codec's. */
+function isNumber(t: TypeRef): boolean {
+  return t.kind === 'int' || t.kind === 'float';
+}
+
+/** The codec the service's values need: `valueCodec`, `scalarCodec`, or none (the glue's plain codec). */
+function valueCodecOf(model: SchemaModel, members: readonly ServiceMember[], closure: readonly string[]): string | undefined {
   const types: TypeRef[] = [];
   for (const m of members) {
     if (m.kind === 'topic') {
@@ -170,5 +178,6 @@ function needsValueCodec(model: SchemaModel, members: readonly ServiceMember[], 
     const d = model.declarations[q];
     if (d?.kind === 'error') types.push(...d.fields.map((f) => f.type));
   }
-  return !types.every(isScalar);
+  if (!types.every(isScalar)) return 'valueCodec';
+  return types.some(isNumber) ? 'scalarCodec' : undefined;
 }

@@ -4,7 +4,7 @@
  * default namespace, plus services that exercise the rest of the language.
  */
 
-import { callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
+import { callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, scalarCodec as $scalarCodec, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 import { Forbidden, NotFound } from "./demo-common.ts";
 import type { Id } from "./demo-common.ts";
@@ -427,7 +427,7 @@ export const DemoClientService: $ServiceDefinition<DemoClientClient, DemoClientI
       {"kind":"notify","name":"ping_count","ts":"pingCount","params":[{"name":"count","type":"uint32"}]},
     ],
     types: {},
-  }, {},
+  }, { codec: $scalarCodec },
 );
 
 /**

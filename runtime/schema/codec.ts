@@ -4,7 +4,8 @@
  * (compiled-codec.ts) built for the type, built once and kept per type
  * table. The glue builds its own once per member instead.
  */
-import { fieldsDecoder, fieldsEncoder, invalid, refusalError, type Decode, type DecodeOptions, type Encode } from './codec-core.ts';
+import { fieldsEncoder, invalid, refusalError, type Decode, type DecodeOptions, type Encode } from './codec-core.ts';
+import { fieldsDecoder } from './codec-fields.ts';
 import { valueCodec } from './compiled-codec.ts';
 import type { FieldDesc, TypeDesc, TypeTable } from './descriptor.ts';
 

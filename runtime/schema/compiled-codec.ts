@@ -1,8 +1,9 @@
 /**
  * The one value codec: decoders and encoders built once per type, for
- * every type of the IDL ("Types"). codec-core.ts holds the scalars, maps of
- * fields and how a refusal gets its path; this file adds lists, tuples,
- * maps, enums, structs, unions and errors. Generated code passes
+ * every type of the IDL ("Types"). codec-core.ts, codec-scalars.ts and
+ * codec-fields.ts hold the scalars, maps of fields and how a refusal gets
+ * its path; this file adds lists, tuples, maps, enums, structs, unions,
+ * errors and int64. Generated code passes
  * `valueCodec` only when its schema has such types.
  *
  * Decoding checks every rule: a wrong type, a non-integer or out-of-range
@@ -16,27 +17,9 @@
  * and does not validate (the receiver does).
  */
 import { isPlainObject } from '../values.ts';
-import {
-  below,
-  DECIMAL,
-  decodeNumberInteger,
-  describeValue,
-  expected,
-  fieldsDecoder,
-  fieldsEncoder,
-  numberRange,
-  isIdentity,
-  descriptorError,
-  refuse,
-  refusalError,
-  rooted,
-  scalarDecoder,
-  scalarEncoder,
-  type Decode,
-  type DecodeOptions,
-  type Encode,
-  type ValueCodec,
-} from './codec-core.ts';
+import { below, describeValue, expected, fieldsEncoder, isIdentity, descriptorError, refuse, refusalError, rooted, type Decode, type DecodeOptions, type Encode, type ValueCodec } from './codec-core.ts';
+import { fieldsDecoder } from './codec-fields.ts';
+import { DECIMAL, decodeNumberInteger, numberRange, scalarDecoder, scalarEncoder } from './codec-scalars.ts';
 import { INT_RANGES } from './int-ranges.ts';
 import { type FieldDesc, type StructDesc, type TypeDesc, type TypeTable } from './descriptor.ts';
 

@@ -8,9 +8,9 @@
 import type { Params } from '../envelope/message.ts';
 import type { SparrowError } from '../errors.ts';
 import type { TopicOptions } from '../rpc/topic.ts';
-import type { CallStream, Handler, Peer, PeerFeature } from '../rpc/types.ts';
+import type { CallOptions, Handler, Peer, PeerFeature } from '../rpc/types.ts';
 import { descriptorError, type DecodeOptions, type ValueCodec } from './codec-core.ts';
-import type { CallDesc, MemberDesc, ParamDesc, ServiceDescriptor, TopicDesc, TypeTable } from './descriptor.ts';
+import type { CallDesc, MemberDesc, ParamDesc, ServiceDescriptor, TopicDesc, TypeDesc, TypeTable } from './descriptor.ts';
 import type { SchemaErrorClass } from './typed-error.ts';
 
 /** The caller side of a topic. */
@@ -32,12 +32,36 @@ export interface TopicPublisher<T> {
   close(): void;
 }
 
+/** Per-call options of a generated client method. */
+export interface ClientCallOptions {
+  /** Overrides the client's timeout; 0 or Infinity = none. For streams: the idle time between parts. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * What `createClient` hands the part that builds a member it does not
+ * build itself (a stream result, a topic): the member's wiring to the peer.
+ */
+export interface ClientMember {
+  readonly peer: Peer;
+  readonly namespace: string;
+  /** The member's wire params from TS args (a topic has none). */
+  readonly encodeArgs: (args?: Record<string, unknown>) => Params;
+  /** A decoder of `type` built once, its refusals under `path`; values as they are when the client does not validate. */
+  decoder(type: TypeDesc, path: string): (value: unknown) => unknown;
+  /** The options of one call: namespace, param kinds, the timeout (per call, else the client's) and signal. */
+  callOptions(perCall: ClientCallOptions | undefined): CallOptions;
+  /** A declared error as its generated class (`typedErrorGlue`), when the schema has any. */
+  readonly revive: ((error: unknown) => unknown) | undefined;
+}
+
 /** Stream results (`streamGlue`): the caller's decoded items, the callee's multipart answer. */
 export interface StreamGlue {
   /** The peer part the members need (`streamsFeature`). */
   readonly feature: PeerFeature;
-  /** The caller's stream: items decoded as read; an invalid item ends it. */
-  decoded(stream: CallStream<unknown>, decode: (item: unknown) => unknown, revive: ((error: unknown) => unknown) | undefined): AsyncIterable<unknown>;
+  /** The caller's method: a stream of items decoded as read; an invalid item ends it. */
+  client(member: CallDesc, context: ClientMember): (args?: Record<string, unknown>, perCall?: ClientCallOptions) => AsyncIterable<unknown>;
   /** The callee's answer in wire form, synchronous when `source` is; `rethrow` maps what the source throws. */
   encoded(source: AsyncIterable<unknown> | Iterable<unknown>, encode: (item: unknown) => unknown, rethrow: (error: unknown) => unknown): AsyncIterable<unknown> | Iterable<unknown>;
 }
@@ -46,7 +70,8 @@ export interface StreamGlue {
 export interface TopicGlue {
   /** The peer part the members need (`streamsFeature`). */
   readonly feature: PeerFeature;
-  subscriber(peer: Peer, namespace: string, member: TopicDesc, decode: (value: unknown) => unknown): TopicSubscriber<unknown>;
+  /** The caller's subscriber: values decoded as read. */
+  client(member: TopicDesc, context: ClientMember): TopicSubscriber<unknown>;
   publisher(encode: (value: unknown) => unknown, options: TopicOptions): { publisher: TopicPublisher<unknown>; handler: Handler };
 }
 

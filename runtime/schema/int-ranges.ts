@@ -16,24 +16,22 @@ export interface IntRange {
   readonly big: boolean;
 }
 
-/** The range of a `bits`-wide integer, signed or not. */
-function bitsRange(bits: bigint, signed: boolean): IntRange {
-  const half = 2n ** (bits - 1n);
-  return signed ? { min: -half, max: half - 1n, big: bits > 53n } : { min: 0n, max: 2n * half - 1n, big: bits > 53n };
-}
-
-/** Every integer type's range, by name. */
+/**
+ * Every integer type's range, by name. Literals, not computed: a bundle
+ * that never reads the table then drops it (bigint arithmetic at load is
+ * kept by bundlers); a test checks each against 2^bits.
+ */
 export const INT_RANGES: Readonly<Record<IntTypeName, IntRange>> = /* @__PURE__ */ Object.freeze({
-  int8: /* @__PURE__ */ bitsRange(8n, true),
-  int16: /* @__PURE__ */ bitsRange(16n, true),
-  int32: /* @__PURE__ */ bitsRange(32n, true),
-  uint8: /* @__PURE__ */ bitsRange(8n, false),
-  uint16: /* @__PURE__ */ bitsRange(16n, false),
-  uint32: /* @__PURE__ */ bitsRange(32n, false),
+  int8: { min: -128n, max: 127n, big: false },
+  int16: { min: -32768n, max: 32767n, big: false },
+  int32: { min: -2147483648n, max: 2147483647n, big: false },
+  uint8: { min: 0n, max: 255n, big: false },
+  uint16: { min: 0n, max: 65535n, big: false },
+  uint32: { min: 0n, max: 4294967295n, big: false },
   // ±(2^53 − 1): the integers a JS number holds exactly.
-  int: { min: 1n - 2n ** 53n, max: 2n ** 53n - 1n, big: false },
-  int64: /* @__PURE__ */ bitsRange(64n, true),
-  uint64: /* @__PURE__ */ bitsRange(64n, false),
+  int: { min: -9007199254740991n, max: 9007199254740991n, big: false },
+  int64: { min: -9223372036854775808n, max: 9223372036854775807n, big: true },
+  uint64: { min: 0n, max: 18446744073709551615n, big: true },
 });
 
 /** True when `name` is an integer type name. */

@@ -6,7 +6,8 @@
 import type { Params } from '../envelope/message.ts';
 import { callbacksFeature } from '../rpc/callbacks.ts';
 import { isIterable } from '../values.ts';
-import { fieldsDecoder, fieldsEncoder, invalid, rooted, type DecodeOptions, type ValueCodec } from './codec-core.ts';
+import { fieldsEncoder, invalid, rooted, type DecodeOptions, type ValueCodec } from './codec-core.ts';
+import { fieldsDecoder } from './codec-fields.ts';
 import type { CallbackGlue } from './definition.ts';
 import { tsKey, type ParamDesc, type TypeTable } from './descriptor.ts';
 import { valueArgsDecoder } from './service-params.ts';

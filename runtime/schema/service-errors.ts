@@ -5,7 +5,8 @@
  * with its fields on the callee.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
-import { fieldsDecoder, fieldsEncoder, rooted, scalarCodec } from './codec-core.ts';
+import { fieldsEncoder, plainCodec, rooted } from './codec-core.ts';
+import { fieldsDecoder } from './codec-fields.ts';
 import type { ServiceDefinition, TypedErrorGlue } from './definition.ts';
 import type { CallDesc, ServiceDescriptor } from './descriptor.ts';
 import { SchemaError } from './typed-error.ts';
@@ -37,7 +38,7 @@ function reviveError(definition: ServiceDefinition, member: CallDesc | undefined
   if (Class === undefined || decl === undefined || decl.kind !== 'error') return error;
   let fields: Record<string, unknown>;
   try {
-    fields = rooted(fieldsDecoder(decl.fields, definition.glue.codec ?? scalarCodec, definition.descriptor.types, {}, decl.name), 'data')(error.data ?? {}) as Record<string, unknown>;
+    fields = rooted(fieldsDecoder(decl.fields, definition.glue.codec ?? plainCodec, definition.descriptor.types, {}, decl.name), 'data')(error.data ?? {}) as Record<string, unknown>;
   } catch {
     // Malformed fields: keep the generic callee error rather than invent values.
     return error;
@@ -52,7 +53,7 @@ function encodeThrown(definition: ServiceDefinition, error: unknown): unknown {
   const name = findErrorName(definition.descriptor, undefined, error.remoteType);
   const decl = name === undefined ? undefined : definition.descriptor.types[name];
   if (decl === undefined || decl.kind !== 'error') return error;
-  const data = fieldsEncoder(decl.fields, definition.glue.codec ?? scalarCodec, definition.descriptor.types)(error.fields);
+  const data = fieldsEncoder(decl.fields, definition.glue.codec ?? plainCodec, definition.descriptor.types)(error.fields);
   return new SparrowError(ErrorCode.CalleeError, error.message, {
     remoteType: error.remoteType,
     data,

@@ -5,7 +5,8 @@
  * params are the callback glue's (service-callbacks.ts).
  */
 import type { Params } from '../envelope/message.ts';
-import { fieldsDecoder, rooted, type DecodeOptions, type ValueCodec } from './codec-core.ts';
+import { rooted, type DecodeOptions, type ValueCodec } from './codec-core.ts';
+import { fieldsDecoder } from './codec-fields.ts';
 import { tsKey, type FieldDesc, type TypeTable } from './descriptor.ts';
 
 /**

@@ -11,7 +11,10 @@ import type { StreamGlue } from './definition.ts';
 /** The stream results part of the service glue; generated code passes it when a member returns a stream. */
 export const streamGlue: StreamGlue = {
   feature: streamsFeature,
-  decoded: (stream, decode, revive) => new DecodedStream(stream, decode, revive),
+  client: (member, context) => {
+    const decode = context.decoder(member.result, `${member.name}[]`);
+    return (args, perCall) => new DecodedStream(context.peer.callStream(member.name, context.encodeArgs(args), context.callOptions(perCall)), decode, context.revive);
+  },
   encoded: (source, encode, rethrow) => (Symbol.asyncIterator in source ? encodeStreamAsync(source, encode, rethrow) : new EncodedIterator((source as Iterable<unknown>)[Symbol.iterator](), encode, rethrow)),
 };
 

@@ -18,20 +18,13 @@ import { attachServiceDescriptor } from '../rpc/registry.ts';
 import type { TopicOptions } from '../rpc/topic.ts';
 import type { CallbackStyle, CallContext, CallOptions, ExportOptions, Handler, ParamKind, Peer } from '../rpc/types.ts';
 import { isIterable, isThenable } from '../values.ts';
-import { fieldsEncoder, rooted, scalarCodec, type DecodeOptions } from './codec-core.ts';
-import { needGlue, type ServiceDefinition, type TopicPublisher } from './definition.ts';
-import { tsKey, type CallDesc, type MemberDesc, type ParamDesc } from './descriptor.ts';
+import { fieldsEncoder, identity, plainCodec, rooted, type DecodeOptions } from './codec-core.ts';
+import { needGlue, type ClientCallOptions, type ClientMember, type ServiceDefinition, type TopicPublisher } from './definition.ts';
+import { tsKey, type CallDesc, type MemberDesc, type ParamDesc, type TypeDesc } from './descriptor.ts';
 import { valueArgsDecoder } from './service-params.ts';
 
-export { defineServiceWith, type ServiceDefinition, type ServiceGlue, type TopicPublisher, type TopicSubscriber } from './definition.ts';
+export { defineServiceWith, type ClientCallOptions, type ClientMember, type ServiceDefinition, type ServiceGlue, type TopicPublisher, type TopicSubscriber } from './definition.ts';
 export { ALL_SERVICE_GLUE, defineService } from './define-service.ts';
-
-/** Per-call options of a generated client method. */
-export interface ClientCallOptions {
-  /** Overrides the client's timeout; 0 or Infinity = none. For streams: the idle time between parts. */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -83,58 +76,55 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
   const { descriptor, glue } = definition;
   usePeerFeatures(peer, definition.features);
   const { namespace, types } = descriptor;
-  const codec = glue.codec ?? scalarCodec;
+  const codec = glue.codec ?? plainCodec;
   const errors = glue.errors;
   const client: Record<string, unknown> = {};
   /** A decoder built once per member, or none without validation; the client's options are decode options too (`strict`). */
-  const resultDecoder = (type: CallDesc['result'], path: string): ((value: unknown) => unknown) =>
-    options.validate === false ? (value) => value : rooted(codec.decoder(type, types, options), path);
+  const decoder = (type: TypeDesc, path: string): ((value: unknown) => unknown) => (options.validate === false ? identity : rooted(codec.decoder(type, types, options), path));
 
   for (const member of descriptor.methods) {
-    const key = tsKey(member);
-    if (member.kind === 'topic') {
-      client[key] = needGlue(glue.topics, 'topic', member).subscriber(peer, namespace, member, resultDecoder(member.type, member.name));
-      continue;
-    }
     // Per member, not per call: a param's kind comes from the schema, so
     // the kinds (and the options of a call without per-call options) never change.
-    const kinds = paramKinds(member.params);
-    const encodeArgs = member.params.some((param) => param.kind !== undefined) ? needGlue(glue.callbacks, 'callback', member).argsEncoder(member.params, codec, types) : fieldsEncoder(member.params, codec, types);
-    if (member.kind === 'notify') {
-      client[key] = (args?: Record<string, unknown>): void => peer.notify(member.name, encodeArgs(args), { namespace });
-      continue;
-    }
-    const revive = errors === undefined ? undefined : (error: unknown): unknown => errors.revive(definition, member, error);
-    const stream = member.stream === true;
-    // Decoding and reviving run inside the call (mapResult, mapError): no extra promise per call.
-    const mapResult = resultDecoder(member.result, stream ? `${member.name}[]` : 'result');
+    const params = member.kind === 'topic' ? [] : member.params;
+    const kinds = paramKinds(params);
+    const encodeArgs = params.some((param) => param.kind !== undefined) ? needGlue(glue.callbacks, 'callback', member).argsEncoder(params, codec, types) : fieldsEncoder(params, codec, types);
     const callOptions = (perCall: ClientCallOptions | undefined): CallOptions => {
       const result: CallOptions = { namespace, paramKinds: kinds };
       const timeoutMs = perCall?.timeoutMs ?? options.timeoutMs;
       if (timeoutMs !== undefined) result.timeoutMs = timeoutMs;
       if (perCall?.signal !== undefined) result.signal = perCall.signal;
-      if (!stream) result.mapResult = mapResult;
-      if (!stream && revive !== undefined) result.mapError = revive;
       return result;
     };
-    if (stream) {
-      const streams = needGlue(glue.streams, 'stream', member);
-      client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): AsyncIterable<unknown> =>
-        streams.decoded(peer.callStream(member.name, encodeArgs(args), callOptions(perCall)), mapResult, revive);
-      continue;
-    }
-    const defaultOptions = callOptions(undefined);
-    client[key] = (args?: Record<string, unknown>, perCall?: ClientCallOptions): Promise<unknown> => {
-      let params: Params;
-      try {
-        params = encodeArgs(args);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return peer.call(member.name, params, perCall === undefined ? defaultOptions : callOptions(perCall));
-    };
+    const revive = errors === undefined ? undefined : (error: unknown): unknown => errors.revive(definition, member.kind === 'call' ? member : undefined, error);
+    const context: ClientMember = { peer, namespace, encodeArgs, decoder, callOptions, revive };
+    const key = tsKey(member);
+    if (member.kind === 'topic') client[key] = needGlue(glue.topics, 'topic', member).client(member, context);
+    else if (member.kind === 'notify') client[key] = (args?: Record<string, unknown>): void => peer.notify(member.name, encodeArgs(args), { namespace });
+    else if (member.stream === true) client[key] = needGlue(glue.streams, 'stream', member).client(member, context);
+    else client[key] = plainCall(member, context);
   }
   return Object.freeze(client) as C;
+}
+
+/** A call member's method: decoding and reviving run inside the call (mapResult, mapError), no extra promise per call. */
+function plainCall(member: CallDesc, context: ClientMember): (args?: Record<string, unknown>, perCall?: ClientCallOptions) => Promise<unknown> {
+  const { peer, encodeArgs, revive } = context;
+  const mapResult = context.decoder(member.result, 'result');
+  const withResult = (callOptions: CallOptions): CallOptions => {
+    callOptions.mapResult = mapResult;
+    if (revive !== undefined) callOptions.mapError = revive;
+    return callOptions;
+  };
+  const defaults = withResult(context.callOptions(undefined));
+  return (args, perCall) => {
+    let params: Params;
+    try {
+      params = encodeArgs(args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return peer.call(member.name, params, perCall === undefined ? defaults : withResult(context.callOptions(perCall)));
+  };
 }
 
 /** How each param travels (`CallOptions.paramKinds`), from the schema. */
@@ -168,7 +158,7 @@ export function registerService<T = Record<string, TopicPublisher<unknown>>>(
   // A peer answers through its dispatcher (a part a client-only bundle leaves out); registries are left alone.
   usePeerFeatures(target as Peer, [dispatcherFeature]);
   const types = descriptor.types;
-  const codec = glue.codec ?? scalarCodec;
+  const codec = glue.codec ?? plainCodec;
   const validate = options.validate !== false;
   const decodeOptions: DecodeOptions = options.strict === true ? { strict: true } : {};
   const removers: (() => void)[] = [];

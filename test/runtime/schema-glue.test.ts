@@ -19,6 +19,7 @@ import {
   streamGlue,
   streamsFeature,
   valueCodec,
+  type CallDesc,
   type ServiceDescriptor,
   type TypeTable,
 } from 'sparrow-rpc';
@@ -38,8 +39,17 @@ const greeter: ServiceDescriptor = {
 };
 
 describe('schema glue parts', () => {
-  it('a scalar schema runs with no part at all: no codec, no streams, no peer parts', async () => {
-    const definition = defineServiceWith<{ hello(args?: { name?: string; times?: number }): Promise<string> }, unknown>(greeter, {});
+  it('a schema of strings runs with no part at all; numbers need only the scalarCodec: no streams, no peer parts', async () => {
+    const { client: plainClient, server: plainServer } = createPeerPair();
+    const strings = defineServiceWith<{ hello(args?: { name?: string }): Promise<string> }, unknown>({ ...greeter, methods: [{ ...greeter.methods[0]!, params: [{ name: 'name', type: 'string', default: 'world' }] } as CallDesc] }, {});
+    assert.deepEqual(strings.features, []);
+    registerService(plainServer, strings, { hello: ({ name }: { name: string }) => `Hello ${name}!` });
+    assert.equal(await createClient(plainClient, strings).hello(), 'Hello world!');
+    await assert.rejects(plainClient.call('hello', { name: 5 }, { namespace: 'greeter' }), (e: unknown) => isSparrowError(e, 'invalid-params') && e.message === 'name: expected string, got integer 5');
+    assert.throws(() => createClient(plainClient, defineServiceWith(greeter, {})), (e: unknown) => isSparrowError(e, 'invalid-state') && e.message === '"uint8" needs the scalarCodec');
+    plainClient.close();
+    plainServer.close();
+    const definition = defineServiceWith<{ hello(args?: { name?: string; times?: number }): Promise<string> }, unknown>(greeter, { codec: scalarCodec });
     assert.deepEqual(definition.features, []);
     const { client, server } = createPeerPair();
     registerService(server, definition, { hello: ({ name, times }: { name: string; times?: number }) => `Hello ${name}!`.repeat(times ?? 1) });
