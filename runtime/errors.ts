@@ -71,8 +71,8 @@ export interface SparrowErrorOptions {
   /** Wire `type` of a remote error (for example `RuntimeError`, or a schema error's name). */
   remoteType?: string;
   /** Fields of a typed remote error. */
-  data?: Record<string, unknown>;
-  details?: string;
+  data?: Record<string, unknown> | undefined;
+  details?: string | undefined;
 }
 
 /**
@@ -195,7 +195,7 @@ export function readWireError(map: Readonly<Record<string, unknown>>): WireError
   const error: WireError = {
     cat: map.cat === 'r' || map.cat === 't' ? map.cat : 'e',
     type: typeof map.type === 'string' ? map.type : '',
-    msg: typeof map.msg === 'string' ? map.msg : map.msg === undefined || map.msg === null ? '' : String(map.msg),
+    msg: map.msg === undefined || map.msg === null ? '' : String(map.msg),
   };
   if (typeof map.details === 'string') error.details = map.details;
   if (typeof map.value === 'number') error.value = map.value;
@@ -220,13 +220,11 @@ export function readWireError(map: Readonly<Record<string, unknown>>): WireError
 export function fromWireError(wire: unknown): SparrowError {
   const map = (typeof wire === 'object' && wire !== null ? wire : {}) as Record<string, unknown>;
   const { cat, type, msg, details } = readWireError(map);
-  const options: SparrowErrorOptions = { remoteType: type };
-  if (details !== undefined) options.details = details;
-  if (typeof map.data === 'object' && map.data !== null && !Array.isArray(map.data)) options.data = map.data as Record<string, unknown>;
+  const data = typeof map.data === 'object' && map.data !== null && !Array.isArray(map.data) ? (map.data as Record<string, unknown>) : undefined;
   // A caller code's name is its wire type (an own key: `toString` names nothing).
-  const named = Object.hasOwn(ErrorCode, type) ? (ErrorCode as unknown as Record<string, ErrorCode>)[type]! : ErrorCode.CallerError;
-  const code = cat !== 'r' ? ErrorCode.CalleeError : CALLER_CODES.includes(named) ? named : ErrorCode.CallerError;
-  const error = new SparrowError(code, msg, options);
+  const named = cat === 'r' && Object.hasOwn(ErrorCode, type) ? (ErrorCode as unknown as Record<string, ErrorCode>)[type]! : ErrorCode.CalleeError;
+  const code = CALLER_CODES.includes(named) ? named : cat === 'r' ? ErrorCode.CallerError : ErrorCode.CalleeError;
+  const error = new SparrowError(code, msg, { remoteType: type, details, data });
   receivedErrors.add(error);
   return error;
 }
