@@ -7,39 +7,50 @@
  * §10): `cat` "r" is a caller error, "e" a callee error.
  */
 
-/** The closed set of error codes. */
-export const ErrorCode = {
+/** The closed set of error codes: `ErrorCode.InvalidParams` is `'invalid-params'` (each name is its code in PascalCase). */
+export interface ErrorCodes {
   /** Params missing, of the wrong type or out of range (wire: cat r, InvalidParams). */
-  InvalidParams: 'invalid-params',
+  readonly InvalidParams: 'invalid-params';
   /** No such target or namespace on the remote peer (wire: cat r, TargetNotFound). */
-  TargetNotFound: 'target-not-found',
+  readonly TargetNotFound: 'target-not-found';
   /** Any other caller-side error reported by the remote peer (wire: cat r). */
-  CallerError: 'caller-error',
+  readonly CallerError: 'caller-error';
   /** The remote implementation failed (wire: cat e). */
-  CalleeError: 'callee-error',
+  readonly CalleeError: 'callee-error';
   /** The caller is not in a group the target requires. */
-  PermissionDenied: 'permission-denied',
+  readonly PermissionDenied: 'permission-denied';
   /** The call did not complete within its timeout. */
-  Timeout: 'timeout',
+  readonly Timeout: 'timeout';
   /** The caller aborted the call through its AbortSignal. */
-  Aborted: 'aborted',
+  readonly Aborted: 'aborted';
   /** The connection closed or broke while the call was pending. */
-  ConnectionClosed: 'connection-closed',
+  readonly ConnectionClosed: 'connection-closed';
   /** A connection could not be established. */
-  ConnectionFailed: 'connection-failed',
+  readonly ConnectionFailed: 'connection-failed';
   /** The other side sent something that breaks the wire protocol. */
-  ProtocolError: 'protocol-error',
+  readonly ProtocolError: 'protocol-error';
   /** A configured limit (chain size, parts, pending calls, nesting) was exceeded. */
-  LimitExceeded: 'limit-exceeded',
+  readonly LimitExceeded: 'limit-exceeded';
   /** An API was used in a state where it cannot work (for example a callback invoked after its call ended). */
-  InvalidState: 'invalid-state',
+  readonly InvalidState: 'invalid-state';
   /** A value could not be serialised or deserialised. */
-  SerialisationError: 'serialisation-error',
+  readonly SerialisationError: 'serialisation-error';
   /** An unsupported option, URL or feature. */
-  Unsupported: 'unsupported',
-} as const;
+  readonly Unsupported: 'unsupported';
+}
 
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export type ErrorCode = ErrorCodes[keyof ErrorCodes];
+
+/** `connection-closed` → `ConnectionClosed`: a code's name, and the wire type of a code that has no better one. */
+function pascalCase(code: string): string {
+  return code.replace(/(?:^|-)(.)/g, (_m: string, letter: string) => letter.toUpperCase());
+}
+
+/** Every code once, in ErrorCodes' order; the names are built from them (test/runtime/errors-identity.test.ts checks both against each other). */
+const CODES: readonly ErrorCode[] = 'invalid-params target-not-found caller-error callee-error permission-denied timeout aborted connection-closed connection-failed protocol-error limit-exceeded invalid-state serialisation-error unsupported'.split(' ') as ErrorCode[];
+
+/** The closed set of error codes, by name (see {@link ErrorCodes}). */
+export const ErrorCode: ErrorCodes = /* @__PURE__ */ Object.fromEntries(CODES.map((code) => [pascalCase(code), code])) as unknown as ErrorCodes;
 
 /** Wire exception categories (PROTOCOL.md §10). `t` is defined but never sent. */
 export type ErrorCategory = 'r' | 'e' | 't';
@@ -60,8 +71,8 @@ export interface SparrowErrorOptions {
   /** Wire `type` of a remote error (for example `RuntimeError`, or a schema error's name). */
   remoteType?: string;
   /** Fields of a typed remote error. */
-  data?: Record<string, unknown>;
-  details?: string;
+  data?: Record<string, unknown> | undefined;
+  details?: string | undefined;
 }
 
 /**
@@ -127,22 +138,12 @@ export function isSparrowError(value: unknown, code?: ErrorCode): value is Sparr
 }
 
 /**
- * The caller-side errors that map to their own code, by wire `type`.
+ * The caller-side codes whose wire type is their own name (PascalCase):
  * `InvalidParams` and `TargetNotFound` are the reference's CallerException
  * subclasses; `PermissionDenied` and `LimitExceeded` are Sparrow's and reach
  * a Python caller as a plain CallerException with that type.
  */
-const CALLER_TYPES: Readonly<Record<string, ErrorCode>> = {
-  InvalidParams: ErrorCode.InvalidParams,
-  TargetNotFound: ErrorCode.TargetNotFound,
-  PermissionDenied: ErrorCode.PermissionDenied,
-  LimitExceeded: ErrorCode.LimitExceeded,
-};
-
-/** `connection-closed` → `ConnectionClosed`: the wire type of a code that has no better name. */
-function pascalCase(code: string): string {
-  return code.replace(/(?:^|-)(.)/g, (_m: string, letter: string) => letter.toUpperCase());
-}
+const CALLER_CODES: readonly ErrorCode[] = [ErrorCode.InvalidParams, ErrorCode.TargetNotFound, ErrorCode.PermissionDenied, ErrorCode.LimitExceeded];
 
 /**
  * Builds the exception payload (PROTOCOL.md §6) for anything a handler threw.
@@ -171,7 +172,7 @@ export function toWireError(error: unknown): WireError {
     return error instanceof Error ? { cat: 'e', type: error.name || 'Error', msg: typeof error.message === 'string' ? error.message : '' } : { cat: 'e', type: 'Error', msg: String(error) };
   }
   const { code, message, remoteType } = error;
-  const callerType = code === ErrorCode.CallerError ? (remoteType ?? 'CallerError') : Object.keys(CALLER_TYPES).find((type) => CALLER_TYPES[type] === code);
+  const callerType = code === ErrorCode.CallerError ? (remoteType ?? 'CallerError') : CALLER_CODES.includes(code) ? pascalCase(code) : undefined;
   const wire: WireError =
     callerType === undefined
       ? { cat: 'e', type: remoteType ?? pascalCase(code), msg: message }
@@ -194,7 +195,7 @@ export function readWireError(map: Readonly<Record<string, unknown>>): WireError
   const error: WireError = {
     cat: map.cat === 'r' || map.cat === 't' ? map.cat : 'e',
     type: typeof map.type === 'string' ? map.type : '',
-    msg: typeof map.msg === 'string' ? map.msg : map.msg === undefined || map.msg === null ? '' : String(map.msg),
+    msg: map.msg === undefined || map.msg === null ? '' : String(map.msg),
   };
   if (typeof map.details === 'string') error.details = map.details;
   if (typeof map.value === 'number') error.value = map.value;
@@ -219,11 +220,11 @@ export function readWireError(map: Readonly<Record<string, unknown>>): WireError
 export function fromWireError(wire: unknown): SparrowError {
   const map = (typeof wire === 'object' && wire !== null ? wire : {}) as Record<string, unknown>;
   const { cat, type, msg, details } = readWireError(map);
-  const options: SparrowErrorOptions = { remoteType: type };
-  if (details !== undefined) options.details = details;
-  if (typeof map.data === 'object' && map.data !== null && !Array.isArray(map.data)) options.data = map.data as Record<string, unknown>;
-  const code = cat !== 'r' ? ErrorCode.CalleeError : Object.hasOwn(CALLER_TYPES, type) ? CALLER_TYPES[type]! : ErrorCode.CallerError;
-  const error = new SparrowError(code, msg, options);
+  const data = typeof map.data === 'object' && map.data !== null && !Array.isArray(map.data) ? (map.data as Record<string, unknown>) : undefined;
+  // A caller code's name is its wire type (an own key: `toString` names nothing).
+  const named = cat === 'r' && Object.hasOwn(ErrorCode, type) ? (ErrorCode as unknown as Record<string, ErrorCode>)[type]! : ErrorCode.CalleeError;
+  const code = CALLER_CODES.includes(named) ? named : cat === 'r' ? ErrorCode.CallerError : ErrorCode.CalleeError;
+  const error = new SparrowError(code, msg, { remoteType: type, details, data });
   receivedErrors.add(error);
   return error;
 }

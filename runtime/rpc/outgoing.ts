@@ -51,7 +51,7 @@ export function sendRequest(
         if (count > 0) message.params = params;
       }
       // The receiver's nesting limit, checked here: a call it would refuse fails locally, with its code.
-      checkDecoded(params, DEFAULT_MAX_DEPTH, false);
+      checkDecoded(params, DEFAULT_MAX_DEPTH);
     }
   } catch (error) {
     return entry.fail(SparrowError.from(error, ErrorCode.InvalidParams));

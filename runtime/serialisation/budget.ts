@@ -124,26 +124,24 @@ export function cborOver(bytes: Uint8Array, max: number): boolean {
 
 /**
  * True when the JSON text holds more than `max` values. Outside strings:
- * the top value, plus one for the first item of every non-empty `[` or `{`
- * (a key), one per `,` (the next item or key) and one per `:` (a value).
+ * the top value, plus one per `,` (the next item or key), one per `:` (a
+ * value), and one for whatever opens a non-empty `[` or `{` (its first item
+ * or key: the next byte past whitespace that does not close it).
  */
 export function jsonOver(bytes: Uint8Array, max: number): boolean {
   let count = 1;
   let inString = false;
-  const end = bytes.length;
-  for (let pos = 0; pos < end; pos++) {
+  let last = 0;
+  for (let pos = 0; pos < bytes.length; pos++) {
     const byte = bytes[pos]!;
     if (inString) {
       if (byte === 0x5c) pos++; // the escaped byte cannot end the string
       else if (byte === 0x22) inString = false;
-    } else if (byte === 0x22) {
-      inString = true;
-    } else if (byte === 0x2c || byte === 0x3a) {
-      if (++count > max) return true;
-    } else if (byte === 0x5b || byte === 0x7b) {
-      let next = pos + 1;
-      while (next < end && (bytes[next] === 0x20 || bytes[next] === 0x0a || bytes[next] === 0x0d || bytes[next] === 0x09)) next++;
-      if (next < end && bytes[next] !== 0x5d && bytes[next] !== 0x7d && ++count > max) return true;
+    } else if (byte > 0x20) {
+      // (JSON's whitespace is all at or below 0x20; other control bytes there are the decoder's to refuse.)
+      if ((byte === 0x2c || byte === 0x3a || ((last === 0x5b || last === 0x7b) && byte !== 0x5d && byte !== 0x7d)) && ++count > max) return true;
+      inString = byte === 0x22;
+      last = byte;
     }
   }
   return false;

@@ -7,7 +7,7 @@ import { isWireFloat } from '../values.ts';
 
 /** A trait {@link traits} looks for: binary data (an ArrayBuffer or any view of one). */
 export const HAS_BYTES = 1;
-/** A trait {@link traits} looks for: a value JSON.stringify writes wrongly (NaN, ±Infinity, −0, a WireFloat, a Map; json.ts). */
+/** A trait {@link traits} looks for: a value JSON.stringify writes wrongly or refuses (NaN, ±Infinity, −0, a bigint, a WireFloat, a Map; json.ts). */
 export const NEEDS_REPLACER = 2;
 
 /**
@@ -26,23 +26,33 @@ export function containsBytes(value: unknown, maxDepth = 64): boolean {
  * stops as soon as it found one of `want`.
  */
 export function traits(value: unknown, want: number, depthLeft: number): number {
-  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0) ? 0 : NEEDS_REPLACER;
-  if (typeof value !== 'object' || value === null) return 0;
+  if (typeof value !== 'object' || value === null) return scalarTraits(value);
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return HAS_BYTES;
   if (depthLeft <= 0) return 0;
   let found = 0;
+  if (value instanceof Map) {
+    // JSON writes a Map through the replacer; only the bytes check needs its values (rare: msgpack's non-string keys).
+    found = NEEDS_REPLACER;
+    if ((want & NEEDS_REPLACER) !== 0) return found;
+    value = [...(value as Map<unknown, unknown>).values()];
+  }
   if (Array.isArray(value)) {
-    for (let k = 0; k < value.length && (found & want) === 0; k++) found |= traits(value[k], want, depthLeft - 1);
+    for (let k = 0; k < value.length && (found & want) === 0; k++) found |= child(value[k], want, depthLeft);
     return found;
   }
-  if (value instanceof Map) {
-    if ((want & NEEDS_REPLACER) !== 0) return NEEDS_REPLACER;
-    for (const item of value.values()) if (((found |= traits(item, want, depthLeft - 1)) & want) !== 0) break;
-    return found | NEEDS_REPLACER;
-  }
-  if (isWireFloat(value)) return NEEDS_REPLACER;
-  for (const key in value) if (((found |= traits((value as Record<string, unknown>)[key], want, depthLeft - 1)) & want) !== 0) break;
+  if (isWireFloat(value as object)) return NEEDS_REPLACER;
+  for (const key in value as object) if (((found |= child((value as Record<string, unknown>)[key], want, depthLeft)) & want) !== 0) break;
   return found;
+}
+
+// Scalars are told apart here, not by a call to the recursive `traits`: that call per scalar cost +0.12 us on a 50-leaf payload.
+function child(item: unknown, want: number, depthLeft: number): number {
+  return typeof item === 'object' && item !== null ? traits(item, want, depthLeft - 1) : scalarTraits(item);
+}
+
+/** NaN, ±Infinity, −0 and bigints need JSON's replacer; other scalars need nothing. */
+function scalarTraits(value: unknown): number {
+  return typeof value === 'number' ? (Number.isFinite(value) && !Object.is(value, -0) ? 0 : NEEDS_REPLACER) : typeof value === 'bigint' ? NEEDS_REPLACER : 0;
 }
 
 /** A plain Uint8Array view of `bytes` (a Node Buffer source would make msgpackr/cbor-x return Buffers). */

@@ -14,7 +14,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { cborOver } from './budget.ts';
 import { isWireFloat } from '../values.ts';
 import { plain } from './bytes.ts';
-import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
+import { isStackOverflow, nestingError } from './depth.ts';
 import { encodeExactCbor, needsExactEncoding } from './exact.ts';
 import { NON_STRING_KEYS, cborShape, objectsForStringKeys } from './map-keys.ts';
 import { DEFAULT_MAX_DEPTH, LARGE_BYTES, type Serialiser } from './serialiser.ts';
@@ -67,7 +67,7 @@ export const cborSerialiser: Serialiser = {
     }
     // The scan measured the nesting and saw no 8-byte integer or tag: nothing left to check or turn back.
     if (shape >= 0) return value;
-    return bytes.length >= INT64_SIZE || bytes.length > maxDepth ? checkDecoded(value, maxDepth, true) : value;
+    return bytes.length >= INT64_SIZE || bytes.length > maxDepth ? normaliseDecoded(value, maxDepth) : value;
   },
   encodeBytesHeader,
   exceedsElements: cborOver,
@@ -185,4 +185,56 @@ function encodeBytesHeader(value: unknown): Uint8Array | undefined {
   bytesHeader[3] = (length >>> 8) & 0xff;
   bytesHeader[4] = length & 0xff;
   return bytesHeader;
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A decoded value with every bigint in the safe integer range replaced by a
+ * number (in place; cbor-x decodes each 8-byte integer as a bigint), after
+ * checking its nesting on the same walk.
+ *
+ * @throws SparrowError `limit-exceeded` when nesting exceeds `maxDepth`.
+ */
+function normaliseDecoded(value: unknown, maxDepth: number): unknown {
+  if (typeof value === 'bigint') return toSafeNumber(value);
+  if (typeof value === 'object' && value !== null) walk(value, 1, maxDepth);
+  return value;
+}
+
+function toSafeNumber(value: bigint): bigint | number {
+  return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
+}
+
+function walk(container: object, depth: number, maxDepth: number): void {
+  if (ArrayBuffer.isView(container)) return;
+  if (depth > maxDepth) throw nestingError(maxDepth);
+  if (Array.isArray(container)) {
+    for (let k = 0; k < container.length; k++) {
+      const item: unknown = container[k];
+      if (typeof item === 'object') {
+        if (item !== null) walk(item, depth + 1, maxDepth);
+      } else if (typeof item === 'bigint') {
+        container[k] = toSafeNumber(item);
+      }
+    }
+    return;
+  }
+  if (container instanceof Map) {
+    for (const [key, item] of container) {
+      if (typeof item === 'object' && item !== null) walk(item, depth + 1, maxDepth);
+      else if (typeof item === 'bigint') container.set(key, toSafeNumber(item));
+    }
+    return;
+  }
+  const record = container as Record<string, unknown>;
+  for (const key in record) {
+    const item = record[key];
+    if (typeof item === 'object') {
+      if (item !== null) walk(item, depth + 1, maxDepth);
+    } else if (typeof item === 'bigint') {
+      record[key] = toSafeNumber(item);
+    }
+  }
 }

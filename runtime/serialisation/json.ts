@@ -45,15 +45,13 @@ function stringifyWith(value: unknown, found: number): string {
   if ((found & NEEDS_REPLACER) === 0) {
     try {
       return JSON.stringify(value) ?? 'null';
-    } catch (error) {
-      if (!(error instanceof TypeError) || !/bigint/i.test(error.message)) {
-        throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as JSON: ${(error as Error).message}`, { cause: error });
-      }
+    } catch {
+      // A bigint deeper than the walk looked, or a cycle: the replacer path writes the one and reports the other.
     }
   }
-  // Slow path, only for values holding a bigint, a non-finite number, -0 or
-  // a Map: mark each such number with a nonce-tagged string, then strip the
-  // quotes and the tag.
+  // Slow path, only for values holding a bigint, a non-finite number, -0,
+  // a WireFloat or a Map: mark each such number with a nonce-tagged string,
+  // then strip the quotes and the tag.
   const nonce = (bigintNonce = (bigintNonce + 1) % 1e9);
   const tag = `\0sparrow-number-${nonce}:`;
   let text: string;
@@ -69,9 +67,9 @@ function stringifyWith(value: unknown, found: number): string {
 function replaceForJson(item: unknown, tag: string): unknown {
   if (typeof item === 'bigint' || (typeof item === 'number' && !Number.isFinite(item))) return tag + item;
   if (Object.is(item, -0)) return `${tag}-0.0`;
-  // A schema float that is integral (values.ts): `2.0`, so Python reads a float.
-  if (typeof item === 'object' && item !== null && isWireFloat(item)) return `${tag}${item.value}.0`;
-  return item instanceof Map ? Object.fromEntries([...(item as Map<unknown, unknown>)].map(([key, entry]) => [String(key), entry])) : item;
+  if (typeof item !== 'object' || item === null) return item;
+  // A schema float that is integral (values.ts): `2.0`, so Python reads a float. A Map's keys become strings, as Python writes int keys.
+  return isWireFloat(item) ? `${tag}${item.value}.0` : item instanceof Map ? Object.fromEntries(item) : item;
 }
 
 /** Nesting this deep is left to JSON.stringify (which reports cycles its own way). */
@@ -96,7 +94,7 @@ export function parseJson(text: string, maxDepth: number = DEFAULT_MAX_DEPTH): u
       // Perhaps Python's NaN or Infinity: the exact path below.
       return parseExact(text, maxDepth);
     }
-    return text.length > 2 * maxDepth ? checkDecoded(value, maxDepth, false) : value;
+    return text.length > 2 * maxDepth ? checkDecoded(value, maxDepth) : value;
   }
   return parseExact(text, maxDepth);
 }

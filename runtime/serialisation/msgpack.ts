@@ -70,7 +70,7 @@ export const msgpackSerialiser: Serialiser = {
       if (shape === NON_STRING_KEYS) {
         value = objectsForStringKeys(mapUnpackr.unpack(plain(bytes)));
         // Each level of nesting costs at least one byte, so short input needs no walk.
-        return bytes.length > maxDepth ? checkDecoded(value, maxDepth, false) : value;
+        return bytes.length > maxDepth ? checkDecoded(value, maxDepth) : value;
       }
       // The scan measured the nesting: too deep is refused before msgpackr recurses into it, and no walk follows.
       if (shape > maxDepth) throw nestingError(maxDepth);

@@ -18,6 +18,25 @@ async function secondCopy(): Promise<typeof import('../../runtime/errors.ts')> {
 }
 
 describe('SparrowError identity', () => {
+  it('ErrorCode names each code by its PascalCase, the closed set exactly', () => {
+    assert.deepEqual({ ...ErrorCode }, {
+      InvalidParams: 'invalid-params',
+      TargetNotFound: 'target-not-found',
+      CallerError: 'caller-error',
+      CalleeError: 'callee-error',
+      PermissionDenied: 'permission-denied',
+      Timeout: 'timeout',
+      Aborted: 'aborted',
+      ConnectionClosed: 'connection-closed',
+      ConnectionFailed: 'connection-failed',
+      ProtocolError: 'protocol-error',
+      LimitExceeded: 'limit-exceeded',
+      InvalidState: 'invalid-state',
+      SerialisationError: 'serialisation-error',
+      Unsupported: 'unsupported',
+    });
+  });
+
   it('instanceof holds for an error made by another copy of the package, both ways', async () => {
     const other = await secondCopy();
     assert.notEqual(other.SparrowError, SparrowError, 'a distinct class');
