@@ -12,7 +12,7 @@
 import { ErrorCode, SparrowError, fromWireError } from '../errors.ts';
 import type { AckMessage, ExceptionMessage, MessageId, ResponseMessage } from '../envelope/message.ts';
 import { positiveOption } from './guards.ts';
-import { MapStore, type EntryStore } from './id-table.ts';
+import type { EntryStore } from './id-table.ts';
 import type { Logger } from './logger.ts';
 import { abortedError, type CallOwner, type PendingEntry } from './pending-call.ts';
 import type { CallOptions, PeerOptions, StreamOptions } from './types.ts';
@@ -43,7 +43,10 @@ export function checkTimeout(timeoutMs: number): number {
   return Math.min(timeoutMs, MAX_TIMER_MS);
 }
 
-let createStore = (): EntryStore<PendingEntry> => new MapStore();
+/** What a request's `onAck` becomes once reported. */
+const ignore = (): void => {};
+
+let createStore = (): EntryStore<PendingEntry> => new Map<number, PendingEntry>();
 
 /**
  * Sets how every later call table keeps its entries: Node installs
@@ -118,7 +121,7 @@ export class CallTable implements CallOwner {
    * (`timeoutMs` as `admit` returned it) and its abort listener.
    */
   add(entry: PendingEntry, timeoutMs: number, signal: AbortSignal | undefined): void {
-    this.#entries.add(entry);
+    this.#entries.set(entry.id, entry);
     if (timeoutMs > 0) {
       entry.timeoutMs = timeoutMs;
       entry.deadline = Date.now() + timeoutMs;
@@ -133,7 +136,8 @@ export class CallTable implements CallOwner {
 
   /** Removes an entry from the table and releases what it holds. */
   finish(entry: PendingEntry): void {
-    this.#entries.delete(entry);
+    // Ids are never reused, so the entry under its id is the entry itself.
+    this.#entries.delete(entry.id);
     // The sweep timer stays armed: it disarms itself when it finds nothing to wait for.
     entry.deadline = 0;
     if (entry.signal !== undefined) {
@@ -171,11 +175,12 @@ export class CallTable implements CallOwner {
       // else (§7.6): an ack nobody asked for means "target not found".
       this.finish(entry);
       entry.fail(new SparrowError(ErrorCode.TargetNotFound, `target ${entry.target} not found (the other side sent a bare acknowledge)`));
-    } else if (!entry.acked) {
+    } else {
       // A repeated ack is harmless: report the first only.
-      entry.acked = true;
+      const onAck = entry.onAck;
+      entry.onAck = ignore;
       try {
-        entry.onAck();
+        onAck();
       } catch (error) {
         this.#logger.warn('an onAck listener threw', error);
       }
@@ -186,7 +191,7 @@ export class CallTable implements CallOwner {
   drain(): PendingEntry[] {
     this.#stopped = true;
     clearTimeout(this.#sweepTimer);
-    const entries = this.#entries.values();
+    const entries = [...this.#entries.values()];
     for (const entry of entries) this.finish(entry);
     return entries;
   }

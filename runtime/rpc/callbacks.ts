@@ -23,7 +23,7 @@ import { dispatcherFeature } from './dispatcher.ts';
 import { isIterable, isThenable } from '../values.ts';
 import { countPlainParams, openIterator, paramKind } from './guards.ts';
 import { sendNotification, sendRequest } from './outgoing.ts';
-import { sendResponse } from './outbox.ts';
+import { sendError, sendResponse } from './outbox.ts';
 import { answerNotFound } from './system-service.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
@@ -275,7 +275,7 @@ class Callbacks implements CallbacksPart, CallbackChannel {
       }
     } catch (error) {
       slot.done = true;
-      this.core.outbox.sendException(message.id, toWireError(error), message.format);
+      sendError(this.core.outbox, message.id, toWireError(error), message.format);
       return;
     }
     if (slot.done) response.final = 'terminator';

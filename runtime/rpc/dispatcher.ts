@@ -22,7 +22,7 @@ import { isThenable } from '../values.ts';
 import { positiveOption } from './guards.ts';
 import { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
-import { sendResponse, type Outbox } from './outbox.ts';
+import { sendError, sendResponse, type Outbox } from './outbox.ts';
 import { MapRegistry, SYSTEM_NAMESPACE, describeTarget } from './map-registry.ts';
 import { answerNotFound, createSystemTargets } from './system-service.ts';
 import type { CallbackStyle, CallContext, ExportOptions, Handler, Identity, Peer, PeerFeature, Registration, Registry } from './types.ts';
@@ -262,7 +262,7 @@ export class Dispatcher implements DispatchApi {
   private answerError(call: IncomingCall, error: unknown): void {
     if (call.silenced) return;
     this.logger.debug(`handler ${describeTarget(call.namespace, call.target)} failed`, error);
-    this.outbox.sendException(call.id!, this.options.exposeErrors !== false || error instanceof SparrowError ? toWireError(error) : hiddenError(error, call, this.logger), call.format);
+    sendError(this.outbox, call.id!, this.options.exposeErrors !== false || error instanceof SparrowError ? toWireError(error) : hiddenError(error, call, this.logger), call.format);
   }
 
   private end(call: IncomingCall): void {

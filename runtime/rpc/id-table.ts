@@ -1,5 +1,5 @@
 /**
- * How the call table keeps its entries by id: `MapStore`, the default, and
+ * How the call table keeps its entries by id: a Map, the default, or
  * `IdTable`, the fast one Node installs (connection/node-parts.ts, through
  * `setCallStore`), so a browser page, with its few calls in flight, does
  * not carry it.
@@ -23,42 +23,20 @@ export interface Identified {
   readonly id: number;
 }
 
-/** Entries by their own id. */
+/**
+ * Entries by their own id: the part of a `Map` the call table uses, so the
+ * default store is a plain Map and a page carries no store class.
+ */
 export interface EntryStore<T extends Identified> {
   readonly size: number;
   /** The entry with `id`, if any; ids that are not own ids (other types, fractions) find nothing. */
   get(id: unknown): T | undefined;
-  /** Adds `entry` under `entry.id`, which must not be in the store. */
-  add(entry: T): void;
-  /** Removes `entry` if it is the one stored under its id. */
-  delete(entry: T): void;
-  /** Every entry, as a fresh array (callers may remove entries while walking it). */
-  values(): T[];
-}
-
-/** The default store: a Map. */
-export class MapStore<T extends Identified> implements EntryStore<T> {
-  readonly #map = new Map<unknown, T>();
-
-  get size(): number {
-    return this.#map.size;
-  }
-
-  get(id: unknown): T | undefined {
-    return this.#map.get(id);
-  }
-
-  add(entry: T): void {
-    this.#map.set(entry.id, entry);
-  }
-
-  delete(entry: T): void {
-    if (this.#map.get(entry.id) === entry) this.#map.delete(entry.id);
-  }
-
-  values(): T[] {
-    return [...this.#map.values()];
-  }
+  /** Adds `entry` under `id` (its `entry.id`), which must not be in the store. */
+  set(id: number, entry: T): unknown;
+  /** Removes the entry under `id`, if any. */
+  delete(id: number): unknown;
+  /** Every entry. */
+  values(): Iterable<T>;
 }
 
 /** The fast store (see above). */
@@ -74,7 +52,7 @@ export class IdTable<T extends Identified> implements EntryStore<T> {
     return entry?.id === id ? entry : this.#overflow.get(id);
   }
 
-  add(entry: T): void {
+  set(_id: number, entry: T): void {
     // Grow at half load, so sequential ids rarely meet an occupied slot.
     if (++this.size > this.#slots.length >> 1) {
       const entries = this.values();
@@ -85,11 +63,11 @@ export class IdTable<T extends Identified> implements EntryStore<T> {
     this.#put(entry);
   }
 
-  delete(entry: T): void {
+  delete(id: number): void {
     const slots = this.#slots;
-    const index = entry.id & (slots.length - 1);
-    if (slots[index] === entry) slots[index] = undefined;
-    else if (this.#overflow.get(entry.id) !== entry || !this.#overflow.delete(entry.id)) return;
+    const index = id & (slots.length - 1);
+    if (slots[index]?.id === id) slots[index] = undefined;
+    else if (!this.#overflow.delete(id)) return;
     this.size--;
   }
 

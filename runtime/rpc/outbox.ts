@@ -52,21 +52,18 @@ export class Outbox {
     return new SparrowError(ErrorCode.LimitExceeded, `${name}: larger than maxMessageBytes (${this.maxMessageBytes}); split it or stream it`);
   }
 
-  /** {x: N} [{cat, type, msg, ...}]. */
+  /** {x: N} [{cat, type, msg}]: an error with no `data`, which always encodes (see `sendError` for one with data). */
   sendException(to: MessageId, error: WireError, format: WireFormat): void {
-    if (!this.#reply({ kind: 'exception', to, ack: false, error }, format, false)) {
-      // Only `data` can fail to encode: retry with the reference's three keys.
-      this.#reply({ kind: 'exception', to, ack: false, error: { cat: error.cat, type: error.type, msg: error.msg } }, format, true);
-    }
+    this.reply({ kind: 'exception', to, ack: false, error }, format, true);
   }
 
   /** {a: N}. */
   sendAck(to: MessageId, format: WireFormat): void {
-    this.#reply({ kind: 'ack', to }, format, true);
+    this.reply({ kind: 'ack', to }, format, true);
   }
 
   /** Sends an answer nobody waits on; false when it did not encode (logged when it was the `last` try). */
-  #reply(message: ExceptionMessage | AckMessage, format: WireFormat, last: boolean): boolean {
+  reply(message: ExceptionMessage | AckMessage, format: WireFormat, last: boolean): boolean {
     if (this.closed) return true;
     try {
       this.link.send(message, format);
@@ -75,6 +72,19 @@ export class Outbox {
       if (last) this.logger.error(`could not send the ${message.kind} for request ${message.to}`, error);
       return false;
     }
+  }
+}
+
+/**
+ * {x: N} [{cat, type, msg, ...}] for an error that may carry `data` (a
+ * handler's exception): when it does not encode, sent again with the
+ * reference's three keys. (A function: a page that answers only `#sys`
+ * leaves it out of its bundle.)
+ */
+export function sendError(outbox: Outbox, to: MessageId, error: WireError, format: WireFormat): void {
+  if (!outbox.reply({ kind: 'exception', to, ack: false, error }, format, false)) {
+    // Only `data` can fail to encode: retry with the reference's three keys.
+    outbox.sendException(to, { cat: error.cat, type: error.type, msg: error.msg }, format);
   }
 }
 
@@ -95,5 +105,5 @@ export function sendResponse(outbox: Outbox, response: ResponseMessage, format: 
 /** Answers request `to` with `error`: why its answer could not go out (`Outbox.attempt`). */
 export function sendFailure(outbox: Outbox, to: MessageId, error: SparrowError, format: WireFormat): void {
   outbox.logger.debug(`the answer to request ${to} was not sent`, error);
-  outbox.sendException(to, toWireError(error), format);
+  sendError(outbox, to, toWireError(error), format);
 }

@@ -242,11 +242,11 @@ class PeerImpl implements Peer, PeerCore {
   #onProtocolError(error: SparrowError, fatal: boolean): void {
     const limiter = this.parts.logLimit ?? this.options.protocolLogLimiter;
     if (limiter?.allow() !== false) {
-      const suppressed = limiter?.takeSuppressed() ?? 0;
-      const line = `${error.message}${suppressed > 0 ? ` (${suppressed} similar lines suppressed)` : ''}`;
-      const details = error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : [];
-      if (fatal) this.logger.error(`protocol error from ${this.remote}, closing: ${line}`, ...details);
-      else this.logger.warn(`message from ${this.remote} dropped: ${line}`, ...details);
+      const suppressed = limiter?.takeSuppressed();
+      this.logger[fatal ? 'error' : 'warn'](
+        `${fatal ? `protocol error from ${this.remote}, closing` : `message from ${this.remote} dropped`}: ${error.message}${suppressed ? ` (${suppressed} similar lines suppressed)` : ''}`,
+        ...(error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : []),
+      );
     }
     if (fatal) this.terminate(this.#closing(`closed after a protocol error: ${error.message}`, error));
   }

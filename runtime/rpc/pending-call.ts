@@ -63,9 +63,8 @@ export abstract class PendingEntry {
    */
   deadline = 0;
   signal: AbortSignal | undefined = undefined;
-  /** Set when the request asked for an acknowledge (`ra`). */
+  /** Set when the request asked for an acknowledge (`ra`); a no-op once reported. */
   onAck: (() => void) | undefined = undefined;
-  acked = false;
   /** Callbacks and iterables this request declared, which the callee may reach with `c` (§7.8, §7.9). */
   locals: CallLocals | undefined = undefined;
 

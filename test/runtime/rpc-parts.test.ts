@@ -10,11 +10,11 @@ import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { CallTable, checkTimeout } from '../../runtime/rpc/call-table.ts';
 import { PendingCall, ResponseKindError, type PendingEntry } from '../../runtime/rpc/pending-call.ts';
 import { Dispatcher } from '../../runtime/rpc/dispatcher.ts';
-import { IdTable, MapStore, type EntryStore } from '../../runtime/rpc/id-table.ts';
+import { IdTable, type EntryStore } from '../../runtime/rpc/id-table.ts';
 import { Credit, CreditLedger } from '../../runtime/rpc/flow-control.ts';
 import { IncomingCall } from '../../runtime/rpc/incoming-call.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
-import { Outbox, sendResponse } from '../../runtime/rpc/outbox.ts';
+import { Outbox, sendError, sendResponse } from '../../runtime/rpc/outbox.ts';
 import { createCorePeer, createLeanPeer, usePeerFeatures } from '../../runtime/rpc/peer-core.ts';
 import { dispatcherFeature } from '../../runtime/rpc/dispatcher.ts';
 import { MapRegistry } from '../../runtime/rpc/map-registry.ts';
@@ -133,27 +133,28 @@ describe('rpc parts: call table', () => {
 
 describe('rpc parts: the call table\'s stores', () => {
   for (const [label, create] of [
-    ['MapStore (default)', () => new MapStore<{ id: number }>()],
+    ['Map (default)', () => new Map<number, { id: number }>()],
     ['IdTable (Node)', () => new IdTable<{ id: number }>()],
   ] as const) {
-    it(`${label}: finds, removes only the entry stored under its id, grows, and lists what is left`, () => {
+    it(`${label}: finds, removes by id, grows, and lists what is left`, () => {
       const store: EntryStore<{ id: number }> = create();
       const entries = Array.from({ length: 200 }, (_, k) => ({ id: k + 1 }));
-      for (const entry of entries) store.add(entry);
+      for (const entry of entries) store.set(entry.id, entry);
       // An id 64, 128 or 256 ids later shares a slot with an older one in IdTable: both must be found.
       const late = { id: 1 + 256 * 4 };
-      store.add(late);
+      store.set(late.id, late);
       assert.equal(store.size, 201);
       assert.equal(store.get(1), entries[0]);
       assert.equal(store.get(late.id), late);
       assert.equal(store.get('1'), undefined);
       assert.equal(store.get(1.5), undefined);
-      store.delete({ id: 2 });
-      assert.equal(store.size, 201, 'another object under id 2 is not removed');
-      for (const entry of entries.slice(0, 150)) store.delete(entry);
-      store.delete(late);
-      assert.equal(store.size, 50);
-      assert.deepEqual(store.values().map((entry) => entry.id).sort((a, b) => a - b), entries.slice(150).map((entry) => entry.id));
+      store.delete(5000);
+      assert.equal(store.size, 201, 'an id not in the store removes nothing');
+      for (const entry of entries.slice(0, 150)) store.delete(entry.id);
+      store.delete(late.id);
+      store.delete(late.id);
+      assert.equal(store.size, 50, 'removing twice removes once');
+      assert.deepEqual([...store.values()].map((entry) => entry.id).sort((a, b) => a - b), entries.slice(150).map((entry) => entry.id));
     });
   }
 });
@@ -184,7 +185,7 @@ describe('rpc parts: outbox', () => {
 
   it('falls back to the three reference keys when an exception data does not encode', () => {
     const { link, sent } = recordingLink((message) => message.kind === 'exception' && 'data' in message.error);
-    new Outbox(link, 1000, silentLogger).sendException(1, { cat: 'e', type: 'T', msg: 'm', data: { x: 1 } }, JSON_012);
+    sendError(new Outbox(link, 1000, silentLogger), 1, { cat: 'e', type: 'T', msg: 'm', data: { x: 1 } }, JSON_012);
     assert.deepEqual(sent, [{ kind: 'exception', to: 1, ack: false, error: { cat: 'e', type: 'T', msg: 'm' } }]);
   });
 
