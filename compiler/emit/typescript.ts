@@ -5,14 +5,12 @@
  * interfaces over a descriptor; the wire rules live in `sparrow-rpc`.
  */
 import type {
-  CallbackParam,
   Declaration,
   EnumDeclaration,
   ErrorDeclaration,
   Field,
   ModelValue,
   Named,
-  Param,
   SchemaFile,
   SchemaModel,
   ServiceDeclaration,
@@ -25,6 +23,7 @@ import type {
 import { ImportCollector, docLines } from './printer.ts';
 import { exportedNames, inputTypeNames, serviceNames } from './declared-names.ts';
 import { declDesc, memberDesc, serviceGlue, typeClosure } from './service-descriptor.ts';
+import { argsParam, argsType, propertyName, type TypeForm, type TypeWriter } from './typescript-args.ts';
 
 /** How generated modules import each other. */
 export type ImportExtension = 'js' | 'ts' | 'none';
@@ -69,7 +68,6 @@ function relativeImport(from: string, to: string, extension: ImportExtension): s
 const RT = '$'; // runtime imports are aliased with a `$` prefix: schema identifiers cannot contain `$`, so they never clash
 
 /** A type as it arrives (`decoded`, defaults applied) or as a sender builds it (`init`, see {@link inputTypeNames}). */
-type TypeForm = 'decoded' | 'init';
 
 /** Generates every module of `model` (the system schema excluded), sorted by path. */
 export function emitTypeScript(model: SchemaModel, options: EmitOptions): EmittedFile[] {
@@ -130,6 +128,7 @@ class ModuleEmitter {
   private readonly fileOf: ReadonlyMap<string, SchemaFile>;
   private readonly initNames: ReadonlyMap<string, string>;
   private readonly options: EmitOptions;
+  private readonly typeWriter: TypeWriter = (t, form) => this.tsType(t, form);
 
   constructor(model: SchemaModel, file: SchemaFile, fileOf: ReadonlyMap<string, SchemaFile>, initNames: ReadonlyMap<string, string>, options: EmitOptions) {
     this.model = model;
@@ -370,10 +369,10 @@ class ModuleEmitter {
       if (m.kind === 'topic') {
         client.push(`  readonly ${name}: ${this.rt('TopicSubscriber', true)}<${this.tsType(m.type)}>;`);
       } else if (m.kind === 'notify') {
-        client.push(`  ${name}(${this.argsParam(m.params, 'caller')}): void;`);
+        client.push(`  ${name}(${argsParam(m.params, this.typeWriter)}): void;`);
       } else {
         const result = m.result.kind === 'stream' ? `AsyncIterable<${this.tsType(m.result.item)}>` : `Promise<${this.tsType(m.result.type)}>`;
-        client.push(`  ${name}(${this.argsParam(m.params, 'caller')}, options?: ${callOptions}): ${result};`);
+        client.push(`  ${name}(${argsParam(m.params, this.typeWriter)}, options?: ${callOptions}): ${result};`);
       }
     }
     this.push(...docHead('Client'), `export interface ${names.client} {`, ...client, '}', '');
@@ -384,7 +383,7 @@ class ModuleEmitter {
       if (m.kind === 'topic') continue;
       impl.push(...docLines('  ', [m.doc, deprecatedTag(m)]));
       const name = propertyName(m.tsName);
-      const args = this.argsType(m.params, 'callee');
+      const args = argsType(m.params, 'callee', this.typeWriter);
       let result: string;
       if (m.kind === 'notify') result = 'void | Promise<void>';
       else if (m.result.kind === 'stream') {
@@ -455,55 +454,9 @@ class ModuleEmitter {
       '',
     );
   }
-
-  /** `args: {...}` or `args?: {...}` for the caller side. */
-  private argsParam(params: readonly Param[], side: 'caller'): string {
-    const type = this.argsType(params, side);
-    const required = params.some((p) => !p.optional && !(p.kind === 'value' && p.default !== undefined));
-    return `args${required ? '' : '?'}: ${type}`;
-  }
-
-  /** Params as an args object: the caller's side sends them (input types), the callee's receives them (defaults applied). */
-  private argsType(params: readonly Param[], side: 'caller' | 'callee'): string {
-    if (params.length === 0) return 'Record<string, never>';
-    const form: TypeForm = side === 'caller' ? 'init' : 'decoded';
-    const parts = params.map((p) => {
-      const name = propertyName(p.tsName);
-      if (p.kind === 'value') {
-        const optional = p.optional || (side === 'caller' && p.default !== undefined);
-        return `${name}${optional ? '?' : ''}: ${this.tsType(p.type, form)}${optional ? ' | undefined' : ''}`;
-      }
-      const opt = p.optional ? '?' : '';
-      if (p.kind === 'stream') {
-        const item = this.tsType(p.item, form);
-        return `${name}${opt}: ${side === 'caller' ? `AsyncIterable<${item}> | Iterable<${item}>` : `AsyncIterable<${item}>`}`;
-      }
-      return `${name}${opt}: ${this.callbackType(p, side)}`;
-    });
-    return `{ ${parts.join('; ')} }`;
-  }
-
-  /** Caller side: the function the caller hands over (gets decoded args); callee side: the proxy it calls. */
-  private callbackType(p: CallbackParam, side: 'caller' | 'callee'): string {
-    const args = this.argsType(p.params, side === 'caller' ? 'callee' : 'caller');
-    const required = p.params.some((q) => !q.optional && q.default === undefined);
-    const argList = side === 'caller' ? `args: ${args}` : `args${required ? '' : '?'}: ${args}`;
-    if (p.result.kind === 'void') return `(${argList}) => void`;
-    // The caller's function answers (an input type); the callee's proxy gets the answer decoded.
-    if (side === 'caller') {
-      const result = this.tsType(p.result, 'init');
-      return `(${argList}) => ${result} | Promise<${result}>`;
-    }
-    return `(${argList}) => Promise<${this.tsType(p.result)}>`;
-  }
 }
 
 function memberThrows(model: SchemaModel, m: ServiceMember): string | undefined {
   if (m.kind !== 'call' || m.throws.length === 0) return undefined;
   return m.throws.map((q) => `@throws {@link ${model.declarations[q]?.tsName ?? q}}`).join('\n');
-}
-
-/** A property name as written in TS: identifiers bare, anything else quoted. */
-function propertyName(name: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name);
 }
