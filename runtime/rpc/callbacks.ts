@@ -23,7 +23,7 @@ import { dispatcherFeature } from './dispatcher.ts';
 import { isIterable, isThenable } from '../values.ts';
 import { countPlainParams, openIterator, paramKind } from './guards.ts';
 import { sendNotification, sendRequest } from './outgoing.ts';
-import { sendError, sendResponse } from './outbox.ts';
+import { sendAck, sendError, sendResponse } from './outbox.ts';
 import { answerNotFound } from './system-service.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
@@ -240,7 +240,7 @@ class Callbacks implements CallbacksPart, CallbackChannel {
     const outbox = this.core.outbox;
     if (slot === undefined) return answerNotFound(outbox, message);
     if (slot.kind === 'iterable') {
-      if (message.ack) outbox.sendAck(message.id, message.format);
+      if (message.ack) sendAck(outbox, message.id, message.format);
       void this.answerPull(slot, message);
       return;
     }

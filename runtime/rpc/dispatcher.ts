@@ -10,8 +10,8 @@
  * try/catch or async functions, and a failure becomes the answer.
  *
  * A part of the peer (`dispatcherFeature`): a peer that has exported
- * nothing answers with the core's fallback (not-found, and the `#sys`
- * basics) and a client bundle leaves this file out. `export`,
+ * nothing answers not-found (the `#sys` basics only with `systemFeature`)
+ * and a client bundle leaves this file out. `export`,
  * `registerService`, a registry made by `createRegistry`, the callbacks part
  * and the Node endpoints install it.
  */
@@ -22,9 +22,9 @@ import { isThenable } from '../values.ts';
 import { positiveOption } from './guards.ts';
 import { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
-import { sendError, sendResponse, type Outbox } from './outbox.ts';
+import { sendAck, sendError, sendResponse, type Outbox } from './outbox.ts';
 import { MapRegistry, SYSTEM_NAMESPACE, describeTarget } from './map-registry.ts';
-import { answerNotFound, createSystemTargets } from './system-service.ts';
+import { answerNotFound, createSystemTargets, peerExtensions } from './system-service.ts';
 import type { CallbackStyle, CallContext, ExportOptions, Handler, Identity, Peer, PeerFeature, Registration, Registry } from './types.ts';
 
 /** Default limit of handlers running at once for the other side. */
@@ -148,7 +148,7 @@ export class Dispatcher implements DispatchApi {
       this.outbox.sendException(message.id, { cat: 'r', type: 'InvalidParams', msg: `${message.target}: callback and iterable params are not supported by this peer` }, message.format);
       return;
     }
-    if (message.ack) this.outbox.sendAck(message.id, message.format);
+    if (message.ack) sendAck(this.outbox, message.id, message.format);
     const { options } = this;
     const call = new IncomingCall(options.peer, message.target, namespace, message.id, message.format, options.callerIdentity, message.requestType === 'quiet', callbackStyles, options.identity?.());
     if (message.requestType === 'silent') {
@@ -366,7 +366,7 @@ export const dispatcherFeature: PeerFeature = /* @__PURE__ */ defineFeature('dis
       cancel: (id) => dispatcher.cancel(id),
       credit: (id, n, batch) => core.parts.streams?.onCredit(id, n, batch),
       registries: () => registries,
-      features: () => core.extensions(),
+      features: () => peerExtensions(core),
       describe: options.describe !== false,
       identity,
     }),

@@ -1,7 +1,8 @@
 /**
  * The seams between the peer's core and its optional parts (the
- * dispatcher, streams, callbacks, session, interceptors, the log limiter):
- * what the core asks of a part, and what a part may use of the core.
+ * dispatcher, the `#sys` basics, streams, callbacks, session, interceptors,
+ * the log limiter): what the core asks of a part, and what a part may use
+ * of the core.
  * Interfaces only, so the core can hold a part without importing it: a
  * bundle whose code never names `streamsFeature` or `dispatcherFeature`
  * leaves their modules out.
@@ -97,9 +98,16 @@ export interface InterceptorsPart {
   incoming(kind: InterceptedKind, call: IncomingCall, params: Params, callbackOf: MessageId | undefined, last: (params: Params) => Promise<unknown>): Promise<unknown>;
 }
 
+/** The system part (`systemFeature`, system-service.ts): the `#sys` basics of a peer without the dispatcher. */
+export interface SystemPart {
+  /** A request nothing else serves: `#sys.ping`, `#sys.features` and `#sys.describe` answered, anything else not-found. */
+  onRequest(message: Incoming<RequestMessage>): void;
+}
+
 /** The parts a peer has, by key (a feature's `key`). */
 export interface PeerParts {
   dispatcher?: DispatchApi;
+  system?: SystemPart;
   streams?: StreamsPart;
   callbacks?: CallbacksPart;
   session?: SessionPart;
@@ -120,6 +128,8 @@ export interface PeerCore {
   readonly calls: CallTable;
   /** The parts installed so far (read at each use: parts are installed late). */
   readonly parts: Readonly<PeerParts>;
+  /** The features installed so far, in order (`peerExtensions` reports theirs). */
+  readonly installed: ReadonlySet<PeerFeature>;
   /** Installs the parts `features` add (once each). */
   use(features: readonly PeerFeature[]): void;
   readonly logger: Logger;
@@ -128,8 +138,6 @@ export interface PeerCore {
   readonly isClosed: boolean;
   /** The options the peer was made with (parts read their settings here). */
   readonly options: PeerOptions;
-  /** This side's extension names, as `#sys.features` reports them. */
-  extensions(): string[];
   /** Routes an incoming message as if it had just arrived (the session releases what it held). */
   deliver(message: IncomingMessage): void;
   /** Closes the connection now: pending calls, streams and callbacks fail with `connection-closed` carrying `reason`. */

@@ -57,11 +57,6 @@ export class Outbox {
     this.reply({ kind: 'exception', to, ack: false, error }, format, true);
   }
 
-  /** {a: N}. */
-  sendAck(to: MessageId, format: WireFormat): void {
-    this.reply({ kind: 'ack', to }, format, true);
-  }
-
   /** Sends an answer nobody waits on; false when it did not encode (logged when it was the `last` try). */
   reply(message: ExceptionMessage | AckMessage, format: WireFormat, last: boolean): boolean {
     if (this.closed) return true;
@@ -73,6 +68,11 @@ export class Outbox {
       return false;
     }
   }
+}
+
+/** {a: N}. (A function: a page that answers nothing leaves it out of its bundle.) */
+export function sendAck(outbox: Outbox, to: MessageId, format: WireFormat): void {
+  outbox.reply({ kind: 'ack', to }, format, true);
 }
 
 /**

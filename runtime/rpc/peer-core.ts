@@ -12,8 +12,8 @@
  * interceptors and the log limiter are parts (`PeerFeature`), installed
  * from `PeerOptions.features`, by a registration or registry that needs
  * them, or by a generated client; the core never imports them. Without
- * the dispatcher a peer still answers every request (`answerUnserved`:
- * not-found, and the `#sys` basics).
+ * the dispatcher a peer still answers every request: not-found, or the
+ * `#sys` basics when it has `systemFeature` (`createCorePeer` does).
  *
  * Nothing the other side sends can throw out of the peer: every incoming
  * message is handled inside a try/catch, handlers run inside async
@@ -31,7 +31,7 @@ import { sendNotification, sendRequest } from './outgoing.ts';
 import { Outbox } from './outbox.ts';
 import { PendingCall, type PendingEntry } from './pending-call.ts';
 import { defaultPeerFeatures, failedStream, unsupported } from './peer-parts.ts';
-import { answerUnserved } from './system-service.ts';
+import { answerNotFound, systemFeature } from './system-service.ts';
 import type { CallOptions, CallStream, ExportOptions, Handler, NotifyOptions, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
 
 const SYSTEM: CallOptions = { namespace: SYSTEM_NAMESPACE };
@@ -46,8 +46,8 @@ class PeerImpl implements Peer, PeerCore {
   /** The parts installed so far, by key. */
   readonly parts: PeerParts = {};
   readonly options: PeerOptions;
+  readonly installed = new Set<PeerFeature>();
   readonly #link: MessageLink;
-  readonly #installed = new Set<PeerFeature>();
   /** Parts this peer may install when something needs them (`createCorePeer`: the dispatcher, the interceptors). */
   readonly #onDemand: readonly PeerFeature[];
   #format: WireFormat;
@@ -57,7 +57,7 @@ class PeerImpl implements Peer, PeerCore {
   #closeListeners: Set<(reason: SparrowError) => void> | undefined = new Set();
   #resolveClosed!: () => void;
 
-  constructor(link: MessageLink, options: PeerOptions, onDemand: readonly PeerFeature[]) {
+  constructor(link: MessageLink, options: PeerOptions, onDemand: readonly PeerFeature[], always: readonly PeerFeature[]) {
     this.#link = link;
     this.#onDemand = onDemand;
     this.options = options;
@@ -67,6 +67,7 @@ class PeerImpl implements Peer, PeerCore {
     this.outbox = new Outbox(link, options.maxMessageBytes, logger);
     this.#format = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
     this.closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
+    this.use(always);
     // No parts named: the platform's (Node: every part; a browser bundle: none).
     this.use(options.features ?? defaultPeerFeatures());
     // A registry made by createRegistry carries the dispatcher that answers it.
@@ -107,8 +108,8 @@ class PeerImpl implements Peer, PeerCore {
   /** Installs the parts `features` add (once each). */
   use(features: readonly PeerFeature[]): void {
     for (const feature of features) {
-      if (this.#installed.has(feature)) continue;
-      this.#installed.add(feature);
+      if (this.installed.has(feature)) continue;
+      this.installed.add(feature);
       (this.parts as Record<string, unknown>)[feature.key] = (feature.install as (core: PeerCore) => unknown)(this);
     }
   }
@@ -125,13 +126,6 @@ class PeerImpl implements Peer, PeerCore {
     const part = this.parts[key];
     if (part === undefined) throw unsupported(what, key);
     return part;
-  }
-
-  /** `#sys.features`: the core's extensions plus the installed parts', sorted. */
-  extensions(): string[] {
-    const names = this.options.describe === false ? ['cancel'] : ['cancel', 'describe'];
-    for (const feature of this.#installed) names.push(...feature.extensions);
-    return [...new Set(names)].sort();
   }
 
   remoteHas(extension: string): boolean {
@@ -211,10 +205,12 @@ class PeerImpl implements Peer, PeerCore {
         const top = message.callbackOf === undefined;
         if (top) this.#adopt(message.format);
         const part = top ? this.parts.dispatcher : this.parts.callbacks;
-        // Without the part nothing is there to call: a notification is never answered (§7.3).
+        // Without the part nothing is there to call: a notification is never answered (§7.3), a request
+        // gets not-found (the `#sys` basics from the system part, when there is one), so no caller hangs.
         if (message.kind === 'notification') part?.onNotification(message);
         else if (part !== undefined) part.onRequest(message);
-        else answerUnserved(this, message);
+        else if (this.parts.system !== undefined) this.parts.system.onRequest(message);
+        else answerNotFound(this.outbox, message);
       } else {
         // {p[m][f|t][a]: N, [i]} [result]; {x[a]: N, [i]} [{cat, type, msg, ...}]; {a: N}
         this.calls.settle(message);
@@ -287,12 +283,13 @@ class PeerImpl implements Peer, PeerCore {
  * plain calls, notifications and exports work and parts are added by the
  * exports, registrations and generated clients that need them; the
  * dispatcher and the interceptors come on demand, at the first `export` and
- * when `options.interceptors` lists some).
+ * when `options.interceptors` lists some). It answers `#sys.ping`,
+ * `#sys.features` and `#sys.describe` from the start (`systemFeature`).
  * `createPeer` is this with every part.
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout.
  */
 export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Peer {
-  return createLeanPeer(link, options, [dispatcherFeature, interceptorsFeature]);
+  return new PeerImpl(link, options, [dispatcherFeature, interceptorsFeature], [systemFeature]);
 }
 
 /**
@@ -300,13 +297,14 @@ export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Pe
  * it has, the platform's (the Node endpoints set every part) and `onDemand`:
  * what the endpoints (`openPeer`, `connectWebSocketPeer`) make, so a client
  * page that exports nothing does not bundle the dispatcher. Such a peer
- * still answers every request (not-found, `#sys.ping`, `#sys.features`);
+ * still answers every request: not-found, `#sys` included (given
+ * `systemFeature`, `#sys.ping`, `#sys.features` and `#sys.describe`);
  * `registerService`, a registry from `createRegistry` and the callbacks
  * part bring the dispatcher with them.
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout.
  */
 export function createLeanPeer(link: MessageLink, options: PeerOptions = {}, onDemand: readonly PeerFeature[] = []): Peer {
-  return new PeerImpl(link, options, onDemand);
+  return new PeerImpl(link, options, onDemand, []);
 }
 
 /** A `Peer` that wraps others (a reconnecting peer): it receives the parts `usePeerFeatures` adds, for its current and later connections. */

@@ -19,6 +19,7 @@ export type { CallOptions, NotifyOptions, Peer, PeerFeature, PeerOptions, Stream
 export { DEFAULT_MAX_PENDING_CALLS, DEFAULT_TIMEOUT_MS } from './call-table.ts';
 export { DEFAULT_MAX_CONCURRENT_HANDLERS } from './dispatcher.ts';
 export { DEFAULT_STREAM_WINDOW } from './flow-control.ts';
+export { systemFeature } from './system-service.ts';
 export { createCorePeer, createLeanPeer, peerSession, usePeerFeatures, type WrappingPeer } from './peer-core.ts';
 export { setDefaultPeerFeatures } from './peer-parts.ts';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './outbox.ts';

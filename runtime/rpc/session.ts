@@ -22,6 +22,7 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 import { defineFeature, type PeerCore, type SessionPart } from './features.ts';
 import { SYSTEM_NAMESPACE } from './map-registry.ts';
 import { sendResponse } from './outbox.ts';
+import { peerExtensions } from './system-service.ts';
 import type { Identity, PeerFeature } from './types.ts';
 
 /** The extensions the session part adds to `#sys.features`. */
@@ -137,7 +138,7 @@ class Session implements SessionPart {
       if (credentials !== undefined) this.core.logger.warn(`credentials not sent: ${this.core.peer.remote} does not list the hello extension`);
       return;
     }
-    const params: Params = { features: this.core.extensions() };
+    const params: Params = { features: peerExtensions(this.core) };
     if (credentials !== undefined) params['credentials'] = credentials;
     const identity = await this.core.peer.call('hello', params, { namespace: SYSTEM_NAMESPACE });
     // Who the listener says we are (informational on this side): nothing when it has no identity for us.

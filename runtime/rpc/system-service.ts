@@ -5,15 +5,17 @@
  * reference looks up its system register first.
  *
  * A peer without the dispatcher (a client that exported nothing) answers
- * with `answerUnserved` instead: the same `ping`, `features` and
- * `describe` (nothing exported), and not-found for everything else.
+ * every request with not-found (`answerNotFound`), unless it has
+ * `systemFeature`: then the same `ping`, `features` and `describe`
+ * (nothing exported) as the dispatcher. A calling page needs neither the
+ * dispatcher nor these answers, so it carries neither.
  */
 import type { MessageId, RequestMessage } from '../envelope/message.ts';
-import type { Incoming, PeerCore } from './features.ts';
+import { defineFeature, type Incoming, type PeerCore } from './features.ts';
 import { SYSTEM_NAMESPACE, attachedServiceDescriptors } from './map-registry.ts';
 import { inGroups } from './guards.ts';
-import type { Outbox } from './outbox.ts';
-import type { Identity, Registration, Registry } from './types.ts';
+import { sendAck, type Outbox } from './outbox.ts';
+import type { Identity, PeerFeature, Registration, Registry } from './types.ts';
 
 /**
  * Extension names a peer with every part (`createPeer`) reports from
@@ -123,6 +125,13 @@ export function answerNotFound(outbox: Outbox, message: Incoming<RequestMessage>
   outbox.sendException(message.id, { cat: 'r', type: 'TargetNotFound', msg }, message.format);
 }
 
+/** `#sys.features`: the core's extensions (`cancel`, and `describe` unless turned off) plus the installed parts', sorted. */
+export function peerExtensions(core: PeerCore): string[] {
+  const names = core.options.describe === false ? ['cancel'] : ['cancel', 'describe'];
+  for (const feature of core.installed) names.push(...feature.extensions);
+  return [...new Set(names)].sort();
+}
+
 /**
  * A request to a peer that serves nothing (no dispatcher part, or no
  * callbacks part for a request with `c`): `#sys.ping`, `#sys.features` and
@@ -131,18 +140,26 @@ export function answerNotFound(outbox: Outbox, message: Incoming<RequestMessage>
  * fallback: they are never answered, and `#sys.cancel`/`#sys.credit` have
  * nothing to act on.
  */
-export function answerUnserved(core: PeerCore, message: Incoming<RequestMessage>): void {
+function answerUnserved(core: PeerCore, message: Incoming<RequestMessage>): void {
   const name = message.target;
   let result: unknown;
   if (message.callbackOf === undefined && message.namespace === SYSTEM_NAMESPACE) {
     if (name === 'ping') result = 'pong';
-    else if (name === 'features') result = core.extensions();
+    else if (name === 'features') result = peerExtensions(core);
     else if (name === 'describe' && core.options.describe !== false) result = { services: [], targets: [] };
   }
   const { outbox } = core;
   const format = message.format;
   if (result === undefined) return answerNotFound(outbox, message);
-  if (message.ack) outbox.sendAck(message.id, format);
+  if (message.ack) sendAck(outbox, message.id, format);
   // Quiet and silent requests get their response without a result (§7.4). Nothing here can be too big or fail to encode.
   outbox.attempt({ kind: 'response', to: message.id, multipart: false, ack: false, hasResult: message.requestType === 'normal', result }, format);
 }
+
+/**
+ * The `#sys` basics (`ping`, `features`, `describe` with nothing exported)
+ * for a peer without the dispatcher, which otherwise answers every request
+ * not-found. `createCorePeer` has it; `createPeer` and the Node endpoints'
+ * peers have the dispatcher, which answers them itself.
+ */
+export const systemFeature: PeerFeature = /* @__PURE__ */ defineFeature('system', [], (core) => ({ onRequest: (message) => answerUnserved(core, message) }));

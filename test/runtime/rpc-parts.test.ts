@@ -14,14 +14,14 @@ import { IdTable, type EntryStore } from '../../runtime/rpc/id-table.ts';
 import { Credit, CreditLedger } from '../../runtime/rpc/flow-control.ts';
 import { IncomingCall } from '../../runtime/rpc/incoming-call.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
-import { Outbox, sendError, sendResponse } from '../../runtime/rpc/outbox.ts';
+import { Outbox, sendAck, sendError, sendResponse } from '../../runtime/rpc/outbox.ts';
 import { createCorePeer, createLeanPeer, usePeerFeatures } from '../../runtime/rpc/peer-core.ts';
 import { dispatcherFeature } from '../../runtime/rpc/dispatcher.ts';
 import { MapRegistry } from '../../runtime/rpc/map-registry.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
 import { PendingStream, type StreamOwner } from '../../runtime/rpc/stream-reader.ts';
 import { streamsFeature } from '../../runtime/rpc/streams.ts';
-import { createSystemTargets } from '../../runtime/rpc/system-service.ts';
+import { createSystemTargets, systemFeature } from '../../runtime/rpc/system-service.ts';
 import type { Peer, Registration } from '../../runtime/rpc/types.ts';
 import { eventually } from '../helpers/async-waits.ts';
 import { JSON_012, createMessageLinkPair, createScriptedRemote } from '../helpers/message-links.ts';
@@ -193,7 +193,7 @@ describe('rpc parts: outbox', () => {
     const { link, sent } = recordingLink();
     const outbox = new Outbox(link, 1000, silentLogger);
     outbox.closed = true;
-    outbox.sendAck(1, JSON_012);
+    sendAck(outbox, 1, JSON_012);
     assert.equal(sendResponse(outbox, single(1), JSON_012), false);
     assert.deepEqual(sent, []);
   });
@@ -346,9 +346,22 @@ describe('rpc parts: a peer without optional parts', () => {
 });
 
 describe('rpc parts: a peer without the dispatcher (a client that exported nothing)', () => {
-  it('still answers every request: ping, features and describe as the dispatcher would, not-found otherwise', async () => {
+  it('answers every request not-found, #sys included, and notifications not at all: a calling page carries no #sys answers', async () => {
     const [a, b] = createMessageLinkPair();
-    const lean = createLeanPeer(a, { logger: silentLogger });
+    const bare = createLeanPeer(a, { logger: silentLogger });
+    const remote = createScriptedRemote(b);
+    remote.send({ kind: 'notification', target: 'ping', namespace: '#sys', params: {} });
+    for (const [id, target, namespace] of [[1, 'ping', '#sys'], [2, 'features', '#sys'], [3, 'describe', '#sys'], [4, 'add', 'maths']] as const) {
+      remote.send({ kind: 'request', id, target, namespace, requestType: 'normal', ack: false });
+      const missing = (await remote.next()) as { kind: string; to: number; error: { type: string; msg: string } };
+      assert.deepEqual([missing.kind, missing.to, missing.error.type, missing.error.msg], ['exception', id, 'TargetNotFound', `target ${target} not found in namespace ${namespace}`]);
+    }
+    bare.close();
+  });
+
+  it('with systemFeature, still answers ping, features and describe as the dispatcher would, not-found otherwise', async () => {
+    const [a, b] = createMessageLinkPair();
+    const lean = createLeanPeer(a, { logger: silentLogger, features: [systemFeature] });
     const remote = createScriptedRemote(b);
     remote.send({ kind: 'request', id: 1, target: 'ping', namespace: '#sys', requestType: 'normal', ack: true });
     assert.deepEqual(Object.entries(await remote.next()).filter(([key]) => key !== 'format'), [['kind', 'ack'], ['to', 1]]);
@@ -369,7 +382,7 @@ describe('rpc parts: a peer without the dispatcher (a client that exported nothi
 
   it('refuses export without the dispatcher part, and serves once it has it', async () => {
     const [a, b] = createMessageLinkPair();
-    const lean = createLeanPeer(a, { logger: silentLogger, describe: false });
+    const lean = createLeanPeer(a, { logger: silentLogger, describe: false, features: [systemFeature] });
     assert.throws(() => lean.export('x', () => 1), (error) => error instanceof SparrowError && error.code === ErrorCode.Unsupported && /dispatcher/.test(error.message));
     const remote = createScriptedRemote(b);
     remote.send({ kind: 'request', id: 1, target: 'features', namespace: '#sys', requestType: 'normal', ack: false });
