@@ -13,7 +13,6 @@ import type { CallTable } from './call-table.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import type { Logger } from './logger.ts';
 import type { Outbox } from './outbox.ts';
-import type { LogLimiter } from './log-limit.ts';
 import type { CallLocals } from './pending-call.ts';
 import type { CallbackStyle, CallStream, ExportOptions, Handler, Identity, InterceptedKind, ParamKind, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
 
@@ -104,6 +103,12 @@ export interface SystemPart {
   onRequest(message: Incoming<RequestMessage>): void;
 }
 
+/** The log limiter part (`logLimitFeature`, peer.ts): which protocol-error lines this connection writes. */
+export interface LogLimitPart {
+  /** `line` as it is to be logged (saying how many lines were dropped before it), or undefined when it is dropped. */
+  limit(line: string): string | undefined;
+}
+
 /** The parts a peer has, by key (a feature's `key`). */
 export interface PeerParts {
   dispatcher?: DispatchApi;
@@ -112,8 +117,8 @@ export interface PeerParts {
   callbacks?: CallbacksPart;
   session?: SessionPart;
   interceptors?: InterceptorsPart;
-  /** This connection's limiter of protocol-error lines (log-limit.ts). */
-  logLimit?: LogLimiter;
+  /** This connection's limiter of protocol-error lines (`logLimitFeature`, peer.ts). */
+  logLimit?: LogLimitPart;
 }
 
 /**

@@ -3,7 +3,7 @@
  * connection that sends garbage must not turn into megabytes of log.
  * Browser-safe. A peer's own limiter is a part (`logLimitFeature`, peer.ts)
  * that `createPeer` and the Node endpoints give; a client page that never
- * names it logs every line (or only what `PeerOptions.protocolLogLimiter` allows).
+ * names it logs every line (and refuses `PeerOptions.protocolLogLimiter`).
  */
 
 /** Lets a few lines per window through; the rest are counted and summed up in the next line let through. */

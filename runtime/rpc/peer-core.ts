@@ -73,6 +73,8 @@ class PeerImpl implements Peer, PeerCore {
     // A registry made by createRegistry carries the dispatcher that answers it.
     if (options.registry !== undefined) this.#need('dispatcher', 'registry', options.registry.dispatcher);
     if (options.interceptors?.length) this.#need('interceptors', 'interceptors');
+    // A listener's limiter is drawn on by each connection's own (the log limiter part): never ignored.
+    if (options.protocolLogLimiter !== undefined) this.#need('logLimit', 'protocolLogLimiter');
     // Fail closed: an `authenticate` hook nobody runs would let everyone in.
     if ((options.authenticate !== undefined || options.credentials !== undefined || options.heartbeatMs !== undefined) && this.parts.session === undefined) {
       throw new SparrowError(ErrorCode.InvalidParams, 'authenticate, credentials and heartbeatMs need sessionFeature');
@@ -229,21 +231,16 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   /**
-   * One line per problem, rate-limited (the other side controls how many
-   * there are: this connection's limiter when it has the part, else the one
-   * given), without a stack: a decoding error's stack only points into the
-   * decoder. Only a handler's exception (`invalid-state` from onMessage)
-   * keeps its details. A fatal one closes the peer.
+   * One line per problem, without a stack: a decoding error's stack only
+   * points into the decoder. Only a handler's exception (`invalid-state`
+   * from onMessage) keeps its details. The other side controls how many
+   * there are: the log limiter part, when there is one, drops lines over
+   * its rate. A fatal one closes the peer.
    */
   #onProtocolError(error: SparrowError, fatal: boolean): void {
-    const limiter = this.parts.logLimit ?? this.options.protocolLogLimiter;
-    if (limiter?.allow() !== false) {
-      const suppressed = limiter?.takeSuppressed();
-      this.logger[fatal ? 'error' : 'warn'](
-        `${fatal ? `protocol error from ${this.remote}, closing` : `message from ${this.remote} dropped`}: ${error.message}${suppressed ? ` (${suppressed} similar lines suppressed)` : ''}`,
-        ...(error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : []),
-      );
-    }
+    const line = `${fatal ? `protocol error from ${this.remote}, closing` : `message from ${this.remote} dropped`}: ${error.message}`;
+    const limited = this.parts.logLimit === undefined ? line : this.parts.logLimit.limit(line);
+    if (limited !== undefined) this.logger[fatal ? 'error' : 'warn'](limited, ...(error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : []));
     if (fatal) this.terminate(this.#closing(`closed after a protocol error: ${error.message}`, error));
   }
 

@@ -31,10 +31,20 @@ export { DEFAULT_MAX_STREAM_BUFFER, streamsFeature } from './streams.ts';
 /**
  * This connection's limiter of protocol-error lines (CONNECTION_LOG_LINES
  * per LOG_WINDOW_MS), under `PeerOptions.protocolLogLimiter` when set (a
- * listener's, shared by its connections). Without it a peer logs every
- * line, or what `protocolLogLimiter` alone allows.
+ * listener's, shared by its connections); the line let through after some
+ * were dropped says how many. Without it a peer logs every line, and
+ * refuses `protocolLogLimiter` (`unsupported`).
  */
-export const logLimitFeature: PeerFeature = /* @__PURE__ */ defineFeature('logLimit', [], (core) => createLogLimiter(undefined, undefined, core.options.protocolLogLimiter));
+export const logLimitFeature: PeerFeature = /* @__PURE__ */ defineFeature('logLimit', [], (core) => {
+  const limiter = createLogLimiter(undefined, undefined, core.options.protocolLogLimiter);
+  return {
+    limit(line: string): string | undefined {
+      if (!limiter.allow()) return undefined;
+      const suppressed = limiter.takeSuppressed();
+      return suppressed > 0 ? `${line} (${suppressed} similar lines suppressed)` : line;
+    },
+  };
+});
 
 /** Every optional part of a peer: what `createPeer` and the Node endpoints give by default. */
 export const ALL_PEER_FEATURES: readonly PeerFeature[] = /* @__PURE__ */ Object.freeze([dispatcherFeature, streamsFeature, callbacksFeature, interceptorsFeature, logLimitFeature]);

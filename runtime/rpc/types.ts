@@ -222,7 +222,9 @@ export interface PeerOptions {
    * Rate limit of the lines logged about what the other side sent wrong
    * (one line each, no stack). Default: CONNECTION_LOG_LINES per
    * LOG_WINDOW_MS for this peer; a listener chains its peers' limiters to
-   * one of its own (LISTENER_LOG_LINES).
+   * one of its own (LISTENER_LOG_LINES). Drawn on by the log limiter part
+   * (`logLimitFeature`, which `createPeer` and the Node endpoints' peers
+   * have): without it the peer is refused with `unsupported`.
    */
   protocolLogLimiter?: LogLimiter;
   /** Passed to every handler as `ctx.callerIdentity` (older API: prefer `authenticate` and `ctx.identity`). */

@@ -16,6 +16,8 @@ import { IncomingCall } from '../../runtime/rpc/incoming-call.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { Outbox, sendAck, sendError, sendResponse } from '../../runtime/rpc/outbox.ts';
 import { createCorePeer, createLeanPeer, usePeerFeatures } from '../../runtime/rpc/peer-core.ts';
+import { logLimitFeature } from '../../runtime/rpc/peer.ts';
+import { CONNECTION_LOG_LINES, createLogLimiter } from '../../runtime/rpc/log-limit.ts';
 import { dispatcherFeature } from '../../runtime/rpc/dispatcher.ts';
 import { MapRegistry } from '../../runtime/rpc/map-registry.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
@@ -405,6 +407,46 @@ describe('rpc parts: a peer without the dispatcher (a client that exported nothi
     lean.close();
     const [c] = createMessageLinkPair();
     assert.throws(() => createLeanPeer(c, { logger: silentLogger, registry: new MapRegistry() }), (error) => error instanceof SparrowError && error.code === ErrorCode.Unsupported);
+  });
+});
+
+describe('rpc parts: the log limiter', () => {
+  /** A logger that records the lines it gets. */
+  const recording = () => {
+    const lines: string[] = [];
+    const write = (message: string) => void lines.push(message);
+    return { lines, logger: { debug: write, info: write, warn: write, error: write } };
+  };
+  const dropped = new SparrowError(ErrorCode.ProtocolError, 'bad chain');
+
+  it('without the part a peer logs every protocol error, and refuses protocolLogLimiter (unsupported, naming the part)', () => {
+    const [a] = createMessageLinkPair();
+    const { lines, logger } = recording();
+    const bare = createLeanPeer(a, { logger });
+    for (let k = 0; k < 8; k++) a.protocolError(dropped, false);
+    assert.equal(lines.length, 8);
+    assert.equal(lines[0], `message from ${a.remote} dropped: bad chain`);
+    bare.close();
+    const [c] = createMessageLinkPair();
+    assert.throws(
+      () => createLeanPeer(c, { logger, protocolLogLimiter: createLogLimiter() }),
+      (error) => error instanceof SparrowError && error.code === ErrorCode.Unsupported && /logLimitFeature/.test(error.message),
+    );
+  });
+
+  it('with the part, lets CONNECTION_LOG_LINES through per window, under the listener\'s limiter, and says how many it dropped', () => {
+    const [a] = createMessageLinkPair();
+    const { lines, logger } = recording();
+    const listener = { open: false, allow() { return this.open; }, takeSuppressed: () => 0 };
+    const peer = createLeanPeer(a, { logger, features: [logLimitFeature], protocolLogLimiter: listener });
+    for (let k = 0; k < 3; k++) a.protocolError(dropped, false);
+    assert.deepEqual(lines, [], 'the listener said no');
+    listener.open = true;
+    for (let k = 0; k < 8; k++) a.protocolError(dropped, false);
+    assert.equal(lines.length, CONNECTION_LOG_LINES);
+    assert.equal(lines[0], `message from ${a.remote} dropped: bad chain (3 similar lines suppressed)`);
+    assert.equal(lines[1], `message from ${a.remote} dropped: bad chain`);
+    peer.close();
   });
 });
 
