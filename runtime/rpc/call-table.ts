@@ -57,9 +57,13 @@ export function setCallStore(create: () => EntryStore<PendingEntry>): void {
   createStore = create;
 }
 
-/** Our ids are numbers; a peer that echoes them as strings still finds its call. */
+/**
+ * Our ids are numbers; a peer that echoes them as strings still finds its
+ * call. A string that is no number becomes NaN (or 0 when empty), which no
+ * call has (ids start at 1).
+ */
 function ownId(id: MessageId): MessageId {
-  return typeof id === 'string' && id !== '' && !Number.isNaN(Number(id)) ? Number(id) : id;
+  return typeof id === 'string' ? Number(id) : id;
 }
 
 /** The pending requests of one peer, their ids and their timeouts. */
