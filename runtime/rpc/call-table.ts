@@ -171,15 +171,7 @@ export class CallTable implements CallOwner {
       this.#logger.debug(`${message.kind} for unknown request ${message.to} dropped`);
     } else if (message.kind === 'response') {
       if (entry.onResponse(message)) this.finish(entry);
-    } else if (message.kind === 'exception') {
-      this.finish(entry);
-      entry.fail(fromWireError(message.error));
-    } else if (entry.onAck === undefined) {
-      // The reference answers an unknown target with a bare ack and nothing
-      // else (§7.6): an ack nobody asked for means "target not found".
-      this.finish(entry);
-      entry.fail(new SparrowError(ErrorCode.TargetNotFound, `target ${entry.target} not found (the other side sent a bare acknowledge)`));
-    } else {
+    } else if (message.kind === 'ack' && entry.onAck !== undefined) {
       // A repeated ack is harmless: report the first only.
       const onAck = entry.onAck;
       entry.onAck = ignore;
@@ -188,6 +180,11 @@ export class CallTable implements CallOwner {
       } catch (error) {
         this.#logger.warn('an onAck listener threw', error);
       }
+    } else {
+      this.finish(entry);
+      // The reference answers an unknown target with a bare ack and nothing
+      // else (§7.6): an ack nobody asked for means "target not found".
+      entry.fail(message.kind === 'exception' ? fromWireError(message.error) : new SparrowError(ErrorCode.TargetNotFound, `target ${entry.target} not found (the other side sent a bare acknowledge)`));
     }
   }
 

@@ -36,20 +36,19 @@ export class Outbox {
   /**
    * Sends `message` under `maxMessageBytes`. Returns its encoded length (0
    * from a link that cannot measure) or, when nothing was sent, why:
-   * `limit-exceeded` naming `what` (default: the answer to the request a
-   * response answers), or `serialisation-error` when it does not encode.
+   * `limit-exceeded` naming `what` (a response's: `attemptAnswer`), or
+   * `serialisation-error` when it does not encode.
    * The link measures the encoded message exactly (no walk over the value:
    * that walk was 1.3 % of a streaming server's samples).
    */
-  attempt(message: Message, format: WireFormat, what?: string): number | SparrowError {
+  attempt(message: Message, format: WireFormat, what: string): number | SparrowError {
     try {
       const length = this.link.send(message, format, this.maxMessageBytes);
       if (length >= 0) return length;
     } catch (error) {
       return SparrowError.from(error, ErrorCode.SerialisationError);
     }
-    const name = what ?? `the answer to request ${(message as ResponseMessage).to}`;
-    return new SparrowError(ErrorCode.LimitExceeded, `${name}: larger than maxMessageBytes (${this.maxMessageBytes}); split it or stream it`);
+    return new SparrowError(ErrorCode.LimitExceeded, `${what}: larger than maxMessageBytes (${this.maxMessageBytes}); split it or stream it`);
   }
 
   /** {x: N} [{cat, type, msg}]: an error with no `data`, which always encodes (see `sendError` for one with data). */
@@ -88,6 +87,11 @@ export function sendError(outbox: Outbox, to: MessageId, error: WireError, forma
   }
 }
 
+/** `Outbox.attempt` for a response, which a failure names "the answer to request N". */
+export function attemptAnswer(outbox: Outbox, response: ResponseMessage, format: WireFormat): number | SparrowError {
+  return outbox.attempt(response, format, `the answer to request ${response.to}`);
+}
+
 /**
  * Sends a response; when it is too big or does not encode, answers with
  * that error instead (as the reference does) and returns false, so a
@@ -96,7 +100,7 @@ export function sendError(outbox: Outbox, to: MessageId, error: WireError, forma
  */
 export function sendResponse(outbox: Outbox, response: ResponseMessage, format: WireFormat): boolean {
   if (outbox.closed) return false;
-  const sent = outbox.attempt(response, format);
+  const sent = attemptAnswer(outbox, response, format);
   if (typeof sent === 'number') return true;
   sendFailure(outbox, response.to, sent, format);
   return false;

@@ -55,9 +55,8 @@ class PeerImpl implements Peer, PeerCore {
   #remoteExtensions: ReadonlySet<string> = new Set();
   #closeReason: SparrowError | undefined = undefined;
   #closeListeners: Set<(reason: SparrowError) => void> | undefined = new Set();
-  #resolveClosed!: () => void;
 
-  constructor(link: MessageLink, options: PeerOptions, onDemand: readonly PeerFeature[], always: readonly PeerFeature[]) {
+  constructor(link: MessageLink, options: PeerOptions, onDemand: readonly PeerFeature[]) {
     this.#link = link;
     this.#onDemand = onDemand;
     this.options = options;
@@ -66,8 +65,8 @@ class PeerImpl implements Peer, PeerCore {
     this.calls = new CallTable(options, logger, (entry) => this.#cancelRemote(entry));
     this.outbox = new Outbox(link, options.maxMessageBytes, logger);
     this.#format = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
-    this.closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
-    this.use(always);
+    // The first close listener: `closed` resolves with the others.
+    this.closed = new Promise<void>((resolve) => this.onClose(() => resolve()));
     // No parts named: the platform's (Node: every part; a browser bundle: none).
     this.use(options.features ?? defaultPeerFeatures());
     // A registry made by createRegistry carries the dispatcher that answers it.
@@ -174,8 +173,9 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   closedError(target: string): SparrowError {
-    const reason = this.#closeReason;
-    return new SparrowError(ErrorCode.ConnectionClosed, `${target}: ${reason?.message ?? 'connection closed'}`, reason?.cause === undefined ? {} : { cause: reason.cause });
+    // Asked only once closed (PeerCore), so there is a reason.
+    const reason = this.#closeReason!;
+    return new SparrowError(ErrorCode.ConnectionClosed, `${target}: ${reason.message}`, { cause: reason.cause });
   }
 
   deliver(message: IncomingMessage): void {
@@ -194,7 +194,7 @@ class PeerImpl implements Peer, PeerCore {
    * fits; should it not go out, the late answer is dropped as unknown.
    */
   #cancelRemote(entry: PendingEntry): void {
-    if (this.remoteHas('cancel') && !this.isClosed) this.outbox.attempt({ kind: 'notification', target: 'cancel', namespace: SYSTEM_NAMESPACE, params: { id: entry.id } }, this.#format);
+    if (this.remoteHas('cancel') && !this.isClosed) this.outbox.attempt({ kind: 'notification', target: 'cancel', namespace: SYSTEM_NAMESPACE, params: { id: entry.id } }, this.#format, '#sys.cancel');
   }
 
   #receive(message: IncomingMessage): void {
@@ -251,10 +251,10 @@ class PeerImpl implements Peer, PeerCore {
 
   /** The reason of a close: `connection to <remote> <how>`. */
   #closing(how: string, cause?: Error): SparrowError {
-    return new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} ${how}`, cause === undefined ? {} : { cause });
+    return new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} ${how}`, { cause });
   }
 
-  /** Once: fails what is pending, aborts what runs, then tells the listeners. */
+  /** Once: fails what is pending, aborts what runs, then tells the listeners (`closed` resolves with them). */
   #finalize(reason: SparrowError): void {
     const listeners = this.#closeListeners;
     if (listeners === undefined) return;
@@ -270,7 +270,6 @@ class PeerImpl implements Peer, PeerCore {
         this.logger.warn('an onClose listener threw', error);
       }
     }
-    this.#resolveClosed();
   }
 }
 
@@ -286,7 +285,7 @@ class PeerImpl implements Peer, PeerCore {
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout.
  */
 export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Peer {
-  return new PeerImpl(link, options, [dispatcherFeature, interceptorsFeature], [systemFeature]);
+  return createLeanPeer(link, { ...options, features: [systemFeature, ...(options.features ?? defaultPeerFeatures())] }, [dispatcherFeature, interceptorsFeature]);
 }
 
 /**
@@ -301,7 +300,7 @@ export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Pe
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout.
  */
 export function createLeanPeer(link: MessageLink, options: PeerOptions = {}, onDemand: readonly PeerFeature[] = []): Peer {
-  return new PeerImpl(link, options, onDemand, []);
+  return new PeerImpl(link, options, onDemand);
 }
 
 /** A `Peer` that wraps others (a reconnecting peer): it receives the parts `usePeerFeatures` adds, for its current and later connections. */

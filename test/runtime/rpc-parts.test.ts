@@ -170,7 +170,7 @@ describe('rpc parts: outbox', () => {
     assert.equal(sent[0]!.kind, 'exception');
     assert.equal((sent[0] as { error: { type: string } }).error.type, 'LimitExceeded');
     assert.equal(sendResponse(outbox, single('small'), JSON_012), true);
-    assert.equal(outbox.attempt(single([1, 2]), JSON_012), JSON.stringify(single([1, 2])).length);
+    assert.equal(outbox.attempt(single([1, 2]), JSON_012, 'an answer'), JSON.stringify(single([1, 2])).length);
     const tooBig = outbox.attempt(single('y'.repeat(200)), JSON_012, 'big');
     assert.ok(tooBig instanceof SparrowError && tooBig.code === ErrorCode.LimitExceeded && tooBig.message === 'big: larger than maxMessageBytes (100); split it or stream it');
     assert.equal(sent.length, 3);
@@ -179,7 +179,7 @@ describe('rpc parts: outbox', () => {
   it('reports a message that does not encode as serialisation-error, and answers a response with it', () => {
     const { link, sent } = recordingLink((message) => message.kind === 'response');
     const outbox = new Outbox(link, 1000, silentLogger);
-    const failed = outbox.attempt(single(1), JSON_012);
+    const failed = outbox.attempt(single(1), JSON_012, 'an answer');
     assert.ok(failed instanceof SparrowError && failed.code === ErrorCode.SerialisationError);
     assert.equal(sendResponse(outbox, single(1), JSON_012), false);
     assert.deepEqual(sent, [{ kind: 'exception', to: 1, ack: false, error: { cat: 'e', type: 'Error', msg: 'cannot encode' } }]);
