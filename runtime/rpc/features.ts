@@ -7,7 +7,7 @@
  * bundle whose code never names `streamsFeature` or `dispatcherFeature`
  * leaves their modules out.
  */
-import type { CallbackDeclarations, IncomingMessage, MessageId, NotificationMessage, Params, RequestMessage, WireFormat } from '../envelope/message.ts';
+import type { CallbackDeclarations, IncomingMessage, MessageId, MessageLinkHandlers, NotificationMessage, Params, RequestMessage, WireFormat } from '../envelope/message.ts';
 import type { SparrowError } from '../errors.ts';
 import type { CallTable } from './call-table.ts';
 import type { IncomingCall } from './incoming-call.ts';
@@ -47,10 +47,15 @@ export interface CallbacksPart {
 export interface SessionPart {
   /** Who the other side is (see `CallContext.identity`). */
   readonly identity: Identity | undefined;
-  /** The reason the other side gave before closing (`#sys.close`), if any. */
-  readonly remoteReason: string | undefined;
-  /** Every incoming message passes here first: false when the session took it (held, answered or consumed). */
-  admit(message: IncomingMessage): boolean;
+  /**
+   * The link's handlers as the session passes them on: every incoming
+   * message passes the session first (held until authenticated, answered
+   * or consumed), a clean close after the other side's `#sys.close` carries
+   * its reason, and the link's last word is this side's reason. Asked once,
+   * when the peer starts its link: the part is given at construction
+   * (`PeerOptions.features`), as its options are.
+   */
+  guard(handlers: MessageLinkHandlers): MessageLinkHandlers;
   /**
    * The handshake, once: `#sys.features` (when `credentials` or
    * `heartbeatMs` is set), the heartbeat, then, when `sayHello` (the

@@ -19,7 +19,7 @@
  * message is handled inside a try/catch, handlers run inside async
  * functions, and anything unexpected is logged and dropped.
  */
-import type { IncomingMessage, MessageLink, NotificationMessage, Params, WireFormat } from '../envelope/message.ts';
+import type { IncomingMessage, MessageLink, MessageLinkHandlers, NotificationMessage, Params, WireFormat } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { CallTable } from './call-table.ts';
 import { dispatcherFeature } from './dispatcher.ts';
@@ -78,16 +78,15 @@ class PeerImpl implements Peer, PeerCore {
     if ((options.authenticate !== undefined || options.credentials !== undefined || options.heartbeatMs !== undefined) && this.parts.session === undefined) {
       throw new SparrowError(ErrorCode.InvalidParams, 'authenticate, credentials and heartbeatMs need sessionFeature');
     }
-    // Last: the link may deliver buffered messages synchronously.
-    link.start({
+    const handlers: MessageLinkHandlers = {
       onMessage: (message) => this.#receive(message),
       onProtocolError: (error, fatal) => this.#onProtocolError(error, fatal),
-      onClose: (error) => this.#onLinkClose(error),
+      onClose: (error) => this.#finalize(this.#closing(error === undefined ? 'closed' : `broke: ${error.message}`, error)),
       // Never cut for idleness while calls, handlers (streams, subscriptions, callbacks) are in flight.
       isBusy: () => this.calls.size > 0 || this.activeHandlerCount > 0,
-      // The link's last word before it closes on its own: the reason, to a peer that listed close-reason.
-      onClosing: (code, error) => this.parts.session?.sendReason(code, error.message),
-    });
+    };
+    // Last: the link may deliver buffered messages synchronously. The session part hears it first.
+    link.start(this.parts.session?.guard(handlers) ?? handlers);
   }
 
   get isClosed(): boolean {
@@ -198,8 +197,7 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   #receive(message: IncomingMessage): void {
-    // The session may hold a request until the other side is authenticated.
-    if (this.isClosed || this.parts.session?.admit(message) === false) return;
+    if (this.isClosed) return;
     try {
       if (message.kind === 'request' || message.kind === 'notification') {
         // {r[a][q|s]: target, i: N, [c: M], [s: ns]} [params] [{#cb, #icb}]; {n: target, [c: M], [s: ns]} [params]
@@ -242,11 +240,6 @@ class PeerImpl implements Peer, PeerCore {
     const limited = this.parts.logLimit === undefined ? line : this.parts.logLimit.limit(line);
     if (limited !== undefined) this.logger[fatal ? 'error' : 'warn'](limited, ...(error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : []));
     if (fatal) this.terminate(this.#closing(`closed after a protocol error: ${error.message}`, error));
-  }
-
-  #onLinkClose(error?: Error): void {
-    const said = this.parts.session?.remoteReason;
-    this.#finalize(error === undefined ? this.#closing(said === undefined ? 'closed' : `closed (${said})`) : this.#closing(`broke: ${error.message}`, error));
   }
 
   /** The reason of a close: `connection to <remote> <how>`. */

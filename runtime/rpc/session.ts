@@ -17,7 +17,7 @@
  * - Close reasons: `#sys.close {code, msg}` before closing, only to a peer
  *   listing `close-reason` (the 0.1.2 reference cannot parse it).
  */
-import type { IncomingMessage, NotificationMessage, Params, RequestMessage } from '../envelope/message.ts';
+import type { IncomingMessage, MessageLinkHandlers, NotificationMessage, Params, RequestMessage } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { defineFeature, type PeerCore, type SessionPart } from './features.ts';
 import { SYSTEM_NAMESPACE } from './map-registry.ts';
@@ -61,7 +61,8 @@ function certificateIdentity(core: PeerCore): Identity | undefined {
 
 class Session implements SessionPart {
   identity: Identity | undefined;
-  remoteReason: string | undefined = undefined;
+  /** The reason the other side gave before closing (`#sys.close`), if any. */
+  private remoteReason: string | undefined = undefined;
   private readonly core: PeerCore;
   private state: State;
   private readonly held: IncomingMessage[] = [];
@@ -84,7 +85,25 @@ class Session implements SessionPart {
     return this.core.remoteHas(extension) || this.helloFeatures.has(extension);
   }
 
-  admit(message: IncomingMessage): boolean {
+  guard(handlers: MessageLinkHandlers): MessageLinkHandlers {
+    return {
+      ...handlers,
+      onMessage: (message) => {
+        if (this.core.isClosed || this.admit(message)) handlers.onMessage(message);
+      },
+      onClose: (error) => {
+        // A close the other side announced as graceful (going-away): the peer's close reason says so.
+        const said = this.remoteReason;
+        if (error === undefined && said !== undefined) this.core.terminate(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.core.peer.remote} closed (${said})`));
+        handlers.onClose(error);
+      },
+      // The link's last word before it closes on its own: the reason, to a peer that listed close-reason.
+      onClosing: (code, error) => this.sendReason(code, error.message),
+    };
+  }
+
+  /** Every incoming message passes here first: false when the session took it (held, answered or consumed). */
+  private admit(message: IncomingMessage): boolean {
     this.heard = true;
     if ((message.kind !== 'request' && message.kind !== 'notification') || message.callbackOf !== undefined) return true;
     if (message.namespace === SYSTEM_NAMESPACE) {
