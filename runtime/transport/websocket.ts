@@ -127,27 +127,23 @@ export class WebSocketTransport implements Transport {
     this.#report();
   }
 
+  /**
+   * Sends one chain as one message: the pieces joined (a copy, as a DOM
+   * message is one buffer). Node's ws transport (node/ws.ts) corks first and
+   * sends a large chain's pieces as fragments instead.
+   */
   send(pieces: ChainBytes): void {
     const socket = this.#socket;
     // Closing or closed (after this side's close() too): the bytes are dropped, the close event reports it.
     if (socket.readyState !== OPEN) return;
     try {
-      this.write(socket, pieces);
+      const chain = joinChain(pieces);
+      // The DOM's send takes ArrayBuffer-backed views only; a shared buffer is copied.
+      socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
     } catch (error) {
       // A send racing the socket's own closure: the close event reports it.
       this.#lastError ??= error;
     }
-  }
-
-  /**
-   * Hands one chain to the open socket as one message: the pieces joined (a
-   * copy, as a DOM message is one buffer). Node's ws transport (node/ws.ts)
-   * corks first and sends a large chain's pieces as fragments instead.
-   */
-  write(socket: WebSocketLike, pieces: ChainBytes): void {
-    const chain = joinChain(pieces);
-    // The DOM's send takes ArrayBuffer-backed views only; a shared buffer is copied.
-    socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
   }
 
   get bufferedAmount(): number {
