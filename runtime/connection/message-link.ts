@@ -31,7 +31,7 @@
  * not bundle them. Either link keeps the chain and nesting limits.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
-import { ChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
+import { ChainDecoder, WatchedChainDecoder, type Chain, type ChainLimits } from '../framing/chain-decoder.ts';
 import type { Transport, TransportHandlers } from '../transport/transport.ts';
 import { createEnvelopeWriter, encodeMessagePieces, serialisersOf } from '../envelope/codec.ts';
 import { UnreadableEnvelopeError, decodeChain, type DecodeChainOptions } from '../envelope/decode.ts';
@@ -80,10 +80,10 @@ class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOpti
   /** This link's encoder state (not shared with other links). */
   readonly #writer = createEnvelopeWriter();
 
-  constructor(transport: Transport, options: MessageLinkOptions) {
+  constructor(transport: Transport, options: MessageLinkOptions, Decoder = ChainDecoder) {
     this.transport = transport;
     this.remote = transport.remote;
-    this.decoder = new ChainDecoder((chain) => this.take(chain), options.limits, transport.freshChunks === true);
+    this.decoder = new Decoder((chain) => this.take(chain), options.limits, transport.freshChunks === true);
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
     this.serialisers = serialisersOf(options.serialisers);
@@ -186,11 +186,13 @@ class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOpti
 
 /** A link with its budgets and deadlines (LinkGuard): what createMessageLink makes. */
 class GuardedMessageLink extends WireMessageLink implements GuardedLink {
+  /** The decoder that tells the guard what it watches. */
+  declare readonly decoder: WatchedChainDecoder;
   readonly #guard: LinkGuard;
   #handlers: MessageLinkHandlers | undefined;
 
   constructor(transport: Transport, options: MessageLinkOptions, limits: LinkLimits) {
-    super(transport, options);
+    super(transport, options, WatchedChainDecoder);
     this.#guard = new LinkGuard(this, limits);
   }
 

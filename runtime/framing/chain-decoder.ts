@@ -27,7 +27,7 @@
  * after the socket's) and copy what they decode from a small one.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
-import { LARGE_PART_BYTES } from '../wire.ts';
+import { LARGE_PART_BYTES, joinChain } from '../wire.ts';
 import { platform } from '../platform/platform.ts';
 
 /** Receiver limits (PROTOCOL.md §1, reference transport defaults). */
@@ -86,26 +86,29 @@ export function resolveChainLimits(limits?: Partial<ChainLimits>): ChainLimits {
 
 /**
  * Stateful chain parser. Feed it bytes with `push`; it calls the sink once
- * per complete chain.
+ * per complete chain. What only a guarded link or Node's socket transports
+ * read of its state (reading in place, the unfinished chain's size) is
+ * {@link WatchedChainDecoder}'s, so a page's bare link does not carry it.
  */
 export class ChainDecoder {
   readonly #sink: ChainSink;
   readonly #limits: ChainLimits;
+  /** The chunks are never reused (`Transport.freshChunks`): a large part lying in one stays a view of it. */
+  readonly #freshChunks: boolean;
   // The chain being read, between chunks.
   #prefix = '';
   #parts: Uint8Array[] = [];
-  /** A part header or EOC was read: no more prefix letters. */
-  #inParts = false;
-  /** Bytes the chain holds or has declared (part lengths count in full). */
-  #size = 0;
-  /** A part header cut by a chunk's end: the bytes of it read so far. */
+  /** A part header cut by a chunk's end (at most 9 bytes), read again in front of the next chunk. */
   #head: Uint8Array | undefined;
+  /** A part header or EOC was read: no more prefix letters. */
+  protected inParts = false;
+  /** Bytes the chain holds or has declared (part lengths count in full). */
+  protected size = 0;
   /** The part being assembled across chunks (undefined when none), and how much of it is filled. */
-  #fill: Uint8Array | undefined;
-  #filled = 0;
-  #error: SparrowError | undefined;
-  /** The chunks are never reused (`Transport.freshChunks`): a large part lying in one stays a view of it. */
-  readonly #freshChunks: boolean;
+  protected fill: Uint8Array | undefined;
+  protected filled = 0;
+  /** The error that killed this parser, if any. */
+  protected error: SparrowError | undefined;
 
   /**
    * @param sink called once per complete chain.
@@ -119,34 +122,6 @@ export class ChainDecoder {
     this.#freshChunks = freshChunks;
   }
 
-  /** The error that killed this parser, if any. */
-  get failure(): SparrowError | undefined {
-    return this.#error;
-  }
-
-  /** True when no partial chain is buffered (the stream is at a chain boundary). */
-  get idle(): boolean {
-    return this.#size === 0 && !this.#inParts;
-  }
-
-  /** Bytes the unfinished chain holds or has reserved (declared part lengths count in full); 0 at a chain boundary. */
-  get pendingBytes(): number {
-    return this.#error === undefined ? this.#size : 0;
-  }
-
-  /**
-   * The unfilled rest of the part being assembled when it is at least
-   * `min` bytes long, else undefined. A transport may read the next bytes
-   * straight into it and push a view of what it read there: `push` sees
-   * they are already in place and does not copy them (a large blob then
-   * goes from the socket into the part with no copy in between).
-   */
-  spareCapacity(min: number): Uint8Array | undefined {
-    const fill = this.#fill;
-    if (fill === undefined || this.#error !== undefined || fill.length - this.#filled < min) return undefined;
-    return fill.subarray(this.#filled);
-  }
-
   /**
    * Reads one chunk, calling the sink for every chain it completes. The
    * chunk is only lent: nothing of it is kept once `push` returns.
@@ -157,22 +132,12 @@ export class ChainDecoder {
    *   call, the parser throws (the first error again).
    */
   push(chunk: Uint8Array): void {
-    if (this.#error !== undefined) throw this.#error;
-    const head = this.#head;
-    if (head !== undefined) {
-      // A part header cut by the last chunk's end (rare: at most 9 bytes): completed from this chunk, it is
-      // read as a chunk of its own, then this chunk from after it.
-      const need = head[0]! - SOP_BASE + 1 - head.length;
-      const whole = new Uint8Array(head.length + Math.min(need, chunk.length));
-      whole.set(head);
-      whole.set(chunk.subarray(0, need), head.length);
+    if (this.error !== undefined) throw this.error;
+    if (this.#head !== undefined) {
+      // A part header cut by the last chunk's end (rare): read again with this chunk behind it. Joining copies
+      // the chunk, so one code path reads every header.
+      chunk = joinChain([this.#head, chunk]);
       this.#head = undefined;
-      if (chunk.length < need) {
-        this.#head = whole;
-        return;
-      }
-      this.push(whole);
-      chunk = chunk.subarray(need);
     }
     const n = chunk.length;
     const limits = this.#limits;
@@ -184,15 +149,15 @@ export class ChainDecoder {
     // is assembled across chunks (a sink must not push into its own parser).
     let prefix = this.#prefix;
     let parts = this.#parts;
-    let size = this.#size;
-    let inParts = this.#inParts;
-    let filling = this.#fill !== undefined;
+    let size = this.size;
+    let inParts = this.inParts;
+    let filling = this.fill !== undefined;
     try {
       while (i < n) {
         if (filling) {
           this.#parts = parts;
           i = this.#fillPart(chunk, i);
-          filling = this.#fill !== undefined;
+          filling = this.fill !== undefined;
           continue;
         }
         const byte = chunk[i++]!;
@@ -217,7 +182,7 @@ export class ChainDecoder {
         inParts = true;
         const lengthBytes = byte - SOP_BASE;
         if (i + lengthBytes > n) {
-          // The header is cut by the chunk's end: kept, and read whole by the next push.
+          // The header is cut by the chunk's end: a copy (a Buffer's slice would be a view) is read whole by the next push.
           this.#head = new Uint8Array(chunk.subarray(i - 1));
           break;
         }
@@ -238,42 +203,43 @@ export class ChainDecoder {
           parts.push(length < OWN_PART_BYTES || this.#freshChunks ? new Uint8Array(buffer, base + i, length) : chunk.slice(i, i + length));
           i += length;
         } else {
-          // Memory for a part that spans chunks: a large one uninitialised where the platform allows (Node:
-          // a zero-filled 1 MiB part cost a memset per blob, and the blob bench ran 1.2-1.3 GB/s instead of
-          // 1.5-1.7); safe, as a part is handed out only once every byte of it has been written.
-          this.#fill = length < OWN_PART_BYTES ? new Uint8Array(length) : platform().allocateUninitialised(length);
-          this.#filled = 0;
+          this.fill = this.allocate(length);
+          this.filled = 0;
           filling = true;
         }
       }
     } catch (error) {
-      if (this.#error === undefined) {
+      if (this.error === undefined) {
         // The sink threw: the rest of the chunk is lost, so the stream is desynchronised.
-        this.#error = SparrowError.from(error, ErrorCode.ProtocolError);
+        this.error = SparrowError.from(error, ErrorCode.ProtocolError);
         this.#drop();
       }
-      throw this.#error;
+      throw this.error;
     }
     this.#prefix = prefix;
     this.#parts = parts;
-    this.#size = size;
-    this.#inParts = inParts;
+    this.size = size;
+    this.inParts = inParts;
     // The chunk is only lent: an unfinished chain keeps copies of the small parts it holds in it
     // (large ones are the parser's own already, see OWN_PART_BYTES).
     for (let k = 0; k < parts.length; k++) if (parts[k]!.length < OWN_PART_BYTES && parts[k]!.buffer === buffer) parts[k] = parts[k]!.slice();
   }
 
+  /** Memory for a part of `length` bytes that spans chunks (WatchedChainDecoder's may be uninitialised). */
+  protected allocate(length: number): Uint8Array {
+    return new Uint8Array(length);
+  }
+
   /** Copies what `chunk` holds of the part being assembled (nothing, when it was read in place); emits nothing. */
   #fillPart(chunk: Uint8Array, i: number): number {
-    const part = this.#fill!;
-    const take = Math.min(chunk.length - i, part.length - this.#filled);
-    // Bytes read in place (see spareCapacity) are already where they belong.
-    if (chunk.buffer !== part.buffer || chunk.byteOffset + i !== part.byteOffset + this.#filled) {
-      part.set(chunk.subarray(i, i + take), this.#filled);
-    }
-    this.#filled += take;
-    if (this.#filled === part.length) {
-      this.#fill = undefined;
+    const part = this.fill!;
+    const take = Math.min(chunk.length - i, part.length - this.filled);
+    // Bytes read in place are already where they belong: a chunk in the part's own memory can only be a view
+    // of the rest WatchedChainDecoder.spareCapacity offered.
+    if (chunk.buffer !== part.buffer) part.set(chunk.subarray(i, i + take), this.filled);
+    this.filled += take;
+    if (this.filled === part.length) {
+      this.fill = undefined;
       this.#parts.push(part);
     }
     return i + take;
@@ -288,14 +254,59 @@ export class ChainDecoder {
   }
 
   #fail(code: ErrorCode, message: string): SparrowError {
-    this.#error = new SparrowError(code, message);
+    this.error = new SparrowError(code, message);
     this.#drop();
-    return this.#error;
+    return this.error;
   }
 
   #drop(): void {
-    this.#fill = this.#head = undefined;
+    this.fill = this.#head = undefined;
     this.#parts = [];
+  }
+}
+
+/**
+ * The chain parser with what a guarded link (link-limits.ts) watches and
+ * Node's socket transports use: where the stream is between chains, what
+ * the unfinished chain holds, the rest of a large part to read straight
+ * into, and uninitialised memory for large parts where the platform allows.
+ */
+export class WatchedChainDecoder extends ChainDecoder {
+  /** The error that killed this parser, if any. */
+  get failure(): SparrowError | undefined {
+    return this.error;
+  }
+
+  /** True when no partial chain is buffered (the stream is at a chain boundary). */
+  get idle(): boolean {
+    return this.size === 0 && !this.inParts;
+  }
+
+  /** Bytes the unfinished chain holds or has reserved (declared part lengths count in full); 0 at a chain boundary. */
+  get pendingBytes(): number {
+    return this.error === undefined ? this.size : 0;
+  }
+
+  /**
+   * The unfilled rest of the part being assembled when it is at least
+   * `min` bytes long, else undefined. A transport may read the next bytes
+   * straight into it and push a view of what it read there: `push` sees
+   * they are already in place and does not copy them (a large blob then
+   * goes from the socket into the part with no copy in between).
+   */
+  spareCapacity(min: number): Uint8Array | undefined {
+    const fill = this.fill;
+    if (fill === undefined || this.error !== undefined || fill.length - this.filled < min) return undefined;
+    return fill.subarray(this.filled);
+  }
+
+  /**
+   * A large part uninitialised where the platform allows (Node: a zero-filled 1 MiB part cost a memset per
+   * blob, and the blob bench ran 1.2-1.3 GB/s instead of 1.5-1.7); safe, as a part is handed out only once
+   * every byte of it has been written.
+   */
+  protected override allocate(length: number): Uint8Array {
+    return length < OWN_PART_BYTES ? new Uint8Array(length) : platform().allocateUninitialised(length);
   }
 }
 

@@ -23,29 +23,29 @@ export function guardConnect<T>(
   options: ConnectOptions,
   attempt: (settle: (error: unknown, value?: T) => void) => () => void,
 ): Promise<T> {
+  const { signal, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS } = options;
+  const failure = (code: ErrorCode, what: string, cause?: unknown): SparrowError => new SparrowError(code, `Connecting to ${target} ${what}`, { cause });
   return new Promise<T>((resolve, reject) => {
-    const signal = options.signal;
-    const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const failure = (code: ErrorCode, what: string, cause?: unknown): SparrowError => new SparrowError(code, `Connecting to ${target} ${what}`, { cause });
-    let settled = false;
     let abandon: (() => void) | undefined;
-    // The one exit: the first outcome wins; a timeout or an abort also abandons the attempt.
-    const finish = (error: unknown, value?: T, giveUp?: boolean): void => {
-      if (settled) return;
-      settled = true;
+    // The one exit. A promise settles once, so the first outcome wins; the timer and the abort listener go
+    // with it, so neither can abandon an attempt that already ended.
+    const finish = (error: unknown, value?: T): void => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      if (giveUp) abandon?.();
       if (error == null) resolve(value as T);
       else reject(error);
     };
-    const onAbort = (): void => finish(failure(ErrorCode.Aborted, 'was aborted', signal?.reason), undefined, true);
-    const timer = setTimeout(() => finish(failure(ErrorCode.ConnectionFailed, `timed out after ${timeoutMs} ms`), undefined, true), timeoutMs);
+    const giveUp = (error: SparrowError): void => {
+      finish(error);
+      abandon?.();
+    };
+    const onAbort = (): void => giveUp(failure(ErrorCode.Aborted, 'was aborted', signal?.reason));
+    const timer = setTimeout(() => giveUp(failure(ErrorCode.ConnectionFailed, `timed out after ${timeoutMs} ms`)), timeoutMs);
     // The failure wrapped as `connection-failed` (a SparrowError stays as it is), the original as `cause`.
     const settle = (error: unknown, value?: T): void =>
       finish(error == null || error instanceof SparrowError ? error : failure(ErrorCode.ConnectionFailed, `failed: ${error instanceof Error ? error.message : String(error)}`, error), value);
     if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort);
     try {
       abandon = attempt(settle);
     } catch (error) {

@@ -83,7 +83,8 @@ export class WebSocketTransport implements Transport {
   /** Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer): the receiver may keep views. */
   readonly freshChunks = true;
   readonly #socket: WebSocketLike;
-  readonly #options: WebSocketTransportOptions;
+  /** Told about dropped text frames (WebSocketTransportOptions.onProtocolError). */
+  readonly #onProtocolError: (error: SparrowError) => void;
   #handlers: TransportHandlers | undefined;
   /** Messages that arrived before `start`. */
   #early: Uint8Array[] = [];
@@ -96,7 +97,7 @@ export class WebSocketTransport implements Transport {
   constructor(socket: WebSocketLike, remote: string, options: WebSocketTransportOptions, opened?: Opened) {
     this.#socket = socket;
     this.remote = remote;
-    this.#options = options;
+    this.#onProtocolError = options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`));
     this.scheme = options.scheme ?? (remote.startsWith('wss:') ? 'wss' : 'ws');
     this.facts = options.facts;
     // Browsers default to Blob, which is read asynchronously and could reorder chains.
@@ -127,27 +128,23 @@ export class WebSocketTransport implements Transport {
     this.#report();
   }
 
+  /**
+   * Sends one chain as one message: the pieces joined (a copy, as a DOM
+   * message is one buffer). Node's ws transport (node/ws.ts) corks first and
+   * sends a large chain's pieces as fragments instead.
+   */
   send(pieces: ChainBytes): void {
     const socket = this.#socket;
     // Closing or closed (after this side's close() too): the bytes are dropped, the close event reports it.
     if (socket.readyState !== OPEN) return;
     try {
-      this.write(socket, pieces);
+      const chain = joinChain(pieces);
+      // The DOM's send takes ArrayBuffer-backed views only; a shared buffer is copied.
+      socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
     } catch (error) {
       // A send racing the socket's own closure: the close event reports it.
       this.#lastError ??= error;
     }
-  }
-
-  /**
-   * Hands one chain to the open socket as one message: the pieces joined (a
-   * copy, as a DOM message is one buffer). Node's ws transport (node/ws.ts)
-   * corks first and sends a large chain's pieces as fragments instead.
-   */
-  write(socket: WebSocketLike, pieces: ChainBytes): void {
-    const chain = joinChain(pieces);
-    // The DOM's send takes ArrayBuffer-backed views only; a shared buffer is copied.
-    socket.send(chain.buffer instanceof ArrayBuffer ? (chain as Uint8Array<ArrayBuffer>) : chain.slice());
   }
 
   get bufferedAmount(): number {
@@ -200,9 +197,7 @@ export class WebSocketTransport implements Transport {
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
     if (bytes === undefined) {
       // The reference sends binary frames only; a text frame is dropped, never fatal (PROTOCOL.md §2).
-      (this.#options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`)))(
-        new SparrowError(ErrorCode.ProtocolError, `WebSocket text message from ${this.remote} dropped: chains travel in binary frames only`),
-      );
+      this.#onProtocolError(new SparrowError(ErrorCode.ProtocolError, `WebSocket text message from ${this.remote} dropped: chains travel in binary frames only`));
     } else if (this.#handlers === undefined) this.#early.push(bytes);
     else this.#handlers.onData(bytes);
   }
@@ -309,11 +304,9 @@ function closeQuietly(socket: WebSocketLike): void {
  * Rejects with `unsupported` when neither exists, `connection-failed` when
  * the connection cannot be opened or times out, `aborted` on abort.
  */
-export function connectWebSocket(url: string, options: ConnectWebSocketOptions = {}): Promise<Transport> {
+export async function connectWebSocket(url: string, options: ConnectWebSocketOptions = {}): Promise<Transport> {
   const Constructor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (Constructor === undefined) {
-    return Promise.reject(new SparrowError(ErrorCode.Unsupported, 'No WebSocket class: pass options.WebSocket (on Node 20, the ws package)'));
-  }
+  if (Constructor === undefined) throw new SparrowError(ErrorCode.Unsupported, 'No WebSocket class: pass options.WebSocket (on Node 20, the ws package)');
   // A constructor that throws (a malformed URL) rejects through the guard as connection-failed.
   return openSocket(() => new Constructor(url), url, options);
 }

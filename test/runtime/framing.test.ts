@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
 import '../../runtime/platform/node.ts';
-import { ChainDecoder, DEFAULT_CHAIN_LIMITS, type Chain, type ChainLimits } from '../../runtime/framing/chain-decoder.ts';
+import { ChainDecoder, DEFAULT_CHAIN_LIMITS, WatchedChainDecoder, type Chain, type ChainLimits } from '../../runtime/framing/chain-decoder.ts';
 import { encodeChain as encodeChainDirect, lengthByteCount } from '../../runtime/framing/chain-encoder.ts';
 import { encodeChainPieces } from '../../runtime/framing/chain-writers.ts';
 import { chainLength, joinChain } from '../../runtime/wire.ts';
@@ -13,7 +13,7 @@ import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
 /** Decodes `chunks` in order, returning copies of every chain (parts may be views). */
 function decodeAll(chunks: Uint8Array[], limits?: Partial<ChainLimits>): { prefix: string; parts: string[] }[] {
   const out: { prefix: string; parts: string[] }[] = [];
-  const decoder = new ChainDecoder((chain: Chain) => out.push({ prefix: chain.prefix, parts: chain.parts.map(toHex) }), limits);
+  const decoder = new WatchedChainDecoder((chain: Chain) => out.push({ prefix: chain.prefix, parts: chain.parts.map(toHex) }), limits);
   for (const chunk of chunks) decoder.push(chunk);
   assert.equal(decoder.idle, true, 'decoder left a partial chain');
   return out;
@@ -153,6 +153,29 @@ describe('chain decoder', () => {
     }
   });
 
+  it('decodes every vector chain split in two at every position with the plain parser too (a page link\'s), as the watched one does', () => {
+    for (const { name, bytes } of allChains) {
+      const expected = [naiveParse(bytes)];
+      for (let at = 0; at <= bytes.length; at++) {
+        const out: { prefix: string; parts: string[] }[] = [];
+        const decoder = new ChainDecoder((chain) => out.push({ prefix: chain.prefix, parts: chain.parts.map(toHex) }), undefined, true);
+        for (const chunk of reusedChunks(bytes, [at])) decoder.push(chunk);
+        assert.deepEqual(out, expected, `${name} split at ${at}`);
+      }
+    }
+  });
+
+  it('is not idle while a part header is cut by a chunk\'s end, even the first byte of a chain', () => {
+    const decoder = new WatchedChainDecoder(() => {});
+    decoder.push(fromHex('82'));
+    assert.equal(decoder.idle, false);
+    decoder.push(fromHex('01'));
+    assert.equal(decoder.idle, false);
+    decoder.push(fromHex('00' + '07'.repeat(256) + 'ff'));
+    assert.equal(decoder.idle, true);
+    assert.equal(decoder.pendingBytes, 0);
+  });
+
   it('hands out plain Uint8Array views for parts inside the chunk, copies for parts spanning chunks', () => {
     const bytes = Buffer.from(fromHex('6a 8103 616263 8102 6465 ff'));
     let seen: Chain | undefined;
@@ -187,7 +210,7 @@ describe('chain decoder', () => {
   for (const { name, bytes, limits, code } of limitCases) {
     it(`fails with ${code} on ${name}, then refuses more input`, () => {
       const seen: Chain[] = [];
-      const decoder = new ChainDecoder((chain) => seen.push(chain), limits);
+      const decoder = new WatchedChainDecoder((chain) => seen.push(chain), limits);
       const isCode = (error: unknown) => error instanceof SparrowError && error.code === code;
       assert.throws(() => decoder.push(fromHex(bytes)), isCode);
       assert.equal(decoder.failure?.code, code);
@@ -306,7 +329,7 @@ describe('ChainDecoder large parts', () => {
   it('offers the rest of a large part for reading in place, and takes such bytes without copying', () => {
     const { bytes, body } = largeChain(300_000);
     const chains: Chain[] = [];
-    const decoder = new ChainDecoder((chain) => chains.push(chain));
+    const decoder = new WatchedChainDecoder((chain) => chains.push(chain));
     assert.equal(decoder.spareCapacity(1), undefined, 'nothing to fill between chains');
     const headLength = bytes.length - body.length - 1;
     decoder.push(bytes.slice(0, headLength + 10));
@@ -364,7 +387,7 @@ describe('ChainDecoder large parts', () => {
   });
 
   it('checks the part and chain limits before offering or allocating anything', () => {
-    const decoder = new ChainDecoder(() => {}, { maxPartSize: 100_000, maxChainSize: 100_000 });
+    const decoder = new WatchedChainDecoder(() => {}, { maxPartSize: 100_000, maxChainSize: 100_000 });
     // SOP 0x83 with a length of 200,000.
     assert.throws(() => decoder.push(new Uint8Array([0x6d, 0x83, 0x03, 0x0d, 0x40])), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.LimitExceeded);
     assert.equal(decoder.spareCapacity(1), undefined);

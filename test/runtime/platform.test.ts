@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { installPlatform, neutralPlatform, platform, type Platform } from '../../runtime/platform/platform.ts';
 import { serialisersOf } from '../../runtime/envelope/codec.ts';
 import { nextMacrotask } from '../../runtime/rpc/macrotask.ts';
-import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';
+import { WatchedChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';
 import { encodeChain } from '../../runtime/framing/chain-encoder.ts';
 
 describe('platform', () => {
@@ -51,7 +51,7 @@ describe('platform', () => {
       // A 100 000-byte part arriving in two chunks is assembled in memory from the platform.
       const chain = encodeChain('j', [new Uint8Array(100_000).fill(7)]);
       const seen: Chain[] = [];
-      const decoder = new ChainDecoder((c) => seen.push(c));
+      const decoder = new WatchedChainDecoder((c) => seen.push(c));
       decoder.push(chain.subarray(0, 1000));
       decoder.push(chain.subarray(1000));
       assert.equal(seen.length, 1);

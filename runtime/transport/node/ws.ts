@@ -75,12 +75,13 @@ class NodeWsTransport extends WebSocketTransport {
     this.#socket.resume();
   }
 
-  override write(socket: WebSocketLike, pieces: ChainBytes): void {
+  override send(pieces: ChainBytes): void {
     this.#cork();
-    if (pieces instanceof Uint8Array || pieces.length < 2 || chainLength(pieces) < FRAGMENTED_CHAIN_BYTES) super.write(socket, pieces);
-    else {
+    if (pieces instanceof Uint8Array || pieces.length < 2 || chainLength(pieces) < FRAGMENTED_CHAIN_BYTES) super.send(pieces);
+    else if (this.#socket.readyState === this.#socket.OPEN) {
+      // (ws's send throws only while connecting; a failure on an open socket reaches its error event.)
       const last = pieces.length - 1;
-      for (let k = 0; k <= last; k++) (socket as unknown as WebSocket).send(pieces[k]!, { binary: true, fin: k === last });
+      for (let k = 0; k <= last; k++) this.#socket.send(pieces[k]!, { binary: true, fin: k === last });
     }
   }
 }
