@@ -73,7 +73,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     tag = undefined;
   }
   // Garbage (a run of 0xff is a run of empty chains) is no message: nothing to answer, close.
-  if (!isSerialiserCode(code)) throw unreadable(prefix !== '' ? `unknown serialiser ${JSON.stringify(prefix)} in the prefix` : parts.length > 0 ? 'no prefix and no HEAD parts' : 'empty chain');
+  if (!isSerialiserCode(code)) throw unreadable(`no serialiser code in the prefix (${JSON.stringify(prefix)}) and no HEAD parts`);
   const layout: ChainLayout = tag === undefined ? '0.1.2' : 'next';
   const first = tag === undefined ? 1 : 3;
 
@@ -105,7 +105,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   let marker: string | undefined;
   let extra: string[] | undefined;
   for (const key in envelope) {
-    if (isSupplementary(key)) continue;
+    if (key.length === 1 && SUPPLEMENTARY.includes(key)) continue;
     if (!(key[0]! in MARKERS)) (extra ??= []).push(key);
     else if (marker === undefined) marker = key;
     else throw protocolError(`more than one marker (${marker}, ${key})`);
@@ -169,22 +169,10 @@ function warn(options: DecodeChainOptions, text: string): void {
   options.onWarning?.(protocolError(text));
 }
 
+/** The envelope keys that are not markers (§5.2), one letter each (a string search: as cheap as the switch it replaces, measured). */
+const SUPPLEMENTARY = 'ivsdcl';
 /** Marker kinds and the flags each allows (PROTOCOL.md §5.1); any other envelope key but these is extra. */
 const MARKERS: Readonly<Record<string, string>> = { r: 'aqs', n: '', p: 'mfta', x: 'a', a: '' };
-/** The envelope keys that are not markers (a switch: cheaper than a lookup per key). */
-function isSupplementary(key: string): boolean {
-  switch (key) {
-    case 'i':
-    case 'v':
-    case 's':
-    case 'd':
-    case 'c':
-    case 'l':
-      return true;
-  }
-  return false;
-}
-
 /** The protocol tag a HEAD chain's part 0 holds (`.5` or `b`), read off its bytes (no string made per chain). */
 function protocolTag(part: Uint8Array): '.5' | 'b' | undefined {
   return part.length === 2 && part[0] === 0x2e && part[1] === 0x35 ? V050 : part.length === 1 && part[0] === 0x62 ? 'b' : undefined;
