@@ -172,14 +172,14 @@ export function toWireError(error: unknown): WireError {
     return error instanceof Error ? { cat: 'e', type: error.name || 'Error', msg: typeof error.message === 'string' ? error.message : '' } : { cat: 'e', type: 'Error', msg: String(error) };
   }
   const { code, message, remoteType } = error;
-  const callerType = code === ErrorCode.CallerError ? (remoteType ?? 'CallerError') : CALLER_CODES.includes(code) ? pascalCase(code) : undefined;
-  const wire: WireError =
-    callerType === undefined
-      ? { cat: 'e', type: remoteType ?? pascalCase(code), msg: message }
-      : receivedErrors.has(error)
-        ? // Another peer's answer to a call the handler made: the handler failed, not its caller's request.
-          { cat: 'e', type: callerType, msg: NESTED_PREFIX + message }
-        : { cat: 'r', type: callerType, msg: message };
+  const caller = code === ErrorCode.CallerError || CALLER_CODES.includes(code);
+  // Another peer's answer to a call the handler made: the handler failed, not its caller's request.
+  const received = caller && receivedErrors.has(error);
+  const wire: WireError = {
+    cat: caller && !received ? 'r' : 'e',
+    type: CALLER_CODES.includes(code) ? pascalCase(code) : (remoteType ?? pascalCase(code)),
+    msg: received ? NESTED_PREFIX + message : message,
+  };
   if (error.details !== undefined) wire.details = error.details;
   if (error.data !== undefined) wire.data = error.data;
   return wire;
@@ -221,9 +221,9 @@ export function fromWireError(wire: unknown): SparrowError {
   const map = (typeof wire === 'object' && wire !== null ? wire : {}) as Record<string, unknown>;
   const { cat, type, msg, details } = readWireError(map);
   const data = typeof map.data === 'object' && map.data !== null && !Array.isArray(map.data) ? (map.data as Record<string, unknown>) : undefined;
-  // A caller code's name is its wire type (an own key: `toString` names nothing).
-  const named = cat === 'r' && Object.hasOwn(ErrorCode, type) ? (ErrorCode as unknown as Record<string, ErrorCode>)[type]! : ErrorCode.CalleeError;
-  const code = CALLER_CODES.includes(named) ? named : cat === 'r' ? ErrorCode.CallerError : ErrorCode.CalleeError;
+  // A caller code's name is its wire type (an inherited name such as `toString` finds no code in the list).
+  const named = (ErrorCode as unknown as Record<string, ErrorCode>)[type]!;
+  const code = cat !== 'r' ? ErrorCode.CalleeError : CALLER_CODES.includes(named) ? named : ErrorCode.CallerError;
   const error = new SparrowError(code, msg, { remoteType: type, details, data });
   receivedErrors.add(error);
   return error;

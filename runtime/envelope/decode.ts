@@ -18,7 +18,7 @@ import { platform } from '../platform/platform.ts';
 import { DEFAULT_MAX_ELEMENTS, checkElementBudget } from '../serialisation/budget.ts';
 import { V050, basicProtocol, encodeMessagePieces, isMap, protocolError } from './codec.ts';
 import { idOf } from './ids.ts';
-import type { ChainLayout, IncomingMessage, ExceptionMessage, MessageId, RequestMessage, RequestType, ResponseMessage, SerialiserCode, WireFormat } from './message.ts';
+import type { ChainLayout, ExceptionMessage, IncomingMessage, MessageId, RequestMessage, RequestType, ResponseMessage, SerialiserCode, WireFormat } from './message.ts';
 
 /** Options for decoding a chain. */
 export interface DecodeChainOptions {
@@ -63,23 +63,21 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   const { prefix, parts } = chain;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
-  let layout: ChainLayout = 'next';
-  let code: SerialiserCode;
-  let protocol: string | undefined;
-  let at = 2;
-  if (parts.length > 2 && (protocol = protocolTag(parts[0]!)) !== undefined && parts[1]!.length === 1 && isSerialiserCode((code = String.fromCharCode(parts[1]![0]!) as SerialiserCode))) {
+  let tag = parts.length > 2 ? protocolTag(parts[0]!) : undefined;
+  let code = tag !== undefined && parts[1]!.length === 1 ? String.fromCharCode(parts[1]![0]!) : '';
+  if (isSerialiserCode(code)) {
     // HEAD ("next") ignores the prefix, and `v` in the envelope (it still writes it for .5).
     if (prefix !== '') warn(options, `HEAD chain with prefix ${JSON.stringify(prefix)} (ignored)`);
   } else {
-    // Garbage (a run of 0xff is a run of empty chains) is no message: nothing to answer, close.
-    if (!isSerialiserCode(prefix)) throw unreadable(prefix !== '' ? `unknown serialiser ${JSON.stringify(prefix)} in the prefix` : parts.length > 0 ? 'no prefix and no HEAD parts' : 'empty chain');
-    layout = '0.1.2';
     code = prefix;
-    protocol = undefined;
-    at = 0;
+    tag = undefined;
   }
+  // Garbage (a run of 0xff is a run of empty chains) is no message: nothing to answer, close.
+  if (!isSerialiserCode(code)) throw unreadable(`no serialiser code in the prefix (${JSON.stringify(prefix)}) and no HEAD parts`);
+  const layout: ChainLayout = tag === undefined ? '0.1.2' : 'next';
+  const first = tag === undefined ? 1 : 3;
 
-  const part = parts[at];
+  const part = parts[first - 1];
   if (part === undefined || part.length === 0) throw unreadable('no envelope');
   const envelopeSerialiser = serialisers[code];
   if (envelopeSerialiser === undefined) throw unreadable(missingSerialiser(code, 'reading this chain\'s envelope').message, ErrorCode.Unsupported);
@@ -92,61 +90,49 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   const envelope = envelopeSerialiser.decode(part, maxDepth);
   if (!isMap(envelope)) throw protocolError('envelope is not a map');
 
+  let protocol = tag ?? envelope.v;
   if (protocol === undefined) {
-    protocol = envelope.v as string | undefined;
-    if (protocol === undefined) {
-      protocol = 'target' in envelope || 'result' in envelope || 'error' in envelope ? 'b' : V050;
-      warn(options, `0.1.2 envelope without "v" (read as "${protocol}")`);
-    } else if (protocol !== V050 && protocol !== 'b') {
-      throw protocolError(`unknown version ${JSON.stringify(protocol)}`);
-    }
+    protocol = 'target' in envelope || 'result' in envelope || 'error' in envelope ? 'b' : V050;
+    warn(options, `0.1.2 envelope without "v" (read as "${protocol}")`);
   }
-  const first = at + 1;
   if (protocol === 'b') {
     if (parts.length > first) warn(options, 'payload parts on a "b" message (ignored)');
     return { ...basicProtocol().decode(envelope), format: { layout, serialiser: code, protocol: 'b' } };
   }
+  if (protocol !== V050) throw protocolError(`unknown version ${JSON.stringify(protocol)}`);
 
   // v050: exactly one marker key; keys that are neither marker nor supplementary are reported, not fatal.
   let marker: string | undefined;
   let extra: string[] | undefined;
   for (const key in envelope) {
-    if (isSupplementary(key)) continue;
+    if (key.length === 1 && SUPPLEMENTARY.includes(key)) continue;
     if (!(key[0]! in MARKERS)) (extra ??= []).push(key);
     else if (marker === undefined) marker = key;
     else throw protocolError(`more than one marker (${marker}, ${key})`);
   }
   if (marker === undefined) throw protocolError('no marker (r, n, p, x or a)');
   if (extra !== undefined) warn(options, `extra envelope keys ${extra.join(', ')} (ignored)`);
+  const payloadCode = envelope.l ?? code;
+  if (!isSerialiserCode(payloadCode)) throw protocolError(`unknown payload serialiser ${JSON.stringify(payloadCode)}`);
+  const format: WireFormat = payloadCode === code ? ((PLAIN_FORMATS[layout] ??= {})[code] ??= Object.freeze({ layout, serialiser: code, protocol: V050 })) : { layout, serialiser: code, payloadSerialiser: payloadCode, protocol: V050 };
+  if (parts.length - first > 2) throw protocolError(`${parts.length - first} payload parts (at most 2)`);
 
-  const l = envelope.l;
-  let payloadCode = code;
-  if (l !== undefined && l !== null) {
-    if (!isSerialiserCode(l)) throw protocolError(`unknown payload serialiser ${JSON.stringify(l)}`);
-    payloadCode = l;
-  }
-  const format: WireFormat = payloadCode === code ? PLAIN_FORMATS[layout]![code]! : { layout, serialiser: code, payloadSerialiser: payloadCode, protocol: V050 };
-  const count = parts.length - first;
-  if (count > 2) throw protocolError(`${count} payload parts (at most 2)`);
-
-  const kind = marker[0]!;
   const serialiser = serialisers[payloadCode];
-  let reason: SparrowError;
-  if (serialiser === undefined && parts.slice(first).some((part) => part.length > 0)) {
-    reason = missingSerialiser(payloadCode, `reading the payload of a "${marker}" message`);
-  } else {
-    try {
-      if (serialiser) for (let k = first; k < parts.length; k++) checkElementBudget(serialiser, parts[k]!, maxElements);
-      return readV050(envelope, parts, first, serialiser, maxDepth, marker, format, options);
-    } catch (error) {
-      // A payload this side cannot read (too deep, malformed): answered or failed like a missing serialiser, never dropped.
-      if (!isSparrowError(error) || !([ErrorCode.SerialisationError, ErrorCode.LimitExceeded, ErrorCode.InvalidParams] as ErrorCode[]).includes(error.code)) throw error;
-      // The caller sent what cannot be read: a caller error for a request (Python raises a CallerException).
-      reason = kind !== 'r' || error.code !== ErrorCode.SerialisationError ? error : new SparrowError(ErrorCode.InvalidParams, `unreadable params: ${error.message}`, { cause: error });
-    }
+  try {
+    if (serialiser === undefined && parts.some((part, k) => k >= first && part.length > 0)) throw missingSerialiser(payloadCode, `reading the payload of a "${marker}" message`);
+    if (serialiser) for (let k = first; k < parts.length; k++) checkElementBudget(serialiser, parts[k]!, maxElements);
+    return readV050(envelope, parts, first, serialiser, maxDepth, marker, format, options);
+  } catch (error) {
+    // A payload this side cannot read (in a serialiser it lacks, too big or deep, malformed): answered or failed, never dropped.
+    if (!isSparrowError(error) || !UNREADABLE_PAYLOAD.includes(error.code)) throw error;
+    // The caller sent what cannot be read: a caller error for a request (Python raises a CallerException).
+    const reason = marker[0] === 'r' && error.code === ErrorCode.SerialisationError ? new SparrowError(ErrorCode.InvalidParams, `unreadable params: ${error.message}`, { cause: error }) : error;
+    return unreadablePayload(serialisers, envelope, marker, reason, format, options);
   }
-  return unreadablePayload(serialisers, envelope, marker, reason, format, options);
 }
+
+/** The codes of a payload this side cannot read (the rest of what readV050 throws is a broken chain). */
+const UNREADABLE_PAYLOAD: readonly ErrorCode[] = [ErrorCode.Unsupported, ErrorCode.SerialisationError, ErrorCode.LimitExceeded, ErrorCode.InvalidParams];
 
 /**
  * Nothing hangs on a payload this side cannot read (`reason`): a response or
@@ -157,58 +143,40 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
  */
 function unreadablePayload(serialisers: SerialiserTable, envelope: Record<string, unknown>, marker: string, reason: SparrowError, format: WireFormat, options: DecodeChainOptions): IncomingMessage {
   const kind = marker[0];
-  const wire = toWireError(reason);
+  const error = toWireError(reason);
   if (kind === 'p' || kind === 'x') {
     options.onWarning?.(reason);
-    const message: ExceptionMessage & Formatted = { kind: 'exception', to: idOf(envelope[marker], marker), ack: false, error: wire, format };
-    return withId(message, envelope.i);
+    return withId<ExceptionMessage & Formatted>({ kind: 'exception', to: idOf(envelope[marker], marker), ack: false, error, format }, envelope.i);
   }
   const reply = options.reply;
-  if (reply !== undefined && kind === 'r' && envelope.i !== undefined && !marker.includes('s')) {
+  if (reply !== undefined && kind === 'r' && !marker.includes('s')) {
     let answer: ChainBytes | undefined;
     try {
-      answer = encodeMessagePieces({ kind: 'exception', to: idOf(envelope.i, 'i'), ack: false, error: wire }, { layout: format.layout, serialiser: format.serialiser }, serialisers);
+      answer = encodeMessagePieces({ kind: 'exception', to: idOf(envelope.i, 'i'), ack: false, error }, { layout: format.layout, serialiser: format.serialiser }, serialisers);
     } catch {
-      // No answer then; the error is still reported.
+      // No answer then (no readable id, or no way to write it); the error is still reported.
     }
     if (answer) reply(answer);
   }
   throw reason;
 }
 
-/** The v050 formats without a payload override, one frozen object each: shared by every message read in them. */
-const PLAIN_FORMATS: Record<string, Record<string, WireFormat>> = {};
-for (const layout of ['0.1.2', 'next'] as const) {
-  const table: Record<string, WireFormat> = (PLAIN_FORMATS[layout] = {});
-  for (const serialiser of ['j', 'm', 'c'] as const) table[serialiser] = Object.freeze({ layout, serialiser, protocol: V050 });
-}
+/** The v050 formats without a payload override, one frozen object each, made on first use: shared by every message read in them. */
+const PLAIN_FORMATS: Partial<Record<ChainLayout, Partial<Record<SerialiserCode, WireFormat>>>> = {};
 
 /** Reports an oddity whose meaning is clear (the message is still delivered). */
 function warn(options: DecodeChainOptions, text: string): void {
   options.onWarning?.(protocolError(text));
 }
 
+/** The envelope keys that are not markers (§5.2), one letter each (a string search: as cheap as the switch it replaces, measured). */
+const SUPPLEMENTARY = 'ivsdcl';
 /** Marker kinds and the flags each allows (PROTOCOL.md §5.1); any other envelope key but these is extra. */
 const MARKERS: Readonly<Record<string, string>> = { r: 'aqs', n: '', p: 'mfta', x: 'a', a: '' };
-/** The envelope keys that are not markers (a switch: cheaper than a lookup per key). */
-function isSupplementary(key: string): boolean {
-  switch (key) {
-    case 'i':
-    case 'v':
-    case 's':
-    case 'd':
-    case 'c':
-    case 'l':
-      return true;
-  }
-  return false;
-}
-
 /** The protocol tag a HEAD chain's part 0 holds (`.5` or `b`), read off its bytes (no string made per chain). */
-function protocolTag(part: Uint8Array): string | undefined {
+function protocolTag(part: Uint8Array): '.5' | 'b' | undefined {
   return part.length === 2 && part[0] === 0x2e && part[1] === 0x35 ? V050 : part.length === 1 && part[0] === 0x62 ? 'b' : undefined;
 }
-
 
 /** One v050 message of a known marker from its envelope and payload parts (checks in the order they always ran). */
 function readV050(
@@ -227,49 +195,45 @@ function readV050(
   // search of the whole marker finds a flag.
   const flags = marker.length > 1;
   if (flags) for (let k = 1; k < marker.length; k++) if (!MARKERS[kind]!.includes(marker[k]!)) throw protocolError(`unknown flag "${marker[k]}" in marker "${marker}"`);
-  const ack = flags && marker.includes('a', 1);
-  if (kind === 'r' || kind === 'n') {
-    let requestType: RequestType = 'normal';
-    if (kind === 'r') {
-      if (flags) requestType = either(marker, 'q', 's') ? 'quiet' : marker.includes('s') ? 'silent' : 'normal';
-      if (envelope.i === undefined) throw protocolError('request without an id');
-    }
-    const params = decodePart(parts, first, serialiser, maxDepth);
-    const special = kind === 'r' ? decodePart(parts, first + 1, serialiser, maxDepth) : NO_PART;
-    if (typeof value !== 'string') throw protocolError('target is not a string');
-    const message: IncomingMessage = kind === 'r' ? { kind: 'request', target: value, id: idOf(envelope.i, 'i'), requestType, ack, format } : { kind: 'notification', target: value, format };
-    const { s, d, c } = envelope;
-    if (typeof s === 'string') {
-      if (s !== '') message.namespace = s;
-    } else if (s !== undefined && s !== null) throw protocolError('namespace "s" is not a string');
-    if (typeof d === 'string') message.node = d;
-    else if (d !== undefined && d !== null) throw protocolError('node "d" is not a string');
-    if (c !== undefined && c !== null) message.callbackOf = idOf(c, 'c');
-    // Not maps: caller errors (answered with invalid-params), not broken chains.
-    if (params !== NO_PART && params !== null) message.params = mapOf(params, 'params');
-    if (special !== NO_PART) {
-      const { '#cb': cb, '#icb': icb } = mapOf(special, 'callback declarations');
-      (message as RequestMessage).declarations = { callbacks: namesOf(cb, '"#cb"'), iterables: namesOf(icb, '"#icb"') };
-    }
-    return message;
-  }
+  const ack = flags && marker.includes('a');
   if (kind === 'a') return { kind: 'ack', to: idOf(value, marker), format };
   if (kind === 'x') {
     const error = decodePart(parts, first, serialiser, maxDepth);
-    const message: ExceptionMessage & Formatted = { kind: 'exception', to: idOf(value, marker), ack, error: wireErrorOf(error === NO_PART ? undefined : error, options), format };
-    return withId(message, envelope.i);
+    return withId<ExceptionMessage & Formatted>({ kind: 'exception', to: idOf(value, marker), ack, error: wireErrorOf(error === NO_PART ? undefined : error, options), format }, envelope.i);
   }
-  const terminator = flags && either(marker, 't', 'f');
-  const message: ResponseMessage & Formatted = { kind: 'response', to: idOf(value, marker), multipart: flags && marker.includes('m'), ack, hasResult: false, format };
-  withId(message, envelope.i);
-  if (terminator) message.final = 'terminator';
-  else {
-    if (flags && marker.includes('f')) message.final = 'final';
-    const result = decodePart(parts, first, serialiser, maxDepth);
-    if (result !== NO_PART) {
-      message.hasResult = true;
-      message.result = result;
+  if (kind === 'p') {
+    const terminator = flags && either(marker, 't', 'f');
+    const message = withId<ResponseMessage & Formatted>({ kind: 'response', to: idOf(value, marker), multipart: flags && marker.includes('m'), ack, hasResult: false, format }, envelope.i);
+    if (terminator) message.final = 'terminator';
+    else {
+      if (flags && marker.includes('f')) message.final = 'final';
+      const result = decodePart(parts, first, serialiser, maxDepth);
+      if (result !== NO_PART) {
+        message.hasResult = true;
+        message.result = result;
+      }
     }
+    return message;
+  }
+  // A call: `r` or `n`.
+  const requestType: RequestType = flags && either(marker, 'q', 's') ? 'quiet' : flags && marker.includes('s') ? 'silent' : 'normal';
+  if (kind === 'r' && envelope.i === undefined) throw protocolError('request without an id');
+  const params = decodePart(parts, first, serialiser, maxDepth);
+  const special = kind === 'r' ? decodePart(parts, first + 1, serialiser, maxDepth) : NO_PART;
+  if (typeof value !== 'string') throw protocolError('target is not a string');
+  const message: IncomingMessage = kind === 'r' ? { kind: 'request', target: value, id: idOf(envelope.i, 'i'), requestType, ack, format } : { kind: 'notification', target: value, format };
+  const { s, d, c } = envelope;
+  if (typeof s === 'string') {
+    if (s !== '') message.namespace = s;
+  } else if (s !== undefined && s !== null) throw protocolError('namespace "s" is not a string');
+  if (typeof d === 'string') message.node = d;
+  else if (d !== undefined && d !== null) throw protocolError('node "d" is not a string');
+  if (c !== undefined && c !== null) message.callbackOf = idOf(c, 'c');
+  // Not maps: caller errors (answered with invalid-params), not broken chains.
+  if (params !== NO_PART && params !== null) message.params = mapOf(params, 'params');
+  if (special !== NO_PART) {
+    const { '#cb': cb, '#icb': icb } = mapOf(special, 'callback declarations');
+    (message as RequestMessage).declarations = { callbacks: namesOf(cb, '"#cb"'), iterables: namesOf(icb, '"#icb"') };
   }
   return message;
 }
