@@ -8,7 +8,9 @@ export { DEFAULT_CHAIN_LIMITS, type ChainLimits } from './framing/chain-decoder.
 export type * from './serialisation/serialiser.ts';
 export { DEFAULT_MAX_DEPTH, isSerialiserCode } from './serialisation/serialiser.ts';
 // The JSON text helpers (`$bytes`, 64-bit integers) are what sparrowc call reads and prints params with.
-export { jsonSerialiser, parseJson, stringifyJson } from './serialisation/json.ts';
+export { installExactJson, jsonSerialiser, parseJson, stringifyJson, type ExactJson } from './serialisation/json.ts';
+// JSON's exact numbers (int64, NaN, ±Infinity, −0, floats as floats): a part, installed by the Node entry and by generated code whose schema has numbers or any.
+export { exactJson } from './serialisation/json-exact.ts';
 // msgpack and CBOR are separate entries (`sparrow-rpc/msgpack`, `sparrow-rpc/cbor`),
 // so a page that uses only JSON bundles neither msgpackr nor cbor-x.
 export {

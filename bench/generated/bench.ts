@@ -5,7 +5,7 @@
  * behaviour in their own systems (grpc: contenders/bench.proto).
  */
 
-import { createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, scalarCodec as $scalarCodec, streamGlue as $streamGlue, valueCodec as $valueCodec } from "../../runtime/index.ts";
+import { createClient as $createClient, defineServiceWith as $defineServiceWith, exactJson as $exactJson, registerService as $registerService, scalarCodec as $scalarCodec, streamGlue as $streamGlue, valueCodec as $valueCodec } from "../../runtime/index.ts";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration } from "../../runtime/index.ts";
 
 /**
@@ -96,7 +96,7 @@ export const BenchService: $ServiceDefinition<BenchClient, BenchImplementation> 
     types: {
       "sparrow.bench.v1.Item": {"kind":"struct","name":"Item","fields":[{"name":"i","type":"int32"},{"name":"v","type":"float64"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue },
+  }, { codec: $valueCodec, streams: $streamGlue, json: $exactJson },
 );
 
 /**
@@ -164,7 +164,7 @@ export const BenchClientService: $ServiceDefinition<BenchClientClient, BenchClie
       {"kind":"call","name":"echo","params":[{"name":"i","type":"int32"}],"result":"int32"},
     ],
     types: {},
-  }, { codec: $scalarCodec },
+  }, { codec: $scalarCodec, json: $exactJson },
 );
 
 /**

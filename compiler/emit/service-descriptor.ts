@@ -122,19 +122,23 @@ export function typeClosure(model: SchemaModel, s: ServiceDeclaration): string[]
  * pairs for `defineServiceWith`: the value codec when a value is not a
  * scalar (lists, maps, tuples, declared types, int64), the scalar codec
  * when a value is a number (bool, string, bytes, any and void need none), the stream, topic and
- * callback parts when a member uses them, typed errors when it declares any.
- * Generated code imports only these, so a bundle carries only these.
+ * callback parts when a member uses them, typed errors when it declares any,
+ * JSON's exact numbers when a value anywhere in it (fields and items too)
+ * is an integer, a float or `any`. Generated code imports only these, so a
+ * bundle carries only these.
  */
 export function serviceGlue(model: SchemaModel, s: ServiceDeclaration): [string, string][] {
   const members = s.members;
   const closure = typeClosure(model, s);
   const glue: [string, string][] = [];
-  const codec = valueCodecOf(model, members, closure);
+  const types = valueTypes(model, members, closure);
+  const codec = valueCodecOf(types);
   if (codec !== undefined) glue.push(['codec', codec]);
   if (members.some((m) => m.kind === 'call' && m.result.kind === 'stream')) glue.push(['streams', 'streamGlue']);
   if (members.some((m) => m.kind === 'topic')) glue.push(['topics', 'topicGlue']);
   if (members.some((m) => m.kind !== 'topic' && m.params.some((p) => p.kind !== 'value'))) glue.push(['callbacks', 'callbackGlue']);
   if (closure.some((q) => model.declarations[q]?.kind === 'error')) glue.push(['errors', 'typedErrorGlue']);
+  if (needsExactJson(model, types, closure)) glue.push(['json', 'exactJson']);
   return glue;
 }
 
@@ -158,8 +162,8 @@ function isNumber(t: TypeRef): boolean {
   return t.kind === 'int' || t.kind === 'float';
 }
 
-/** The codec the service's values need: `valueCodec`, `scalarCodec`, or none (the glue's plain codec). */
-function valueCodecOf(model: SchemaModel, members: readonly ServiceMember[], closure: readonly string[]): string | undefined {
+/** The types of the service's values: params, results, callbacks' params and results, topics, and declared errors' fields. */
+function valueTypes(model: SchemaModel, members: readonly ServiceMember[], closure: readonly string[]): TypeRef[] {
   const types: TypeRef[] = [];
   for (const m of members) {
     if (m.kind === 'topic') {
@@ -178,6 +182,44 @@ function valueCodecOf(model: SchemaModel, members: readonly ServiceMember[], clo
     const d = model.declarations[q];
     if (d?.kind === 'error') types.push(...d.fields.map((f) => f.type));
   }
+  return types;
+}
+
+/** The codec the service's values need: `valueCodec`, `scalarCodec`, or none (the glue's plain codec). */
+function valueCodecOf(types: readonly TypeRef[]): string | undefined {
   if (!types.every(isScalar)) return 'valueCodec';
   return types.some(isNumber) ? 'scalarCodec' : undefined;
+}
+
+/**
+ * Whether a value may be a number JSON.parse/JSON.stringify get wrong (int64
+ * beyond 2^53, NaN, ±Infinity, −0, an integral float): an integer, a float or
+ * `any` in `types`, their items, or a field of a declared type they use.
+ * (Enum values are int32: exact in plain JSON.)
+ */
+function needsExactJson(model: SchemaModel, types: readonly TypeRef[], closure: readonly string[]): boolean {
+  // Errors' fields are in `types` already.
+  const fields = closure.flatMap((q) => {
+    const d = model.declarations[q];
+    return d?.kind === 'struct' ? d.fields.map((f) => f.type) : [];
+  });
+  return [...types, ...fields].some(holdsNumberOrAny);
+}
+
+/** An integer, a float or `any`, or a list, map or tuple of one (declared types are looked at through the closure). */
+function holdsNumberOrAny(t: TypeRef): boolean {
+  switch (t.kind) {
+    case 'int':
+    case 'float':
+    case 'any':
+      return true;
+    case 'list':
+      return holdsNumberOrAny(t.element);
+    case 'map':
+      return holdsNumberOrAny(t.key) || holdsNumberOrAny(t.value);
+    case 'tuple':
+      return t.elements.some(holdsNumberOrAny);
+    default:
+      return false;
+  }
 }

@@ -1,12 +1,14 @@
 /**
  * Node's platform, installed when this module is imported (the Node entry
  * `sparrow-rpc/node` imports it first): every serialiser by default
- * (msgpack and CBOR besides JSON), `setImmediate` for later macrotasks
- * (right after pending I/O callbacks, with no timer clamping), and
- * uninitialised Buffer memory for large parts.
+ * (msgpack and CBOR besides JSON), JSON's exact numbers (json-exact.ts),
+ * `setImmediate` for later macrotasks (right after pending I/O callbacks,
+ * with no timer clamping), and uninitialised Buffer memory for large parts.
  */
 import { Buffer } from 'node:buffer';
 import { setImmediate } from 'node:timers';
+import { installExactJson } from '../serialisation/json.ts';
+import { exactJson } from '../serialisation/json-exact.ts';
 import { allSerialisers } from '../serialisation/registry.ts';
 import { installPlatform, type Platform } from './platform.ts';
 
@@ -27,3 +29,5 @@ export const nodePlatform: Platform = Object.freeze({
 });
 
 installPlatform(nodePlatform);
+// Every Node peer reads and writes int64, NaN and ±Infinity exactly, whatever its schema (or none).
+installExactJson(exactJson);

@@ -7,6 +7,7 @@
  */
 import type { Params } from '../envelope/message.ts';
 import type { SparrowError } from '../errors.ts';
+import { installExactJson, type ExactJson } from '../serialisation/json.ts';
 import type { TopicOptions } from '../rpc/topic.ts';
 import type { CallOptions, Handler, Peer, PeerFeature } from '../rpc/types.ts';
 import { descriptorError, type DecodeOptions, type ValueCodec } from './codec-core.ts';
@@ -105,6 +106,13 @@ export interface ServiceGlue {
   readonly topics?: TopicGlue;
   readonly callbacks?: CallbackGlue;
   readonly errors?: TypedErrorGlue;
+  /**
+   * JSON's exact numbers (`exactJson`): int64 beyond 2^53, NaN, ±Infinity,
+   * −0 and floats written as floats. Generated code passes it when a value
+   * of the schema is an integer, a float or `any`; `defineServiceWith`
+   * installs it for every JSON part (the Node platform always has it).
+   */
+  readonly json?: ExactJson;
 }
 
 /**
@@ -130,9 +138,11 @@ export interface ServiceDefinition<C = unknown, I = unknown> {
 
 /**
  * Builds a {@link ServiceDefinition} with only the parts of the glue in
- * `glue` (what generated code calls); the peer parts come with them.
+ * `glue` (what generated code calls); the peer parts come with them, and
+ * JSON's exact numbers, when given, are installed here.
  */
 export function defineServiceWith<C, I>(descriptor: ServiceDescriptor, glue: ServiceGlue, errors: Readonly<Record<string, SchemaErrorClass>> = {}): ServiceDefinition<C, I> {
+  if (glue.json !== undefined) installExactJson(glue.json);
   // streams and topics may list the same feature: installing one twice is a no-op.
   const features = [glue.streams, glue.topics, glue.callbacks].flatMap((part) => part?.feature ?? []);
   return Object.freeze({ descriptor, errors, features, glue });

@@ -7,7 +7,7 @@ import { isWireFloat } from '../values.ts';
 
 /** A trait {@link traits} looks for: binary data (an ArrayBuffer or any view of one). */
 export const HAS_BYTES = 1;
-/** A trait {@link traits} looks for: a value JSON.stringify writes wrongly or refuses (NaN, ±Infinity, −0, a bigint, a WireFloat, a Map; json.ts). */
+/** A trait {@link traits} looks for: a value JSON.stringify writes wrongly or refuses (NaN, ±Infinity, −0, a bigint, a WireFloat, a Map), JSON's exact part's to write (json.ts). */
 export const NEEDS_REPLACER = 2;
 
 /**

@@ -7,7 +7,8 @@ import { ErrorCode, SparrowError } from '../errors.ts';
 
 /** Raises the nesting error every codec reports the same way. */
 export function nestingError(maxDepth: number, cause?: unknown): SparrowError {
-  return new SparrowError(ErrorCode.LimitExceeded, `value nested deeper than ${maxDepth} levels`, cause === undefined ? {} : { cause });
+  // (SparrowError leaves an undefined cause out.)
+  return new SparrowError(ErrorCode.LimitExceeded, `value nested deeper than ${maxDepth} levels`, { cause });
 }
 
 /**

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { bundlePage, serveBrowserDemo } from '../../examples/browser/serve.ts';
-import { profileEntry, type Profile } from '../../scripts/bundle-size.ts';
+import { bundle, profileEntry, type Profile } from '../../scripts/bundle-size.ts';
 
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const inCi = process.env['CI'] === 'true';
@@ -84,6 +84,18 @@ describe('browser size pages (npm run size)', () => {
       });
     });
   }
+});
+
+describe('browser size pages: JSON\'s exact numbers come with a schema that has numbers', () => {
+  it('the unary page (strings only) leaves json-exact.ts out; the streams page (int32 values) bundles it', async () => {
+    // The bytes each input left in the page: the entry reads every module it imports, tree shaking drops what is unused.
+    const bundlesExact = async (profile: Profile): Promise<boolean> => {
+      const [output] = Object.values((await bundle(profileEntry(profile))).metafile.outputs);
+      return Object.entries(output!.inputs).some(([input, { bytesInOutput }]) => input.endsWith('runtime/serialisation/json-exact.ts') && bytesInOutput > 0);
+    };
+    assert.equal(await bundlesExact('unary-json'), false);
+    assert.equal(await bundlesExact('streams-callbacks-json'), true);
+  });
 });
 
 describe('browser Web Worker page', () => {

@@ -7,11 +7,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
-import { jsonSerialiser } from '../../runtime/serialisation/json.ts';
+import { installExactJson, jsonSerialiser } from '../../runtime/serialisation/json.ts';
+import { exactJson } from '../../runtime/serialisation/json-exact.ts';
 import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';
 import { encodeValue } from '../../runtime/schema/codec.ts';
 import { createEncoder } from '../../runtime/schema/compiled-codec.ts';
 import { describeValue } from './values.ts';
+
+// These are the rules JSON's exact numbers write (the Node platform installs the part, as does generated code whose schema has numbers).
+installExactJson(exactJson);
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const fromHex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text, 'hex'));

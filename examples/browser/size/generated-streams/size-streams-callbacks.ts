@@ -5,7 +5,7 @@
  * wire names are the demo's, so the demo server answers it.
  */
 
-import { callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, streamGlue as $streamGlue, valueCodec as $valueCodec } from "sparrow-rpc";
+import { callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, exactJson as $exactJson, registerService as $registerService, streamGlue as $streamGlue, valueCodec as $valueCodec } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration } from "sparrow-rpc";
 
 /**
@@ -80,7 +80,7 @@ export const DemoService: $ServiceDefinition<DemoClient, DemoImplementation> = $
       {"kind":"call","name":"demo_multipart_param","ts":"demoMultipartParam","params":[{"name":"data","kind":"stream","type":"int32"}],"result":"int32"},
     ],
     types: {},
-  }, { codec: $valueCodec, streams: $streamGlue, callbacks: $callbackGlue },
+  }, { codec: $valueCodec, streams: $streamGlue, callbacks: $callbackGlue, json: $exactJson },
 );
 
 /**

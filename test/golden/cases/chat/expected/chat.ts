@@ -3,7 +3,7 @@
  * A two-way chat: each side exports a service the other calls.
  */
 
-import { SchemaError as $SchemaError, callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
+import { SchemaError as $SchemaError, callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, exactJson as $exactJson, registerService as $registerService, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, SchemaErrorOptions as $SchemaErrorOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 
 /**
@@ -112,7 +112,7 @@ export const ChatServerService: $ServiceDefinition<ChatServerClient, ChatServerI
       "chat.Presence": {"kind":"enum","name":"Presence","values":{"offline":0,"online":1,"away":2}},
       "chat.RoomFull": {"kind":"error","name":"RoomFull","fields":[{"name":"capacity","type":"uint16"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "chat.RoomFull": RoomFull },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "chat.RoomFull": RoomFull },
 );
 
 /**
@@ -179,7 +179,7 @@ export const ChatClientService: $ServiceDefinition<ChatClientClient, ChatClientI
     types: {
       "chat.Message": {"kind":"struct","name":"Message","fields":[{"name":"from","type":"string"},{"name":"text","type":"string"},{"name":"sent_at","ts":"sentAt","type":"int64"},{"name":"attachments","type":["list","bytes"],"default":[]}]},
     },
-  }, { codec: $valueCodec, callbacks: $callbackGlue },
+  }, { codec: $valueCodec, callbacks: $callbackGlue, json: $exactJson },
 );
 
 /**

@@ -4,7 +4,7 @@
  * default namespace, plus services that exercise the rest of the language.
  */
 
-import { callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, scalarCodec as $scalarCodec, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
+import { callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, exactJson as $exactJson, registerService as $registerService, scalarCodec as $scalarCodec, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 import { Forbidden, NotFound } from "./demo-common.js";
 import type { Id } from "./demo-common.js";
@@ -88,7 +88,7 @@ export const DemoService: $ServiceDefinition<DemoClient, DemoImplementation> = $
       {"kind":"call","name":"demo_multipart_param","ts":"demoMultipartParam","params":[{"name":"data","kind":"stream","type":"int32"}],"result":"int32"},
     ],
     types: {},
-  }, { codec: $valueCodec, streams: $streamGlue, callbacks: $callbackGlue },
+  }, { codec: $valueCodec, streams: $streamGlue, callbacks: $callbackGlue, json: $exactJson },
 );
 
 /**
@@ -359,7 +359,7 @@ export const NotesService: $ServiceDefinition<NotesClient, NotesImplementation> 
       "demo.v1.Shape": {"kind":"union","name":"Shape","variants":{"Circle":"demo.v1.Circle","Square":"demo.v1.Square"}},
       "demo.v1.Square": {"kind":"struct","name":"Square","fields":[{"name":"corner","type":"demo.v1.Point"},{"name":"side","type":"float64"}]},
     },
-  }, { codec: $valueCodec, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "demo.common.Forbidden": Forbidden, "demo.common.NotFound": NotFound },
+  }, { codec: $valueCodec, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "demo.common.Forbidden": Forbidden, "demo.common.NotFound": NotFound },
 );
 
 /**
@@ -427,7 +427,7 @@ export const DemoClientService: $ServiceDefinition<DemoClientClient, DemoClientI
       {"kind":"notify","name":"ping_count","ts":"pingCount","params":[{"name":"count","type":"uint32"}]},
     ],
     types: {},
-  }, { codec: $scalarCodec },
+  }, { codec: $scalarCodec, json: $exactJson },
 );
 
 /**

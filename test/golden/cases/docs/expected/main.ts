@@ -4,7 +4,7 @@
  * Even across lines, and with a *\/ inside.
  */
 
-import { createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, topicGlue as $topicGlue, valueCodec as $valueCodec } from "sparrow-rpc";
+import { createClient as $createClient, defineServiceWith as $defineServiceWith, exactJson as $exactJson, registerService as $registerService, topicGlue as $topicGlue, valueCodec as $valueCodec } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 
 /**
@@ -114,7 +114,7 @@ export const DocsService: $ServiceDefinition<DocsClient, DocsImplementation> = $
     types: {
       "golden.docs.Thing": {"kind":"struct","name":"Thing","fields":[{"name":"name","type":"string"},{"name":"old","type":"int32","optional":true}]},
     },
-  }, { codec: $valueCodec, topics: $topicGlue },
+  }, { codec: $valueCodec, topics: $topicGlue, json: $exactJson },
 );
 
 /**

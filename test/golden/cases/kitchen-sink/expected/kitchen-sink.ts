@@ -3,7 +3,7 @@
  * Every construct once, for the fuzz test and the docs.
  */
 
-import { SchemaError as $SchemaError, callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
+import { SchemaError as $SchemaError, callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, exactJson as $exactJson, registerService as $registerService, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, SchemaErrorOptions as $SchemaErrorOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 import type { Line, Point } from "./shapes.js";
 
@@ -190,7 +190,7 @@ export const AdminService: $ServiceDefinition<AdminClient, AdminImplementation> 
       "sink.v2.Drawable": {"kind":"union","name":"Drawable","variants":{"Point":"shapes.Point","Line":"shapes.Line"}},
       "sink.v2.Level": {"kind":"enum","name":"Level","values":{"debug":0,"info":1,"warn":2,"error":3}},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "sink.v2.Broken": Broken },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "sink.v2.Broken": Broken },
 );
 
 /**

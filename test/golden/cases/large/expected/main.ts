@@ -3,7 +3,7 @@
  * A shop backend, large enough to show generated code at scale.
  */
 
-import { SchemaError as $SchemaError, callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
+import { SchemaError as $SchemaError, callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, exactJson as $exactJson, registerService as $registerService, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, SchemaErrorOptions as $SchemaErrorOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 
 /**
@@ -198,7 +198,7 @@ export const CatalogServiceService: $ServiceDefinition<CatalogServiceClient, Cat
       "shop.v1.Money": {"kind":"struct","name":"Money","fields":[{"name":"amount","type":"int64"},{"name":"currency","type":"shop.v1.Currency","default":1}]},
       "shop.v1.NotFound": {"kind":"error","name":"NotFound","fields":[{"name":"kind","type":"string"},{"name":"id","type":"string"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -362,7 +362,7 @@ export const OrdersServiceService: $ServiceDefinition<OrdersServiceClient, Order
       "shop.v1.Order": {"kind":"struct","name":"Order","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.OrderPage": {"kind":"struct","name":"OrderPage","fields":[{"name":"items","type":["list","shop.v1.Order"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -526,7 +526,7 @@ export const UsersServiceService: $ServiceDefinition<UsersServiceClient, UsersSe
       "shop.v1.User": {"kind":"struct","name":"User","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.UserPage": {"kind":"struct","name":"UserPage","fields":[{"name":"items","type":["list","shop.v1.User"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -690,7 +690,7 @@ export const PaymentsServiceService: $ServiceDefinition<PaymentsServiceClient, P
       "shop.v1.Payment": {"kind":"struct","name":"Payment","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.PaymentPage": {"kind":"struct","name":"PaymentPage","fields":[{"name":"items","type":["list","shop.v1.Payment"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -854,7 +854,7 @@ export const InventoryServiceService: $ServiceDefinition<InventoryServiceClient,
       "shop.v1.Money": {"kind":"struct","name":"Money","fields":[{"name":"amount","type":"int64"},{"name":"currency","type":"shop.v1.Currency","default":1}]},
       "shop.v1.NotFound": {"kind":"error","name":"NotFound","fields":[{"name":"kind","type":"string"},{"name":"id","type":"string"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -1018,7 +1018,7 @@ export const ShippingServiceService: $ServiceDefinition<ShippingServiceClient, S
       "shop.v1.Shipping": {"kind":"struct","name":"Shipping","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.ShippingPage": {"kind":"struct","name":"ShippingPage","fields":[{"name":"items","type":["list","shop.v1.Shipping"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -1182,7 +1182,7 @@ export const ReviewsServiceService: $ServiceDefinition<ReviewsServiceClient, Rev
       "shop.v1.Review": {"kind":"struct","name":"Review","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.ReviewPage": {"kind":"struct","name":"ReviewPage","fields":[{"name":"items","type":["list","shop.v1.Review"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**
@@ -1346,7 +1346,7 @@ export const SearchServiceService: $ServiceDefinition<SearchServiceClient, Searc
       "shop.v1.Search": {"kind":"struct","name":"Search","fields":[{"name":"id","type":"string"},{"name":"name","type":"string"},{"name":"price","type":"shop.v1.Money","optional":true},{"name":"tags","type":["list","string"],"default":[]},{"name":"attributes","type":["map","string","string"],"default":{}},{"name":"created_at","ts":"createdAt","type":"int64"},{"name":"version","type":"uint32","default":1}]},
       "shop.v1.SearchPage": {"kind":"struct","name":"SearchPage","fields":[{"name":"items","type":["list","shop.v1.Search"]},{"name":"next","type":"string","optional":true},{"name":"total","type":"uint32"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "shop.v1.Invalid": Invalid, "shop.v1.NotFound": NotFound },
 );
 
 /**

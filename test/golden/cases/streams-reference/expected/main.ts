@@ -5,7 +5,7 @@
  * client replays in test/runtime/generated-vectors.test.ts.
  */
 
-import { callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, scalarCodec as $scalarCodec, streamGlue as $streamGlue } from "sparrow-rpc";
+import { callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, exactJson as $exactJson, registerService as $registerService, scalarCodec as $scalarCodec, streamGlue as $streamGlue } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration } from "sparrow-rpc";
 
 /**
@@ -71,7 +71,7 @@ export const ReferenceServerService: $ServiceDefinition<ReferenceServerClient, R
       {"kind":"call","name":"iterable_param","ts":"iterableParam","params":[{"name":"nums","kind":"stream","type":"int32"}],"result":"int32"},
     ],
     types: {},
-  }, { codec: $scalarCodec, streams: $streamGlue, callbacks: $callbackGlue },
+  }, { codec: $scalarCodec, streams: $streamGlue, callbacks: $callbackGlue, json: $exactJson },
 );
 
 /**

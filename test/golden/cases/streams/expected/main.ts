@@ -6,7 +6,7 @@
  * through generated code in both directions.
  */
 
-import { SchemaError as $SchemaError, callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, registerService as $registerService, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
+import { SchemaError as $SchemaError, callbackGlue as $callbackGlue, createClient as $createClient, defineServiceWith as $defineServiceWith, exactJson as $exactJson, registerService as $registerService, streamGlue as $streamGlue, topicGlue as $topicGlue, typedErrorGlue as $typedErrorGlue, valueCodec as $valueCodec } from "sparrow-rpc";
 import type { CallContext as $CallContext, ClientCallOptions as $ClientCallOptions, ClientOptions as $ClientOptions, ExportTarget as $ExportTarget, Peer as $Peer, RegisterOptions as $RegisterOptions, SchemaErrorOptions as $SchemaErrorOptions, ServiceDefinition as $ServiceDefinition, ServiceRegistration as $ServiceRegistration, TopicPublisher as $TopicPublisher, TopicSubscriber as $TopicSubscriber } from "sparrow-rpc";
 
 /**
@@ -250,7 +250,7 @@ export const StreamsServerService: $ServiceDefinition<StreamsServerClient, Strea
       "streams.News": {"kind":"struct","name":"News","fields":[{"name":"room","type":"string"},{"name":"seq","type":"int32"}]},
       "streams.StoppedAt": {"kind":"error","name":"StoppedAt","fields":[{"name":"after","type":"int32"},{"name":"reason","type":"string","default":"stopped"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "streams.StoppedAt": StoppedAt },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "streams.StoppedAt": StoppedAt },
 );
 
 /**
@@ -380,7 +380,7 @@ export const StreamsClientService: $ServiceDefinition<StreamsClientClient, Strea
       "streams.News": {"kind":"struct","name":"News","fields":[{"name":"room","type":"string"},{"name":"seq","type":"int32"}]},
       "streams.StoppedAt": {"kind":"error","name":"StoppedAt","fields":[{"name":"after","type":"int32"},{"name":"reason","type":"string","default":"stopped"}]},
     },
-  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue }, { "streams.StoppedAt": StoppedAt },
+  }, { codec: $valueCodec, streams: $streamGlue, topics: $topicGlue, callbacks: $callbackGlue, errors: $typedErrorGlue, json: $exactJson }, { "streams.StoppedAt": StoppedAt },
 );
 
 /**
