@@ -4,6 +4,8 @@
  * with only the parts its schema uses.
  */
 import type { PeerFeature } from '../rpc/types.ts';
+import { installExactJson } from '../serialisation/json.ts';
+import { exactJson } from '../serialisation/json-exact.ts';
 import { valueCodec } from './compiled-codec.ts';
 import type { ServiceDefinition, ServiceGlue } from './definition.ts';
 import type { ServiceDescriptor } from './descriptor.ts';
@@ -14,7 +16,7 @@ import { topicGlue } from './service-topics.ts';
 import type { SchemaErrorClass } from './typed-error.ts';
 
 /** Every part of the glue: what a hand-written definition gets. */
-export const ALL_SERVICE_GLUE: ServiceGlue = { codec: valueCodec, streams: streamGlue, topics: topicGlue, callbacks: callbackGlue, errors: typedErrorGlue };
+export const ALL_SERVICE_GLUE: ServiceGlue = { codec: valueCodec, json: exactJson, streams: streamGlue, topics: topicGlue, callbacks: callbackGlue, errors: typedErrorGlue };
 
 /**
  * Builds a {@link ServiceDefinition} with every part of the glue, for
@@ -27,6 +29,8 @@ export function defineService<C, I>(
   errors: Readonly<Record<string, SchemaErrorClass>> = {},
   features: readonly PeerFeature[] = [],
 ): ServiceDefinition<C, I> {
+  // Any value may travel, so JSON keeps every number exact (as defineServiceWith does for glue.json).
+  installExactJson(exactJson);
   return Object.freeze({ descriptor, errors, features, glue: ALL_SERVICE_GLUE });
 }
 
