@@ -29,7 +29,8 @@ const bold = (text: string): string => (color ? `\x1b[1m${text}\x1b[22m` : text)
 const children = new Set<ChildProcess>();
 const socketDir = mkdtempSync(join(tmpdir(), 'sparrow-demo-'));
 /** The server's token for `@auth` members, handed to every client run. */
-const token = randomBytes(12).toString('base64url');
+// Hex, not base64url: a token starting with '-' reads as an option ("--token argument is ambiguous"), 1 run in 64.
+const token = randomBytes(12).toString('hex');
 
 /** Last resort: whatever happens, leave no process and no socket file behind. */
 function cleanUpNow(): void {
