@@ -32,12 +32,20 @@ async function runEntry(entry: string, args: readonly string[], timeoutMs: numbe
   // FORCE_COLOR must be absent, not empty: Node warns when both are set.
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env['FORCE_COLOR'];
-  const child = spawnArgv(tsNodeArgv(entry, args), { stdio: ['ignore', 'pipe', 'pipe'], env });
+  // Its own process group: on timeout the kill reaches the servers the entry started too (killing the
+  // entry alone left its demo server running, holding this file open until someone killed it by hand).
+  const child = spawnArgv(tsNodeArgv(entry, args), { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // The group ended on its own meanwhile.
+    }
+  }, timeoutMs);
   const code = await exited(child);
   clearTimeout(timer);
   // 'exit' can come before the pipes are drained.
