@@ -36,19 +36,21 @@ export class Outbox {
   /**
    * Sends `message` under `maxMessageBytes`. Returns its encoded length (0
    * from a link that cannot measure) or, when nothing was sent, why:
-   * `limit-exceeded` naming `what` (a response's: `attemptAnswer`), or
+   * `limit-exceeded` naming `what` (default: the answer to request N, for a response), or
    * `serialisation-error` when it does not encode.
    * The link measures the encoded message exactly (no walk over the value:
    * that walk was 1.3 % of a streaming server's samples).
    */
-  attempt(message: Message, format: WireFormat, what: string): number | SparrowError {
+  attempt(message: Message, format: WireFormat, what?: string): number | SparrowError {
     try {
       const length = this.link.send(message, format, this.maxMessageBytes);
       if (length >= 0) return length;
     } catch (error) {
       return SparrowError.from(error, ErrorCode.SerialisationError);
     }
-    return new SparrowError(ErrorCode.LimitExceeded, `${what}: larger than maxMessageBytes (${this.maxMessageBytes}); split it or stream it`);
+    // The response's name is built only on failure: a string per answer cost the pipelined and stream columns.
+    const name = what ?? `the answer to request ${(message as ResponseMessage).to}`;
+    return new SparrowError(ErrorCode.LimitExceeded, `${name}: larger than maxMessageBytes (${this.maxMessageBytes}); split it or stream it`);
   }
 
   /** {x: N} [{cat, type, msg}]: an error with no `data`, which always encodes (see `sendError` for one with data). */
@@ -87,10 +89,6 @@ export function sendError(outbox: Outbox, to: MessageId, error: WireError, forma
   }
 }
 
-/** `Outbox.attempt` for a response, which a failure names "the answer to request N". */
-export function attemptAnswer(outbox: Outbox, response: ResponseMessage, format: WireFormat): number | SparrowError {
-  return outbox.attempt(response, format, `the answer to request ${response.to}`);
-}
 
 /**
  * Sends a response; when it is too big or does not encode, answers with
@@ -100,7 +98,7 @@ export function attemptAnswer(outbox: Outbox, response: ResponseMessage, format:
  */
 export function sendResponse(outbox: Outbox, response: ResponseMessage, format: WireFormat): boolean {
   if (outbox.closed) return false;
-  const sent = attemptAnswer(outbox, response, format);
+  const sent = outbox.attempt(response, format);
   if (typeof sent === 'number') return true;
   sendFailure(outbox, response.to, sent, format);
   return false;

@@ -12,7 +12,7 @@ import { isIterable, isThenable } from '../values.ts';
 import { openIterator } from './guards.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import { nextMacrotask } from './macrotask.ts';
-import { attemptAnswer, sendFailure, sendResponse, type Outbox } from './outbox.ts';
+import { sendFailure, sendResponse, type Outbox } from './outbox.ts';
 import { describeTarget } from './map-registry.ts';
 
 /**
@@ -187,7 +187,7 @@ export class StreamWriter {
     const outbox = this.outbox;
     if (outbox.closed) return false;
     const part: ResponseMessage = { kind: 'response', to: call.id!, multipart: true, ack: false, hasResult: true, result: items };
-    const sent = attemptAnswer(outbox, part, call.format);
+    const sent = outbox.attempt(part, call.format);
     if (typeof sent === 'number') {
       // Unmeasured (0): the batch size stays where it is.
       if (sent > 0) state.limit = Math.max(1, Math.min(MAX_BATCH_ITEMS, Math.floor((items.length * Math.min(BATCH_BYTES, outbox.maxMessageBytes / 2)) / sent)));

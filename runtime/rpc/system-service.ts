@@ -14,7 +14,7 @@ import type { MessageId, RequestMessage } from '../envelope/message.ts';
 import { defineFeature, type Incoming, type PeerCore } from './features.ts';
 import { SYSTEM_NAMESPACE, attachedServiceDescriptors } from './map-registry.ts';
 import { inGroups } from './guards.ts';
-import { attemptAnswer, sendAck, type Outbox } from './outbox.ts';
+import { sendAck, type Outbox } from './outbox.ts';
 import type { Identity, PeerFeature, Registration, Registry } from './types.ts';
 
 /**
@@ -153,7 +153,7 @@ function answerUnserved(core: PeerCore, message: Incoming<RequestMessage>): void
   if (result === undefined) return answerNotFound(outbox, message);
   if (message.ack) sendAck(outbox, message.id, format);
   // Quiet and silent requests get their response without a result (§7.4). Nothing here can be too big or fail to encode.
-  attemptAnswer(outbox, { kind: 'response', to: message.id, multipart: false, ack: false, hasResult: message.requestType === 'normal', result }, format);
+  outbox.attempt({ kind: 'response', to: message.id, multipart: false, ack: false, hasResult: message.requestType === 'normal', result }, format);
 }
 
 /**
