@@ -54,6 +54,19 @@ export function joinChain(chain: ChainBytes): Uint8Array {
   return out;
 }
 
+/**
+ * Waits for a pipe with no drain signal of its own (a browser WebSocket)
+ * to empty: polls `bufferedAmount`, backing off from 1 to 50 ms. Where a
+ * link or transport has no `drained`, this is how its writers wait.
+ */
+export function whenDrained(pipe: { readonly bufferedAmount: number }): Promise<void> {
+  return new Promise((resolve) => {
+    let delay = 0.5;
+    const check = (): unknown => (pipe.bufferedAmount ? setTimeout(check, (delay = Math.min(delay * 2, 50))) : resolve());
+    check();
+  });
+}
+
 /** The subject or issuer of a certificate: its fields by short name (`CN`, `O`, …). */
 export type CertificateName = Readonly<Record<string, string | readonly string[] | undefined>>;
 

@@ -202,8 +202,8 @@ export async function runCall(
       } catch (error) {
         return await fail(error, context('notify'));
       }
-      // The notification is on its way once the transport has handed it to the OS.
-      await transport.drained();
+      // The notification is on its way once the transport has handed it to the OS (Node's transports all say when).
+      await transport.drained!();
       return CallExit.ok;
     }
 

@@ -123,6 +123,8 @@ export interface GuardedLink {
   giveUp(close: ConnectionClose): void;
   /** Decodes and hands on one chain. */
   deliver(chain: Chain): void;
+  /** Resolves once the transport's output has drained. */
+  drained(): Promise<void>;
 }
 
 /**
@@ -212,7 +214,7 @@ export class LinkGuard {
     if (soft > 0 && buffered > soft && !this.#paused) {
       this.#paused = true;
       transport.pause?.();
-      void transport.drained().then(() => {
+      void link.drained().then(() => {
         this.#paused = false;
         if (link.dead) return;
         // Chains held back while paused, in order, until paused again.

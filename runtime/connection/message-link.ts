@@ -38,7 +38,7 @@ import { UnreadableEnvelopeError, decodeChain, type DecodeChainOptions } from '.
 import type { Message, MessageLink, MessageLinkHandlers, WireFormat } from '../envelope/message.ts';
 import { DEFAULT_MAX_ELEMENTS } from '../serialisation/budget.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
-import { chainLength, type ChainBytes } from '../wire.ts';
+import { chainLength, whenDrained, type ChainBytes } from '../wire.ts';
 import { closeConnection, closeForError, type ConnectionClose } from './connection-close.ts';
 import { LinkGuard, resolveLinkLimits, type GuardedLink, type LinkLimitOptions, type LinkLimits } from './link-limits.ts';
 
@@ -109,9 +109,7 @@ class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOpti
     return length;
   }
 
-  drained(): Promise<void> {
-    return this.transport.drained();
-  }
+  // No `drained`: only flow control (streams) waits for the output, and it polls a link without one (whenDrained).
 
   close(): void {
     this.transport.close();
@@ -200,6 +198,11 @@ class GuardedMessageLink extends WireMessageLink implements GuardedLink {
     if (this.#handlers === undefined) this.#guard.start();
     this.#handlers = handlers;
     super.start(handlers);
+  }
+
+  /** MessageLink.drained: the transport's drain signal (every Node transport has one), else polling. */
+  drained(): Promise<void> {
+    return this.transport.drained?.() ?? whenDrained(this.transport);
   }
 
   get atChainBoundary(): boolean {

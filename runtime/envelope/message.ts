@@ -145,6 +145,11 @@ export interface MessageLink {
    */
   send(message: Message, format: WireFormat, maxBytes?: number): number;
   readonly bufferedAmount: number;
-  drained(): Promise<void>;
+  /**
+   * Resolves once the output has drained. Optional: only flow control
+   * (streams) waits, and it polls `bufferedAmount` of a link without it
+   * (`whenDrained`), as a browser page's bare link is.
+   */
+  drained?(): Promise<void>;
   close(): void;
 }

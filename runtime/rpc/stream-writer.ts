@@ -9,6 +9,7 @@ import type { ResponseMessage } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import type { Credit } from './flow-control.ts';
 import { isIterable, isThenable } from '../values.ts';
+import { whenDrained } from '../wire.ts';
 import { openIterator } from './guards.ts';
 import type { IncomingCall } from './incoming-call.ts';
 import { nextMacrotask } from './macrotask.ts';
@@ -114,7 +115,7 @@ export class StreamWriter {
         break;
       }
       // Backpressure from the transport: a fast generator must not fill memory.
-      if (link.bufferedAmount > SEND_HIGH_WATER_MARK) await link.drained();
+      if (link.bufferedAmount > SEND_HIGH_WATER_MARK) await (link.drained?.() ?? whenDrained(link));
     }
     return false;
   }
@@ -157,7 +158,7 @@ export class StreamWriter {
         if (state.items.length >= state.limit) {
           if (!this.flushBatch(call, state)) break;
           // Backpressure from the transport: a fast generator must not fill memory.
-          if (link.bufferedAmount > SEND_HIGH_WATER_MARK) await link.drained();
+          if (link.bufferedAmount > SEND_HIGH_WATER_MARK) await (link.drained?.() ?? whenDrained(link));
         }
       }
       return false;

@@ -65,8 +65,13 @@ export interface Transport {
   send(chain: ChainBytes): void;
   /** Bytes queued but not yet handed to the operating system. */
   readonly bufferedAmount: number;
-  /** Resolves when the send queue has drained (at once if it is empty or the transport is closed). */
-  drained(): Promise<void>;
+  /**
+   * Resolves when the send queue has drained (at once if it is empty or the
+   * transport is closed). Optional: a transport with no drain signal (the
+   * browser's WebSocket) leaves it out, and writers poll `bufferedAmount`
+   * instead (`whenDrained`, wire.ts).
+   */
+  drained?(): Promise<void>;
   /**
    * Closes the connection. Idempotent; onClose follows. `reason`, when this
    * side gives up on the peer, is carried where the transport can (the

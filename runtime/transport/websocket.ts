@@ -151,14 +151,7 @@ export class WebSocketTransport implements Transport {
     return this.#finished ? 0 : this.#socket.bufferedAmount;
   }
 
-  drained(): Promise<void> {
-    // Browsers have no drain event: poll, backing off from 1 to 50 ms, until the socket's buffer is empty.
-    return new Promise((resolve) => {
-      let delay = 0.5;
-      const check = (): unknown => (this.bufferedAmount ? setTimeout(check, (delay = Math.min(delay * 2, 50))) : resolve());
-      check();
-    });
-  }
+  // No `drained`: browsers have no drain event, so a writer that waits polls `bufferedAmount` (whenDrained).
 
   close(reason?: CloseReason): void {
     // (After the close event this only marks the end clean, which it already is reported as.)

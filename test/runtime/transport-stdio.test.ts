@@ -40,7 +40,7 @@ describe('stdio connector', () => {
       for (let i = 0; i < 10_000; i++) chains.push(bytePattern(1 + (i % 40), i + 10));
       for (const chain of chains) client.transport.send(chain);
       const expected = Buffer.concat(chains);
-      await client.transport.drained();
+      await client.transport.drained!();
       const all = await client.waitForBytes(afterPieces + expected.length);
       assert.ok(expected.equals(all.subarray(afterPieces)));
     } finally {
