@@ -176,7 +176,7 @@ class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOpti
     if (!this.dead) this.transport.send(chain);
   };
 
-  /** DecodeChainOptions.onWarning. */
+  /** DecodeChainOptions.onWarning, and TransportHandlers.onWarning (a dropped WebSocket text frame). */
   readonly onWarning = (warning: SparrowError): void => {
     this.#handlers!.onProtocolError(warning, false);
   };

@@ -95,7 +95,8 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
 /**
  * Connects to a WebSocket listener (`ws://host:port/` or `wss://…`) and
  * returns the peer over it. Text frames, which the protocol never uses, are
- * reported to `options.logger` (when given) and dropped.
+ * dropped and logged as any dropped message is (`options.logger`, default
+ * the console).
  *
  * With `reconnect`, the peer survives drops (see `createReconnectingPeer`);
  * only the first connection's failure rejects here.
@@ -109,19 +110,15 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
 export async function connectWebSocketPeer(url: string, options: ConnectWebSocketPeerOptions & { reconnect: ReconnectPolicy | ReconnectOptions }): Promise<ReconnectingPeer>;
 export async function connectWebSocketPeer(url: string, options?: ConnectWebSocketPeerOptions): Promise<Peer>;
 export async function connectWebSocketPeer(url: string, options: ConnectWebSocketPeerOptions = {}): Promise<Peer> {
-  const { reconnect, logger } = options;
+  const { reconnect } = options;
   const wrap = reconnect && ((reconnect as Partial<ReconnectPolicy>).wrap ?? endpointParts.reconnect);
   if (reconnect && !wrap) throw new SparrowError(ErrorCode.InvalidParams, 'reconnect: pass reconnecting({...}) (a plain object needs the Node endpoints)');
   // With `features: [sessionFeature]` and `credentials`: the same handshake as connectPeer (features, then #sys.hello), on every connection.
   const open = async (signal?: AbortSignal): Promise<Peer> => {
     // The peer's options carry `WebSocket`; none of them means anything else to connectWebSocket but the
-    // call timeout (`timeoutMs`, replaced). An option left undefined takes connectWebSocket's default.
-    const connectOptions = {
-      ...options,
-      timeoutMs: options.connectTimeoutMs,
-      signal,
-      onProtocolError: logger && ((error: SparrowError) => logger.warn(`message from ${url} dropped: ${error.message}`, error)),
-    } as ConnectWebSocketOptions;
+    // call timeout (`timeoutMs`, replaced). An option left undefined takes connectWebSocket's default; a text
+    // frame goes to the link, whose peer logs it.
+    const connectOptions = { ...options, timeoutMs: options.connectTimeoutMs, signal } as ConnectWebSocketOptions;
     return greetPeer(openPeer(await connectWebSocket(url, connectOptions), options));
   };
   const first = await open(options.signal);

@@ -8,6 +8,7 @@
  * feeds every chunk to one incremental chain decoder.
  */
 
+import type { SparrowError } from '../errors.ts';
 import type { ChainBytes, ConnectionFacts } from '../wire.ts';
 
 export type { ChainBytes, ConnectionFacts } from '../wire.ts';
@@ -31,6 +32,13 @@ export interface TransportHandlers {
    * receiver's (the transport keeps no reference once the read is passed on).
    */
   receiveBuffer?(): Uint8Array | undefined;
+  /**
+   * Optional: told about something the transport dropped without closing
+   * (a WebSocket text frame), when it was given no reporter of its own. A
+   * message link reports it as a dropped message (`onProtocolError`, not
+   * fatal), so the peer logs it with its logger.
+   */
+  onWarning?(warning: SparrowError): void;
 }
 
 /** One open connection. */

@@ -56,7 +56,8 @@ export interface WebSocketTransportOptions {
   scheme?: string;
   /**
    * Told about protocol problems that do not close the connection: a text
-   * frame (dropped; the protocol is binary only). Default: `console.warn`.
+   * frame (dropped; the protocol is binary only). Default: the handlers'
+   * `onWarning` (a message link's: the peer's logger), else `console.warn`.
    */
   onProtocolError?: (error: SparrowError) => void;
 }
@@ -84,10 +85,10 @@ export class WebSocketTransport implements Transport {
   readonly freshChunks = true;
   readonly #socket: WebSocketLike;
   /** Told about dropped text frames (WebSocketTransportOptions.onProtocolError). */
-  readonly #onProtocolError: (error: SparrowError) => void;
+  readonly #onProtocolError: ((error: SparrowError) => void) | undefined;
   #handlers: TransportHandlers | undefined;
-  /** Messages that arrived before `start`. */
-  #early: Uint8Array[] = [];
+  /** Messages that arrived before `start`, as they came (a text frame is reported to the handlers too). */
+  #early: unknown[] = [];
   /** This side asked to close: the end is clean whatever the close code. */
   #closing = false;
   #finished = false;
@@ -97,12 +98,17 @@ export class WebSocketTransport implements Transport {
   constructor(socket: WebSocketLike, remote: string, options: WebSocketTransportOptions, opened?: Opened) {
     this.#socket = socket;
     this.remote = remote;
-    this.#onProtocolError = options.onProtocolError ?? ((error) => console.warn(`sparrow: ${error.message}`));
+    this.#onProtocolError = options.onProtocolError;
     this.scheme = options.scheme ?? (remote.startsWith('wss:') ? 'wss' : 'ws');
     this.facts = options.facts;
     // Browsers default to Blob, which is read asynchronously and could reorder chains.
     if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
-    socket.addEventListener('message', (event: WebSocketEventLike) => this.#receive(event.data));
+    socket.addEventListener('message', (event: WebSocketEventLike) => {
+      // Nothing after this side's close (no message follows the close event).
+      if (this.#closing) return;
+      if (this.#handlers === undefined) this.#early.push(event.data);
+      else this.#receive(event.data, this.#handlers);
+    });
     socket.addEventListener('error', (event: WebSocketEventLike) => {
       this.#lastError ??= event.error ?? event.message ?? event;
     });
@@ -124,7 +130,7 @@ export class WebSocketTransport implements Transport {
   start(handlers: TransportHandlers): void {
     if (this.#handlers !== undefined) throw new SparrowError(ErrorCode.InvalidState, 'transport already started');
     this.#handlers = handlers;
-    for (const bytes of this.#early.splice(0)) handlers.onData(bytes);
+    for (const data of this.#early.splice(0)) this.#receive(data, handlers);
     this.#report();
   }
 
@@ -183,16 +189,13 @@ export class WebSocketTransport implements Transport {
     if (this.#finished) this.#handlers?.onClose(this.#closeError);
   }
 
-  #receive(data: unknown): void {
-    // Nothing after this side's close (no message follows the close event).
-    if (this.#closing) return;
+  #receive(data: unknown, handlers: TransportHandlers): void {
     // `binaryType` is `arraybuffer` unless it is `ws`'s `nodebuffer`, so a message is never a Blob or `ws`'s fragments list.
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
     if (bytes === undefined) {
       // The reference sends binary frames only; a text frame is dropped, never fatal (PROTOCOL.md §2).
-      this.#onProtocolError(new SparrowError(ErrorCode.ProtocolError, `WebSocket text message from ${this.remote} dropped: chains travel in binary frames only`));
-    } else if (this.#handlers === undefined) this.#early.push(bytes);
-    else this.#handlers.onData(bytes);
+      (this.#onProtocolError ?? handlers.onWarning ?? ((error) => console.warn(`sparrow: ${error.message}`)))(new SparrowError(ErrorCode.ProtocolError, `WebSocket text message from ${this.remote} dropped: chains travel in binary frames only`));
+    } else handlers.onData(bytes);
   }
 }
 

@@ -8,6 +8,8 @@ import { isSparrowError, type SparrowError } from '../../runtime/errors.ts';
 import { connect, listen } from '../../runtime/transport/node/url.ts';
 import type { Transport } from '../../runtime/transport/transport.ts';
 import { connectWebSocket, createWebSocketTransport, type WebSocketConstructor, type WebSocketLike } from '../../runtime/transport/websocket.ts';
+import { connectWebSocketPeer } from '../../runtime/connection/open-peer.ts';
+import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { bytePattern } from '../helpers/byte-pattern.ts';
 import { connectPair, describeTransportConformance, probe, settle, withTimeout } from '../helpers/transport-probe.ts';
 
@@ -145,6 +147,25 @@ describe('ws', () => {
       assert.equal(reports.length, 1);
       client.transport.close();
       assert.equal(await client.closed, undefined);
+    } finally {
+      await new Promise((resolve) => wss.close(resolve));
+    }
+  });
+
+  it('a connectWebSocketPeer peer logs a text frame as a dropped message and keeps the connection', async () => {
+    const { WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    wss.on('connection', (socket) => socket.send('text'));
+    try {
+      const warnings: string[] = [];
+      const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+      const url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`;
+      const peer = await connectWebSocketPeer(url, { WebSocket: WsWebSocket as unknown as WebSocketConstructor, logger });
+      for (let waited = 0; warnings.length === 0 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(warnings, [`message from ${url} dropped: WebSocket text message from ${url} dropped: chains travel in binary frames only`]);
+      assert.equal(peer.isClosed, false);
+      peer.close();
     } finally {
       await new Promise((resolve) => wss.close(resolve));
     }
