@@ -257,6 +257,8 @@ export function openWebSocketTransport(
 ): Promise<Transport> {
   if (typeof socket === 'function') return openSocket(socket, target, options);
   if (options.signal?.aborted) closeQuietly(socket);
+  // An open socket has no open event left to wait for (the connectors' sockets are always fresh).
+  else if (socket.readyState === OPEN) return Promise.resolve(new WebSocketTransport(socket, options.remote ?? target, options));
   return openSocket(() => socket, target, options);
 }
 
@@ -273,7 +275,6 @@ export function openSocket(
   return guardConnect<Transport>(target, options, (settle) => {
     const socket = create();
     const transport = new Kind(socket, options.remote ?? target, options, (error) => settle(error, transport));
-    if (socket.readyState === OPEN) settle(undefined, transport);
     // The transport's own error listener keeps `ws` from throwing on the error this close may bring.
     return () => {
       try {

@@ -7,7 +7,7 @@ import '../../runtime/platform/node.ts';
 import { isSparrowError, type SparrowError } from '../../runtime/errors.ts';
 import { connect, listen } from '../../runtime/transport/node/url.ts';
 import type { Transport } from '../../runtime/transport/transport.ts';
-import { connectWebSocket, createWebSocketTransport, type WebSocketConstructor, type WebSocketLike } from '../../runtime/transport/websocket.ts';
+import { connectWebSocket, createWebSocketTransport, openWebSocketTransport, type WebSocketConstructor, type WebSocketLike } from '../../runtime/transport/websocket.ts';
 import { connectWebSocketPeer } from '../../runtime/connection/open-peer.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { bytePattern } from '../helpers/byte-pattern.ts';
@@ -218,6 +218,39 @@ describe('ws', () => {
       assert.deepEqual([...(await server.waitForBytes(2))], [1, 2]);
       client.transport.close();
       await Promise.all([client.closed, server.closed]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('openWebSocketTransport waits for a connecting socket and takes an open one at once', async () => {
+    const { listener, accepted } = await acceptOne();
+    try {
+      const connecting = new WsWebSocket(listener.url);
+      const first = probe(await openWebSocketTransport(connecting as unknown as WebSocketLike, listener.url));
+      const firstServer = probe(await accepted);
+      assert.equal(connecting.readyState, WsWebSocket.OPEN);
+      first.transport.send(new Uint8Array([3]));
+      assert.deepEqual([...(await firstServer.waitForBytes(1))], [3]);
+      // Open before the call: its open event is gone, and the transport comes at once.
+      const second = probe(await openWebSocketTransport(connecting as unknown as WebSocketLike, 'again', { timeoutMs: 1000 }));
+      assert.equal(second.transport.remote, 'again');
+      first.transport.close();
+      await Promise.all([first.closed, firstServer.closed]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('openWebSocketTransport under an aborted signal rejects with aborted and closes the socket', async () => {
+    const { listener } = await acceptOne();
+    try {
+      const socket = new WsWebSocket(listener.url);
+      await new Promise<void>((resolve) => socket.once('open', () => resolve()));
+      const controller = new AbortController();
+      controller.abort();
+      await assert.rejects(openWebSocketTransport(socket as unknown as WebSocketLike, listener.url, { signal: controller.signal }), (error) => isSparrowError(error, 'aborted'));
+      assert.ok(socket.readyState >= WsWebSocket.CLOSING);
     } finally {
       await listener.close();
     }
