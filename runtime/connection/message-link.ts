@@ -68,13 +68,14 @@ const IN_PLACE_READ_BYTES = 65_536; // 64 KiB
  * options object is copied per link.
  */
 class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOptions {
-  readonly transport: Transport;
-  readonly remote: string;
+  // The fields the constructor sets are `declare`d: a declaration is code in every page's bundle (ES2022 class fields).
+  declare readonly transport: Transport;
+  declare readonly remote: string;
   /** GuardedMessageLink reads where the decoder is between chains and what it holds. */
-  readonly decoder: ChainDecoder;
-  readonly maxDepth: number;
-  readonly maxElements: number;
-  readonly serialisers: SerialiserTable;
+  declare readonly decoder: ChainDecoder;
+  declare readonly maxDepth: number;
+  declare readonly maxElements: number;
+  declare readonly serialisers: SerialiserTable;
   #handlers: MessageLinkHandlers | undefined;
   dead = false;
   /** This link's encoder state (not shared with other links). */

@@ -78,9 +78,10 @@ export type Opened = (error?: unknown) => void;
  * it closes, and `ws` throws on an 'error' event nobody listens to).
  */
 export class WebSocketTransport implements Transport {
-  readonly scheme: string;
-  readonly remote: string;
-  readonly facts: ConnectionFacts | undefined;
+  // The fields the constructor sets are `declare`d: a declaration is code in every page's bundle (ES2022 class fields).
+  declare readonly scheme: string;
+  declare readonly remote: string;
+  declare readonly facts: ConnectionFacts | undefined;
   /** Every message is a fresh array (the DOM's ArrayBuffer, ws's Buffer): the receiver may keep views. */
   readonly freshChunks = true;
   readonly #socket: WebSocketLike;
