@@ -79,7 +79,7 @@ export function openPeer(transport: Transport, options: OpenPeerOptions = {}): P
     const link = endpointParts.link;
     if (link === undefined) {
       const limit = LINK_LIMIT_KEYS.find((key) => options[key] !== undefined);
-      if (limit) throw new SparrowError(ErrorCode.Unsupported, `${limit} needs a link with budgets: createMessageLink, then createCorePeer`);
+      if (limit) throw new SparrowError(ErrorCode.Unsupported, `${limit} needs createMessageLink + createCorePeer`);
     }
     const made = (link ?? createBareMessageLink)(transport, options);
     checkSerialiser(options);

@@ -5,6 +5,7 @@ import '../../runtime/platform/node.ts';
 // And the codec parts the Node entry installs: the `b` protocol, the fast framer.
 import '../../runtime/envelope/node-parts.ts';
 import { createMessageLink, type MessageLinkOptions } from '../../runtime/connection/message-link.ts';
+import { openPeer } from '../../runtime/connection/open-peer.ts';
 import type { IncomingMessage, Message, MessageLink, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, type SparrowError } from '../../runtime/errors.ts';
 import { encodeChain } from '../../runtime/framing/chain-encoder.ts';
@@ -160,5 +161,15 @@ describe('message link', () => {
     assert.throws(() => link.send({ kind: 'request', target: '', id: 1, requestType: 'normal', ack: false }, J), { code: ErrorCode.InvalidParams });
     assert.throws(() => record(link), { code: ErrorCode.InvalidState });
     link.close();
+  });
+
+  it('openPeer without the Node endpoints refuses a budget or deadline, naming it, and closes the transport', async () => {
+    // This file never loads the Node endpoints, so openPeer makes a bare link, which has none.
+    for (const option of ['outputSoftBytes', 'outputHardBytes', 'handshakeTimeoutMs', 'partialChainTimeoutMs', 'idleTimeoutMs', 'inputBudget'] as const) {
+      const [a, b] = createMemoryTransportPair();
+      const closed = new Promise<void>((resolve) => b.start({ onData() {}, onClose: () => resolve() }));
+      assert.throws(() => openPeer(a, { [option]: 1_000 } as MessageLinkOptions), { code: ErrorCode.Unsupported, message: `${option} needs createMessageLink + createCorePeer` });
+      await closed;
+    }
   });
 });
