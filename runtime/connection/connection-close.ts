@@ -3,8 +3,8 @@
  * breached limit or budget, a missed deadline, a refused connection. Every
  * such close goes through `closeConnection` with a typed reason, so the
  * reason reaches the wire the same way everywhere (the WebSocket close
- * code today; a close-reason message to peers that list it, through the
- * `before` hook, once the link's owner provides one).
+ * code; a close-reason message to a peer that lists it goes first, from
+ * the link's handlers' `onClosing`, see WireMessageLink.giveUp).
  *
  * Browser-safe.
  */
@@ -56,17 +56,10 @@ export function closeForError(error: SparrowError): ConnectionClose {
 }
 
 /**
- * Closes `transport` for `close`. `before` runs first and may still send
- * (the place for a close-reason message to a peer that listed the
- * feature); what it throws is ignored. A slow consumer is cut without
- * flushing what it did not read.
+ * Closes `transport` for `close`. A slow consumer is cut without flushing
+ * what it did not read.
  */
-export function closeConnection(transport: Transport, close: ConnectionClose, before?: () => void): void {
-  try {
-    before?.();
-  } catch {
-    // The close must happen whatever the hook does.
-  }
+export function closeConnection(transport: Transport, close: ConnectionClose): void {
   // The transport tells a protocol error and a too-big message apart (WebSocket 1002, 1009); every other reason is policy (1008).
   const code = close.code;
   const kind: CloseReason['kind'] = code === 'protocol-error' || code === 'too-big' ? code : 'policy';

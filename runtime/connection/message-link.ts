@@ -135,7 +135,13 @@ class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOpti
     if (this.dead) return;
     this.dead = true;
     const handlers = this.#handlers!;
-    closeConnection(this.transport, close, () => handlers.onClosing?.(close.code, close.error));
+    try {
+      // The handlers' last word (a close-reason message) may still send.
+      handlers.onClosing?.(close.code, close.error);
+    } catch {
+      // The close must happen whatever the hook does.
+    }
+    closeConnection(this.transport, close);
     handlers.onProtocolError(close.error, true);
   }
 
