@@ -171,14 +171,27 @@ export function toWireError(error: unknown): WireError {
   if (!(error instanceof SparrowError)) {
     return error instanceof Error ? { cat: 'e', type: error.name || 'Error', msg: typeof error.message === 'string' ? error.message : '' } : { cat: 'e', type: 'Error', msg: String(error) };
   }
-  const { code, message, remoteType } = error;
-  const caller = code === ErrorCode.CallerError || CALLER_CODES.includes(code);
+  const wire = ownWireError(error);
   // Another peer's answer to a call the handler made: the handler failed, not its caller's request.
-  const received = caller && receivedErrors.has(error);
+  if (wire.cat === 'r' && receivedErrors.has(error)) {
+    wire.cat = 'e';
+    wire.msg = NESTED_PREFIX + wire.msg;
+  }
+  return wire;
+}
+
+/**
+ * The exception payload of a `SparrowError` this side raised itself (not one
+ * it received: see {@link toWireError}), by its code as `toWireError` maps
+ * it. What the envelope answers a payload it cannot read with; a page that
+ * answers no handler's failure carries only this.
+ */
+export function ownWireError(error: SparrowError): WireError {
+  const { code, message, remoteType } = error;
   const wire: WireError = {
-    cat: caller && !received ? 'r' : 'e',
+    cat: code === ErrorCode.CallerError || CALLER_CODES.includes(code) ? 'r' : 'e',
     type: CALLER_CODES.includes(code) ? pascalCase(code) : (remoteType ?? pascalCase(code)),
-    msg: received ? NESTED_PREFIX + message : message,
+    msg: message,
   };
   if (error.details !== undefined) wire.details = error.details;
   if (error.data !== undefined) wire.data = error.data;
