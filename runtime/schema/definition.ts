@@ -92,8 +92,8 @@ export interface CallbackGlue {
 
 /** Declared errors (`typedErrorGlue`): generated error classes across the wire. */
 export interface TypedErrorGlue {
-  /** A remote callee error of a schema error's type as its generated class; anything else unchanged. */
-  revive(definition: ServiceDefinition, member: CallDesc | undefined, error: unknown): unknown;
+  /** What `member`'s client maps its failures with: a remote callee error of a schema error's type as its generated class; anything else unchanged. */
+  reviver(definition: ServiceDefinition, member: MemberDesc): (error: unknown) => unknown;
   /** A thrown generated error as a wire error with its fields; anything else unchanged. */
   encodeThrown(definition: ServiceDefinition, error: unknown): unknown;
 }

@@ -77,7 +77,6 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
   usePeerFeatures(peer, definition.features);
   const { namespace, types } = descriptor;
   const codec = glue.codec ?? plainCodec;
-  const errors = glue.errors;
   const client: Record<string, unknown> = {};
   /** A decoder built once per member, or none without validation; the client's options are decode options too (`strict`). */
   const decoder = (type: TypeDesc, path: string): ((value: unknown) => unknown) => (options.validate === false ? identity : rooted(codec.decoder(type, types, options), path));
@@ -95,8 +94,7 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
       if (perCall?.signal !== undefined) result.signal = perCall.signal;
       return result;
     };
-    const revive = errors === undefined ? undefined : (error: unknown): unknown => errors.revive(definition, member.kind === 'call' ? member : undefined, error);
-    const context: ClientMember = { peer, namespace, encodeArgs, decoder, callOptions, revive };
+    const context: ClientMember = { peer, namespace, encodeArgs, decoder, callOptions, revive: glue.errors?.reviver(definition, member) };
     const key = tsKey(member);
     if (member.kind === 'topic') client[key] = needGlue(glue.topics, 'topic', member).client(member, context);
     else if (member.kind === 'notify') client[key] = (args?: Record<string, unknown>): void => peer.notify(member.name, encodeArgs(args), { namespace });
@@ -107,15 +105,11 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
 }
 
 /** A call member's method: decoding and reviving run inside the call (mapResult, mapError), no extra promise per call. */
-function plainCall(member: CallDesc, context: ClientMember): (args?: Record<string, unknown>, perCall?: ClientCallOptions) => Promise<unknown> {
-  const { peer, encodeArgs, revive } = context;
-  const mapResult = context.decoder(member.result, 'result');
-  const withResult = (callOptions: CallOptions): CallOptions => {
-    callOptions.mapResult = mapResult;
-    if (revive !== undefined) callOptions.mapError = revive;
-    return callOptions;
-  };
-  const defaults = withResult(context.callOptions(undefined));
+function plainCall(member: CallDesc, { peer, encodeArgs, decoder, callOptions, revive }: ClientMember): (args?: Record<string, unknown>, perCall?: ClientCallOptions) => Promise<unknown> {
+  // The options of a call without per-call options, built once; per-call options replace what they set.
+  const defaults = callOptions(undefined);
+  defaults.mapResult = decoder(member.result, 'result');
+  if (revive !== undefined) defaults.mapError = revive;
   return (args, perCall) => {
     let params: Params;
     try {
@@ -123,7 +117,7 @@ function plainCall(member: CallDesc, context: ClientMember): (args?: Record<stri
     } catch (error) {
       return Promise.reject(error);
     }
-    return peer.call(member.name, params, perCall === undefined ? defaults : withResult(context.callOptions(perCall)));
+    return peer.call(member.name, params, perCall === undefined ? defaults : { ...defaults, ...callOptions(perCall) });
   };
 }
 
