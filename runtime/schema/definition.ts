@@ -143,8 +143,8 @@ export interface ServiceDefinition<C = unknown, I = unknown> {
  */
 export function defineServiceWith<C, I>(descriptor: ServiceDescriptor, glue: ServiceGlue, errors: Readonly<Record<string, SchemaErrorClass>> = {}): ServiceDefinition<C, I> {
   if (glue.json !== undefined) installExactJson(glue.json);
-  // streams and topics may list the same feature: installing one twice is a no-op.
-  const features = [glue.streams, glue.topics, glue.callbacks].flatMap((part) => part?.feature ?? []);
+  // Every part that needs a peer part names it (streams and topics the same one: installing one twice is a no-op).
+  const features = Object.values(glue).flatMap((part: { feature?: PeerFeature } | undefined) => part?.feature ?? []);
   return Object.freeze({ descriptor, errors, features, glue });
 }
 
