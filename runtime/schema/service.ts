@@ -85,7 +85,8 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
     // Per member, not per call: a param's kind comes from the schema, so
     // the kinds (and the options of a call without per-call options) never change.
     const params = member.kind === 'topic' ? [] : member.params;
-    const kinds = paramKinds(params);
+    // How each param travels (`CallOptions.paramKinds`).
+    const kinds: Record<string, ParamKind> = Object.fromEntries(params.map((param) => [param.name, param.kind === 'stream' ? 'iterable' : (param.kind ?? 'value')]));
     const encodeArgs = params.some((param) => param.kind !== undefined) ? needGlue(glue.callbacks, 'callback', member).argsEncoder(params, codec, types) : fieldsEncoder(params, codec, types);
     const callOptions = (perCall: ClientCallOptions | undefined): CallOptions => {
       const result: CallOptions = { namespace, paramKinds: kinds };
@@ -119,13 +120,6 @@ function plainCall(member: CallDesc, { peer, encodeArgs, decoder, callOptions, r
     }
     return peer.call(member.name, params, perCall === undefined ? defaults : { ...defaults, ...callOptions(perCall) });
   };
-}
-
-/** How each param travels (`CallOptions.paramKinds`), from the schema. */
-function paramKinds(params: readonly ParamDesc[]): Record<string, ParamKind> {
-  const kinds: Record<string, ParamKind> = {};
-  for (const param of params) kinds[param.name] = param.kind === 'stream' ? 'iterable' : (param.kind ?? 'value');
-  return kinds;
 }
 
 /**
