@@ -232,8 +232,17 @@ export function readWireError(map: Readonly<Record<string, unknown>>): WireError
  */
 export function fromWireError(wire: unknown): SparrowError {
   const map = (typeof wire === 'object' && wire !== null ? wire : {}) as Record<string, unknown>;
-  const { cat, type, msg, details } = readWireError(map);
-  const data = typeof map.data === 'object' && map.data !== null && !Array.isArray(map.data) ? (map.data as Record<string, unknown>) : undefined;
+  const error = readWireError(map);
+  const data = map.data;
+  if (typeof data === 'object' && data !== null && !Array.isArray(data)) error.data = data as Record<string, unknown>;
+  return receivedError(error);
+}
+
+/**
+ * A received exception payload, already read (`readWireError`, as the
+ * envelope hands it over), as the `SparrowError` {@link fromWireError} makes.
+ */
+export function receivedError({ cat, type, msg, details, data }: WireError): SparrowError {
   // A caller code's name is its wire type (an inherited name such as `toString` finds no code in the list).
   const named = (ErrorCode as unknown as Record<string, ErrorCode>)[type]!;
   const code = cat !== 'r' ? ErrorCode.CalleeError : CALLER_CODES.includes(named) ? named : ErrorCode.CallerError;
