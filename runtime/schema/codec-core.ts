@@ -45,19 +45,19 @@ export interface ValueCodec {
 export class Refusal {
   declare path: string;
   declare readonly message: string;
-  /** A missing or unknown key: the message then names a `param` at the root, a `field` below. */
-  declare readonly key: string | undefined;
 
-  constructor(message: string, key?: string) {
+  /** The message at its final `path`, when that decides it (a refused key names a param or a field: codec-fields.ts). */
+  declare at: ((path: string) => string) | undefined;
+
+  constructor(message: string) {
     this.path = '';
     this.message = message;
-    this.key = key;
   }
 }
 
 /** Refuses the value being decoded. */
-export function refuse(message: string, key?: string): never {
-  throw new Refusal(message, key);
+export function refuse(message: string): never {
+  throw new Refusal(message);
 }
 
 /** Rethrows `error` one container further out: `step` is `.name`, `[3]` or `["key"]`. */
@@ -75,8 +75,7 @@ export function invalid(path: string, message: string): SparrowError {
 export function refusalError(error: unknown, root: string): unknown {
   if (!(error instanceof Refusal)) return error;
   const path = root === '' && error.path.startsWith('.') ? error.path.slice(1) : root + error.path;
-  const message = error.key === undefined ? error.message : `${error.message} ${path === '' ? 'param' : 'field'} ${error.key}`;
-  return invalid(path, message);
+  return invalid(path, error.at?.(path) ?? error.message);
 }
 
 /**
