@@ -163,14 +163,14 @@ export function fieldsEncoder(fields: readonly FieldDesc[], codec: ValueCodec, t
   const names = fields.map((field) => field.name);
   const keys = fields.map(tsKey);
   const encoders = fields.map((field) => codec.encoder(field.type, types));
-  // Scalar fields travel as they are: no call per field.
-  const plain = encoders.map(isIdentity);
   return (value) => {
     const record = (value ?? {}) as Record<string, unknown>;
     const result: Record<string, unknown> = {};
     for (let k = 0; k < count; k++) {
       const item = record[keys[k]!];
-      if (item !== undefined) result[names[k]!] = plain[k] ? item : encoders[k]!(item);
+      // Scalar fields travel as they are: no call per field.
+      const encode = encoders[k]!;
+      if (item !== undefined) result[names[k]!] = encode === identity ? item : encode(item);
     }
     return result;
   };
