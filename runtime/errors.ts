@@ -41,16 +41,21 @@ export interface ErrorCodes {
 
 export type ErrorCode = ErrorCodes[keyof ErrorCodes];
 
-/** `connection-closed` → `ConnectionClosed`: a code's name, and the wire type of a code that has no better one. */
-function pascalCase(code: string): string {
-  return code.replace(/(?:^|-)(.)/g, (_m: string, letter: string) => letter.toUpperCase());
+/**
+ * Every code's name once, in ErrorCodes' order; the codes are built from them
+ * (test/runtime/errors-identity.test.ts checks both against each other). The
+ * names, not the codes, are written out: the bundle names them anyway
+ * (`ErrorCode.InvalidParams`), so they cost a page almost nothing.
+ */
+const NAMES = 'InvalidParams TargetNotFound CallerError CalleeError PermissionDenied Timeout Aborted ConnectionClosed ConnectionFailed ProtocolError LimitExceeded InvalidState SerialisationError Unsupported'.split(' ');
+
+/** The closed set of error codes, by name (see {@link ErrorCodes}): `ConnectionClosed` is `connection-closed`. */
+export const ErrorCode: ErrorCodes = /* @__PURE__ */ Object.fromEntries(NAMES.map((name) => [name, name.replace(/\B[A-Z]/g, (letter) => `-${letter}`).toLowerCase()])) as unknown as ErrorCodes;
+
+/** `connection-closed` → `ConnectionClosed`: a code's name, and the wire type of a code that has no better one (a code outside the closed set is its own name). */
+function codeName(code: ErrorCode): string {
+  return NAMES.find((name) => (ErrorCode as unknown as Record<string, string>)[name] === code) ?? code;
 }
-
-/** Every code once, in ErrorCodes' order; the names are built from them (test/runtime/errors-identity.test.ts checks both against each other). */
-const CODES: readonly ErrorCode[] = 'invalid-params target-not-found caller-error callee-error permission-denied timeout aborted connection-closed connection-failed protocol-error limit-exceeded invalid-state serialisation-error unsupported'.split(' ') as ErrorCode[];
-
-/** The closed set of error codes, by name (see {@link ErrorCodes}). */
-export const ErrorCode: ErrorCodes = /* @__PURE__ */ Object.fromEntries(CODES.map((code) => [pascalCase(code), code])) as unknown as ErrorCodes;
 
 /** Wire exception categories (PROTOCOL.md §10). `t` is defined but never sent. */
 export type ErrorCategory = 'r' | 'e' | 't';
@@ -190,7 +195,7 @@ export function ownWireError(error: SparrowError): WireError {
   const { code, message, remoteType } = error;
   const wire: WireError = {
     cat: code === ErrorCode.CallerError || CALLER_CODES.includes(code) ? 'r' : 'e',
-    type: CALLER_CODES.includes(code) ? pascalCase(code) : (remoteType ?? pascalCase(code)),
+    type: CALLER_CODES.includes(code) ? codeName(code) : (remoteType ?? codeName(code)),
     msg: message,
   };
   if (error.details !== undefined) wire.details = error.details;
