@@ -114,7 +114,7 @@ export class SparrowError extends Error {
 
   /** True for a SparrowError of any copy of the package (the brand on its prototype chain); subclasses check their prototype. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== SparrowError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    if (this !== SparrowError) return super[Symbol.hasInstance](value);
     return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
   }
 
