@@ -41,16 +41,21 @@ export interface ErrorCodes {
 
 export type ErrorCode = ErrorCodes[keyof ErrorCodes];
 
-/** `connection-closed` → `ConnectionClosed`: a code's name, and the wire type of a code that has no better one. */
-function pascalCase(code: string): string {
-  return code.replace(/(?:^|-)(.)/g, (_m: string, letter: string) => letter.toUpperCase());
+/**
+ * Every code's name once, in ErrorCodes' order; the codes are built from them
+ * (test/runtime/errors-identity.test.ts checks both against each other). The
+ * names, not the codes, are written out: the bundle names them anyway
+ * (`ErrorCode.InvalidParams`), so they cost a page almost nothing.
+ */
+const NAMES = 'InvalidParams TargetNotFound CallerError CalleeError PermissionDenied Timeout Aborted ConnectionClosed ConnectionFailed ProtocolError LimitExceeded InvalidState SerialisationError Unsupported'.split(' ');
+
+/** The closed set of error codes, by name (see {@link ErrorCodes}): `ConnectionClosed` is `connection-closed`. */
+export const ErrorCode: ErrorCodes = /* @__PURE__ */ Object.fromEntries(NAMES.map((name) => [name, name.replace(/\B[A-Z]/g, (letter) => `-${letter}`).toLowerCase()])) as unknown as ErrorCodes;
+
+/** `connection-closed` → `ConnectionClosed`: a code's name, and the wire type of a code that has no better one (a code outside the closed set is its own name). */
+function codeName(code: ErrorCode): string {
+  return NAMES.find((name) => (ErrorCode as unknown as Record<string, string>)[name] === code) ?? code;
 }
-
-/** Every code once, in ErrorCodes' order; the names are built from them (test/runtime/errors-identity.test.ts checks both against each other). */
-const CODES: readonly ErrorCode[] = 'invalid-params target-not-found caller-error callee-error permission-denied timeout aborted connection-closed connection-failed protocol-error limit-exceeded invalid-state serialisation-error unsupported'.split(' ') as ErrorCode[];
-
-/** The closed set of error codes, by name (see {@link ErrorCodes}). */
-export const ErrorCode: ErrorCodes = /* @__PURE__ */ Object.fromEntries(CODES.map((code) => [pascalCase(code), code])) as unknown as ErrorCodes;
 
 /** Wire exception categories (PROTOCOL.md §10). `t` is defined but never sent. */
 export type ErrorCategory = 'r' | 'e' | 't';
@@ -109,7 +114,7 @@ export class SparrowError extends Error {
 
   /** True for a SparrowError of any copy of the package (the brand on its prototype chain); subclasses check their prototype. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== SparrowError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    if (this !== SparrowError) return super[Symbol.hasInstance](value);
     return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
   }
 
@@ -171,14 +176,27 @@ export function toWireError(error: unknown): WireError {
   if (!(error instanceof SparrowError)) {
     return error instanceof Error ? { cat: 'e', type: error.name || 'Error', msg: typeof error.message === 'string' ? error.message : '' } : { cat: 'e', type: 'Error', msg: String(error) };
   }
-  const { code, message, remoteType } = error;
-  const caller = code === ErrorCode.CallerError || CALLER_CODES.includes(code);
+  const wire = ownWireError(error);
   // Another peer's answer to a call the handler made: the handler failed, not its caller's request.
-  const received = caller && receivedErrors.has(error);
+  if (wire.cat === 'r' && receivedErrors.has(error)) {
+    wire.cat = 'e';
+    wire.msg = NESTED_PREFIX + wire.msg;
+  }
+  return wire;
+}
+
+/**
+ * The exception payload of a `SparrowError` this side raised itself (not one
+ * it received: see {@link toWireError}), by its code as `toWireError` maps
+ * it. What the envelope answers a payload it cannot read with; a page that
+ * answers no handler's failure carries only this.
+ */
+export function ownWireError(error: SparrowError): WireError {
+  const { code, message, remoteType } = error;
   const wire: WireError = {
-    cat: caller && !received ? 'r' : 'e',
-    type: CALLER_CODES.includes(code) ? pascalCase(code) : (remoteType ?? pascalCase(code)),
-    msg: received ? NESTED_PREFIX + message : message,
+    cat: code === ErrorCode.CallerError || CALLER_CODES.includes(code) ? 'r' : 'e',
+    type: CALLER_CODES.includes(code) ? codeName(code) : (remoteType ?? codeName(code)),
+    msg: message,
   };
   if (error.details !== undefined) wire.details = error.details;
   if (error.data !== undefined) wire.data = error.data;
@@ -219,8 +237,17 @@ export function readWireError(map: Readonly<Record<string, unknown>>): WireError
  */
 export function fromWireError(wire: unknown): SparrowError {
   const map = (typeof wire === 'object' && wire !== null ? wire : {}) as Record<string, unknown>;
-  const { cat, type, msg, details } = readWireError(map);
-  const data = typeof map.data === 'object' && map.data !== null && !Array.isArray(map.data) ? (map.data as Record<string, unknown>) : undefined;
+  const error = readWireError(map);
+  const data = map.data;
+  if (typeof data === 'object' && data !== null && !Array.isArray(data)) error.data = data as Record<string, unknown>;
+  return receivedError(error);
+}
+
+/**
+ * A received exception payload, already read (`readWireError`, as the
+ * envelope hands it over), as the `SparrowError` {@link fromWireError} makes.
+ */
+export function receivedError({ cat, type, msg, details, data }: WireError): SparrowError {
   // A caller code's name is its wire type (an inherited name such as `toString` finds no code in the list).
   const named = (ErrorCode as unknown as Record<string, ErrorCode>)[type]!;
   const code = cat !== 'r' ? ErrorCode.CalleeError : CALLER_CODES.includes(named) ? named : ErrorCode.CallerError;

@@ -10,7 +10,7 @@
  * unknown flags or version, a bad payload) decoding throws and the chain is
  * dropped; the byte stream stays usable either way.
  */
-import { ErrorCode, SparrowError, isSparrowError, readWireError, toWireError, type WireError } from '../errors.ts';
+import { ErrorCode, SparrowError, isSparrowError, ownWireError, readWireError, type WireError } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
 import { isSerialiserCode, type ChainBytes } from '../wire.ts';
 import { DEFAULT_MAX_DEPTH, missingSerialiser, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
@@ -143,7 +143,7 @@ const UNREADABLE_PAYLOAD: readonly ErrorCode[] = [ErrorCode.Unsupported, ErrorCo
  */
 function unreadablePayload(serialisers: SerialiserTable, envelope: Record<string, unknown>, marker: string, reason: SparrowError, format: WireFormat, options: DecodeChainOptions): IncomingMessage {
   const kind = marker[0];
-  const error = toWireError(reason);
+  const error = ownWireError(reason);
   if (kind === 'p' || kind === 'x') {
     options.onWarning?.(reason);
     return withId<ExceptionMessage & Formatted>({ kind: 'exception', to: idOf(envelope[marker], marker), ack: false, error, format }, envelope.i);

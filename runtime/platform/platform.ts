@@ -24,8 +24,10 @@ export interface Platform {
    * leave first: Node's stream transports write what was sent in one tick
    * from a `process.nextTick`, which runs only once the microtask queue is
    * empty; a consumer looping over already-resolved promises never empties it.
+   * Absent: `setTimeout(fn, 0)` (rpc/macrotask.ts, so a page that never
+   * waits for one carries none).
    */
-  nextMacrotask(fn: () => void): void;
+  nextMacrotask?(fn: () => void): void;
   /**
    * Memory for `size` bytes that the caller writes whole before anyone reads
    * it: uninitialised where the platform allows (no memset), zeroed
@@ -34,13 +36,10 @@ export interface Platform {
   allocateUninitialised(size: number): Uint8Array;
 }
 
-/** The platform of any ES2022 engine: JSON only, `setTimeout(fn, 0)`, zeroed memory. */
+/** The platform of any ES2022 engine: JSON only, `setTimeout(fn, 0)` (no `nextMacrotask`), zeroed memory. */
 export const neutralPlatform: Platform = Object.freeze({
   name: 'neutral',
   defaultSerialisers: /* @__PURE__ */ serialiserTable(jsonSerialiser, []),
-  nextMacrotask(fn: () => void): void {
-    setTimeout(fn, 0);
-  },
   allocateUninitialised(size: number): Uint8Array {
     return new Uint8Array(size);
   },

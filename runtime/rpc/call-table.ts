@@ -9,7 +9,7 @@
  * Hot-path note: timeouts are a `deadline` per entry checked by the one
  * sweep timer, not a timer per call.
  */
-import { ErrorCode, SparrowError, fromWireError } from '../errors.ts';
+import { ErrorCode, SparrowError, receivedError } from '../errors.ts';
 import type { AckMessage, ExceptionMessage, MessageId, ResponseMessage } from '../envelope/message.ts';
 import { positiveOption } from './guards.ts';
 import type { EntryStore } from './id-table.ts';
@@ -184,7 +184,7 @@ export class CallTable implements CallOwner {
       this.finish(entry);
       // The reference answers an unknown target with a bare ack and nothing
       // else (§7.6): an ack nobody asked for means "target not found".
-      entry.fail(message.kind === 'exception' ? fromWireError(message.error) : new SparrowError(ErrorCode.TargetNotFound, `target ${entry.target} not found (the other side sent a bare acknowledge)`));
+      entry.fail(message.kind === 'exception' ? receivedError(message.error) : new SparrowError(ErrorCode.TargetNotFound, `target ${entry.target} not found (the other side sent a bare acknowledge)`));
     }
   }
 

@@ -10,5 +10,9 @@
  */
 import { platform } from '../platform/platform.ts';
 
-/** Runs `fn` in a later macrotask. */
-export const nextMacrotask = (fn: () => void): void => platform().nextMacrotask(fn);
+/** Runs `fn` in a later macrotask (the platform's, else `setTimeout(fn, 0)`). */
+export const nextMacrotask = (fn: () => void): void => {
+  const current = platform();
+  if (current.nextMacrotask === undefined) setTimeout(fn, 0);
+  else current.nextMacrotask(fn);
+};

@@ -45,19 +45,19 @@ export interface ValueCodec {
 export class Refusal {
   declare path: string;
   declare readonly message: string;
-  /** A missing or unknown key: the message then names a `param` at the root, a `field` below. */
-  declare readonly key: string | undefined;
 
-  constructor(message: string, key?: string) {
+  /** The message at its final `path`, when that decides it (a refused key names a param or a field: codec-fields.ts). */
+  declare at: ((path: string) => string) | undefined;
+
+  constructor(message: string) {
     this.path = '';
     this.message = message;
-    this.key = key;
   }
 }
 
 /** Refuses the value being decoded. */
-export function refuse(message: string, key?: string): never {
-  throw new Refusal(message, key);
+export function refuse(message: string): never {
+  throw new Refusal(message);
 }
 
 /** Rethrows `error` one container further out: `step` is `.name`, `[3]` or `["key"]`. */
@@ -75,8 +75,7 @@ export function invalid(path: string, message: string): SparrowError {
 export function refusalError(error: unknown, root: string): unknown {
   if (!(error instanceof Refusal)) return error;
   const path = root === '' && error.path.startsWith('.') ? error.path.slice(1) : root + error.path;
-  const message = error.key === undefined ? error.message : `${error.message} ${path === '' ? 'param' : 'field'} ${error.key}`;
-  return invalid(path, message);
+  return invalid(path, error.at?.(path) ?? error.message);
 }
 
 /**
@@ -164,14 +163,14 @@ export function fieldsEncoder(fields: readonly FieldDesc[], codec: ValueCodec, t
   const names = fields.map((field) => field.name);
   const keys = fields.map(tsKey);
   const encoders = fields.map((field) => codec.encoder(field.type, types));
-  // Scalar fields travel as they are: no call per field.
-  const plain = encoders.map(isIdentity);
   return (value) => {
     const record = (value ?? {}) as Record<string, unknown>;
     const result: Record<string, unknown> = {};
     for (let k = 0; k < count; k++) {
       const item = record[keys[k]!];
-      if (item !== undefined) result[names[k]!] = plain[k] ? item : encoders[k]!(item);
+      // Scalar fields travel as they are: no call per field.
+      const encode = encoders[k]!;
+      if (item !== undefined) result[names[k]!] = encode === identity ? item : encode(item);
     }
     return result;
   };

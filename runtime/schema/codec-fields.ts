@@ -4,7 +4,7 @@
  * results never.
  */
 import { isPlainObject } from '../values.ts';
-import { below, expected, refuse, type Decode, type DecodeOptions, type ValueCodec } from './codec-core.ts';
+import { Refusal, below, expected, type Decode, type DecodeOptions, type ValueCodec } from './codec-core.ts';
 import { numberRange } from './codec-scalars.ts';
 import { tsKey, type FieldDesc, type TypeDesc, type TypeTable } from './descriptor.ts';
 
@@ -49,6 +49,13 @@ function passes(kind: number, item: unknown, min: number, max: number): boolean 
     default:
       return false;
   }
+}
+
+/** Refuses a missing or unknown key: the message names a `param` at the root, a `field` below. */
+function refuseKey(message: string, key: string): never {
+  const refusal = new Refusal(message);
+  refusal.at = (path) => `${message} ${path === '' ? 'param' : 'field'} ${key}`;
+  throw refusal;
 }
 
 /**
@@ -101,12 +108,12 @@ export function fieldsDecoder(fields: readonly FieldDesc[], codec: ValueCodec, t
       if (item === undefined || (item === null && optional[k])) {
         const fallback = defaults[k];
         if (fallback !== undefined) result[keys[k]!] = decodeDefault(k, fallback);
-        else if (!optional[k]) refuse('missing required', key);
+        else if (!optional[k]) refuseKey('missing required', key);
         continue;
       }
       result[keys[k]!] = passes(kinds[k]!, item, mins[k]!, maxs[k]!) ? item : decodeField(k, item);
     }
-    if (strict) for (const key of Object.keys(value)) if (!known.has(key)) refuse('unknown', key);
+    if (strict) for (const key of Object.keys(value)) if (!known.has(key)) refuseKey('unknown', key);
     return result;
   };
   const decodeDefault = (k: number, fallback: () => unknown): unknown => {

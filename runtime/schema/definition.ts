@@ -92,8 +92,8 @@ export interface CallbackGlue {
 
 /** Declared errors (`typedErrorGlue`): generated error classes across the wire. */
 export interface TypedErrorGlue {
-  /** A remote callee error of a schema error's type as its generated class; anything else unchanged. */
-  revive(definition: ServiceDefinition, member: CallDesc | undefined, error: unknown): unknown;
+  /** What `member`'s client maps its failures with: a remote callee error of a schema error's type as its generated class; anything else unchanged. */
+  reviver(definition: ServiceDefinition, member: MemberDesc): (error: unknown) => unknown;
   /** A thrown generated error as a wire error with its fields; anything else unchanged. */
   encodeThrown(definition: ServiceDefinition, error: unknown): unknown;
 }
@@ -143,8 +143,8 @@ export interface ServiceDefinition<C = unknown, I = unknown> {
  */
 export function defineServiceWith<C, I>(descriptor: ServiceDescriptor, glue: ServiceGlue, errors: Readonly<Record<string, SchemaErrorClass>> = {}): ServiceDefinition<C, I> {
   if (glue.json !== undefined) installExactJson(glue.json);
-  // streams and topics may list the same feature: installing one twice is a no-op.
-  const features = [glue.streams, glue.topics, glue.callbacks].flatMap((part) => part?.feature ?? []);
+  // Every part that needs a peer part names it (streams and topics the same one: installing one twice is a no-op).
+  const features = Object.values(glue).flatMap((part: { feature?: PeerFeature } | undefined) => part?.feature ?? []);
   return Object.freeze({ descriptor, errors, features, glue });
 }
 

@@ -13,7 +13,7 @@ import { SchemaError } from './typed-error.ts';
 
 /** The typed errors part of the service glue; generated code passes it when the service declares errors. */
 export const typedErrorGlue: TypedErrorGlue = {
-  revive: reviveError,
+  reviver: (definition, member) => (error) => reviveError(definition, member.kind === 'call' ? member : undefined, error),
   encodeThrown,
 };
 

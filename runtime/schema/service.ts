@@ -77,7 +77,6 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
   usePeerFeatures(peer, definition.features);
   const { namespace, types } = descriptor;
   const codec = glue.codec ?? plainCodec;
-  const errors = glue.errors;
   const client: Record<string, unknown> = {};
   /** A decoder built once per member, or none without validation; the client's options are decode options too (`strict`). */
   const decoder = (type: TypeDesc, path: string): ((value: unknown) => unknown) => (options.validate === false ? identity : rooted(codec.decoder(type, types, options), path));
@@ -86,7 +85,8 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
     // Per member, not per call: a param's kind comes from the schema, so
     // the kinds (and the options of a call without per-call options) never change.
     const params = member.kind === 'topic' ? [] : member.params;
-    const kinds = paramKinds(params);
+    // How each param travels (`CallOptions.paramKinds`).
+    const kinds: Record<string, ParamKind> = Object.fromEntries(params.map((param) => [param.name, param.kind === 'stream' ? 'iterable' : (param.kind ?? 'value')]));
     const encodeArgs = params.some((param) => param.kind !== undefined) ? needGlue(glue.callbacks, 'callback', member).argsEncoder(params, codec, types) : fieldsEncoder(params, codec, types);
     const callOptions = (perCall: ClientCallOptions | undefined): CallOptions => {
       const result: CallOptions = { namespace, paramKinds: kinds };
@@ -95,8 +95,7 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
       if (perCall?.signal !== undefined) result.signal = perCall.signal;
       return result;
     };
-    const revive = errors === undefined ? undefined : (error: unknown): unknown => errors.revive(definition, member.kind === 'call' ? member : undefined, error);
-    const context: ClientMember = { peer, namespace, encodeArgs, decoder, callOptions, revive };
+    const context: ClientMember = { peer, namespace, encodeArgs, decoder, callOptions, revive: glue.errors?.reviver(definition, member) };
     const key = tsKey(member);
     if (member.kind === 'topic') client[key] = needGlue(glue.topics, 'topic', member).client(member, context);
     else if (member.kind === 'notify') client[key] = (args?: Record<string, unknown>): void => peer.notify(member.name, encodeArgs(args), { namespace });
@@ -107,15 +106,11 @@ export function createClient<C>(peer: Peer, definition: ServiceDefinition<C, unk
 }
 
 /** A call member's method: decoding and reviving run inside the call (mapResult, mapError), no extra promise per call. */
-function plainCall(member: CallDesc, context: ClientMember): (args?: Record<string, unknown>, perCall?: ClientCallOptions) => Promise<unknown> {
-  const { peer, encodeArgs, revive } = context;
-  const mapResult = context.decoder(member.result, 'result');
-  const withResult = (callOptions: CallOptions): CallOptions => {
-    callOptions.mapResult = mapResult;
-    if (revive !== undefined) callOptions.mapError = revive;
-    return callOptions;
-  };
-  const defaults = withResult(context.callOptions(undefined));
+function plainCall(member: CallDesc, { peer, encodeArgs, decoder, callOptions, revive }: ClientMember): (args?: Record<string, unknown>, perCall?: ClientCallOptions) => Promise<unknown> {
+  // The options of a call without per-call options, built once; per-call options replace what they set.
+  const defaults = callOptions(undefined);
+  defaults.mapResult = decoder(member.result, 'result');
+  if (revive !== undefined) defaults.mapError = revive;
   return (args, perCall) => {
     let params: Params;
     try {
@@ -123,15 +118,8 @@ function plainCall(member: CallDesc, context: ClientMember): (args?: Record<stri
     } catch (error) {
       return Promise.reject(error);
     }
-    return peer.call(member.name, params, perCall === undefined ? defaults : withResult(context.callOptions(perCall)));
+    return peer.call(member.name, params, perCall === undefined ? defaults : { ...defaults, ...callOptions(perCall) });
   };
-}
-
-/** How each param travels (`CallOptions.paramKinds`), from the schema. */
-function paramKinds(params: readonly ParamDesc[]): Record<string, ParamKind> {
-  const kinds: Record<string, ParamKind> = {};
-  for (const param of params) kinds[param.name] = param.kind === 'stream' ? 'iterable' : (param.kind ?? 'value');
-  return kinds;
 }
 
 /**

@@ -134,6 +134,6 @@ export function missingSerialiser(code: SerialiserCode, why = `serialiser "${cod
   const lower = name.toLowerCase();
   return new SparrowError(
     ErrorCode.Unsupported,
-    `${why} needs the ${name} serialiser ("${code}"), not given to this peer: pass serialisers: [${lower}Serialiser] from 'sparrow-rpc/${lower}'`,
+    `${why} needs the ${name} serialiser ("${code}"): pass serialisers: [${lower}Serialiser] from 'sparrow-rpc/${lower}'`,
   );
 }
