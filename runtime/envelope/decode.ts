@@ -16,7 +16,7 @@ import { isSerialiserCode, type ChainBytes } from '../wire.ts';
 import { DEFAULT_MAX_DEPTH, missingSerialiser, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
 import { DEFAULT_MAX_ELEMENTS, checkElementBudget } from '../serialisation/budget.ts';
-import { V050, basicProtocol, encodeMessagePieces, isMap, protocolError } from './codec.ts';
+import { V050, basicProtocol, encodeMessagePieces, envelopeParts, isMap, protocolError } from './codec.ts';
 import { idOf } from './ids.ts';
 import type { ChainLayout, ExceptionMessage, IncomingMessage, MessageId, RequestMessage, RequestType, ResponseMessage, SerialiserCode, WireFormat } from './message.ts';
 
@@ -231,10 +231,9 @@ function readV050(
   if (c !== undefined && c !== null) message.callbackOf = idOf(c, 'c');
   // Not maps: caller errors (answered with invalid-params), not broken chains.
   if (params !== NO_PART && params !== null) message.params = mapOf(params, 'params');
-  if (special !== NO_PART) {
-    const { '#cb': cb, '#icb': icb } = mapOf(special, 'callback declarations');
-    (message as RequestMessage).declarations = { callbacks: namesOf(cb, '"#cb"'), iterables: namesOf(icb, '"#icb"') };
-  }
+  // Without the declarations part the names are not read: the request still declares some, so a
+  // dispatcher refuses it (invalid-params, it has no callbacks part either) and a peer without one answers not-found.
+  if (special !== NO_PART) (message as RequestMessage).declarations = envelopeParts.declarations?.read(special) ?? { callbacks: [], iterables: [] };
   return message;
 }
 
@@ -262,13 +261,10 @@ function decodePart(parts: Uint8Array[], index: number, serialiser: Serialiser |
   return part === undefined || part.length === 0 ? NO_PART : serialiser!.decode(part, maxDepth);
 }
 
-function mapOf(value: unknown, what: string): Record<string, unknown> {
+/** `value` as a map, or `invalid-params` naming `what` (a caller error, answered). */
+export function mapOf(value: unknown, what: string): Record<string, unknown> {
   if (!isMap(value)) throw new SparrowError(ErrorCode.InvalidParams, `${what} must be a map`);
   return value;
-}
-
-function namesOf(value: unknown, what: string): string[] {
-  return value === undefined || value === null ? [] : Object.keys(mapOf(value, what));
 }
 
 /**
