@@ -123,16 +123,14 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     if (serialiser) for (let k = first; k < parts.length; k++) checkElementBudget(serialiser, parts[k]!, maxElements);
     return readV050(envelope, parts, first, serialiser, maxDepth, marker, format, options);
   } catch (error) {
-    // A payload this side cannot read (in a serialiser it lacks, too big or deep, malformed): answered or failed, never dropped.
-    if (!isSparrowError(error) || !UNREADABLE_PAYLOAD.includes(error.code)) throw error;
+    // A payload this side cannot read (in a serialiser it lacks, too big or deep, malformed, not a map): answered or
+    // failed, never dropped. Only a protocol error (or a bug) is a broken chain, thrown as it is.
+    if (!isSparrowError(error) || error.code === ErrorCode.ProtocolError) throw error;
     // The caller sent what cannot be read: a caller error for a request (Python raises a CallerException).
     const reason = marker[0] === 'r' && error.code === ErrorCode.SerialisationError ? new SparrowError(ErrorCode.InvalidParams, `unreadable params: ${error.message}`, { cause: error }) : error;
     return unreadablePayload(serialisers, envelope, marker, reason, format, options);
   }
 }
-
-/** The codes of a payload this side cannot read (the rest of what readV050 throws is a broken chain). */
-const UNREADABLE_PAYLOAD: readonly ErrorCode[] = [ErrorCode.Unsupported, ErrorCode.SerialisationError, ErrorCode.LimitExceeded, ErrorCode.InvalidParams];
 
 /**
  * Nothing hangs on a payload this side cannot read (`reason`): a response or
@@ -287,7 +285,7 @@ function unreadable(message: string, code: ErrorCode = ErrorCode.ProtocolError):
 function wireErrorOf(value: unknown, options: DecodeChainOptions): WireError {
   if (!isMap(value)) {
     warn(options, 'exception without an error map');
-    return { cat: 'e', type: '', msg: value === undefined || value === null ? '' : String(value) };
+    return { cat: 'e', type: '', msg: String(value ?? '') };
   }
   const error = readWireError(value);
   if (isMap(value.data)) error.data = value.data;
