@@ -13,7 +13,7 @@ import { containsBytes } from '../serialisation/bytes.ts';
 import { stringifyJson } from '../serialisation/json.ts';
 import { serialiserIn, serialiserTable, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
-import type { CallbackDeclarations, ChainLayout, Message, SerialiserCode, WireFormat } from './message.ts';
+import type { CallbackDeclarations, ChainLayout, IncomingMessage, Message, SerialiserCode, WireFormat } from './message.ts';
 
 
 const EMPTY = new Uint8Array(0);
@@ -51,7 +51,12 @@ export interface DeclarationsCodec {
 /** The `b` protocol (PROTOCOL.md §9): message ⇄ envelope map. */
 export interface BasicProtocol {
   encode(message: Message, layout: ChainLayout): Record<string, unknown>;
-  decode(envelope: Record<string, unknown>): Message;
+  /**
+   * The message of a decoded `b` envelope, read in `layout` and `serialiser`;
+   * `payloadParts` (ignored) are reported through `options.onWarning` (the
+   * decodeChain options: named here by shape, as decode.ts imports this file).
+   */
+  read(envelope: Record<string, unknown>, layout: ChainLayout, serialiser: SerialiserCode, payloadParts: number, options: { onWarning?: (warning: SparrowError) => void }): IncomingMessage;
 }
 
 /**

@@ -95,10 +95,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     protocol = 'target' in envelope || 'result' in envelope || 'error' in envelope ? 'b' : V050;
     warn(options, `0.1.2 envelope without "v" (read as "${protocol}")`);
   }
-  if (protocol === 'b') {
-    if (parts.length > first) warn(options, 'payload parts on a "b" message (ignored)');
-    return { ...basicProtocol().decode(envelope), format: { layout, serialiser: code, protocol: 'b' } };
-  }
+  if (protocol === 'b') return basicProtocol().read(envelope, layout, code, parts.length - first, options);
   if (protocol !== V050) throw protocolError(`unknown version ${JSON.stringify(protocol)}`);
 
   // v050: exactly one marker key; keys that are neither marker nor supplementary are reported, not fatal.
