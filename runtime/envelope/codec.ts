@@ -26,10 +26,11 @@ const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charC
 
 /**
  * The parts of the codec a page may leave out (docs/runtime.md, "Envelope
- * parts"): the `b` protocol, the fast framer and callback declarations. The
- * Node entry and the Node endpoints install all (envelope/node-parts.ts);
- * without them the codec speaks v050 only, through the general path, and
- * does not read the names a request declares.
+ * parts"): the `b` protocol, the fast framer, callback declarations and
+ * the warnings' words. The Node entry and the Node endpoints install all
+ * (envelope/node-parts.ts); without them the codec speaks v050 only,
+ * through the general path, does not read the names a request declares,
+ * and reports no oddity.
  */
 export interface EnvelopeParts {
   /** The `b` protocol's envelope maps (envelope/basic.ts). */
@@ -38,7 +39,19 @@ export interface EnvelopeParts {
   framer?: ChainFramer;
   /** A request's callback declarations, `#cb`/`#icb` (envelope/declarations.ts; `callbacksFeature` installs it). */
   declarations?: DeclarationsCodec;
+  /** The words for the oddities decodeChain reports (envelope/warnings.ts); without them none is reported. */
+  warnings?: OddityTexts;
 }
+
+/**
+ * An oddity decodeChain reports: a HEAD chain with a `prefix`, a 0.1.2
+ * envelope without `v` (the `version` it is read as), extra envelope `keys`,
+ * an exception without an `error` map.
+ */
+export type Oddity = 'prefix' | 'version' | 'keys' | 'error';
+
+/** The text of each oddity, from its detail (the prefix, the version read, the keys). */
+export type OddityTexts = Readonly<Record<Oddity, (detail: unknown) => string>>;
 
 /** Callback declarations ⇄ a request's special part (PROTOCOL.md §6). */
 export interface DeclarationsCodec {

@@ -227,6 +227,27 @@ describe('decodeChain: forgiving receiving (§14)', () => {
     assert.match(warnings.join(), /extra envelope keys f, zz/);
   });
 
+  it('reports each oddity in the words of the warnings part, and without it (a page) delivers the same messages unreported', () => {
+    const odd: [Uint8Array, string][] = [
+      [encodeChain('j', ['.5', 'm', fromHex('82a17001a176a22e35')]), 'HEAD chain with prefix "j" (ignored)'],
+      [json('{"r":"ping","i":1}'), '0.1.2 envelope without "v" (read as ".5")'],
+      [json('{"r":"ping","i":1,"v":".5","f":null,"zz":1}'), 'extra envelope keys f, zz (ignored)'],
+      [json('{"x":1,"v":".5"}', '"boom"'), 'exception without an error map'],
+    ];
+    const reported = odd.map(([bytes, text]) => {
+      const { message, warnings } = decode(bytes);
+      assert.deepEqual(warnings, [text]);
+      return message;
+    });
+    const warnings = envelopeParts.warnings!;
+    delete envelopeParts.warnings;
+    try {
+      for (const [k, [bytes]] of odd.entries()) assert.deepEqual(decode(bytes), { message: reported[k], warnings: [] });
+    } finally {
+      installEnvelopeParts({ warnings });
+    }
+  });
+
   it('reads a zero-length params part as no params, and a zero-length result as no result', () => {
     const request = decode(json('{"r":"ping","i":1,"v":".5"}', '')).message;
     assert.equal('params' in request, false);
