@@ -16,7 +16,8 @@
 import { ErrorCode, SparrowError, readWireError } from '../errors.ts';
 import { idOf } from './ids.ts';
 import type { BasicProtocol } from './codec.ts';
-import type { ChainLayout, Message, Params } from './message.ts';
+import type { DecodeChainOptions } from './decode.ts';
+import type { ChainLayout, IncomingMessage, Message, Params, SerialiserCode } from './message.ts';
 
 function unsupported(what: string): SparrowError {
   return new SparrowError(ErrorCode.Unsupported, `the "b" protocol cannot carry ${what} (PROTOCOL.md §9)`);
@@ -105,5 +106,11 @@ export function decodeBasic(envelope: Record<string, unknown>): Message {
   throw protocolError('"b" message has no target, result or error');
 }
 
+/** A `b` chain's message (BasicProtocol.read). */
+function readBasic(envelope: Record<string, unknown>, layout: ChainLayout, serialiser: SerialiserCode, payloadParts: number, options: DecodeChainOptions): IncomingMessage {
+  if (payloadParts > 0) options.onWarning?.(protocolError('payload parts on a "b" message (ignored)'));
+  return { ...decodeBasic(envelope), format: { layout, serialiser, protocol: 'b' } };
+}
+
 /** The `b` protocol as a codec part (installed by envelope/node-parts.ts). */
-export const basicProtocol: BasicProtocol = { encode: encodeBasic, decode: decodeBasic };
+export const basicProtocol: BasicProtocol = { encode: encodeBasic, read: readBasic };

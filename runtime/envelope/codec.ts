@@ -13,7 +13,7 @@ import { containsBytes } from '../serialisation/bytes.ts';
 import { stringifyJson } from '../serialisation/json.ts';
 import { serialiserIn, serialiserTable, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
-import type { ChainLayout, Message, SerialiserCode, WireFormat } from './message.ts';
+import type { CallbackDeclarations, ChainLayout, IncomingMessage, Message, SerialiserCode, WireFormat } from './message.ts';
 
 
 const EMPTY = new Uint8Array(0);
@@ -26,21 +26,50 @@ const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charC
 
 /**
  * The parts of the codec a page may leave out (docs/runtime.md, "Envelope
- * parts"): the `b` protocol and the fast framer. The Node entry and the
- * Node endpoints install both (envelope/node-parts.ts); without them the
- * codec speaks v050 only, through the general path.
+ * parts"): the `b` protocol, the fast framer, callback declarations and
+ * the warnings' words. The Node entry and the Node endpoints install all
+ * (envelope/node-parts.ts); without them the codec speaks v050 only,
+ * through the general path, does not read the names a request declares,
+ * and reports no oddity.
  */
 export interface EnvelopeParts {
   /** The `b` protocol's envelope maps (envelope/basic.ts). */
   basic?: BasicProtocol;
   /** A faster way to write a chain (envelope/fast-frame.ts). */
   framer?: ChainFramer;
+  /** A request's callback declarations, `#cb`/`#icb` (envelope/declarations.ts; `callbacksFeature` installs it). */
+  declarations?: DeclarationsCodec;
+  /** The words for the oddities decodeChain reports (envelope/warnings.ts); without them none is reported. */
+  warnings?: OddityTexts;
+}
+
+/**
+ * An oddity decodeChain reports: a HEAD chain with a `prefix`, a 0.1.2
+ * envelope without `v` (the `version` it is read as), extra envelope `keys`,
+ * an exception without an `error` map.
+ */
+export type Oddity = 'prefix' | 'version' | 'keys' | 'error';
+
+/** The text of each oddity, from its detail (the prefix, the version read, the keys). */
+export type OddityTexts = Readonly<Record<Oddity, (detail: unknown) => string>>;
+
+/** Callback declarations ⇄ a request's special part (PROTOCOL.md §6). */
+export interface DeclarationsCodec {
+  /** The special part, or undefined when the declarations name nothing. */
+  write(declarations: CallbackDeclarations): Record<string, unknown> | undefined;
+  /** @throws SparrowError `invalid-params` when the part is not a map of maps. */
+  read(special: unknown): CallbackDeclarations;
 }
 
 /** The `b` protocol (PROTOCOL.md §9): message ⇄ envelope map. */
 export interface BasicProtocol {
   encode(message: Message, layout: ChainLayout): Record<string, unknown>;
-  decode(envelope: Record<string, unknown>): Message;
+  /**
+   * The message of a decoded `b` envelope, read in `layout` and `serialiser`;
+   * `payloadParts` (ignored) are reported through `options.onWarning` (the
+   * decodeChain options: named here by shape, as decode.ts imports this file).
+   */
+  read(envelope: Record<string, unknown>, layout: ChainLayout, serialiser: SerialiserCode, payloadParts: number, options: { onWarning?: (warning: SparrowError) => void }): IncomingMessage;
 }
 
 /**
@@ -69,9 +98,12 @@ export function installEnvelopeParts(parts: EnvelopeParts): void {
 
 /** The `b` protocol, or the `unsupported` error naming what installs it. */
 export function basicProtocol(): BasicProtocol {
-  const basic = envelopeParts.basic;
-  if (basic === undefined) throw new SparrowError(ErrorCode.Unsupported, 'the "b" protocol is not in this bundle (the Node entry installs it)');
-  return basic;
+  return envelopeParts.basic ?? missingPart('the "b" protocol', 'the Node entry');
+}
+
+/** Throws `unsupported`: `what` is a part this bundle lacks, and `installer` installs it. */
+function missingPart(what: string, installer: string): never {
+  throw new SparrowError(ErrorCode.Unsupported, `${what} is not in this bundle (${installer} installs it)`);
 }
 
 /**
@@ -184,12 +216,9 @@ function partsOf(message: Message, envelope: Record<string, unknown>): unknown[]
       hasParams = true;
       break;
     }
-    const declarations = message.declarations;
-    if (declarations !== undefined && (declarations.callbacks.length > 0 || declarations.iterables.length > 0)) {
-      // No plain params before the special part: a zero-length part (§6).
-      const names = (list: string[], value: string) => Object.fromEntries(list.map((name) => [name, { [value]: null }]));
-      return [hasParams ? params : EMPTY_PART, { '#cb': names(declarations.callbacks, 'p'), '#icb': names(declarations.iterables, 'r') }];
-    }
+    const special = message.declarations && (envelopeParts.declarations ?? missingPart('the callback params part', 'callbacksFeature')).write(message.declarations);
+    // No plain params before the special part: a zero-length part (§6).
+    if (special) return [hasParams ? params : EMPTY_PART, special];
     return hasParams ? [params] : undefined;
   }
   // An answer: its marker holds the id it answers.

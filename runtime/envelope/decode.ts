@@ -6,9 +6,10 @@
  * `msg`. Where the reference would kill its pump but the meaning is still
  * clear (extra envelope keys, `f`, a missing `v` in 0.1.2, payload parts on
  * a `b` message) the message is delivered and the oddity reported through
- * `onWarning`. Where the meaning is not clear (no or several markers,
- * unknown flags or version, a bad payload) decoding throws and the chain is
- * dropped; the byte stream stays usable either way.
+ * `onWarning` (in the words of the warnings part, envelope/warnings.ts;
+ * without it, as on a page, unreported). Where the meaning is not clear (no
+ * or several markers, unknown flags or version, a bad payload) decoding
+ * throws and the chain is dropped; the byte stream stays usable either way.
  */
 import { ErrorCode, SparrowError, isSparrowError, ownWireError, readWireError, type WireError } from '../errors.ts';
 import type { Chain } from '../framing/chain-decoder.ts';
@@ -16,7 +17,7 @@ import { isSerialiserCode, type ChainBytes } from '../wire.ts';
 import { DEFAULT_MAX_DEPTH, missingSerialiser, type Serialiser, type SerialiserTable } from '../serialisation/serialiser.ts';
 import { platform } from '../platform/platform.ts';
 import { DEFAULT_MAX_ELEMENTS, checkElementBudget } from '../serialisation/budget.ts';
-import { V050, basicProtocol, encodeMessagePieces, isMap, protocolError } from './codec.ts';
+import { V050, basicProtocol, encodeMessagePieces, envelopeParts, isMap, protocolError, type Oddity } from './codec.ts';
 import { idOf } from './ids.ts';
 import type { ChainLayout, ExceptionMessage, IncomingMessage, MessageId, RequestMessage, RequestType, ResponseMessage, SerialiserCode, WireFormat } from './message.ts';
 
@@ -32,7 +33,8 @@ export interface DecodeChainOptions {
   maxElements?: number;
   /**
    * Called for oddities the reference would reject but whose meaning is
-   * clear; the message is still returned. Must not throw.
+   * clear (when the warnings part is installed); the message is still
+   * returned. Must not throw.
    */
   onWarning?: (warning: SparrowError) => void;
   /** The serialisers to read with (default: the platform's, see `Platform.defaultSerialisers`). */
@@ -67,7 +69,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   let code = tag !== undefined && parts[1]!.length === 1 ? String.fromCharCode(parts[1]![0]!) : '';
   if (isSerialiserCode(code)) {
     // HEAD ("next") ignores the prefix, and `v` in the envelope (it still writes it for .5).
-    if (prefix !== '') warn(options, `HEAD chain with prefix ${JSON.stringify(prefix)} (ignored)`);
+    if (prefix !== '') warn(options, 'prefix', prefix);
   } else {
     code = prefix;
     tag = undefined;
@@ -93,12 +95,9 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
   let protocol = tag ?? envelope.v;
   if (protocol === undefined) {
     protocol = 'target' in envelope || 'result' in envelope || 'error' in envelope ? 'b' : V050;
-    warn(options, `0.1.2 envelope without "v" (read as "${protocol}")`);
+    warn(options, 'version', protocol);
   }
-  if (protocol === 'b') {
-    if (parts.length > first) warn(options, 'payload parts on a "b" message (ignored)');
-    return { ...basicProtocol().decode(envelope), format: { layout, serialiser: code, protocol: 'b' } };
-  }
+  if (protocol === 'b') return basicProtocol().read(envelope, layout, code, parts.length - first, options);
   if (protocol !== V050) throw protocolError(`unknown version ${JSON.stringify(protocol)}`);
 
   // v050: exactly one marker key; keys that are neither marker nor supplementary are reported, not fatal.
@@ -111,7 +110,7 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     else throw protocolError(`more than one marker (${marker}, ${key})`);
   }
   if (marker === undefined) throw protocolError('no marker (r, n, p, x or a)');
-  if (extra !== undefined) warn(options, `extra envelope keys ${extra.join(', ')} (ignored)`);
+  if (extra !== undefined) warn(options, 'keys', extra);
   const payloadCode = envelope.l ?? code;
   if (!isSerialiserCode(payloadCode)) throw protocolError(`unknown payload serialiser ${JSON.stringify(payloadCode)}`);
   const format: WireFormat = payloadCode === code ? ((PLAIN_FORMATS[layout] ??= {})[code] ??= Object.freeze({ layout, serialiser: code, protocol: V050 })) : { layout, serialiser: code, payloadSerialiser: payloadCode, protocol: V050 };
@@ -123,16 +122,14 @@ export function decodeChain(chain: Chain, options: DecodeChainOptions = {}): Inc
     if (serialiser) for (let k = first; k < parts.length; k++) checkElementBudget(serialiser, parts[k]!, maxElements);
     return readV050(envelope, parts, first, serialiser, maxDepth, marker, format, options);
   } catch (error) {
-    // A payload this side cannot read (in a serialiser it lacks, too big or deep, malformed): answered or failed, never dropped.
-    if (!isSparrowError(error) || !UNREADABLE_PAYLOAD.includes(error.code)) throw error;
+    // A payload this side cannot read (in a serialiser it lacks, too big or deep, malformed, not a map): answered or
+    // failed, never dropped. Only a protocol error (or a bug) is a broken chain, thrown as it is.
+    if (!isSparrowError(error) || error.code === ErrorCode.ProtocolError) throw error;
     // The caller sent what cannot be read: a caller error for a request (Python raises a CallerException).
     const reason = marker[0] === 'r' && error.code === ErrorCode.SerialisationError ? new SparrowError(ErrorCode.InvalidParams, `unreadable params: ${error.message}`, { cause: error }) : error;
     return unreadablePayload(serialisers, envelope, marker, reason, format, options);
   }
 }
-
-/** The codes of a payload this side cannot read (the rest of what readV050 throws is a broken chain). */
-const UNREADABLE_PAYLOAD: readonly ErrorCode[] = [ErrorCode.Unsupported, ErrorCode.SerialisationError, ErrorCode.LimitExceeded, ErrorCode.InvalidParams];
 
 /**
  * Nothing hangs on a payload this side cannot read (`reason`): a response or
@@ -164,9 +161,14 @@ function unreadablePayload(serialisers: SerialiserTable, envelope: Record<string
 /** The v050 formats without a payload override, one frozen object each, made on first use: shared by every message read in them. */
 const PLAIN_FORMATS: Partial<Record<ChainLayout, Partial<Record<SerialiserCode, WireFormat>>>> = {};
 
-/** Reports an oddity whose meaning is clear (the message is still delivered). */
-function warn(options: DecodeChainOptions, text: string): void {
-  options.onWarning?.(protocolError(text));
+/**
+ * Reports an oddity whose meaning is clear (the message is still delivered)
+ * in the words of the warnings part; without the part (a page) it is read
+ * without a report.
+ */
+function warn(options: DecodeChainOptions, oddity: Oddity, detail?: unknown): void {
+  const texts = envelopeParts.warnings;
+  if (texts !== undefined) options.onWarning?.(protocolError(texts[oddity](detail)));
 }
 
 /** The envelope keys that are not markers (§5.2), one letter each (a string search: as cheap as the switch it replaces, measured). */
@@ -231,10 +233,9 @@ function readV050(
   if (c !== undefined && c !== null) message.callbackOf = idOf(c, 'c');
   // Not maps: caller errors (answered with invalid-params), not broken chains.
   if (params !== NO_PART && params !== null) message.params = mapOf(params, 'params');
-  if (special !== NO_PART) {
-    const { '#cb': cb, '#icb': icb } = mapOf(special, 'callback declarations');
-    (message as RequestMessage).declarations = { callbacks: namesOf(cb, '"#cb"'), iterables: namesOf(icb, '"#icb"') };
-  }
+  // Without the declarations part the names are not read: the request still declares some, so a
+  // dispatcher refuses it (invalid-params, it has no callbacks part either) and a peer without one answers not-found.
+  if (special !== NO_PART) (message as RequestMessage).declarations = envelopeParts.declarations?.read(special) ?? { callbacks: [], iterables: [] };
   return message;
 }
 
@@ -262,13 +263,10 @@ function decodePart(parts: Uint8Array[], index: number, serialiser: Serialiser |
   return part === undefined || part.length === 0 ? NO_PART : serialiser!.decode(part, maxDepth);
 }
 
-function mapOf(value: unknown, what: string): Record<string, unknown> {
+/** `value` as a map, or `invalid-params` naming `what` (a caller error, answered). */
+export function mapOf(value: unknown, what: string): Record<string, unknown> {
   if (!isMap(value)) throw new SparrowError(ErrorCode.InvalidParams, `${what} must be a map`);
   return value;
-}
-
-function namesOf(value: unknown, what: string): string[] {
-  return value === undefined || value === null ? [] : Object.keys(mapOf(value, what));
 }
 
 /**
@@ -290,8 +288,8 @@ function unreadable(message: string, code: ErrorCode = ErrorCode.ProtocolError):
 /** Reads an error payload forgivingly: a missing `msg` (Python omits an empty one) reads as "". */
 function wireErrorOf(value: unknown, options: DecodeChainOptions): WireError {
   if (!isMap(value)) {
-    warn(options, 'exception without an error map');
-    return { cat: 'e', type: '', msg: value === undefined || value === null ? '' : String(value) };
+    warn(options, 'error');
+    return { cat: 'e', type: '', msg: String(value ?? '') };
   }
   const error = readWireError(value);
   if (isMap(value.data)) error.data = value.data;

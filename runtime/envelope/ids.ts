@@ -1,5 +1,5 @@
 /** Reading message ids from decoded envelopes (PROTOCOL.md §7.1, §14). */
-import { ErrorCode, SparrowError } from '../errors.ts';
+import { protocolError } from './codec.ts';
 import type { MessageId } from './message.ts';
 
 /**
@@ -11,5 +11,5 @@ import type { MessageId } from './message.ts';
 export function idOf(value: unknown, key: string): MessageId {
   if (typeof value === 'number' || typeof value === 'string') return value;
   if (typeof value === 'bigint') return value.toString();
-  throw new SparrowError(ErrorCode.ProtocolError, `id in ${JSON.stringify(key)} is not a number or string`);
+  throw protocolError(`id in ${JSON.stringify(key)} is not a number or string`);
 }

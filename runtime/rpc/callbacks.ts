@@ -17,6 +17,8 @@
  */
 import { ErrorCode, SparrowError, toWireError } from '../errors.ts';
 import type { CallbackDeclarations, NotificationMessage, Params, RequestMessage, ResponseMessage } from '../envelope/message.ts';
+import { installEnvelopeParts } from '../envelope/codec.ts';
+import { callbackDeclarations } from '../envelope/declarations.ts';
 import { PendingCall, type CallLocals } from './pending-call.ts';
 import { defineFeature, type CallbacksPart, type Incoming, type PeerCore } from './features.ts';
 import { dispatcherFeature } from './dispatcher.ts';
@@ -312,6 +314,8 @@ function endedError(call: IncomingCall, name: string): SparrowError {
  * it (`PeerOptions.features`) or to a target that needs it (`ExportOptions.features`).
  */
 export const callbacksFeature = /* @__PURE__ */ defineFeature('callbacks', [], (core) => {
+  // The `#cb`/`#icb` declarations, both ways, are the codec's part of the feature.
+  installEnvelopeParts({ declarations: callbackDeclarations });
   // The other side calls our callbacks as requests: the dispatcher runs and answers them.
   core.use([dispatcherFeature]);
   return new Callbacks(core);

@@ -5,9 +5,9 @@ import { describe, it } from 'node:test';
 import '../../runtime/platform/node.ts';
 // And the codec parts the Node entry installs: the `b` protocol, the fast framer.
 import '../../runtime/envelope/node-parts.ts';
-import { createEnvelopeWriter, encodeMessage, encodeMessagePieces } from '../../runtime/envelope/codec.ts';
+import { createEnvelopeWriter, encodeMessage, encodeMessagePieces, envelopeParts, installEnvelopeParts } from '../../runtime/envelope/codec.ts';
 import { decodeChain } from '../../runtime/envelope/decode.ts';
-import type { IncomingMessage, Message, WireFormat } from '../../runtime/envelope/message.ts';
+import type { IncomingMessage, Message, RequestMessage, WireFormat } from '../../runtime/envelope/message.ts';
 import { ErrorCode, SparrowError } from '../../runtime/errors.ts';
 import { ChainDecoder, type Chain } from '../../runtime/framing/chain-decoder.ts';
 import { encodeChain } from '../../runtime/framing/chain-encoder.ts';
@@ -75,6 +75,30 @@ describe('encodeMessage: §6 payload rules and §14 sending rules', () => {
     assert.equal(chain.parts[1]!.length, 0);
     assert.equal(text(chain.parts[2]!), '{"#cb":{"progress":{"p":null}},"#icb":{"nums":{"r":null}}}');
     assert.deepEqual(decode(encodeMessage(message, J012)).message, { ...message, format: { ...J012, protocol: '.5' } });
+  });
+
+  it('without the declarations part (a page without callbacks) does not read the names, and refuses to write them', () => {
+    const message: Message = { kind: 'request', target: 'work', id: 3, requestType: 'normal', ack: false, params: { a: 1 }, declarations: { callbacks: ['progress'], iterables: ['nums'] } };
+    const bytes = encodeMessage(message, J012);
+    const declarations = envelopeParts.declarations!;
+    delete envelopeParts.declarations;
+    try {
+      // Still a request that declares names, so a dispatcher without callbacks refuses it and a peer without one answers not-found.
+      const { message: read, warnings } = decode(bytes);
+      assert.deepEqual(read, { ...message, declarations: { callbacks: [], iterables: [] }, format: { ...J012, protocol: '.5' } });
+      assert.deepEqual(warnings, []);
+      // A special part that is not even a map is not looked at either: nothing to refuse it for.
+      assert.deepEqual((decode(encodeChain('j', [utf8('{"r":"work","i":4,"v":".5"}'), new Uint8Array(0), utf8('[1]')])).message as RequestMessage).declarations, { callbacks: [], iterables: [] });
+      assert.throws(
+        () => encodeMessage(message, J012),
+        (error) => isCode(ErrorCode.Unsupported)(error) && (error as Error).message === 'the callback params part is not in this bundle (callbacksFeature installs it)',
+      );
+    } finally {
+      installEnvelopeParts({ declarations });
+    }
+    assert.deepEqual(decode(bytes).message, { ...message, format: { ...J012, protocol: '.5' } });
+    // Declarations that name nothing: no special part is written.
+    assert.equal(chainOf(encodeMessage({ ...message, declarations: { callbacks: [], iterables: [] } }, J012)).parts.length, 2);
   });
 
   it('always sends a params part with notifications, {} when there are none', () => {
@@ -201,6 +225,27 @@ describe('decodeChain: forgiving receiving (§14)', () => {
     const { message, warnings } = decode(json('{"r":"ping","i":1,"v":".5","f":null,"zz":1}'));
     assert.equal(message.kind, 'request');
     assert.match(warnings.join(), /extra envelope keys f, zz/);
+  });
+
+  it('reports each oddity in the words of the warnings part, and without it (a page) delivers the same messages unreported', () => {
+    const odd: [Uint8Array, string][] = [
+      [encodeChain('j', ['.5', 'm', fromHex('82a17001a176a22e35')]), 'HEAD chain with prefix "j" (ignored)'],
+      [json('{"r":"ping","i":1}'), '0.1.2 envelope without "v" (read as ".5")'],
+      [json('{"r":"ping","i":1,"v":".5","f":null,"zz":1}'), 'extra envelope keys f, zz (ignored)'],
+      [json('{"x":1,"v":".5"}', '"boom"'), 'exception without an error map'],
+    ];
+    const reported = odd.map(([bytes, text]) => {
+      const { message, warnings } = decode(bytes);
+      assert.deepEqual(warnings, [text]);
+      return message;
+    });
+    const warnings = envelopeParts.warnings!;
+    delete envelopeParts.warnings;
+    try {
+      for (const [k, [bytes]] of odd.entries()) assert.deepEqual(decode(bytes), { message: reported[k], warnings: [] });
+    } finally {
+      installEnvelopeParts({ warnings });
+    }
   });
 
   it('reads a zero-length params part as no params, and a zero-length result as no result', () => {

@@ -34,6 +34,8 @@ const LISTENER_AND_OPTIONAL_PARTS = [
   'rpc/session.ts',
   'rpc/streams.ts',
   'rpc/callbacks.ts',
+  'envelope/declarations.ts',
+  'envelope/warnings.ts',
   'rpc/registry.ts',
   'connection/reconnecting-peer.ts',
   'connection/link-limits.ts',

@@ -9,6 +9,12 @@ import { describe, it } from 'node:test';
 import '../../runtime/platform/node.ts';
 import type { ChainLayout, Params, SerialiserCode } from '../../runtime/envelope/message.ts';
 import { createMessageLink } from '../../runtime/connection/message-link.ts';
+import { envelopeParts, installEnvelopeParts } from '../../runtime/envelope/codec.ts';
+import { decodeChain } from '../../runtime/envelope/decode.ts';
+import { ChainDecoder } from '../../runtime/framing/chain-decoder.ts';
+import { encodeChain } from '../../runtime/framing/chain-encoder.ts';
+import { createCorePeer } from '../../runtime/rpc/peer-core.ts';
+import { silentLogger } from '../../runtime/rpc/logger.ts';
 import { SparrowError, isSparrowError } from '../../runtime/errors.ts';
 import type { NotifyCallback, RequestCallback } from '../../runtime/rpc/callbacks.ts';
 import { createPeer, type Peer } from '../../runtime/rpc/peer.ts';
@@ -111,6 +117,26 @@ describe('peer over the real codec (memory transport)', () => {
     const [a, b] = createMemoryTransportPair({ chunk: (bytes) => Array.from(bytes, (byte) => Uint8Array.of(byte)) });
     const [client, server] = peersOver(a, b, 'm', 'next');
     await exercise(client, server);
+  });
+
+  it('a page without callbacks (no declarations part, no dispatcher) answers a request declaring callbacks with not-found', async () => {
+    const declarations = envelopeParts.declarations;
+    delete envelopeParts.declarations;
+    const [a, b] = createMemoryTransportPair();
+    const page = createCorePeer(createMessageLink(a), { features: [], logger: silentLogger });
+    try {
+      const answer = new Promise<unknown>((resolve) => {
+        const decoder = new ChainDecoder((chain) => resolve(decodeChain(chain)));
+        b.start({ onData: (bytes) => decoder.push(bytes), onClose: () => {} });
+      });
+      const utf8 = (text: string) => new TextEncoder().encode(text);
+      b.send(encodeChain('j', [utf8('{"r":"work","i":1,"v":".5"}'), new Uint8Array(0), utf8('{"#cb":{"progress":{"p":null}}}')]));
+      const exception = (await answer) as { kind: string; to: number; error: { type: string; msg: string } };
+      assert.deepEqual([exception.kind, exception.to, exception.error.type, exception.error.msg], ['exception', 1, 'TargetNotFound', 'target work not found']);
+    } finally {
+      page.close();
+      if (declarations !== undefined) installEnvelopeParts({ declarations });
+    }
   });
 
   it('rejects a call whose result cannot be encoded with a callee error, not a hang', async () => {
