@@ -73,8 +73,8 @@ export class CallTable implements CallOwner {
   readonly #timeoutMs: number;
   readonly #maxPending: number;
   readonly #logger: Logger;
-  /** Tells the other side that an entry was given up (`#sys.cancel`, when it supports that). */
-  readonly #onCancel: (entry: PendingEntry) => void;
+  /** Tells the other side that an entry was given up (`#sys.cancel`: the discovery part sets it). */
+  onCancel: ((entry: PendingEntry) => void) | undefined;
   /** The one timeout timer (see SWEEP_MIN_INTERVAL_MS), armed only while an entry has a deadline. */
   #sweepTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** When `sweepTimer` fires (ms since epoch); a new deadline before it re-arms the timer. */
@@ -82,11 +82,11 @@ export class CallTable implements CallOwner {
   #stopped = false;
 
   /** @throws SparrowError `invalid-params` for a bad `timeoutMs` or `maxPendingCalls`. */
-  constructor(options: Pick<PeerOptions, 'timeoutMs' | 'maxPendingCalls'>, logger: Logger, onCancel: (entry: PendingEntry) => void) {
+  constructor(options: Pick<PeerOptions, 'timeoutMs' | 'maxPendingCalls'>, logger: Logger, onCancel?: (entry: PendingEntry) => void) {
     this.#timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.#maxPending = positiveOption('maxPendingCalls', options.maxPendingCalls, DEFAULT_MAX_PENDING_CALLS);
     this.#logger = logger;
-    this.#onCancel = onCancel;
+    this.onCancel = onCancel;
   }
 
   get size(): number {
@@ -157,7 +157,7 @@ export class CallTable implements CallOwner {
     this.finish(entry);
     if (error === undefined) entry.end();
     else entry.fail(error);
-    this.#onCancel(entry);
+    this.onCancel?.(entry);
   }
 
   /**

@@ -26,15 +26,13 @@ import { dispatcherFeature } from './dispatcher.ts';
 import { interceptorsFeature } from './interceptors.ts';
 import type { PeerCore, PeerParts, SessionPart } from './features.ts';
 import { consoleLogger, type Logger } from './logger.ts';
-import { SYSTEM_NAMESPACE } from './map-registry.ts';
 import { sendNotification, sendRequest } from './outgoing.ts';
 import { Outbox } from './outbox.ts';
-import { PendingCall, type PendingEntry } from './pending-call.ts';
+import { discoveryFeature } from './discovery.ts';
+import { PendingCall } from './pending-call.ts';
 import { defaultPeerFeatures, failedStream, unsupported } from './peer-parts.ts';
 import { answerNotFound, systemFeature } from './system-service.ts';
 import type { CallOptions, CallStream, ExportOptions, Handler, NotifyOptions, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
-
-const SYSTEM: CallOptions = { namespace: SYSTEM_NAMESPACE };
 
 class PeerImpl implements Peer, PeerCore {
   readonly remote: string;
@@ -51,8 +49,6 @@ class PeerImpl implements Peer, PeerCore {
   /** Parts this peer may install when something needs them (`createCorePeer`: the dispatcher, the interceptors). */
   readonly #onDemand: readonly PeerFeature[];
   #format: WireFormat;
-  #remoteFeatures: Promise<ReadonlySet<string>> | undefined = undefined;
-  #remoteExtensions: ReadonlySet<string> = new Set();
   #closeReason: SparrowError | undefined = undefined;
   #closeListeners: Set<(reason: SparrowError) => void> | undefined = new Set();
 
@@ -62,7 +58,7 @@ class PeerImpl implements Peer, PeerCore {
     this.options = options;
     this.remote = link.remote;
     const logger = (this.logger = options.logger ?? consoleLogger);
-    this.calls = new CallTable(options, logger, (entry) => this.#cancelRemote(entry));
+    this.calls = new CallTable(options, logger);
     this.outbox = new Outbox(link, options.maxMessageBytes, logger);
     this.#format = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
     // The first close listener: `closed` resolves with the others.
@@ -128,10 +124,6 @@ class PeerImpl implements Peer, PeerCore {
     return part;
   }
 
-  remoteHas(extension: string): boolean {
-    return this.#remoteExtensions.has(extension);
-  }
-
   export(name: string, handler: Handler, options?: ExportOptions): () => void {
     return (this.parts.dispatcher ?? this.#need('dispatcher', 'export')).export(name, handler, options);
   }
@@ -154,10 +146,7 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   remoteFeatures(): Promise<ReadonlySet<string>> {
-    return (this.#remoteFeatures ??= this.call('features', undefined, SYSTEM).then(
-      (list) => (this.#remoteExtensions = new Set(Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [])),
-      (): ReadonlySet<string> => new Set<string>(),
-    ));
+    return this.parts.discovery?.features() ?? Promise.reject(unsupported('remoteFeatures', 'discovery'));
   }
 
   onClose(listener: (reason: SparrowError) => void): () => void {
@@ -185,15 +174,6 @@ class PeerImpl implements Peer, PeerCore {
     if (this.isClosed) return;
     this.#finalize(reason);
     this.#link.close();
-  }
-
-  /**
-   * A request this side gave up (timeout, abort, a stream no longer read):
-   * `#sys.cancel` to a peer that supports it. `{id}` always encodes and
-   * fits; should it not go out, the late answer is dropped as unknown.
-   */
-  #cancelRemote(entry: PendingEntry): void {
-    if (this.remoteHas('cancel') && !this.isClosed) this.outbox.attempt({ kind: 'notification', target: 'cancel', namespace: SYSTEM_NAMESPACE, params: { id: entry.id } }, this.#format, '#sys.cancel');
   }
 
   #receive(message: IncomingMessage): void {
@@ -278,7 +258,7 @@ class PeerImpl implements Peer, PeerCore {
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout.
  */
 export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Peer {
-  return createLeanPeer(link, { ...options, features: [systemFeature, ...(options.features ?? defaultPeerFeatures())] }, [dispatcherFeature, interceptorsFeature]);
+  return createLeanPeer(link, { ...options, features: [systemFeature, discoveryFeature, ...(options.features ?? defaultPeerFeatures())] }, [dispatcherFeature, interceptorsFeature]);
 }
 
 /**

@@ -19,6 +19,7 @@
  */
 import type { IncomingMessage, MessageLinkHandlers, NotificationMessage, Params, RequestMessage } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { discoveryFeature } from './discovery.ts';
 import { defineFeature, type PeerCore, type SessionPart } from './features.ts';
 import { SYSTEM_NAMESPACE } from './map-registry.ts';
 import { sendResponse } from './outbox.ts';
@@ -82,7 +83,7 @@ class Session implements SessionPart {
   }
 
   remoteListed(extension: string): boolean {
-    return this.core.remoteHas(extension) || this.helloFeatures.has(extension);
+    return this.core.parts.discovery?.has(extension) === true || this.helloFeatures.has(extension);
   }
 
   guard(handlers: MessageLinkHandlers): MessageLinkHandlers {
@@ -259,4 +260,8 @@ class Session implements SessionPart {
  * and reads its settings from `PeerOptions` (`authenticate`, `credentials`,
  * `heartbeatMs`, `connection`).
  */
-export const sessionFeature: PeerFeature = /* @__PURE__ */ defineFeature('session', SESSION_EXTENSIONS, (core) => new Session(core));
+export const sessionFeature: PeerFeature = /* @__PURE__ */ defineFeature('session', SESSION_EXTENSIONS, (core) => {
+  // The handshake asks `#sys.features`.
+  core.use([discoveryFeature]);
+  return new Session(core);
+});

@@ -18,6 +18,7 @@ import { Outbox, sendAck, sendError, sendResponse } from '../../runtime/rpc/outb
 import { createCorePeer, createLeanPeer, usePeerFeatures } from '../../runtime/rpc/peer-core.ts';
 import { logLimitFeature } from '../../runtime/rpc/peer.ts';
 import { CONNECTION_LOG_LINES, createLogLimiter } from '../../runtime/rpc/log-limit.ts';
+import { discoveryFeature } from '../../runtime/rpc/discovery.ts';
 import { dispatcherFeature } from '../../runtime/rpc/dispatcher.ts';
 import { MapRegistry } from '../../runtime/rpc/map-registry.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
@@ -407,6 +408,36 @@ describe('rpc parts: a peer without the dispatcher (a client that exported nothi
     lean.close();
     const [c] = createMessageLinkPair();
     assert.throws(() => createLeanPeer(c, { logger: silentLogger, registry: new MapRegistry() }), (error) => error instanceof SparrowError && error.code === ErrorCode.Unsupported);
+  });
+});
+
+describe('rpc parts: discovery', () => {
+  it('without the part remoteFeatures() rejects (unsupported, naming the part) and a given-up call sends no cancel; with it, cancels follow the listed features', async () => {
+    const [a, b] = createMessageLinkPair();
+    const bare = createLeanPeer(a, { logger: silentLogger });
+    const remote = createScriptedRemote(b);
+    await assert.rejects(bare.remoteFeatures(), (error) => error instanceof SparrowError && error.code === ErrorCode.Unsupported && /discoveryFeature/.test(error.message));
+    const controller = new AbortController();
+    const aborted = bare.call('slow', {}, { signal: controller.signal });
+    assert.equal(((await remote.next()) as { target: string }).target, 'slow');
+    controller.abort();
+    await assert.rejects(aborted, (error) => error instanceof SparrowError && error.code === ErrorCode.Aborted);
+    usePeerFeatures(bare, [discoveryFeature]);
+    const features = bare.remoteFeatures();
+    assert.equal(bare.remoteFeatures(), features);
+    const asked = (await remote.next()) as { id: number; target: string; namespace: string };
+    assert.deepEqual([asked.target, asked.namespace], ['features', '#sys']);
+    remote.send({ kind: 'response', to: asked.id, multipart: false, ack: false, hasResult: true, result: ['cancel'] });
+    assert.deepEqual([...(await features)], ['cancel']);
+    const second = new AbortController();
+    const cancelled = bare.call('slower', {}, { signal: second.signal });
+    const request = (await remote.next()) as { id: number };
+    second.abort();
+    await assert.rejects(cancelled, (error) => error instanceof SparrowError && error.code === ErrorCode.Aborted);
+    // The first abort sent nothing: the next message is the second's cancel.
+    const cancel = (await remote.next()) as { kind: string; target: string; namespace: string; params: unknown };
+    assert.deepEqual([cancel.kind, cancel.target, cancel.namespace, cancel.params], ['notification', 'cancel', '#sys', { id: request.id }]);
+    bare.close();
   });
 });
 
