@@ -82,11 +82,10 @@ export class CallTable implements CallOwner {
   #stopped = false;
 
   /** @throws SparrowError `invalid-params` for a bad `timeoutMs` or `maxPendingCalls`. */
-  constructor(options: Pick<PeerOptions, 'timeoutMs' | 'maxPendingCalls'>, logger: Logger, onCancel?: (entry: PendingEntry) => void) {
+  constructor(options: Pick<PeerOptions, 'timeoutMs' | 'maxPendingCalls'>, logger: Logger) {
     this.#timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.#maxPending = positiveOption('maxPendingCalls', options.maxPendingCalls, DEFAULT_MAX_PENDING_CALLS);
     this.#logger = logger;
-    this.onCancel = onCancel;
   }
 
   get size(): number {

@@ -157,8 +157,6 @@ export interface PeerCore {
   readonly isClosed: boolean;
   /** The options the peer was made with (parts read their settings here). */
   readonly options: PeerOptions;
-  /** Routes an incoming message as if it had just arrived (the session releases what it held). */
-  deliver(message: IncomingMessage): void;
   /** Closes the connection now: pending calls, streams and callbacks fail with `connection-closed` carrying `reason`. */
   terminate(reason: SparrowError): void;
   /** `connection-closed` for `target`, with the close's cause. */

@@ -166,10 +166,6 @@ class PeerImpl implements Peer, PeerCore {
     return new SparrowError(ErrorCode.ConnectionClosed, `${target}: ${reason.message}`, { cause: reason.cause });
   }
 
-  deliver(message: IncomingMessage): void {
-    this.#receive(message);
-  }
-
   terminate(reason: SparrowError): void {
     if (this.isClosed) return;
     this.#finalize(reason);
@@ -188,9 +184,11 @@ class PeerImpl implements Peer, PeerCore {
         // Without the part nothing is there to call: a notification is never answered (§7.3), a request
         // gets not-found (the `#sys` basics from the system part, when there is one), so no caller hangs.
         if (message.kind === 'notification') part?.onNotification(message);
-        else if (part !== undefined) part.onRequest(message);
-        else if (this.parts.system !== undefined) this.parts.system.onRequest(message);
-        else answerNotFound(this.outbox, message);
+        else {
+          const server = part ?? this.parts.system;
+          if (server !== undefined) server.onRequest(message);
+          else answerNotFound(this.outbox, message);
+        }
       } else {
         // {p[m][f|t][a]: N, [i]} [result]; {x[a]: N, [i]} [{cat, type, msg, ...}]; {a: N}
         this.calls.settle(message);

@@ -72,6 +72,8 @@ class Session implements SessionPart {
   private handshake: Promise<void> | undefined = undefined;
   private heard = true;
   private timer: ReturnType<typeof setInterval> | undefined = undefined;
+  /** Routes a held message past the session, as the peer routes what arrives (the handler `guard` was given). */
+  private release: (message: IncomingMessage) => void = () => {};
 
   constructor(core: PeerCore) {
     this.core = core;
@@ -87,6 +89,7 @@ class Session implements SessionPart {
   }
 
   guard(handlers: MessageLinkHandlers): MessageLinkHandlers {
+    this.release = handlers.onMessage;
     return {
       ...handlers,
       onMessage: (message) => {
@@ -202,7 +205,7 @@ class Session implements SessionPart {
     if (core.isClosed) return;
     this.state = 'open';
     if (hello !== undefined) this.answerHello(hello);
-    for (const message of this.held.splice(0)) core.deliver(message);
+    for (const message of this.held.splice(0)) this.release(message);
   }
 
   private refuse(reason: string, hello: (IncomingMessage & RequestMessage) | undefined): void {

@@ -48,12 +48,12 @@ class Streams implements StreamsPart, StreamOwner {
         entry.batched = discovery.has('batch');
       }
     }
-    sendRequest(core, entry, target, params, options, undefined, (id) => {
+    sendRequest(core, entry, target, params, options, (message) => {
       if (entry.window === 0) return;
       // The initial grant goes out first: one connection is ordered, so the
       // callee knows the request is flow-controlled before it arrives.
       entry.outstanding = entry.window;
-      sendCredit(core.outbox, core.format, id, entry.window, entry.batched);
+      sendCredit(core.outbox, core.format, message.id, entry.window, entry.batched);
     });
     if (entry.timeoutMs > 0) entry.lastActivity = entry.deadline - entry.timeoutMs;
     return entry;

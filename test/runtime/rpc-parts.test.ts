@@ -57,7 +57,7 @@ const single = (result: unknown): ResponseMessage => ({ kind: 'response', to: 1,
 
 describe('rpc parts: call table', () => {
   it('hands out ids in sequence, finds entries by echoed string ids, and releases them', () => {
-    const table = new CallTable({}, silentLogger, () => {});
+    const table = new CallTable({}, silentLogger);
     const a = new PendingCall(owner, 'a');
     const b = new PendingCall(owner, 'b');
     a.id = table.takeId();
@@ -78,7 +78,8 @@ describe('rpc parts: call table', () => {
 
   it('expires an entry through its sweep once its deadline passed, and reports it cancelled', async () => {
     const cancelled: string[] = [];
-    const table = new CallTable({}, silentLogger, (entry) => cancelled.push(entry.target));
+    const table = new CallTable({}, silentLogger);
+    table.onCancel = (entry) => cancelled.push(entry.target);
     const entry = new PendingCall(table, 'slow');
     const failure = entry.promise.then(
       () => undefined,
@@ -93,7 +94,7 @@ describe('rpc parts: call table', () => {
   });
 
   it('admits a request only under maxPendingCalls, with a live signal and a valid timeout', () => {
-    const table = new CallTable({ maxPendingCalls: 1, timeoutMs: 5000 }, silentLogger, () => {});
+    const table = new CallTable({ maxPendingCalls: 1, timeoutMs: 5000 }, silentLogger);
     assert.equal(table.admit('a', {}), 5000);
     assert.equal(table.admit('a', { timeoutMs: Infinity }), 0);
     assert.throws(() => table.admit('a', { timeoutMs: -1 }), (error) => error instanceof SparrowError && error.code === ErrorCode.InvalidParams);
@@ -104,11 +105,11 @@ describe('rpc parts: call table', () => {
     entry.id = table.takeId();
     table.add(entry, 0, undefined);
     assert.throws(() => table.admit('b', {}), (error) => error instanceof SparrowError && error.code === ErrorCode.LimitExceeded && error.message === 'b: 1 calls are already pending');
-    assert.throws(() => new CallTable({ maxPendingCalls: 0 }, silentLogger, () => {}), (error) => error instanceof SparrowError && error.code === ErrorCode.InvalidParams);
+    assert.throws(() => new CallTable({ maxPendingCalls: 0 }, silentLogger), (error) => error instanceof SparrowError && error.code === ErrorCode.InvalidParams);
   });
 
   it('an abort reaches the owner as `aborted`', () => {
-    const table = new CallTable({}, silentLogger, () => {});
+    const table = new CallTable({}, silentLogger);
     const controller = new AbortController();
     const entry = new PendingCall(owner, 'aborted');
     entry.id = table.takeId();
