@@ -20,7 +20,8 @@ import type { CallOptions, StreamOptions } from './types.ts';
  * Sends one request for `entry` and registers it in `core.calls`; every
  * failure settles the entry instead of throwing. `beforeSend` runs once
  * the entry has its id, right before the request goes out (the parts'
- * hook: a callback request's `c`, a stream's first grant).
+ * hook: a callback request's `c`, a stream's first grant); an error it
+ * returns fails the request unsent. It never throws.
  */
 export function sendRequest(
   core: PeerCore,
@@ -28,7 +29,7 @@ export function sendRequest(
   target: string,
   params: Params | undefined,
   options: CallOptions | StreamOptions,
-  beforeSend?: (message: RequestMessage) => void,
+  beforeSend?: (message: RequestMessage) => SparrowError | undefined,
 ): void {
   const calls = core.calls;
   // {r[a][q]: target, i: id, [c], [s]} [params] [{#cb, #icb}]
@@ -56,13 +57,7 @@ export function sendRequest(
   }
   entry.onAck = options.onAck;
   calls.add(entry, timeout, options.signal);
-  let sent: number | SparrowError;
-  try {
-    beforeSend?.(message);
-    sent = core.outbox.attempt(message, core.format, target);
-  } catch (error) {
-    sent = SparrowError.from(error, ErrorCode.SerialisationError);
-  }
+  const sent = beforeSend?.(message) ?? core.outbox.attempt(message, core.format, target);
   if (typeof sent !== 'number') {
     calls.finish(entry);
     entry.fail(sent);

@@ -5,7 +5,7 @@
  * names it only for a schema with stream results or topics.
  */
 import type { Params } from '../envelope/message.ts';
-import type { SparrowError } from '../errors.ts';
+import { ErrorCode, SparrowError } from '../errors.ts';
 import { discoveryFeature } from './discovery.ts';
 import { defineFeature, type PeerCore, type StreamsPart } from './features.ts';
 import { CreditLedger, DEFAULT_STREAM_WINDOW, sendCredit } from './flow-control.ts';
@@ -49,11 +49,16 @@ class Streams implements StreamsPart, StreamOwner {
       }
     }
     sendRequest(core, entry, target, params, options, (message) => {
-      if (entry.window === 0) return;
+      if (entry.window === 0) return undefined;
       // The initial grant goes out first: one connection is ordered, so the
       // callee knows the request is flow-controlled before it arrives.
       entry.outstanding = entry.window;
-      sendCredit(core.outbox, core.format, message.id, entry.window, entry.batched);
+      try {
+        sendCredit(core.outbox, core.format, message.id, entry.window, entry.batched);
+        return undefined;
+      } catch (error) {
+        return SparrowError.from(error, ErrorCode.SerialisationError);
+      }
     });
     if (entry.timeoutMs > 0) entry.lastActivity = entry.deadline - entry.timeoutMs;
     return entry;
