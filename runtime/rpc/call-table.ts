@@ -76,7 +76,7 @@ export class CallTable implements CallOwner {
   /** Tells the other side that an entry was given up (`#sys.cancel`: the discovery part sets it). */
   onCancel: ((entry: PendingEntry) => void) | undefined;
   /** The one timeout timer (see SWEEP_MIN_INTERVAL_MS), armed only while an entry has a deadline. */
-  #sweepTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  #sweepTimer: ReturnType<typeof setTimeout> | undefined;
   /** When `sweepTimer` fires (ms since epoch); a new deadline before it re-arms the timer. */
   #sweepAt = 0;
   #stopped = false;

@@ -49,7 +49,7 @@ class PeerImpl implements Peer, PeerCore {
   /** Parts this peer may install when something needs them (`createCorePeer`: the dispatcher, the interceptors). */
   readonly #onDemand: readonly PeerFeature[];
   #format: WireFormat;
-  #closeReason: SparrowError | undefined = undefined;
+  #closeReason: SparrowError | undefined;
   #closeListeners: Set<(reason: SparrowError) => void> | undefined = new Set();
 
   constructor(link: MessageLink, options: PeerOptions, onDemand: readonly PeerFeature[]) {

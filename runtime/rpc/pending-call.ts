@@ -62,11 +62,11 @@ export abstract class PendingEntry {
    * 0 = never. A stream's deadline follows its last part (idle timeout).
    */
   deadline = 0;
-  signal: AbortSignal | undefined = undefined;
+  signal: AbortSignal | undefined;
   /** Set when the request asked for an acknowledge (`ra`); a no-op once reported. */
-  onAck: (() => void) | undefined = undefined;
+  onAck: (() => void) | undefined;
   /** Callbacks and iterables this request declared, which the callee may reach with `c` (§7.8, §7.9). */
-  locals: CallLocals | undefined = undefined;
+  locals: CallLocals | undefined;
 
   constructor(owner: CallOwner, target: string) {
     this.owner = owner;
