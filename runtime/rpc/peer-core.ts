@@ -199,11 +199,10 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   /** §8: a top-level call from the other side sets the format of the calls this side starts. */
-  #adopt(format: WireFormat): void {
+  #adopt({ layout, serialiser, protocol }: WireFormat): void {
     const current = this.#format;
     // The basic encoder (`b`) cannot carry callbacks or streams: never start calls in it.
-    if ((format.protocol ?? '.5') !== '.5' || (current.serialiser === format.serialiser && current.layout === format.layout)) return;
-    this.#format = { layout: format.layout, serialiser: format.serialiser, protocol: '.5' };
+    if (protocol !== 'b' && (current.serialiser !== serialiser || current.layout !== layout)) this.#format = { layout, serialiser, protocol: '.5' };
   }
 
   /**
@@ -214,10 +213,12 @@ class PeerImpl implements Peer, PeerCore {
    * its rate. A fatal one closes the peer.
    */
   #onProtocolError(error: SparrowError, fatal: boolean): void {
-    const line = `${fatal ? `protocol error from ${this.remote}, closing` : `message from ${this.remote} dropped`}: ${error.message}`;
+    // A fatal one's line is the close's reason.
+    const reason = fatal ? this.#closing(`closed after a protocol error: ${error.message}`, error) : undefined;
+    const line = reason?.message ?? `message from ${this.remote} dropped: ${error.message}`;
     const limited = this.parts.logLimit === undefined ? line : this.parts.logLimit.limit(line);
     if (limited !== undefined) this.logger[fatal ? 'error' : 'warn'](limited, ...(error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : []));
-    if (fatal) this.terminate(this.#closing(`closed after a protocol error: ${error.message}`, error));
+    if (reason) this.terminate(reason);
   }
 
   /** The reason of a close: `connection to <remote> <how>`. */
