@@ -79,7 +79,6 @@ export class CallTable implements CallOwner {
   #sweepTimer: ReturnType<typeof setTimeout> | undefined;
   /** When `sweepTimer` fires (ms since epoch); a new deadline before it re-arms the timer. */
   #sweepAt = 0;
-  #stopped = false;
 
   /** @throws SparrowError `invalid-params` for a bad `timeoutMs` or `maxPendingCalls`. */
   constructor(options: Pick<PeerOptions, 'timeoutMs' | 'maxPendingCalls'>, logger: Logger) {
@@ -187,9 +186,8 @@ export class CallTable implements CallOwner {
     }
   }
 
-  /** Stops the sweep for good and removes every entry; returns them (the peer fails them). */
+  /** Stops the sweep (it stays disarmed with nothing left) and removes every entry; returns them (the peer fails them). */
   drain(): PendingEntry[] {
-    this.#stopped = true;
     clearTimeout(this.#sweepTimer);
     const entries = [...this.#entries.values()];
     for (const entry of entries) this.finish(entry);
@@ -210,7 +208,6 @@ export class CallTable implements CallOwner {
    */
   readonly #sweep = (): void => {
     this.#sweepTimer = undefined;
-    if (this.#stopped) return;
     const now = Date.now();
     let next = Infinity;
     const expired: PendingEntry[] = [];
@@ -222,6 +219,7 @@ export class CallTable implements CallOwner {
     }
     // Settled outside the walk: expiring removes entries from the table.
     for (const entry of expired) this.cancelEntry(entry, new SparrowError(ErrorCode.Timeout, `${entry.target} timed out after ${entry.timeoutMs} ms`));
-    if (next !== Infinity && this.#sweepTimer === undefined) this.#armSweep(Math.max(next, now + SWEEP_MIN_INTERVAL_MS));
+    // Nothing left (a cancel may have closed the peer, which drained the table): stay disarmed.
+    if (next !== Infinity && this.#sweepTimer === undefined && this.size > 0) this.#armSweep(Math.max(next, now + SWEEP_MIN_INTERVAL_MS));
   };
 }
