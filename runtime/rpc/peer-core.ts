@@ -198,11 +198,14 @@ class PeerImpl implements Peer, PeerCore {
     }
   }
 
-  /** §8: a top-level call from the other side sets the format of the calls this side starts. */
-  #adopt({ layout, serialiser, protocol }: WireFormat): void {
-    const current = this.#format;
+  /**
+   * §8: a top-level call from the other side sets the format of the calls
+   * this side starts: its envelope's serialiser and layout (a decoded
+   * format is shared, so taken as it is), not one payload's serialiser.
+   */
+  #adopt(format: WireFormat): void {
     // The basic encoder (`b`) cannot carry callbacks or streams: never start calls in it.
-    if (protocol !== 'b' && (current.serialiser !== serialiser || current.layout !== layout)) this.#format = { layout, serialiser, protocol: '.5' };
+    if (format.protocol !== 'b') this.#format = format.payloadSerialiser === undefined ? format : { layout: format.layout, serialiser: format.serialiser, protocol: '.5' };
   }
 
   /**
