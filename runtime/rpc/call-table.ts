@@ -57,15 +57,6 @@ export function setCallStore(create: () => EntryStore<PendingEntry>): void {
   createStore = create;
 }
 
-/**
- * Our ids are numbers; a peer that echoes them as strings still finds its
- * call. A string that is no number becomes NaN (or 0 when empty), which no
- * call has (ids start at 1).
- */
-function ownId(id: MessageId): MessageId {
-  return typeof id === 'string' ? Number(id) : id;
-}
-
 /** The pending requests of one peer, their ids and their timeouts. */
 export class CallTable implements CallOwner {
   #nextId = 1;
@@ -93,7 +84,9 @@ export class CallTable implements CallOwner {
 
   /** The entry answered by `id` (as the other side echoed it), if pending. */
   get(id: MessageId): PendingEntry | undefined {
-    return this.#entries.get(ownId(id));
+    // Our ids are numbers; a peer that echoes them as strings still finds its call. A string
+    // that is no number becomes NaN (or 0 when empty), which no call has (ids start at 1).
+    return this.#entries.get(+id);
   }
 
   /** True while `entry` is in the table. */

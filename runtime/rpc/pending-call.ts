@@ -84,7 +84,8 @@ export abstract class PendingEntry {
 
   /** AbortSignal listener (EventListenerObject): the entry itself, so no closure per call. */
   handleEvent(): void {
-    if (this.signal !== undefined) this.owner.cancelEntry(this, abortedError(this.target, this.signal));
+    // Only while listening, which is only while the entry holds its signal.
+    this.owner.cancelEntry(this, abortedError(this.target, this.signal!));
   }
 }
 
