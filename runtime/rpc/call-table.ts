@@ -123,7 +123,7 @@ export class CallTable implements CallOwner {
       // Usually the sweep is already armed for an earlier deadline: nothing to do.
       if (this.#sweepTimer === undefined || entry.deadline < this.#sweepAt) this.#armSweep(entry.deadline);
     }
-    if (signal !== undefined) {
+    if (signal) {
       entry.signal = signal;
       signal.addEventListener('abort', entry);
     }
@@ -135,7 +135,7 @@ export class CallTable implements CallOwner {
     this.#entries.delete(entry.id);
     // The sweep timer stays armed: it disarms itself when it finds nothing to wait for.
     entry.deadline = 0;
-    if (entry.signal !== undefined) {
+    if (entry.signal) {
       entry.signal.removeEventListener('abort', entry);
       entry.signal = undefined;
     }
@@ -146,8 +146,8 @@ export class CallTable implements CallOwner {
   cancelEntry(entry: PendingEntry, error: SparrowError | undefined): void {
     if (!this.has(entry)) return;
     this.finish(entry);
-    if (error === undefined) entry.end();
-    else entry.fail(error);
+    if (error) entry.fail(error);
+    else entry.end();
     this.onCancel?.(entry);
   }
 
@@ -158,11 +158,11 @@ export class CallTable implements CallOwner {
    */
   settle(message: ResponseMessage | ExceptionMessage | AckMessage): void {
     const entry = this.get(message.to);
-    if (entry === undefined) {
+    if (!entry) {
       this.#logger.debug(`${message.kind} for unknown request ${message.to} dropped`);
     } else if (message.kind === 'response') {
       if (entry.onResponse(message)) this.finish(entry);
-    } else if (message.kind === 'ack' && entry.onAck !== undefined) {
+    } else if (message.kind === 'ack' && entry.onAck) {
       // A repeated ack is harmless: report the first only.
       const onAck = entry.onAck;
       entry.onAck = ignore;

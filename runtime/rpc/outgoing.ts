@@ -40,9 +40,9 @@ export function sendRequest(
     timeout = calls.admit(target, options);
     entry.id = message.id = calls.takeId();
     if (options.namespace) message.namespace = options.namespace;
-    if (params !== undefined) {
+    if (params) {
       const callbacks = core.parts.callbacks;
-      if (callbacks !== undefined) entry.locals = callbacks.prepare(message, params, options.paramKinds);
+      if (callbacks) entry.locals = callbacks.prepare(message, params, options.paramKinds);
       else {
         const count = countPlainParams(params, options.paramKinds);
         if (count < 0) throw unsupported(target, 'callbacks');

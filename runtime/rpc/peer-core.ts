@@ -66,10 +66,10 @@ class PeerImpl implements Peer, PeerCore {
     // No parts named: the platform's (Node: every part; a browser bundle: none).
     this.use(options.features ?? defaultPeerFeatures());
     // A registry made by createRegistry carries the dispatcher that answers it.
-    if (options.registry !== undefined) this.#need('dispatcher', 'registry', options.registry.dispatcher);
+    if (options.registry) this.#need('dispatcher', 'registry', options.registry.dispatcher);
     if (options.interceptors?.length) this.#need('interceptors', 'interceptors');
     // A listener's limiter is drawn on by each connection's own (the log limiter part): never ignored.
-    if (options.protocolLogLimiter !== undefined) this.#need('logLimit', 'protocolLogLimiter');
+    if (options.protocolLogLimiter) this.#need('logLimit', 'protocolLogLimiter');
     // Fail closed: an `authenticate` hook nobody runs would let everyone in.
     if ((options.authenticate !== undefined || options.credentials !== undefined || options.heartbeatMs !== undefined) && this.parts.session === undefined) {
       throw new SparrowError(ErrorCode.InvalidParams, 'authenticate, credentials and heartbeatMs need sessionFeature');
@@ -77,7 +77,7 @@ class PeerImpl implements Peer, PeerCore {
     const handlers: MessageLinkHandlers = {
       onMessage: (message) => this.#receive(message),
       onProtocolError: (error, fatal) => this.#onProtocolError(error, fatal),
-      onClose: (error) => this.#finalize(this.#closing(error === undefined ? 'closed' : `broke: ${error.message}`, error)),
+      onClose: (error) => this.#finalize(this.#closing(error ? `broke: ${error.message}` : 'closed', error)),
       // Never cut for idleness while calls, handlers (streams, subscriptions, callbacks) are in flight.
       isBusy: () => this.calls.size > 0 || this.activeHandlerCount > 0,
     };
@@ -118,9 +118,9 @@ class PeerImpl implements Peer, PeerCore {
    */
   #need<K extends keyof PeerParts>(key: K, what: string, given?: PeerFeature): NonNullable<PeerParts[K]> {
     const feature = [given, ...this.#onDemand, ...defaultPeerFeatures()].find((f) => f?.key === key);
-    if (this.parts[key] === undefined && feature !== undefined) this.use([feature]);
+    if (!this.parts[key] && feature) this.use([feature]);
     const part = this.parts[key];
-    if (part === undefined) throw unsupported(what, key);
+    if (!part) throw unsupported(what, key);
     return part;
   }
 
@@ -151,7 +151,7 @@ class PeerImpl implements Peer, PeerCore {
 
   onClose(listener: (reason: SparrowError) => void): () => void {
     const listeners = this.#closeListeners;
-    if (listeners === undefined) queueMicrotask(() => listener(this.#closeReason!));
+    if (!listeners) queueMicrotask(() => listener(this.#closeReason!));
     else listeners.add(listener);
     return () => void listeners?.delete(listener);
   }
@@ -186,7 +186,7 @@ class PeerImpl implements Peer, PeerCore {
         if (message.kind === 'notification') part?.onNotification(message);
         else {
           const server = part ?? this.parts.system;
-          if (server !== undefined) server.onRequest(message);
+          if (server) server.onRequest(message);
           else answerNotFound(this.outbox, message);
         }
       } else {
@@ -205,7 +205,7 @@ class PeerImpl implements Peer, PeerCore {
    */
   #adopt(format: WireFormat): void {
     // The basic encoder (`b`) cannot carry callbacks or streams: never start calls in it.
-    if (format.protocol !== 'b') this.#format = format.payloadSerialiser === undefined ? format : { layout: format.layout, serialiser: format.serialiser, protocol: '.5' };
+    if (format.protocol !== 'b') this.#format = format.payloadSerialiser ? { layout: format.layout, serialiser: format.serialiser, protocol: '.5' } : format;
   }
 
   /**
@@ -219,7 +219,7 @@ class PeerImpl implements Peer, PeerCore {
     // A fatal one's line is the close's reason.
     const reason = fatal ? this.#closing(`closed after a protocol error: ${error.message}`, error) : undefined;
     const line = reason?.message ?? `message from ${this.remote} dropped: ${error.message}`;
-    const limited = this.parts.logLimit === undefined ? line : this.parts.logLimit.limit(line);
+    const limited = this.parts.logLimit ? this.parts.logLimit.limit(line) : line;
     if (limited !== undefined) this.logger[fatal ? 'error' : 'warn'](limited, ...(error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : []));
     if (reason) this.terminate(reason);
   }
@@ -232,7 +232,7 @@ class PeerImpl implements Peer, PeerCore {
   /** Once: fails what is pending, aborts what runs, then tells the listeners (`closed` resolves with them). */
   #finalize(reason: SparrowError): void {
     const listeners = this.#closeListeners;
-    if (listeners === undefined) return;
+    if (!listeners) return;
     this.#closeListeners = undefined;
     this.#closeReason = reason;
     this.outbox.closed = true;

@@ -127,7 +127,7 @@ export class PendingCall extends PendingEntry {
     const mapResult = this.#mapResult;
     const result = message.hasResult ? message.result : this.#missing;
     try {
-      this.resolve(mapResult === undefined ? result : mapResult(result));
+      this.resolve(mapResult ? mapResult(result) : result);
     } catch (error) {
       // A result that does not decode fails the call with that error, as it is.
       this.#reject(error);
@@ -138,7 +138,7 @@ export class PendingCall extends PendingEntry {
   fail(error: SparrowError): void {
     const mapError = this.#mapError;
     try {
-      this.#reject(mapError === undefined ? error : mapError(error));
+      this.#reject(mapError ? mapError(error) : error);
     } catch (thrown) {
       this.#reject(thrown);
     }
