@@ -125,7 +125,7 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   export(name: string, handler: Handler, options?: ExportOptions): () => void {
-    return (this.parts.dispatcher ?? this.#need('dispatcher', 'export')).export(name, handler, options);
+    return this.#need('dispatcher', 'export').export(name, handler, options);
   }
 
   call<T = unknown>(target: string, params?: Params, options: CallOptions = {}): Promise<T> {
