@@ -147,7 +147,7 @@ export class CallTable implements CallOwner {
     if (!this.has(entry)) return;
     this.finish(entry);
     if (error) entry.fail(error);
-    else entry.end();
+    else entry.end?.();
     this.onCancel?.(entry);
   }
 
@@ -206,7 +206,7 @@ export class CallTable implements CallOwner {
     const expired: PendingEntry[] = [];
     for (const entry of this.#entries.values()) {
       if (entry.deadline === 0) continue;
-      entry.refreshDeadline(now);
+      entry.refreshDeadline?.(now);
       if (entry.deadline <= now) expired.push(entry);
       else next = Math.min(next, entry.deadline);
     }

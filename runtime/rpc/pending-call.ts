@@ -78,9 +78,9 @@ export abstract class PendingEntry {
   /** The request failed (exception, timeout, abort, close). Called at most once, after removal. */
   abstract fail(error: SparrowError): void;
   /** The caller stopped reading (streams only): end without an error. */
-  end(): void {}
-  /** The sweep is about to check `deadline` (a stream moves it with its last part). */
-  refreshDeadline(_now: number): void {}
+  end?(): void;
+  /** The sweep is about to check `deadline` (streams only: a stream moves it with its last part). */
+  refreshDeadline?(now: number): void;
 
   /** AbortSignal listener (EventListenerObject): the entry itself, so no closure per call. */
   handleEvent(): void {
