@@ -13,7 +13,9 @@
  * ```
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { discoveryFeature } from '../rpc/discovery.ts';
 import type { Peer } from '../rpc/peer.ts';
+import { usePeerFeatures } from '../rpc/peer-core.ts';
 import { acceptMessagePort, connectMessagePort, type ConnectMessagePortOptions, type MessagePortLike, type MessagePortTransportOptions } from '../transport/message-port.ts';
 import { checkSerialiser, openPeer, type OpenPeerOptions } from './open-peer.ts';
 
@@ -49,6 +51,7 @@ export async function connectPortPeer(port: MessagePortLike, options: ConnectPor
   const peer = openPeer(await connectMessagePort(port, connectOptions), options);
   try {
     // Both ends are Sparrow: learning the features now paces streams by credit from the first call.
+    usePeerFeatures(peer, [discoveryFeature]);
     await peer.remoteFeatures();
   } catch (error) {
     peer.close();
@@ -67,6 +70,7 @@ export function servePort(port: MessagePortLike, options: ServePortOptions = {})
   const peer = openPeer(acceptMessagePort(port, transportOptionsOf(options)), options);
   // Both ends are Sparrow: learning the other side's features at once lets this side cancel what it
   // stops early (a subscription left with `break`) and pace its streams by credit.
+  usePeerFeatures(peer, [discoveryFeature]);
   void peer.remoteFeatures();
   return peer;
 }

@@ -296,7 +296,8 @@ class ReconnectingPeerImpl implements ReconnectingPeer, WrappingPeer, StreamLink
       }
     }
     peer.onClose((reason) => this.onDrop(peer, reason));
-    if (this.askedFeatures) void peer.remoteFeatures();
+    // A peer without the discovery part refuses (as it did when asked): nothing to report here.
+    if (this.askedFeatures) peer.remoteFeatures().catch(() => {});
     for (const waiter of [...this.waiters]) waiter.resolve(peer);
   }
 

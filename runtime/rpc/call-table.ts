@@ -57,15 +57,6 @@ export function setCallStore(create: () => EntryStore<PendingEntry>): void {
   createStore = create;
 }
 
-/**
- * Our ids are numbers; a peer that echoes them as strings still finds its
- * call. A string that is no number becomes NaN (or 0 when empty), which no
- * call has (ids start at 1).
- */
-function ownId(id: MessageId): MessageId {
-  return typeof id === 'string' ? Number(id) : id;
-}
-
 /** The pending requests of one peer, their ids and their timeouts. */
 export class CallTable implements CallOwner {
   #nextId = 1;
@@ -73,20 +64,18 @@ export class CallTable implements CallOwner {
   readonly #timeoutMs: number;
   readonly #maxPending: number;
   readonly #logger: Logger;
-  /** Tells the other side that an entry was given up (`#sys.cancel`, when it supports that). */
-  readonly #onCancel: (entry: PendingEntry) => void;
+  /** Tells the other side that an entry was given up (`#sys.cancel`: the discovery part sets it). */
+  onCancel: ((entry: PendingEntry) => void) | undefined;
   /** The one timeout timer (see SWEEP_MIN_INTERVAL_MS), armed only while an entry has a deadline. */
-  #sweepTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  #sweepTimer: ReturnType<typeof setTimeout> | undefined;
   /** When `sweepTimer` fires (ms since epoch); a new deadline before it re-arms the timer. */
   #sweepAt = 0;
-  #stopped = false;
 
   /** @throws SparrowError `invalid-params` for a bad `timeoutMs` or `maxPendingCalls`. */
-  constructor(options: Pick<PeerOptions, 'timeoutMs' | 'maxPendingCalls'>, logger: Logger, onCancel: (entry: PendingEntry) => void) {
+  constructor(options: Pick<PeerOptions, 'timeoutMs' | 'maxPendingCalls'>, logger: Logger) {
     this.#timeoutMs = checkTimeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.#maxPending = positiveOption('maxPendingCalls', options.maxPendingCalls, DEFAULT_MAX_PENDING_CALLS);
     this.#logger = logger;
-    this.#onCancel = onCancel;
   }
 
   get size(): number {
@@ -95,7 +84,9 @@ export class CallTable implements CallOwner {
 
   /** The entry answered by `id` (as the other side echoed it), if pending. */
   get(id: MessageId): PendingEntry | undefined {
-    return this.#entries.get(ownId(id));
+    // Our ids are numbers; a peer that echoes them as strings still finds its call. A string
+    // that is no number becomes NaN (or 0 when empty), which no call has (ids start at 1).
+    return this.#entries.get(+id);
   }
 
   /** True while `entry` is in the table. */
@@ -132,7 +123,7 @@ export class CallTable implements CallOwner {
       // Usually the sweep is already armed for an earlier deadline: nothing to do.
       if (this.#sweepTimer === undefined || entry.deadline < this.#sweepAt) this.#armSweep(entry.deadline);
     }
-    if (signal !== undefined) {
+    if (signal) {
       entry.signal = signal;
       signal.addEventListener('abort', entry);
     }
@@ -144,7 +135,7 @@ export class CallTable implements CallOwner {
     this.#entries.delete(entry.id);
     // The sweep timer stays armed: it disarms itself when it finds nothing to wait for.
     entry.deadline = 0;
-    if (entry.signal !== undefined) {
+    if (entry.signal) {
       entry.signal.removeEventListener('abort', entry);
       entry.signal = undefined;
     }
@@ -155,9 +146,9 @@ export class CallTable implements CallOwner {
   cancelEntry(entry: PendingEntry, error: SparrowError | undefined): void {
     if (!this.has(entry)) return;
     this.finish(entry);
-    if (error === undefined) entry.end();
-    else entry.fail(error);
-    this.#onCancel(entry);
+    if (error) entry.fail(error);
+    else entry.end?.();
+    this.onCancel?.(entry);
   }
 
   /**
@@ -167,11 +158,11 @@ export class CallTable implements CallOwner {
    */
   settle(message: ResponseMessage | ExceptionMessage | AckMessage): void {
     const entry = this.get(message.to);
-    if (entry === undefined) {
+    if (!entry) {
       this.#logger.debug(`${message.kind} for unknown request ${message.to} dropped`);
     } else if (message.kind === 'response') {
       if (entry.onResponse(message)) this.finish(entry);
-    } else if (message.kind === 'ack' && entry.onAck !== undefined) {
+    } else if (message.kind === 'ack' && entry.onAck) {
       // A repeated ack is harmless: report the first only.
       const onAck = entry.onAck;
       entry.onAck = ignore;
@@ -188,9 +179,8 @@ export class CallTable implements CallOwner {
     }
   }
 
-  /** Stops the sweep for good and removes every entry; returns them (the peer fails them). */
+  /** Stops the sweep (it stays disarmed with nothing left) and removes every entry; returns them (the peer fails them). */
   drain(): PendingEntry[] {
-    this.#stopped = true;
     clearTimeout(this.#sweepTimer);
     const entries = [...this.#entries.values()];
     for (const entry of entries) this.finish(entry);
@@ -211,18 +201,18 @@ export class CallTable implements CallOwner {
    */
   readonly #sweep = (): void => {
     this.#sweepTimer = undefined;
-    if (this.#stopped) return;
     const now = Date.now();
     let next = Infinity;
     const expired: PendingEntry[] = [];
     for (const entry of this.#entries.values()) {
       if (entry.deadline === 0) continue;
-      entry.refreshDeadline(now);
+      entry.refreshDeadline?.(now);
       if (entry.deadline <= now) expired.push(entry);
       else next = Math.min(next, entry.deadline);
     }
     // Settled outside the walk: expiring removes entries from the table.
     for (const entry of expired) this.cancelEntry(entry, new SparrowError(ErrorCode.Timeout, `${entry.target} timed out after ${entry.timeoutMs} ms`));
-    if (next !== Infinity && this.#sweepTimer === undefined) this.#armSweep(Math.max(next, now + SWEEP_MIN_INTERVAL_MS));
+    // Nothing left (a cancel may have closed the peer, which drained the table): stay disarmed.
+    if (next !== Infinity && this.#sweepTimer === undefined && this.size > 0) this.#armSweep(Math.max(next, now + SWEEP_MIN_INTERVAL_MS));
   };
 }

@@ -293,14 +293,14 @@ class Callbacks implements CallbacksPart, CallbackChannel {
   callbackRequest(call: IncomingCall, name: string, params: Params | undefined): Promise<unknown> {
     if (call.ended) return Promise.reject(endedError(call, name));
     const entry = new PendingCall(this.core.calls, name);
-    sendRequest(this.core, entry, name, params, {}, call.id);
+    sendRequest(this.core, entry, name, params, {}, (message) => void (message.callbackOf = call.id!));
     return entry.promise;
   }
 
   pull(call: IncomingCall, name: string): Promise<ResponseMessage> {
     if (call.ended) return Promise.reject(endedError(call, name));
     const entry = new PendingPull(this.core.calls, name);
-    sendRequest(this.core, entry, name, undefined, {}, call.id);
+    sendRequest(this.core, entry, name, undefined, {}, (message) => void (message.callbackOf = call.id!));
     return entry.promise as Promise<ResponseMessage>;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The seams between the peer's core and its optional parts (the
- * dispatcher, the `#sys` basics, streams, callbacks, session, interceptors,
- * the log limiter): what the core asks of a part, and what a part may use
+ * dispatcher, the `#sys` basics, discovery, streams, callbacks, session,
+ * interceptors, the log limiter): what the core asks of a part, and what a part may use
  * of the core.
  * Interfaces only, so the core can hold a part without importing it: a
  * bundle whose code never names `streamsFeature` or `dispatcherFeature`
@@ -108,6 +108,14 @@ export interface SystemPart {
   onRequest(message: Incoming<RequestMessage>): void;
 }
 
+/** The discovery part (`discoveryFeature`, discovery.ts): the other side's extensions. */
+export interface DiscoveryPart {
+  /** `Peer.remoteFeatures()`: `#sys.features`, asked once and cached; any failure reads as the empty set. */
+  features(): Promise<ReadonlySet<string>>;
+  /** True once `features()` reported `extension`. */
+  has(extension: string): boolean;
+}
+
 /** The log limiter part (`logLimitFeature`, peer.ts): which protocol-error lines this connection writes. */
 export interface LogLimitPart {
   /** `line` as it is to be logged (saying how many lines were dropped before it), or undefined when it is dropped. */
@@ -118,6 +126,7 @@ export interface LogLimitPart {
 export interface PeerParts {
   dispatcher?: DispatchApi;
   system?: SystemPart;
+  discovery?: DiscoveryPart;
   streams?: StreamsPart;
   callbacks?: CallbacksPart;
   session?: SessionPart;
@@ -148,12 +157,8 @@ export interface PeerCore {
   readonly isClosed: boolean;
   /** The options the peer was made with (parts read their settings here). */
   readonly options: PeerOptions;
-  /** Routes an incoming message as if it had just arrived (the session releases what it held). */
-  deliver(message: IncomingMessage): void;
   /** Closes the connection now: pending calls, streams and callbacks fail with `connection-closed` carrying `reason`. */
   terminate(reason: SparrowError): void;
-  /** True once `remoteFeatures()` reported `extension`. */
-  remoteHas(extension: string): boolean;
   /** `connection-closed` for `target`, with the close's cause. */
   closedError(target: string): SparrowError;
 }

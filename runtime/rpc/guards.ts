@@ -25,7 +25,7 @@ export function openIterator(source: Iterable<unknown> | AsyncIterable<unknown>)
 
 /** The kind of param `name`: as `kinds` says, else detected from its value (see `ParamKind`). */
 export function paramKind(name: string, value: unknown, kinds: Readonly<Record<string, ParamKind>> | undefined): ParamKind {
-  if (kinds !== undefined && Object.hasOwn(kinds, name)) return kinds[name]!;
+  if (kinds && Object.hasOwn(kinds, name)) return kinds[name]!;
   if (typeof value === 'function') return 'callback';
   if (typeof value === 'object' && value !== null) {
     if (Symbol.asyncIterator in value) return 'iterable';

@@ -6,7 +6,7 @@
  * same order: closed, `maxPendingCalls`, aborted, timeout, params, nesting,
  * `maxMessageBytes`.
  */
-import type { MessageId, NotificationMessage, Params, RequestMessage } from '../envelope/message.ts';
+import type { NotificationMessage, Params, RequestMessage } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { checkDecoded } from '../serialisation/depth.ts';
 import { DEFAULT_MAX_DEPTH } from '../serialisation/serialiser.ts';
@@ -18,9 +18,10 @@ import type { CallOptions, StreamOptions } from './types.ts';
 
 /**
  * Sends one request for `entry` and registers it in `core.calls`; every
- * failure settles the entry instead of throwing. `callbackOf` makes it a
- * callback request of the other side's request (`c`); `beforeSend` runs
- * once the entry has its id, right before the request goes out.
+ * failure settles the entry instead of throwing. `beforeSend` runs once
+ * the entry has its id, right before the request goes out (the parts'
+ * hook: a callback request's `c`, a stream's first grant); an error it
+ * returns fails the request unsent. It never throws.
  */
 export function sendRequest(
   core: PeerCore,
@@ -28,8 +29,7 @@ export function sendRequest(
   target: string,
   params: Params | undefined,
   options: CallOptions | StreamOptions,
-  callbackOf?: MessageId,
-  beforeSend?: (id: number) => void,
+  beforeSend?: (message: RequestMessage) => SparrowError | undefined,
 ): void {
   const calls = core.calls;
   // {r[a][q]: target, i: id, [c], [s]} [params] [{#cb, #icb}]
@@ -40,10 +40,9 @@ export function sendRequest(
     timeout = calls.admit(target, options);
     entry.id = message.id = calls.takeId();
     if (options.namespace) message.namespace = options.namespace;
-    if (callbackOf !== undefined) message.callbackOf = callbackOf;
-    if (params !== undefined) {
+    if (params) {
       const callbacks = core.parts.callbacks;
-      if (callbacks !== undefined) entry.locals = callbacks.prepare(message, params, options.paramKinds);
+      if (callbacks) entry.locals = callbacks.prepare(message, params, options.paramKinds);
       else {
         const count = countPlainParams(params, options.paramKinds);
         if (count < 0) throw unsupported(target, 'callbacks');
@@ -58,13 +57,7 @@ export function sendRequest(
   }
   entry.onAck = options.onAck;
   calls.add(entry, timeout, options.signal);
-  let sent: number | SparrowError;
-  try {
-    beforeSend?.(message.id);
-    sent = core.outbox.attempt(message, core.format, target);
-  } catch (error) {
-    sent = SparrowError.from(error, ErrorCode.SerialisationError);
-  }
+  const sent = beforeSend?.(message) ?? core.outbox.attempt(message, core.format, target);
   if (typeof sent !== 'number') {
     calls.finish(entry);
     entry.fail(sent);

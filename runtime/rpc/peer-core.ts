@@ -26,15 +26,13 @@ import { dispatcherFeature } from './dispatcher.ts';
 import { interceptorsFeature } from './interceptors.ts';
 import type { PeerCore, PeerParts, SessionPart } from './features.ts';
 import { consoleLogger, type Logger } from './logger.ts';
-import { SYSTEM_NAMESPACE } from './map-registry.ts';
 import { sendNotification, sendRequest } from './outgoing.ts';
 import { Outbox } from './outbox.ts';
-import { PendingCall, type PendingEntry } from './pending-call.ts';
+import { discoveryFeature } from './discovery.ts';
+import { PendingCall } from './pending-call.ts';
 import { defaultPeerFeatures, failedStream, unsupported } from './peer-parts.ts';
 import { answerNotFound, systemFeature } from './system-service.ts';
 import type { CallOptions, CallStream, ExportOptions, Handler, NotifyOptions, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
-
-const SYSTEM: CallOptions = { namespace: SYSTEM_NAMESPACE };
 
 class PeerImpl implements Peer, PeerCore {
   readonly remote: string;
@@ -51,9 +49,7 @@ class PeerImpl implements Peer, PeerCore {
   /** Parts this peer may install when something needs them (`createCorePeer`: the dispatcher, the interceptors). */
   readonly #onDemand: readonly PeerFeature[];
   #format: WireFormat;
-  #remoteFeatures: Promise<ReadonlySet<string>> | undefined = undefined;
-  #remoteExtensions: ReadonlySet<string> = new Set();
-  #closeReason: SparrowError | undefined = undefined;
+  #closeReason: SparrowError | undefined;
   #closeListeners: Set<(reason: SparrowError) => void> | undefined = new Set();
 
   constructor(link: MessageLink, options: PeerOptions, onDemand: readonly PeerFeature[]) {
@@ -62,7 +58,7 @@ class PeerImpl implements Peer, PeerCore {
     this.options = options;
     this.remote = link.remote;
     const logger = (this.logger = options.logger ?? consoleLogger);
-    this.calls = new CallTable(options, logger, (entry) => this.#cancelRemote(entry));
+    this.calls = new CallTable(options, logger);
     this.outbox = new Outbox(link, options.maxMessageBytes, logger);
     this.#format = { layout: options.layout ?? '0.1.2', serialiser: options.serialiser ?? 'j', protocol: '.5' };
     // The first close listener: `closed` resolves with the others.
@@ -70,10 +66,10 @@ class PeerImpl implements Peer, PeerCore {
     // No parts named: the platform's (Node: every part; a browser bundle: none).
     this.use(options.features ?? defaultPeerFeatures());
     // A registry made by createRegistry carries the dispatcher that answers it.
-    if (options.registry !== undefined) this.#need('dispatcher', 'registry', options.registry.dispatcher);
+    if (options.registry) this.#need('dispatcher', 'registry', options.registry.dispatcher);
     if (options.interceptors?.length) this.#need('interceptors', 'interceptors');
     // A listener's limiter is drawn on by each connection's own (the log limiter part): never ignored.
-    if (options.protocolLogLimiter !== undefined) this.#need('logLimit', 'protocolLogLimiter');
+    if (options.protocolLogLimiter) this.#need('logLimit', 'protocolLogLimiter');
     // Fail closed: an `authenticate` hook nobody runs would let everyone in.
     if ((options.authenticate !== undefined || options.credentials !== undefined || options.heartbeatMs !== undefined) && this.parts.session === undefined) {
       throw new SparrowError(ErrorCode.InvalidParams, 'authenticate, credentials and heartbeatMs need sessionFeature');
@@ -81,7 +77,7 @@ class PeerImpl implements Peer, PeerCore {
     const handlers: MessageLinkHandlers = {
       onMessage: (message) => this.#receive(message),
       onProtocolError: (error, fatal) => this.#onProtocolError(error, fatal),
-      onClose: (error) => this.#finalize(this.#closing(error === undefined ? 'closed' : `broke: ${error.message}`, error)),
+      onClose: (error) => this.#finalize(this.#closing(error ? `broke: ${error.message}` : 'closed', error)),
       // Never cut for idleness while calls, handlers (streams, subscriptions, callbacks) are in flight.
       isBusy: () => this.calls.size > 0 || this.activeHandlerCount > 0,
     };
@@ -122,18 +118,14 @@ class PeerImpl implements Peer, PeerCore {
    */
   #need<K extends keyof PeerParts>(key: K, what: string, given?: PeerFeature): NonNullable<PeerParts[K]> {
     const feature = [given, ...this.#onDemand, ...defaultPeerFeatures()].find((f) => f?.key === key);
-    if (this.parts[key] === undefined && feature !== undefined) this.use([feature]);
+    if (!this.parts[key] && feature) this.use([feature]);
     const part = this.parts[key];
-    if (part === undefined) throw unsupported(what, key);
+    if (!part) throw unsupported(what, key);
     return part;
   }
 
-  remoteHas(extension: string): boolean {
-    return this.#remoteExtensions.has(extension);
-  }
-
   export(name: string, handler: Handler, options?: ExportOptions): () => void {
-    return (this.parts.dispatcher ?? this.#need('dispatcher', 'export')).export(name, handler, options);
+    return this.#need('dispatcher', 'export').export(name, handler, options);
   }
 
   call<T = unknown>(target: string, params?: Params, options: CallOptions = {}): Promise<T> {
@@ -154,15 +146,12 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   remoteFeatures(): Promise<ReadonlySet<string>> {
-    return (this.#remoteFeatures ??= this.call('features', undefined, SYSTEM).then(
-      (list) => (this.#remoteExtensions = new Set(Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [])),
-      (): ReadonlySet<string> => new Set<string>(),
-    ));
+    return this.parts.discovery?.features() ?? Promise.reject(unsupported('remoteFeatures', 'discovery'));
   }
 
   onClose(listener: (reason: SparrowError) => void): () => void {
     const listeners = this.#closeListeners;
-    if (listeners === undefined) queueMicrotask(() => listener(this.#closeReason!));
+    if (!listeners) queueMicrotask(() => listener(this.#closeReason!));
     else listeners.add(listener);
     return () => void listeners?.delete(listener);
   }
@@ -177,23 +166,10 @@ class PeerImpl implements Peer, PeerCore {
     return new SparrowError(ErrorCode.ConnectionClosed, `${target}: ${reason.message}`, { cause: reason.cause });
   }
 
-  deliver(message: IncomingMessage): void {
-    this.#receive(message);
-  }
-
   terminate(reason: SparrowError): void {
     if (this.isClosed) return;
     this.#finalize(reason);
     this.#link.close();
-  }
-
-  /**
-   * A request this side gave up (timeout, abort, a stream no longer read):
-   * `#sys.cancel` to a peer that supports it. `{id}` always encodes and
-   * fits; should it not go out, the late answer is dropped as unknown.
-   */
-  #cancelRemote(entry: PendingEntry): void {
-    if (this.remoteHas('cancel') && !this.isClosed) this.outbox.attempt({ kind: 'notification', target: 'cancel', namespace: SYSTEM_NAMESPACE, params: { id: entry.id } }, this.#format, '#sys.cancel');
   }
 
   #receive(message: IncomingMessage): void {
@@ -208,9 +184,11 @@ class PeerImpl implements Peer, PeerCore {
         // Without the part nothing is there to call: a notification is never answered (§7.3), a request
         // gets not-found (the `#sys` basics from the system part, when there is one), so no caller hangs.
         if (message.kind === 'notification') part?.onNotification(message);
-        else if (part !== undefined) part.onRequest(message);
-        else if (this.parts.system !== undefined) this.parts.system.onRequest(message);
-        else answerNotFound(this.outbox, message);
+        else {
+          const server = part ?? this.parts.system;
+          if (server) server.onRequest(message);
+          else answerNotFound(this.outbox, message);
+        }
       } else {
         // {p[m][f|t][a]: N, [i]} [result]; {x[a]: N, [i]} [{cat, type, msg, ...}]; {a: N}
         this.calls.settle(message);
@@ -220,12 +198,14 @@ class PeerImpl implements Peer, PeerCore {
     }
   }
 
-  /** §8: a top-level call from the other side sets the format of the calls this side starts. */
+  /**
+   * §8: a top-level call from the other side sets the format of the calls
+   * this side starts: its envelope's serialiser and layout (a decoded
+   * format is shared, so taken as it is), not one payload's serialiser.
+   */
   #adopt(format: WireFormat): void {
-    const current = this.#format;
     // The basic encoder (`b`) cannot carry callbacks or streams: never start calls in it.
-    if ((format.protocol ?? '.5') !== '.5' || (current.serialiser === format.serialiser && current.layout === format.layout)) return;
-    this.#format = { layout: format.layout, serialiser: format.serialiser, protocol: '.5' };
+    if (format.protocol !== 'b') this.#format = format.payloadSerialiser ? { layout: format.layout, serialiser: format.serialiser, protocol: '.5' } : format;
   }
 
   /**
@@ -236,10 +216,12 @@ class PeerImpl implements Peer, PeerCore {
    * its rate. A fatal one closes the peer.
    */
   #onProtocolError(error: SparrowError, fatal: boolean): void {
-    const line = `${fatal ? `protocol error from ${this.remote}, closing` : `message from ${this.remote} dropped`}: ${error.message}`;
-    const limited = this.parts.logLimit === undefined ? line : this.parts.logLimit.limit(line);
+    // A fatal one's line is the close's reason.
+    const reason = fatal ? this.#closing(`closed after a protocol error: ${error.message}`, error) : undefined;
+    const line = reason?.message ?? `message from ${this.remote} dropped: ${error.message}`;
+    const limited = this.parts.logLimit ? this.parts.logLimit.limit(line) : line;
     if (limited !== undefined) this.logger[fatal ? 'error' : 'warn'](limited, ...(error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : []));
-    if (fatal) this.terminate(this.#closing(`closed after a protocol error: ${error.message}`, error));
+    if (reason) this.terminate(reason);
   }
 
   /** The reason of a close: `connection to <remote> <how>`. */
@@ -250,7 +232,7 @@ class PeerImpl implements Peer, PeerCore {
   /** Once: fails what is pending, aborts what runs, then tells the listeners (`closed` resolves with them). */
   #finalize(reason: SparrowError): void {
     const listeners = this.#closeListeners;
-    if (listeners === undefined) return;
+    if (!listeners) return;
     this.#closeListeners = undefined;
     this.#closeReason = reason;
     this.outbox.closed = true;
@@ -278,7 +260,7 @@ class PeerImpl implements Peer, PeerCore {
  * @throws SparrowError `invalid-params` for a non-positive limit or timeout.
  */
 export function createCorePeer(link: MessageLink, options: PeerOptions = {}): Peer {
-  return createLeanPeer(link, { ...options, features: [systemFeature, ...(options.features ?? defaultPeerFeatures())] }, [dispatcherFeature, interceptorsFeature]);
+  return createLeanPeer(link, { ...options, features: [systemFeature, discoveryFeature, ...(options.features ?? defaultPeerFeatures())] }, [dispatcherFeature, interceptorsFeature]);
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import type { MessageLink } from '../envelope/message.ts';
 import { callbacksFeature } from './callbacks.ts';
+import { discoveryFeature } from './discovery.ts';
 import { dispatcherFeature } from './dispatcher.ts';
 import { defineFeature } from './features.ts';
 import { interceptorsFeature } from './interceptors.ts';
@@ -25,6 +26,7 @@ export { setDefaultPeerFeatures } from './peer-parts.ts';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './outbox.ts';
 export { callbacksFeature } from './callbacks.ts';
 export { dispatcherFeature } from './dispatcher.ts';
+export { discoveryFeature } from './discovery.ts';
 export { interceptorsFeature } from './interceptors.ts';
 export { DEFAULT_MAX_STREAM_BUFFER, streamsFeature } from './streams.ts';
 
@@ -47,7 +49,7 @@ export const logLimitFeature: PeerFeature = /* @__PURE__ */ defineFeature('logLi
 });
 
 /** Every optional part of a peer: what `createPeer` and the Node endpoints give by default. */
-export const ALL_PEER_FEATURES: readonly PeerFeature[] = /* @__PURE__ */ Object.freeze([dispatcherFeature, streamsFeature, callbacksFeature, interceptorsFeature, logLimitFeature]);
+export const ALL_PEER_FEATURES: readonly PeerFeature[] = /* @__PURE__ */ Object.freeze([dispatcherFeature, discoveryFeature, streamsFeature, callbacksFeature, interceptorsFeature, logLimitFeature]);
 
 /**
  * Creates the peer of one connection and starts reading from `link`.

@@ -62,11 +62,11 @@ export abstract class PendingEntry {
    * 0 = never. A stream's deadline follows its last part (idle timeout).
    */
   deadline = 0;
-  signal: AbortSignal | undefined = undefined;
+  signal: AbortSignal | undefined;
   /** Set when the request asked for an acknowledge (`ra`); a no-op once reported. */
-  onAck: (() => void) | undefined = undefined;
+  onAck: (() => void) | undefined;
   /** Callbacks and iterables this request declared, which the callee may reach with `c` (§7.8, §7.9). */
-  locals: CallLocals | undefined = undefined;
+  locals: CallLocals | undefined;
 
   constructor(owner: CallOwner, target: string) {
     this.owner = owner;
@@ -78,13 +78,14 @@ export abstract class PendingEntry {
   /** The request failed (exception, timeout, abort, close). Called at most once, after removal. */
   abstract fail(error: SparrowError): void;
   /** The caller stopped reading (streams only): end without an error. */
-  end(): void {}
-  /** The sweep is about to check `deadline` (a stream moves it with its last part). */
-  refreshDeadline(_now: number): void {}
+  end?(): void;
+  /** The sweep is about to check `deadline` (streams only: a stream moves it with its last part). */
+  refreshDeadline?(now: number): void;
 
   /** AbortSignal listener (EventListenerObject): the entry itself, so no closure per call. */
   handleEvent(): void {
-    if (this.signal !== undefined) this.owner.cancelEntry(this, abortedError(this.target, this.signal));
+    // Only while listening, which is only while the entry holds its signal.
+    this.owner.cancelEntry(this, abortedError(this.target, this.signal!));
   }
 }
 
@@ -126,7 +127,7 @@ export class PendingCall extends PendingEntry {
     const mapResult = this.#mapResult;
     const result = message.hasResult ? message.result : this.#missing;
     try {
-      this.resolve(mapResult === undefined ? result : mapResult(result));
+      this.resolve(mapResult ? mapResult(result) : result);
     } catch (error) {
       // A result that does not decode fails the call with that error, as it is.
       this.#reject(error);
@@ -137,7 +138,7 @@ export class PendingCall extends PendingEntry {
   fail(error: SparrowError): void {
     const mapError = this.#mapError;
     try {
-      this.#reject(mapError === undefined ? error : mapError(error));
+      this.#reject(mapError ? mapError(error) : error);
     } catch (thrown) {
       this.#reject(thrown);
     }

@@ -19,6 +19,7 @@
  */
 import type { IncomingMessage, MessageLinkHandlers, NotificationMessage, Params, RequestMessage } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
+import { discoveryFeature } from './discovery.ts';
 import { defineFeature, type PeerCore, type SessionPart } from './features.ts';
 import { SYSTEM_NAMESPACE } from './map-registry.ts';
 import { sendResponse } from './outbox.ts';
@@ -71,6 +72,8 @@ class Session implements SessionPart {
   private handshake: Promise<void> | undefined = undefined;
   private heard = true;
   private timer: ReturnType<typeof setInterval> | undefined = undefined;
+  /** Routes a held message past the session, as the peer routes what arrives (the handler `guard` was given). */
+  private release: (message: IncomingMessage) => void = () => {};
 
   constructor(core: PeerCore) {
     this.core = core;
@@ -82,10 +85,11 @@ class Session implements SessionPart {
   }
 
   remoteListed(extension: string): boolean {
-    return this.core.remoteHas(extension) || this.helloFeatures.has(extension);
+    return this.core.parts.discovery?.has(extension) === true || this.helloFeatures.has(extension);
   }
 
   guard(handlers: MessageLinkHandlers): MessageLinkHandlers {
+    this.release = handlers.onMessage;
     return {
       ...handlers,
       onMessage: (message) => {
@@ -201,7 +205,7 @@ class Session implements SessionPart {
     if (core.isClosed) return;
     this.state = 'open';
     if (hello !== undefined) this.answerHello(hello);
-    for (const message of this.held.splice(0)) core.deliver(message);
+    for (const message of this.held.splice(0)) this.release(message);
   }
 
   private refuse(reason: string, hello: (IncomingMessage & RequestMessage) | undefined): void {
@@ -259,4 +263,8 @@ class Session implements SessionPart {
  * and reads its settings from `PeerOptions` (`authenticate`, `credentials`,
  * `heartbeatMs`, `connection`).
  */
-export const sessionFeature: PeerFeature = /* @__PURE__ */ defineFeature('session', SESSION_EXTENSIONS, (core) => new Session(core));
+export const sessionFeature: PeerFeature = /* @__PURE__ */ defineFeature('session', SESSION_EXTENSIONS, (core) => {
+  // The handshake asks `#sys.features`.
+  core.use([discoveryFeature]);
+  return new Session(core);
+});

@@ -5,7 +5,8 @@
  * names it only for a schema with stream results or topics.
  */
 import type { Params } from '../envelope/message.ts';
-import type { SparrowError } from '../errors.ts';
+import { ErrorCode, SparrowError } from '../errors.ts';
+import { discoveryFeature } from './discovery.ts';
 import { defineFeature, type PeerCore, type StreamsPart } from './features.ts';
 import { CreditLedger, DEFAULT_STREAM_WINDOW, sendCredit } from './flow-control.ts';
 import type { IncomingCall } from './incoming-call.ts';
@@ -37,21 +38,27 @@ class Streams implements StreamsPart, StreamOwner {
     const core = this.core;
     const maxBuffer = options.maxBuffer ?? this.maxBuffer;
     const entry = new PendingStream<T>(this, target, maxBuffer);
-    if (core.remoteHas('credit')) {
+    const discovery = core.parts.discovery;
+    if (discovery?.has('credit')) {
       const window = options.window ?? DEFAULT_STREAM_WINDOW;
       // Infinity (or anything not ≥ 1) = no flow control; never more than the buffer may hold.
       if (window >= 1 && window !== Infinity) {
         entry.window = Math.min(Math.floor(window), maxBuffer);
         // Batches only with flow control: the grant is where the caller opts in.
-        entry.batched = core.remoteHas('batch');
+        entry.batched = discovery.has('batch');
       }
     }
-    sendRequest(core, entry, target, params, options, undefined, (id) => {
-      if (entry.window === 0) return;
+    sendRequest(core, entry, target, params, options, (message) => {
+      if (entry.window === 0) return undefined;
       // The initial grant goes out first: one connection is ordered, so the
       // callee knows the request is flow-controlled before it arrives.
       entry.outstanding = entry.window;
-      sendCredit(core.outbox, core.format, id, entry.window, entry.batched);
+      try {
+        sendCredit(core.outbox, core.format, message.id, entry.window, entry.batched);
+        return undefined;
+      } catch (error) {
+        return SparrowError.from(error, ErrorCode.SerialisationError);
+      }
     });
     if (entry.timeoutMs > 0) entry.lastActivity = entry.deadline - entry.timeoutMs;
     return entry;
@@ -85,4 +92,8 @@ class Streams implements StreamsPart, StreamOwner {
  * `batch` and `credit`). Give it to a peer made without it (`PeerOptions.features`)
  * or to a target that needs it (`ExportOptions.features`).
  */
-export const streamsFeature = /* @__PURE__ */ defineFeature('streams', ['batch', 'credit'], (core) => new Streams(core));
+export const streamsFeature = /* @__PURE__ */ defineFeature('streams', ['batch', 'credit'], (core) => {
+  // Credit and batches start once `remoteFeatures()` reported them.
+  core.use([discoveryFeature]);
+  return new Streams(core);
+});

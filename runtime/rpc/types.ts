@@ -408,6 +408,8 @@ export interface Peer {
    * The extension names the other side supports (`#sys.features`), asked
    * once and cached. A reference peer has none: any failure reads as the
    * empty set. Cancellation is sent only after this reported `cancel`.
+   * Rejects with `unsupported` on a peer without the discovery part
+   * (`discoveryFeature`; a browser page that names none).
    */
   remoteFeatures(): Promise<ReadonlySet<string>>;
 

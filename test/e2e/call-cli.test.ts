@@ -323,8 +323,8 @@ describe('sparrowc call', { concurrency: 4 }, () => {
     // The server said why in one line per connection, without a stack.
     const lines = jsonOnlyLog().trimEnd().split('\n');
     assert.equal(lines.length, 2, jsonOnlyLog());
-    assert.match(lines[0]!, /protocol error from .*, closing: reading this chain's envelope needs the CBOR serialiser/);
-    assert.match(lines[1]!, /closing: reading this chain's envelope needs the msgpack serialiser/);
+    assert.match(lines[0]!, /connection to .* closed after a protocol error: reading this chain's envelope needs the CBOR serialiser/);
+    assert.match(lines[1]!, /closed after a protocol error: reading this chain's envelope needs the msgpack serialiser/);
   });
 
   it('answers a usage error with one line and a hint', async () => {

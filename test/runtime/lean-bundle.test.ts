@@ -31,6 +31,7 @@ const LISTENER_AND_OPTIONAL_PARTS = [
   'rpc/interceptors.ts',
   'rpc/wrapped-stream.ts',
   'rpc/log-limit.ts',
+  'rpc/discovery.ts',
   'rpc/session.ts',
   'rpc/streams.ts',
   'rpc/callbacks.ts',
@@ -42,7 +43,7 @@ const LISTENER_AND_OPTIONAL_PARTS = [
 ];
 
 describe('a client page carries only the parts it uses', () => {
-  it('unary-json: no dispatcher, interceptors, session, streams, callbacks, reconnect, link budgets or log limiter', async () => {
+  it('unary-json: no dispatcher, interceptors, session, streams, callbacks, discovery, reconnect, link budgets or log limiter', async () => {
     const files = runtimeFiles(contributors((await measure('unary-json')).metafile));
     assert.ok(files.has('rpc/peer-core.ts') && files.has('connection/message-link.ts'), 'the page holds the peer core and its link');
     assert.deepEqual(LISTENER_AND_OPTIONAL_PARTS.filter((file) => files.has(file)), []);

@@ -18,6 +18,7 @@ import { Outbox, sendAck, sendError, sendResponse } from '../../runtime/rpc/outb
 import { createCorePeer, createLeanPeer, usePeerFeatures } from '../../runtime/rpc/peer-core.ts';
 import { logLimitFeature } from '../../runtime/rpc/peer.ts';
 import { CONNECTION_LOG_LINES, createLogLimiter } from '../../runtime/rpc/log-limit.ts';
+import { discoveryFeature } from '../../runtime/rpc/discovery.ts';
 import { dispatcherFeature } from '../../runtime/rpc/dispatcher.ts';
 import { MapRegistry } from '../../runtime/rpc/map-registry.ts';
 import { createRegistry } from '../../runtime/rpc/registry.ts';
@@ -56,7 +57,7 @@ const single = (result: unknown): ResponseMessage => ({ kind: 'response', to: 1,
 
 describe('rpc parts: call table', () => {
   it('hands out ids in sequence, finds entries by echoed string ids, and releases them', () => {
-    const table = new CallTable({}, silentLogger, () => {});
+    const table = new CallTable({}, silentLogger);
     const a = new PendingCall(owner, 'a');
     const b = new PendingCall(owner, 'b');
     a.id = table.takeId();
@@ -77,7 +78,8 @@ describe('rpc parts: call table', () => {
 
   it('expires an entry through its sweep once its deadline passed, and reports it cancelled', async () => {
     const cancelled: string[] = [];
-    const table = new CallTable({}, silentLogger, (entry) => cancelled.push(entry.target));
+    const table = new CallTable({}, silentLogger);
+    table.onCancel = (entry) => cancelled.push(entry.target);
     const entry = new PendingCall(table, 'slow');
     const failure = entry.promise.then(
       () => undefined,
@@ -92,7 +94,7 @@ describe('rpc parts: call table', () => {
   });
 
   it('admits a request only under maxPendingCalls, with a live signal and a valid timeout', () => {
-    const table = new CallTable({ maxPendingCalls: 1, timeoutMs: 5000 }, silentLogger, () => {});
+    const table = new CallTable({ maxPendingCalls: 1, timeoutMs: 5000 }, silentLogger);
     assert.equal(table.admit('a', {}), 5000);
     assert.equal(table.admit('a', { timeoutMs: Infinity }), 0);
     assert.throws(() => table.admit('a', { timeoutMs: -1 }), (error) => error instanceof SparrowError && error.code === ErrorCode.InvalidParams);
@@ -103,11 +105,11 @@ describe('rpc parts: call table', () => {
     entry.id = table.takeId();
     table.add(entry, 0, undefined);
     assert.throws(() => table.admit('b', {}), (error) => error instanceof SparrowError && error.code === ErrorCode.LimitExceeded && error.message === 'b: 1 calls are already pending');
-    assert.throws(() => new CallTable({ maxPendingCalls: 0 }, silentLogger, () => {}), (error) => error instanceof SparrowError && error.code === ErrorCode.InvalidParams);
+    assert.throws(() => new CallTable({ maxPendingCalls: 0 }, silentLogger), (error) => error instanceof SparrowError && error.code === ErrorCode.InvalidParams);
   });
 
   it('an abort reaches the owner as `aborted`', () => {
-    const table = new CallTable({}, silentLogger, () => {});
+    const table = new CallTable({}, silentLogger);
     const controller = new AbortController();
     const entry = new PendingCall(owner, 'aborted');
     entry.id = table.takeId();
@@ -407,6 +409,36 @@ describe('rpc parts: a peer without the dispatcher (a client that exported nothi
     lean.close();
     const [c] = createMessageLinkPair();
     assert.throws(() => createLeanPeer(c, { logger: silentLogger, registry: new MapRegistry() }), (error) => error instanceof SparrowError && error.code === ErrorCode.Unsupported);
+  });
+});
+
+describe('rpc parts: discovery', () => {
+  it('without the part remoteFeatures() rejects (unsupported, naming the part) and a given-up call sends no cancel; with it, cancels follow the listed features', async () => {
+    const [a, b] = createMessageLinkPair();
+    const bare = createLeanPeer(a, { logger: silentLogger });
+    const remote = createScriptedRemote(b);
+    await assert.rejects(bare.remoteFeatures(), (error) => error instanceof SparrowError && error.code === ErrorCode.Unsupported && /discoveryFeature/.test(error.message));
+    const controller = new AbortController();
+    const aborted = bare.call('slow', {}, { signal: controller.signal });
+    assert.equal(((await remote.next()) as { target: string }).target, 'slow');
+    controller.abort();
+    await assert.rejects(aborted, (error) => error instanceof SparrowError && error.code === ErrorCode.Aborted);
+    usePeerFeatures(bare, [discoveryFeature]);
+    const features = bare.remoteFeatures();
+    assert.equal(bare.remoteFeatures(), features);
+    const asked = (await remote.next()) as { id: number; target: string; namespace: string };
+    assert.deepEqual([asked.target, asked.namespace], ['features', '#sys']);
+    remote.send({ kind: 'response', to: asked.id, multipart: false, ack: false, hasResult: true, result: ['cancel'] });
+    assert.deepEqual([...(await features)], ['cancel']);
+    const second = new AbortController();
+    const cancelled = bare.call('slower', {}, { signal: second.signal });
+    const request = (await remote.next()) as { id: number };
+    second.abort();
+    await assert.rejects(cancelled, (error) => error instanceof SparrowError && error.code === ErrorCode.Aborted);
+    // The first abort sent nothing: the next message is the second's cancel.
+    const cancel = (await remote.next()) as { kind: string; target: string; namespace: string; params: unknown };
+    assert.deepEqual([cancel.kind, cancel.target, cancel.namespace, cancel.params], ['notification', 'cancel', '#sys', { id: request.id }]);
+    bare.close();
   });
 });
 

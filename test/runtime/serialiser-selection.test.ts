@@ -134,7 +134,7 @@ describe('serialiser selection: links and peers', () => {
       await assert.rejects(client.call('echo', { value: 'hi' }), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.ConnectionClosed);
       await server.closed;
       assert.equal(logged.length, 1, JSON.stringify(logged));
-      assert.match(logged[0]!.message, /closing: reading this chain's envelope needs the CBOR serialiser/);
+      assert.match(logged[0]!.message, /closed after a protocol error: reading this chain's envelope needs the CBOR serialiser/);
       assert.deepEqual(logged[0]!.details, [], 'no stack: the message says it all');
     } finally {
       client.close();
