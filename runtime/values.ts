@@ -26,7 +26,7 @@ export function isIterable(value: unknown): value is AsyncIterable<unknown> | It
  * codec's encode and the serialiser: decoding never produces one.
  */
 export class WireFloat {
-  readonly value: number;
+  declare readonly value: number;
   constructor(value: number) {
     this.value = value;
   }

@@ -20,11 +20,11 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024 - 4096;
 
 /** The sending side of one peer. */
 export class Outbox {
-  readonly link: MessageLink;
-  readonly maxMessageBytes: number;
+  declare readonly link: MessageLink;
+  declare readonly maxMessageBytes: number;
   /** Set once the peer closed: no answer goes out any more. */
   closed = false;
-  readonly logger: Logger;
+  declare readonly logger: Logger;
 
   /** @throws SparrowError `invalid-params` for a `maxMessageBytes` that is not a positive number. */
   constructor(link: MessageLink, maxMessageBytes: number | undefined, logger: Logger) {

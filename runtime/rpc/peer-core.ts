@@ -35,15 +35,16 @@ import { answerNotFound, systemFeature } from './system-service.ts';
 import type { CallOptions, CallStream, ExportOptions, Handler, NotifyOptions, Peer, PeerFeature, PeerOptions, StreamOptions } from './types.ts';
 
 class PeerImpl implements Peer, PeerCore {
-  readonly remote: string;
-  readonly closed: Promise<void>;
+  // The fields the constructor sets are `declare`d (here, in Outbox and PendingCall too): a declaration is code in every page's bundle.
+  declare readonly remote: string;
+  declare readonly closed: Promise<void>;
   readonly peer: Peer = this;
-  readonly outbox: Outbox;
-  readonly calls: CallTable;
-  readonly logger: Logger;
+  declare readonly outbox: Outbox;
+  declare readonly calls: CallTable;
+  declare readonly logger: Logger;
   /** The parts installed so far, by key. */
   readonly parts: PeerParts = {};
-  readonly options: PeerOptions;
+  declare readonly options: PeerOptions;
   readonly installed = new Set<PeerFeature>();
   readonly #link: MessageLink;
   /** Parts this peer may install when something needs them (`createCorePeer`: the dispatcher, the interceptors). */

@@ -21,7 +21,7 @@ import type { CallOptions } from './types.ts';
 export class ResponseKindError extends SparrowError {
   override readonly name: string = 'ResponseKindError';
   /** True when the callee answered with a multipart response. */
-  readonly multipart: boolean;
+  declare readonly multipart: boolean;
 
   constructor(target: string, multipart: boolean) {
     super(ErrorCode.ProtocolError, `${target} answered with ${multipart ? 'a multipart response; call it as a stream' : 'one response; call it as a plain call'}`);
@@ -51,8 +51,8 @@ export interface CallLocals {
 
 /** State shared by every kind of pending request. */
 export abstract class PendingEntry {
-  readonly owner: CallOwner;
-  readonly target: string;
+  declare readonly owner: CallOwner;
+  declare readonly target: string;
   /** Assigned when the request is sent (ids are taken only for requests that really go out). */
   id = 0;
   /** 0 = no timeout. */
@@ -98,8 +98,8 @@ const NO_OPTIONS: CallOptions = {};
  * asks for no result). A failure rejects through `options.mapError`.
  */
 export class PendingCall extends PendingEntry {
-  readonly promise: Promise<unknown>;
-  protected resolve!: (value: unknown) => void;
+  declare readonly promise: Promise<unknown>;
+  declare protected resolve: (value: unknown) => void;
   #reject!: (error: unknown) => void;
   // Copied out of the options, which are not kept: holding the caller's options object for the
   // call's life made the pipelined in-process bench promote ~2 MB more per 300k calls to the old generation.
