@@ -55,11 +55,19 @@ export function joinChain(chain: ChainBytes): Uint8Array {
 }
 
 /**
- * Waits for a pipe with no drain signal of its own (a browser WebSocket)
- * to empty: polls `bufferedAmount`, backing off from 1 to 50 ms. Where a
- * link or transport has no `drained`, this is how its writers wait.
+ * Resolves once a link's or transport's output has drained: its own
+ * `drained()` where it has one, else polling (`pollDrained`). How every
+ * writer that waits for the output waits.
  */
-export function whenDrained(pipe: { readonly bufferedAmount: number }): Promise<void> {
+export function whenDrained(pipe: { readonly bufferedAmount: number; drained?(): Promise<void> }): Promise<void> {
+  return pipe.drained?.() ?? pollDrained(pipe);
+}
+
+/**
+ * Waits for a pipe with no drain signal of its own (a browser WebSocket,
+ * `ws`) to empty: polls `bufferedAmount`, backing off from 1 to 50 ms.
+ */
+export function pollDrained(pipe: { readonly bufferedAmount: number }): Promise<void> {
   return new Promise((resolve) => {
     let delay = 0.5;
     const check = (): unknown => (pipe.bufferedAmount ? setTimeout(check, (delay = Math.min(delay * 2, 50))) : resolve());

@@ -209,7 +209,7 @@ class GuardedMessageLink extends WireMessageLink implements GuardedLink {
 
   /** MessageLink.drained: the transport's drain signal (every Node transport has one), else polling. */
   drained(): Promise<void> {
-    return this.transport.drained?.() ?? whenDrained(this.transport);
+    return whenDrained(this.transport);
   }
 
   get atChainBoundary(): boolean {

@@ -115,7 +115,7 @@ export class StreamWriter {
         break;
       }
       // Backpressure from the transport: a fast generator must not fill memory.
-      if (link.bufferedAmount > SEND_HIGH_WATER_MARK) await (link.drained?.() ?? whenDrained(link));
+      if (link.bufferedAmount > SEND_HIGH_WATER_MARK) await whenDrained(link);
     }
     return false;
   }
@@ -158,7 +158,7 @@ export class StreamWriter {
         if (state.items.length >= state.limit) {
           if (!this.flushBatch(call, state)) break;
           // Backpressure from the transport: a fast generator must not fill memory.
-          if (link.bufferedAmount > SEND_HIGH_WATER_MARK) await (link.drained?.() ?? whenDrained(link));
+          if (link.bufferedAmount > SEND_HIGH_WATER_MARK) await whenDrained(link);
         }
       }
       return false;

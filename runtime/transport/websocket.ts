@@ -158,7 +158,7 @@ export class WebSocketTransport implements Transport {
     return this.#finished ? 0 : this.#socket.bufferedAmount;
   }
 
-  // No `drained`: browsers have no drain event, so a writer that waits polls `bufferedAmount` (whenDrained).
+  // No `drained`: browsers have no drain event, so a writer that waits polls `bufferedAmount` (whenDrained, pollDrained).
 
   close(reason?: CloseReason): void {
     // (After the close event this only marks the end clean, which it already is reported as.)

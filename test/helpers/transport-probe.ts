@@ -26,11 +26,6 @@ export interface Probe {
 }
 
 /** Starts `transport` with recording handlers. */
-/** Waits for a transport's output to drain: its `drained`, or polling where it has none (the browser-safe WebSocket). */
-function drain(transport: Transport): Promise<void> {
-  return transport.drained?.() ?? whenDrained(transport);
-}
-
 export function probe(transport: Transport): Probe {
   const chunks: Buffer[] = [];
   let total = 0;
@@ -179,7 +174,7 @@ export function describeTransportConformance(name: string, fixture: TransportFix
         const expected = Buffer.concat(chains);
         // Early flushes hand most of a big tick to the socket; the chains after the last one are still queued.
         if (fixture.gathers === true) assert.ok(client.transport.bufferedAmount > 0, 'queued bytes are reported');
-        await drain(client.transport);
+        await whenDrained(client.transport);
         assert.equal(client.transport.bufferedAmount, 0);
         assert.ok(expected.equals(await server.waitForBytes(expected.length)));
       } finally {
@@ -201,8 +196,8 @@ export function describeTransportConformance(name: string, fixture: TransportFix
         assert.equal(client.closeCount(), 1);
         assert.equal(server.closeCount(), 1);
         server.transport.send(bytePattern(10, 6)); // after close: dropped
-        await drain(client.transport);
-        await drain(server.transport);
+        await whenDrained(client.transport);
+        await whenDrained(server.transport);
       } finally {
         await listener.close();
       }

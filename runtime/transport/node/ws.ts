@@ -13,7 +13,7 @@ import { ErrorCode, SparrowError } from '../../errors.ts';
 import type { CloseReason, ConnectionFacts, ConnectOptions, Listener, ListenOptions, Transport } from '../transport.ts';
 import { openSocket, WebSocketTransport, type Opened, type WebSocketLike, type WebSocketTransportOptions } from '../websocket.ts';
 import type { ChainBytes } from '../../wire.ts';
-import { chainLength, whenDrained } from '../../wire.ts';
+import { chainLength, pollDrained } from '../../wire.ts';
 import { corkPerTick } from './cork.ts';
 import { CLOSE_GRACE_MS } from './stream.ts';
 import { formatHostPort, socketFacts } from './socket-listener.ts';
@@ -69,7 +69,7 @@ class NodeWsTransport extends WebSocketTransport {
 
   /** `ws` has no drain event either: polls, as a browser page's writers do. */
   drained(): Promise<void> {
-    return whenDrained(this);
+    return pollDrained(this);
   }
 
   pause(): void {
