@@ -9,15 +9,20 @@ import { isWireFloat } from '../values.ts';
 export const HAS_BYTES = 1;
 /** A trait {@link traits} looks for: a value JSON.stringify writes wrongly or refuses (NaN, ±Infinity, −0, a bigint, a WireFloat, a Map), JSON's exact part's to write (json.ts). */
 export const NEEDS_REPLACER = 2;
+/** A trait {@link traits} reports: the value nests deeper than the walk looked, so what lies below is unknown. */
+export const TOO_DEEP = 4;
+
+/** How deep the walks look (they recurse, so they are bounded). The JSON writer refuses what nests deeper (json.ts). */
+export const MAX_WALK_DEPTH = 512;
 
 /**
  * True when `value` holds a `Uint8Array` (or any ArrayBuffer view, or an
- * ArrayBuffer) anywhere within `maxDepth` levels. Stops at the first hit.
- * Deeper levels are not searched: JSON encoding of such a value fails
- * loudly instead of silently mangling bytes.
+ * ArrayBuffer) anywhere within MAX_WALK_DEPTH levels. Stops at the first
+ * hit. Deeper levels are not searched: the JSON writer refuses such a
+ * value (stringifyJson) rather than write bytes there as objects.
  */
-export function containsBytes(value: unknown, maxDepth = 64): boolean {
-  return (traits(value, HAS_BYTES, maxDepth) & HAS_BYTES) !== 0;
+export function containsBytes(value: unknown): boolean {
+  return (traits(value, HAS_BYTES, MAX_WALK_DEPTH) & HAS_BYTES) !== 0;
 }
 
 /**
@@ -28,7 +33,7 @@ export function containsBytes(value: unknown, maxDepth = 64): boolean {
 export function traits(value: unknown, want: number, depthLeft: number): number {
   if (typeof value !== 'object' || value === null) return scalarTraits(value);
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return HAS_BYTES;
-  if (depthLeft <= 0) return 0;
+  if (depthLeft <= 0) return TOO_DEEP;
   let found = 0;
   if (value instanceof Map) {
     // JSON writes a Map through the replacer; only the bytes check needs its values (rare: msgpack's non-string keys).

@@ -14,7 +14,7 @@
  * payload with msgpack instead (decision 4).
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
-import { NEEDS_REPLACER, containsBytes, traits } from './bytes.ts';
+import { HAS_BYTES, MAX_WALK_DEPTH, NEEDS_REPLACER, TOO_DEEP, traits } from './bytes.ts';
 import { jsonOver } from './budget.ts';
 import { checkDecoded } from './depth.ts';
 import { DEFAULT_MAX_DEPTH, type Serialiser } from './serialiser.ts';
@@ -24,7 +24,6 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 /** A run this long may be an integer beyond 2^53 (9007199254740993 has 16 digits). */
 const LONG_DIGITS = /\d{16}/;
 /** Nesting this deep is left to JSON.stringify (which reports cycles its own way). */
-const MAX_WALK_DEPTH = 512;
 
 /** What the exact-numbers part (`exactJson`, json-exact.ts) does for the `j` serialiser. */
 export interface ExactJson {
@@ -57,18 +56,24 @@ function needsExactJson(what: string, cause?: unknown): SparrowError {
  * NaN and ±Infinity are written as Python's json writes them (`NaN`,
  * `Infinity`, `-Infinity`), −0 as `-0.0`, a `WireFloat` as `2.0`, and a
  * `Map` as an object with its keys as strings (what Python's json does with
- * int keys): those by the exact part. Does not look for bytes (callers that
- * may hold bytes check first).
+ * int keys): those by the exact part.
  *
- * @throws SparrowError `serialisation-error` for cycles and other values
- *   JSON.stringify refuses, and for the values above without the exact part.
+ * @throws SparrowError `serialisation-error` for bytes (JSON has none:
+ *   JSON.stringify would write them as objects), for a cycle or nesting
+ *   deeper than MAX_WALK_DEPTH (where bytes could not be seen; the msgpack
+ *   and CBOR exact writers stop there too), for other values JSON.stringify
+ *   refuses, and for the values above without the exact part.
  */
 export function stringifyJson(value: unknown): string {
-  if ((traits(value, NEEDS_REPLACER, MAX_WALK_DEPTH) & NEEDS_REPLACER) === 0) {
+  // One walk: it stops at bytes, and notes on the way what only the exact part writes and whether it stopped short.
+  const found = traits(value, HAS_BYTES, MAX_WALK_DEPTH);
+  if (found & HAS_BYTES) throw new SparrowError(ErrorCode.SerialisationError, 'JSON cannot carry bytes; use a msgpack or CBOR payload');
+  if (found & TOO_DEEP) throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as JSON: a cycle, or nesting deeper than ${MAX_WALK_DEPTH} levels`);
+  if ((found & NEEDS_REPLACER) === 0) {
     try {
       return JSON.stringify(value) ?? 'null';
     } catch (error) {
-      // A bigint deeper than the walk looked, or a cycle: the exact part writes the one and reports the other.
+      // Beyond what the walk checks (a toJSON that throws): the exact part reports it in its own words.
       if (exact === undefined) throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as JSON: ${(error as Error).message}`, { cause: error });
     }
   }
@@ -115,9 +120,7 @@ export const jsonSerialiser: Serialiser = {
   code: 'j',
   canCarryBytes: false,
   exceedsElements: jsonOver,
-  // (The envelope codec writes JSON parts with stringifyJson, having looked for bytes itself: this is for direct callers.)
   encode(value: unknown): Uint8Array {
-    if (containsBytes(value, MAX_WALK_DEPTH)) throw new SparrowError(ErrorCode.SerialisationError, 'JSON cannot carry bytes; use a msgpack or CBOR payload');
     return textEncoder.encode(stringifyJson(value));
   },
   decode(bytes: Uint8Array, maxDepth?: number): unknown {

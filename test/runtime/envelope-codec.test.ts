@@ -155,6 +155,20 @@ describe('encodeMessage: §6 payload rules and §14 sending rules', () => {
     }
   });
 
+  it('finds bytes however deep a JSON payload nests them, and never writes bytes as JSON objects', () => {
+    const nest = (value: unknown, levels: number): unknown => (levels === 0 ? value : nest({ a: value }, levels - 1));
+    // 70 levels: beyond a receiver's default depth, but a peer may allow more (the Python reference has no limit).
+    const deep: Message = { kind: 'response', to: 1, multipart: false, ack: false, hasResult: true, result: nest(new Uint8Array([1, 2, 3]), 70) };
+    const chain = chainOf(encodeMessage(deep, J012));
+    assert.equal(text(chain.parts[0]!), '{"p":1,"v":".5","l":"m"}');
+    assert.deepEqual(msgpackSerialiser.decode(chain.parts[1]!, 100), deep.hasResult && deep.result);
+    // Deeper than the walk's 512 levels nothing is written: bytes there could not be told from objects.
+    for (const result of [nest(new Uint8Array([1]), 600), nest(1, 600)]) {
+      assert.throws(() => encodeMessage({ ...deep, result }, J012), (error: unknown) => isCode(ErrorCode.SerialisationError)(error) && /nesting deeper than 512 levels/.test((error as Error).message));
+    }
+    assert.equal(text(chainOf(encodeMessage({ ...deep, result: nest(1, 500) }, J012)).parts[1]!), '{"a":'.repeat(500) + '1' + '}'.repeat(500));
+  });
+
   it('sends a large bytes payload uncopied, in pieces that join to the library\'s encoding', () => {
     const serialisers = { m: msgpackSerialiser, c: cborSerialiser } as const;
     for (const size of [65_536, 300_001]) {

@@ -67,6 +67,12 @@ describe('serialisers', () => {
     assert.equal(containsBytes({ a: [1, { b: 'x' }] }), false);
     assert.equal(containsBytes(new Uint8Array(0)), true);
     assert.equal(containsBytes('text'), false);
+    let deep: unknown = new Uint8Array(1);
+    for (let k = 0; k < 100; k++) deep = [deep];
+    assert.equal(containsBytes(deep), true, 'deeper than a receiver\'s default limit');
+    assert.throws(() => jsonSerialiser.encode(deep), isCode(ErrorCode.SerialisationError));
+    // One walk finds bytes behind a value only the exact part writes.
+    assert.throws(() => stringifyJson({ a: 12345678901234567890n, b: new Uint8Array(1) }), /JSON cannot carry bytes/);
   });
 
   it('report malformed input as serialisation-error', () => {
