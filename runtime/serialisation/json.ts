@@ -23,7 +23,6 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 /** A run this long may be an integer beyond 2^53 (9007199254740993 has 16 digits). */
 const LONG_DIGITS = /\d{16}/;
-/** Nesting this deep is left to JSON.stringify (which reports cycles its own way). */
 
 /** What the exact-numbers part (`exactJson`, json-exact.ts) does for the `j` serialiser. */
 export interface ExactJson {
