@@ -159,6 +159,8 @@ export interface PeerCore {
   readonly options: PeerOptions;
   /** Closes the connection now: pending calls, streams and callbacks fail with `connection-closed` carrying `reason`. */
   terminate(reason: SparrowError): void;
+  /** The reason of a close, in the one wording every close uses: `connection to <remote> <how>`. */
+  closing(how: string, cause?: Error): SparrowError;
   /** `connection-closed` for `target`, with the close's cause. */
   closedError(target: string): SparrowError;
 }

@@ -78,7 +78,7 @@ class PeerImpl implements Peer, PeerCore {
     const handlers: MessageLinkHandlers = {
       onMessage: (message) => this.#receive(message),
       onProtocolError: (error, fatal) => this.#onProtocolError(error, fatal),
-      onClose: (error) => this.#finalize(this.#closing(error ? `broke: ${error.message}` : 'closed', error)),
+      onClose: (error) => this.#finalize(this.closing(error ? `broke: ${error.message}` : 'closed', error)),
       // Never cut for idleness while calls, handlers (streams, subscriptions, callbacks) are in flight.
       isBusy: () => this.calls.size > 0 || this.activeHandlerCount > 0,
     };
@@ -158,7 +158,7 @@ class PeerImpl implements Peer, PeerCore {
   }
 
   close(): void {
-    if (!this.isClosed) this.terminate(this.#closing('was closed by this side'));
+    if (!this.isClosed) this.terminate(this.closing('was closed by this side'));
   }
 
   closedError(target: string): SparrowError {
@@ -218,15 +218,14 @@ class PeerImpl implements Peer, PeerCore {
    */
   #onProtocolError(error: SparrowError, fatal: boolean): void {
     // A fatal one's line is the close's reason.
-    const reason = fatal ? this.#closing(`closed after a protocol error: ${error.message}`, error) : undefined;
+    const reason = fatal ? this.closing(`closed after a protocol error: ${error.message}`, error) : undefined;
     const line = reason?.message ?? `message from ${this.remote} dropped: ${error.message}`;
     const limited = this.parts.logLimit ? this.parts.logLimit.limit(line) : line;
     if (limited !== undefined) this.logger[fatal ? 'error' : 'warn'](limited, ...(error.code === ErrorCode.InvalidState && error.cause !== undefined ? [error] : []));
     if (reason) this.terminate(reason);
   }
 
-  /** The reason of a close: `connection to <remote> <how>`. */
-  #closing(how: string, cause?: Error): SparrowError {
+  closing(how: string, cause?: Error): SparrowError {
     return new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.remote} ${how}`, { cause });
   }
 

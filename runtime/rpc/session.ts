@@ -98,7 +98,7 @@ class Session implements SessionPart {
       onClose: (error) => {
         // A close the other side announced as graceful (going-away): the peer's close reason says so.
         const said = this.remoteReason;
-        if (error === undefined && said !== undefined) this.core.terminate(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.core.peer.remote} closed (${said})`));
+        if (error === undefined && said !== undefined) this.core.terminate(this.core.closing(`closed (${said})`));
         handlers.onClose(error);
       },
       // The link's last word before it closes on its own: the reason, to a peer that listed close-reason.
@@ -147,7 +147,7 @@ class Session implements SessionPart {
 
   closeWithReason(code: string, message: string): void {
     this.sendReason(code, message);
-    this.core.terminate(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.core.peer.remote} closed: ${message}`));
+    this.core.terminate(this.core.closing(`closed: ${message}`));
   }
 
   /** The connecting side: features, heartbeat, then hello. */
@@ -229,7 +229,7 @@ class Session implements SessionPart {
     this.remoteReason = `${code}${text === '' ? '' : `: ${text}`}`;
     // A graceful close lets calls in flight finish; any other reason ends the connection now.
     if (code !== CloseCode.GoingAway) {
-      this.core.terminate(new SparrowError(ErrorCode.ConnectionClosed, `connection to ${this.core.peer.remote} closed by the other side (${this.remoteReason})`));
+      this.core.terminate(this.core.closing(`closed by the other side (${this.remoteReason})`));
     }
   }
 
