@@ -60,6 +60,13 @@ function scalarTraits(value: unknown): number {
   return typeof value === 'number' ? (Number.isFinite(value) && !Object.is(value, -0) ? 0 : NEEDS_REPLACER) : typeof value === 'bigint' ? NEEDS_REPLACER : 0;
 }
 
+/** The bytes of a binary value (an ArrayBuffer, or any view of one: a typed array, a DataView) as a Uint8Array, else undefined. */
+export function bytesOf(value: object): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return value instanceof ArrayBuffer ? new Uint8Array(value) : undefined;
+}
+
 /** A plain Uint8Array view of `bytes` (a Node Buffer source would make msgpackr/cbor-x return Buffers). */
 export function plain(bytes: Uint8Array): Uint8Array {
   return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);

@@ -8,12 +8,18 @@
  * Python reader), and cbor-x writes `undefined` as `f7` (cbor2's
  * `undefined`, not None). A schema float that is integral comes marked as a
  * `WireFloat` (values.ts), which only these encoders write (as a float64).
+ * Binary values other than a Uint8Array (another typed array, a DataView,
+ * an ArrayBuffer) travel as their bytes, as JSON's switch to msgpack already
+ * treats them: msgpackr writes another typed array's elements cut to bytes
+ * followed by stale memory, and a DataView as no bytes at all; cbor-x tags
+ * typed arrays (RFC 8746), which Python's cbor2 does not read as bytes.
  * `needsExactEncoding` spots such a value with one walk; only then is the
  * value written by `encodeExactMsgpack` / `encodeExactCbor`, which write every other value byte for byte as the
  * library would, so ordinary traffic (and every captured vector) is unchanged.
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { isWireFloat } from '../values.ts';
+import { bytesOf } from './bytes.ts';
 
 /** Nesting this deep is left to the library (which reports cycles and overflows its own way). */
 const MAX_WALK_DEPTH = 512;
@@ -38,7 +44,7 @@ export function isWideInteger(value: number): boolean {
 /**
  * True when `value` holds something msgpackr (or, with `cbor`, cbor-x)
  * would not write as given: a wide integer, −0, a lone surrogate, a
- * `WireFloat`, or (CBOR) `undefined`.
+ * `WireFloat`, a binary value other than a Uint8Array, or (CBOR) `undefined`.
  */
 export function needsExactEncoding(value: unknown, cbor: boolean): boolean {
   return walk(value, cbor, 0);
@@ -55,7 +61,10 @@ function walk(value: unknown, cbor: boolean, depth: number): boolean {
     case 'undefined':
       return cbor;
     case 'object': {
-      if (value === null || ArrayBuffer.isView(value) || depth > MAX_WALK_DEPTH) return false;
+      if (value === null || depth > MAX_WALK_DEPTH) return false;
+      // A view other than a Uint8Array (a Buffer is one) travels as its bytes, which only the exact writers write
+      // (see the module comment); the libraries write an ArrayBuffer right, and the exact writers do too.
+      if (ArrayBuffer.isView(value)) return !(value instanceof Uint8Array);
       if (isWireFloat(value)) return true;
       if (Array.isArray(value)) {
         for (let k = 0; k < value.length; k++) if (walk(value[k], cbor, depth + 1)) return true;
@@ -244,12 +253,13 @@ function writeMsgpack(out: Writer, value: unknown, depth: number): void {
     case 'object': {
       if (value === null) return out.u8(0xc0);
       if (isWireFloat(value)) return out.float64(0xcb, value.value);
-      if (value instanceof Uint8Array) {
-        const n = value.length;
+      const bytes = bytesOf(value);
+      if (bytes !== undefined) {
+        const n = bytes.length;
         if (n < 0x100) out.head(0xc4, 1, n);
         else if (n < 0x10000) out.head(0xc5, 2, n);
         else out.head(0xc6, 4, n);
-        return out.raw(value);
+        return out.raw(bytes);
       }
       if (Array.isArray(value)) {
         const n = value.length;
@@ -345,9 +355,10 @@ function writeCbor(out: Writer, value: unknown, depth: number): void {
     case 'object': {
       if (value === null) return out.u8(0xf6);
       if (isWireFloat(value)) return out.float64(0xfb, value.value);
-      if (value instanceof Uint8Array) {
-        cborHead(out, 2, value.length);
-        return out.raw(value);
+      const bytes = bytesOf(value);
+      if (bytes !== undefined) {
+        cborHead(out, 2, bytes.length);
+        return out.raw(bytes);
       }
       if (Array.isArray(value)) {
         cborHead(out, 4, value.length);

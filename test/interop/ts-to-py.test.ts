@@ -154,6 +154,9 @@ const CASES: Record<string, (c: Connection) => Promise<void>> = {
     const data = Uint8Array.of(0, 1, 0x7f, 0x80, 0xfe, 0xff);
     assert.equal(await describeValue(peer, data), 'bytes:00017f80feff');
     assert.deepEqual(await peer.call('echo', { value: data }), data);
+    // Any other binary value goes as its bytes (msgpackr wrote another typed array's elements cut to bytes, then stale memory).
+    assert.equal(await describeValue(peer, new Int16Array([1, -2])), 'bytes:0100feff');
+    assert.equal(await describeValue(peer, new DataView(data.buffer, 2, 2)), 'bytes:7f80');
   },
   async '64-bit integers'({ peer }) {
     for (const value of [2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, 2n ** 64n - 1n]) {

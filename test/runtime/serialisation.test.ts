@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { Packr, Unpackr } from 'msgpackr';
 // Tests run on Node: its platform (every serialiser by default), as the Node entry installs it.
@@ -73,6 +74,28 @@ describe('serialisers', () => {
     assert.throws(() => jsonSerialiser.encode(deep), isCode(ErrorCode.SerialisationError));
     // One walk finds bytes behind a value only the exact part writes.
     assert.throws(() => stringifyJson({ a: 12345678901234567890n, b: new Uint8Array(1) }), /JSON cannot carry bytes/);
+  });
+
+  it('send any binary value as its bytes: another typed array, a DataView, an ArrayBuffer arrive as a Uint8Array of exactly those bytes', () => {
+    const source = new Uint8Array([9, 1, 0, 254, 255, 0, 0, 0, 0, 0, 0, 248, 63]);
+    const values: [string, object, number[]][] = [
+      // msgpackr wrote these as their elements cut to bytes followed by stale memory of its buffer, a DataView as no bytes.
+      ['Int16Array', new Int16Array([1, -2]), [1, 0, 254, 255]],
+      ['Float64Array', new Float64Array([1.5]), [0, 0, 0, 0, 0, 0, 248, 63]],
+      ['DataView', new DataView(source.buffer, 1, 4), [1, 0, 254, 255]],
+      ['ArrayBuffer', source.buffer.slice(3, 5), [254, 255]],
+      ['Buffer', Buffer.from([7, 8]), [7, 8]],
+    ];
+    for (const serialiser of [msgpackSerialiser, cborSerialiser]) {
+      for (const [name, value, bytes] of values) {
+        for (const wrapped of [value, { v: value }, { v: value, wide: 2 ** 40 }]) {
+          const back = serialiser.decode(serialiser.encode(wrapped).slice()) as Record<string, unknown>;
+          const got = wrapped === value ? back : back['v'];
+          assert.ok(got instanceof Uint8Array, `${serialiser.code} ${name}: a Uint8Array`);
+          assert.deepEqual([...got], bytes, `${serialiser.code} ${name}`);
+        }
+      }
+    }
   });
 
   it('report malformed input as serialisation-error', () => {
