@@ -16,7 +16,8 @@ import { isWireFloat } from '../values.ts';
 import { plain } from './bytes.ts';
 import { isStackOverflow, nestingError } from './depth.ts';
 import { encodeExactCbor, needsExactEncoding } from './exact.ts';
-import { NON_STRING_KEYS, cborShape, objectsForStringKeys } from './map-keys.ts';
+import { objectsForStringKeys } from './map-keys.ts';
+import { cborShape } from './scan.ts';
 import { DEFAULT_MAX_DEPTH, LARGE_BYTES, type Serialiser } from './serialiser.ts';
 import { writeSmallMap } from './small-values.ts';
 
@@ -36,9 +37,6 @@ const viewDecoder = /* @__PURE__ */ new Decoder({ useRecords: false, mapsAsObjec
 // For the rare value with a map keyed by something else than strings: every map a Map (see map-keys.ts).
 const mapDecoder = /* @__PURE__ */ new Decoder({ useRecords: false, mapsAsObjects: false, copyBuffers: true });
 
-/** The smallest input that can hold an 8-byte integer (0x1b/0x3b + 8 bytes). */
-const INT64_SIZE = 9;
-
 /** The `c` serialiser. */
 export const cborSerialiser: Serialiser = {
   code: 'c',
@@ -54,20 +52,20 @@ export const cborSerialiser: Serialiser = {
   },
   decode(bytes: Uint8Array, maxDepth: number = DEFAULT_MAX_DEPTH): unknown {
     let value: unknown;
-    let shape: number;
+    let needsWalk: boolean;
     try {
-      shape = cborShape(bytes);
-      if (shape === NON_STRING_KEYS) value = objectsForStringKeys(mapDecoder.decode(plain(bytes)));
-      else if (shape > maxDepth) throw nestingError(maxDepth);
-      else value = (bytes.length >= LARGE_BYTES ? viewDecoder : decoder).decode(plain(bytes));
+      // The scan refuses the tags cbor-x would act on, long bignums and malformed input, and measures the nesting.
+      const shape = cborShape(bytes);
+      if (shape.depth > maxDepth) throw nestingError(maxDepth);
+      needsWalk = shape.needsWalk;
+      value = shape.nonStringKeys ? objectsForStringKeys(mapDecoder.decode(plain(bytes))) : (bytes.length >= LARGE_BYTES ? viewDecoder : decoder).decode(plain(bytes));
     } catch (error) {
       if (error instanceof SparrowError) throw error;
       if (isStackOverflow(error)) throw nestingError(maxDepth, error);
       throw new SparrowError(ErrorCode.SerialisationError, `invalid CBOR: ${(error as Error).message}`, { cause: error });
     }
-    // The scan measured the nesting and saw no 8-byte integer or tag: nothing left to check or turn back.
-    if (shape >= 0) return value;
-    return bytes.length >= INT64_SIZE || bytes.length > maxDepth ? normaliseDecoded(value, maxDepth) : value;
+    // No 8-byte integer or tag: nothing to turn back.
+    return needsWalk ? normaliseDecoded(value) : value;
   },
   encodeBytesHeader,
   exceedsElements: cborOver,
@@ -192,14 +190,13 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * A decoded value with every bigint in the safe integer range replaced by a
- * number (in place; cbor-x decodes each 8-byte integer as a bigint), after
- * checking its nesting on the same walk.
- *
- * @throws SparrowError `limit-exceeded` when nesting exceeds `maxDepth`.
+ * number (in place; cbor-x decodes each 8-byte integer as a bigint). The
+ * scan bounded its nesting and let no shared value through, so the walk
+ * follows a tree of known depth.
  */
-function normaliseDecoded(value: unknown, maxDepth: number): unknown {
+function normaliseDecoded(value: unknown): unknown {
   if (typeof value === 'bigint') return toSafeNumber(value);
-  if (typeof value === 'object' && value !== null) walk(value, 1, maxDepth);
+  if (typeof value === 'object' && value !== null) walk(value);
   return value;
 }
 
@@ -207,14 +204,13 @@ function toSafeNumber(value: bigint): bigint | number {
   return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
 }
 
-function walk(container: object, depth: number, maxDepth: number): void {
+function walk(container: object): void {
   if (ArrayBuffer.isView(container)) return;
-  if (depth > maxDepth) throw nestingError(maxDepth);
   if (Array.isArray(container)) {
     for (let k = 0; k < container.length; k++) {
       const item: unknown = container[k];
       if (typeof item === 'object') {
-        if (item !== null) walk(item, depth + 1, maxDepth);
+        if (item !== null) walk(item);
       } else if (typeof item === 'bigint') {
         container[k] = toSafeNumber(item);
       }
@@ -223,7 +219,7 @@ function walk(container: object, depth: number, maxDepth: number): void {
   }
   if (container instanceof Map) {
     for (const [key, item] of container) {
-      if (typeof item === 'object' && item !== null) walk(item, depth + 1, maxDepth);
+      if (typeof item === 'object' && item !== null) walk(item);
       else if (typeof item === 'bigint') container.set(key, toSafeNumber(item));
     }
     return;
@@ -232,7 +228,7 @@ function walk(container: object, depth: number, maxDepth: number): void {
   for (const key in record) {
     const item = record[key];
     if (typeof item === 'object') {
-      if (item !== null) walk(item, depth + 1, maxDepth);
+      if (item !== null) walk(item);
     } else if (typeof item === 'bigint') {
       record[key] = toSafeNumber(item);
     }

@@ -18,9 +18,10 @@ import { Packr, RESERVE_START_SPACE, REUSE_BUFFER_MODE, Unpackr } from 'msgpackr
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { msgpackOver } from './budget.ts';
 import { plain } from './bytes.ts';
-import { checkDecoded, isStackOverflow, nestingError } from './depth.ts';
+import { isStackOverflow, nestingError } from './depth.ts';
 import { encodeExactMsgpack, needsExactEncoding } from './exact.ts';
-import { NON_STRING_KEYS, msgpackShape, objectsForStringKeys } from './map-keys.ts';
+import { objectsForStringKeys } from './map-keys.ts';
+import { msgpackShape } from './scan.ts';
 import { DEFAULT_MAX_DEPTH, LARGE_BYTES, MAX_HEADROOM, type PackedSpan, type Serialiser } from './serialiser.ts';
 import { writeSmallMap } from './small-values.ts';
 import { isWireFloat } from '../values.ts';
@@ -66,14 +67,11 @@ export const msgpackSerialiser: Serialiser = {
         const small = unpackSmall(bytes);
         if (small !== NOT_SMALL) return small;
       }
+      // The scan refuses extensions and malformed input, and measures the nesting: too deep is refused before
+      // msgpackr recurses into it, and no walk follows.
       const shape = msgpackShape(bytes);
-      if (shape === NON_STRING_KEYS) {
-        value = objectsForStringKeys(mapUnpackr.unpack(plain(bytes)));
-        // Each level of nesting costs at least one byte, so short input needs no walk.
-        return bytes.length > maxDepth ? checkDecoded(value, maxDepth) : value;
-      }
-      // The scan measured the nesting: too deep is refused before msgpackr recurses into it, and no walk follows.
-      if (shape > maxDepth) throw nestingError(maxDepth);
+      if (shape.depth > maxDepth) throw nestingError(maxDepth);
+      if (shape.nonStringKeys) return objectsForStringKeys(mapUnpackr.unpack(plain(bytes)));
       if (length > 0 && length <= SCRATCH_SIZE) {
         // Small input: decoded from the reused scratch (copyBuffers, so nothing points into it).
         scratch.set(bytes);

@@ -12,7 +12,7 @@ import { WireFloat } from '../../runtime/values.ts';
 import { jsonSerialiser, parseJson, stringifyJson } from '../../runtime/serialisation/json.ts';
 import { NOT_SMALL_JSON, inPlaceJsonSerialiser, readSmallJson, writeSmallJson } from '../../runtime/serialisation/json-in-place.ts';
 import { NOT_SMALL, msgpackSerialiser, unpackSmall, writeSmall } from '../../runtime/serialisation/msgpack.ts';
-import { CBOR_NEEDS_WALK, NON_STRING_KEYS, cborShape, msgpackShape } from '../../runtime/serialisation/map-keys.ts';
+import { MAX_BIGNUM_BYTES, cborShape, msgpackShape } from '../../runtime/serialisation/scan.ts';
 import { getSerialiser, isSerialiserCode } from '../../runtime/serialisation/registry.ts';
 import { createRandom } from '../helpers/seeded-random.ts';
 import { fromHex, loadVectors, toHex } from '../helpers/vectors.ts';
@@ -200,32 +200,59 @@ describe('nesting depth', () => {
   });
 });
 
-describe('msgpackShape (one scan: nesting and non-string keys)', () => {
+describe('msgpackShape (one scan: nesting, non-string keys, and the gate)', () => {
   const packr = new Packr({ useRecords: false, variableMapSize: true });
   const deep = (depth: number, leaf: unknown): unknown => {
     let value = leaf;
     for (let k = 0; k < depth; k++) value = k % 2 === 0 ? [value] : { k: value };
     return value;
   };
+  const shapeOf = (bytes: Uint8Array) => ({ ...msgpackShape(bytes) });
 
-  it('measures the nesting the decoded value has, counting empty containers and ext values as a level', () => {
+  it('measures the nesting the decoded value has, counting empty containers and timestamps as a level', () => {
     for (const depth of [0, 1, 2, 7, 63, 64, 65]) {
-      assert.equal(msgpackShape(packr.pack(deep(depth, 1))), depth, `depth ${depth}`);
-      assert.equal(msgpackShape(packr.pack(deep(depth, []))), depth + 1, `depth ${depth} + an empty array`);
-      assert.equal(msgpackShape(packr.pack(deep(depth, new Date(0)))), depth + 1, `depth ${depth} + a timestamp ext`);
+      assert.equal(msgpackShape(packr.pack(deep(depth, 1))).depth, depth, `depth ${depth}`);
+      assert.equal(msgpackShape(packr.pack(deep(depth, []))).depth, depth + 1, `depth ${depth} + an empty array`);
+      assert.equal(msgpackShape(packr.pack(deep(depth, new Date(0)))).depth, depth + 1, `depth ${depth} + a timestamp ext`);
     }
     // A wide array of flat maps (a stream batch) nests two deep.
-    assert.equal(msgpackShape(packr.pack(Array.from({ length: 300 }, (_, i) => ({ i, v: i * 2 })))), 2);
+    assert.equal(msgpackShape(packr.pack(Array.from({ length: 300 }, (_, i) => ({ i, v: i * 2 })))).depth, 2);
   });
 
-  it('answers NON_STRING_KEYS for int or bytes keys, and for truncated input', () => {
-    assert.equal(msgpackShape(fromHex('81 01 02')), NON_STRING_KEYS);
-    assert.equal(msgpackShape(fromHex('91 81 c4 01 61 02')), NON_STRING_KEYS);
-    assert.equal(msgpackShape(fromHex('81 a1 61 81 02 03')), NON_STRING_KEYS);
-    assert.equal(msgpackShape(fromHex('81 a1 61 92 01')), NON_STRING_KEYS);
-    assert.equal(msgpackShape(fromHex('dc ff')), NON_STRING_KEYS);
-    assert.equal(msgpackShape(fromHex('c4')), NON_STRING_KEYS);
-    assert.equal(msgpackShape(fromHex('81 a1 61 c0')), 1);
+  it('notes int, bytes and "__proto__" keys, and scans on past them', () => {
+    assert.deepEqual(shapeOf(fromHex('81 01 02')), { depth: 1, nonStringKeys: true, needsWalk: false });
+    assert.deepEqual(shapeOf(fromHex('91 81 c4 01 61 02')), { depth: 2, nonStringKeys: true, needsWalk: false });
+    assert.deepEqual(shapeOf(fromHex('81 a1 61 81 02 03')), { depth: 2, nonStringKeys: true, needsWalk: false });
+    assert.deepEqual(shapeOf(fromHex('81 a1 61 c0')), { depth: 1, nonStringKeys: false, needsWalk: false });
+    for (const head of ['a9', 'd9 09']) assert.equal(msgpackShape(fromHex(`81 ${head} 5f 5f 70 72 6f 74 6f 5f 5f 01`)).nonStringKeys, true, head);
+    // Past an int key the scan goes on, so what follows still meets the gate.
+    assert.throws(() => msgpackShape(fromHex('82 01 02 a1 61 d6 69 00 00 00 00')), /extension type 105/);
+  });
+
+  it('refuses input it cannot read whole: truncated, or with bytes after the value', () => {
+    for (const hex of ['81 a1 61 92 01', 'dc ff', 'c4', 'c1', '01 02', '']) {
+      assert.throws(() => msgpackShape(fromHex(hex)), isCode(ErrorCode.SerialisationError), hex);
+      assert.throws(() => msgpackSerialiser.decode(fromHex(hex)), isCode(ErrorCode.SerialisationError), hex);
+    }
+  });
+
+  it('refuses every extension but the timestamp: no cycle, shared value or object made by name reaches a handler', () => {
+    const refused = {
+      // An array that holds itself: 0x69 names the value, 0x70 points back at it (msgpackr's structured clone).
+      cycle: 'd6 69 00 00 00 00 91 d6 70 00 00 00 00',
+      set: 'd4 73 00',
+      error: 'd4 65 00 93 a9 54 79 70 65 45 72 72 6f 72 a1 78 c0',
+      regexp: 'd4 78 00',
+      bigint: 'd4 42 01',
+      record: 'd4 72 40',
+      bundle: 'd6 62 00 00 00 00',
+      undefined: 'd4 00 00',
+      typedArray: 'c7 02 74 01 00',
+    };
+    for (const [name, hex] of Object.entries(refused)) {
+      assert.throws(() => msgpackSerialiser.decode(fromHex(hex)), (error: unknown) => isCode(ErrorCode.SerialisationError)(error) && /invalid msgpack: extension type -?\d+ is not accepted/.test((error as Error).message), name);
+    }
+    assert.deepEqual(msgpackSerialiser.decode(packr.pack({ at: new Date(1000) })), { at: new Date(1000) });
   });
 
   it('lets the decoder refuse deep nesting at the limit exactly, with int keys too', () => {
@@ -240,6 +267,7 @@ describe('msgpackShape (one scan: nesting and non-string keys)', () => {
     };
     assert.doesNotThrow(() => msgpackSerialiser.decode(packr.pack(intKeys(64)), 64));
     assert.throws(() => msgpackSerialiser.decode(packr.pack(intKeys(65)), 64), isCode(ErrorCode.LimitExceeded));
+    assert.throws(() => msgpackSerialiser.decode(fromHex('91'.repeat(2000) + 'c0'), 5000), isCode(ErrorCode.LimitExceeded), 'beyond the scan\'s 1,024 levels');
   });
 });
 
@@ -250,27 +278,69 @@ function packFlatMap(record: Record<string, unknown>): Uint8Array | undefined {
   return end < 0 ? undefined : out.subarray(0, end);
 }
 
-describe('cborShape (one scan: nesting, non-string keys, values that need the walk)', () => {
+describe('cborShape (one scan: nesting, non-string keys, values that need the walk, and the gate)', () => {
   const encode = (value: unknown) => cborSerialiser.encode(value);
   const deep = (depth: number, leaf: unknown): unknown => {
     let value = leaf;
     for (let k = 0; k < depth; k++) value = k % 2 === 0 ? [value] : { k: value };
     return value;
   };
+  const shapeOf = (bytes: Uint8Array) => ({ ...cborShape(bytes) });
+  const bignum = (length: number) => fromHex(`c2 59 ${(length >> 8).toString(16).padStart(2, '0')} ${(length & 0xff).toString(16).padStart(2, '0')} ${'ab '.repeat(length)}`);
 
-  it('measures nesting, and sends 8-byte integers, tags and odd input to the careful paths', () => {
+  it('measures nesting, notes 8-byte integers, tags and non-string keys, and reads indefinite lengths', () => {
     for (const depth of [0, 1, 2, 7, 64, 65]) {
-      assert.equal(cborShape(encode(deep(depth, 1))), depth, `depth ${depth}`);
-      assert.equal(cborShape(encode(deep(depth, []))), depth + 1, `depth ${depth} + an empty array`);
+      assert.equal(cborShape(encode(deep(depth, 1))).depth, depth, `depth ${depth}`);
+      assert.equal(cborShape(encode(deep(depth, []))).depth, depth + 1, `depth ${depth} + an empty array`);
     }
-    assert.equal(cborShape(encode(Array.from({ length: 300 }, (_, i) => ({ i, v: i * 0.5, s: 'x' })))), 2);
-    assert.equal(cborShape(encode({ big: 2 ** 40 })), CBOR_NEEDS_WALK);
-    assert.equal(cborShape(encode({ wide: 2 ** 31, f: 0.1 })), 1);
-    assert.equal(cborShape(fromHex('a1 61 61 1b 00 00 00 00 00 00 00 01')), CBOR_NEEDS_WALK);
-    assert.equal(cborShape(fromHex('c1 1a 00 00 00 01')), CBOR_NEEDS_WALK);
-    assert.equal(cborShape(fromHex('a1 01 02')), NON_STRING_KEYS);
-    assert.equal(cborShape(fromHex('9f 01 ff')), NON_STRING_KEYS);
-    assert.equal(cborShape(fromHex('82 01')), NON_STRING_KEYS);
+    assert.deepEqual(shapeOf(encode(Array.from({ length: 300 }, (_, i) => ({ i, v: i * 0.5, s: 'x' })))), { depth: 2, nonStringKeys: false, needsWalk: false });
+    assert.equal(cborShape(encode({ big: 2 ** 40 })).needsWalk, true);
+    assert.deepEqual(shapeOf(encode({ wide: 2 ** 31, f: 0.1 })), { depth: 1, nonStringKeys: false, needsWalk: false });
+    assert.equal(cborShape(fromHex('a1 61 61 1b 00 00 00 00 00 00 00 01')).needsWalk, true);
+    assert.equal(cborShape(fromHex('c1 1a 00 00 00 01')).needsWalk, true);
+    assert.deepEqual(shapeOf(fromHex('a1 01 02')), { depth: 1, nonStringKeys: true, needsWalk: false });
+    assert.deepEqual(shapeOf(fromHex('9f 01 9f ff ff')), { depth: 2, nonStringKeys: false, needsWalk: false });
+    assert.deepEqual(cborSerialiser.decode(fromHex('bf 61 61 9f 01 02 ff ff')), { a: [1, 2] });
+  });
+
+  it('refuses input it cannot read whole: truncated, bytes after the value, reserved codes, 64-bit lengths', () => {
+    for (const hex of ['82 01', '9f 01', '01 02', 'ff', '1c', '9b 00 00 00 00 00 00 00 01 01', '5f 61 61 ff', '']) {
+      assert.throws(() => cborShape(fromHex(hex)), isCode(ErrorCode.SerialisationError), hex);
+      assert.throws(() => cborSerialiser.decode(fromHex(hex)), isCode(ErrorCode.SerialisationError), hex);
+    }
+  });
+
+  it('refuses the tags cbor-x would act on: no cycle, shared value, packed or bundled string, record or object made by name', () => {
+    const refused = {
+      // An array that holds itself: tag 28 shares it, tag 29 points back at it.
+      cycle: 'd8 1c 81 d8 1d 00',
+      packed: 'c6 00',
+      packedTable: 'd8 33 84 80 80 80 01',
+      bundled: 'ce 61 61',
+      generic: 'd8 1b 82 65 45 72 72 6f 72 61 78',
+      legacyRecord: 'd8 69 83 00 81 61 61 01',
+      record: 'd9 df ff 83 00 81 61 61 01',
+      recordDefinitions: 'd9 df fe 82 00 01',
+      // Behind an int key and inside an indefinite-length array: the scan still meets it.
+      afterIntKey: 'a2 01 02 61 61 d8 1c 80',
+      indefinite: '9f d8 1c 80 ff',
+    };
+    for (const [name, hex] of Object.entries(refused)) {
+      assert.throws(() => cborSerialiser.decode(fromHex(hex)), (error: unknown) => isCode(ErrorCode.SerialisationError)(error) && /tag \d+ is not accepted/.test((error as Error).message), name);
+    }
+  });
+
+  it('counts what a set (tag 258) holds toward the nesting limit', () => {
+    assert.deepEqual(cborSerialiser.decode(fromHex('d9 01 02 82 01 02')), new Set([1, 2]));
+    assert.throws(() => cborSerialiser.decode(fromHex(`d9 01 02 ${'81 '.repeat(100)} 01`), 64), isCode(ErrorCode.LimitExceeded));
+  });
+
+  it(`takes bignums (tags 2, 3) of up to ${MAX_BIGNUM_BYTES} bytes: longer ones cost cbor-x time quadratic in their length`, () => {
+    assert.equal(cborSerialiser.decode(fromHex('c2 49 01 00 00 00 00 00 00 00 00')), 2n ** 64n);
+    assert.equal(cborSerialiser.decode(fromHex('c3 49 01 00 00 00 00 00 00 00 00')), -(2n ** 64n) - 1n);
+    assert.equal(typeof cborSerialiser.decode(bignum(MAX_BIGNUM_BYTES)), 'bigint');
+    assert.throws(() => cborSerialiser.decode(bignum(MAX_BIGNUM_BYTES + 1)), isCode(ErrorCode.LimitExceeded));
+    assert.throws(() => cborSerialiser.decode(fromHex('c2 01')), /bignum \(tag 2 or 3\) that is not a byte string/);
   });
 
   it('lets the decoder refuse deep nesting at the limit exactly and still turn 8-byte integers back into numbers', () => {
