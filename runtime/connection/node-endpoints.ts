@@ -9,7 +9,7 @@ import '../envelope/node-parts.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { DEFAULT_CHAIN_LIMITS } from '../framing/chain-decoder.ts';
 import { consoleLogger } from '../rpc/logger.ts';
-import { LISTENER_LOG_LINES, createLogLimiter, type LogLimiter } from '../rpc/log-limit.ts';
+import { LISTENER_LOG_LINES, MAX_LOG_LINE, clipText, createLogLimiter, type LogLimiter } from '../rpc/log-limit.ts';
 import { closeConnection, connectionClose } from './connection-close.ts';
 import { LISTENER_LINK_DEFAULTS } from './link-limits.ts';
 import { ALL_PEER_FEATURES, type Peer } from '../rpc/peer.ts';
@@ -275,7 +275,7 @@ function protocolErrorReporter(url: string, options: OpenPeerOptions): (error: S
   const logger = options.logger ?? consoleLogger;
   const limiter: LogLimiter = options.protocolLogLimiter ?? createLogLimiter();
   return (error) => {
-    if (limiter.allow()) logger.warn(`message from ${url} dropped: ${error.message}`);
+    if (limiter.allow()) logger.warn(clipText(`message from ${url} dropped: ${error.message}`, MAX_LOG_LINE));
   };
 }
 

@@ -28,6 +28,7 @@ import { sendNotification, sendRequest } from './outgoing.ts';
 import { sendAck, sendError, sendResponse } from './outbox.ts';
 import { answerNotFound } from './system-service.ts';
 import type { IncomingCall } from './incoming-call.ts';
+import { clipText } from './log-limit.ts';
 import type { Logger } from './logger.ts';
 import { describeTarget } from './map-registry.ts';
 import type { CallbackStyle, Handler, NotifyCallback, ParamKind, RequestCallback } from './types.ts';
@@ -254,7 +255,7 @@ class Callbacks implements CallbacksPart, CallbackChannel {
     const slot = this.slot(message);
     if (slot === undefined || slot.kind !== 'callback') {
       // The reference drops these as "invalid request id" too (§7.8).
-      this.core.logger.debug(`callback notification ${message.target} for request ${String(message.callbackOf)} dropped`);
+      this.core.logger.debug(`callback notification ${describeTarget('', message.target)} for request ${clipText(String(message.callbackOf), 40)} dropped`);
       return;
     }
     this.core.parts.dispatcher!.startNotification(message, slot.fn, '');

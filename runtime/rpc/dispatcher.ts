@@ -17,7 +17,7 @@
  */
 import type { MessageId, NotificationMessage, Params, RequestMessage, ResponseMessage } from '../envelope/message.ts';
 import { ErrorCode, SparrowError, toWireError, type WireError } from '../errors.ts';
-import { defineFeature, type CallbacksPart, type DispatchApi, type Incoming, type InterceptorsPart, type PeerCore, type StreamsPart } from './features.ts';
+import { defineFeature, type CallbacksPart, type DispatchApi, type Incoming, type InterceptorsPart, type LogLimitPart, type PeerCore, type StreamsPart } from './features.ts';
 import { isThenable } from '../values.ts';
 import { positiveOption } from './guards.ts';
 import { IncomingCall } from './incoming-call.ts';
@@ -46,7 +46,7 @@ export interface DispatcherOptions {
   /** False: exceptions that are not `SparrowError`s are answered with a generic message and an id (`PeerOptions.exposeErrors`). */
   readonly exposeErrors?: boolean;
   /** The optional parts the peer has now (read at each use: parts are installed late). */
-  readonly parts: { readonly streams?: StreamsPart | undefined; readonly callbacks?: CallbacksPart | undefined; readonly interceptors?: InterceptorsPart | undefined };
+  readonly parts: { readonly streams?: StreamsPart | undefined; readonly callbacks?: CallbacksPart | undefined; readonly interceptors?: InterceptorsPart | undefined; readonly logLimit?: LogLimitPart | undefined };
   /** Installs what a registration needs before it runs. */
   use(features: readonly PeerFeature[]): void;
 }
@@ -64,6 +64,13 @@ export class Dispatcher implements DispatchApi {
     this.options = options;
     this.outbox = options.outbox;
     this.logger = options.logger;
+  }
+
+  /** A line about what the other side sent, which it can send any number of: through the log-limit part when the peer has one. */
+  private warnAboutRemote(line: string): void {
+    const limiter = this.options.parts.logLimit;
+    const limited = limiter ? limiter.limit(line) : line;
+    if (limited !== undefined) this.logger.warn(limited);
   }
 
   get activeHandlerCount(): number {
@@ -132,7 +139,7 @@ export class Dispatcher implements DispatchApi {
   ): void {
     const limit = this.options.maxConcurrentHandlers;
     if (this.active >= limit) {
-      this.logger.warn(`request ${describeTarget(namespace, message.target)} refused: ${limit} handlers are running`);
+      this.warnAboutRemote(`request ${describeTarget(namespace, message.target)} refused: ${limit} handlers are running`);
       this.outbox.sendException(message.id, { cat: 'r', type: 'LimitExceeded', msg: `too many concurrent requests (limit ${limit})` }, message.format);
       return;
     }
@@ -169,11 +176,11 @@ export class Dispatcher implements DispatchApi {
   startNotification(message: Incoming<NotificationMessage>, handler: Handler, namespace: string, hooks?: Registration): void {
     const params = message.params ?? {};
     if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-      this.logger.warn(`notification ${describeTarget(namespace, message.target)} dropped: params are not a map`);
+      this.warnAboutRemote(`notification ${describeTarget(namespace, message.target)} dropped: params are not a map`);
       return;
     }
     if (this.active >= this.options.maxConcurrentHandlers) {
-      this.logger.warn(`notification ${describeTarget(namespace, message.target)} dropped: ${this.options.maxConcurrentHandlers} handlers are running`);
+      this.warnAboutRemote(`notification ${describeTarget(namespace, message.target)} dropped: ${this.options.maxConcurrentHandlers} handlers are running`);
       return;
     }
     const { options } = this;

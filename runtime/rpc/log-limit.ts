@@ -23,6 +23,17 @@ export const CONNECTION_LOG_LINES = 5;
 export const LISTENER_LOG_LINES = 20;
 /** The window, in ms. */
 export const LOG_WINDOW_MS = 10_000;
+/** The longest line let through, in characters: the other side's text in it (a marker, a version, a key) is cut. */
+export const MAX_LOG_LINE = 1_000;
+
+/**
+ * `text` cut to `max` characters, saying how long it was: for text the
+ * other side chose (a target, an id, a marker) in a line this side logs, so
+ * a 10 MiB name makes a short line.
+ */
+export function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
 
 class WindowLimiter implements LogLimiter {
   readonly #lines: number;

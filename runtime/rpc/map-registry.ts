@@ -7,6 +7,7 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { inGroups } from './guards.ts';
+import { clipText } from './log-limit.ts';
 import type { CallContext, ExportOptions, Handler, PeerFeature, Registration, Registry } from './types.ts';
 
 /** The reserved system namespace (PROTOCOL.md E, IDL.md "The system service"). */
@@ -67,8 +68,12 @@ function groupGuard(target: string, groups: readonly string[]): (ctx: CallContex
 
 /** `maths.add`, or `add` in the default namespace: for messages and logs. */
 export function describeTarget(namespace: string, name: string): string {
-  return namespace === '' ? name : `${namespace}.${name}`;
+  // The other side names targets: an unknown one is logged, so it is cut to a readable length.
+  return clipText(namespace === '' ? name : `${namespace}.${name}`, MAX_TARGET_TEXT);
 }
+
+/** The longest target name a log line shows, in characters. */
+const MAX_TARGET_TEXT = 200;
 
 // Service descriptors attached by `registerService` (runtime/schema), per peer
 // or registry, so `#sys.describe` can answer what is exported. Weak: a

@@ -11,7 +11,7 @@ import { discoveryFeature } from './discovery.ts';
 import { dispatcherFeature } from './dispatcher.ts';
 import { defineFeature } from './features.ts';
 import { interceptorsFeature } from './interceptors.ts';
-import { createLogLimiter } from './log-limit.ts';
+import { MAX_LOG_LINE, clipText, createLogLimiter } from './log-limit.ts';
 import { createCorePeer } from './peer-core.ts';
 import { streamsFeature } from './streams.ts';
 import type { Peer, PeerFeature, PeerOptions } from './types.ts';
@@ -43,7 +43,8 @@ export const logLimitFeature: PeerFeature = /* @__PURE__ */ defineFeature('logLi
     limit(line: string): string | undefined {
       if (!limiter.allow()) return undefined;
       const suppressed = limiter.takeSuppressed();
-      return suppressed > 0 ? `${line} (${suppressed} similar lines suppressed)` : line;
+      const clipped = clipText(line, MAX_LOG_LINE);
+      return suppressed > 0 ? `${clipped} (${suppressed} similar lines suppressed)` : clipped;
     },
   };
 });

@@ -15,10 +15,20 @@ import { msgpackSerialiser } from '../../runtime/serialisation/msgpack.ts';
 import { cborSerialiser } from '../../runtime/serialisation/cbor.ts';
 import { connectPeer, listenPeers } from '../../runtime/connection/node-endpoints.ts';
 import { createSharedBudget } from '../../runtime/connection/link-limits.ts';
-import { createLogLimiter } from '../../runtime/rpc/log-limit.ts';
+import { CONNECTION_LOG_LINES, MAX_LOG_LINE, createLogLimiter } from '../../runtime/rpc/log-limit.ts';
+import { encodeChain } from '../../runtime/framing/chain-encoder.ts';
+import { createRecordingLogger } from '../helpers/peers.ts';
 import { silentLogger } from '../../runtime/rpc/logger.ts';
 
 const isCode = (code: string) => (error: unknown) => isSparrowError(error) && error.code === code;
+
+async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 function socketClosed(socket: net.Socket): Promise<void> {
   return new Promise((resolve) => socket.once('close', () => resolve()));
@@ -147,6 +157,42 @@ describe('connection limits', () => {
       assert.deepEqual(closed.map((isClosed) => isClosed()), [false, false, false, true]);
       for (const socket of sockets) socket.destroy();
     } finally {
+      await listener.close();
+    }
+  });
+
+  it('what the other side sends costs a bounded log: lines clipped to MAX_LOG_LINE, and rate-limited wherever it can repeat them', async () => {
+    const log = createRecordingLogger();
+    const listener = await listenPeers('tcp://127.0.0.1:0', { logger: log, maxConcurrentHandlers: 1 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    listener.registry.export('hold', () => held);
+    const socket = await rawConnect(listener.url);
+    try {
+      const big = 'x'.repeat(200_000);
+      const chains = [
+        // Protocol errors whose text quotes the other side: a marker, a version, a key.
+        `{"r${big}": "t", "i": 1, "v": ".5"}`,
+        `{"r": "t", "i": 1, "v": "${big}"}`,
+        `{"r": "t", "i": 1, "v": ".5", "${big}": 1}`,
+        // An unknown target with a huge name (a debug line).
+        `{"r": "${big}", "i": 2, "v": ".5"}`,
+      ].map((envelope) => encodeChain('j', [envelope]));
+      // One handler runs and holds the only slot; every request after it is refused with a line.
+      chains.push(encodeChain('j', ['{"r": "hold", "i": 3, "v": ".5"}']));
+      for (let k = 0; k < 40; k++) chains.push(encodeChain('j', [`{"r": "hold", "i": ${10 + k}, "v": ".5"}`]));
+      for (let round = 0; round < 3; round++) for (const chain of chains) socket.write(chain);
+      await waitFor(() => log.lines.filter((line) => line.message.includes('refused')).length > 0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const logged = log.lines.reduce((sum, line) => sum + line.message.length, 0);
+      // 2.4 MB of hostile text sent; a few kilobytes logged.
+      assert.ok(logged < 20_000, `${logged} characters logged`);
+      for (const line of log.lines) assert.ok(line.message.length <= MAX_LOG_LINE + 60, line.message.slice(0, 80));
+      assert.ok(log.lines.filter((line) => line.message.includes('refused')).length <= CONNECTION_LOG_LINES);
+      assert.ok(log.lines.some((line) => line.level === 'debug' && /request for unknown target x{200}… \(200000 characters\)/.test(line.message)));
+    } finally {
+      release();
+      socket.destroy();
       await listener.close();
     }
   });
