@@ -53,6 +53,8 @@ function ownItem(value: unknown): unknown {
 interface BatchState {
   items: unknown[];
   limit: number;
+  /** What the gathered bytes and strings weigh (other items count nothing: only encoding measures them). */
+  weight: number;
   /** A deferred flush is scheduled. */
   scheduled: boolean;
 }
@@ -131,7 +133,7 @@ export class StreamWriter {
    */
   private async sendBatches(call: IncomingCall, credit: Credit, iterator: AnyIterator): Promise<boolean> {
     const link = this.outbox.link;
-    const state: BatchState = { items: [], limit: FIRST_BATCH_ITEMS, scheduled: false };
+    const state: BatchState = { items: [], limit: FIRST_BATCH_ITEMS, weight: 0, scheduled: false };
     try {
       while (!call.silenced) {
         if (credit.credit === 0) {
@@ -153,9 +155,13 @@ export class StreamWriter {
         }
         if (step.done === true) return true;
         if (call.silenced) break;
-        state.items.push(ownItem(step.value));
+        const item = ownItem(step.value);
+        state.items.push(item);
         credit.credit--;
-        if (state.items.length >= state.limit) {
+        // A batch is full at its item limit, or at BATCH_BYTES of blobs and text: the first batch is sized before
+        // anything was measured, and 64 blobs of 1 MiB went out in one tick, past a listener's output hard mark.
+        if (item instanceof Uint8Array || typeof item === 'string') state.weight += item.length;
+        if (state.items.length >= state.limit || state.weight >= BATCH_BYTES) {
           if (!this.flushBatch(call, state)) break;
           // Backpressure from the transport: a fast generator must not fill memory.
           if (link.bufferedAmount > SEND_HIGH_WATER_MARK) await whenDrained(link);
@@ -173,6 +179,7 @@ export class StreamWriter {
     const items = state.items;
     if (items.length === 0) return true;
     state.items = [];
+    state.weight = 0;
     if (this.sendBatch(call, items, state)) return true;
     call.silenced = true;
     return false;

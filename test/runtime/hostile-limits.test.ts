@@ -197,6 +197,30 @@ describe('connection limits', () => {
     }
   });
 
+  it('a flow-controlled stream of large items is paced, never cut: the callee waits for its output to drain between blobs', async () => {
+    const blob = new Uint8Array(1 << 20).fill(7);
+    const listener = await listenPeers('tcp://127.0.0.1:0', { logger: silentLogger, outputHardBytes: 8 << 20 });
+    listener.registry.export('blobs', async function* () {
+      for (let k = 0; k < 24; k++) yield blob;
+    }, { multipart: true });
+    const client = await connectPeer(listener.url, { logger: silentLogger });
+    try {
+      await client.remoteFeatures();
+      // Read slowly, the stream arrives whole: the callee sends 1 MiB blobs one batch each, waiting for its output
+      // to drain (a first batch of 24 MiB went out in one tick, past the 8 MiB hard mark, and the callee cut the caller).
+      let read = 0;
+      for await (const item of client.callStream<Uint8Array>('blobs', {}, { timeoutMs: 0 })) {
+        assert.equal(item.length, blob.length);
+        read++;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      assert.equal(read, 24);
+    } finally {
+      client.close();
+      await listener.close();
+    }
+  });
+
   it('the log limiter lets a few lines through per window and counts the rest', () => {
     const listener = createLogLimiter(3);
     const a = createLogLimiter(2, undefined, listener);
