@@ -170,7 +170,7 @@ class WireMessageLink implements MessageLink, TransportHandlers, DecodeChainOpti
       return;
     }
     try {
-      handlers.onMessage(message);
+      handlers.onMessage(message, chainLength(chain.parts));
     } catch (error) {
       handlers.onProtocolError(new SparrowError(ErrorCode.InvalidState, `onMessage threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }), false);
     }

@@ -104,8 +104,8 @@ export type IncomingMessage = Message & { format: WireFormat };
 
 /** Handlers of a MessageLink; set once. */
 export interface MessageLinkHandlers {
-  /** One decoded message. */
-  onMessage(message: IncomingMessage): void;
+  /** One decoded message, and the length of the chain it came in (what a buffer of unread messages counts; absent from a link that has no bytes). */
+  onMessage(message: IncomingMessage, bytes?: number): void;
   /**
    * Something the other side sent could not be understood. `fatal` is true
    * when the byte stream can no longer be trusted (a framing error or a

@@ -156,12 +156,12 @@ export class CallTable implements CallOwner {
    * says whether it ended the request), an exception fails it, an ack is
    * reported to `onAck`. Answers to ids not pending are dropped.
    */
-  settle(message: ResponseMessage | ExceptionMessage | AckMessage): void {
+  settle(message: ResponseMessage | ExceptionMessage | AckMessage, bytes?: number): void {
     const entry = this.get(message.to);
     if (!entry) {
       this.#logger.debug(`${message.kind} for unknown request ${message.to} dropped`);
     } else if (message.kind === 'response') {
-      if (entry.onResponse(message)) this.finish(entry);
+      if (entry.onResponse(message, bytes)) this.finish(entry);
     } else if (message.kind === 'ack' && entry.onAck) {
       // A repeated ack is harmless: report the first only.
       const onAck = entry.onAck;

@@ -76,7 +76,7 @@ class PeerImpl implements Peer, PeerCore {
       throw new SparrowError(ErrorCode.InvalidParams, 'authenticate, credentials and heartbeatMs need sessionFeature');
     }
     const handlers: MessageLinkHandlers = {
-      onMessage: (message) => this.#receive(message),
+      onMessage: (message, bytes) => this.#receive(message, bytes),
       onProtocolError: (error, fatal) => this.#onProtocolError(error, fatal),
       onClose: (error) => this.#finalize(this.closing(error ? `broke: ${error.message}` : 'closed', error)),
       // Never cut for idleness while calls, handlers (streams, subscriptions, callbacks) are in flight.
@@ -173,7 +173,7 @@ class PeerImpl implements Peer, PeerCore {
     this.#link.close();
   }
 
-  #receive(message: IncomingMessage): void {
+  #receive(message: IncomingMessage, bytes: number | undefined): void {
     if (this.isClosed) return;
     try {
       if (message.kind === 'request' || message.kind === 'notification') {
@@ -192,7 +192,7 @@ class PeerImpl implements Peer, PeerCore {
         }
       } else {
         // {p[m][f|t][a]: N, [i]} [result]; {x[a]: N, [i]} [{cat, type, msg, ...}]; {a: N}
-        this.calls.settle(message);
+        this.calls.settle(message, bytes);
       }
     } catch (error) {
       this.logger.error('handling an incoming message failed', error);

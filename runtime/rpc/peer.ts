@@ -28,7 +28,7 @@ export { callbacksFeature } from './callbacks.ts';
 export { dispatcherFeature } from './dispatcher.ts';
 export { discoveryFeature } from './discovery.ts';
 export { interceptorsFeature } from './interceptors.ts';
-export { DEFAULT_MAX_STREAM_BUFFER, streamsFeature } from './streams.ts';
+export { DEFAULT_MAX_STREAM_BUFFER, DEFAULT_MAX_STREAM_BUFFER_BYTES, streamsFeature } from './streams.ts';
 
 /**
  * This connection's limiter of protocol-error lines (CONNECTION_LOG_LINES

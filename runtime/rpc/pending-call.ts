@@ -74,7 +74,7 @@ export abstract class PendingEntry {
   }
 
   /** A `p` arrived for this id. Returns true when it ends the request. */
-  abstract onResponse(message: ResponseMessage): boolean;
+  abstract onResponse(message: ResponseMessage, bytes?: number): boolean;
   /** The request failed (exception, timeout, abort, close). Called at most once, after removal. */
   abstract fail(error: SparrowError): void;
   /** The caller stopped reading (streams only): end without an error. */

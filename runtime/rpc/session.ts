@@ -92,8 +92,9 @@ class Session implements SessionPart {
     this.release = handlers.onMessage;
     return {
       ...handlers,
-      onMessage: (message) => {
-        if (this.core.isClosed || this.admit(message)) handlers.onMessage(message);
+      onMessage: (message, bytes) => {
+        // (A message held until the hello is released without its length: a stream counts it as empty.)
+        if (this.core.isClosed || this.admit(message)) handlers.onMessage(message, bytes);
       },
       onClose: (error) => {
         // A close the other side announced as graceful (going-away): the peer's close reason says so.

@@ -17,6 +17,9 @@ export interface StreamOwner extends CallOwner {
   grantCredit(entry: PendingEntry, n: number): void;
 }
 
+/** Default limit of the encoded bytes of unread parts buffered per stream (64 MiB). */
+export const DEFAULT_MAX_STREAM_BUFFER_BYTES = 64 << 20;
+
 type Waiter = { resolve: (result: IteratorResult<unknown, undefined>) => void; reject: (error: unknown) => void };
 
 
@@ -42,24 +45,32 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
    */
   private yieldNext = false;
   private readonly maxBuffer: number;
+  private readonly maxBufferBytes: number;
   /**
    * Unread items as a queue of chunks: a received batch is kept as it
    * arrived (no copy per item); single parts are appended to the last chunk.
    * Every chunk is an array this stream owns.
    */
   private chunks: (unknown[] | undefined)[] = [];
+  /** The encoded bytes each chunk came in, released when the chunk has been read. */
+  private chunkBytes: number[] = [];
   private chunkHead = 0;
   /** Read position in `chunks[chunkHead]`. */
   private index = 0;
   private unread = 0;
+  private unreadBytes = 0;
+  /** Items and their encoded bytes so far: the size that paces grants (see topUp). */
+  private seenItems = 0;
+  private seenBytes = 0;
   private waiters: Waiter[] | undefined = undefined;
   private finished = false;
   private error: SparrowError | undefined = undefined;
 
-  constructor(owner: StreamOwner, target: string, maxBuffer: number) {
+  constructor(owner: StreamOwner, target: string, maxBuffer: number, maxBufferBytes = DEFAULT_MAX_STREAM_BUFFER_BYTES) {
     super(owner, target);
     this.owner = owner;
     this.maxBuffer = maxBuffer;
+    this.maxBufferBytes = maxBufferBytes;
   }
 
   override refreshDeadline(now: number): void {
@@ -68,7 +79,7 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
     this.deadline = this.lastActivity + this.timeoutMs;
   }
 
-  onResponse(message: ResponseMessage): boolean {
+  onResponse(message: ResponseMessage, bytes = 0): boolean {
     if (this.timeoutMs > 0) this.lastActivity = Date.now();
     if (!message.multipart) {
       this.fail(new ResponseKindError(this.target, false));
@@ -76,10 +87,10 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
     }
     if (message.final !== 'terminator') {
       if (this.batched) {
-        if (!this.pushBatch(message.hasResult ? message.result : null)) return false;
+        if (!this.pushBatch(message.hasResult ? message.result : null, bytes)) return false;
       } else {
         if (this.outstanding > 0) this.outstanding--;
-        this.push(message.hasResult ? message.result : null);
+        this.push(message.hasResult ? message.result : null, bytes);
       }
     }
     if (message.final !== undefined) {
@@ -87,8 +98,11 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
       this.wakeDone();
       return true;
     }
-    if (this.unread > this.maxBuffer) {
-      this.owner.cancelEntry(this, new SparrowError(ErrorCode.LimitExceeded, `${this.target}: more than ${this.maxBuffer} unread parts buffered`));
+    // The byte budget bounds what comes beyond flow control: on a stream without it, or past the window granted
+    // (a callee that honours its credit is paced in bytes by topUp instead).
+    if (this.unread > this.maxBuffer || (this.unreadBytes > this.maxBufferBytes && (this.window === 0 || this.unread > this.window))) {
+      const over = this.unread > this.maxBuffer ? `${this.maxBuffer} unread parts` : `${this.maxBufferBytes} bytes of unread parts`;
+      this.owner.cancelEntry(this, new SparrowError(ErrorCode.LimitExceeded, `${this.target}: more than ${over} buffered`));
     }
     return false;
   }
@@ -106,9 +120,11 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
   override end(): void {
     this.finished = true;
     this.chunks = [];
+    this.chunkBytes = [];
     this.chunkHead = 0;
     this.index = 0;
     this.unread = 0;
+    this.unreadBytes = 0;
     this.wakeDone();
   }
 
@@ -158,9 +174,11 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
     const value = chunk[this.index];
     if (++this.index === chunk.length) {
       this.index = 0;
+      this.unreadBytes -= this.chunkBytes[this.chunkHead]!;
       this.chunks[this.chunkHead++] = undefined;
       if (this.chunkHead === this.chunks.length) {
         this.chunks.length = 0;
+        this.chunkBytes.length = 0;
         this.chunkHead = 0;
       }
     }
@@ -169,11 +187,20 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
     return value;
   }
 
-  private push(value: unknown): void {
-    const last = this.unread > 0 ? this.chunks[this.chunks.length - 1]! : undefined;
-    if (last === undefined) this.chunks.push([value]);
-    else last.push(value);
+  private push(value: unknown, bytes: number): void {
+    const end = this.chunks.length - 1;
+    // Appended to the last chunk unless reading has begun on it: a chunk is released whole once read.
+    if (this.unread > 0 && (end > this.chunkHead || this.index === 0)) {
+      this.chunks[end]!.push(value);
+      this.chunkBytes[end]! += bytes;
+    } else {
+      this.chunks.push([value]);
+      this.chunkBytes.push(bytes);
+    }
     this.unread++;
+    this.unreadBytes += bytes;
+    this.seenItems++;
+    this.seenBytes += bytes;
     if (this.waiters !== undefined) this.wake();
   }
 
@@ -183,7 +210,7 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
    * stream with `protocol-error` after the items before it, and cancels it.
    * Returns false when it did.
    */
-  private pushBatch(items: unknown): boolean {
+  private pushBatch(items: unknown, bytes: number): boolean {
     if (!Array.isArray(items) || items.length > this.outstanding) {
       const what = Array.isArray(items) ? `a batch of ${items.length} items with ${this.outstanding} granted` : 'a batched part that is not a list';
       this.owner.cancelEntry(this, new SparrowError(ErrorCode.ProtocolError, `${this.target} sent ${what}`));
@@ -195,7 +222,11 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
     // Unbatched, a null item arrives as a part without payload, read as undefined: the same here.
     for (let k = 0; k < count; k++) if (items[k] === null) items[k] = undefined;
     this.chunks.push(items);
+    this.chunkBytes.push(bytes);
     this.unread += count;
+    this.unreadBytes += bytes;
+    this.seenItems += count;
+    this.seenBytes += bytes;
     if (this.waiters !== undefined) this.wake();
     return true;
   }
@@ -210,13 +241,19 @@ export class PendingStream<T> extends PendingEntry implements CallStream<T> {
   /**
    * The consumer read an item: once unread + outstanding credit falls below
    * half the window, grant the difference in one notification (one grant per
-   * window/2 items, not one per item).
+   * window/2 items, not one per item). The window is in bytes too: no more
+   * items than half `maxBufferBytes` holds at the size seen so far, so a
+   * callee of large items is paced before the byte budget fails the stream.
    */
   private topUp(): void {
     if (this.finished || this.error !== undefined) return;
     const have = this.unread + this.outstanding;
+    // (The count first: the byte-sized window is never larger, and most reads stop here.)
     if (have * 2 >= this.window) return;
-    const n = this.window - have;
+    const fit = this.seenBytes === 0 ? this.window : Math.max(1, Math.floor((this.maxBufferBytes / 2) * (this.seenItems / this.seenBytes)));
+    const window = Math.min(this.window, fit);
+    if (have * 2 >= window) return;
+    const n = window - have;
     this.outstanding += n;
     this.owner.grantCredit(this, n);
     this.yieldNext = true;

@@ -13,9 +13,11 @@ import type { IncomingCall } from './incoming-call.ts';
 import { positiveOption } from './guards.ts';
 import { sendRequest } from './outgoing.ts';
 import type { PendingEntry } from './pending-call.ts';
-import { PendingStream, type StreamOwner } from './stream-reader.ts';
+import { DEFAULT_MAX_STREAM_BUFFER_BYTES, PendingStream, type StreamOwner } from './stream-reader.ts';
 import { StreamWriter } from './stream-writer.ts';
 import type { CallStream, StreamOptions } from './types.ts';
+
+export { DEFAULT_MAX_STREAM_BUFFER_BYTES };
 
 /** Default limit of unread multipart parts buffered per stream. */
 export const DEFAULT_MAX_STREAM_BUFFER = 10_000;
@@ -25,11 +27,13 @@ class Streams implements StreamsPart, StreamOwner {
   private readonly writer: StreamWriter;
   private readonly ledger: CreditLedger;
   private readonly maxBuffer: number;
+  private readonly maxBufferBytes: number;
 
-  /** @throws SparrowError `invalid-params` for a `maxStreamBuffer` that is not a positive number. */
+  /** @throws SparrowError `invalid-params` for a `maxStreamBuffer` or `maxStreamBufferBytes` that is not a positive number. */
   constructor(core: PeerCore) {
     this.core = core;
     this.maxBuffer = positiveOption('maxStreamBuffer', core.options.maxStreamBuffer, DEFAULT_MAX_STREAM_BUFFER);
+    this.maxBufferBytes = positiveOption('maxStreamBufferBytes', core.options.maxStreamBufferBytes, DEFAULT_MAX_STREAM_BUFFER_BYTES);
     this.writer = new StreamWriter(core.outbox);
     this.ledger = new CreditLedger((id) => core.parts.dispatcher?.incomingCall(id));
   }
@@ -37,7 +41,7 @@ class Streams implements StreamsPart, StreamOwner {
   callStream<T>(target: string, params: Params | undefined, options: StreamOptions): CallStream<T> {
     const core = this.core;
     const maxBuffer = options.maxBuffer ?? this.maxBuffer;
-    const entry = new PendingStream<T>(this, target, maxBuffer);
+    const entry = new PendingStream<T>(this, target, maxBuffer, options.maxBufferBytes ?? this.maxBufferBytes);
     const discovery = core.parts.discovery;
     if (discovery?.has('credit')) {
       const window = options.window ?? DEFAULT_STREAM_WINDOW;

@@ -207,6 +207,13 @@ export interface PeerOptions {
   /** Max unread parts buffered per multipart stream; beyond it the stream fails with `limit-exceeded`. Default 10 000. */
   maxStreamBuffer?: number;
   /**
+   * Max encoded bytes of the unread parts buffered per multipart stream
+   * (what the other side sent, as it came); beyond it the stream fails with
+   * `limit-exceeded`. A flow-controlled stream is paced by it first (grants
+   * stop at half). Default 64 MiB (`DEFAULT_MAX_STREAM_BUFFER_BYTES`).
+   */
+  maxStreamBufferBytes?: number;
+  /**
    * Largest message this side sends, in bytes: the encoded chain, measured
    * exactly by `createMessageLink`'s links (other links: the payload as
    * estimated before encoding, bytes and strings at their length). A call,
@@ -304,6 +311,8 @@ export interface StreamOptions {
   paramKinds?: Readonly<Record<string, ParamKind>>;
   /** Overrides `PeerOptions.maxStreamBuffer` for this stream. */
   maxBuffer?: number;
+  /** Overrides `PeerOptions.maxStreamBufferBytes` for this stream. */
+  maxBufferBytes?: number;
   /**
    * Flow-control window (`#sys.credit`): at most this many parts are unread
    * or in flight, so a fast callee is paced to this consumer. Applies only

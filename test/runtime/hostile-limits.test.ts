@@ -221,6 +221,27 @@ describe('connection limits', () => {
     }
   });
 
+  it('unread stream data without flow control stays within maxBufferBytes', async () => {
+    const blob = new Uint8Array(1 << 20).fill(7);
+    const listener = await listenPeers('tcp://127.0.0.1:0', { logger: silentLogger });
+    listener.registry.export('blobs', async function* () {
+      for (let k = 0; k < 24; k++) yield blob;
+    }, { multipart: true });
+    const client = await connectPeer(listener.url, { logger: silentLogger });
+    try {
+      // No flow control (window Infinity, as with the reference): a caller that does not read is failed at 4 MiB.
+      const stream = client.callStream<Uint8Array>('blobs', {}, { window: Infinity, maxBufferBytes: 4 << 20, timeoutMs: 0 });
+      // Unread meanwhile: the callee sends all it has.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const seen: number[] = [];
+      await assert.rejects((async () => { for await (const item of stream) seen.push(item.length); })(), (error: unknown) => isCode(ErrorCode.LimitExceeded)(error) && /bytes of unread parts/.test((error as Error).message));
+      assert.ok(seen.length <= 5, `${seen.length} read before the failure`);
+    } finally {
+      client.close();
+      await listener.close();
+    }
+  });
+
   it('the log limiter lets a few lines through per window and counts the rest', () => {
     const listener = createLogLimiter(3);
     const a = createLogLimiter(2, undefined, listener);

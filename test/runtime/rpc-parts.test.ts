@@ -135,6 +135,49 @@ describe('rpc parts: call table', () => {
   });
 });
 
+describe('rpc parts: a stream\'s buffer in bytes', () => {
+  const part = (result: unknown): ResponseMessage => ({ kind: 'response', to: 1, multipart: true, ack: false, hasResult: true, result });
+  const streamOwner = () => ({
+    grants: [] as number[],
+    cancelled: [] as Array<SparrowError | undefined>,
+    grantCredit(_entry: PendingEntry, n: number) {
+      this.grants.push(n);
+    },
+    cancelEntry(_entry: PendingEntry, error: SparrowError | undefined) {
+      this.cancelled.push(error);
+    },
+  });
+
+  it('paces grants by the bytes items came in: no more in flight than half maxBufferBytes holds', async () => {
+    for (const [bytes, grants] of [[1, [6]], [400, [1]]] as const) {
+      const owner = streamOwner();
+      const stream = new PendingStream(owner, 's', 100, 1000);
+      stream.window = 10;
+      stream.outstanding = 10;
+      for (let k = 0; k < 10; k++) stream.onResponse(part(k), bytes);
+      for (let k = 0; k < 10; k++) assert.deepEqual(await stream.next(), { done: false, value: k });
+      // Small items: the window's half (6 more when 4 are left). 400-byte items: one at a time (500 bytes fit).
+      assert.deepEqual(owner.grants, grants, `${bytes}-byte items`);
+    }
+  });
+
+  it('fails a stream past maxBufferBytes only beyond flow control: without it, or past the window', () => {
+    const unpaced = streamOwner();
+    const stream = new PendingStream(unpaced, 's', 100, 1000);
+    for (let k = 0; k < 3; k++) stream.onResponse(part(k), 400);
+    assert.equal(unpaced.cancelled.length, 1);
+    assert.match(unpaced.cancelled[0]!.message, /more than 1000 bytes of unread parts buffered/);
+    const paced = streamOwner();
+    const within = new PendingStream(paced, 's', 100, 1000);
+    within.window = 3;
+    within.outstanding = 3;
+    for (let k = 0; k < 3; k++) within.onResponse(part(k), 400);
+    assert.equal(paced.cancelled.length, 0, 'what was granted is taken');
+    within.onResponse(part(3), 400);
+    assert.equal(paced.cancelled.length, 1, 'a fourth item was never granted');
+  });
+});
+
 describe('rpc parts: the call table\'s stores', () => {
   for (const [label, create] of [
     ['Map (default)', () => new Map<number, { id: number }>()],
