@@ -7,7 +7,7 @@ import { isWireFloat } from '../values.ts';
 
 /** A trait {@link traits} looks for: binary data (an ArrayBuffer or any view of one). */
 export const HAS_BYTES = 1;
-/** A trait {@link traits} looks for: a value JSON.stringify writes wrongly or refuses (NaN, ±Infinity, −0, a bigint, a WireFloat, a Map), JSON's exact part's to write (json.ts). */
+/** A trait {@link traits} looks for: a value JSON.stringify writes wrongly or refuses (NaN, ±Infinity, −0, a bigint, a WireFloat, a Map, a Set), JSON's exact part's to write (json.ts). */
 export const NEEDS_REPLACER = 2;
 /** A trait {@link traits} reports: the value nests deeper than the walk looked, so what lies below is unknown. */
 export const TOO_DEEP = 4;
@@ -35,11 +35,12 @@ export function traits(value: unknown, want: number, depthLeft: number): number 
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return HAS_BYTES;
   if (depthLeft <= 0) return TOO_DEEP;
   let found = 0;
-  if (value instanceof Map) {
-    // JSON writes a Map through the replacer; only the bytes check needs its values (rare: msgpack's non-string keys).
+  if (value instanceof Map || value instanceof Set) {
+    // JSON writes a Map or a Set through the replacer (JSON.stringify makes {} of both); only the bytes check needs
+    // their values (rare: msgpack's non-string keys).
     found = NEEDS_REPLACER;
     if ((want & NEEDS_REPLACER) !== 0) return found;
-    value = [...(value as Map<unknown, unknown>).values()];
+    value = [...(value as Map<unknown, unknown> | Set<unknown>).values()];
   }
   if (Array.isArray(value)) {
     for (let k = 0; k < value.length && (found & want) === 0; k++) found |= child(value[k], want, depthLeft);

@@ -74,6 +74,10 @@ function walk(value: unknown, cbor: boolean, depth: number): boolean {
         for (const [key, item] of value) if (walk(key, cbor, depth + 1) || walk(item, cbor, depth + 1)) return true;
         return false;
       }
+      if (value instanceof Set) {
+        for (const item of value) if (walk(item, cbor, depth + 1)) return true;
+        return false;
+      }
       const record = value as Record<string, unknown>;
       for (const key in record) if (walk(record[key], cbor, depth + 1) || hasLoneSurrogate(key)) return true;
       return false;
@@ -261,12 +265,14 @@ function writeMsgpack(out: Writer, value: unknown, depth: number): void {
         else out.head(0xc6, 4, n);
         return out.raw(bytes);
       }
-      if (Array.isArray(value)) {
-        const n = value.length;
+      // A Set as an array, as msgpackr writes one.
+      if (Array.isArray(value) || value instanceof Set) {
+        const items = Array.isArray(value) ? value : [...value];
+        const n = items.length;
         if (n < 16) out.u8(0x90 | n);
         else if (n < 0x10000) out.head(0xdc, 2, n);
         else out.head(0xdd, 4, n);
-        for (const item of value) writeMsgpack(out, item, depth + 1);
+        for (const item of items) writeMsgpack(out, item, depth + 1);
         return;
       }
       return writeEntries(out, value, depth + 1, msgpackMapHead, writeMsgpack);
@@ -360,9 +366,12 @@ function writeCbor(out: Writer, value: unknown, depth: number): void {
         cborHead(out, 2, bytes.length);
         return out.raw(bytes);
       }
-      if (Array.isArray(value)) {
-        cborHead(out, 4, value.length);
-        for (const item of value) writeCbor(out, item, depth + 1);
+      // A Set as tag 258 around an array, as cbor-x writes one (cbor2 reads a set).
+      if (value instanceof Set) cborHead(out, 6, 258);
+      if (Array.isArray(value) || value instanceof Set) {
+        const items = Array.isArray(value) ? value : [...value];
+        cborHead(out, 4, items.length);
+        for (const item of items) writeCbor(out, item, depth + 1);
         return;
       }
       return writeEntries(out, value, depth + 1, cborMapHead, writeCbor);

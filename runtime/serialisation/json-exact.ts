@@ -50,8 +50,10 @@ function replaceForJson(item: unknown, tag: string): unknown {
   if (typeof item === 'bigint' || (typeof item === 'number' && !Number.isFinite(item))) return tag + item;
   if (Object.is(item, -0)) return `${tag}-0.0`;
   if (typeof item !== 'object' || item === null) return item;
-  // A schema float that is integral (values.ts): `2.0`, so Python reads a float. A Map's keys become strings, as Python writes int keys.
-  return isWireFloat(item) ? `${tag}${item.value}.0` : item instanceof Map ? Object.fromEntries(item) : item;
+  // A schema float that is integral (values.ts): `2.0`, so Python reads a float. A Map's keys become strings, as Python
+  // writes int keys; a Set is a list, as msgpack writes one.
+  if (isWireFloat(item)) return `${tag}${item.value}.0`;
+  return item instanceof Map ? Object.fromEntries(item) : item instanceof Set ? [...item] : item;
 }
 
 /**

@@ -3,11 +3,11 @@
  *
  * The engine's JSON.parse/JSON.stringify do the work. What they get wrong
  * (integers beyond 2^53, Python's NaN and ±Infinity, −0, a `WireFloat`, a
- * bigint or a Map to write) is the exact-numbers part's (json-exact.ts),
+ * bigint, a Map or a Set to write) is the exact-numbers part's (json-exact.ts),
  * which `installExactJson` plugs in: the Node platform installs it, and so
  * does generated code whose schema has numbers or `any`. Without it, such a
  * value fails with a `serialisation-error` that names the part, never a
- * silent loss (JSON.stringify would write NaN as null and a Map as {}).
+ * silent loss (JSON.stringify would write NaN as null, and a Map or a Set as {}).
  *
  * Output is compact JSON (Python's `json.loads` accepts it). JSON cannot
  * carry bytes: `encode` refuses them; the envelope codec writes such a
@@ -55,7 +55,7 @@ function needsExactJson(what: string, cause?: unknown): SparrowError {
  * NaN and ±Infinity are written as Python's json writes them (`NaN`,
  * `Infinity`, `-Infinity`), −0 as `-0.0`, a `WireFloat` as `2.0`, and a
  * `Map` as an object with its keys as strings (what Python's json does with
- * int keys): those by the exact part.
+ * int keys), a `Set` as an array (as msgpack writes one): those by the exact part.
  *
  * @throws SparrowError `serialisation-error` for bytes (JSON has none:
  *   JSON.stringify would write them as objects), for a cycle or nesting
@@ -76,7 +76,7 @@ export function stringifyJson(value: unknown): string {
       if (exact === undefined) throw new SparrowError(ErrorCode.SerialisationError, `cannot encode as JSON: ${(error as Error).message}`, { cause: error });
     }
   }
-  if (exact === undefined) throw needsExactJson('NaN, ±Infinity, -0, a bigint, a schema float or a Map');
+  if (exact === undefined) throw needsExactJson('NaN, ±Infinity, -0, a bigint, a schema float, a Map or a Set');
   return exact.stringify(value);
 }
 

@@ -40,8 +40,8 @@ describe('JSON without the exact numbers part (a page whose schema has no number
     assert.throws(() => parseJson('{"a":'), (error: unknown) => error instanceof SparrowError && error.code === ErrorCode.SerialisationError && /^invalid JSON/.test(error.message));
   });
 
-  it('refuses to write what JSON.stringify would lose (NaN as null, a Map as {}), naming the part', () => {
-    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, -0, 2n ** 64n, new Map([[1, 'a']]), new WireFloat(2), { deep: [{ x: Number.NEGATIVE_INFINITY }] }]) {
+  it('refuses to write what JSON.stringify would lose (NaN as null, a Map or a Set as {}), naming the part', () => {
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, -0, 2n ** 64n, new Map([[1, 'a']]), new Set([1]), { tags: new Set(['a']) }, new WireFloat(2), { deep: [{ x: Number.NEGATIVE_INFINITY }] }]) {
       assert.throws(() => stringifyJson(value), needsPart, String(value));
       assert.throws(() => jsonSerialiser.encode(value), needsPart, String(value));
     }
@@ -58,7 +58,7 @@ describe('JSON with the exact numbers part', () => {
     defineServiceWith({ name: 'S', package: 'p', namespace: 's', types: {}, methods: [] }, { json: exactJson });
     assert.deepEqual(parseJson('{"n": 12345678901234567890, "id": "12345678901234567890"}'), { n: 12345678901234567890n, id: '12345678901234567890' });
     assert.deepEqual(jsonSerialiser.decode(utf8('[NaN, Infinity, -Infinity, -0.0]')), [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0]);
-    assert.equal(text(jsonSerialiser.encode([Number.NaN, -0, 2n ** 64n, new WireFloat(2), new Map([[1, 'a']])])), '[NaN,-0.0,18446744073709551616,2.0,{"1":"a"}]');
+    assert.equal(text(jsonSerialiser.encode([Number.NaN, -0, 2n ** 64n, new WireFloat(2), new Map([[1, 'a']]), new Set(['x', 2])])), '[NaN,-0.0,18446744073709551616,2.0,{"1":"a"},["x",2]]');
     assert.equal(stringifyJson({ plain: [1, 'a'] }), '{"plain":[1,"a"]}');
   });
 });

@@ -98,6 +98,17 @@ describe('serialisers', () => {
     }
   });
 
+  it('send a Set as a list (JSON, msgpack) or a CBOR set, whether or not the exact writers write the value', () => {
+    for (const extra of [{}, { wide: 2 ** 40 }]) {
+      const value = { tags: new Set(['a', 'b']), ...extra };
+      assert.deepEqual(msgpackSerialiser.decode(msgpackSerialiser.encode(value).slice()), { tags: ['a', 'b'], ...extra }, `msgpack ${JSON.stringify(extra)}`);
+      assert.deepEqual(cborSerialiser.decode(cborSerialiser.encode(value).slice()), value, `CBOR ${JSON.stringify(extra)}`);
+      assert.deepEqual(jsonSerialiser.decode(jsonSerialiser.encode(value)), { tags: ['a', 'b'], ...extra }, `JSON ${JSON.stringify(extra)}`);
+    }
+    // A wide integer inside a Set still takes the exact writer (not msgpackr's float64).
+    assert.equal(toHex(msgpackSerialiser.encode(new Set([2 ** 40]))), '91cf0000010000000000');
+  });
+
   it('report malformed input as serialisation-error', () => {
     assert.throws(() => jsonSerialiser.decode(utf8('{"a":')), isCode(ErrorCode.SerialisationError));
     assert.throws(() => jsonSerialiser.decode(new Uint8Array([0x22, 0xff, 0x22])), isCode(ErrorCode.SerialisationError));
