@@ -20,6 +20,7 @@
 import type { IncomingMessage, MessageLinkHandlers, NotificationMessage, Params, RequestMessage } from '../envelope/message.ts';
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { discoveryFeature } from './discovery.ts';
+import { MAX_LOG_LINE, clipText } from './log-limit.ts';
 import { defineFeature, type PeerCore, type SessionPart } from './features.ts';
 import { SYSTEM_NAMESPACE } from './map-registry.ts';
 import { sendResponse } from './outbox.ts';
@@ -227,7 +228,8 @@ class Session implements SessionPart {
     const params = message.params ?? {};
     const code = typeof params['code'] === 'string' ? params['code'] : 'closing';
     const text = typeof params['msg'] === 'string' ? params['msg'] : '';
-    this.remoteReason = `${code}${text === '' ? '' : `: ${text}`}`;
+    // The other side's words, cut: they become the close reason every pending call fails with.
+    this.remoteReason = clipText(`${code}${text === '' ? '' : `: ${text}`}`, MAX_LOG_LINE);
     // A graceful close lets calls in flight finish; any other reason ends the connection now.
     if (code !== CloseCode.GoingAway) {
       this.core.terminate(this.core.closing(`closed by the other side (${this.remoteReason})`));
