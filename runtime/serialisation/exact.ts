@@ -19,10 +19,9 @@
  */
 import { ErrorCode, SparrowError } from '../errors.ts';
 import { isWireFloat } from '../values.ts';
-import { bytesOf } from './bytes.ts';
+// The walks' one depth bound: the walk leaves deeper nesting to the library (which reports cycles its own way), the writers refuse it.
+import { MAX_WALK_DEPTH, bytesOf } from './bytes.ts';
 
-/** Nesting this deep is left to the library (which reports cycles and overflows its own way). */
-const MAX_WALK_DEPTH = 512;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const textEncoder = new TextEncoder();
@@ -200,6 +199,11 @@ function encodeWith(shared: Writer, value: unknown, write: (out: Writer, value: 
 /** A reused writer keeps a buffer up to this size between encodes. */
 const SHARED_KEEP_BYTES = 64 * 1024;
 
+/** The items of an array, or of a Set (in order); undefined for anything else. */
+function listItems(value: object): readonly unknown[] | undefined {
+  return Array.isArray(value) ? value : value instanceof Set ? [...value] : undefined;
+}
+
 function refuse(what: string): never {
   throw new SparrowError(ErrorCode.SerialisationError, `cannot encode ${what}`);
 }
@@ -266,8 +270,8 @@ function writeMsgpack(out: Writer, value: unknown, depth: number): void {
         return out.raw(bytes);
       }
       // A Set as an array, as msgpackr writes one.
-      if (Array.isArray(value) || value instanceof Set) {
-        const items = Array.isArray(value) ? value : [...value];
+      const items = listItems(value);
+      if (items !== undefined) {
         const n = items.length;
         if (n < 16) out.u8(0x90 | n);
         else if (n < 0x10000) out.head(0xdc, 2, n);
@@ -367,9 +371,9 @@ function writeCbor(out: Writer, value: unknown, depth: number): void {
         return out.raw(bytes);
       }
       // A Set as tag 258 around an array, as cbor-x writes one (cbor2 reads a set).
-      if (value instanceof Set) cborHead(out, 6, 258);
-      if (Array.isArray(value) || value instanceof Set) {
-        const items = Array.isArray(value) ? value : [...value];
+      const items = listItems(value);
+      if (items !== undefined) {
+        if (value instanceof Set) cborHead(out, 6, 258);
         cborHead(out, 4, items.length);
         for (const item of items) writeCbor(out, item, depth + 1);
         return;
